@@ -1,0 +1,301 @@
+//! The graph and the name index behind one face, and the handle that swaps a rebuilt pair in
+//! without making a reader wait.
+//!
+//! Name resolution follows SNAPSHOT.md "Names in questions": exact keys first (a name, an email,
+//! a display name, a dotted suffix; case-insensitive, the exact spelling winning a tie), then
+//! typo-tolerant search that is accepted only when it finds exactly one thing.
+
+use crate::error::{ApiError, Candidate, ErrorCode};
+use crate::graph::{ConnGraph, Graph};
+use crate::index::{Hit, NameIndex, Target};
+use crate::model::Connection;
+use std::collections::BTreeSet;
+use std::sync::{Arc, RwLock};
+
+/// The graph and index built from one state of the store.
+pub struct Access {
+    pub graph: Graph,
+    pub index: NameIndex,
+}
+
+/// A resolved identity or resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resolved {
+    pub conn: u32,
+    pub id: u32,
+}
+
+impl From<Hit> for Resolved {
+    fn from(h: Hit) -> Self {
+        Resolved {
+            conn: h.conn,
+            id: h.id,
+        }
+    }
+}
+
+impl Access {
+    pub fn build(connections: Vec<Connection>) -> Result<Access, ApiError> {
+        let graph = Graph::build(connections);
+        let index = NameIndex::build(&graph)?;
+        Ok(Access { graph, index })
+    }
+
+    pub fn conn(&self, c: u32) -> &ConnGraph {
+        &self.graph.connections[c as usize]
+    }
+
+    /// The connection an argument names, if any.
+    pub fn connection_arg(&self, name: Option<&str>, path: &str) -> Result<Option<u32>, ApiError> {
+        let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) else {
+            return Ok(None);
+        };
+        match self
+            .graph
+            .connections
+            .iter()
+            .position(|c| c.name == name || c.name.eq_ignore_ascii_case(name))
+        {
+            Some(i) => Ok(Some(i as u32)),
+            None => Err(ApiError::new(
+                ErrorCode::NotFound,
+                format!("no connection named {name:?}"),
+            )
+            .at(path)
+            .with_candidates(
+                self.graph
+                    .connections
+                    .iter()
+                    .map(|c| Candidate {
+                        name: c.name.clone(),
+                        kind: c.platform.to_string(),
+                        connection: c.name.clone(),
+                    })
+                    .collect(),
+            )),
+        }
+    }
+
+    /// Splits `warehouse:sales.orders` into its connection and the rest, when the prefix is one.
+    fn split_prefix<'a>(
+        &self,
+        text: &'a str,
+        conn: Option<u32>,
+        path: &str,
+    ) -> Result<(&'a str, Option<u32>), ApiError> {
+        if let Some((prefix, rest)) = text.split_once(':') {
+            if let Some(c) = self.graph.connections.iter().position(|c| c.name == prefix) {
+                let c = c as u32;
+                if conn.is_some_and(|given| given != c) {
+                    return Err(ApiError::invalid(
+                        path,
+                        format!(
+                            "{text:?} names connection {prefix:?}, but the question is about another connection"
+                        ),
+                    ));
+                }
+                return Ok((rest, Some(c)));
+            }
+        }
+        Ok((text, conn))
+    }
+
+    /// Everything `text` could name, best tier only (empty when nothing matches).
+    pub fn candidates(
+        &self,
+        target: Target,
+        text: &str,
+        conn: Option<u32>,
+        path: &str,
+    ) -> Result<Vec<Resolved>, ApiError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(ApiError::invalid(path, "name is empty"));
+        }
+        let (rest, conn) = self.split_prefix(text, conn, path)?;
+        let (_, hits) = self.index.lookup(target, rest, conn)?;
+        if !hits.is_empty() {
+            let mut hits: Vec<Resolved> = hits.into_iter().map(Resolved::from).collect();
+            hits.sort_by_key(|h| (h.conn, h.id));
+            hits.dedup();
+            // Where names differ only by case, the exact spelling wins.
+            let exact: Vec<Resolved> = hits
+                .iter()
+                .copied()
+                .filter(|h| self.spelled_exactly(target, *h, rest))
+                .collect();
+            if !exact.is_empty() && exact.len() < hits.len() {
+                return Ok(exact);
+            }
+            return Ok(hits);
+        }
+        let fuzzy = self.index.fuzzy(target, rest, conn, true, 10)?;
+        let mut hits: Vec<Resolved> = fuzzy.into_iter().map(|(_, h)| h.into()).collect();
+        hits.dedup();
+        Ok(hits)
+    }
+
+    fn spelled_exactly(&self, target: Target, h: Resolved, text: &str) -> bool {
+        let c = self.conn(h.conn);
+        match target {
+            Target::Identity => {
+                let i = c.identity(h.id);
+                i.name == text
+                    || i.email.as_deref() == Some(text)
+                    || i.display_name.as_deref() == Some(text)
+            }
+            Target::Resource => {
+                let r = c.resource(h.id);
+                (0..r.path.len()).any(|k| r.path[k..].join(".") == text)
+            }
+        }
+    }
+
+    /// The one thing `text` names, or an error listing what it could have meant.
+    pub fn resolve(
+        &self,
+        target: Target,
+        text: &str,
+        conn: Option<u32>,
+        path: &str,
+    ) -> Result<Resolved, ApiError> {
+        let hits = self.candidates(target, text, conn, path)?;
+        self.exactly_one(target, text, hits, conn, path)
+    }
+
+    pub(crate) fn exactly_one(
+        &self,
+        target: Target,
+        text: &str,
+        hits: Vec<Resolved>,
+        conn: Option<u32>,
+        path: &str,
+    ) -> Result<Resolved, ApiError> {
+        match hits.as_slice() {
+            [one] => Ok(*one),
+            [] => Err(self.not_found(target, text, conn, path)),
+            many => Err(ApiError::new(
+                ErrorCode::Ambiguous,
+                format!(
+                    "{text:?} matches {} {}s; say which",
+                    many.len(),
+                    target_word(target)
+                ),
+            )
+            .at(path)
+            .with_candidates(
+                many.iter()
+                    .take(20)
+                    .map(|h| self.candidate(target, *h))
+                    .collect(),
+            )),
+        }
+    }
+
+    pub(crate) fn not_found(
+        &self,
+        target: Target,
+        text: &str,
+        conn: Option<u32>,
+        path: &str,
+    ) -> ApiError {
+        let scope = match conn {
+            Some(c) => format!(" in connection {:?}", self.conn(c).name),
+            None => String::new(),
+        };
+        let suggestions = self
+            .index
+            .fuzzy(target, text, conn, false, 5)
+            .map(|v| {
+                v.into_iter()
+                    .map(|(_, h)| self.candidate(target, h.into()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        ApiError::new(
+            ErrorCode::NotFound,
+            format!("no {} named {text:?}{scope}", target_word(target)),
+        )
+        .at(path)
+        .with_candidates(suggestions)
+    }
+
+    pub fn candidate(&self, target: Target, h: Resolved) -> Candidate {
+        let c = self.conn(h.conn);
+        let (name, kind) = match target {
+            Target::Identity => (
+                c.identity(h.id).name.clone(),
+                c.identity(h.id).kind.to_string(),
+            ),
+            Target::Resource => (
+                c.resource(h.id).name.clone(),
+                c.resource(h.id).kind.to_string(),
+            ),
+        };
+        Candidate {
+            name,
+            kind,
+            connection: c.name.clone(),
+        }
+    }
+
+    /// Resolves an identity and a resource together, each narrowing the other: a table found in
+    /// one connection picks that connection's identity of the given name, and an identity that
+    /// exists in one connection picks among same-named tables.
+    pub fn resolve_pair(
+        &self,
+        identity: &str,
+        resource: &str,
+        connection: Option<&str>,
+    ) -> Result<(u32, u32, u32), ApiError> {
+        let conn = self.connection_arg(connection, "connection")?;
+        let res = self.candidates(Target::Resource, resource, conn, "resource")?;
+        if res.is_empty() {
+            return Err(self.not_found(Target::Resource, resource, conn, "resource"));
+        }
+        let ids = self.candidates(Target::Identity, identity, conn, "identity")?;
+        let id_conns: BTreeSet<u32> = ids.iter().map(|h| h.conn).collect();
+        let narrowed: Vec<Resolved> = res
+            .iter()
+            .copied()
+            .filter(|h| id_conns.contains(&h.conn))
+            .collect();
+        let res = if narrowed.is_empty() { res } else { narrowed };
+        let r = self.exactly_one(Target::Resource, resource, res, conn, "resource")?;
+        let ids: Vec<Resolved> = ids.into_iter().filter(|h| h.conn == r.conn).collect();
+        let i = self.exactly_one(Target::Identity, identity, ids, Some(r.conn), "identity")?;
+        Ok((r.conn, i.id, r.id))
+    }
+}
+
+fn target_word(t: Target) -> &'static str {
+    match t {
+        Target::Identity => "identity",
+        Target::Resource => "resource",
+    }
+}
+
+/// The current [`Access`], swapped whole when a rebuild finishes. Readers clone the `Arc` under a
+/// lock held for a pointer copy; a rebuild happens outside the lock, so reads never wait on it.
+pub struct AccessHandle {
+    current: RwLock<Arc<Access>>,
+}
+
+impl AccessHandle {
+    pub fn new(access: Access) -> AccessHandle {
+        AccessHandle {
+            current: RwLock::new(Arc::new(access)),
+        }
+    }
+
+    pub fn load(&self) -> Arc<Access> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn swap(&self, access: Access) {
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(access);
+    }
+}

@@ -1,0 +1,245 @@
+//! One function per command; each returns an [`Output`] or the error to report.
+
+use super::{Cli, Command, Output, ToolsAction, render};
+use crate::app::App;
+use crate::error::{ApiError, ErrorCode};
+use crate::model::Connection;
+use crate::tools;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+const DEFAULT_DATA_DIR: &str = "./warden-data";
+
+pub async fn dispatch(cli: Cli) -> Result<Output, ApiError> {
+    let data_dir = cli.data_dir.clone();
+    let dir = || {
+        data_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR))
+    };
+    match cli.command {
+        Command::Demo { listen, reset } => {
+            super::demo::run(
+                data_dir.unwrap_or_else(|| PathBuf::from(super::demo::DEFAULT_DIR)),
+                &listen,
+                reset,
+            )
+            .await
+        }
+        Command::Serve { listen } => serve(&dir(), &listen).await,
+        Command::Import { files } => import(&dir(), &files).await,
+        Command::Check {
+            identity,
+            privilege,
+            resource,
+            connection,
+        } => {
+            let args = json!({"identity": identity, "privilege": privilege, "resource": resource, "connection": connection});
+            let result = call_tool(&dir(), "check_access", args).await?;
+            let allowed = result["allowed"].as_bool().unwrap_or(false);
+            Ok(Output {
+                text: render::check(&result),
+                json: result,
+                status: if allowed { 0 } else { 1 },
+            })
+        }
+        Command::WhoHas {
+            resource,
+            privilege,
+            connection,
+        } => {
+            let args =
+                json!({"resource": resource, "privilege": privilege, "connection": connection});
+            let result = call_tool(&dir(), "who_has_access", args).await?;
+            Ok(Output::ok(result.clone(), render::who_has(&result)))
+        }
+        Command::Tools { export, action } => match (export, action) {
+            (Some(out), None) => {
+                let written = tools::export_dir(&out).map_err(|e| {
+                    ApiError::new(
+                        ErrorCode::Internal,
+                        format!("cannot write {}: {e}", out.display()),
+                    )
+                })?;
+                let text = format!("wrote {} files to {}", written.len(), out.display());
+                Ok(Output::ok(
+                    json!({"directory": out.display().to_string(), "files": written}),
+                    text,
+                ))
+            }
+            (None, Some(ToolsAction::Call { name, arguments })) => {
+                let args: Value = serde_json::from_str(&arguments)
+                    .map_err(|e| ApiError::invalid("arguments", format!("not valid JSON: {e}")))?;
+                let result = call_tool(&dir(), &name, args).await?;
+                Ok(Output::ok(
+                    result.clone(),
+                    serde_json::to_string_pretty(&result).unwrap_or_default(),
+                ))
+            }
+            (None, None) => {
+                let list: Vec<Value> = tools::registry()
+                    .iter()
+                    .map(|t| json!({"name": t.name, "description": t.description}))
+                    .collect();
+                let text = tools::registry()
+                    .iter()
+                    .map(|t| {
+                        format!(
+                            "{:<18} {}",
+                            t.name,
+                            t.description.lines().next().unwrap_or("")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                Ok(Output::ok(json!({"tools": list}), text))
+            }
+            (Some(_), Some(_)) => Err(ApiError::invalid(
+                "--export",
+                "give either --export DIR or a subcommand, not both",
+            )),
+        },
+        Command::Gen { tier, seed, out } => gen_snapshot(&tier, seed, &out),
+    }
+}
+
+async fn call_tool(dir: &Path, name: &str, args: Value) -> Result<Value, ApiError> {
+    let tool = tools::find(name).ok_or_else(|| tools::unknown_tool(name))?;
+    let app = open_existing(dir).await?;
+    let access = app.access.load();
+    app.store.close().await;
+    tokio::task::spawn_blocking(move || tool.call(&access, args))
+        .await
+        .map_err(|e| ApiError::internal(format!("tool failed: {e}")))?
+}
+
+/// Opens a data dir that must already hold a store (questions about an empty one are mistakes).
+async fn open_existing(dir: &Path) -> Result<App, ApiError> {
+    if !dir.join("warden.db").exists() {
+        return Err(ApiError::invalid(
+            "--data-dir",
+            format!(
+                "no Warden data in {} (run `warden import FILE` first, or pass --data-dir)",
+                dir.display()
+            ),
+        ));
+    }
+    App::open(dir).await
+}
+
+/// Counts per imported connection, for people and scripts.
+pub fn import_summary(connections: &[Connection]) -> Vec<Value> {
+    connections
+        .iter()
+        .map(|c| {
+            json!({
+                "connection": c.name,
+                "platform": c.platform,
+                "identities": c.identities.len(),
+                "memberships": c.memberships.len(),
+                "resources": c.resources.len(),
+                "grants": c.grants.len(),
+            })
+        })
+        .collect()
+}
+
+/// Reads and validates every file first, then imports them in one go: a bad file changes nothing.
+async fn import(dir: &Path, files: &[String]) -> Result<Output, ApiError> {
+    let mut all = Vec::new();
+    for f in files {
+        let f2 = f.clone();
+        let parsed = tokio::task::spawn_blocking(move || -> Result<Vec<Connection>, ApiError> {
+            if f2 == "-" {
+                Ok(crate::snapshot::parse_reader(std::io::stdin().lock())?)
+            } else {
+                let file = std::fs::File::open(&f2).map_err(|e| {
+                    ApiError::invalid(f2.clone(), format!("cannot read snapshot: {e}"))
+                })?;
+                Ok(crate::snapshot::parse_reader(file)?)
+            }
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("import failed: {e}")))?;
+        let conns = parsed.map_err(|mut e| {
+            e.message = format!("{f}: {}", e.message);
+            e
+        })?;
+        all.extend(conns);
+    }
+    let store = crate::store::Store::open_data_dir(dir).await?;
+    let summary = import_summary(&all);
+    let generation = store.replace_connections(&all).await?;
+    store.close().await;
+    let text = summary
+        .iter()
+        .map(|s| {
+            format!(
+                "imported {} ({}): {} identities, {} memberships, {} resources, {} grants",
+                s["connection"].as_str().unwrap_or(""),
+                s["platform"].as_str().unwrap_or(""),
+                s["identities"],
+                s["memberships"],
+                s["resources"],
+                s["grants"]
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    Ok(Output::ok(
+        json!({"imported": summary, "generation": generation}),
+        text,
+    ))
+}
+
+async fn serve(dir: &Path, listen: &str) -> Result<Output, ApiError> {
+    let app = App::open(dir).await?;
+    let listener = bind(listen).await?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    eprintln!("warden listening on http://{addr}");
+    crate::http::serve(app, listener)
+        .await
+        .map_err(|e| ApiError::internal(format!("server failed: {e}")))?;
+    Ok(Output::ok(json!({"stopped": true}), String::new()))
+}
+
+pub(super) async fn bind(listen: &str) -> Result<tokio::net::TcpListener, ApiError> {
+    let addr: std::net::SocketAddr = listen.parse().map_err(|_| {
+        ApiError::invalid(
+            "--listen",
+            format!("{listen:?} is not an address like 127.0.0.1:8080"),
+        )
+    })?;
+    tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        ApiError::new(
+            ErrorCode::Unavailable,
+            format!("cannot listen on {addr}: {e}"),
+        )
+    })
+}
+
+fn gen_snapshot(tier: &str, seed: u64, out: &str) -> Result<Output, ApiError> {
+    let tier = crate::synth::Tier::parse(tier).ok_or_else(|| {
+        ApiError::invalid("--tier", format!("unknown tier {tier:?} (expected S or M)"))
+    })?;
+    let stats = if out == "-" {
+        crate::synth::write(tier, seed, std::io::stdout().lock())
+    } else {
+        let file = std::fs::File::create(out)
+            .map_err(|e| ApiError::invalid("--out", format!("cannot create {out}: {e}")))?;
+        crate::synth::write(tier, seed, file)
+    }
+    .map_err(|e| ApiError::internal(format!("cannot write snapshot: {e}")))?;
+    let json = serde_json::to_value(&stats).unwrap_or_default();
+    // The snapshot itself may be on stdout: say nothing more there.
+    if out == "-" {
+        return Ok(Output {
+            json: Value::Null,
+            text: String::new(),
+            status: 0,
+        });
+    }
+    Ok(Output::ok(json, format!("wrote {out}: {stats:?}")))
+}

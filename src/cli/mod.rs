@@ -1,0 +1,141 @@
+//! The command line: argument parsing, dispatch, and the one place where errors become a line
+//! on stderr (or the error document with `--json`) and an exit status (INTERFACE.md).
+
+mod commands;
+mod demo;
+mod render;
+
+pub use commands::import_summary;
+
+use crate::error::ApiError;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "warden",
+    version,
+    about = "Who can touch which data, and why",
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Data directory: warden.toml, the SQLite store and the search index.
+    #[arg(long, global = true, env = "WARDEN_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Print exactly one JSON document on stdout (the error document on failure).
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Load the built-in demo organisation into a fresh data dir (default ./warden-demo) and serve it.
+    Demo {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Empty a non-empty data dir first.
+        #[arg(long)]
+        reset: bool,
+    },
+    /// Run the server on the configured store.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+    /// Load snapshot files (SNAPSHOT.md); `-` reads standard input. All or nothing.
+    Import {
+        #[arg(required = true)]
+        files: Vec<String>,
+    },
+    /// Does IDENTITY hold PRIVILEGE on RESOURCE? Exit 0 yes, 1 no.
+    Check {
+        identity: String,
+        privilege: String,
+        resource: String,
+        #[arg(long)]
+        connection: Option<String>,
+    },
+    /// Who holds privileges on RESOURCE.
+    WhoHas {
+        resource: String,
+        #[arg(long)]
+        privilege: Option<String>,
+        #[arg(long)]
+        connection: Option<String>,
+    },
+    /// List the tools; `tools call NAME 'JSON'` calls one; `--export DIR` writes their schemas.
+    Tools {
+        /// Write one JSON schema per tool and an OpenAI-style tools.json into DIR.
+        #[arg(long, value_name = "DIR")]
+        export: Option<PathBuf>,
+        #[command(subcommand)]
+        action: Option<ToolsAction>,
+    },
+    /// Write a seeded synthetic snapshot (tier S or M) for benchmarks.
+    Gen {
+        #[arg(long, default_value = "S")]
+        tier: String,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output file (`-` for standard output).
+        #[arg(long, default_value = "-")]
+        out: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ToolsAction {
+    /// Call tool NAME with JSON arguments.
+    Call { name: String, arguments: String },
+}
+
+/// What a command produced: a JSON document and its human rendering, and the exit status.
+pub struct Output {
+    pub json: serde_json::Value,
+    pub text: String,
+    pub status: i32,
+}
+
+impl Output {
+    pub fn ok(json: serde_json::Value, text: String) -> Output {
+        Output {
+            json,
+            text,
+            status: 0,
+        }
+    }
+}
+
+/// Runs the command line and returns the process exit status.
+pub async fn run(cli: Cli) -> i32 {
+    let json = cli.json;
+    match commands::dispatch(cli).await {
+        Ok(out) => {
+            if json && !out.json.is_null() {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&out.json).unwrap_or_default()
+                );
+            } else if !out.text.is_empty() {
+                println!("{}", out.text.trim_end());
+            }
+            out.status
+        }
+        Err(e) => report(&e, json),
+    }
+}
+
+/// Prints an error the way the interface promises and returns its exit status.
+pub fn report(e: &ApiError, json: bool) -> i32 {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&e.document()).unwrap_or_default()
+        );
+    } else {
+        eprintln!("error: {}", e.line());
+    }
+    e.code.exit_code()
+}

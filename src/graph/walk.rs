@@ -1,0 +1,112 @@
+//! Walks membership edges: every chain from an identity up to the holders it reaches, or from a
+//! holder down to every member that inherits from it.
+
+use super::ConnGraph;
+use std::collections::HashMap;
+
+impl ConnGraph {
+    /// Every chain `start → … → t` up through memberships where `is_target(t)`, at most `limit`.
+    /// Only edges that pass privileges are taken, unless `any_edge` (used to explain a NOINHERIT
+    /// miss). Branches that cannot reach a target are pruned before chains are listed, so a
+    /// dense role hierarchy costs its size, not its number of chains.
+    pub(crate) fn chains_up(
+        &self,
+        start: u32,
+        any_edge: bool,
+        is_target: &dyn Fn(u32) -> bool,
+        limit: usize,
+    ) -> Vec<Vec<u32>> {
+        let reach = self.reachability(start, any_edge, is_target);
+        let mut out = Vec::new();
+        if !reach.get(&start).copied().unwrap_or(false) {
+            return out;
+        }
+        let mut chain = vec![start];
+        let mut next = vec![0usize];
+        if is_target(start) {
+            out.push(chain.clone());
+        }
+        while let Some(&node) = chain.last() {
+            if out.len() >= limit {
+                break;
+            }
+            let edges = self.up.get(node);
+            let k = next.last_mut().expect("next mirrors chain");
+            if *k < edges.len() {
+                let e = edges[*k];
+                *k += 1;
+                if (any_edge || e.flows) && reach.get(&e.to).copied().unwrap_or(false) {
+                    chain.push(e.to);
+                    next.push(0);
+                    if is_target(e.to) {
+                        out.push(chain.clone());
+                    }
+                }
+            } else {
+                chain.pop();
+                next.pop();
+            }
+        }
+        out
+    }
+
+    /// For every identity above `start`: can it reach a target?
+    fn reachability(
+        &self,
+        start: u32,
+        any_edge: bool,
+        is_target: &dyn Fn(u32) -> bool,
+    ) -> HashMap<u32, bool> {
+        let mut memo: HashMap<u32, bool> = HashMap::new();
+        let mut stack = vec![(start, 0usize)];
+        memo.insert(start, false);
+        while let Some((node, k)) = stack.last_mut() {
+            let node = *node;
+            let edges = self.up.get(node);
+            if *k < edges.len() {
+                let e = edges[*k];
+                *k += 1;
+                if (any_edge || e.flows) && !memo.contains_key(&e.to) {
+                    memo.insert(e.to, false);
+                    stack.push((e.to, 0));
+                }
+            } else {
+                let ok = is_target(node)
+                    || edges.iter().any(|e| {
+                        (any_edge || e.flows) && memo.get(&e.to).copied().unwrap_or(false)
+                    });
+                memo.insert(node, ok);
+                stack.pop();
+            }
+        }
+        memo
+    }
+
+    /// Every identity that inherits from `holder` (itself included), with the chains from it
+    /// down to `holder` written member first. Stops after `limit` chains.
+    pub(crate) fn chains_down(&self, holder: u32, limit: usize) -> Vec<Vec<u32>> {
+        let mut out = vec![vec![holder]];
+        let mut chain = vec![holder];
+        let mut next = vec![0usize];
+        while let Some(&node) = chain.last() {
+            if out.len() >= limit {
+                break;
+            }
+            let edges = self.down.get(node);
+            let k = next.last_mut().expect("next mirrors chain");
+            if *k < edges.len() {
+                let e = edges[*k];
+                *k += 1;
+                if e.flows {
+                    chain.push(e.to);
+                    next.push(0);
+                    out.push(chain.iter().rev().copied().collect());
+                }
+            } else {
+                chain.pop();
+                next.pop();
+            }
+        }
+        out
+    }
+}

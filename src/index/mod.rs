@@ -1,0 +1,279 @@
+//! The tantivy index over identities and resources: exact keys (names, emails, display names,
+//! every dotted suffix) for resolution, and tokenised text for fuzzy search.
+//!
+//! The index is derived data: it is built in memory from the graph whenever the graph is, so it
+//! can never disagree with the store.
+
+use crate::graph::Graph;
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TEXT};
+use tantivy::{Index, IndexReader, Searcher, TantivyDocument, Term};
+
+/// Which half of the index a lookup is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Identity,
+    Resource,
+}
+
+impl Target {
+    fn tag(self) -> &'static str {
+        match self {
+            Target::Identity => "i",
+            Target::Resource => "r",
+        }
+    }
+}
+
+/// A document found: which connection (index into the graph) and which identity or resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Hit {
+    pub conn: u32,
+    pub id: u32,
+}
+
+/// How strongly a key matched: the name itself, or another way of naming the same thing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Tier {
+    /// The identity's name or the resource's full name.
+    Name,
+    /// An email, display name, email local part, or a dotted suffix of a resource name.
+    Alias,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("search index: {0}")]
+pub struct IndexError(#[from] tantivy::TantivyError);
+
+struct Fields {
+    target: Field,
+    conn: Field,
+    key_name: Field,
+    key_alias: Field,
+    text: Field,
+    hit: Field,
+}
+
+/// The built index, ready for searching.
+pub struct NameIndex {
+    fields: Fields,
+    reader: IndexReader,
+}
+
+/// Words that say what sort of thing is meant, not which one ("the payroll table").
+const FILLER: &[&str] = &[
+    "the", "a", "an", "table", "tables", "view", "views", "of", "in", "on", "for", "dataset",
+    "schema", "database", "my", "our", "data", "user", "role", "group", "person",
+];
+
+impl NameIndex {
+    pub fn build(graph: &Graph) -> Result<NameIndex, IndexError> {
+        let mut sb = Schema::builder();
+        let fields = Fields {
+            target: sb.add_text_field("target", STRING),
+            conn: sb.add_u64_field("conn", INDEXED),
+            key_name: sb.add_text_field("key_name", STRING),
+            key_alias: sb.add_text_field("key_alias", STRING),
+            text: sb.add_text_field("text", TEXT),
+            hit: sb.add_u64_field("hit", FAST),
+        };
+        let index = Index::create_in_ram(sb.build());
+        let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, 60_000_000)?;
+        for (ci, c) in graph.connections.iter().enumerate() {
+            for (id, ident) in c.identities.iter().enumerate() {
+                let mut doc = TantivyDocument::new();
+                doc.add_text(fields.target, Target::Identity.tag());
+                doc.add_u64(fields.conn, ci as u64);
+                doc.add_u64(fields.hit, encode(ci as u32, id as u32));
+                doc.add_text(fields.key_name, ident.name.to_lowercase());
+                doc.add_text(fields.text, &ident.name);
+                if let Some(e) = &ident.email {
+                    doc.add_text(fields.key_alias, e.to_lowercase());
+                    if let Some((local, _)) = e.split_once('@') {
+                        doc.add_text(fields.key_alias, local.to_lowercase());
+                    }
+                    doc.add_text(fields.text, e);
+                }
+                if let Some((local, _)) = ident.name.split_once('@') {
+                    doc.add_text(fields.key_alias, local.to_lowercase());
+                }
+                if let Some(d) = &ident.display_name {
+                    doc.add_text(fields.key_alias, d.to_lowercase());
+                    doc.add_text(fields.text, d);
+                }
+                writer.add_document(doc)?;
+            }
+            for (id, res) in c.resources.iter().enumerate() {
+                let mut doc = TantivyDocument::new();
+                doc.add_text(fields.target, Target::Resource.tag());
+                doc.add_u64(fields.conn, ci as u64);
+                doc.add_u64(fields.hit, encode(ci as u32, id as u32));
+                doc.add_text(fields.key_name, res.name.to_lowercase());
+                for k in 1..res.path.len() {
+                    doc.add_text(fields.key_alias, res.path[k..].join(".").to_lowercase());
+                }
+                for part in &res.path {
+                    doc.add_text(fields.text, part);
+                }
+                writer.add_document(doc)?;
+            }
+        }
+        writer.commit()?;
+        writer.wait_merging_threads()?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(tantivy::ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(NameIndex { fields, reader })
+    }
+
+    fn searcher(&self) -> Searcher {
+        self.reader.searcher()
+    }
+
+    fn scope(&self, target: Target, conn: Option<u32>) -> Vec<(Occur, Box<dyn Query>)> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
+            Occur::Must,
+            Box::new(TermQuery::new(
+                Term::from_field_text(self.fields.target, target.tag()),
+                IndexRecordOption::Basic,
+            )),
+        )];
+        if let Some(c) = conn {
+            clauses.push((
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_u64(self.fields.conn, c as u64),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        clauses
+    }
+
+    /// Exact, case-insensitive matches of `key`, by the strongest tier that has any.
+    pub fn lookup(
+        &self,
+        target: Target,
+        key: &str,
+        conn: Option<u32>,
+    ) -> Result<(Tier, Vec<Hit>), IndexError> {
+        let key = key.trim().to_lowercase();
+        for (tier, field) in [
+            (Tier::Name, self.fields.key_name),
+            (Tier::Alias, self.fields.key_alias),
+        ] {
+            let mut clauses = self.scope(target, conn);
+            clauses.push((
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(field, &key),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+            let hits = self.run(&BooleanQuery::new(clauses), 200)?;
+            if !hits.is_empty() {
+                return Ok((tier, hits.into_iter().map(|(_, h)| h).collect()));
+            }
+        }
+        Ok((Tier::Alias, Vec::new()))
+    }
+
+    /// Tokenised, typo-tolerant search. `all_words`: every word must match (resolution);
+    /// otherwise any word may (suggestions and the search tools).
+    pub fn fuzzy(
+        &self,
+        target: Target,
+        query: &str,
+        conn: Option<u32>,
+        all_words: bool,
+        limit: usize,
+    ) -> Result<Vec<(f32, Hit)>, IndexError> {
+        let words = words(query);
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut word_clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for w in &words {
+            let term = Term::from_field_text(self.fields.text, w);
+            let distance = match w.chars().count() {
+                0..=3 => 0,
+                4..=7 => 1,
+                _ => 2,
+            };
+            let exact: Box<dyn Query> = Box::new(BoostQuery::new(
+                Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
+                3.0,
+            ));
+            let mut alternatives: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, exact)];
+            if distance > 0 {
+                alternatives.push((
+                    Occur::Should,
+                    Box::new(FuzzyTermQuery::new(term.clone(), distance, true)),
+                ));
+            }
+            if w.chars().count() >= 3 {
+                alternatives.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(
+                        Box::new(FuzzyTermQuery::new_prefix(term, 0, false)),
+                        0.5,
+                    )),
+                ));
+            }
+            let occur = if all_words {
+                Occur::Must
+            } else {
+                Occur::Should
+            };
+            word_clauses.push((occur, Box::new(BooleanQuery::new(alternatives))));
+        }
+        let mut clauses = self.scope(target, conn);
+        clauses.push((Occur::Must, Box::new(BooleanQuery::new(word_clauses))));
+        self.run(&BooleanQuery::new(clauses), limit)
+    }
+
+    fn run(&self, query: &dyn Query, limit: usize) -> Result<Vec<(f32, Hit)>, IndexError> {
+        let searcher = self.searcher();
+        let top = searcher.search(query, &TopDocs::with_limit(limit).order_by_score())?;
+        let mut out = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let column = searcher
+                .segment_reader(addr.segment_ord)
+                .fast_fields()
+                .u64("hit")?;
+            if let Some(v) = column.first(addr.doc_id) {
+                out.push((score, decode(v)));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The words of a query worth searching for: lower case, split on anything not alphanumeric,
+/// without filler words. A query of only filler words keeps them.
+pub fn words(query: &str) -> Vec<String> {
+    let all: Vec<String> = query
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let kept: Vec<String> = all
+        .iter()
+        .filter(|w| !FILLER.contains(&w.as_str()))
+        .cloned()
+        .collect();
+    if kept.is_empty() { all } else { kept }
+}
+
+fn encode(conn: u32, id: u32) -> u64 {
+    ((conn as u64) << 32) | id as u64
+}
+
+fn decode(v: u64) -> Hit {
+    Hit {
+        conn: (v >> 32) as u32,
+        id: v as u32,
+    }
+}

@@ -1,0 +1,55 @@
+//! `list_access`: everything one identity can access.
+
+use super::Tool;
+use crate::access::Access;
+use crate::error::ApiError;
+use crate::graph::AccessEntry;
+use crate::index::Target;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// List everything an identity can access on one connection: each resource and privilege it
+/// holds, with the paths that give it (its own grants, its roles' grants, PUBLIC, ownership).
+/// A resource of `*` means every resource the privilege applies to (superuser, predefined roles).
+/// When the person has identities on several connections, name the connection.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListAccessArgs {
+    /// The identity: a name, email or display name.
+    pub identity: String,
+    /// The connection, needed when the identity exists on several.
+    #[serde(default)]
+    pub connection: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct ListAccessResult {
+    pub identity: String,
+    pub identity_kind: String,
+    pub connection: String,
+    /// True when the identity is a superuser: it holds every privilege on everything.
+    pub superuser: bool,
+    pub access: Vec<AccessEntry>,
+}
+
+pub struct ListAccess;
+
+impl Tool for ListAccess {
+    const NAME: &'static str = "list_access";
+    type Args = ListAccessArgs;
+    type Output = ListAccessResult;
+
+    fn run(access: &Access, args: ListAccessArgs) -> Result<ListAccessResult, ApiError> {
+        let conn = access.connection_arg(args.connection.as_deref(), "connection")?;
+        let i = access.resolve(Target::Identity, &args.identity, conn, "identity")?;
+        let c = access.conn(i.conn);
+        let list = c.list_access(i.id);
+        Ok(ListAccessResult {
+            identity: c.identity(i.id).name.clone(),
+            identity_kind: c.identity(i.id).kind.to_string(),
+            connection: c.name.clone(),
+            superuser: list.superuser,
+            access: list.entries,
+        })
+    }
+}

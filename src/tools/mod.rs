@@ -1,0 +1,140 @@
+//! The typed tools: one file each, an args struct (whose doc comment is the description a model
+//! reads) and a result struct, both serde + schemars. The registry below is the single list the
+//! CLI, HTTP, chat and MCP all call through, with the same JSON in and out.
+
+mod check_access;
+mod export;
+mod get_identity;
+mod list_access;
+mod search;
+mod search_identities;
+mod search_resources;
+mod who_has_access;
+
+pub use check_access::{CheckAccess, CheckAccessArgs, CheckAccessResult};
+pub use export::{export_dir, exported_files};
+pub use get_identity::{GetIdentity, GetIdentityArgs, GetIdentityResult};
+pub use list_access::{ListAccess, ListAccessArgs, ListAccessResult};
+pub use search_identities::{SearchIdentities, SearchIdentitiesArgs, SearchIdentitiesResult};
+pub use search_resources::{SearchResources, SearchResourcesArgs, SearchResourcesResult};
+pub use who_has_access::{WhoHasAccess, WhoHasAccessArgs, WhoHasAccessResult};
+
+use crate::access::Access;
+use crate::error::ApiError;
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::sync::LazyLock;
+
+/// A tool: typed arguments in, typed result out.
+pub trait Tool {
+    const NAME: &'static str;
+    type Args: DeserializeOwned + JsonSchema;
+    type Output: Serialize + JsonSchema;
+    fn run(access: &Access, args: Self::Args) -> Result<Self::Output, ApiError>;
+}
+
+/// A tool with its types erased, as the registry holds it.
+pub struct ToolInfo {
+    pub name: &'static str,
+    /// The args struct's doc comment: what the tool does, for people and models.
+    pub description: String,
+    /// JSON schema of the arguments.
+    pub parameters: Value,
+    /// JSON schema of the result.
+    pub result: Value,
+    call: fn(&Access, Value) -> Result<Value, ApiError>,
+}
+
+impl ToolInfo {
+    /// Calls the tool on JSON arguments; a bad argument is an error naming its JSON path.
+    pub fn call(&self, access: &Access, args: Value) -> Result<Value, ApiError> {
+        (self.call)(access, args)
+    }
+}
+
+fn call_typed<T: Tool>(access: &Access, args: Value) -> Result<Value, ApiError> {
+    let args: T::Args = serde_path_to_error::deserialize(args).map_err(|e| {
+        let path = e.path().to_string();
+        let msg = e.into_inner().to_string();
+        ApiError::invalid(
+            if path == "." { String::new() } else { path },
+            format!("bad arguments for {}: {msg}", T::NAME),
+        )
+    })?;
+    let out = T::run(access, args)?;
+    serde_json::to_value(out).map_err(|e| ApiError::internal(format!("cannot encode result: {e}")))
+}
+
+fn info<T: Tool>() -> ToolInfo {
+    let mut parameters =
+        serde_json::to_value(schemars::schema_for!(T::Args)).unwrap_or(Value::Null);
+    let description = parameters
+        .as_object_mut()
+        .and_then(|o| {
+            o.remove("title");
+            o.remove("description")
+        })
+        .and_then(|d| d.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let result = serde_json::to_value(schemars::schema_for!(T::Output)).unwrap_or(Value::Null);
+    ToolInfo {
+        name: T::NAME,
+        description,
+        parameters,
+        result,
+        call: call_typed::<T>,
+    }
+}
+
+static REGISTRY: LazyLock<Vec<ToolInfo>> = LazyLock::new(|| {
+    vec![
+        info::<CheckAccess>(),
+        info::<WhoHasAccess>(),
+        info::<ListAccess>(),
+        info::<GetIdentity>(),
+        info::<SearchIdentities>(),
+        info::<SearchResources>(),
+    ]
+});
+
+/// Every tool, in a stable order.
+pub fn registry() -> &'static [ToolInfo] {
+    &REGISTRY
+}
+
+pub fn find(name: &str) -> Option<&'static ToolInfo> {
+    registry().iter().find(|t| t.name == name)
+}
+
+/// Calls a tool by name: the one entry point for every edge.
+pub fn call(access: &Access, name: &str, args: Value) -> Result<Value, ApiError> {
+    match find(name) {
+        Some(t) => t.call(access, args),
+        None => Err(unknown_tool(name)),
+    }
+}
+
+/// The error for a tool name that is not in the registry, listing those that are.
+pub fn unknown_tool(name: &str) -> ApiError {
+    ApiError::new(
+        crate::error::ErrorCode::NotFound,
+        format!("no tool named {name:?}"),
+    )
+    .with_candidates(
+        registry()
+            .iter()
+            .map(|t| crate::error::Candidate {
+                name: t.name.into(),
+                kind: "tool".into(),
+                connection: String::new(),
+            })
+            .collect(),
+    )
+}
+
+/// Parses a privilege argument.
+pub(crate) fn privilege_arg(p: &str) -> Result<crate::model::Privilege, ApiError> {
+    crate::model::Privilege::parse(p).map_err(|m| ApiError::invalid("privilege", m))
+}

@@ -1,0 +1,39 @@
+//! Shared search for the two search tools: exact keys first, then typo-tolerant matches.
+
+use crate::access::{Access, Resolved};
+use crate::error::ApiError;
+use crate::index::Target;
+
+/// Default and largest number of matches a search returns.
+pub const DEFAULT_LIMIT: usize = 10;
+pub const MAX_LIMIT: usize = 100;
+
+/// Matches for `query`, best first, each with a score (exact name or alias matches score highest).
+pub fn search(
+    access: &Access,
+    target: Target,
+    query: &str,
+    limit: Option<usize>,
+) -> Result<Vec<(f32, Resolved)>, ApiError> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(ApiError::invalid(
+            "limit",
+            format!("limit must be between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    if query.trim().is_empty() {
+        return Err(ApiError::invalid("query", "query is empty"));
+    }
+    let mut out: Vec<(f32, Resolved)> = Vec::new();
+    let (_, exact) = access.index.lookup(target, query, None)?;
+    out.extend(exact.into_iter().map(|h| (100.0, h.into())));
+    for (score, h) in access.index.fuzzy(target, query, None, false, limit * 2)? {
+        let h: Resolved = h.into();
+        if !out.iter().any(|(_, x)| *x == h) {
+            out.push((score, h));
+        }
+    }
+    out.truncate(limit);
+    Ok(out)
+}
