@@ -118,15 +118,14 @@ impl Access {
             let mut hits: Vec<Resolved> = hits.into_iter().map(Resolved::from).collect();
             hits.sort_by_key(|h| (h.conn, h.id));
             hits.dedup();
-            // Where names differ only by case, the exact spelling wins.
-            let exact: Vec<Resolved> = hits
+            // Where names in one connection differ only by case, the exact spelling wins there.
+            // (Across connections case says nothing: Snowflake's MAYA is Postgres's maya.)
+            let exact_in: BTreeSet<u32> = hits
                 .iter()
-                .copied()
-                .filter(|h| self.spelled_exactly(target, *h, rest))
+                .filter(|h| self.spelled_exactly(target, **h, rest))
+                .map(|h| h.conn)
                 .collect();
-            if !exact.is_empty() && exact.len() < hits.len() {
-                return Ok(exact);
-            }
+            hits.retain(|h| !exact_in.contains(&h.conn) || self.spelled_exactly(target, *h, rest));
             return Ok(hits);
         }
         let fuzzy = self.index.fuzzy(target, rest, conn, true, 10)?;

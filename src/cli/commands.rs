@@ -162,7 +162,12 @@ async fn import(dir: &Path, files: &[String]) -> Result<Output, ApiError> {
         .await
         .map_err(|e| ApiError::internal(format!("import failed: {e}")))?;
         let conns = parsed.map_err(|mut e| {
-            e.message = format!("{f}: {}", e.message);
+            let source = if f == "-" {
+                "standard input"
+            } else {
+                f.as_str()
+            };
+            e.message = format!("{} (in {source})", e.message);
             e
         })?;
         all.extend(conns);

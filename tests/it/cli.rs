@@ -1,0 +1,182 @@
+//! The command line as scripts use it: exit statuses, `--json` documents, one-line errors.
+
+use crate::common::warden_bin;
+use std::path::Path;
+use std::process::Command;
+
+fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(warden_bin())
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+fn demo_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/demo/acme.json");
+    let (code, out, err) = run(dir.path(), &["import", demo.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("imported warehouse (postgres)"), "{out}");
+    dir
+}
+
+#[test]
+fn check_exit_status_says_yes_or_no() {
+    let dir = demo_dir();
+    let (code, out, _) = run(dir.path(), &["check", "maya", "SELECT", "crm.leads"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("Yes. maya has SELECT on prod.crm.leads (warehouse)."),
+        "{out}"
+    );
+    assert!(
+        out.contains("maya → sales_ops → crm_read → SELECT on prod.crm.leads"),
+        "{out}"
+    );
+
+    let (code, out, _) = run(
+        dir.path(),
+        &["check", "tom", "SELECT", "warehouse:crm.leads"],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("not_inherited"), "{out}");
+
+    let (code, out, _) = run(
+        dir.path(),
+        &["--json", "check", "tom", "select", "warehouse:crm.leads"],
+    );
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("exactly one JSON document");
+    assert_eq!(doc["allowed"], false);
+    assert_eq!(doc["privilege"], "SELECT");
+}
+
+#[test]
+fn errors_are_one_line_with_exit_status_two() {
+    let dir = demo_dir();
+    let (code, out, err) = run(dir.path(), &["check", "zorro", "SELECT", "crm.leads"]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: identity: no identity named \"zorro\""),
+        "{err}"
+    );
+
+    let (code, out, _) = run(
+        dir.path(),
+        &["--json", "check", "tom", "SELECT", "sales.orders"],
+    );
+    assert_eq!(code, 2);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["error"]["code"], "ambiguous");
+    assert_eq!(doc["error"]["candidates"].as_array().unwrap().len(), 2);
+
+    let (code, _, err) = run(dir.path(), &["check", "maya", "", "crm.leads"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("privilege"), "{err}");
+
+    // A data dir with no store is bad input, not an empty answer.
+    let empty = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(empty.path(), &["check", "maya", "SELECT", "crm.leads"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no Warden data"), "{err}");
+
+    let (code, _, err) = run(dir.path(), &["frobnicate"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn tools_call_reaches_every_tool() {
+    let dir = demo_dir();
+    let calls = [
+        (
+            "check_access",
+            r#"{"identity":"priya","privilege":"SELECT","resource":"people.salaries"}"#,
+            "allowed",
+        ),
+        (
+            "who_has_access",
+            r#"{"resource":"people.salaries","privilege":"SELECT"}"#,
+            "grantees",
+        ),
+        (
+            "list_access",
+            r#"{"identity":"maya","connection":"warehouse"}"#,
+            "access",
+        ),
+        (
+            "get_identity",
+            r#"{"identity":"maya@acme.test"}"#,
+            "identities",
+        ),
+        ("search_identities", r#"{"query":"Alice"}"#, "matches"),
+        ("search_resources", r#"{"query":"revenue"}"#, "matches"),
+    ];
+    for (tool, args, field) in calls {
+        let (code, out, err) = run(dir.path(), &["--json", "tools", "call", tool, args]);
+        assert_eq!(code, 0, "{tool}: {err}");
+        let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert!(doc.get(field).is_some(), "{tool}: {doc}");
+    }
+    let (code, out, _) = run(
+        dir.path(),
+        &[
+            "--json",
+            "tools",
+            "call",
+            "check_access",
+            r#"{"identity": 3}"#,
+        ],
+    );
+    assert_eq!(code, 2);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["error"]["code"], "invalid_argument");
+    assert_eq!(doc["error"]["path"], "identity");
+
+    let (code, _, err) = run(dir.path(), &["tools", "call", "drop_tables", "{}"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no tool named \"drop_tables\""), "{err}");
+
+    let (code, out, _) = run(dir.path(), &["--json", "tools"]);
+    assert_eq!(code, 0);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        doc["tools"].as_array().unwrap().len(),
+        warden::tools::registry().len()
+    );
+}
+
+#[test]
+fn who_has_lists_people_and_roles_with_paths() {
+    let dir = demo_dir();
+    let (code, out, _) = run(
+        dir.path(),
+        &[
+            "--json",
+            "who-has",
+            "people.salaries",
+            "--privilege",
+            "SELECT",
+        ],
+    );
+    assert_eq!(code, 0);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let names: Vec<&str> = doc["grantees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["identity"].as_str().unwrap())
+        .collect();
+    for who in ["priya", "root", "people_admin"] {
+        assert!(names.contains(&who), "{who} missing from {names:?}");
+    }
+    assert!(!names.contains(&"maya"));
+}

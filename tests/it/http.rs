@@ -1,0 +1,193 @@
+//! The real server on port 0 with a real HTTP client: health, the tool list, every tool, and
+//! errors with their statuses.
+
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+
+struct TestServer {
+    base: String,
+    client: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    async fn start() -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let app = warden::app::App::open(dir.path()).await.unwrap();
+        app.import(warden::demo::connections().unwrap())
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        tokio::spawn(warden::http::serve(app, listener));
+        TestServer {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            _dir: dir,
+        }
+    }
+
+    async fn post(&self, path: &str, body: &str) -> (u16, Value) {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    }
+
+    async fn get(&self, path: &str) -> (u16, Value) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    }
+}
+
+#[tokio::test]
+async fn health_and_tool_list() {
+    let s = TestServer::start().await;
+    let (status, body) = s.get("/healthz").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["connections"], 4);
+    let (status, body) = s.get("/v1/tools").await;
+    assert_eq!(status, 200);
+    let tools = body["tools"].as_array().unwrap();
+    assert_eq!(tools.len(), 6);
+    assert!(tools.iter().all(|t| t["parameters"]["type"] == "object"));
+}
+
+#[tokio::test]
+async fn every_tool_answers_over_http_as_in_process() {
+    let s = TestServer::start().await;
+    let access = crate::common::demo();
+    let calls = [
+        (
+            "check_access",
+            json!({"identity": "maya", "privilege": "SELECT", "resource": "crm.leads"}),
+        ),
+        ("who_has_access", json!({"resource": "people.salaries"})),
+        (
+            "list_access",
+            json!({"identity": "priya", "connection": "warehouse"}),
+        ),
+        ("get_identity", json!({"identity": "tom"})),
+        ("search_identities", json!({"query": "maya"})),
+        ("search_resources", json!({"query": "the payroll table"})),
+    ];
+    for (tool, args) in calls {
+        let (status, body) = s
+            .post(&format!("/v1/tools/{tool}"), &args.to_string())
+            .await;
+        assert_eq!(status, 200, "{tool}: {body}");
+        assert_eq!(
+            body,
+            warden::tools::call(&access, tool, args).unwrap(),
+            "{tool}: HTTP and in-process agree"
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_requests_name_the_problem() {
+    let s = TestServer::start().await;
+    let (status, body) = s
+        .post(
+            "/v1/tools/check_access",
+            r#"{"identity": "maya", "privilege": "SELECT"}"#,
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["code"], "invalid_argument");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("resource"),
+        "{body}"
+    );
+
+    let (status, body) = s
+        .post(
+            "/v1/tools/check_access",
+            r#"{"identity": ["maya"], "privilege": "SELECT", "resource": "x"}"#,
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["path"], "identity");
+
+    let (status, body) = s
+        .post(
+            "/v1/tools/check_access",
+            r#"{"identity": "maya", "privilege": "SELECT", "resource": "crm.leads", "extra": 1}"#,
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+
+    let (status, body) = s.post("/v1/tools/check_access", "{not json").await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["code"], "invalid_argument");
+
+    let (status, body) = s.post("/v1/tools/grant_everything", "{}").await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"]["code"], "not_found");
+
+    let (status, body) = s
+        .post(
+            "/v1/tools/check_access",
+            r#"{"identity": "zorro", "privilege": "SELECT", "resource": "crm.leads"}"#,
+        )
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"]["path"], "identity");
+
+    let (status, body) = s
+        .post(
+            "/v1/tools/check_access",
+            r#"{"identity": "tom", "privilege": "SELECT", "resource": "sales.orders"}"#,
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["code"], "ambiguous");
+}
+
+#[tokio::test]
+async fn import_over_http_swaps_the_graph() {
+    let s = TestServer::start().await;
+    let doc = json!({"version": 1, "connections": [{"name": "lake", "platform": "postgres",
+        "identities": [{"name": "zed", "kind": "user"}],
+        "resources": [{"kind": "table", "name": "lake.raw.events"}],
+        "grants": [{"grantee": "zed", "privilege": "SELECT", "resource": "lake.raw.events"}]}]});
+    let (status, body) = s.post("/v1/import", &doc.to_string()).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = s
+        .post(
+            "/v1/tools/check_access",
+            r#"{"identity": "zed", "privilege": "SELECT", "resource": "raw.events"}"#,
+        )
+        .await;
+    assert_eq!(body["allowed"], true, "{body}");
+
+    let (status, body) = s
+        .post(
+            "/v1/import",
+            r#"{"version": 1, "connections": [{"name": "lake", "platform": "oracle"}]}"#,
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["path"], "connections[0].platform");
+    let (_, body) = s
+        .post(
+            "/v1/tools/check_access",
+            r#"{"identity": "zed", "privilege": "SELECT", "resource": "raw.events"}"#,
+        )
+        .await;
+    assert_eq!(body["allowed"], true, "a rejected import changes nothing");
+}

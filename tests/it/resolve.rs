@@ -1,0 +1,180 @@
+//! Name resolution over the demo organisation: names, emails, display names, dotted suffixes,
+//! any case, typos; ambiguity and unknown names are errors that list candidates.
+
+use crate::common::{call, demo, path_texts};
+use serde_json::json;
+
+fn check(
+    identity: &str,
+    privilege: &str,
+    resource: &str,
+) -> Result<serde_json::Value, serde_json::Value> {
+    call(
+        &demo(),
+        "check_access",
+        json!({"identity": identity, "privilege": privilege, "resource": resource}),
+    )
+}
+
+#[test]
+fn people_resolve_by_name_email_and_display_name() {
+    for name in ["maya", "MAYA", "maya@acme.test", "Maya@ACME.test"] {
+        let r = check(name, "SELECT", "crm.leads").unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(r["identity"], "maya", "{name}");
+        assert_eq!(r["connection"], "warehouse");
+        assert_eq!(
+            path_texts(&r),
+            ["maya → sales_ops → crm_read → SELECT on prod.crm.leads"]
+        );
+    }
+    let display = demo();
+    let r = call(
+        &display,
+        "get_identity",
+        json!({"identity": "Alice Liddell"}),
+    )
+    .unwrap();
+    let conns: Vec<&str> = r["identities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["connection"].as_str().unwrap())
+        .collect();
+    assert!(
+        conns.len() >= 2,
+        "Alice Liddell has identities on several platforms: {conns:?}"
+    );
+    assert!(
+        r["identities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["display_name"] == "Alice Liddell")
+    );
+}
+
+#[test]
+fn resources_resolve_by_suffix_case_and_words() {
+    let a = demo();
+    let cases = [
+        ("crm.leads", "prod.crm.leads"),
+        ("prod.crm.leads", "prod.crm.leads"),
+        ("CRM.LEADS", "prod.crm.leads"),
+        ("the payroll table", "prod.people.payroll"),
+        ("payroll", "prod.people.payroll"),
+        ("ANALYTICS.CORE.REVENUE", "ANALYTICS.CORE.REVENUE"),
+        ("analytics.core.revenue", "ANALYTICS.CORE.REVENUE"),
+        ("warehouse:sales.orders", "prod.sales.orders"),
+        ("redshift_dw:sales.orders", "dw.sales.orders"),
+        ("payrol", "prod.people.payroll"),
+    ];
+    for (text, want) in cases {
+        let r = call(&a, "who_has_access", json!({"resource": text}))
+            .unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(r["resource"], want, "{text}");
+    }
+}
+
+#[test]
+fn ambiguous_names_list_candidates_and_never_guess() {
+    let e = check("tom", "SELECT", "sales.orders").unwrap_err();
+    assert_eq!(e["error"]["code"], "ambiguous", "{e}");
+    assert_eq!(e["error"]["path"], "resource");
+    let conns: Vec<&str> = e["error"]["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["connection"].as_str().unwrap())
+        .collect();
+    assert!(
+        conns.contains(&"warehouse") && conns.contains(&"redshift_dw"),
+        "{e}"
+    );
+
+    // "Alice" names the user alice exactly; Alice Chen is found by search, never guessed.
+    let a = demo();
+    let r = call(&a, "search_identities", json!({"query": "Alice"})).unwrap();
+    let names: Vec<&str> = r["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"alice") && names.contains(&"achen"),
+        "{names:?}"
+    );
+    let e = call(
+        &a,
+        "check_access",
+        json!({"identity": "Alice C", "privilege": "SELECT", "resource": "warehouse:crm.leads"}),
+    );
+    assert!(e.is_err(), "a partial display name is not guessed: {e:?}");
+}
+
+#[test]
+fn unknown_names_are_not_found_with_suggestions() {
+    let e = check("zorro", "SELECT", "crm.leads").unwrap_err();
+    assert_eq!(e["error"]["code"], "not_found");
+    assert_eq!(e["error"]["path"], "identity");
+    assert!(e["error"]["message"].as_str().unwrap().contains("zorro"));
+
+    let e = check("maya", "SELECT", "crm.leeds_archive_2019").unwrap_err();
+    assert_eq!(e["error"]["code"], "not_found", "{e}");
+    assert_eq!(e["error"]["path"], "resource");
+    let names: Vec<&str> = e["error"]["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"prod.crm.leads"),
+        "suggests the near miss: {names:?}"
+    );
+
+    let e = call(&demo(), "check_access", json!({"identity": "maya", "privilege": "SELECT", "resource": "crm.leads", "connection": "nope"}))
+        .unwrap_err();
+    assert_eq!(e["error"]["path"], "connection");
+}
+
+#[test]
+fn a_table_picks_the_identity_of_its_connection() {
+    // maya exists on several platforms; each table picks that platform's maya.
+    let a = demo();
+    for (resource, conn) in [
+        ("crm.leads", "warehouse"),
+        ("ANALYTICS.CORE.REVENUE", "snowflake"),
+    ] {
+        let r = call(
+            &a,
+            "check_access",
+            json!({"identity": "maya", "privilege": "SELECT", "resource": resource}),
+        )
+        .unwrap();
+        assert_eq!(r["connection"], conn);
+    }
+}
+
+#[test]
+fn search_tools_rank_exact_matches_first() {
+    let a = demo();
+    let r = call(&a, "search_identities", json!({"query": "alice"})).unwrap();
+    let m = r["matches"].as_array().unwrap();
+    assert!(m.len() >= 2);
+    assert_eq!(m[0]["score"], 100.0);
+    assert!(
+        m.iter().any(|x| x["name"] == "achen"),
+        "Alice Chen is found by her first name: {r}"
+    );
+    let r = call(
+        &a,
+        "search_resources",
+        json!({"query": "salaries", "limit": 3}),
+    )
+    .unwrap();
+    assert_eq!(r["matches"][0]["name"], "prod.people.salaries");
+    assert!(r["matches"].as_array().unwrap().len() <= 3);
+    let e = call(&a, "search_resources", json!({"query": "x", "limit": 0})).unwrap_err();
+    assert_eq!(e["error"]["path"], "limit");
+}
