@@ -1,7 +1,7 @@
 //! Builds a connection's graph from validated snapshot data.
 
 use super::{ConnGraph, Csr, Edge, GrantEntry, GranteeRef};
-use crate::model::{Connection, Grantee, IdentityKind, Platform};
+use crate::model::{Connection, Grantee, IdentityKind};
 use std::collections::HashMap;
 
 impl ConnGraph {
@@ -48,12 +48,12 @@ impl ConnGraph {
         grants.sort_by_key(|g| g.resource);
         let mut entries = Vec::with_capacity(grants.len());
         for (i, g) in grants.into_iter().enumerate() {
-            let privilege = match privilege_ids.get(&g.privilege) {
+            let privilege = match privilege_ids.get(&*g.privilege) {
                 Some(id) => *id,
                 None => {
                     let id = u16::try_from(privileges.len()).unwrap_or(u16::MAX);
-                    privileges.push(g.privilege.clone());
-                    privilege_ids.insert(g.privilege, id);
+                    privileges.push(g.privilege.to_string());
+                    privilege_ids.insert(g.privilege.to_string(), id);
                     id
                 }
             };
@@ -71,7 +71,7 @@ impl ConnGraph {
                 }
             };
             if let Some(cond) = g.condition {
-                conditions.insert(i as u32, cond);
+                conditions.insert(i as u32, *cond);
             }
             entries.push(GrantEntry {
                 grantee,
@@ -131,7 +131,6 @@ impl ConnGraph {
         } else {
             Vec::new()
         };
-        let _ = Platform::Postgres;
         ConnGraph {
             name: c.name,
             platform: c.platform,

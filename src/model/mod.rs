@@ -252,11 +252,12 @@ pub struct Condition {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Grant {
     pub grantee: Grantee,
-    pub privilege: String,
+    /// Shared between the grants that name the same word (millions of grants, a dozen words).
+    pub privilege: std::sync::Arc<str>,
     pub resource: u32,
     pub grant_option: bool,
     pub future: bool,
-    pub condition: Option<Condition>,
+    pub condition: Option<Box<Condition>>,
 }
 
 /// Everything known about one connection, validated: every index points inside its vectors.

@@ -1,12 +1,11 @@
 //! The grant snapshot format (SNAPSHOT.md): parsing from any reader and validation into
 //! [`Connection`]s, with errors that name the JSON path of the offending value.
 
+mod intern;
 mod raw;
 mod validate;
-mod write;
 
 pub use raw::RawSnapshot;
-pub use write::to_document;
 
 use crate::model::Connection;
 use std::io::Read;
@@ -39,13 +38,16 @@ impl SnapshotError {
 /// Reads a snapshot document from `reader` (streamed: the text is never held whole) and validates it.
 pub fn parse_reader(reader: impl Read) -> Result<Vec<Connection>, SnapshotError> {
     let reader = std::io::BufReader::with_capacity(1 << 16, reader);
-    let mut de = serde_json::Deserializer::from_reader(reader);
-    let raw: RawSnapshot = deserialize(&mut de)?;
-    de.end().map_err(|e| SnapshotError {
-        path: None,
-        message: json_message(&e),
-    })?;
-    validate::validate(raw)
+    let (raw, names) = intern::with_interner(|| {
+        let mut de = serde_json::Deserializer::from_reader(reader);
+        let raw: RawSnapshot = deserialize(&mut de)?;
+        de.end().map_err(|e| SnapshotError {
+            path: None,
+            message: json_message(&e),
+        })?;
+        Ok(raw)
+    });
+    validate::validate(raw?, &names)
 }
 
 /// Parses a snapshot held in memory.
@@ -55,8 +57,8 @@ pub fn parse_str(text: &str) -> Result<Vec<Connection>, SnapshotError> {
 
 /// Parses an already decoded JSON value (the HTTP import endpoint and tests).
 pub fn parse_value(value: serde_json::Value) -> Result<Vec<Connection>, SnapshotError> {
-    let raw: RawSnapshot = deserialize(value)?;
-    validate::validate(raw)
+    let (raw, names) = intern::with_interner(|| deserialize(value));
+    validate::validate(raw?, &names)
 }
 
 fn deserialize<'de, D>(de: D) -> Result<RawSnapshot, SnapshotError>

@@ -1,20 +1,22 @@
-//! The snapshot document as written on the wire; unknown fields are ignored.
+//! The snapshot document as written on the wire; unknown fields are ignored. Names repeated
+//! across memberships and grants are interned ([`Name`]).
 
-use serde::{Deserialize, Serialize};
+use super::intern::Name;
+use serde::Deserialize;
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize)]
 pub struct RawSnapshot {
     pub version: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub taken_at: Option<String>,
     pub connections: Vec<RawConnection>,
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize)]
 pub struct RawConnection {
     pub name: String,
     pub platform: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub server_version: Option<String>,
     #[serde(default)]
     pub identities: Vec<RawIdentity>,
@@ -30,69 +32,61 @@ fn yes() -> bool {
     true
 }
 
-fn is_true(b: &bool) -> bool {
-    *b
-}
-
-fn is_false(b: &bool) -> bool {
-    !*b
-}
-
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize)]
 pub struct RawIdentity {
     pub name: String,
     pub kind: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub email: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub display_name: Option<String>,
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(default)]
     pub superuser: bool,
-    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    #[serde(default = "yes")]
     pub inherit: bool,
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize)]
 pub struct RawMembership {
-    pub member: String,
-    pub role: String,
-    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub member: Name,
+    pub role: Name,
+    #[serde(default = "yes")]
     pub inherit: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub member_kind: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role_kind: Option<String>,
+    #[serde(default)]
+    pub member_kind: Option<Name>,
+    #[serde(default)]
+    pub role_kind: Option<Name>,
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize)]
 pub struct RawResource {
     pub kind: String,
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub path: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub owner: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub owner_kind: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub owner_privileges: Option<Vec<String>>,
     /// Warden's extension: the containing resource when the name does not show it (a BigQuery
     /// project's folder or organization).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub parent: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize)]
 pub struct RawGrant {
-    pub grantee: String,
-    pub privilege: String,
-    pub resource: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub grantee_kind: Option<String>,
-    #[serde(default, skip_serializing_if = "is_false")]
+    pub grantee: Name,
+    pub privilege: Name,
+    pub resource: Name,
+    #[serde(default)]
+    pub grantee_kind: Option<Name>,
+    #[serde(default)]
     pub grant_option: bool,
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(default)]
     pub future: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub condition: Option<crate::model::Condition>,
+    #[serde(default)]
+    pub condition: Option<Box<crate::model::Condition>>,
 }

@@ -1,16 +1,18 @@
 //! Turns a raw snapshot into validated connections, or names the first thing wrong with it.
 
 use super::SnapshotError;
+use super::intern::{Interner, Name};
 use super::raw::{RawConnection, RawSnapshot};
 use crate::model::{
     Connection, Grant, Grantee, Identity, IdentityKind, Membership, Platform, Resource,
     ResourceKind, SpecialGroup, split_name,
 };
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 type Result<T> = std::result::Result<T, SnapshotError>;
 
-pub fn validate(raw: RawSnapshot) -> Result<Vec<Connection>> {
+pub fn validate(raw: RawSnapshot, strings: &Interner) -> Result<Vec<Connection>> {
     if raw.version != 1 {
         return Err(SnapshotError::at(
             "version",
@@ -35,7 +37,7 @@ pub fn validate(raw: RawSnapshot) -> Result<Vec<Connection>> {
                 format!("connection {:?} appears twice in this document", c.name),
             ));
         }
-        out.push(connection(&at, c, taken_at)?);
+        out.push(connection(&at, c, taken_at, strings)?);
     }
     Ok(out)
 }
@@ -106,7 +108,9 @@ fn connection(
     at: &str,
     c: RawConnection,
     taken_at: Option<chrono::DateTime<chrono::Utc>>,
+    strings: &Interner,
 ) -> Result<Connection> {
+    let text = |n: Name| strings.get(n);
     if c.name.trim().is_empty() {
         return Err(SnapshotError::at(
             format!("{at}.name"),
@@ -270,21 +274,21 @@ fn connection(
     for (j, m) in c.memberships.into_iter().enumerate() {
         let mat = format!("{at}.memberships[{j}]");
         let member = names.identity(
-            &m.member,
-            m.member_kind.as_deref(),
+            text(m.member),
+            m.member_kind.map(text),
             &format!("{mat}.member"),
             &format!("{mat}.member_kind"),
         )?;
         let role = names.identity(
-            &m.role,
-            m.role_kind.as_deref(),
+            text(m.role),
+            m.role_kind.map(text),
             &format!("{mat}.role"),
             &format!("{mat}.role_kind"),
         )?;
         if member == role {
             return Err(SnapshotError::at(
                 format!("{mat}.role"),
-                format!("{:?} cannot be a member of itself", m.member),
+                format!("{:?} cannot be a member of itself", text(m.member)),
             ));
         }
         memberships.push(Membership {
@@ -305,25 +309,36 @@ fn connection(
     }
 
     let mut grants = Vec::with_capacity(c.grants.len());
+    // Few distinct privilege words: one shared string each.
+    let mut privileges: HashMap<Name, Arc<str>> = HashMap::new();
     for (j, g) in c.grants.into_iter().enumerate() {
         let gat = format!("{at}.grants[{j}]");
-        if g.privilege.trim().is_empty() {
-            return Err(SnapshotError::at(
-                format!("{gat}.privilege"),
-                "privilege is empty",
-            ));
-        }
+        let privilege = match privileges.get(&g.privilege) {
+            Some(p) => p.clone(),
+            None => {
+                let word = text(g.privilege);
+                if word.trim().is_empty() {
+                    return Err(SnapshotError::at(
+                        format!("{gat}.privilege"),
+                        "privilege is empty",
+                    ));
+                }
+                let p: Arc<str> = normalize_privilege(platform, word).into();
+                privileges.insert(g.privilege, p.clone());
+                p
+            }
+        };
         let grantee = grantee(
             &names,
             platform,
-            &g.grantee,
-            g.grantee_kind.as_deref(),
+            text(g.grantee),
+            g.grantee_kind.map(text),
             &gat,
         )?;
-        let resource = names.resource(&g.resource, &format!("{gat}.resource"))?;
+        let resource = names.resource(text(g.resource), &format!("{gat}.resource"))?;
         grants.push(Grant {
             grantee,
-            privilege: normalize_privilege(platform, g.privilege),
+            privilege,
             resource,
             grant_option: g.grant_option,
             future: g.future,
@@ -344,9 +359,9 @@ fn connection(
 }
 
 /// SQL privilege words compare in upper case; BigQuery roles are kept as written.
-fn normalize_privilege(platform: Platform, p: String) -> String {
+fn normalize_privilege(platform: Platform, p: &str) -> String {
     if platform == Platform::Bigquery || p.contains('/') {
-        p
+        p.to_owned()
     } else {
         p.trim().to_ascii_uppercase()
     }

@@ -203,7 +203,17 @@ impl SqliteStore {
         .bind(conn)
         .fetch(&self.pool);
         let mut out = Vec::new();
+        let mut words: std::collections::HashMap<String, std::sync::Arc<str>> =
+            std::collections::HashMap::new();
         while let Some(row) = rows.try_next().await? {
+            let word: String = row.try_get(2)?;
+            let privilege = match words.get(&word) {
+                Some(p) => p.clone(),
+                None => words
+                    .entry(word.clone())
+                    .or_insert_with(|| word.into())
+                    .clone(),
+            };
             let grantee = match row.try_get::<Option<i64>, _>(0)? {
                 Some(id) => Grantee::Identity(index(id)?),
                 None => {
@@ -216,11 +226,13 @@ impl SqliteStore {
             let condition: Option<String> = row.try_get(6)?;
             out.push(Grant {
                 grantee,
-                privilege: row.try_get(2)?,
+                privilege,
                 resource: index(row.try_get(3)?)?,
                 grant_option: row.try_get(4)?,
                 future: row.try_get(5)?,
-                condition: condition.map(|c| json::<Condition>(&c)).transpose()?,
+                condition: condition
+                    .map(|c| json::<Condition>(&c).map(Box::new))
+                    .transpose()?,
             });
         }
         Ok(out)
@@ -337,7 +349,7 @@ async fn insert_grants(tx: &mut Transaction<'_, Sqlite>, c: &Connection) -> Resu
             b.push_bind(c.name.clone())
                 .push_bind(id)
                 .push_bind(text)
-                .push_bind(g.privilege.clone())
+                .push_bind(g.privilege.to_string())
                 .push_bind(g.resource as i64)
                 .push_bind(g.grant_option)
                 .push_bind(g.future)
