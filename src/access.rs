@@ -83,19 +83,19 @@ impl Access {
         conn: Option<u32>,
         path: &str,
     ) -> Result<(&'a str, Option<u32>), ApiError> {
-        if let Some((prefix, rest)) = text.split_once(':') {
-            if let Some(c) = self.graph.connections.iter().position(|c| c.name == prefix) {
-                let c = c as u32;
-                if conn.is_some_and(|given| given != c) {
-                    return Err(ApiError::invalid(
-                        path,
-                        format!(
-                            "{text:?} names connection {prefix:?}, but the question is about another connection"
-                        ),
-                    ));
-                }
-                return Ok((rest, Some(c)));
+        if let Some((prefix, rest)) = text.split_once(':')
+            && let Some(c) = self.graph.connections.iter().position(|c| c.name == prefix)
+        {
+            let c = c as u32;
+            if conn.is_some_and(|given| given != c) {
+                return Err(ApiError::invalid(
+                    path,
+                    format!(
+                        "{text:?} names connection {prefix:?}, but the question is about another connection"
+                    ),
+                ));
             }
+            return Ok((rest, Some(c)));
         }
         Ok((text, conn))
     }

@@ -88,21 +88,21 @@ impl ConnGraph {
         if self.platform.is_postgres_like() {
             let schema = res.kind == ResourceKind::Schema && privilege == "USAGE";
             let table = res.kind.is_table_like();
-            if let Some(role) = self.read_all {
-                if schema || (table && privilege == "SELECT") {
-                    h.add(
-                        GranteeRef::Identity(role),
-                        Terminal::Predefined { role, resource: r },
-                    );
-                }
+            if let Some(role) = self.read_all
+                && (schema || (table && privilege == "SELECT"))
+            {
+                h.add(
+                    GranteeRef::Identity(role),
+                    Terminal::Predefined { role, resource: r },
+                );
             }
-            if let Some(role) = self.write_all {
-                if schema || (table && matches!(privilege, "INSERT" | "UPDATE" | "DELETE")) {
-                    h.add(
-                        GranteeRef::Identity(role),
-                        Terminal::Predefined { role, resource: r },
-                    );
-                }
+            if let Some(role) = self.write_all
+                && (schema || (table && matches!(privilege, "INSERT" | "UPDATE" | "DELETE")))
+            {
+                h.add(
+                    GranteeRef::Identity(role),
+                    Terminal::Predefined { role, resource: r },
+                );
             }
         }
         if snowflake {

@@ -261,7 +261,7 @@ async fn insert_chunked<T>(
 ) -> Result<(), StoreError> {
     for chunk in items.chunks((MAX_BINDS / columns).max(1)) {
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(head);
-        qb.push_values(chunk.iter(), |b, item| push(b, item));
+        qb.push_values(chunk.iter(), &mut push);
         qb.build().execute(&mut **tx).await?;
     }
     Ok(())

@@ -293,8 +293,14 @@ fn validation_errors_name_json_paths_in_process() {
 }
 
 /// Runs a command to completion and returns its exit status and peak resident memory in bytes.
+// The child is reaped by wait4 (which also reports its memory), not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn run_measured(cmd: &mut Command) -> (i32, u64) {
-    let child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
     // SAFETY: an all-zero rusage is valid; wait4 fills it for our own child.
@@ -302,7 +308,11 @@ fn run_measured(cmd: &mut Command) -> (i32, u64) {
     // SAFETY: pid is our child, not yet waited for; the pointers are to live locals.
     let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     assert_eq!(r, pid, "wait4 failed");
-    let code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 };
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
     (code, usage.ru_maxrss as u64 * 1024)
 }
 
@@ -310,17 +320,36 @@ fn run_measured(cmd: &mut Command) -> (i32, u64) {
 fn a_tier_m_snapshot_imports_without_several_copies_in_memory() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("tier-m.json");
-    let (code, _) = run_measured(Command::new(warden_bin()).args(["gen", "--tier", "M", "--seed", "7", "--out"]).arg(&file));
+    let (code, _) = run_measured(
+        Command::new(warden_bin())
+            .args(["gen", "--tier", "M", "--seed", "7", "--out"])
+            .arg(&file),
+    );
     assert_eq!(code, 0);
     let size = std::fs::metadata(&file).unwrap().len();
     assert!(size > 100 << 20, "tier M is hundreds of MB, got {size}");
 
     let data = dir.path().join("data");
-    let (code, peak) = run_measured(Command::new(warden_bin()).arg("--data-dir").arg(&data).arg("import").arg(&file));
+    let (code, peak) = run_measured(
+        Command::new(warden_bin())
+            .arg("--data-dir")
+            .arg(&data)
+            .arg("import")
+            .arg(&file),
+    );
     assert_eq!(code, 0, "tier-M import failed");
-    println!("tier M: {} MB of JSON imported with a peak RSS of {} MB", size >> 20, peak >> 20);
+    println!(
+        "tier M: {} MB of JSON imported with a peak RSS of {} MB",
+        size >> 20,
+        peak >> 20
+    );
     // The parsed snapshot is one compact copy; the text is streamed, never held.
-    assert!(peak < size * 5 / 2, "peak RSS {} MB for a {} MB snapshot", peak >> 20, size >> 20);
+    assert!(
+        peak < size * 5 / 2,
+        "peak RSS {} MB for a {} MB snapshot",
+        peak >> 20,
+        size >> 20
+    );
 
     let (code, out, err) = warden(&data, &["--json", "who-has", "db.s0.t1"], None);
     assert_eq!(code, 0, "{err}");
