@@ -101,6 +101,10 @@ impl Access {
     }
 
     /// Everything `text` could name, best tier only (empty when nothing matches).
+    ///
+    /// The text is first taken exactly as given (a role may really be called `pg:admin` or
+    /// `zed `); only when that names nothing is a connection prefix split off and the text
+    /// trimmed, and only when no exact key matches is typo-tolerant search tried.
     pub fn candidates(
         &self,
         target: Target,
@@ -108,29 +112,46 @@ impl Access {
         conn: Option<u32>,
         path: &str,
     ) -> Result<Vec<Resolved>, ApiError> {
-        let text = text.trim();
-        if text.is_empty() {
+        if text.trim().is_empty() {
             return Err(ApiError::invalid(path, "name is empty"));
         }
-        let (rest, conn) = self.split_prefix(text, conn, path)?;
-        let (_, hits) = self.index.lookup(target, rest, conn)?;
+        let hits = self.exact(target, text, conn)?;
         if !hits.is_empty() {
-            let mut hits: Vec<Resolved> = hits.into_iter().map(Resolved::from).collect();
-            hits.sort_by_key(|h| (h.conn, h.id));
-            hits.dedup();
-            // Where names in one connection differ only by case, the exact spelling wins there.
-            // (Across connections case says nothing: Snowflake's MAYA is Postgres's maya.)
-            let exact_in: BTreeSet<u32> = hits
-                .iter()
-                .filter(|h| self.spelled_exactly(target, **h, rest))
-                .map(|h| h.conn)
-                .collect();
-            hits.retain(|h| !exact_in.contains(&h.conn) || self.spelled_exactly(target, *h, rest));
             return Ok(hits);
+        }
+        let (rest, conn) = self.split_prefix(text, conn, path)?;
+        let rest = rest.trim();
+        if rest != text {
+            let hits = self.exact(target, rest, conn)?;
+            if !hits.is_empty() {
+                return Ok(hits);
+            }
         }
         let fuzzy = self.index.fuzzy(target, rest, conn, true, 10)?;
         let mut hits: Vec<Resolved> = fuzzy.into_iter().map(|(_, h)| h.into()).collect();
         hits.dedup();
+        Ok(hits)
+    }
+
+    /// Exact key matches (any case), the exact spelling winning within a connection.
+    fn exact(
+        &self,
+        target: Target,
+        text: &str,
+        conn: Option<u32>,
+    ) -> Result<Vec<Resolved>, ApiError> {
+        let (_, hits) = self.index.lookup(target, text, conn)?;
+        let mut hits: Vec<Resolved> = hits.into_iter().map(Resolved::from).collect();
+        hits.sort_by_key(|h| (h.conn, h.id));
+        hits.dedup();
+        // Where names in one connection differ only by case, the exact spelling wins there.
+        // (Across connections case says nothing: Snowflake's MAYA is Postgres's maya.)
+        let exact_in: BTreeSet<u32> = hits
+            .iter()
+            .filter(|h| self.spelled_exactly(target, **h, text))
+            .map(|h| h.conn)
+            .collect();
+        hits.retain(|h| !exact_in.contains(&h.conn) || self.spelled_exactly(target, *h, text));
         Ok(hits)
     }
 

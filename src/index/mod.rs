@@ -159,7 +159,7 @@ impl NameIndex {
         key: &str,
         conn: Option<u32>,
     ) -> Result<(Tier, Vec<Hit>), IndexError> {
-        let key = key.trim().to_lowercase();
+        let key = key.to_lowercase();
         for (tier, field) in [
             (Tier::Name, self.fields.key_name),
             (Tier::Alias, self.fields.key_alias),

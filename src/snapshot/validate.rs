@@ -376,7 +376,9 @@ fn grantee(
 ) -> Result<Grantee> {
     let g_at = format!("{at}.grantee");
     let k_at = format!("{at}.grantee_kind");
-    if text == "PUBLIC" {
+    // PUBLIC is everyone, unless a kind says it is a real role of that name (Postgres allows
+    // `CREATE ROLE "PUBLIC"`; only lower-case public is reserved).
+    if text == "PUBLIC" && kind.is_none() {
         return Ok(Grantee::Public);
     }
     if platform == Platform::Bigquery {

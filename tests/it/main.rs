@@ -2,9 +2,12 @@
 
 mod cli;
 mod common;
+mod demo;
+mod differential;
 mod export;
 mod http;
 mod import;
+mod pg;
 mod resolve;
 mod scenarios;
 mod store;

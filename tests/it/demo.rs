@@ -1,0 +1,163 @@
+//! The README's first command: `warden demo` serves the demo organisation, and its documented
+//! answers (src/demo/QUESTIONS.md) hold over HTTP.
+
+use crate::common::{caveat_codes, path_texts, warden_bin};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+/// A `warden demo` process, killed when dropped.
+struct Demo {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_demo(dir: &std::path::Path) -> Demo {
+    let mut child = Command::new(warden_bin())
+        .args(["demo", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = BufReader::new(child.stdout.take().unwrap());
+    let mut base = None;
+    for line in out.lines() {
+        let line = line.unwrap();
+        if let Some(url) = line.trim().strip_prefix("health:") {
+            base = Some(url.trim().trim_end_matches("/healthz").to_owned());
+            break;
+        }
+    }
+    Demo {
+        child,
+        base: base.expect("the demo prints its health URL"),
+    }
+}
+
+async fn ask(base: &str, tool: &str, args: Value) -> Value {
+    let r = reqwest::Client::new()
+        .post(format!("{base}/v1/tools/{tool}"))
+        .json(&args)
+        .send()
+        .await
+        .unwrap();
+    r.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn demo_serves_documented_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = start_demo(&dir.path().join("demo"));
+    let health: Value = reqwest::get(format!("{}/healthz", demo.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["connections"], 4);
+
+    let cases = [
+        (
+            json!({"identity": "maya", "privilege": "SELECT", "resource": "crm.leads"}),
+            true,
+            vec!["maya → sales_ops → crm_read → SELECT on prod.crm.leads"],
+            vec![],
+        ),
+        (
+            json!({"identity": "tom", "privilege": "SELECT", "resource": "crm.leads"}),
+            false,
+            vec![],
+            vec!["not_inherited"],
+        ),
+        (
+            json!({"identity": "priya", "privilege": "SELECT", "resource": "people.salaries"}),
+            true,
+            vec!["priya → people_admin → owner of prod.people.salaries"],
+            vec![],
+        ),
+        (
+            json!({"identity": "olivia", "privilege": "SELECT", "resource": "finance.invoices"}),
+            true,
+            vec!["olivia → SELECT on prod.finance.invoices"],
+            vec!["no_schema_usage"],
+        ),
+        (
+            json!({"identity": "root", "privilege": "SELECT", "resource": "the payroll table"}),
+            true,
+            vec!["root → superuser"],
+            vec![],
+        ),
+        (
+            json!({"identity": "ALICE", "privilege": "SELECT", "resource": "core.customers"}),
+            true,
+            vec!["ALICE → TRANSFORMER → OWNERSHIP on ANALYTICS.CORE.CUSTOMERS"],
+            vec![],
+        ),
+        (
+            json!({"identity": "achen@acme.test", "privilege": "SELECT", "resource": "finance.revenue_daily"}),
+            true,
+            vec![
+                "achen@acme.test → analysts@acme.test → data-team@acme.test → roles/bigquery.dataViewer on acme-prod",
+            ],
+            vec![],
+        ),
+        (
+            json!({"identity": "tom", "privilege": "SELECT", "resource": "redshift_dw:sales.orders"}),
+            true,
+            vec!["tom → sales_team → SELECT on dw.sales.orders"],
+            vec![],
+        ),
+    ];
+    for (args, allowed, paths, caveats) in cases {
+        let r = ask(&demo.base, "check_access", args.clone()).await;
+        assert_eq!(r["allowed"], allowed, "{args}: {r}");
+        assert_eq!(path_texts(&r), paths, "{args}");
+        assert_eq!(caveat_codes(&r), caveats, "{args}");
+    }
+
+    let r = ask(
+        &demo.base,
+        "who_has_access",
+        json!({"resource": "people.salaries", "privilege": "SELECT"}),
+    )
+    .await;
+    let mut names: Vec<&str> = r["grantees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["identity"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "auditor",
+            "people_admin",
+            "pg_read_all_data",
+            "priya",
+            "root"
+        ]
+    );
+}
+
+#[test]
+fn demo_refuses_a_non_empty_data_dir_without_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("something"), "x").unwrap();
+    let out = Command::new(warden_bin())
+        .args(["demo", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--reset"));
+    assert!(dir.path().join("something").exists(), "nothing was removed");
+}
