@@ -110,8 +110,8 @@ impl ConnGraph {
     /// Holds any privilege at all on `r` (Snowflake's test for a usable database or schema).
     fn holds_any(&self, i: u32, r: u32) -> bool {
         let mut h = Holders::default();
-        for g in self.grants_on(r).iter().filter(|g| !g.future) {
-            let t = Terminal::Grant(self.grant_index(g));
+        for (gi, g) in self.grants_on(r).filter(|(_, g)| !g.future) {
+            let t = Terminal::Grant(gi);
             match g.grantee {
                 GranteeRef::Identity(x) => h.identities.entry(x).or_default().push(t),
                 other => h.pseudo.push((other, t)),

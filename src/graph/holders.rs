@@ -66,13 +66,13 @@ impl ConnGraph {
         let snowflake = self.platform == Platform::Snowflake;
         let want = self.privilege_id(privilege);
         let ownership = snowflake.then(|| self.privilege_id("OWNERSHIP")).flatten();
-        for g in self.grants_on(r) {
+        for (gi, g) in self.grants_on(r) {
             if g.future {
                 continue;
             }
             if Some(g.privilege) == want || (ownership.is_some() && Some(g.privilege) == ownership)
             {
-                h.add(g.grantee, Terminal::Grant(self.grant_index(g)));
+                h.add(g.grantee, Terminal::Grant(gi));
             }
         }
         let res = self.resource(r);
@@ -107,9 +107,9 @@ impl ConnGraph {
         }
         if snowflake {
             for a in self.ancestors(r) {
-                for g in self.grants_on(a) {
+                for (gi, g) in self.grants_on(a) {
                     if g.future && Some(g.privilege) == want {
-                        h.future.push((g.grantee, self.grant_index(g)));
+                        h.future.push((g.grantee, gi));
                     }
                 }
             }
@@ -126,11 +126,10 @@ impl ConnGraph {
 
     fn bigquery_holders(&self, privilege: &str, r: u32, h: &mut Holders) {
         for a in std::iter::once(r).chain(self.ancestors(r)) {
-            for g in self.grants_on(a) {
+            for (gi, g) in self.grants_on(a) {
                 if g.future {
                     continue;
                 }
-                let gi = self.grant_index(g);
                 let role = self.privilege_name(g.privilege);
                 if role_permissions(role).is_none() && role != privilege {
                     h.unknown_roles.push((g.grantee, gi));
@@ -145,12 +144,12 @@ impl ConnGraph {
                             continue;
                         };
                         for b in std::iter::once(project).chain(self.ancestors(project)) {
-                            for basic in self.grants_on(b) {
+                            for (bi, basic) in self.grants_on(b) {
                                 if !basic.future
                                     && self.privilege_name(basic.privilege) == group.basic_role()
                                 {
                                     let t = Terminal::Special {
-                                        basic: self.grant_index(basic),
+                                        basic: bi,
                                         grant: gi,
                                     };
                                     h.add(basic.grantee, t);

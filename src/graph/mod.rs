@@ -131,18 +131,13 @@ impl ConnGraph {
         self.down.get(i).iter().map(|e| (e.to, e.flows))
     }
 
-    fn grants_on(&self, r: u32) -> &[GrantEntry] {
+    /// The grants on resource `r`, each with its index (how paths and caveats refer to it).
+    fn grants_on(&self, r: u32) -> impl Iterator<Item = (u32, &GrantEntry)> + '_ {
         let (a, b) = (
             self.grant_start[r as usize],
             self.grant_start[r as usize + 1],
         );
-        &self.grants[a as usize..b as usize]
-    }
-
-    fn grant_index(&self, g: &GrantEntry) -> u32 {
-        // Grants live in one vector; the entry's address gives its index.
-        ((g as *const GrantEntry as usize - self.grants.as_ptr() as usize)
-            / std::mem::size_of::<GrantEntry>()) as u32
+        (a..b).map(|i| (i, &self.grants[i as usize]))
     }
 
     fn privilege_name(&self, id: u16) -> &str {

@@ -152,9 +152,8 @@ impl ConnGraph {
         }
         let mut out: Vec<String> = self
             .grants_on(r)
-            .iter()
-            .filter(|g| !g.future)
-            .map(|g| self.privilege_name(g.privilege).to_owned())
+            .filter(|(_, g)| !g.future)
+            .map(|(_, g)| self.privilege_name(g.privilege).to_owned())
             .collect();
         let res = self.resource(r);
         if res.owner.is_some() {
