@@ -11,68 +11,55 @@ pub fn permission_for(privilege: &str) -> Option<&'static str> {
     }
 }
 
-const VIEWER: &[&str] = &[
-    "bigquery.tables.getData",
-    "bigquery.tables.get",
-    "bigquery.tables.list",
-    "bigquery.datasets.get",
-];
-const EDITOR: &[&str] = &[
-    "bigquery.tables.getData",
-    "bigquery.tables.get",
-    "bigquery.tables.list",
-    "bigquery.datasets.get",
-    "bigquery.tables.updateData",
-    "bigquery.tables.create",
-    "bigquery.tables.delete",
-    "bigquery.tables.update",
-];
-const OWNER: &[&str] = &[
-    "bigquery.tables.getData",
-    "bigquery.tables.get",
-    "bigquery.tables.list",
-    "bigquery.datasets.get",
-    "bigquery.tables.updateData",
-    "bigquery.tables.create",
-    "bigquery.tables.delete",
-    "bigquery.tables.update",
-    "bigquery.datasets.update",
-    "bigquery.tables.setIamPolicy",
-];
-const ADMIN: &[&str] = &[
-    "bigquery.tables.getData",
-    "bigquery.tables.get",
-    "bigquery.tables.list",
-    "bigquery.datasets.get",
-    "bigquery.tables.updateData",
-    "bigquery.tables.create",
-    "bigquery.tables.delete",
-    "bigquery.tables.update",
-    "bigquery.datasets.update",
-    "bigquery.tables.setIamPolicy",
-    "bigquery.jobs.create",
+/// Data permissions of the predefined BigQuery data roles, each tier holding those before it
+/// (dataViewer ⊂ dataEditor ⊂ dataOwner ⊂ admin).
+const TIERS: [&[&str]; 4] = [
+    &[
+        "bigquery.tables.getData",
+        "bigquery.tables.get",
+        "bigquery.tables.list",
+        "bigquery.datasets.get",
+    ],
+    &[
+        "bigquery.tables.updateData",
+        "bigquery.tables.create",
+        "bigquery.tables.delete",
+        "bigquery.tables.update",
+    ],
+    &["bigquery.datasets.update", "bigquery.tables.setIamPolicy"],
+    &["bigquery.jobs.create"],
 ];
 
-/// The permissions a role holds, or `None` for a role Warden does not know (custom roles).
+/// Whether `role` holds `permission`; `None` for a role Warden does not know (custom roles).
 /// Basic roles hold no data permission directly: they reach data through dataset
 /// `specialGroup` entries, as BigQuery applies them.
-pub fn role_permissions(role: &str) -> Option<&'static [&'static str]> {
+pub fn role_holds(role: &str, permission: &str) -> Option<bool> {
+    let tier = |n: usize| TIERS[..n].iter().any(|t| t.contains(&permission));
     Some(match role {
-        "roles/bigquery.dataViewer" | "READER" => VIEWER,
-        "roles/bigquery.dataEditor" | "WRITER" => EDITOR,
-        "roles/bigquery.dataOwner" | "OWNER" => OWNER,
-        "roles/bigquery.admin" => ADMIN,
-        "roles/bigquery.user" => &["bigquery.jobs.create", "bigquery.datasets.create"],
-        "roles/bigquery.jobUser" => &["bigquery.jobs.create"],
-        "roles/bigquery.metadataViewer" => &[
-            "bigquery.tables.get",
-            "bigquery.tables.list",
-            "bigquery.datasets.get",
-        ],
-        "roles/bigquery.readSessionUser" => &["bigquery.readsessions.create"],
-        "roles/viewer" | "roles/editor" | "roles/owner" => &[],
+        "roles/bigquery.dataViewer" | "READER" => tier(1),
+        "roles/bigquery.dataEditor" | "WRITER" => tier(2),
+        "roles/bigquery.dataOwner" | "OWNER" => tier(3),
+        "roles/bigquery.admin" => tier(4),
+        "roles/bigquery.user" => matches!(
+            permission,
+            "bigquery.jobs.create" | "bigquery.datasets.create"
+        ),
+        "roles/bigquery.jobUser" => permission == "bigquery.jobs.create",
+        "roles/bigquery.metadataViewer" => {
+            matches!(
+                permission,
+                "bigquery.tables.get" | "bigquery.tables.list" | "bigquery.datasets.get"
+            )
+        }
+        "roles/bigquery.readSessionUser" => permission == "bigquery.readsessions.create",
+        "roles/viewer" | "roles/editor" | "roles/owner" => false,
         _ => return None,
     })
+}
+
+/// Whether Warden knows what `role` grants.
+pub fn is_known_role(role: &str) -> bool {
+    role_holds(role, "").is_some()
 }
 
 /// The question words a role answers yes to, for listing who holds what.

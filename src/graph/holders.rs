@@ -1,7 +1,7 @@
 //! Who holds a privilege on a resource before memberships are followed: the grantees of matching
 //! grants, the owner, predefined roles, and (BigQuery) bindings inherited from above.
 
-use super::bigquery::{permission_for, role_permissions};
+use super::bigquery::{is_known_role, permission_for, role_holds};
 use super::{ConnGraph, GranteeRef};
 use crate::model::{Platform, ResourceKind};
 use std::collections::HashMap;
@@ -119,7 +119,7 @@ impl ConnGraph {
     /// Does binding `role` answer a question about `privilege`?
     fn role_gives(role: &str, privilege: &str) -> bool {
         match permission_for(privilege) {
-            Some(perm) => role_permissions(role).is_some_and(|ps| ps.contains(&perm)),
+            Some(perm) => role_holds(role, perm) == Some(true),
             None => role == privilege,
         }
     }
@@ -131,7 +131,7 @@ impl ConnGraph {
                     continue;
                 }
                 let role = self.privilege_name(g.privilege);
-                if role_permissions(role).is_none() && role != privilege {
+                if !is_known_role(role) && role != privilege {
                     h.unknown_roles.push((g.grantee, gi));
                     continue;
                 }
