@@ -197,9 +197,13 @@ impl Access {
             many => Err(ApiError::new(
                 ErrorCode::Ambiguous,
                 format!(
-                    "{text:?} matches {} {}s; say which",
+                    "{text:?} matches {} {}; say which (a connection prefix such as {}:… narrows it)",
                     many.len(),
-                    target_word(target)
+                    match target {
+                        Target::Identity => "identities",
+                        Target::Resource => "resources",
+                    },
+                    self.conn(many[0].conn).name
                 ),
             )
             .at(path)
