@@ -7,7 +7,7 @@
 
 use crate::error::{ApiError, Candidate, ErrorCode};
 use crate::graph::{ConnGraph, Graph};
-use crate::index::{Hit, NameIndex, Target};
+use crate::index::{Hit, NameIndex, Target, Tier, identity_aliases, resource_aliases, same_key};
 use crate::model::Connection;
 use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
@@ -133,26 +133,53 @@ impl Access {
         Ok(hits)
     }
 
-    /// Exact key matches (any case), the exact spelling winning within a connection.
-    fn exact(
+    /// Exact key matches (any case) of the strongest tier that has any, the exact spelling
+    /// winning within a connection.
+    pub(crate) fn exact(
         &self,
         target: Target,
         text: &str,
         conn: Option<u32>,
     ) -> Result<Vec<Resolved>, ApiError> {
-        let (_, hits) = self.index.lookup(target, text, conn)?;
-        let mut hits: Vec<Resolved> = hits.into_iter().map(Resolved::from).collect();
-        hits.sort_by_key(|h| (h.conn, h.id));
-        hits.dedup();
-        // Where names in one connection differ only by case, the exact spelling wins there.
-        // (Across connections case says nothing: Snowflake's MAYA is Postgres's maya.)
-        let exact_in: BTreeSet<u32> = hits
-            .iter()
-            .filter(|h| self.spelled_exactly(target, **h, text))
-            .map(|h| h.conn)
-            .collect();
-        hits.retain(|h| !exact_in.contains(&h.conn) || self.spelled_exactly(target, *h, text));
-        Ok(hits)
+        for tier in [Tier::Name, Tier::Alias] {
+            let mut hits: Vec<Resolved> = self
+                .index
+                .lookup(target, tier, text, conn)
+                .into_iter()
+                .map(Resolved::from)
+                .filter(|h| self.has_key(target, tier, *h, text))
+                .collect();
+            if hits.is_empty() {
+                continue;
+            }
+            hits.sort_by_key(|h| (h.conn, h.id));
+            hits.dedup();
+            // Where names in one connection differ only by case, the exact spelling wins there.
+            // (Across connections case says nothing: Snowflake's MAYA is Postgres's maya.)
+            let exact_in: BTreeSet<u32> = hits
+                .iter()
+                .filter(|h| self.spelled_exactly(target, **h, text))
+                .map(|h| h.conn)
+                .collect();
+            hits.retain(|h| !exact_in.contains(&h.conn) || self.spelled_exactly(target, *h, text));
+            return Ok(hits);
+        }
+        Ok(Vec::new())
+    }
+
+    /// Does `h` really carry `text` as a key of `tier` (the index matched a hash)?
+    fn has_key(&self, target: Target, tier: Tier, h: Resolved, text: &str) -> bool {
+        let c = self.conn(h.conn);
+        match (target, tier) {
+            (Target::Identity, Tier::Name) => same_key(&c.identity(h.id).name, text),
+            (Target::Identity, Tier::Alias) => {
+                identity_aliases(c.identity(h.id)).any(|a| same_key(a, text))
+            }
+            (Target::Resource, Tier::Name) => same_key(&c.resource(h.id).name, text),
+            (Target::Resource, Tier::Alias) => {
+                resource_aliases(c.resource(h.id)).any(|a| same_key(&a, text))
+            }
+        }
     }
 
     fn spelled_exactly(&self, target: Target, h: Resolved, text: &str) -> bool {

@@ -1,10 +1,16 @@
-//! The tantivy index over identities and resources: exact keys (names, emails, display names,
-//! every dotted suffix) for resolution, and tokenised text for fuzzy search.
+//! Name search over identities and resources: exact keys (names, emails, display names, every
+//! dotted suffix) in [`keys`], the fast path of resolution, and a tantivy index of tokenised
+//! text for typo-tolerant search.
 //!
 //! The index is derived data: it is built in memory from the graph whenever the graph is, so it
 //! can never disagree with the store.
 
+mod keys;
+
+pub use keys::{identity_aliases, resource_aliases, same_key};
+
 use crate::graph::Graph;
+use keys::ExactKeys;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
 use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TEXT};
@@ -49,8 +55,6 @@ pub struct IndexError(#[from] tantivy::TantivyError);
 struct Fields {
     target: Field,
     conn: Field,
-    key_name: Field,
-    key_alias: Field,
     text: Field,
     hit: Field,
 }
@@ -59,6 +63,7 @@ struct Fields {
 pub struct NameIndex {
     fields: Fields,
     reader: IndexReader,
+    keys: ExactKeys,
 }
 
 /// Words that say what sort of thing is meant, not which one ("the payroll table").
@@ -73,8 +78,6 @@ impl NameIndex {
         let fields = Fields {
             target: sb.add_text_field("target", STRING),
             conn: sb.add_u64_field("conn", INDEXED),
-            key_name: sb.add_text_field("key_name", STRING),
-            key_alias: sb.add_text_field("key_alias", STRING),
             text: sb.add_text_field("text", TEXT),
             hit: sb.add_u64_field("hit", FAST),
         };
@@ -86,21 +89,9 @@ impl NameIndex {
                 doc.add_text(fields.target, Target::Identity.tag());
                 doc.add_u64(fields.conn, ci as u64);
                 doc.add_u64(fields.hit, encode(ci as u32, id as u32));
-                doc.add_text(fields.key_name, ident.name.to_lowercase());
                 doc.add_text(fields.text, &ident.name);
-                if let Some(e) = &ident.email {
-                    doc.add_text(fields.key_alias, e.to_lowercase());
-                    if let Some((local, _)) = e.split_once('@') {
-                        doc.add_text(fields.key_alias, local.to_lowercase());
-                    }
-                    doc.add_text(fields.text, e);
-                }
-                if let Some((local, _)) = ident.name.split_once('@') {
-                    doc.add_text(fields.key_alias, local.to_lowercase());
-                }
-                if let Some(d) = &ident.display_name {
-                    doc.add_text(fields.key_alias, d.to_lowercase());
-                    doc.add_text(fields.text, d);
+                for text in [&ident.email, &ident.display_name].into_iter().flatten() {
+                    doc.add_text(fields.text, text);
                 }
                 writer.add_document(doc)?;
             }
@@ -109,10 +100,6 @@ impl NameIndex {
                 doc.add_text(fields.target, Target::Resource.tag());
                 doc.add_u64(fields.conn, ci as u64);
                 doc.add_u64(fields.hit, encode(ci as u32, id as u32));
-                doc.add_text(fields.key_name, res.name.to_lowercase());
-                for k in 1..res.path.len() {
-                    doc.add_text(fields.key_alias, res.path[k..].join(".").to_lowercase());
-                }
                 for part in &res.path {
                     doc.add_text(fields.text, part);
                 }
@@ -125,7 +112,11 @@ impl NameIndex {
             .reader_builder()
             .reload_policy(tantivy::ReloadPolicy::Manual)
             .try_into()?;
-        Ok(NameIndex { fields, reader })
+        Ok(NameIndex {
+            fields,
+            reader,
+            keys: ExactKeys::build(graph),
+        })
     }
 
     fn searcher(&self) -> Searcher {
@@ -152,32 +143,18 @@ impl NameIndex {
         clauses
     }
 
-    /// Exact, case-insensitive matches of `key`, by the strongest tier that has any.
-    pub fn lookup(
-        &self,
-        target: Target,
-        key: &str,
-        conn: Option<u32>,
-    ) -> Result<(Tier, Vec<Hit>), IndexError> {
-        let key = key.to_lowercase();
-        for (tier, field) in [
-            (Tier::Name, self.fields.key_name),
-            (Tier::Alias, self.fields.key_alias),
-        ] {
-            let mut clauses = self.scope(target, conn);
-            clauses.push((
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(field, &key),
-                    IndexRecordOption::Basic,
-                )),
-            ));
-            let hits = self.run(&BooleanQuery::new(clauses), 200)?;
-            if !hits.is_empty() {
-                return Ok((tier, hits.into_iter().map(|(_, h)| h).collect()));
-            }
-        }
-        Ok((Tier::Alias, Vec::new()))
+    /// Hits whose key of `tier` may equal `key`, ignoring case, in connection `conn` if given.
+    /// A hash match: callers confirm against the names ([`same_key`]).
+    pub fn lookup(&self, target: Target, tier: Tier, key: &str, conn: Option<u32>) -> Vec<Hit> {
+        self.keys
+            .get(target, tier, key)
+            .filter(|h| conn.is_none_or(|c| h.conn == c))
+            .collect()
+    }
+
+    /// Heap held by the exact keys (the tantivy index is counted by the process).
+    pub fn keys_heap_bytes(&self) -> usize {
+        self.keys.heap_bytes()
     }
 
     /// Tokenised, typo-tolerant search. `all_words`: every word must match (resolution);

@@ -69,6 +69,8 @@ pub struct MemberInfo {
 pub struct GetIdentity;
 
 impl Tool for GetIdentity {
+    // A few microseconds: answered on the async worker.
+    const SLOW: bool = false;
     const NAME: &'static str = "get_identity";
     type Args = GetIdentityArgs;
     type Output = GetIdentityResult;

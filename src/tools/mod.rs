@@ -32,6 +32,9 @@ pub trait Tool {
     const NAME: &'static str;
     type Args: DeserializeOwned + JsonSchema;
     type Output: Serialize + JsonSchema;
+    /// Whether a call can take long enough (milliseconds, on large snapshots) that a server
+    /// should run it on the blocking pool rather than an async worker.
+    const SLOW: bool = true;
     fn run(access: &Access, args: Self::Args) -> Result<Self::Output, ApiError>;
 }
 
@@ -44,7 +47,10 @@ pub struct ToolInfo {
     pub parameters: Value,
     /// JSON schema of the result.
     pub result: Value,
+    /// See [`Tool::SLOW`].
+    pub slow: bool,
     call: fn(&Access, Value) -> Result<Value, ApiError>,
+    call_bytes: fn(&Access, &[u8]) -> Result<Vec<u8>, ApiError>,
 }
 
 impl ToolInfo {
@@ -52,19 +58,44 @@ impl ToolInfo {
     pub fn call(&self, access: &Access, args: Value) -> Result<Value, ApiError> {
         (self.call)(access, args)
     }
+
+    /// The same call from JSON text to JSON text, skipping the intermediate `Value`s: the HTTP
+    /// path, where a check costs microseconds and every copy shows.
+    pub fn call_bytes(&self, access: &Access, args: &[u8]) -> Result<Vec<u8>, ApiError> {
+        (self.call_bytes)(access, args)
+    }
+}
+
+/// Arguments from any JSON source, or an error naming the JSON path of the bad one.
+fn parse_args<'de, T: Tool, D>(de: D) -> Result<T::Args, ApiError>
+where
+    D: serde::Deserializer<'de, Error = serde_json::Error>,
+{
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let msg = e.into_inner().to_string();
+        let path = if path == "." { String::new() } else { path };
+        ApiError::invalid(path, format!("bad arguments for {}: {msg}", T::NAME))
+    })
 }
 
 fn call_typed<T: Tool>(access: &Access, args: Value) -> Result<Value, ApiError> {
-    let args: T::Args = serde_path_to_error::deserialize(args).map_err(|e| {
-        let path = e.path().to_string();
-        let msg = e.into_inner().to_string();
-        ApiError::invalid(
-            if path == "." { String::new() } else { path },
-            format!("bad arguments for {}: {msg}", T::NAME),
-        )
-    })?;
-    let out = T::run(access, args)?;
+    let out = T::run(access, parse_args::<T, _>(args)?)?;
     serde_json::to_value(out).map_err(|e| ApiError::internal(format!("cannot encode result: {e}")))
+}
+
+fn call_typed_bytes<T: Tool>(access: &Access, args: &[u8]) -> Result<Vec<u8>, ApiError> {
+    let args = if args.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        args
+    };
+    let mut de = serde_json::Deserializer::from_slice(args);
+    let parsed = parse_args::<T, _>(&mut de)?;
+    de.end()
+        .map_err(|e| ApiError::invalid("", format!("bad arguments for {}: {e}", T::NAME)))?;
+    let out = T::run(access, parsed)?;
+    serde_json::to_vec(&out).map_err(|e| ApiError::internal(format!("cannot encode result: {e}")))
 }
 
 fn info<T: Tool>() -> ToolInfo {
@@ -84,7 +115,9 @@ fn info<T: Tool>() -> ToolInfo {
         description,
         parameters,
         result,
+        slow: T::SLOW,
         call: call_typed::<T>,
+        call_bytes: call_typed_bytes::<T>,
     }
 }
 

@@ -14,7 +14,7 @@ pub fn search(
     target: Target,
     query: &str,
     limit: Option<usize>,
-) -> Result<Vec<(f32, Resolved)>, ApiError> {
+) -> Result<Vec<(f64, Resolved)>, ApiError> {
     let limit = limit.unwrap_or(DEFAULT_LIMIT);
     if limit == 0 || limit > MAX_LIMIT {
         return Err(ApiError::invalid(
@@ -25,13 +25,28 @@ pub fn search(
     if query.trim().is_empty() {
         return Err(ApiError::invalid("query", "query is empty"));
     }
-    let mut out: Vec<(f32, Resolved)> = Vec::new();
-    let (_, exact) = access.index.lookup(target, query, None)?;
-    out.extend(exact.into_iter().map(|h| (100.0, h.into())));
-    for (score, h) in access.index.fuzzy(target, query, None, false, limit * 2)? {
-        let h: Resolved = h.into();
-        if !out.iter().any(|(_, x)| *x == h) {
-            out.push((score, h));
+    let mut out: Vec<(f64, Resolved)> = Vec::new();
+    out.extend(
+        access
+            .exact(target, query.trim(), None)?
+            .into_iter()
+            .map(|h| (100.0, h)),
+    );
+    // Matches of every word first (cheap: the rarest word drives the search), then, if that
+    // leaves room, matches of any word (a word like `db` in every name makes this the costly one).
+    for all_words in [true, false] {
+        if out.len() >= limit {
+            break;
+        }
+        for (score, h) in access
+            .index
+            .fuzzy(target, query, None, all_words, limit * 2)?
+        {
+            let h: Resolved = h.into();
+            if !out.iter().any(|(_, x)| *x == h) {
+                // Three decimals: enough to rank, and the same number in every JSON encoder.
+                out.push(((score as f64 * 1000.0).round() / 1000.0, h));
+            }
         }
     }
     out.truncate(limit);

@@ -33,7 +33,7 @@ pub struct IdentityMatch {
     pub email: Option<String>,
     pub display_name: Option<String>,
     /// Higher is better; exact matches score 100.
-    pub score: f32,
+    pub score: f64,
 }
 
 pub struct SearchIdentities;

@@ -32,7 +32,7 @@ pub struct ResourceMatch {
     pub kind: String,
     pub connection: String,
     /// Higher is better; exact matches score 100.
-    pub score: f32,
+    pub score: f64,
 }
 
 pub struct SearchResources;
