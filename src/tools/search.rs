@@ -32,10 +32,11 @@ pub fn search(
             .into_iter()
             .map(|h| (100.0, h)),
     );
-    // Matches of every word first (cheap: the rarest word drives the search), then, if that
-    // leaves room, matches of any word (a word like `db` in every name makes this the costly one).
+    // Matches of every word first (cheap: the rarest word drives the search); only when no
+    // name holds them all, matches of any word (costly when a word like `db` is in every name).
+    let exact = out.len();
     for all_words in [true, false] {
-        if out.len() >= limit {
+        if out.len() >= limit || (!all_words && out.len() > exact) {
             break;
         }
         for (score, h) in access
