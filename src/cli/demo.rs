@@ -3,6 +3,7 @@
 use super::Output;
 use crate::app::App;
 use crate::error::{ApiError, ErrorCode};
+use std::io::Write;
 use std::path::PathBuf;
 
 pub const DEFAULT_DIR: &str = "./warden-demo";
@@ -37,10 +38,11 @@ pub async fn run(dir: PathBuf, listen: &str, reset: bool) -> Result<Output, ApiE
     let connections = crate::demo::connections()?;
     let summary = super::import_summary(&connections);
     app.import(connections).await?;
-    println!(
-        "{}",
-        banner(&addr.to_string(), &dir.display().to_string(), summary.len())
-    );
+    // The server must outlive its terminal: a closed stdout is no reason to stop serving.
+    let text = banner(&addr.to_string(), &dir.display().to_string(), summary.len());
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}").and_then(|()| out.flush());
+    drop(out);
     crate::http::serve(app, listener)
         .await
         .map_err(|e| ApiError::internal(format!("server failed: {e}")))?;

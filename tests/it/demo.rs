@@ -27,15 +27,17 @@ fn start_demo(dir: &std::path::Path) -> Demo {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let out = BufReader::new(child.stdout.take().unwrap());
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut base = None;
-    for line in out.lines() {
+    for line in lines.by_ref() {
         let line = line.unwrap();
         if let Some(url) = line.trim().strip_prefix("health:") {
             base = Some(url.trim().trim_end_matches("/healthz").to_owned());
             break;
         }
     }
+    // Keep reading what the demo prints after, as a terminal would.
+    std::thread::spawn(move || lines.for_each(drop));
     Demo {
         child,
         base: base.expect("the demo prints its health URL"),
