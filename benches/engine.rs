@@ -83,7 +83,7 @@ fn world(tier: Tier) -> World {
     let typos = (0..POOL)
         .map(|_| {
             let t = rng.random_range(0..tier.tables);
-            typo(&mut rng, t)
+            synth::misspelled_table_name(&mut rng, t)
         })
         .collect();
     drop(ids);
@@ -93,27 +93,6 @@ fn world(tier: Tier) -> World {
         questions,
         typos,
     }
-}
-
-/// `db.sS.tN` with one typo in the table part: a substituted letter, an inserted letter or a
-/// dropped digit (none of which spells another table's full name).
-fn typo(rng: &mut SmallRng, t: usize) -> String {
-    let name = synth::table_name(t);
-    let (schema, table) = name.rsplit_once('.').expect("dotted name");
-    let digits = &table[1..];
-    let bad = match rng.random_range(0..3) {
-        0 => format!("y{digits}"),
-        1 => {
-            let at = rng.random_range(1..=digits.len());
-            format!("t{}q{}", &digits[..at], &digits[at..])
-        }
-        _ if digits.len() > 1 => {
-            let at = rng.random_range(0..digits.len());
-            format!("t{}{}", &digits[..at], &digits[at + 1..])
-        }
-        _ => format!("y{digits}"),
-    };
-    format!("{schema}.{bad}")
 }
 
 fn bench_tier(c: &mut Criterion, label: &str, tier: Tier) {

@@ -318,27 +318,6 @@ fn questions(access: &Access, tier: Tier, n: usize, seed: u64) -> Vec<Question> 
         .collect()
 }
 
-/// `db.sS.tN` with one typo in the table part: a substituted letter, an inserted letter or a
-/// dropped digit (none of which spells another table's full name).
-fn typo(rng: &mut SmallRng, t: usize) -> String {
-    let name = synth::table_name(t);
-    let (schema, table) = name.rsplit_once('.').expect("dotted name");
-    let digits = &table[1..];
-    let bad = match rng.random_range(0..3) {
-        0 => format!("y{digits}"),
-        1 => {
-            let at = rng.random_range(1..=digits.len());
-            format!("t{}q{}", &digits[..at], &digits[at..])
-        }
-        _ if digits.len() > 1 => {
-            let at = rng.random_range(0..digits.len());
-            format!("t{}{}", &digits[..at], &digits[at + 1..])
-        }
-        _ => format!("y{digits}"),
-    };
-    format!("{schema}.{bad}")
-}
-
 struct Percentiles {
     n: usize,
     mean: Duration,
@@ -652,7 +631,7 @@ fn tier_m(report: &mut Report, n: usize) {
         .iter()
         .map(|q| {
             let t = rng.random_range(0..Tier::M.tables);
-            (typo(&mut rng, t), q)
+            (synth::misspelled_table_name(&mut rng, t), q)
         })
         .collect();
     let mut resolved = 0;

@@ -66,6 +66,27 @@ pub fn table_name(i: usize) -> String {
     format!("db.s{}.t{i}", i / TABLES_PER_SCHEMA)
 }
 
+/// Table `t`'s name (`db.sS.tN`) with one typo in the table part: a substituted letter, an inserted letter or a
+/// dropped digit (none of which spells another table's full name).
+pub fn misspelled_table_name(rng: &mut SmallRng, t: usize) -> String {
+    let name = table_name(t);
+    let (schema, table) = name.rsplit_once('.').unwrap_or(("db", &name));
+    let digits = &table[1..];
+    let bad = match rng.random_range(0..3) {
+        0 => format!("y{digits}"),
+        1 => {
+            let at = rng.random_range(1..=digits.len());
+            format!("t{}q{}", &digits[..at], &digits[at..])
+        }
+        _ if digits.len() > 1 => {
+            let at = rng.random_range(0..digits.len());
+            format!("t{}{}", &digits[..at], &digits[at + 1..])
+        }
+        _ => format!("y{digits}"),
+    };
+    format!("{schema}.{bad}")
+}
+
 /// The level of role `i`: roles are split evenly over [`LEVELS`]; level 0 is the top.
 fn level(tier: Tier, role: usize) -> usize {
     role * LEVELS / tier.roles
