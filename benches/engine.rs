@@ -10,29 +10,22 @@
 //! `cargo bench --bench engine`; `WARDEN_BENCH_TIERS=S cargo bench --bench engine` builds and
 //! measures tier S only (a criterion filter such as `-- tier_S` still builds tier M).
 
+#[path = "support/questions.rs"]
+mod support;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
+use support::{Question, questions};
 use warden::access::Access;
 use warden::index::Target;
 use warden::synth::{self, Tier};
 
 const SEED: u64 = 1;
 const POOL: usize = 4096;
-const PRIVILEGES: [&str; 3] = ["SELECT", "INSERT", "UPDATE"];
-
-/// One random question, by name and by index.
-struct Question {
-    user: String,
-    privilege: &'static str,
-    table: String,
-    i: u32,
-    r: u32,
-}
 
 struct World {
     access: Access,
@@ -53,41 +46,14 @@ fn world(tier: Tier) -> World {
         access.graph.grant_count(),
         t0.elapsed()
     );
-    let conn = &access.graph.connections[0];
-    let ids: HashMap<&str, u32> = conn
-        .identities
-        .iter()
-        .enumerate()
-        .map(|(k, i)| (i.name.as_str(), k as u32))
-        .collect();
-    let res: HashMap<&str, u32> = conn
-        .resources
-        .iter()
-        .enumerate()
-        .map(|(k, r)| (r.name.as_str(), k as u32))
-        .collect();
     let mut rng = SmallRng::seed_from_u64(42);
-    let questions = (0..POOL)
-        .map(|_| {
-            let user = synth::user_name(rng.random_range(0..tier.users));
-            let table = synth::table_name(rng.random_range(0..tier.tables));
-            Question {
-                i: ids[user.as_str()],
-                r: res[table.as_str()],
-                privilege: PRIVILEGES[rng.random_range(0..PRIVILEGES.len())],
-                user,
-                table,
-            }
-        })
-        .collect();
+    let questions = questions(&access, tier, POOL, &mut rng);
     let typos = (0..POOL)
         .map(|_| {
             let t = rng.random_range(0..tier.tables);
             synth::misspelled_table_name(&mut rng, t)
         })
         .collect();
-    drop(ids);
-    drop(res);
     World {
         access,
         questions,

@@ -29,6 +29,9 @@
 #[path = "../tests/it/pg.rs"]
 mod pg;
 
+#[path = "support/questions.rs"]
+mod support;
+
 use axum::body::Bytes;
 use axum::response::IntoResponse;
 use rand::rngs::SmallRng;
@@ -44,13 +47,13 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+use support::{Question, questions};
 use warden::access::Access;
 use warden::index::Target;
 use warden::model::{Connection, Grantee, IdentityKind, ResourceKind};
 use warden::synth::{self, Tier};
 
 const SEED: u64 = 1;
-const PRIVILEGES: [&str; 3] = ["SELECT", "INSERT", "UPDATE"];
 /// Samples for the slower series (who_has_access, fuzzy resolution).
 const FEW: usize = 2_000;
 const MB: f64 = 1e6;
@@ -272,50 +275,10 @@ fn secs(d: Duration) -> String {
 
 // ---------------------------------------------------------------- questions and percentiles
 
-/// One random question: a user, a privilege and a table, by name (and by index for the engine).
-#[derive(Clone)]
-struct Question {
-    user: String,
-    privilege: &'static str,
-    table: String,
-    i: u32,
-    r: u32,
-}
-
 impl Question {
     fn args(&self) -> Value {
         json!({"identity": self.user, "privilege": self.privilege, "resource": self.table})
     }
-}
-
-fn questions(access: &Access, tier: Tier, n: usize, seed: u64) -> Vec<Question> {
-    let conn = &access.graph.connections[0];
-    let ids: HashMap<&str, u32> = conn
-        .identities
-        .iter()
-        .enumerate()
-        .map(|(k, i)| (i.name.as_str(), k as u32))
-        .collect();
-    let res: HashMap<&str, u32> = conn
-        .resources
-        .iter()
-        .enumerate()
-        .map(|(k, r)| (r.name.as_str(), k as u32))
-        .collect();
-    let mut rng = SmallRng::seed_from_u64(seed);
-    (0..n)
-        .map(|_| {
-            let user = synth::user_name(rng.random_range(0..tier.users));
-            let table = synth::table_name(rng.random_range(0..tier.tables));
-            Question {
-                i: ids[user.as_str()],
-                r: res[table.as_str()],
-                privilege: PRIVILEGES[rng.random_range(0..PRIVILEGES.len())],
-                user,
-                table,
-            }
-        })
-        .collect()
 }
 
 struct Percentiles {
@@ -564,7 +527,7 @@ fn tier_m(report: &mut Report, n: usize) {
     ));
 
     // Latency, one call at a time on this thread.
-    let qs = questions(&access, Tier::M, n, 7);
+    let qs = questions(&access, Tier::M, n, &mut SmallRng::seed_from_u64(7));
     let (sys0, all0, wall0) = (cpu_system(), cpu_process(), Instant::now());
     let conn = &access.graph.connections[0];
     eprintln!("latency: {n} checks through the registry ...");
@@ -1421,7 +1384,7 @@ fn peer(report: &mut Report, n: usize, concurrency: &[usize]) {
     drop(conns);
 
     let access = app.access.load();
-    let qs = questions(&access, Tier::S, n, 11);
+    let qs = questions(&access, Tier::S, n, &mut SmallRng::seed_from_u64(11));
 
     // In-process figures on the same questions.
     eprintln!("in process ...");
