@@ -1,7 +1,11 @@
 //! Wiring: a store, the access graph built from it, and keeping that graph fresh.
 
 use crate::access::{Access, AccessHandle};
+use crate::chat::{ChatContext, EngineKind, Reply};
+use crate::config::Config;
 use crate::error::ApiError;
+use crate::error::ErrorCode;
+use crate::people::{NewToken, Person, Principal, Role, new_token};
 use crate::model::Connection;
 use crate::store::Store;
 use std::path::Path;
@@ -13,6 +17,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 pub struct App {
     pub store: Store,
     pub access: Arc<AccessHandle>,
+    pub config: Arc<Config>,
     /// The store generation the current graph was built from.
     generation: Arc<AtomicI64>,
 }
@@ -25,14 +30,20 @@ pub async fn build_access(connections: Vec<Connection>) -> Result<Access, ApiErr
 }
 
 impl App {
-    /// Opens the store in `data_dir` and builds the graph from what it holds.
+    /// Reads the config, opens the store in `data_dir` and builds the graph from what it holds.
     pub async fn open(data_dir: &Path) -> Result<App, ApiError> {
+        let config = Config::load(data_dir, None)?;
+        App::open_with(data_dir, config).await
+    }
+
+    pub async fn open_with(data_dir: &Path, config: Config) -> Result<App, ApiError> {
         let store = Store::open_data_dir(data_dir).await?;
         let generation = store.generation().await?;
         let access = build_access(store.load().await?).await?;
         Ok(App {
             store,
             access: Arc::new(AccessHandle::new(access)),
+            config: Arc::new(config),
             generation: Arc::new(AtomicI64::new(generation)),
         })
     }
@@ -61,6 +72,106 @@ impl App {
         self.generation.store(generation, Ordering::Release);
         tracing::info!(generation, "graph rebuilt");
         Ok(())
+    }
+
+    /// Calls a tool as `who` (rights checked, agent calls logged).
+    pub async fn call_tool(
+        &self,
+        who: &Principal,
+        name: &str,
+        args: serde_json::Value,
+    ) -> Result<serde_json::Value, ApiError> {
+        crate::tools::invoke(self.access.load(), &self.store, who, name, args).await
+    }
+
+    /// One chat turn as `who`.
+    pub async fn chat(
+        &self,
+        who: &Principal,
+        message: &str,
+        conversation_id: Option<&str>,
+        engine: Option<EngineKind>,
+    ) -> Result<Reply, ApiError> {
+        let cx = ChatContext {
+            access: self.access.load(),
+            store: &self.store,
+            llm: self.config.llm.as_ref(),
+        };
+        crate::chat::ask(cx, who, message, conversation_id, engine).await
+    }
+
+    /// Adds a person; a taken name or email is refused.
+    pub async fn add_person(
+        &self,
+        name: &str,
+        role: Role,
+        email: Option<&str>,
+    ) -> Result<Person, ApiError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().any(char::is_control) {
+            return Err(ApiError::invalid("name", "a person needs a printable name"));
+        }
+        let email = email.map(str::trim).filter(|e| !e.is_empty());
+        if let Some(e) = email
+            && (!e.contains('@') || e.chars().any(char::is_whitespace))
+        {
+            return Err(ApiError::invalid("email", format!("{e:?} is not an email address")));
+        }
+        let person = Person {
+            id: format!("p_{}", &new_token().id[4..]),
+            name: name.to_string(),
+            email: email.map(str::to_string),
+            role,
+            created_at: chrono::Utc::now().to_rfc3339(),
+        };
+        if !self.store.add_person(&person).await? {
+            return Err(ApiError::new(
+                ErrorCode::InvalidArgument,
+                format!("a person named {name:?} or with that email already exists"),
+            )
+            .at("name"));
+        }
+        Ok(person)
+    }
+
+    /// A person by name or email, or `not_found` listing the people there are.
+    pub async fn person(&self, key: &str) -> Result<Person, ApiError> {
+        if let Some(p) = self.store.find_person(key).await? {
+            return Ok(p);
+        }
+        let people = self.store.people().await?;
+        Err(
+            ApiError::new(ErrorCode::NotFound, format!("no person named {key:?}")).with_candidates(
+                people
+                    .into_iter()
+                    .take(20)
+                    .map(|p| crate::error::Candidate {
+                        name: p.name,
+                        kind: format!("person ({})", p.role),
+                        connection: String::new(),
+                    })
+                    .collect(),
+            ),
+        )
+    }
+
+    /// A new bearer token for a person, or for an agent acting for them. The secret is returned
+    /// once and only its hash is kept.
+    pub async fn create_token(
+        &self,
+        person: &str,
+        agent: Option<&str>,
+    ) -> Result<(Person, NewToken), ApiError> {
+        let person = self.person(person).await?;
+        let agent = agent.map(str::trim);
+        if agent.is_some_and(|a| a.is_empty() || a.chars().any(char::is_control)) {
+            return Err(ApiError::invalid("agent", "an agent needs a printable name"));
+        }
+        let token = new_token();
+        self.store
+            .add_token(&token.id, &person.id, agent, &token.hash)
+            .await?;
+        Ok((person, token))
     }
 
     pub fn generation(&self) -> i64 {

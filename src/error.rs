@@ -17,6 +17,8 @@ pub enum ErrorCode {
     NotFound,
     /// A name resolves to several things; `candidates` lists them.
     Ambiguous,
+    /// No valid bearer token was given.
+    Unauthenticated,
     /// The caller may not do this.
     Forbidden,
     /// The store or index is not ready, or a platform cannot be reached.
@@ -32,6 +34,7 @@ impl ErrorCode {
             ErrorCode::InvalidSnapshot => "invalid_snapshot",
             ErrorCode::NotFound => "not_found",
             ErrorCode::Ambiguous => "ambiguous",
+            ErrorCode::Unauthenticated => "unauthenticated",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
@@ -42,6 +45,7 @@ impl ErrorCode {
         match self {
             ErrorCode::InvalidArgument | ErrorCode::InvalidSnapshot | ErrorCode::Ambiguous => 400,
             ErrorCode::NotFound => 404,
+            ErrorCode::Unauthenticated => 401,
             ErrorCode::Forbidden => 403,
             ErrorCode::Unavailable => 503,
             ErrorCode::Internal => 500,

@@ -1,16 +1,20 @@
-//! The HTTP edge: axum routes, the error document as responses, and the loopback guard that
-//! stands in for tokens until people and tokens exist.
+//! The HTTP edge: axum routes, the error document as responses, bearer tokens on `/v1` and
+//! `/mcp`.
 
+mod auth;
+mod chat;
+mod mcp;
 mod tools;
 
 use crate::app::App;
 use crate::error::{ApiError, ErrorCode};
 use axum::Router;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::middleware::{self, Next};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 
 impl IntoResponse for ApiError {
@@ -27,29 +31,32 @@ pub fn router(app: App) -> Router {
         .route("/tools", get(tools::list))
         .route("/tools/{name}", post(tools::call))
         .route("/import", post(tools::import))
-        .route_layer(middleware::from_fn(loopback_only));
+        .route("/chat", post(chat::chat));
+    let guarded = Router::new()
+        .nest("/v1", v1)
+        .nest_service("/mcp", mcp::service(app.clone()))
+        .route_layer(middleware::from_fn_with_state(
+            app.clone(),
+            auth::require_token,
+        ));
     Router::new()
         .route("/healthz", get(healthz))
-        .nest("/v1", v1)
+        .merge(guarded)
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such route") })
         .with_state(app)
 }
 
-/// Until bearer tokens exist (the assistant issue), `/v1` answers only callers on this machine.
-async fn loopback_only(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    req: Request,
-    next: Next,
-) -> Response {
-    if peer.ip().is_loopback() {
-        next.run(req).await
-    } else {
-        ApiError::new(
-            ErrorCode::Forbidden,
-            "the API answers on loopback only until tokens are configured",
-        )
-        .into_response()
-    }
+/// Parses a JSON request body; a problem is a 400 naming its JSON path.
+pub(crate) fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." { String::new() } else { path };
+        ApiError::invalid(path, format!("bad request body: {}", e.into_inner()))
+    })?;
+    de.end()
+        .map_err(|e| ApiError::invalid("", format!("bad request body: {e}")))?;
+    Ok(value)
 }
 
 async fn healthz(State(app): State<App>) -> Response {

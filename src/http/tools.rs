@@ -3,7 +3,8 @@
 use crate::app::App;
 use crate::error::ApiError;
 use crate::tools;
-use axum::Json;
+use crate::people::{Principal, Role};
+use axum::{Extension, Json};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::header;
@@ -18,10 +19,21 @@ pub async fn list() -> Json<Value> {
     Json(json!({ "tools": tools }))
 }
 
-pub async fn call(State(app): State<App>, Path(name): Path<String>, body: Bytes) -> Response {
-    let Some(tool) = tools::find(&name) else {
-        return tools::unknown_tool(&name).into_response();
+pub async fn call(
+    State(app): State<App>,
+    Extension(who): Extension<Principal>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    let tool = match tools::authorize(&who, &name) {
+        Ok(t) => t,
+        Err(e) => return e.into_response(),
     };
+    // Agent calls are logged with their arguments; bytes that are not JSON are logged as text.
+    let logged = who.agent.is_some().then(|| {
+        serde_json::from_slice::<Value>(&body)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()))
+    });
     let access = app.access.load();
     // Walks that can take milliseconds go to the blocking pool; a check, a few microseconds, is
     // cheaper to answer here than to hand over.
@@ -33,13 +45,25 @@ pub async fn call(State(app): State<App>, Path(name): Path<String>, body: Bytes)
     } else {
         tool.call_bytes(&access, &body)
     };
+    if let Some(arguments) = logged
+        && let Err(e) = tools::log_agent_call(&app.store, &who, &name, arguments, &result).await
+    {
+        return e.into_response();
+    }
     match result {
         Ok(bytes) => ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
         Err(e) => e.into_response(),
     }
 }
 
-pub async fn import(State(app): State<App>, body: Bytes) -> Response {
+pub async fn import(
+    State(app): State<App>,
+    Extension(who): Extension<Principal>,
+    body: Bytes,
+) -> Response {
+    if let Err(e) = who.require(Role::Admin, "importing a snapshot") {
+        return e.into_response();
+    }
     let parsed =
         tokio::task::spawn_blocking(move || crate::snapshot::parse_reader(&body[..])).await;
     let connections = match parsed {

@@ -3,8 +3,10 @@
 //! Identities and resources are addressed by their index in their connection (`u32`), which keeps the
 //! in-memory graph small; names are resolved to indices once, at import.
 
+mod duration;
 mod privilege;
 
+pub use duration::Duration;
 pub use privilege::{Privilege, table_privileges};
 
 use serde::{Deserialize, Serialize};

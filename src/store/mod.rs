@@ -2,10 +2,12 @@
 //! dir today, PostgreSQL as a second variant run through the same conformance tests.
 
 mod sqlite;
+mod sqlite_people;
 
 pub use sqlite::SqliteStore;
 
 use crate::model::Connection;
+use crate::people::{Person, Principal, TokenInfo};
 use std::path::Path;
 
 /// A store failure, kept whole for the logs; [`StoreError::summary`] is what users see.
@@ -70,9 +72,106 @@ impl Store {
         }
     }
 
+    /// Adds a person; false when the name or email is taken.
+    pub async fn add_person(&self, p: &Person) -> Result<bool, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.add_person(p).await,
+        }
+    }
+
+    pub async fn people(&self) -> Result<Vec<Person>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.people().await,
+        }
+    }
+
+    /// A person by name or email, any case.
+    pub async fn find_person(&self, key: &str) -> Result<Option<Person>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.find_person(key).await,
+        }
+    }
+
+    /// Stores a token's hash (never its secret).
+    pub async fn add_token(
+        &self,
+        id: &str,
+        person_id: &str,
+        agent: Option<&str>,
+        hash: &str,
+    ) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.add_token(id, person_id, agent, hash).await,
+        }
+    }
+
+    pub async fn tokens(&self) -> Result<Vec<TokenInfo>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.tokens().await,
+        }
+    }
+
+    /// False when no live token has that id.
+    pub async fn revoke_token(&self, id: &str) -> Result<bool, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.revoke_token(id).await,
+        }
+    }
+
+    /// Who a live token (by hash) stands for.
+    pub async fn principal_for(&self, hash: &str) -> Result<Option<Principal>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.principal_for(hash).await,
+        }
+    }
+
+    /// A conversation's saved state, if `owner` owns it.
+    pub async fn conversation(&self, id: &str, owner: &str) -> Result<Option<String>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.conversation(id, owner).await,
+        }
+    }
+
+    /// Saves a conversation's state; a conversation of another owner is left untouched.
+    pub async fn save_conversation(
+        &self,
+        id: &str,
+        owner: &str,
+        state: &str,
+    ) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.save_conversation(id, owner, state).await,
+        }
+    }
+
+    pub async fn log_agent_call(&self, call: &AgentCall) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.log_agent_call(call).await,
+        }
+    }
+
+    /// Every logged agent call, oldest first.
+    pub async fn agent_calls(&self) -> Result<Vec<AgentCall>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.agent_calls().await,
+        }
+    }
+
     pub async fn close(&self) {
         match self {
             Store::Sqlite(s) => s.close().await,
         }
     }
+}
+
+/// A tool call an agent token made: who, on whose behalf, what, and how it ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentCall {
+    pub person_id: String,
+    pub agent: String,
+    pub token_id: Option<String>,
+    pub tool: String,
+    pub arguments: serde_json::Value,
+    /// `ok`, or the error code.
+    pub outcome: String,
 }

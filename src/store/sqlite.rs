@@ -42,6 +42,10 @@ impl SqliteStore {
         Ok(SqliteStore { pool })
     }
 
+    pub(super) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -5,6 +5,7 @@
 mod check_access;
 mod export;
 mod get_identity;
+mod invoke;
 mod list_access;
 mod search;
 mod search_identities;
@@ -13,6 +14,7 @@ mod who_has_access;
 
 pub use check_access::{CheckAccess, CheckAccessArgs, CheckAccessResult};
 pub use export::{export_dir, exported_files};
+pub use invoke::{authorize, invoke, log_agent_call};
 pub use get_identity::{GetIdentity, GetIdentityArgs, GetIdentityResult};
 pub use list_access::{ListAccess, ListAccessArgs, ListAccessResult};
 pub use search_identities::{SearchIdentities, SearchIdentitiesArgs, SearchIdentitiesResult};
@@ -21,6 +23,7 @@ pub use who_has_access::{WhoHasAccess, WhoHasAccessArgs, WhoHasAccessResult};
 
 use crate::access::Access;
 use crate::error::ApiError;
+use crate::people::Role;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -35,6 +38,8 @@ pub trait Tool {
     /// Whether a call can take long enough (milliseconds, on large snapshots) that a server
     /// should run it on the blocking pool rather than an async worker.
     const SLOW: bool = true;
+    /// The least role that may call it (an agent token counts as a requester).
+    const ROLE: Role = Role::Requester;
     fn run(access: &Access, args: Self::Args) -> Result<Self::Output, ApiError>;
 }
 
@@ -49,6 +54,8 @@ pub struct ToolInfo {
     pub result: Value,
     /// See [`Tool::SLOW`].
     pub slow: bool,
+    /// See [`Tool::ROLE`].
+    pub role: Role,
     call: fn(&Access, Value) -> Result<Value, ApiError>,
     call_bytes: fn(&Access, &[u8]) -> Result<Vec<u8>, ApiError>,
 }
@@ -116,6 +123,7 @@ fn info<T: Tool>() -> ToolInfo {
         parameters,
         result,
         slow: T::SLOW,
+        role: T::ROLE,
         call: call_typed::<T>,
         call_bytes: call_typed_bytes::<T>,
     }

@@ -1,54 +1,9 @@
 //! The real server on port 0 with a real HTTP client: health, the tool list, every tool, and
 //! errors with their statuses.
 
-use serde_json::{Value, json};
-use std::net::SocketAddr;
+use serde_json::json;
 
-struct TestServer {
-    base: String,
-    client: reqwest::Client,
-    _dir: tempfile::TempDir,
-}
-
-impl TestServer {
-    async fn start() -> TestServer {
-        let dir = tempfile::tempdir().unwrap();
-        let app = warden::app::App::open(dir.path()).await.unwrap();
-        app.import(warden::demo::connections().unwrap())
-            .await
-            .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr: SocketAddr = listener.local_addr().unwrap();
-        tokio::spawn(warden::http::serve(app, listener));
-        TestServer {
-            base: format!("http://{addr}"),
-            client: reqwest::Client::new(),
-            _dir: dir,
-        }
-    }
-
-    async fn post(&self, path: &str, body: &str) -> (u16, Value) {
-        let r = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("content-type", "application/json")
-            .body(body.to_owned())
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.json().await.unwrap())
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        let r = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.json().await.unwrap())
-    }
-}
+use crate::server::TestServer;
 
 #[tokio::test]
 async fn health_and_tool_list() {

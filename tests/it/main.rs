@@ -10,4 +10,5 @@ mod import;
 mod pg;
 mod resolve;
 mod scenarios;
+mod server;
 mod store;

@@ -1,0 +1,179 @@
+//! Chat: a question in plain language, answered by calling the tools. Two engines share this
+//! face: the embedded engine (offline, deterministic, the default) and the LLM engine (any
+//! OpenAI-compatible server). Both record every tool call in the same trace, and both sit behind
+//! the same guard, so no wording reaches an action the tools do not offer.
+
+mod conversation;
+pub mod embedded;
+mod guard;
+pub mod llm;
+
+pub use conversation::Conversation;
+
+use crate::access::Access;
+use crate::config::LlmConfig;
+use crate::error::{ApiError, ErrorCode};
+use crate::people::Principal;
+use crate::store::Store;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// Longest question accepted: a paragraph, not a document.
+pub const MAX_MESSAGE_CHARS: usize = 4_000;
+
+/// One tool call made while answering: the arguments as the engine passed them, and the result
+/// (or the error document).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ToolCall {
+    pub tool: String,
+    pub arguments: Value,
+    pub result: Value,
+}
+
+/// The answer to one chat turn (INTERFACE.md `POST /v1/chat`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Reply {
+    pub conversation_id: String,
+    pub answer: String,
+    pub tool_calls: Vec<ToolCall>,
+    /// Which engine answered: `embedded` or `llm`.
+    pub engine: EngineKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineKind {
+    Embedded,
+    Llm,
+}
+
+impl EngineKind {
+    pub fn parse(s: &str) -> Result<EngineKind, ApiError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "embedded" => Ok(EngineKind::Embedded),
+            "llm" => Ok(EngineKind::Llm),
+            _ => Err(ApiError::invalid(
+                "engine",
+                format!("{s:?} is not an engine (embedded or llm)"),
+            )),
+        }
+    }
+}
+
+/// The tools as a chat engine sees them: called as the person asking, each call recorded.
+pub struct Toolbox {
+    access: Arc<Access>,
+    store: Store,
+    who: Principal,
+    calls: Vec<ToolCall>,
+}
+
+impl Toolbox {
+    pub fn new(access: Arc<Access>, store: Store, who: Principal) -> Toolbox {
+        Toolbox {
+            access,
+            store,
+            who,
+            calls: Vec::new(),
+        }
+    }
+
+    /// The graph and index the answers come from (for planning; facts come from [`Self::call`]).
+    pub fn access(&self) -> &Access {
+        &self.access
+    }
+
+    pub fn who(&self) -> &Principal {
+        &self.who
+    }
+
+    /// Calls a tool with the rights of the person asking and records the call.
+    pub async fn call(&mut self, tool: &str, arguments: Value) -> Result<Value, ApiError> {
+        let result = crate::tools::invoke(
+            self.access.clone(),
+            &self.store,
+            &self.who,
+            tool,
+            arguments.clone(),
+        )
+        .await;
+        self.calls.push(ToolCall {
+            tool: tool.to_string(),
+            arguments,
+            result: match &result {
+                Ok(v) => v.clone(),
+                Err(e) => serde_json::to_value(e.document()).unwrap_or(Value::Null),
+            },
+        });
+        result
+    }
+
+    pub fn calls(&self) -> &[ToolCall] {
+        &self.calls
+    }
+
+    pub fn into_calls(self) -> Vec<ToolCall> {
+        self.calls
+    }
+}
+
+/// Everything a chat turn needs from the server.
+pub struct ChatContext<'a> {
+    pub access: Arc<Access>,
+    pub store: &'a Store,
+    /// The `[llm]` section, when configured.
+    pub llm: Option<&'a LlmConfig>,
+}
+
+/// Answers one message as `who`, continuing `conversation_id` when given.
+pub async fn ask(
+    cx: ChatContext<'_>,
+    who: &Principal,
+    message: &str,
+    conversation_id: Option<&str>,
+    engine: Option<EngineKind>,
+) -> Result<Reply, ApiError> {
+    let message = message.trim();
+    if message.is_empty() {
+        return Err(ApiError::invalid("message", "the message is empty"));
+    }
+    if message.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(ApiError::invalid(
+            "message",
+            format!("the message is longer than {MAX_MESSAGE_CHARS} characters"),
+        ));
+    }
+    let engine = match (engine, cx.llm) {
+        (Some(EngineKind::Llm), None) => {
+            return Err(ApiError::new(
+                ErrorCode::InvalidArgument,
+                "the llm engine is not configured: add an [llm] section to warden.toml",
+            )
+            .at("engine"));
+        }
+        (Some(e), _) => e,
+        (None, Some(_)) => EngineKind::Llm,
+        (None, None) => EngineKind::Embedded,
+    };
+    let (id, mut conversation) = Conversation::open(cx.store, who, conversation_id).await?;
+    let mut toolbox = Toolbox::new(cx.access.clone(), cx.store.clone(), who.clone());
+    let answer = if let Some(refusal) = guard::refusal(message) {
+        refusal
+    } else {
+        match (engine, cx.llm) {
+            (EngineKind::Llm, Some(cfg)) => {
+                llm::answer(cfg, &mut toolbox, &mut conversation.llm, message).await
+            }
+            _ => embedded::answer(&mut toolbox, &mut conversation.embedded, message).await,
+        }
+    };
+    conversation.save(cx.store, who, &id).await?;
+    Ok(Reply {
+        conversation_id: id,
+        answer,
+        tool_calls: toolbox.into_calls(),
+        engine,
+    })
+}

@@ -1,0 +1,215 @@
+//! `warden.toml`: connections and the LLM engine, with `${ENV_VAR}` replaced from the
+//! environment (INTERFACE.md "Configuration"). Secrets stay in [`Secret`], which never prints.
+
+use crate::error::ApiError;
+use crate::model::Duration;
+use serde::Deserialize;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The whole configuration file. A missing file is an empty configuration.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub connections: Vec<ConnectionConfig>,
+    /// Absent: the embedded engine answers chat.
+    #[serde(default)]
+    pub llm: Option<LlmConfig>,
+}
+
+/// A live platform to sync from (used by the connectors).
+#[derive(Debug, Deserialize)]
+pub struct ConnectionConfig {
+    pub name: String,
+    pub platform: String,
+    #[serde(default)]
+    pub url: Option<Secret>,
+    #[serde(default)]
+    pub sync_interval: Option<Duration>,
+}
+
+/// An OpenAI-compatible chat-completions server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LlmConfig {
+    /// Up to and including `/v1`, e.g. `http://127.0.0.1:11434/v1`.
+    pub base_url: String,
+    pub model: String,
+    #[serde(default)]
+    pub api_key: Option<Secret>,
+    /// How long one completion request may take.
+    #[serde(default = "default_timeout")]
+    pub timeout: Duration,
+    /// Model turns per question before Warden stops the tool loop.
+    #[serde(default = "default_max_steps")]
+    pub max_steps: u32,
+}
+
+fn default_timeout() -> Duration {
+    Duration::from_secs(60)
+}
+
+fn default_max_steps() -> u32 {
+    8
+}
+
+/// A value that must not reach logs: `Debug` and `Display` print `***`.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl Config {
+    /// The file in the data dir (`warden.toml`), or the one given.
+    pub fn path(data_dir: &Path, explicit: Option<&Path>) -> PathBuf {
+        explicit
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| data_dir.join("warden.toml"))
+    }
+
+    /// Reads the file if it exists. `explicit` files must exist.
+    pub fn load(data_dir: &Path, explicit: Option<&Path>) -> Result<Config, ApiError> {
+        let path = Config::path(data_dir, explicit);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {
+                return Ok(Config::default());
+            }
+            Err(e) => {
+                return Err(ApiError::invalid(
+                    "config",
+                    format!("cannot read {}: {e}", path.display()),
+                ));
+            }
+        };
+        Config::parse(&text, |name| std::env::var(name).ok())
+            .map_err(|m| ApiError::invalid("config", format!("{}: {m}", path.display())))
+    }
+
+    /// Parses config text, taking `${VAR}` values from `env`.
+    pub fn parse(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
+        let mut value: toml::Value = toml::from_str(text).map_err(|e| one_line(&e.to_string()))?;
+        substitute(&mut value, &env, &mut String::new())?;
+        Config::deserialize(value).map_err(|e| one_line(&e.to_string()))
+    }
+}
+
+/// TOML errors come with a source excerpt over several lines; users get one.
+fn one_line(s: &str) -> String {
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('|') && !l.chars().all(|c| c == '^'))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Replaces `${VAR}` in every string, naming the key of an unset variable.
+fn substitute(
+    v: &mut toml::Value,
+    env: &impl Fn(&str) -> Option<String>,
+    at: &mut String,
+) -> Result<(), String> {
+    match v {
+        toml::Value::String(s) => *s = expand(s, env).map_err(|var| {
+            format!("{at}: environment variable {var} is not set")
+        })?,
+        toml::Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                let len = at.len();
+                at.push_str(&format!("[{i}]"));
+                substitute(item, env, at)?;
+                at.truncate(len);
+            }
+        }
+        toml::Value::Table(t) => {
+            for (k, item) in t.iter_mut() {
+                let len = at.len();
+                if !at.is_empty() {
+                    at.push('.');
+                }
+                at.push_str(k);
+                substitute(item, env, at)?;
+                at.truncate(len);
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn expand(s: &str, env: &impl Fn(&str) -> Option<String>) -> Result<String, String> {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('}') else {
+            out.push_str(&rest[start..]);
+            return Ok(out);
+        };
+        let var = &rest[start + 2..start + end];
+        out.push_str(&env(var).ok_or_else(|| var.to_string())?);
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Config;
+
+    fn env(name: &str) -> Option<String> {
+        (name == "KEY").then(|| "sk-123".to_string())
+    }
+
+    #[test]
+    fn reads_llm_section_with_env() {
+        let c = Config::parse(
+            "[llm]\nbase_url = \"http://127.0.0.1:9/v1\"\nmodel = \"m\"\napi_key = \"${KEY}\"\ntimeout = \"5s\"\n",
+            env,
+        )
+        .unwrap();
+        let llm = c.llm.unwrap();
+        assert_eq!(llm.api_key.unwrap().expose(), "sk-123");
+        assert_eq!(llm.timeout.as_secs(), 5);
+        assert_eq!(llm.max_steps, 8);
+    }
+
+    #[test]
+    fn names_the_unset_variable_and_its_key() {
+        let e = Config::parse(
+            "[llm]\nbase_url = \"x\"\nmodel = \"m\"\napi_key = \"${MISSING}\"\n",
+            env,
+        )
+        .unwrap_err();
+        assert!(e.contains("llm.api_key") && e.contains("MISSING"), "{e}");
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let c = Config::parse("[llm]\nbase_url = \"x\"\nmodel = \"m\"\napi_key = \"${KEY}\"\n", env)
+            .unwrap();
+        assert!(!format!("{c:?}").contains("sk-123"));
+    }
+
+    #[test]
+    fn rejects_unknown_keys_and_bad_durations() {
+        assert!(Config::parse("[llm]\nbase_url = \"x\"\nmodel = \"m\"\nmodle = 1\n", env).is_err());
+        assert!(Config::parse("[llm]\nbase_url = \"x\"\nmodel = \"m\"\ntimeout = \"soon\"\n", env).is_err());
+    }
+}
