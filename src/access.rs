@@ -319,6 +319,40 @@ impl Access {
     }
 }
 
+impl Access {
+    /// The platform identities a person is linked to (INTERFACE.md "Configuration"): those whose
+    /// email equals theirs and, where an identity has no email, whose name equals theirs (any case).
+    pub fn linked_identities(&self, name: &str, email: Option<&str>) -> Vec<Resolved> {
+        let mut out = Vec::new();
+        if let Some(email) = email {
+            out.extend(
+                self.exact(Target::Identity, email, None)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|h| {
+                        self.conn(h.conn)
+                            .identity(h.id)
+                            .email
+                            .as_deref()
+                            .is_some_and(|e| e.eq_ignore_ascii_case(email))
+                    }),
+            );
+        }
+        out.extend(
+            self.exact(Target::Identity, name, None)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|h| {
+                    let i = self.conn(h.conn).identity(h.id);
+                    i.email.is_none() && i.name.eq_ignore_ascii_case(name)
+                }),
+        );
+        out.sort_by_key(|h| (h.conn, h.id));
+        out.dedup();
+        out
+    }
+}
+
 fn target_word(t: Target) -> &'static str {
     match t {
         Target::Identity => "identity",

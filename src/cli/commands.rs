@@ -12,6 +12,7 @@ const DEFAULT_DATA_DIR: &str = "./warden-data";
 
 pub async fn dispatch(cli: Cli) -> Result<Output, ApiError> {
     let data_dir = cli.data_dir.clone();
+    let config = cli.config.clone();
     let dir = || {
         data_dir
             .clone()
@@ -26,7 +27,7 @@ pub async fn dispatch(cli: Cli) -> Result<Output, ApiError> {
             )
             .await
         }
-        Command::Serve { listen } => serve(&dir(), &listen).await,
+        Command::Serve { listen } => serve(&dir(), config.as_deref(), &listen).await,
         Command::Import { files } => import(&dir(), &files).await,
         Command::Check {
             identity,
@@ -100,12 +101,29 @@ pub async fn dispatch(cli: Cli) -> Result<Output, ApiError> {
             )),
         },
         Command::Gen { tier, seed, out } => gen_snapshot(&tier, seed, &out),
+        Command::Ask {
+            question,
+            as_person,
+            engine,
+            conversation,
+        } => {
+            let app = open_existing(&dir(), config.as_deref()).await?;
+            super::ask::run(&app, &question, as_person, engine, conversation).await
+        }
+        Command::User { action } => {
+            let app = open_store(&dir(), config.as_deref()).await?;
+            super::people::user(&app, action).await
+        }
+        Command::Token { action } => {
+            let app = open_store(&dir(), config.as_deref()).await?;
+            super::people::token(&app, action).await
+        }
     }
 }
 
 async fn call_tool(dir: &Path, name: &str, args: Value) -> Result<Value, ApiError> {
     let tool = tools::find(name).ok_or_else(|| tools::unknown_tool(name))?;
-    let app = open_existing(dir).await?;
+    let app = open_existing(dir, None).await?;
     let access = app.access.load();
     app.store.close().await;
     tokio::task::spawn_blocking(move || tool.call(&access, args))
@@ -113,8 +131,14 @@ async fn call_tool(dir: &Path, name: &str, args: Value) -> Result<Value, ApiErro
         .map_err(|e| ApiError::internal(format!("tool failed: {e}")))?
 }
 
+/// Opens the store (creating it if needed) with the config.
+async fn open_store(dir: &Path, config: Option<&Path>) -> Result<App, ApiError> {
+    let config = crate::config::Config::load(dir, config)?;
+    App::open_with(dir, config).await
+}
+
 /// Opens a data dir that must already hold a store (questions about an empty one are mistakes).
-async fn open_existing(dir: &Path) -> Result<App, ApiError> {
+async fn open_existing(dir: &Path, config: Option<&Path>) -> Result<App, ApiError> {
     if !dir.join("warden.db").exists() {
         return Err(ApiError::invalid(
             "--data-dir",
@@ -124,7 +148,7 @@ async fn open_existing(dir: &Path) -> Result<App, ApiError> {
             ),
         ));
     }
-    App::open(dir).await
+    open_store(dir, config).await
 }
 
 /// Counts per imported connection, for people and scripts.
@@ -197,8 +221,8 @@ async fn import(dir: &Path, files: &[String]) -> Result<Output, ApiError> {
     ))
 }
 
-async fn serve(dir: &Path, listen: &str) -> Result<Output, ApiError> {
-    let app = App::open(dir).await?;
+async fn serve(dir: &Path, config: Option<&Path>, listen: &str) -> Result<Output, ApiError> {
+    let app = open_store(dir, config).await?;
     let listener = bind(listen).await?;
     let addr = listener
         .local_addr()

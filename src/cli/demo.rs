@@ -38,8 +38,25 @@ pub async fn run(dir: PathBuf, listen: &str, reset: bool) -> Result<Output, ApiE
     let connections = crate::demo::connections()?;
     let summary = super::import_summary(&connections);
     app.import(connections).await?;
+    let mut tokens = Vec::new();
+    for (name, role) in crate::demo::PEOPLE {
+        app.add_person(name, role, Some(&format!("{name}@acme.test")))
+            .await?;
+        let (_, token) = app.create_token(name, None).await?;
+        tokens.push(format!("  token {name} ({role}): {}", token.secret));
+    }
+    let (person, agent) = crate::demo::AGENT;
+    let (_, token) = app.create_token(person, Some(agent)).await?;
+    tokens.push(format!("  token {person} via agent {agent}: {}", token.secret));
     // The server must outlive its terminal: a closed stdout is no reason to stop serving.
-    let text = banner(&addr.to_string(), &dir.display().to_string(), summary.len());
+    let maya = tokens[1].rsplit(' ').next().unwrap_or_default().to_string();
+    let text = banner(
+        &addr.to_string(),
+        &dir.display().to_string(),
+        summary.len(),
+        &tokens.join("\n"),
+        &maya,
+    );
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{text}").and_then(|()| out.flush());
     drop(out);
@@ -52,10 +69,12 @@ pub async fn run(dir: PathBuf, listen: &str, reset: bool) -> Result<Output, ApiE
     ))
 }
 
-fn banner(addr: &str, dir: &str, connections: usize) -> String {
+fn banner(addr: &str, dir: &str, connections: usize, tokens: &str, token: &str) -> String {
     let base = format!("http://{addr}");
     let call = |tool: &str, args: &str| {
-        format!("  curl -s {base}/v1/tools/{tool} -H 'content-type: application/json' -d '{args}'")
+        format!(
+            "  curl -s {base}/v1/tools/{tool} -H \"authorization: Bearer $TOKEN\" -H 'content-type: application/json' -d '{args}'"
+        )
     };
     let tries = [
         (
@@ -99,13 +118,13 @@ fn banner(addr: &str, dir: &str, connections: usize) -> String {
         ),
     ];
     let mut out = format!(
-        "Warden demo: {connections} connections (postgres, redshift, snowflake, bigquery) loaded into {dir}\n\n  health:  {base}/healthz\n  tools:   {base}/v1/tools\n\nQuestions to try:\n"
+        "Warden demo: {connections} connections (postgres, redshift, snowflake, bigquery) loaded into {dir}\n\nPeople and their bearer tokens (shown once):\n{tokens}\n\n  health:  {base}/healthz\n  tools:   {base}/v1/tools\n  chat:    {base}/v1/chat\n  mcp:     {base}/mcp\n\nAs maya:\n  export TOKEN={token}\n\nAsk in plain language:\n  curl -s {base}/v1/chat -H \"authorization: Bearer $TOKEN\" -H 'content-type: application/json' -d '{{\"message\":\"can maya read crm.leads?\"}}'\n\nOr call the tools directly:\n"
     );
     for (q, c) in tries {
         out.push_str(&format!("# {q}\n{c}\n"));
     }
     out.push_str("\nOr from another terminal: cargo run --release -- --data-dir ");
     out.push_str(dir);
-    out.push_str(" check maya SELECT crm.leads\n\nCtrl-C stops the server.");
+    out.push_str(" ask \"does maya have SELECT on crm.leads?\" --as maya\n\nCtrl-C stops the server.");
     out
 }

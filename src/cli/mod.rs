@@ -1,8 +1,10 @@
 //! The command line: argument parsing, dispatch, and the one place where errors become a line
 //! on stderr (or the error document with `--json`) and an exit status (INTERFACE.md).
 
+mod ask;
 mod commands;
 mod demo;
+mod people;
 mod render;
 
 pub use commands::import_summary;
@@ -22,6 +24,9 @@ pub struct Cli {
     /// Data directory: warden.toml, the SQLite store and the search index.
     #[arg(long, global = true, env = "WARDEN_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+    /// The config file (default: DATA_DIR/warden.toml).
+    #[arg(long, global = true, env = "WARDEN_CONFIG")]
+    pub config: Option<PathBuf>,
     /// Print exactly one JSON document on stdout (the error document on failure).
     #[arg(long, global = true)]
     pub json: bool,
@@ -73,6 +78,29 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<ToolsAction>,
     },
+    /// Ask a question in plain language (one chat turn).
+    Ask {
+        question: String,
+        /// The person asking (name or email); needed for "I", "me" and requests.
+        #[arg(long = "as", value_name = "PERSON")]
+        as_person: Option<String>,
+        /// `embedded` or `llm` (default: llm when warden.toml has an [llm] section).
+        #[arg(long)]
+        engine: Option<String>,
+        /// Continue a conversation (to answer a question Warden asked back).
+        #[arg(long)]
+        conversation: Option<String>,
+    },
+    /// People: `user add NAME --role ROLE [--email E]`, `user list`.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Bearer tokens: `token create NAME [--agent AGENT]`, `token list`, `token revoke ID`.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
     /// Write a seeded synthetic snapshot (tier S or M) for benchmarks.
     Gen {
         #[arg(long, default_value = "S")]
@@ -83,6 +111,35 @@ pub enum Command {
         #[arg(long, default_value = "-")]
         out: String,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserAction {
+    /// Add a person.
+    Add {
+        name: String,
+        /// requester, reviewer or admin.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// List people with their role and linked platform identities.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenAction {
+    /// Make a token for a person, or for an agent acting for them (printed once).
+    Create {
+        person: String,
+        #[arg(long)]
+        agent: Option<String>,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token by id.
+    Revoke { id: String },
 }
 
 #[derive(Subcommand, Debug)]

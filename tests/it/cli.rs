@@ -4,7 +4,7 @@ use crate::common::warden_bin;
 use std::path::Path;
 use std::process::Command;
 
-fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+pub fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(warden_bin())
         .arg("--data-dir")
         .arg(dir)
@@ -18,7 +18,7 @@ fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
-fn demo_dir() -> tempfile::TempDir {
+pub fn demo_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/demo/acme.json");
     let (code, out, err) = run(dir.path(), &["import", demo.to_str().unwrap()]);

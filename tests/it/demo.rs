@@ -10,6 +10,8 @@ use std::process::{Child, Command, Stdio};
 struct Demo {
     child: Child,
     base: String,
+    /// The printed tokens by person (`maya`) or `maya via helpdesk-bot`.
+    tokens: std::collections::BTreeMap<String, String>,
 }
 
 impl Drop for Demo {
@@ -29,8 +31,15 @@ fn start_demo(dir: &std::path::Path) -> Demo {
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut base = None;
+    let mut tokens = std::collections::BTreeMap::new();
     for line in lines.by_ref() {
         let line = line.unwrap();
+        if let Some(rest) = line.trim().strip_prefix("token ")
+            && let Some((who, token)) = rest.rsplit_once(": ")
+        {
+            let who = who.split(" (").next().unwrap().replace(" via agent ", " via ");
+            tokens.insert(who, token.to_owned());
+        }
         if let Some(url) = line.trim().strip_prefix("health:") {
             base = Some(url.trim().trim_end_matches("/healthz").to_owned());
             break;
@@ -41,12 +50,14 @@ fn start_demo(dir: &std::path::Path) -> Demo {
     Demo {
         child,
         base: base.expect("the demo prints its health URL"),
+        tokens,
     }
 }
 
-async fn ask(base: &str, tool: &str, args: Value) -> Value {
+async fn ask(demo: &Demo, tool: &str, args: Value) -> Value {
     let r = reqwest::Client::new()
-        .post(format!("{base}/v1/tools/{tool}"))
+        .post(format!("{}/v1/tools/{tool}", demo.base))
+        .bearer_auth(&demo.tokens["maya"])
         .json(&args)
         .send()
         .await
@@ -65,6 +76,22 @@ async fn demo_serves_documented_answers() {
         .await
         .unwrap();
     assert_eq!(health["connections"], 4);
+    // A token for each demo person and the agent, each distinct.
+    let people: Vec<&str> = demo.tokens.keys().map(String::as_str).collect();
+    assert_eq!(
+        people,
+        ["alice", "carol", "maya", "maya via helpdesk-bot", "priya", "tom", "victor"]
+    );
+    let distinct: std::collections::BTreeSet<&String> = demo.tokens.values().collect();
+    assert_eq!(distinct.len(), people.len());
+    // Without a token the API answers 401.
+    let r = reqwest::Client::new()
+        .post(format!("{}/v1/tools/check_access", demo.base))
+        .json(&json!({"identity": "maya", "privilege": "SELECT", "resource": "crm.leads"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
 
     let cases = [
         (
@@ -119,14 +146,14 @@ async fn demo_serves_documented_answers() {
         ),
     ];
     for (args, allowed, paths, caveats) in cases {
-        let r = ask(&demo.base, "check_access", args.clone()).await;
+        let r = ask(&demo, "check_access", args.clone()).await;
         assert_eq!(r["allowed"], allowed, "{args}: {r}");
         assert_eq!(path_texts(&r), paths, "{args}");
         assert_eq!(caveat_codes(&r), caveats, "{args}");
     }
 
     let r = ask(
-        &demo.base,
+        &demo,
         "who_has_access",
         json!({"resource": "people.salaries", "privilege": "SELECT"}),
     )

@@ -1,5 +1,7 @@
 //! Warden's integration tests: one binary (it links once), one module per concern.
 
+mod chat;
+mod chat_eval;
 mod cli;
 mod common;
 mod demo;
@@ -7,6 +9,7 @@ mod differential;
 mod export;
 mod http;
 mod import;
+mod llm;
 mod pg;
 mod resolve;
 mod scenarios;

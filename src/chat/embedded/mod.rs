@@ -1,9 +1,189 @@
-//! The embedded engine: offline and deterministic, no model.
+//! The embedded engine: offline, deterministic, no model. A question is split into words
+//! ([`words`]), taken apart ([`parse`]), understood as one intent once its names are looked up
+//! ([`understand`]), answered through the tools ([`plan`]) and put into words ([`compose`]).
+//! Between turns it remembers a question it asked back and the last intent, so "the second one"
+//! or "what about bob?" continue the conversation.
+
+mod compose;
+mod parse;
+mod plan;
+mod understand;
+mod words;
 
 use super::Toolbox;
+use plan::{Choice, Pending, Slot};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use understand::{Intent, Subject};
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Memory {
+    #[serde(default)]
+    pending: Option<Pending>,
+    #[serde(default)]
+    last: Option<Intent>,
+    #[serde(default)]
+    last_connection: Option<String>,
+}
 
 /// Answers `message`; `memory` is this engine's part of the conversation.
-pub async fn answer(_toolbox: &mut Toolbox, _memory: &mut Value, _message: &str) -> String {
-    "The embedded engine is not built yet.".into()
+pub async fn answer(tb: &mut Toolbox, memory: &mut Value, message: &str) -> String {
+    let mut mem: Memory = serde_json::from_value(memory.clone()).unwrap_or_default();
+    let parsed = parse::parse(tb.access(), message);
+    let conn_index = |name: &Option<String>, tb: &Toolbox| {
+        name.as_ref().and_then(|n| {
+            tb.access()
+                .graph
+                .connections
+                .iter()
+                .position(|c| &c.name == n)
+                .map(|i| i as u32)
+        })
+    };
+    let mut chosen = None;
+    if let Some(pending) = mem.pending.take()
+        && let Some(choice) = pick(&pending.choices, message, &parsed)
+    {
+        let conn = conn_index(&Some(choice.connection.clone()), tb);
+        chosen = Some((fill(&pending.intent, pending.slot, &choice.name), conn));
+    }
+    let (intent, conn) = match chosen {
+        Some(c) => c,
+        None => {
+            let infos = understand::spans(tb.access(), &parsed);
+            let intent = understand::understand(&parsed, &infos);
+            match (&intent, &mem.last) {
+                (Intent::Unknown, Some(last)) => match follow_up(last, &parsed, &infos) {
+                    // A follow-up keeps the connection of the question it follows.
+                    Some(next) => (
+                        next,
+                        parsed
+                            .connection
+                            .or_else(|| conn_index(&mem.last_connection, tb)),
+                    ),
+                    None => (intent, parsed.connection),
+                },
+                _ => (intent, parsed.connection),
+            }
+        }
+    };
+    let outcome = plan::run(tb, &intent, conn).await;
+    if intent != Intent::Unknown {
+        mem.last = Some(intent);
+        mem.last_connection = conn.map(|c| tb.access().conn(c).name.clone());
+    }
+    mem.pending = outcome.pending;
+    *memory = serde_json::to_value(&mem).unwrap_or(Value::Null);
+    outcome.text
+}
+
+/// The choice a reply to a question back names: a number, a name, a display name or a connection.
+fn pick(choices: &[Choice], message: &str, parsed: &parse::Parsed) -> Option<Choice> {
+    let m = message
+        .trim()
+        .trim_end_matches(['.', '!', '?'])
+        .to_lowercase();
+    let ordinals = ["first", "second", "third", "fourth", "fifth"];
+    let number = m
+        .split_whitespace()
+        .find_map(|w| {
+            w.trim_start_matches('#')
+                .parse::<usize>()
+                .ok()
+                .or_else(|| ordinals.iter().position(|o| *o == w).map(|i| i + 1))
+        })
+        .filter(|n| *n >= 1 && *n <= choices.len());
+    if let Some(n) = number
+        && m.split_whitespace().count() <= 4
+    {
+        return Some(choices[n - 1].clone());
+    }
+    let words: Vec<&str> = m
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ')')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let unique = |f: &dyn Fn(&Choice) -> bool| {
+        let found: Vec<&Choice> = choices.iter().filter(|c| f(c)).collect();
+        (found.len() == 1).then(|| found[0].clone())
+    };
+    let name_match = |c: &Choice| {
+        let name = c.name.to_lowercase();
+        words.contains(&name.as_str())
+            || m.contains(&format!("{}:{name}", c.connection.to_lowercase()))
+            || name.contains('.') && m.contains(&name)
+    };
+    let detail_match = |c: &Choice| {
+        c.detail
+            .as_deref()
+            .is_some_and(|d| m.contains(&d.to_lowercase()))
+    };
+    let conn_match = |c: &Choice| {
+        words.contains(&c.connection.to_lowercase().as_str())
+            || parsed
+                .connection
+                .is_some_and(|_| m.contains(&c.connection.to_lowercase()))
+    };
+    unique(&name_match)
+        .or_else(|| unique(&detail_match))
+        .or_else(|| unique(&conn_match))
+}
+
+/// The intent with the slot a question back was about filled in.
+fn fill(intent: &Intent, slot: Slot, name: &str) -> Intent {
+    let mut i = intent.clone();
+    let name = name.to_string();
+    match (&mut i, slot) {
+        (Intent::Check { subject, .. }, Slot::Subject)
+        | (Intent::List { subject, .. }, Slot::Subject)
+        | (Intent::Roles { subject }, Slot::Subject)
+        | (Intent::Describe { subject }, Slot::Subject) => *subject = Subject::Name(name),
+        (Intent::Members { role }, Slot::Subject) => *role = name,
+        (Intent::Check { resource, .. }, Slot::Resource)
+        | (Intent::WhoHas { resource, .. }, Slot::Resource) => *resource = name,
+        _ => {}
+    }
+    i
+}
+
+/// "what about bob?", "and INSERT?", "I mean Alice Chen": the last question with one part changed.
+fn follow_up(last: &Intent, p: &parse::Parsed, infos: &[understand::SpanInfo]) -> Option<Intent> {
+    let mut next = last.clone();
+    match infos {
+        [one] => {
+            let slot = if one.identity && !one.resource {
+                Slot::Subject
+            } else if one.resource && !one.identity {
+                Slot::Resource
+            } else {
+                match last {
+                    Intent::WhoHas { .. } => Slot::Resource,
+                    _ => Slot::Subject,
+                }
+            };
+            let filled = fill(last, slot, &one.text);
+            if filled == *last && !matches!(last, Intent::Check { .. }) {
+                return None;
+            }
+            next = filled;
+        }
+        [] => {}
+        _ => return None,
+    }
+    if let Some(p2) = p.privileges.first() {
+        match &mut next {
+            Intent::Check {
+                privilege,
+                assumed,
+                ..
+            } => {
+                *privilege = p2.clone();
+                *assumed = false;
+            }
+            Intent::WhoHas { privilege, .. } | Intent::List { privilege, .. } => {
+                *privilege = Some(p2.clone())
+            }
+            _ => {}
+        }
+    }
+    (next != *last || !infos.is_empty()).then_some(next)
 }

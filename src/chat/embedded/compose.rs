@@ -1,0 +1,336 @@
+//! Answer texts, built only from tool results: the short answer first, then the path, then the
+//! caveats, then what to do next (DESIGN.md "Answers people like").
+
+use super::plan::{Choice, Slot};
+use crate::error::{ApiError, ErrorCode};
+use serde_json::Value;
+
+/// At most this many names are listed in one answer; the tool result holds them all.
+const LIST_MAX: usize = 12;
+
+fn s<'a>(v: &'a Value, key: &str) -> &'a str {
+    v[key].as_str().unwrap_or("")
+}
+
+fn arr<'a>(v: &'a Value, key: &str) -> &'a [Value] {
+    v[key].as_array().map(Vec::as_slice).unwrap_or(&[])
+}
+
+fn more(n: usize) -> String {
+    if n > LIST_MAX {
+        format!(" and {} more", n - LIST_MAX)
+    } else {
+        String::new()
+    }
+}
+
+fn each<T>(results: &[Result<Value, ApiError>], f: impl Fn(&Value) -> T) -> Vec<Result<T, String>> {
+    results
+        .iter()
+        .map(|r| match r {
+            Ok(v) => Ok(f(v)),
+            Err(e) => Err(error(e)),
+        })
+        .collect()
+}
+
+fn join(parts: Vec<Result<String, String>>) -> String {
+    parts
+        .into_iter()
+        .map(|p| p.unwrap_or_else(|e| e))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+pub fn checks(results: &[Result<Value, ApiError>], assumed: bool) -> String {
+    let mut text = join(each(results, check_one));
+    if assumed {
+        text.push_str("\n\n(I read \"access\" as SELECT; ask about another privilege by name, e.g. \"can … write to …\".)");
+    }
+    text
+}
+
+fn check_one(v: &Value) -> String {
+    let (who, privilege, resource, conn) = (s(v, "identity"), s(v, "privilege"), s(v, "resource"), s(v, "connection"));
+    let paths = arr(v, "paths");
+    let mut out = if v["allowed"].as_bool() == Some(true) {
+        let first = paths.first().map(|p| s(p, "text")).unwrap_or("");
+        let mut t = format!("Yes. {who} has {privilege} on {resource} ({conn}): {first}.");
+        if paths.len() > 1 {
+            t.push_str(&format!(" Other paths: {}.", paths[1..].iter().map(|p| s(p, "text")).take(LIST_MAX).collect::<Vec<_>>().join("; ")));
+        }
+        t
+    } else {
+        format!("No. {who} holds no {privilege} on {resource} ({conn}).")
+    };
+    for c in arr(v, "caveats") {
+        out.push_str(&format!(" Note: {}", s(c, "text")));
+        if !out.ends_with('.') {
+            out.push('.');
+        }
+    }
+    if v["allowed"].as_bool() != Some(true) {
+        out.push_str(&format!(" To get it, ask a reviewer for {privilege} on {resource}."));
+    }
+    out
+}
+
+pub fn who_has(results: &[Result<Value, ApiError>]) -> String {
+    join(each(results, |v| {
+        let grantees = arr(v, "grantees");
+        let what = match v["privilege"].as_str() {
+            Some(p) => format!("{p} on"),
+            None => "privileges on".into(),
+        };
+        if grantees.is_empty() {
+            return format!("Nobody holds {what} {} ({}).", s(v, "resource"), s(v, "connection"));
+        }
+        let (people, roles): (Vec<&Value>, Vec<&Value>) = grantees
+            .iter()
+            .partition(|g| matches!(s(g, "kind"), "user" | "service_account"));
+        let describe = |g: &&Value| {
+            let via = arr(g, "paths").first().map(|p| s(p, "text")).unwrap_or("");
+            format!("{} ({via})", s(g, "identity"))
+        };
+        let mut out = format!("{} identities hold {what} {} ({}).", grantees.len(), s(v, "resource"), s(v, "connection"));
+        if !people.is_empty() {
+            out.push_str(&format!(
+                " People and service accounts: {}{}.",
+                people.iter().take(LIST_MAX).map(describe).collect::<Vec<_>>().join("; "),
+                more(people.len())
+            ));
+        }
+        if !roles.is_empty() {
+            out.push_str(&format!(
+                " Roles and groups: {}{}.",
+                roles.iter().take(LIST_MAX).map(|g| s(g, "identity").to_string()).collect::<Vec<_>>().join(", "),
+                more(roles.len())
+            ));
+        }
+        out
+    }))
+}
+
+pub fn list(results: &[Result<Value, ApiError>], privilege: Option<&str>) -> String {
+    join(each(results, |v| {
+        let who = format!("{} ({})", s(v, "identity"), s(v, "connection"));
+        if v["superuser"].as_bool() == Some(true) {
+            return format!("{who} is a superuser: it holds every privilege on everything in {}.", s(v, "connection"));
+        }
+        let mut by_resource: Vec<(String, Vec<String>)> = Vec::new();
+        for e in arr(v, "access") {
+            let p = s(e, "privilege");
+            if privilege.is_some_and(|want| want != p && p != "ALL" && p != "OWNERSHIP") {
+                continue;
+            }
+            let r = s(e, "resource").to_string();
+            match by_resource.iter_mut().find(|(name, _)| *name == r) {
+                Some((_, ps)) => ps.push(p.to_string()),
+                None => by_resource.push((r, vec![p.to_string()])),
+            }
+        }
+        if by_resource.is_empty() {
+            return match privilege {
+                Some(p) => format!("{who} holds {p} on nothing."),
+                None => format!("{who} holds no privileges."),
+            };
+        }
+        let items: Vec<String> = by_resource
+            .iter()
+            .take(LIST_MAX)
+            .map(|(r, ps)| format!("{r} ({})", ps.join(", ")))
+            .collect();
+        format!(
+            "{who} can reach {} resources{}: {}{}.",
+            by_resource.len(),
+            privilege.map(|p| format!(" with {p}")).unwrap_or_default(),
+            items.join("; "),
+            more(by_resource.len())
+        )
+    }))
+}
+
+pub fn identity(results: &[Result<Value, ApiError>], describe: bool) -> String {
+    join(each(results, |v| {
+        arr(v, "identities")
+            .iter()
+            .map(|i| {
+                let mut out = format!("{} is a {} on {}", s(i, "name"), s(i, "kind"), s(i, "connection"));
+                if let Some(d) = i["display_name"].as_str() {
+                    out.push_str(&format!(" ({d})"));
+                }
+                out.push('.');
+                if i["superuser"].as_bool() == Some(true) {
+                    out.push_str(" It is a superuser.");
+                }
+                if i["inherit"].as_bool() == Some(false) {
+                    out.push_str(" It does not inherit its roles' privileges (NOINHERIT): it must SET ROLE.");
+                }
+                let roles = arr(i, "roles");
+                if roles.is_empty() {
+                    out.push_str(" It belongs to no role or group.");
+                } else {
+                    let names: Vec<String> = roles
+                        .iter()
+                        .take(LIST_MAX)
+                        .map(|r| {
+                            if r["direct"].as_bool() == Some(true) {
+                                s(r, "name").to_string()
+                            } else {
+                                format!("{} (through {})", s(r, "name"), s(r, "via"))
+                            }
+                        })
+                        .collect();
+                    out.push_str(&format!(" Member of: {}{}.", names.join(", "), more(roles.len())));
+                }
+                let members = arr(i, "members");
+                if describe && !members.is_empty() {
+                    out.push_str(&format!(" Members: {}.", members.iter().take(LIST_MAX).map(|m| s(m, "name").to_string()).collect::<Vec<_>>().join(", ")));
+                }
+                out
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }))
+}
+
+pub fn members(results: &[Result<Value, ApiError>]) -> String {
+    join(each(results, |v| {
+        arr(v, "identities")
+            .iter()
+            .map(|i| {
+                let members = arr(i, "members");
+                let name = format!("{} ({} on {})", s(i, "name"), s(i, "kind"), s(i, "connection"));
+                if members.is_empty() {
+                    return format!("{name} has no direct members.");
+                }
+                let names: Vec<String> = members.iter().take(LIST_MAX).map(|m| s(m, "name").to_string()).collect();
+                format!("{name} has {} direct members: {}{}.", members.len(), names.join(", "), more(members.len()))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }))
+}
+
+pub fn search_people(query: &str, r: Result<Value, ApiError>) -> String {
+    match r {
+        Err(e) => error(&e),
+        Ok(v) => {
+            let m = arr(&v, "matches");
+            if m.is_empty() {
+                return format!("Nobody matches {query:?}.");
+            }
+            let items: Vec<String> = m
+                .iter()
+                .map(|i| {
+                    let extra = i["display_name"].as_str().or(i["email"].as_str()).map(|d| format!(", {d}")).unwrap_or_default();
+                    format!("{} ({} on {}{extra})", s(i, "name"), s(i, "kind"), s(i, "connection"))
+                })
+                .collect();
+            format!("Identities matching {query:?}: {}.", items.join("; "))
+        }
+    }
+}
+
+pub fn search_resources(query: &str, r: Result<Value, ApiError>) -> String {
+    match r {
+        Err(e) => error(&e),
+        Ok(v) => {
+            let m = arr(&v, "matches");
+            if m.is_empty() {
+                return format!("No table, view, schema or dataset matches {query:?}.");
+            }
+            let items: Vec<String> = m
+                .iter()
+                .map(|i| format!("{} ({} on {})", s(i, "name"), s(i, "kind"), s(i, "connection")))
+                .collect();
+            format!("Resources matching {query:?}: {}.", items.join("; "))
+        }
+    }
+}
+
+/// A result from a call whose names the tool resolved itself.
+pub fn result_of(tool: &str, v: &Value) -> String {
+    let one = [Ok(v.clone())];
+    match tool {
+        "check_access" => checks(&one, false),
+        "who_has_access" => who_has(&one),
+        "list_access" => list(&one, None),
+        "get_identity" => identity(&one, true),
+        _ => v.to_string(),
+    }
+}
+
+pub fn error(e: &ApiError) -> String {
+    let names: Vec<String> = e
+        .candidates
+        .iter()
+        .take(LIST_MAX)
+        .map(|c| {
+            if c.connection.is_empty() {
+                c.name.clone()
+            } else {
+                format!("{} ({}, {})", c.name, c.kind, c.connection)
+            }
+        })
+        .collect();
+    match e.code {
+        ErrorCode::NotFound if names.is_empty() => format!("I could not find that: {}.", e.message),
+        ErrorCode::NotFound => format!("I could not find that: {}. Did you mean: {}?", e.message, names.join(", ")),
+        ErrorCode::Ambiguous => format!("Which one do you mean? {}. Candidates: {}.", e.message, names.join(", ")),
+        _ => format!("I could not answer: {}.", e.message),
+    }
+}
+
+pub fn clarify(text: &str, slot: Slot, choices: &[Choice]) -> String {
+    let what = match slot {
+        Slot::Subject => "identities",
+        Slot::Resource => "resources",
+    };
+    let items: Vec<String> = choices
+        .iter()
+        .enumerate()
+        .map(|(n, c)| {
+            let detail = c.detail.as_deref().map(|d| format!(", {d}")).unwrap_or_default();
+            format!("{}. {} ({} on {}{detail})", n + 1, c.name, c.kind, c.connection)
+        })
+        .collect();
+    format!(
+        "{text:?} matches {} {what}. Which one do you mean? {}. Reply with a number or a name.",
+        choices.len(),
+        items.join("; ")
+    )
+}
+
+pub fn not_understood() -> String {
+    "Sorry, I did not understand that. I answer questions about data access, such as \"does maya have SELECT on crm.leads?\", \"who can read people.salaries?\", \"what can tom access?\", \"what roles does priya have?\", \"who is in analyst?\" or \"find the payroll table\".".into()
+}
+
+pub fn who_are_you() -> String {
+    "I do not know who you are: ask with a personal token, or `warden ask --as PERSON`, to ask about yourself.".into()
+}
+
+pub fn request_unavailable(
+    resources: &[String],
+    privileges: &[String],
+    duration: Option<&str>,
+    reason: Option<&str>,
+) -> String {
+    let what = if resources.is_empty() {
+        "the resources you name".to_string()
+    } else {
+        resources.join(", ")
+    };
+    let mut out = format!(
+        "Access requests are not available in this version of Warden yet, so I cannot draft one. It would ask for {} on {what}",
+        privileges.join(", ")
+    );
+    if let Some(d) = duration {
+        out.push_str(&format!(" for {d}"));
+    }
+    if let Some(r) = reason {
+        out.push_str(&format!(", because {r}"));
+    }
+    out.push_str(", for a reviewer to approve.");
+    out
+}

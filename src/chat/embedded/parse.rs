@@ -1,0 +1,257 @@
+//! From tokens to the parts of a question: the names in it (with what the words around them say
+//! they are), the privilege, the cues, a connection, and for requests a duration and a reason.
+
+use super::words::{Class, Cue, Target, Token, tokenize};
+use crate::access::Access;
+use crate::model::{Duration, Platform};
+
+/// A run of name words, with the hints around it.
+#[derive(Debug, Clone)]
+pub struct Span {
+    pub text: String,
+    /// Index of its first token.
+    pub at: usize,
+    /// A kind word beside it (`the orders table`, `the analyst role`).
+    pub kind: Option<Target>,
+    /// The kind word as typed, when the name and the word together may be a name ("Finance team").
+    pub kind_word: Option<String>,
+    /// Introduced by `on`, `to`, `from`, `in`...
+    pub after_preposition: bool,
+    /// Written `maya's`.
+    pub possessive: bool,
+    /// An email, or quoted with an `@`: an identity.
+    pub email_like: bool,
+}
+
+/// A question taken apart.
+#[derive(Debug, Clone, Default)]
+pub struct Parsed {
+    pub tokens: Vec<Token>,
+    pub spans: Vec<Span>,
+    /// Privileges named, in order (`SELECT`).
+    pub privileges: Vec<String>,
+    /// "access" or "permissions" without a verb.
+    pub generic_access: bool,
+    pub cues: Vec<(usize, Cue)>,
+    /// I, me, my.
+    pub me: bool,
+    /// A connection named or implied by a platform word.
+    pub connection: Option<u32>,
+    pub duration: Option<Duration>,
+    pub reason: Option<String>,
+}
+
+impl Parsed {
+    pub fn has(&self, cue: Cue) -> bool {
+        self.cues.iter().any(|(_, c)| *c == cue)
+    }
+
+    /// The first content word is this cue (the question starts with "who", "what", ...).
+    pub fn starts_with(&self, cue: Cue) -> bool {
+        self.tokens
+            .iter()
+            .find(|t| !matches!(t.class, Class::Function))
+            .is_some_and(|t| t.class == Class::Cue(cue))
+    }
+
+    pub fn first_word(&self) -> &str {
+        self.tokens.first().map(|t| t.lower.as_str()).unwrap_or("")
+    }
+
+    pub fn word(&self, w: &str) -> bool {
+        self.tokens.iter().any(|t| t.lower == w)
+    }
+}
+
+const UNITS: [(&str, u64); 5] = [
+    ("hour", 3_600),
+    ("day", 86_400),
+    ("week", 7 * 86_400),
+    ("month", 30 * 86_400),
+    ("minute", 60),
+];
+
+fn unit(word: &str) -> Option<u64> {
+    let w = word.trim_end_matches('s');
+    UNITS.iter().find(|(u, _)| *u == w).map(|(_, s)| *s)
+}
+
+fn number(word: &str) -> Option<u64> {
+    match word {
+        "a" | "an" | "one" => Some(1),
+        "two" | "couple" => Some(2),
+        "three" => Some(3),
+        "four" => Some(4),
+        "five" => Some(5),
+        "six" => Some(6),
+        "seven" => Some(7),
+        "ten" => Some(10),
+        "fourteen" => Some(14),
+        "thirty" => Some(30),
+        _ => word.parse().ok(),
+    }
+}
+
+pub fn parse(access: &Access, text: &str) -> Parsed {
+    // A reason runs from "because" to the end; it is not part of the question.
+    let (question, reason) = split_reason(text);
+    let mut tokens = tokenize(question);
+    let mut p = Parsed {
+        reason,
+        ..Parsed::default()
+    };
+    take_durations(&mut tokens, &mut p);
+    take_connection(access, &mut tokens, &mut p);
+    for (i, t) in tokens.iter().enumerate() {
+        match &t.class {
+            Class::Privilege(pr) => {
+                if !p.privileges.contains(pr) {
+                    p.privileges.push(pr.clone())
+                }
+            }
+            Class::Access => p.generic_access = true,
+            Class::Cue(c) => p.cues.push((i, *c)),
+            Class::Me => p.me = true,
+            _ => {}
+        }
+    }
+    p.spans = spans(&tokens);
+    p.tokens = tokens;
+    p
+}
+
+fn split_reason(text: &str) -> (&str, Option<String>) {
+    let lower = text.to_lowercase();
+    for marker in [" because ", " since ", " reason: ", " reason is ", " for the purpose of ", " as i need ", " as we need ", " so that ", " so i can ", " to work on ", " for my work on "] {
+        if let Some(i) = lower.find(marker)
+            && text.is_char_boundary(i)
+        {
+            let reason = text[i + marker.len()..].trim().trim_end_matches(['.', '!', '?']);
+            return (&text[..i], Some(reason.to_string()).filter(|r| !r.is_empty()));
+        }
+    }
+    (text, None)
+}
+
+/// "for 2 weeks", "for a week", "14d": the duration a request asks for.
+fn take_durations(tokens: &mut Vec<Token>, p: &mut Parsed) {
+    let mut i = 0;
+    while i < tokens.len() {
+        let w = tokens[i].lower.clone();
+        if let Ok(d) = Duration::parse(&w)
+            && w.chars().next().is_some_and(|c| c.is_ascii_digit())
+        {
+            p.duration = Some(d);
+            tokens.remove(i);
+            continue;
+        }
+        if let Some(n) = number(&w)
+            && let Some(next) = tokens.get(i + 1)
+            && let Some(scale) = unit(&next.lower)
+        {
+            p.duration = Some(Duration::from_secs(n * scale));
+            tokens.drain(i..i + 2);
+            // "for a couple of days"
+            continue;
+        }
+        if w == "couple"
+            && tokens.get(i + 1).is_some_and(|t| t.lower == "of")
+            && let Some(scale) = tokens.get(i + 2).and_then(|t| unit(&t.lower))
+        {
+            p.duration = Some(Duration::from_secs(2 * scale));
+            tokens.drain(i..i + 3);
+            continue;
+        }
+        i += 1;
+    }
+}
+
+/// A connection named in words ("in snowflake", "on the warehouse", "bigquery's").
+fn take_connection(access: &Access, tokens: &mut Vec<Token>, p: &mut Parsed) {
+    let conns = &access.graph.connections;
+    let mut i = 0;
+    while i < tokens.len() {
+        let t = &tokens[i];
+        if t.quoted || t.class != Class::Name && !matches!(t.class, Class::Kind(_)) {
+            i += 1;
+            continue;
+        }
+        let by_name = conns.iter().position(|c| c.name.eq_ignore_ascii_case(&t.lower));
+        let by_platform = platform_word(&t.lower).and_then(|pl| {
+            let mut of = conns.iter().enumerate().filter(|(_, c)| c.platform == pl);
+            match (of.next(), of.next()) {
+                (Some((i, _)), None) => Some(i),
+                _ => None,
+            }
+        });
+        // A bare platform word before a name is a qualifier ("the snowflake orders table").
+        if let Some(c) = by_name.or(by_platform) {
+            p.connection = Some(c as u32);
+            tokens.remove(i);
+            continue;
+        }
+        i += 1;
+    }
+}
+
+fn platform_word(w: &str) -> Option<Platform> {
+    Some(match w {
+        "postgres" | "postgresql" | "pg" | "psql" => Platform::Postgres,
+        "redshift" => Platform::Redshift,
+        "snowflake" => Platform::Snowflake,
+        "bigquery" | "bq" | "gcp" => Platform::Bigquery,
+        _ => return None,
+    })
+}
+
+fn spans(tokens: &[Token]) -> Vec<Span> {
+    let mut out: Vec<Span> = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        if tokens[i].class != Class::Name {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut words = vec![tokens[i].text.clone()];
+        let mut possessive = tokens[i].possessive;
+        // A quoted or possessive token ends its span; so does a dotted name (two names do not
+        // run together as "maya crm.leads").
+        while !tokens[i].quoted
+            && !tokens[i].possessive
+            && i + 1 < tokens.len()
+            && tokens[i + 1].class == Class::Name
+            && !tokens[i + 1].quoted
+        {
+            i += 1;
+            words.push(tokens[i].text.clone());
+            possessive = tokens[i].possessive;
+        }
+        let text = words.join(" ");
+        let kind_at = |j: Option<usize>| -> Option<(Target, String)> {
+            let t = tokens.get(j?)?;
+            match t.class {
+                Class::Kind(k) => Some((k, t.text.clone())),
+                Class::Cue(Cue::Roles) => Some((Target::Identity, t.text.clone())),
+                _ => None,
+            }
+        };
+        let kind = kind_at(Some(i + 1)).or_else(|| kind_at(start.checked_sub(1)));
+        let after_preposition = tokens[..start]
+            .iter()
+            .rev()
+            .find(|t| t.class != Class::Function && !matches!(t.class, Class::Kind(_)))
+            .is_some_and(|t| t.class == Class::Preposition);
+        out.push(Span {
+            email_like: text.contains('@'),
+            kind: kind.as_ref().map(|k| k.0),
+            kind_word: kind.map(|k| k.1),
+            text,
+            at: start,
+            after_preposition,
+            possessive,
+        });
+        i += 1;
+    }
+    out
+}

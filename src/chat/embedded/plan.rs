@@ -1,0 +1,461 @@
+//! From an [`Intent`] to tool calls: names are resolved the way the tools resolve them, a person's
+//! identities on several connections are asked about one call per connection, and a name that
+//! still means several things becomes a question back instead of a guess.
+
+use super::compose;
+use super::understand::{Intent, Subject};
+use crate::access::{Access, Resolved};
+use crate::chat::Toolbox;
+use crate::error::ApiError;
+use crate::index::Target;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A thing a name could have meant, offered back to the person asking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub name: String,
+    pub connection: String,
+    pub kind: String,
+    /// Display name or email, to tell two Alices apart.
+    pub detail: Option<String>,
+}
+
+/// Which name of the intent a question back is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Slot {
+    Subject,
+    Resource,
+}
+
+/// A question asked back, remembered until the answer comes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Pending {
+    pub intent: Intent,
+    pub slot: Slot,
+    pub choices: Vec<Choice>,
+    pub connection: Option<String>,
+}
+
+/// What a turn produced: the answer, and a question back if one is open.
+pub struct Outcome {
+    pub text: String,
+    pub pending: Option<Pending>,
+}
+
+impl Outcome {
+    fn text(text: String) -> Outcome {
+        Outcome {
+            text,
+            pending: None,
+        }
+    }
+}
+
+pub async fn run(tb: &mut Toolbox, intent: &Intent, conn: Option<u32>) -> Outcome {
+    match intent {
+        Intent::Check {
+            subject,
+            privilege,
+            resource,
+            assumed,
+        } => check(tb, intent, subject, privilege, resource, *assumed, conn).await,
+        Intent::WhoHas {
+            resource,
+            privilege,
+        } => who_has(tb, intent, resource, privilege.as_deref(), conn).await,
+        Intent::List { subject, privilege } => {
+            per_identity(tb, intent, subject, conn, "list_access", |v| {
+                compose::list(v, privilege.as_deref())
+            })
+            .await
+        }
+        Intent::Roles { subject } | Intent::Describe { subject } => {
+            let describe = matches!(intent, Intent::Describe { .. });
+            per_identity(tb, intent, subject, conn, "get_identity", |v| {
+                compose::identity(v, describe)
+            })
+            .await
+        }
+        Intent::Members { role } => members(tb, intent, role, conn).await,
+        Intent::SearchPeople { query } => {
+            let r = tb
+                .call("search_identities", json!({"query": query, "limit": 10}))
+                .await;
+            Outcome::text(compose::search_people(query, r))
+        }
+        Intent::SearchResources { query } => {
+            let r = tb
+                .call("search_resources", json!({"query": query, "limit": 10}))
+                .await;
+            Outcome::text(compose::search_resources(query, r))
+        }
+        Intent::Request {
+            resources,
+            privileges,
+            duration,
+            reason,
+        } => Outcome::text(request(tb.access(), resources, privileges, duration, reason, conn)),
+        Intent::Unknown => Outcome::text(compose::not_understood()),
+    }
+}
+
+fn conn_name(access: &Access, conn: Option<u32>) -> Value {
+    match conn {
+        Some(c) => json!(access.conn(c).name),
+        None => Value::Null,
+    }
+}
+
+/// The identities a subject stands for, grouped by person (one email, or one name).
+fn people(tb: &Toolbox, subject: &Subject, conn: Option<u32>) -> Result<Vec<Vec<Resolved>>, String> {
+    let access = tb.access();
+    let hits = match subject {
+        Subject::Me => {
+            let Some(p) = &tb.who().person else {
+                return Err(compose::who_are_you());
+            };
+            let linked = access.linked_identities(&p.name, p.email.as_deref());
+            if linked.is_empty() {
+                return Err(format!(
+                    "You ({}) are not linked to any platform identity: no identity has your email or name.",
+                    p.name
+                ));
+            }
+            return Ok(vec![filter_conn(linked, conn)]).map(|v| v.into_iter().filter(|g| !g.is_empty()).collect());
+        }
+        Subject::Name(text) => access
+            .candidates(Target::Identity, text, conn, "identity")
+            .unwrap_or_default(),
+    };
+    let mut groups: BTreeMap<String, BTreeSet<(u32, u32)>> = BTreeMap::new();
+    for h in hits {
+        let i = access.conn(h.conn).identity(h.id);
+        let key = i
+            .email
+            .clone()
+            .unwrap_or_else(|| i.name.clone())
+            .to_lowercase();
+        let mut all = vec![h];
+        // One person on every platform: the same email, or where there is none, the same name.
+        all.extend(access.linked_identities(&i.name, i.email.as_deref()));
+        let group = groups.entry(key).or_default();
+        for r in filter_conn(all, conn) {
+            group.insert((r.conn, r.id));
+        }
+    }
+    Ok(groups
+        .into_values()
+        .map(|g| g.into_iter().map(|(conn, id)| Resolved { conn, id }).collect())
+        .collect())
+}
+
+fn filter_conn(hits: Vec<Resolved>, conn: Option<u32>) -> Vec<Resolved> {
+    hits.into_iter()
+        .filter(|h| conn.is_none_or(|c| h.conn == c))
+        .collect()
+}
+
+fn identity_choices(access: &Access, hits: &[Resolved]) -> Vec<Choice> {
+    hits.iter()
+        .map(|h| {
+            let c = access.conn(h.conn);
+            let i = c.identity(h.id);
+            Choice {
+                name: i.name.clone(),
+                connection: c.name.clone(),
+                kind: i.kind.to_string(),
+                detail: i.display_name.clone().or_else(|| i.email.clone()),
+            }
+        })
+        .collect()
+}
+
+fn resource_choices(access: &Access, hits: &[Resolved]) -> Vec<Choice> {
+    hits.iter()
+        .map(|h| {
+            let c = access.conn(h.conn);
+            let r = c.resource(h.id);
+            Choice {
+                name: r.name.clone(),
+                connection: c.name.clone(),
+                kind: r.kind.to_string(),
+                detail: None,
+            }
+        })
+        .collect()
+}
+
+fn ask_back(
+    intent: &Intent,
+    slot: Slot,
+    text: &str,
+    choices: Vec<Choice>,
+    conn: Option<u32>,
+    access: &Access,
+) -> Outcome {
+    Outcome {
+        text: compose::clarify(text, slot, &choices),
+        pending: Some(Pending {
+            intent: intent.clone(),
+            slot,
+            choices,
+            connection: conn.map(|c| access.conn(c).name.clone()),
+        }),
+    }
+}
+
+/// The error a tool gives for names the planner could not pin down, as the answer.
+async fn raw_call(tb: &mut Toolbox, tool: &str, args: Value) -> Outcome {
+    let r = tb.call(tool, args).await;
+    Outcome::text(match r {
+        Ok(v) => compose::result_of(tool, &v),
+        Err(e) => compose::error(&e),
+    })
+}
+
+async fn check(
+    tb: &mut Toolbox,
+    intent: &Intent,
+    subject: &Subject,
+    privilege: &str,
+    resource: &str,
+    assumed: bool,
+    conn: Option<u32>,
+) -> Outcome {
+    let people = match people(tb, subject, conn) {
+        Ok(p) => p,
+        Err(text) => return Outcome::text(text),
+    };
+    let access = tb.access();
+    let res = access
+        .candidates(Target::Resource, resource, conn, "resource")
+        .unwrap_or_default();
+    let subject_text = match subject {
+        Subject::Name(n) => n.clone(),
+        Subject::Me => String::new(),
+    };
+    if res.is_empty() || people.is_empty() {
+        if subject_text.is_empty() && res.is_empty() {
+            let e = access.not_found(Target::Resource, resource, conn, "resource");
+            return Outcome::text(compose::error(&e));
+        }
+        let args = json!({"identity": subject_text, "privilege": privilege, "resource": resource, "connection": conn_name(access, conn)});
+        return raw_call(tb, "check_access", args).await;
+    }
+    // Only people who exist where the table does can be meant.
+    let res_conns: BTreeSet<u32> = res.iter().map(|h| h.conn).collect();
+    let people: Vec<Vec<Resolved>> = people
+        .into_iter()
+        .filter(|g| g.iter().any(|h| res_conns.contains(&h.conn)))
+        .collect();
+    if people.len() > 1 {
+        let all: Vec<Resolved> = people
+            .iter()
+            .filter_map(|g| g.iter().find(|h| res_conns.contains(&h.conn)).copied())
+            .collect();
+        let choices = identity_choices(access, &all);
+        return ask_back(intent, Slot::Subject, &subject_text, choices, conn, access);
+    }
+    let Some(person) = people.into_iter().next() else {
+        // The person exists, but not where the table is: the tool says so precisely.
+        let only = (res_conns.len() == 1).then(|| access.conn(res[0].conn).name.clone());
+        let args = json!({"identity": if subject_text.is_empty() { identity_name(tb) } else { subject_text }, "privilege": privilege, "resource": resource, "connection": only});
+        return raw_call(tb, "check_access", args).await;
+    };
+    let mut calls = Vec::new();
+    for c in &res_conns {
+        let ids: Vec<Resolved> = person.iter().filter(|h| h.conn == *c).copied().collect();
+        let rs: Vec<Resolved> = res.iter().filter(|h| h.conn == *c).copied().collect();
+        if ids.is_empty() {
+            continue;
+        }
+        if rs.len() > 1 {
+            let choices = resource_choices(access, &res);
+            return ask_back(intent, Slot::Resource, resource, choices, conn, access);
+        }
+        if ids.len() > 1 {
+            let choices = identity_choices(access, &ids);
+            return ask_back(intent, Slot::Subject, &subject_text, choices, conn, access);
+        }
+        let cg = access.conn(*c);
+        calls.push(json!({
+            "identity": cg.identity(ids[0].id).name,
+            "privilege": privilege,
+            "resource": cg.resource(rs[0].id).name,
+            "connection": cg.name,
+        }));
+    }
+    let mut results = Vec::new();
+    for args in calls {
+        results.push(tb.call("check_access", args).await);
+    }
+    Outcome::text(compose::checks(&results, assumed))
+}
+
+fn identity_name(tb: &Toolbox) -> String {
+    tb.who()
+        .person
+        .as_ref()
+        .map(|p| p.email.clone().unwrap_or_else(|| p.name.clone()))
+        .unwrap_or_default()
+}
+
+async fn who_has(
+    tb: &mut Toolbox,
+    intent: &Intent,
+    resource: &str,
+    privilege: Option<&str>,
+    conn: Option<u32>,
+) -> Outcome {
+    let access = tb.access();
+    let res = access
+        .candidates(Target::Resource, resource, conn, "resource")
+        .unwrap_or_default();
+    if res.is_empty() {
+        let args = json!({"resource": resource, "privilege": privilege, "connection": conn_name(access, conn)});
+        return raw_call(tb, "who_has_access", args).await;
+    }
+    let by_conn = group(&res);
+    if by_conn.values().any(|v| v.len() > 1) {
+        let choices = resource_choices(access, &res);
+        return ask_back(intent, Slot::Resource, resource, choices, conn, access);
+    }
+    let calls: Vec<Value> = res
+        .iter()
+        .map(|h| {
+            let c = access.conn(h.conn);
+            let mut args = json!({"resource": c.resource(h.id).name, "connection": c.name});
+            if let Some(p) = privilege {
+                args["privilege"] = json!(p);
+            }
+            args
+        })
+        .collect();
+    let mut results = Vec::new();
+    for args in calls {
+        results.push(tb.call("who_has_access", args).await);
+    }
+    Outcome::text(compose::who_has(&results))
+}
+
+fn group(hits: &[Resolved]) -> BTreeMap<u32, Vec<Resolved>> {
+    let mut m: BTreeMap<u32, Vec<Resolved>> = BTreeMap::new();
+    for h in hits {
+        m.entry(h.conn).or_default().push(*h);
+    }
+    m
+}
+
+/// One call of `tool` per identity of the person (list_access, get_identity).
+async fn per_identity(
+    tb: &mut Toolbox,
+    intent: &Intent,
+    subject: &Subject,
+    conn: Option<u32>,
+    tool: &str,
+    render: impl Fn(&[Result<Value, ApiError>]) -> String,
+) -> Outcome {
+    let people = match people(tb, subject, conn) {
+        Ok(p) => p,
+        Err(text) => return Outcome::text(text),
+    };
+    let access = tb.access();
+    let text = match subject {
+        Subject::Name(n) => n.clone(),
+        Subject::Me => String::new(),
+    };
+    match people.len() {
+        0 => {
+            let args = json!({"identity": text, "connection": conn_name(access, conn)});
+            raw_call(tb, tool, args).await
+        }
+        1 => {
+            let person = &people[0];
+            if group(person).values().any(|v| v.len() > 1) {
+                let choices = identity_choices(access, person);
+                return ask_back(intent, Slot::Subject, &text, choices, conn, access);
+            }
+            let calls: Vec<Value> = person
+                .iter()
+                .map(|h| {
+                    let c = access.conn(h.conn);
+                    json!({"identity": c.identity(h.id).name, "connection": c.name})
+                })
+                .collect();
+            let mut results = Vec::new();
+            for args in calls {
+                results.push(tb.call(tool, args).await);
+            }
+            Outcome::text(render(&results))
+        }
+        _ => {
+            let firsts: Vec<Resolved> = people.iter().map(|g| g[0]).collect();
+            let choices = identity_choices(access, &firsts);
+            ask_back(intent, Slot::Subject, &text, choices, conn, access)
+        }
+    }
+}
+
+async fn members(tb: &mut Toolbox, intent: &Intent, role: &str, conn: Option<u32>) -> Outcome {
+    let access = tb.access();
+    let hits = access
+        .candidates(Target::Identity, role, conn, "identity")
+        .unwrap_or_default();
+    if hits.is_empty() {
+        let args = json!({"identity": role, "connection": conn_name(access, conn)});
+        return raw_call(tb, "get_identity", args).await;
+    }
+    if group(&hits).values().any(|v| v.len() > 1) {
+        let choices = identity_choices(access, &hits);
+        return ask_back(intent, Slot::Subject, role, choices, conn, access);
+    }
+    let calls: Vec<Value> = hits
+        .iter()
+        .map(|h| {
+            let c = access.conn(h.conn);
+            json!({"identity": c.identity(h.id).name, "connection": c.name})
+        })
+        .collect();
+    let mut results = Vec::new();
+    for args in calls {
+        results.push(tb.call("get_identity", args).await);
+    }
+    Outcome::text(compose::members(&results))
+}
+
+fn request(
+    access: &Access,
+    resources: &[String],
+    privileges: &[String],
+    duration: &Option<String>,
+    reason: &Option<String>,
+    conn: Option<u32>,
+) -> String {
+    let names: Vec<String> = resources
+        .iter()
+        .map(|r| {
+            let hits = access
+                .candidates(Target::Resource, r, conn, "resource")
+                .unwrap_or_default();
+            match hits.as_slice() {
+                [one] => {
+                    let c = access.conn(one.conn);
+                    format!("{} ({})", c.resource(one.id).name, c.name)
+                }
+                [] => format!("{r} (which I could not find)"),
+                many => format!(
+                    "{r} (one of {})",
+                    resource_choices(access, many)
+                        .iter()
+                        .map(|c| format!("{} ({})", c.name, c.connection))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }
+        })
+        .collect();
+    compose::request_unavailable(&names, privileges, duration.as_deref(), reason.as_deref())
+}

@@ -1,0 +1,193 @@
+//! The chat evaluation set (tests/chat/eval.json, format in tests/chat/README.md): every question
+//! through the embedded engine as its person, scored against the expected tool calls and
+//! results. The score is printed; the test fails under 95%.
+
+use serde_json::Value;
+use warden::app::App;
+use warden::chat::{EngineKind, Reply};
+use warden::people::Principal;
+
+const PASS: f64 = 0.95;
+
+/// Does `actual` match the expectation `want` (deep subset; arrays same length, any order;
+/// `{"$contains": [...]}` for arrays that hold at least those)?
+fn matches(want: &Value, actual: &Value) -> bool {
+    match (want, actual) {
+        (Value::Object(w), _) if w.len() == 1 && w.contains_key("$contains") => {
+            let Some(items) = actual.as_array() else {
+                return false;
+            };
+            distinct_matches(w["$contains"].as_array().unwrap(), items)
+        }
+        (Value::Object(w), Value::Object(a)) => w
+            .iter()
+            .all(|(k, v)| a.get(k).is_some_and(|av| matches(v, av))),
+        (Value::Array(w), Value::Array(a)) => w.len() == a.len() && distinct_matches(w, a),
+        _ => want == actual,
+    }
+}
+
+/// Each expected element matches a different actual element.
+fn distinct_matches(want: &[Value], actual: &[Value]) -> bool {
+    fn go(want: &[Value], actual: &[Value], used: &mut Vec<bool>) -> bool {
+        let Some((first, rest)) = want.split_first() else {
+            return true;
+        };
+        for (i, a) in actual.iter().enumerate() {
+            if !used[i] && matches(first, a) {
+                used[i] = true;
+                if go(rest, actual, used) {
+                    return true;
+                }
+                used[i] = false;
+            }
+        }
+        false
+    }
+    go(want, actual, &mut vec![false; actual.len()])
+}
+
+fn call_matches(want: &Value, got: &warden::chat::ToolCall) -> bool {
+    if want["tool"] != got.tool.as_str() {
+        return false;
+    }
+    let args_ok = want["arguments"].as_object().is_none_or(|w| {
+        w.iter().all(|(k, v)| {
+            let a = &got.arguments[k];
+            if k == "query" {
+                let norm = |x: &Value| x.as_str().map(|s| s.trim().to_lowercase());
+                norm(v) == norm(a)
+            } else {
+                v == a
+            }
+        })
+    });
+    args_ok && want.get("result").is_none_or(|r| matches(r, &got.result))
+}
+
+/// Why a reply misses its expectation, or None when it matches.
+fn miss(expect: &Value, reply: &Reply) -> Option<String> {
+    let answer = reply.answer.to_lowercase();
+    let calls = &reply.tool_calls;
+    if let Some(want) = expect["calls"].as_array() {
+        if want.len() != calls.len() {
+            return Some(format!("{} calls, expected {}", calls.len(), want.len()));
+        }
+        let mut used = vec![false; calls.len()];
+        for w in want {
+            match (0..calls.len()).find(|&i| !used[i] && call_matches(w, &calls[i])) {
+                Some(i) => used[i] = true,
+                None => return Some(format!("no call matches {w}")),
+            }
+        }
+    }
+    if let Some(names) = expect["clarify"].as_array() {
+        if !answer.contains("which one") {
+            return Some("did not ask back".into());
+        }
+        for n in names {
+            let n = n.as_str().unwrap().to_lowercase();
+            if !answer.contains(&n) {
+                return Some(format!("the question back does not name {n}"));
+            }
+        }
+    }
+    if expect["refuse"] == true && (!answer.contains("can't do that") || !calls.is_empty()) {
+        return Some("not refused".into());
+    }
+    if expect["not_understood"] == true
+        && (!answer.contains("did not understand") || !calls.is_empty())
+    {
+        return Some("did not say it did not understand".into());
+    }
+    if let Some(req) = expect.get("request") {
+        for r in req["resources"].as_array().into_iter().flatten() {
+            let r = r.as_str().unwrap().to_lowercase();
+            if !answer.contains(&r) {
+                return Some(format!("the request answer does not name {r}"));
+            }
+        }
+    }
+    for s in expect["answer_contains"].as_array().into_iter().flatten() {
+        let s = s.as_str().unwrap().to_lowercase();
+        if !answer.contains(&s) {
+            return Some(format!("the answer lacks {s:?}"));
+        }
+    }
+    None
+}
+
+#[tokio::test]
+async fn embedded_engine_scores_on_the_evaluation_set() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/chat/eval.json"))
+        .expect("tests/chat/eval.json");
+    let set: Value = serde_json::from_str(&text).expect("eval.json is JSON");
+    let questions = set["questions"].as_array().unwrap();
+    assert!(questions.len() >= 150, "{} questions", questions.len());
+
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(dir.path()).await.unwrap();
+    app.import(warden::demo::connections().unwrap()).await.unwrap();
+    for (name, role) in warden::demo::PEOPLE {
+        app.add_person(name, role, Some(&format!("{name}@acme.test")))
+            .await
+            .unwrap();
+    }
+
+    let mut misses = Vec::new();
+    let mut ids = std::collections::BTreeSet::new();
+    for q in questions {
+        let id = q["id"].as_str().unwrap();
+        assert!(ids.insert(id.to_owned()), "duplicate id {id}");
+        let who = match q["as"].as_str() {
+            Some(p) => Principal::person(app.person(p).await.unwrap()),
+            None => Principal::operator(),
+        };
+        let mut conversation: Option<String> = None;
+        for before in q["after"].as_array().into_iter().flatten() {
+            let r = app
+                .chat(&who, before.as_str().unwrap(), conversation.as_deref(), Some(EngineKind::Embedded))
+                .await
+                .unwrap();
+            conversation = Some(r.conversation_id);
+        }
+        let question = q["question"].as_str().unwrap();
+        let reply = app
+            .chat(&who, question, conversation.as_deref(), Some(EngineKind::Embedded))
+            .await
+            .unwrap();
+        if let Some(why) = miss(&q["expect"], &reply) {
+            let calls: Vec<String> = reply
+                .tool_calls
+                .iter()
+                .map(|c| format!("{} {}", c.tool, c.arguments))
+                .collect();
+            misses.push(format!(
+                "  {id}: {question:?}: {why}\n    calls: {}\n    answer: {}",
+                calls.join(" | "),
+                reply.answer.chars().take(300).collect::<String>()
+            ));
+        }
+    }
+    let score = 1.0 - misses.len() as f64 / questions.len() as f64;
+    println!(
+        "embedded engine: {}/{} ({:.1}%) on tests/chat/eval.json",
+        questions.len() - misses.len(),
+        questions.len(),
+        score * 100.0
+    );
+    for m in &misses {
+        println!("{m}");
+    }
+    assert!(score >= PASS, "score {:.1}% is under {:.0}%", score * 100.0, PASS * 100.0);
+}
+
+#[test]
+fn the_matcher_can_fail() {
+    use serde_json::json;
+    assert!(matches(&json!({"a": [1, 2]}), &json!({"a": [2, 1], "b": 0})));
+    assert!(!matches(&json!({"a": [1, 2]}), &json!({"a": [1, 2, 3]})));
+    assert!(matches(&json!({"a": {"$contains": [3]}}), &json!({"a": [1, 2, 3]})));
+    assert!(!matches(&json!({"a": {"$contains": [3, 3]}}), &json!({"a": [1, 3]})));
+    assert!(!matches(&json!({"allowed": true}), &json!({"allowed": false})));
+}
