@@ -1213,8 +1213,19 @@ async fn pg_ask(conn: &mut PgConnection, q: &(String, String, &'static str)) -> 
         .ok()
 }
 
+/// The bearer token every HTTP request carries (the bare endpoint ignores it; Warden checks it).
+static TOKEN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
 async fn http_run(url: &str, bodies: Arc<Vec<Bytes>>, c: usize) -> Run {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {}", TOKEN.get().map(String::as_str).unwrap_or(""))
+            .parse()
+            .expect("header"),
+    );
     let client = reqwest::Client::builder()
+        .default_headers(headers)
         .no_proxy()
         .pool_max_idle_per_host(c * 2)
         .timeout(Duration::from_secs(30))
@@ -1369,6 +1380,11 @@ fn peer(report: &mut Report, n: usize, concurrency: &[usize]) {
         let t = Instant::now();
         app.import(conns.clone()).await.expect("import");
         let import_time = t.elapsed();
+        app.add_person("bench", warden::people::Role::Requester, None)
+            .await
+            .expect("person");
+        let (_, token) = app.create_token("bench", None).await.expect("token");
+        TOKEN.set(token.secret).expect("one token");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

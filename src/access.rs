@@ -322,35 +322,38 @@ impl Access {
 impl Access {
     /// The platform identities a person is linked to (INTERFACE.md "Configuration"): those whose
     /// email equals theirs and, where an identity has no email, whose name equals theirs (any case).
+    /// An identity named by an email (BigQuery) has that email.
     pub fn linked_identities(&self, name: &str, email: Option<&str>) -> Vec<Resolved> {
-        let mut out = Vec::new();
-        if let Some(email) = email {
-            out.extend(
-                self.exact(Target::Identity, email, None)
-                    .unwrap_or_default()
+        let mut keys = vec![name];
+        keys.extend(email);
+        let mut out: Vec<Resolved> = keys
+            .iter()
+            .flat_map(|k| {
+                [Tier::Name, Tier::Alias]
                     .into_iter()
-                    .filter(|h| {
-                        self.conn(h.conn)
-                            .identity(h.id)
-                            .email
-                            .as_deref()
-                            .is_some_and(|e| e.eq_ignore_ascii_case(email))
-                    }),
-            );
-        }
-        out.extend(
-            self.exact(Target::Identity, name, None)
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|h| {
-                    let i = self.conn(h.conn).identity(h.id);
-                    i.email.is_none() && i.name.eq_ignore_ascii_case(name)
-                }),
-        );
+                    .flat_map(move |tier| self.index.lookup(Target::Identity, tier, k, None))
+            })
+            .map(Resolved::from)
+            .filter(|h| {
+                let i = self.conn(h.conn).identity(h.id);
+                match (person_email(i), email) {
+                    (Some(theirs), Some(mine)) => theirs.eq_ignore_ascii_case(mine),
+                    (Some(_), None) => false,
+                    (None, _) => i.name.eq_ignore_ascii_case(name),
+                }
+            })
+            .collect();
         out.sort_by_key(|h| (h.conn, h.id));
         out.dedup();
         out
     }
+}
+
+/// The email an identity stands for: its email, or its name when that is one (BigQuery).
+pub fn person_email(i: &crate::model::Identity) -> Option<&str> {
+    i.email
+        .as_deref()
+        .or_else(|| i.name.contains('@').then_some(i.name.as_str()))
 }
 
 fn target_word(t: Target) -> &'static str {

@@ -5,8 +5,8 @@ use crate::chat::{ChatContext, EngineKind, Reply};
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::error::ErrorCode;
-use crate::people::{NewToken, Person, Principal, Role, new_token};
 use crate::model::Connection;
+use crate::people::{NewToken, Person, Principal, Role, new_token};
 use crate::store::Store;
 use std::path::Path;
 use std::sync::Arc;
@@ -115,7 +115,10 @@ impl App {
         if let Some(e) = email
             && (!e.contains('@') || e.chars().any(char::is_whitespace))
         {
-            return Err(ApiError::invalid("email", format!("{e:?} is not an email address")));
+            return Err(ApiError::invalid(
+                "email",
+                format!("{e:?} is not an email address"),
+            ));
         }
         let person = Person {
             id: format!("p_{}", &new_token().id[4..]),
@@ -165,7 +168,10 @@ impl App {
         let person = self.person(person).await?;
         let agent = agent.map(str::trim);
         if agent.is_some_and(|a| a.is_empty() || a.chars().any(char::is_control)) {
-            return Err(ApiError::invalid("agent", "an agent needs a printable name"));
+            return Err(ApiError::invalid(
+                "agent",
+                "an agent needs a printable name",
+            ));
         }
         let token = new_token();
         self.store

@@ -125,9 +125,10 @@ fn substitute(
     at: &mut String,
 ) -> Result<(), String> {
     match v {
-        toml::Value::String(s) => *s = expand(s, env).map_err(|var| {
-            format!("{at}: environment variable {var} is not set")
-        })?,
+        toml::Value::String(s) => {
+            *s = expand(s, env)
+                .map_err(|var| format!("{at}: environment variable {var} is not set"))?
+        }
         toml::Value::Array(items) => {
             for (i, item) in items.iter_mut().enumerate() {
                 let len = at.len();
@@ -202,14 +203,23 @@ mod tests {
 
     #[test]
     fn secrets_do_not_print() {
-        let c = Config::parse("[llm]\nbase_url = \"x\"\nmodel = \"m\"\napi_key = \"${KEY}\"\n", env)
-            .unwrap();
+        let c = Config::parse(
+            "[llm]\nbase_url = \"x\"\nmodel = \"m\"\napi_key = \"${KEY}\"\n",
+            env,
+        )
+        .unwrap();
         assert!(!format!("{c:?}").contains("sk-123"));
     }
 
     #[test]
     fn rejects_unknown_keys_and_bad_durations() {
         assert!(Config::parse("[llm]\nbase_url = \"x\"\nmodel = \"m\"\nmodle = 1\n", env).is_err());
-        assert!(Config::parse("[llm]\nbase_url = \"x\"\nmodel = \"m\"\ntimeout = \"soon\"\n", env).is_err());
+        assert!(
+            Config::parse(
+                "[llm]\nbase_url = \"x\"\nmodel = \"m\"\ntimeout = \"soon\"\n",
+                env
+            )
+            .is_err()
+        );
     }
 }

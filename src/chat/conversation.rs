@@ -20,7 +20,10 @@ pub struct Conversation {
 }
 
 fn owner(who: &Principal) -> String {
-    who.person.as_ref().map(|p| p.id.clone()).unwrap_or_default()
+    who.person
+        .as_ref()
+        .map(|p| p.id.clone())
+        .unwrap_or_default()
 }
 
 impl Conversation {

@@ -39,6 +39,11 @@ pub async fn answer(
     history: &mut Vec<Value>,
     message: &str,
 ) -> String {
+    if !wire::readable(history) {
+        // Better a fresh start than a conversation that fails on every follow-up.
+        tracing::warn!("dropping an llm history that no longer reads as chat messages");
+        history.clear();
+    }
     let model = wire::Model::new(cfg);
     let tools = wire::tools_for(toolbox.who());
     let system = history::system(&system_prompt(toolbox.who()));

@@ -47,7 +47,10 @@ pub async fn run(dir: PathBuf, listen: &str, reset: bool) -> Result<Output, ApiE
     }
     let (person, agent) = crate::demo::AGENT;
     let (_, token) = app.create_token(person, Some(agent)).await?;
-    tokens.push(format!("  token {person} via agent {agent}: {}", token.secret));
+    tokens.push(format!(
+        "  token {person} via agent {agent}: {}",
+        token.secret
+    ));
     // The server must outlive its terminal: a closed stdout is no reason to stop serving.
     let maya = tokens[1].rsplit(' ').next().unwrap_or_default().to_string();
     let text = banner(
@@ -125,6 +128,8 @@ fn banner(addr: &str, dir: &str, connections: usize, tokens: &str, token: &str) 
     }
     out.push_str("\nOr from another terminal: cargo run --release -- --data-dir ");
     out.push_str(dir);
-    out.push_str(" ask \"does maya have SELECT on crm.leads?\" --as maya\n\nCtrl-C stops the server.");
+    out.push_str(
+        " ask \"does maya have SELECT on crm.leads?\" --as maya\n\nCtrl-C stops the server.",
+    );
     out
 }

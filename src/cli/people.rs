@@ -89,7 +89,10 @@ pub async fn token(app: &App, action: TokenAction) -> Result<Output, ApiError> {
                 None => person.name.clone(),
             };
             // The secret goes to stdout only, once; stderr says it will not be shown again.
-            eprintln!("token {} for {whom}; it is shown once, store it now", token.id);
+            eprintln!(
+                "token {} for {whom}; it is shown once, store it now",
+                token.id
+            );
             Ok(Output::ok(
                 json!({"id": token.id, "token": token.secret, "person": person.name, "agent": agent}),
                 token.secret,

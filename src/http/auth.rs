@@ -30,11 +30,15 @@ pub async fn require_token(State(app): State<App>, mut req: Request, next: Next)
 
 async fn principal(app: &App, header: Option<HeaderValue>) -> Result<Principal, ApiError> {
     let unauthenticated = |m: &str| ApiError::new(ErrorCode::Unauthenticated, m);
-    let value = header.ok_or_else(|| unauthenticated("missing Authorization: Bearer TOKEN header"))?;
+    let value =
+        header.ok_or_else(|| unauthenticated("missing Authorization: Bearer TOKEN header"))?;
     let token = value
         .to_str()
         .ok()
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| unauthenticated("the Authorization header is not \"Bearer TOKEN\""))?;

@@ -2,13 +2,13 @@
 
 use crate::app::App;
 use crate::error::ApiError;
-use crate::tools;
 use crate::people::{Principal, Role};
-use axum::{Extension, Json};
+use crate::tools;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde_json::{Value, json};
 
 pub async fn list() -> Json<Value> {

@@ -59,7 +59,7 @@ impl fmt::Display for Duration {
     /// The largest unit that divides it exactly: 1209600 s is `2w`, 90 s is `90s`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (u, scale) in UNITS {
-            if self.secs % scale == 0 {
+            if self.secs.is_multiple_of(scale) {
                 return write!(f, "{}{u}", self.secs / scale);
             }
         }
@@ -115,7 +115,17 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_duration() {
-        for text in ["", "s", "10", "10y", "-1d", "0h", "1.5h", "99999999999w", "h1"] {
+        for text in [
+            "",
+            "s",
+            "10",
+            "10y",
+            "-1d",
+            "0h",
+            "1.5h",
+            "99999999999w",
+            "h1",
+        ] {
             assert!(Duration::parse(text).is_err(), "{text:?} accepted");
         }
     }

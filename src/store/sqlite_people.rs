@@ -1,7 +1,7 @@
 //! The SQLite backend's people, tokens, conversations and agent-call log.
 
-use super::{AgentCall, StoreError};
 use super::sqlite::SqliteStore;
+use super::{AgentCall, StoreError};
 use crate::people::{Person, Principal, Role, TokenInfo};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;

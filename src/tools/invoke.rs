@@ -29,7 +29,12 @@ pub async fn invoke(
     let result = if tool.slow {
         tokio::task::spawn_blocking(move || tool.call(&access, args))
             .await
-            .unwrap_or_else(|e| Err(ApiError::internal(format!("tool {} failed: {e}", tool.name))))
+            .unwrap_or_else(|e| {
+                Err(ApiError::internal(format!(
+                    "tool {} failed: {e}",
+                    tool.name
+                )))
+            })
     } else {
         tool.call(&access, args)
     };

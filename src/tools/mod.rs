@@ -14,8 +14,8 @@ mod who_has_access;
 
 pub use check_access::{CheckAccess, CheckAccessArgs, CheckAccessResult};
 pub use export::{export_dir, exported_files};
-pub use invoke::{authorize, invoke, log_agent_call};
 pub use get_identity::{GetIdentity, GetIdentityArgs, GetIdentityResult};
+pub use invoke::{authorize, invoke, log_agent_call};
 pub use list_access::{ListAccess, ListAccessArgs, ListAccessResult};
 pub use search_identities::{SearchIdentities, SearchIdentitiesArgs, SearchIdentitiesResult};
 pub use search_resources::{SearchResources, SearchResourcesArgs, SearchResourcesResult};

@@ -119,15 +119,18 @@ fn miss(expect: &Value, reply: &Reply) -> Option<String> {
 
 #[tokio::test]
 async fn embedded_engine_scores_on_the_evaluation_set() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/chat/eval.json"))
-        .expect("tests/chat/eval.json");
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/chat/eval.json"))
+            .expect("tests/chat/eval.json");
     let set: Value = serde_json::from_str(&text).expect("eval.json is JSON");
     let questions = set["questions"].as_array().unwrap();
     assert!(questions.len() >= 150, "{} questions", questions.len());
 
     let dir = tempfile::tempdir().unwrap();
     let app = App::open(dir.path()).await.unwrap();
-    app.import(warden::demo::connections().unwrap()).await.unwrap();
+    app.import(warden::demo::connections().unwrap())
+        .await
+        .unwrap();
     for (name, role) in warden::demo::PEOPLE {
         app.add_person(name, role, Some(&format!("{name}@acme.test")))
             .await
@@ -146,14 +149,24 @@ async fn embedded_engine_scores_on_the_evaluation_set() {
         let mut conversation: Option<String> = None;
         for before in q["after"].as_array().into_iter().flatten() {
             let r = app
-                .chat(&who, before.as_str().unwrap(), conversation.as_deref(), Some(EngineKind::Embedded))
+                .chat(
+                    &who,
+                    before.as_str().unwrap(),
+                    conversation.as_deref(),
+                    Some(EngineKind::Embedded),
+                )
                 .await
                 .unwrap();
             conversation = Some(r.conversation_id);
         }
         let question = q["question"].as_str().unwrap();
         let reply = app
-            .chat(&who, question, conversation.as_deref(), Some(EngineKind::Embedded))
+            .chat(
+                &who,
+                question,
+                conversation.as_deref(),
+                Some(EngineKind::Embedded),
+            )
             .await
             .unwrap();
         if let Some(why) = miss(&q["expect"], &reply) {
@@ -179,15 +192,32 @@ async fn embedded_engine_scores_on_the_evaluation_set() {
     for m in &misses {
         println!("{m}");
     }
-    assert!(score >= PASS, "score {:.1}% is under {:.0}%", score * 100.0, PASS * 100.0);
+    assert!(
+        score >= PASS,
+        "score {:.1}% is under {:.0}%",
+        score * 100.0,
+        PASS * 100.0
+    );
 }
 
 #[test]
 fn the_matcher_can_fail() {
     use serde_json::json;
-    assert!(matches(&json!({"a": [1, 2]}), &json!({"a": [2, 1], "b": 0})));
+    assert!(matches(
+        &json!({"a": [1, 2]}),
+        &json!({"a": [2, 1], "b": 0})
+    ));
     assert!(!matches(&json!({"a": [1, 2]}), &json!({"a": [1, 2, 3]})));
-    assert!(matches(&json!({"a": {"$contains": [3]}}), &json!({"a": [1, 2, 3]})));
-    assert!(!matches(&json!({"a": {"$contains": [3, 3]}}), &json!({"a": [1, 3]})));
-    assert!(!matches(&json!({"allowed": true}), &json!({"allowed": false})));
+    assert!(matches(
+        &json!({"a": {"$contains": [3]}}),
+        &json!({"a": [1, 2, 3]})
+    ));
+    assert!(!matches(
+        &json!({"a": {"$contains": [3, 3]}}),
+        &json!({"a": [1, 3]})
+    ));
+    assert!(!matches(
+        &json!({"allowed": true}),
+        &json!({"allowed": false})
+    ));
 }

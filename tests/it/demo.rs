@@ -37,7 +37,11 @@ fn start_demo(dir: &std::path::Path) -> Demo {
         if let Some(rest) = line.trim().strip_prefix("token ")
             && let Some((who, token)) = rest.rsplit_once(": ")
         {
-            let who = who.split(" (").next().unwrap().replace(" via agent ", " via ");
+            let who = who
+                .split(" (")
+                .next()
+                .unwrap()
+                .replace(" via agent ", " via ");
             tokens.insert(who, token.to_owned());
         }
         if let Some(url) = line.trim().strip_prefix("health:") {
@@ -80,7 +84,15 @@ async fn demo_serves_documented_answers() {
     let people: Vec<&str> = demo.tokens.keys().map(String::as_str).collect();
     assert_eq!(
         people,
-        ["alice", "carol", "maya", "maya via helpdesk-bot", "priya", "tom", "victor"]
+        [
+            "alice",
+            "carol",
+            "maya",
+            "maya via helpdesk-bot",
+            "priya",
+            "tom",
+            "victor"
+        ]
     );
     let distinct: std::collections::BTreeSet<&String> = demo.tokens.values().collect();
     assert_eq!(distinct.len(), people.len());

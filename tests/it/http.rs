@@ -146,3 +146,37 @@ async fn import_over_http_swaps_the_graph() {
         .await;
     assert_eq!(body["allowed"], true, "a rejected import changes nothing");
 }
+
+#[tokio::test]
+async fn every_tool_names_the_bad_argument() {
+    let s = TestServer::start().await;
+    for tool in warden::tools::registry() {
+        let required = tool.parameters["required"].as_array().unwrap();
+        assert!(!required.is_empty(), "{}", tool.name);
+        for field in required {
+            let field = field.as_str().unwrap();
+            // Every other required field well-formed, this one of the wrong type.
+            let mut args = serde_json::Map::new();
+            for f in required {
+                args.insert(f.as_str().unwrap().into(), json!("x"));
+            }
+            args.insert(field.into(), json!([1]));
+            let (status, body) = s
+                .post(
+                    &format!("/v1/tools/{}", tool.name),
+                    &json!(args).to_string(),
+                )
+                .await;
+            assert_eq!(status, 400, "{}.{field}: {body}", tool.name);
+            assert_eq!(body["error"]["code"], "invalid_argument");
+            assert_eq!(body["error"]["path"], field, "{}: {body}", tool.name);
+        }
+        let (status, body) = s
+            .post(
+                &format!("/v1/tools/{}", tool.name),
+                r#"{"unexpected": true}"#,
+            )
+            .await;
+        assert_eq!(status, 400, "{}: {body}", tool.name);
+    }
+}

@@ -428,7 +428,7 @@ async fn a_model_that_never_stops_is_cut_off_after_max_steps() {
     let (status, reply) = chat(&server, "Can maya read crm.leads?", None).await;
     assert_eq!(status, 200, "{reply}");
     assert_eq!(fake.seen().len(), 3);
-    let answer = reply["answer"].as_str().unwrap(); eprintln!("ANSWER: {answer}");
+    let answer = reply["answer"].as_str().unwrap();
     assert!(
         answer.starts_with("The model did not finish within 3 steps"),
         "{answer}"
@@ -447,7 +447,7 @@ async fn a_server_error_becomes_a_clear_answer() {
     let (status, reply) = chat(&server, "Can maya read crm.leads?", None).await;
     assert_eq!(status, 200, "{reply}");
     assert_eq!(reply["engine"], "llm");
-    let answer = reply["answer"].as_str().unwrap(); eprintln!("ANSWER: {answer}");
+    let answer = reply["answer"].as_str().unwrap();
     assert!(
         answer.starts_with(&format!(
             "The language model at {} failed: HTTP 500",
@@ -478,7 +478,7 @@ async fn an_unreachable_server_becomes_a_clear_answer() {
     let server = TestServer::start_with_config(&config).await;
     let (status, reply) = chat(&server, "Can maya read crm.leads?", None).await;
     assert_eq!(status, 200, "{reply}");
-    let answer = reply["answer"].as_str().unwrap(); eprintln!("ANSWER: {answer}");
+    let answer = reply["answer"].as_str().unwrap();
     assert!(
         answer.starts_with(&format!(
             "The language model at {base} failed: cannot connect"
@@ -498,7 +498,7 @@ async fn a_reply_that_is_not_a_chat_completion_becomes_a_clear_answer() {
     let server = TestServer::start_with_config(&fake.config("sk-llm-raw-3f81", "")).await;
     let (status, reply) = chat(&server, "Can maya read crm.leads?", None).await;
     assert_eq!(status, 200, "{reply}");
-    let answer = reply["answer"].as_str().unwrap(); eprintln!("ANSWER: {answer}");
+    let answer = reply["answer"].as_str().unwrap();
     assert!(
         answer.starts_with(&format!(
             "The language model at {} failed: its reply is not a chat completion",
@@ -517,7 +517,7 @@ async fn a_server_that_hangs_times_out() {
     let (status, reply) = chat(&server, "Can maya read crm.leads?", None).await;
     let took = started.elapsed();
     assert_eq!(status, 200, "{reply}");
-    let answer = reply["answer"].as_str().unwrap(); eprintln!("ANSWER: {answer}");
+    let answer = reply["answer"].as_str().unwrap();
     assert_eq!(
         answer,
         format!(

@@ -10,6 +10,7 @@ mod export;
 mod http;
 mod import;
 mod llm;
+mod mcp;
 mod pg;
 mod resolve;
 mod scenarios;

@@ -51,13 +51,26 @@ pub fn checks(results: &[Result<Value, ApiError>], assumed: bool) -> String {
 }
 
 fn check_one(v: &Value) -> String {
-    let (who, privilege, resource, conn) = (s(v, "identity"), s(v, "privilege"), s(v, "resource"), s(v, "connection"));
+    let (who, privilege, resource, conn) = (
+        s(v, "identity"),
+        s(v, "privilege"),
+        s(v, "resource"),
+        s(v, "connection"),
+    );
     let paths = arr(v, "paths");
     let mut out = if v["allowed"].as_bool() == Some(true) {
         let first = paths.first().map(|p| s(p, "text")).unwrap_or("");
         let mut t = format!("Yes. {who} has {privilege} on {resource} ({conn}): {first}.");
         if paths.len() > 1 {
-            t.push_str(&format!(" Other paths: {}.", paths[1..].iter().map(|p| s(p, "text")).take(LIST_MAX).collect::<Vec<_>>().join("; ")));
+            t.push_str(&format!(
+                " Other paths: {}.",
+                paths[1..]
+                    .iter()
+                    .map(|p| s(p, "text"))
+                    .take(LIST_MAX)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ));
         }
         t
     } else {
@@ -70,7 +83,9 @@ fn check_one(v: &Value) -> String {
         }
     }
     if v["allowed"].as_bool() != Some(true) {
-        out.push_str(&format!(" To get it, ask a reviewer for {privilege} on {resource}."));
+        out.push_str(&format!(
+            " To get it, ask a reviewer for {privilege} on {resource}."
+        ));
     }
     out
 }
@@ -83,7 +98,11 @@ pub fn who_has(results: &[Result<Value, ApiError>]) -> String {
             None => "privileges on".into(),
         };
         if grantees.is_empty() {
-            return format!("Nobody holds {what} {} ({}).", s(v, "resource"), s(v, "connection"));
+            return format!(
+                "Nobody holds {what} {} ({}).",
+                s(v, "resource"),
+                s(v, "connection")
+            );
         }
         let (people, roles): (Vec<&Value>, Vec<&Value>) = grantees
             .iter()
@@ -92,18 +111,33 @@ pub fn who_has(results: &[Result<Value, ApiError>]) -> String {
             let via = arr(g, "paths").first().map(|p| s(p, "text")).unwrap_or("");
             format!("{} ({via})", s(g, "identity"))
         };
-        let mut out = format!("{} identities hold {what} {} ({}).", grantees.len(), s(v, "resource"), s(v, "connection"));
+        let mut out = format!(
+            "{} identities hold {what} {} ({}).",
+            grantees.len(),
+            s(v, "resource"),
+            s(v, "connection")
+        );
         if !people.is_empty() {
             out.push_str(&format!(
                 " People and service accounts: {}{}.",
-                people.iter().take(LIST_MAX).map(describe).collect::<Vec<_>>().join("; "),
+                people
+                    .iter()
+                    .take(LIST_MAX)
+                    .map(describe)
+                    .collect::<Vec<_>>()
+                    .join("; "),
                 more(people.len())
             ));
         }
         if !roles.is_empty() {
             out.push_str(&format!(
                 " Roles and groups: {}{}.",
-                roles.iter().take(LIST_MAX).map(|g| s(g, "identity").to_string()).collect::<Vec<_>>().join(", "),
+                roles
+                    .iter()
+                    .take(LIST_MAX)
+                    .map(|g| s(g, "identity").to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 more(roles.len())
             ));
         }
@@ -115,7 +149,10 @@ pub fn list(results: &[Result<Value, ApiError>], privilege: Option<&str>) -> Str
     join(each(results, |v| {
         let who = format!("{} ({})", s(v, "identity"), s(v, "connection"));
         if v["superuser"].as_bool() == Some(true) {
-            return format!("{who} is a superuser: it holds every privilege on everything in {}.", s(v, "connection"));
+            return format!(
+                "{who} is a superuser: it holds every privilege on everything in {}.",
+                s(v, "connection")
+            );
         }
         let mut by_resource: Vec<(String, Vec<String>)> = Vec::new();
         for e in arr(v, "access") {
@@ -155,7 +192,12 @@ pub fn identity(results: &[Result<Value, ApiError>], describe: bool) -> String {
         arr(v, "identities")
             .iter()
             .map(|i| {
-                let mut out = format!("{} is a {} on {}", s(i, "name"), s(i, "kind"), s(i, "connection"));
+                let mut out = format!(
+                    "{} is a {} on {}",
+                    s(i, "name"),
+                    s(i, "kind"),
+                    s(i, "connection")
+                );
                 if let Some(d) = i["display_name"].as_str() {
                     out.push_str(&format!(" ({d})"));
                 }
@@ -164,7 +206,9 @@ pub fn identity(results: &[Result<Value, ApiError>], describe: bool) -> String {
                     out.push_str(" It is a superuser.");
                 }
                 if i["inherit"].as_bool() == Some(false) {
-                    out.push_str(" It does not inherit its roles' privileges (NOINHERIT): it must SET ROLE.");
+                    out.push_str(
+                        " It does not inherit its roles' privileges (NOINHERIT): it must SET ROLE.",
+                    );
                 }
                 let roles = arr(i, "roles");
                 if roles.is_empty() {
@@ -181,11 +225,23 @@ pub fn identity(results: &[Result<Value, ApiError>], describe: bool) -> String {
                             }
                         })
                         .collect();
-                    out.push_str(&format!(" Member of: {}{}.", names.join(", "), more(roles.len())));
+                    out.push_str(&format!(
+                        " Member of: {}{}.",
+                        names.join(", "),
+                        more(roles.len())
+                    ));
                 }
                 let members = arr(i, "members");
                 if describe && !members.is_empty() {
-                    out.push_str(&format!(" Members: {}.", members.iter().take(LIST_MAX).map(|m| s(m, "name").to_string()).collect::<Vec<_>>().join(", ")));
+                    out.push_str(&format!(
+                        " Members: {}.",
+                        members
+                            .iter()
+                            .take(LIST_MAX)
+                            .map(|m| s(m, "name").to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
                 }
                 out
             })
@@ -200,12 +256,26 @@ pub fn members(results: &[Result<Value, ApiError>]) -> String {
             .iter()
             .map(|i| {
                 let members = arr(i, "members");
-                let name = format!("{} ({} on {})", s(i, "name"), s(i, "kind"), s(i, "connection"));
+                let name = format!(
+                    "{} ({} on {})",
+                    s(i, "name"),
+                    s(i, "kind"),
+                    s(i, "connection")
+                );
                 if members.is_empty() {
                     return format!("{name} has no direct members.");
                 }
-                let names: Vec<String> = members.iter().take(LIST_MAX).map(|m| s(m, "name").to_string()).collect();
-                format!("{name} has {} direct members: {}{}.", members.len(), names.join(", "), more(members.len()))
+                let names: Vec<String> = members
+                    .iter()
+                    .take(LIST_MAX)
+                    .map(|m| s(m, "name").to_string())
+                    .collect();
+                format!(
+                    "{name} has {} direct members: {}{}.",
+                    members.len(),
+                    names.join(", "),
+                    more(members.len())
+                )
             })
             .collect::<Vec<_>>()
             .join("\n")
@@ -223,8 +293,17 @@ pub fn search_people(query: &str, r: Result<Value, ApiError>) -> String {
             let items: Vec<String> = m
                 .iter()
                 .map(|i| {
-                    let extra = i["display_name"].as_str().or(i["email"].as_str()).map(|d| format!(", {d}")).unwrap_or_default();
-                    format!("{} ({} on {}{extra})", s(i, "name"), s(i, "kind"), s(i, "connection"))
+                    let extra = i["display_name"]
+                        .as_str()
+                        .or(i["email"].as_str())
+                        .map(|d| format!(", {d}"))
+                        .unwrap_or_default();
+                    format!(
+                        "{} ({} on {}{extra})",
+                        s(i, "name"),
+                        s(i, "kind"),
+                        s(i, "connection")
+                    )
                 })
                 .collect();
             format!("Identities matching {query:?}: {}.", items.join("; "))
@@ -242,7 +321,14 @@ pub fn search_resources(query: &str, r: Result<Value, ApiError>) -> String {
             }
             let items: Vec<String> = m
                 .iter()
-                .map(|i| format!("{} ({} on {})", s(i, "name"), s(i, "kind"), s(i, "connection")))
+                .map(|i| {
+                    format!(
+                        "{} ({} on {})",
+                        s(i, "name"),
+                        s(i, "kind"),
+                        s(i, "connection")
+                    )
+                })
                 .collect();
             format!("Resources matching {query:?}: {}.", items.join("; "))
         }
@@ -276,8 +362,16 @@ pub fn error(e: &ApiError) -> String {
         .collect();
     match e.code {
         ErrorCode::NotFound if names.is_empty() => format!("I could not find that: {}.", e.message),
-        ErrorCode::NotFound => format!("I could not find that: {}. Did you mean: {}?", e.message, names.join(", ")),
-        ErrorCode::Ambiguous => format!("Which one do you mean? {}. Candidates: {}.", e.message, names.join(", ")),
+        ErrorCode::NotFound => format!(
+            "I could not find that: {}. Did you mean: {}?",
+            e.message,
+            names.join(", ")
+        ),
+        ErrorCode::Ambiguous => format!(
+            "Which one do you mean? {}. Candidates: {}.",
+            e.message,
+            names.join(", ")
+        ),
         _ => format!("I could not answer: {}.", e.message),
     }
 }
@@ -291,8 +385,18 @@ pub fn clarify(text: &str, slot: Slot, choices: &[Choice]) -> String {
         .iter()
         .enumerate()
         .map(|(n, c)| {
-            let detail = c.detail.as_deref().map(|d| format!(", {d}")).unwrap_or_default();
-            format!("{}. {} ({} on {}{detail})", n + 1, c.name, c.kind, c.connection)
+            let detail = c
+                .detail
+                .as_deref()
+                .map(|d| format!(", {d}"))
+                .unwrap_or_default();
+            format!(
+                "{}. {} ({} on {}{detail})",
+                n + 1,
+                c.name,
+                c.kind,
+                c.connection
+            )
         })
         .collect();
     format!(

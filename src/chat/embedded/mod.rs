@@ -44,14 +44,30 @@ pub async fn answer(tb: &mut Toolbox, memory: &mut Value, message: &str) -> Stri
     if let Some(pending) = mem.pending.take()
         && let Some(choice) = pick(&pending.choices, message, &parsed)
     {
-        let conn = conn_index(&Some(choice.connection.clone()), tb);
-        chosen = Some((fill(&pending.intent, pending.slot, &choice.name), conn));
+        // A person stays one person on every connection; a table is where it was found.
+        let (name, conn) = match pending.slot {
+            Slot::Subject => (
+                choice.email.clone().unwrap_or(choice.name.clone()),
+                conn_index(&pending.connection, tb),
+            ),
+            Slot::Resource => (
+                choice.name.clone(),
+                conn_index(&Some(choice.connection.clone()), tb),
+            ),
+        };
+        chosen = Some((fill(&pending.intent, pending.slot, &name), conn));
     }
     let (intent, conn) = match chosen {
         Some(c) => c,
         None => {
             let infos = understand::spans(tb.access(), &parsed);
-            let intent = understand::understand(&parsed, &infos);
+            let understood = understand::understand(&parsed, &infos, mem.last.as_ref());
+            // "what about bob?" reads as a question of its own, but continues the last one.
+            let intent = if continues(message) && mem.last.is_some() {
+                Intent::Unknown
+            } else {
+                understood.clone()
+            };
             match (&intent, &mem.last) {
                 (Intent::Unknown, Some(last)) => match follow_up(last, &parsed, &infos) {
                     // A follow-up keeps the connection of the question it follows.
@@ -61,7 +77,7 @@ pub async fn answer(tb: &mut Toolbox, memory: &mut Value, message: &str) -> Stri
                             .connection
                             .or_else(|| conn_index(&mem.last_connection, tb)),
                     ),
-                    None => (intent, parsed.connection),
+                    None => (understood, parsed.connection),
                 },
                 _ => (intent, parsed.connection),
             }
@@ -75,6 +91,29 @@ pub async fn answer(tb: &mut Toolbox, memory: &mut Value, message: &str) -> Stri
     mem.pending = outcome.pending;
     *memory = serde_json::to_value(&mem).unwrap_or(Value::Null);
     outcome.text
+}
+
+/// Words that open a follow-up rather than a new question.
+fn continues(message: &str) -> bool {
+    let m = message.trim_start().to_lowercase();
+    [
+        "what about ",
+        "how about ",
+        "and ",
+        "and?",
+        "same for ",
+        "same question for ",
+        "what of ",
+        "i mean ",
+        "i meant ",
+        "sorry, i mean",
+        "now ",
+        "also ",
+        "ok and ",
+        "and what about ",
+    ]
+    .iter()
+    .any(|p| m.starts_with(p))
 }
 
 /// The choice a reply to a question back names: a number, a name, a display name or a connection.
@@ -112,6 +151,11 @@ fn pick(choices: &[Choice], message: &str, parsed: &parse::Parsed) -> Option<Cho
             || m.contains(&format!("{}:{name}", c.connection.to_lowercase()))
             || name.contains('.') && m.contains(&name)
     };
+    // "the one in stripe": a part of a dotted name.
+    let part_match = |c: &Choice| {
+        let name = c.name.to_lowercase();
+        name.split('.').any(|part| words.contains(&part))
+    };
     let detail_match = |c: &Choice| {
         c.detail
             .as_deref()
@@ -123,9 +167,11 @@ fn pick(choices: &[Choice], message: &str, parsed: &parse::Parsed) -> Option<Cho
                 .connection
                 .is_some_and(|_| m.contains(&c.connection.to_lowercase()))
     };
-    unique(&name_match)
-        .or_else(|| unique(&detail_match))
+    // "I mean Alice Chen" names a display name and, in passing, another person's name.
+    unique(&detail_match)
+        .or_else(|| unique(&name_match))
         .or_else(|| unique(&conn_match))
+        .or_else(|| unique(&part_match))
 }
 
 /// The intent with the slot a question back was about filled in.
@@ -172,9 +218,7 @@ fn follow_up(last: &Intent, p: &parse::Parsed, infos: &[understand::SpanInfo]) -
     if let Some(p2) = p.privileges.first() {
         match &mut next {
             Intent::Check {
-                privilege,
-                assumed,
-                ..
+                privilege, assumed, ..
             } => {
                 *privilege = p2.clone();
                 *assumed = false;

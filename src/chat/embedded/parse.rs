@@ -1,7 +1,7 @@
 //! From tokens to the parts of a question: the names in it (with what the words around them say
 //! they are), the privilege, the cues, a connection, and for requests a duration and a reason.
 
-use super::words::{Class, Cue, Target, Token, tokenize};
+use super::words::{Class, Cue, PRONOUNS, Target, Token, tokenize};
 use crate::access::Access;
 use crate::model::{Duration, Platform};
 
@@ -33,8 +33,10 @@ pub struct Parsed {
     /// "access" or "permissions" without a verb.
     pub generic_access: bool,
     pub cues: Vec<(usize, Cue)>,
-    /// I, me, my.
+    /// I, me, my (not "show me", "tell me").
     pub me: bool,
+    /// he, she, they: the subject of the last question.
+    pub pronoun: bool,
     /// A connection named or implied by a platform word.
     pub connection: Option<u32>,
     pub duration: Option<Duration>,
@@ -102,16 +104,48 @@ pub fn parse(access: &Access, text: &str) -> Parsed {
     };
     take_durations(&mut tokens, &mut p);
     take_connection(access, &mut tokens, &mut p);
+    // A word that names nothing but is one letter off a verb is that verb ("selct", "hav").
+    for t in tokens.iter_mut() {
+        if t.class == Class::Name
+            && access
+                .exact(Target::Identity, &t.text, None)
+                .unwrap_or_default()
+                .is_empty()
+            && access
+                .exact(Target::Resource, &t.text, None)
+                .unwrap_or_default()
+                .is_empty()
+        {
+            super::words::correct(t);
+        }
+    }
     for (i, t) in tokens.iter().enumerate() {
+        if t.class == Class::Me {
+            // "show me", "tell me": the person asking is the audience, not the subject.
+            let object_of = i.checked_sub(1).is_some_and(|j| {
+                matches!(
+                    tokens[j].lower.as_str(),
+                    "show"
+                        | "tell"
+                        | "let"
+                        | "help"
+                        | "write"
+                        | "find"
+                        | "remind"
+                        | "list"
+                        | "send"
+                )
+            });
+            p.me |= !object_of;
+            continue;
+        }
+        if PRONOUNS.contains(&t.lower.as_str()) {
+            p.pronoun = true;
+        }
         match &t.class {
-            Class::Privilege(pr) => {
-                if !p.privileges.contains(pr) {
-                    p.privileges.push(pr.clone())
-                }
-            }
+            Class::Privilege(pr) if !p.privileges.contains(pr) => p.privileges.push(pr.clone()),
             Class::Access => p.generic_access = true,
             Class::Cue(c) => p.cues.push((i, *c)),
-            Class::Me => p.me = true,
             _ => {}
         }
     }
@@ -122,12 +156,29 @@ pub fn parse(access: &Access, text: &str) -> Parsed {
 
 fn split_reason(text: &str) -> (&str, Option<String>) {
     let lower = text.to_lowercase();
-    for marker in [" because ", " since ", " reason: ", " reason is ", " for the purpose of ", " as i need ", " as we need ", " so that ", " so i can ", " to work on ", " for my work on "] {
+    for marker in [
+        " because ",
+        " since ",
+        " reason: ",
+        " reason is ",
+        " for the purpose of ",
+        " as i need ",
+        " as we need ",
+        " so that ",
+        " so i can ",
+        " to work on ",
+        " for my work on ",
+    ] {
         if let Some(i) = lower.find(marker)
             && text.is_char_boundary(i)
         {
-            let reason = text[i + marker.len()..].trim().trim_end_matches(['.', '!', '?']);
-            return (&text[..i], Some(reason.to_string()).filter(|r| !r.is_empty()));
+            let reason = text[i + marker.len()..]
+                .trim()
+                .trim_end_matches(['.', '!', '?']);
+            return (
+                &text[..i],
+                Some(reason.to_string()).filter(|r| !r.is_empty()),
+            );
         }
     }
     (text, None)
@@ -176,7 +227,9 @@ fn take_connection(access: &Access, tokens: &mut Vec<Token>, p: &mut Parsed) {
             i += 1;
             continue;
         }
-        let by_name = conns.iter().position(|c| c.name.eq_ignore_ascii_case(&t.lower));
+        let by_name = conns
+            .iter()
+            .position(|c| c.name.eq_ignore_ascii_case(&t.lower));
         let by_platform = platform_word(&t.lower).and_then(|pl| {
             let mut of = conns.iter().enumerate().filter(|(_, c)| c.platform == pl);
             match (of.next(), of.next()) {
@@ -184,11 +237,16 @@ fn take_connection(access: &Access, tokens: &mut Vec<Token>, p: &mut Parsed) {
                 _ => None,
             }
         });
-        // A bare platform word before a name is a qualifier ("the snowflake orders table").
+        // Right after a name, the word is a kind of thing ("the TRANSFORMING_WH warehouse").
+        let after_name = i > 0 && tokens[i - 1].class == Class::Name;
         if let Some(c) = by_name.or(by_platform) {
-            p.connection = Some(c as u32);
-            tokens.remove(i);
-            continue;
+            if after_name {
+                tokens[i].class = Class::Kind(Target::Resource);
+            } else {
+                p.connection = Some(c as u32);
+                tokens.remove(i);
+                continue;
+            }
         }
         i += 1;
     }

@@ -4,7 +4,7 @@
 
 use super::compose;
 use super::understand::{Intent, Subject};
-use crate::access::{Access, Resolved};
+use crate::access::{Access, Resolved, person_email};
 use crate::chat::Toolbox;
 use crate::error::ApiError;
 use crate::index::Target;
@@ -20,6 +20,9 @@ pub struct Choice {
     pub kind: String,
     /// Display name or email, to tell two Alices apart.
     pub detail: Option<String>,
+    /// The person's email, which names them alone when the choice is taken.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// Which name of the intent a question back is about.
@@ -97,7 +100,14 @@ pub async fn run(tb: &mut Toolbox, intent: &Intent, conn: Option<u32>) -> Outcom
             privileges,
             duration,
             reason,
-        } => Outcome::text(request(tb.access(), resources, privileges, duration, reason, conn)),
+        } => Outcome::text(request(
+            tb.access(),
+            resources,
+            privileges,
+            duration,
+            reason,
+            conn,
+        )),
         Intent::Unknown => Outcome::text(compose::not_understood()),
     }
 }
@@ -110,7 +120,11 @@ fn conn_name(access: &Access, conn: Option<u32>) -> Value {
 }
 
 /// The identities a subject stands for, grouped by person (one email, or one name).
-fn people(tb: &Toolbox, subject: &Subject, conn: Option<u32>) -> Result<Vec<Vec<Resolved>>, String> {
+fn people(
+    tb: &Toolbox,
+    subject: &Subject,
+    conn: Option<u32>,
+) -> Result<Vec<Vec<Resolved>>, String> {
     let access = tb.access();
     let hits = match subject {
         Subject::Me => {
@@ -124,23 +138,25 @@ fn people(tb: &Toolbox, subject: &Subject, conn: Option<u32>) -> Result<Vec<Vec<
                     p.name
                 ));
             }
-            return Ok(vec![filter_conn(linked, conn)]).map(|v| v.into_iter().filter(|g| !g.is_empty()).collect());
+            return Ok(vec![filter_conn(linked, conn)])
+                .map(|v| v.into_iter().filter(|g| !g.is_empty()).collect());
         }
-        Subject::Name(text) => access
-            .candidates(Target::Identity, text, conn, "identity")
-            .unwrap_or_default(),
+        Subject::Name(text) => {
+            let mut hits = access
+                .candidates(Target::Identity, text, conn, "identity")
+                .unwrap_or_default();
+            hits.extend(first_name_matches(access, text, conn));
+            hits
+        }
     };
     let mut groups: BTreeMap<String, BTreeSet<(u32, u32)>> = BTreeMap::new();
     for h in hits {
         let i = access.conn(h.conn).identity(h.id);
-        let key = i
-            .email
-            .clone()
-            .unwrap_or_else(|| i.name.clone())
-            .to_lowercase();
+        let email = person_email(i);
+        let key = email.unwrap_or(&i.name).to_lowercase();
         let mut all = vec![h];
         // One person on every platform: the same email, or where there is none, the same name.
-        all.extend(access.linked_identities(&i.name, i.email.as_deref()));
+        all.extend(access.linked_identities(&i.name, email));
         let group = groups.entry(key).or_default();
         for r in filter_conn(all, conn) {
             group.insert((r.conn, r.id));
@@ -148,8 +164,35 @@ fn people(tb: &Toolbox, subject: &Subject, conn: Option<u32>) -> Result<Vec<Vec<
     }
     Ok(groups
         .into_values()
-        .map(|g| g.into_iter().map(|(conn, id)| Resolved { conn, id }).collect())
+        .map(|g| {
+            g.into_iter()
+                .map(|(conn, id)| Resolved { conn, id })
+                .collect()
+        })
         .collect())
+}
+
+/// People whose display name starts with `text`: in chat, "alice" may mean Alice Liddell (`alice`)
+/// or Alice Chen (`achen`), and a person asking by first name must be asked which.
+fn first_name_matches(access: &Access, text: &str, conn: Option<u32>) -> Vec<Resolved> {
+    let word = text.trim();
+    if word.is_empty() || !word.chars().all(char::is_alphabetic) {
+        return Vec::new();
+    }
+    access
+        .index
+        .fuzzy(Target::Identity, word, conn, true, 50)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(_, h)| Resolved::from(h))
+        .filter(|h| {
+            let i = access.conn(h.conn).identity(h.id);
+            i.display_name
+                .as_deref()
+                .and_then(|d| d.split_whitespace().next())
+                .is_some_and(|first| first.eq_ignore_ascii_case(word))
+        })
+        .collect()
 }
 
 fn filter_conn(hits: Vec<Resolved>, conn: Option<u32>) -> Vec<Resolved> {
@@ -168,6 +211,7 @@ fn identity_choices(access: &Access, hits: &[Resolved]) -> Vec<Choice> {
                 connection: c.name.clone(),
                 kind: i.kind.to_string(),
                 detail: i.display_name.clone().or_else(|| i.email.clone()),
+                email: person_email(i).map(str::to_string),
             }
         })
         .collect()
@@ -183,6 +227,7 @@ fn resource_choices(access: &Access, hits: &[Resolved]) -> Vec<Choice> {
                 connection: c.name.clone(),
                 kind: r.kind.to_string(),
                 detail: None,
+                email: None,
             }
         })
         .collect()
@@ -235,10 +280,10 @@ async fn check(
         .unwrap_or_default();
     let subject_text = match subject {
         Subject::Name(n) => n.clone(),
-        Subject::Me => String::new(),
+        Subject::Me => identity_name(tb),
     };
     if res.is_empty() || people.is_empty() {
-        if subject_text.is_empty() && res.is_empty() {
+        if matches!(subject, Subject::Me) && res.is_empty() {
             let e = access.not_found(Target::Resource, resource, conn, "resource");
             return Outcome::text(compose::error(&e));
         }
@@ -262,7 +307,7 @@ async fn check(
     let Some(person) = people.into_iter().next() else {
         // The person exists, but not where the table is: the tool says so precisely.
         let only = (res_conns.len() == 1).then(|| access.conn(res[0].conn).name.clone());
-        let args = json!({"identity": if subject_text.is_empty() { identity_name(tb) } else { subject_text }, "privilege": privilege, "resource": resource, "connection": only});
+        let args = json!({"identity": subject_text, "privilege": privilege, "resource": resource, "connection": only});
         return raw_call(tb, "check_access", args).await;
     };
     let mut calls = Vec::new();
@@ -365,7 +410,7 @@ async fn per_identity(
     let access = tb.access();
     let text = match subject {
         Subject::Name(n) => n.clone(),
-        Subject::Me => String::new(),
+        Subject::Me => identity_name(tb),
     };
     match people.len() {
         0 => {

@@ -92,7 +92,27 @@ pub fn tokenize(text: &str) -> Vec<Token> {
 fn push_word(raw: &str, out: &mut Vec<Token>) {
     // Sentence punctuation around a word is not part of it; dots inside a name are.
     let word = raw
-        .trim_matches(|c: char| matches!(c, '?' | '!' | ',' | ';' | '(' | ')' | '[' | ']' | '{' | '}' | '"' | '\'' | '`' | '“' | '”' | '‘' | '’'))
+        .trim_matches(|c: char| {
+            matches!(
+                c,
+                '?' | '!'
+                    | ','
+                    | ';'
+                    | '('
+                    | ')'
+                    | '['
+                    | ']'
+                    | '{'
+                    | '}'
+                    | '"'
+                    | '\''
+                    | '`'
+                    | '“'
+                    | '”'
+                    | '‘'
+                    | '’'
+            )
+        })
         .trim_end_matches(['.', ':']);
     if word.is_empty() {
         return;
@@ -123,7 +143,9 @@ fn push_word(raw: &str, out: &mut Vec<Token>) {
     let (word, lower, possessive) = match lower.strip_suffix("'s") {
         Some(l) if !l.is_empty() => (&word[..word.len() - 2], l.to_string(), true),
         _ => match lower.strip_suffix('\'') {
-            Some(l) if l.ends_with('s') && !l.is_empty() => (&word[..word.len() - 1], l.to_string(), true),
+            Some(l) if l.ends_with('s') && !l.is_empty() => {
+                (&word[..word.len() - 1], l.to_string(), true)
+            }
             _ => (word, lower, false),
         },
     };
@@ -179,7 +201,7 @@ fn classify(lower: &str) -> Class {
             Class::Kind(Target::Resource)
         }
         "user" | "users" | "person" | "people" | "account" | "accounts" | "identity"
-        | "identities" | "team" | "login" | "employee" | "colleague" | "email" => {
+        | "identities" | "team" | "login" | "employee" | "colleague" | "email" | "service" => {
             Class::Kind(Target::Identity)
         }
         "on" | "to" | "from" | "into" | "in" | "within" | "inside" | "over" => Class::Preposition,
@@ -195,7 +217,7 @@ fn privilege(lower: &str) -> Option<&'static str> {
         "read" | "reads" | "reading" | "query" | "queries" | "querying" | "see" | "sees"
         | "seeing" | "view" | "select" | "selects" | "selecting" | "look at" => "SELECT",
         "write" | "writes" | "writing" | "insert" | "inserts" | "inserting" | "load" | "loads"
-        | "loading" | "append" | "appends" => "INSERT",
+        | "loading" | "append" | "appends" | "add" | "adds" => "INSERT",
         "update" | "updates" | "updating" | "modify" | "modifies" | "modifying" | "change"
         | "changes" | "edit" | "edits" | "editing" => "UPDATE",
         "delete" | "deletes" | "deleting" => "DELETE",
@@ -214,19 +236,254 @@ fn privilege(lower: &str) -> Option<&'static str> {
 
 /// Words that carry no name.
 const FUNCTION: &[&str] = &[
-    "a", "an", "the", "of", "for", "with", "at", "by", "be", "been", "being", "was", "were",
-    "did", "having", "had", "should", "must", "might", "shall", "you", "your", "he", "she",
-    "they", "them", "their", "it", "its", "this", "that", "these", "those", "there", "here",
-    "please", "pls", "plz", "hi", "hello", "hey", "thanks", "thank", "quick", "question", "just",
-    "also", "and", "or", "but", "not", "any", "some", "whether", "if", "able", "allowed",
-    "permitted", "got", "currently", "actually", "really", "now", "today", "us", "we", "our",
-    "let", "know", "check", "tell", "me", "kindly", "could", "would", "wonder", "wondering",
-    "know", "confirm", "verify", "so", "then", "yet", "still", "via", "through", "has", "hold",
-    "holds", "possess", "possesses", "hey,", "yo", "team,", "folks", "guys", "ok", "okay", "um",
-    "uh", "well", "good", "morning", "afternoon", "exactly", "anything", "stuff", "things",
-    "thing", "right", "privileges", "level", "kind", "sort", "type", "able", "possible", "else",
-    "other", "others", "how", "many", "much", "there", "exists", "exist", "existing", "named",
-    "called", "matching", "match", "with", "containing", "contains", "related", "regarding",
-    "either", "both", "one", "ones", "same", "mean", "meant", "sorry", "instead", "actually",
-    "again", "too", "as", "well", "currently", "directly", "indirectly", "effectively",
+    "a",
+    "an",
+    "the",
+    "of",
+    "for",
+    "with",
+    "at",
+    "by",
+    "be",
+    "been",
+    "being",
+    "was",
+    "were",
+    "did",
+    "having",
+    "had",
+    "should",
+    "must",
+    "might",
+    "shall",
+    "you",
+    "your",
+    "he",
+    "she",
+    "they",
+    "them",
+    "their",
+    "it",
+    "its",
+    "this",
+    "that",
+    "these",
+    "those",
+    "there",
+    "here",
+    "please",
+    "pls",
+    "plz",
+    "hi",
+    "hello",
+    "hey",
+    "thanks",
+    "thank",
+    "quick",
+    "question",
+    "just",
+    "also",
+    "and",
+    "or",
+    "but",
+    "not",
+    "any",
+    "some",
+    "whether",
+    "if",
+    "able",
+    "allowed",
+    "permitted",
+    "got",
+    "currently",
+    "actually",
+    "really",
+    "now",
+    "today",
+    "us",
+    "we",
+    "our",
+    "let",
+    "know",
+    "check",
+    "tell",
+    "me",
+    "kindly",
+    "could",
+    "would",
+    "wonder",
+    "wondering",
+    "know",
+    "confirm",
+    "verify",
+    "so",
+    "then",
+    "yet",
+    "still",
+    "via",
+    "through",
+    "has",
+    "hold",
+    "holds",
+    "possess",
+    "possesses",
+    "hey,",
+    "yo",
+    "team,",
+    "folks",
+    "guys",
+    "ok",
+    "okay",
+    "um",
+    "uh",
+    "well",
+    "good",
+    "morning",
+    "afternoon",
+    "exactly",
+    "anything",
+    "stuff",
+    "things",
+    "thing",
+    "right",
+    "privileges",
+    "level",
+    "kind",
+    "sort",
+    "type",
+    "able",
+    "possible",
+    "else",
+    "other",
+    "others",
+    "how",
+    "many",
+    "much",
+    "there",
+    "exists",
+    "exist",
+    "existing",
+    "named",
+    "called",
+    "matching",
+    "match",
+    "with",
+    "containing",
+    "contains",
+    "related",
+    "regarding",
+    "either",
+    "both",
+    "one",
+    "ones",
+    "same",
+    "mean",
+    "meant",
+    "sorry",
+    "instead",
+    "actually",
+    "again",
+    "too",
+    "as",
+    "well",
+    "currently",
+    "directly",
+    "indirectly",
+    "effectively",
+    "why",
+    "how",
+    "when",
+    "up",
+    "rows",
+    "row",
+    "records",
+    "record",
+    "entries",
+    "connection",
+    "connections",
+    "platform",
+    "instance",
+    "cluster",
+    "him",
+    "his",
+    "her",
+    "hers",
+    "theirs",
+    "wants",
+    "into",
+    "onto",
 ];
+
+/// Third-person pronouns: in a follow-up they stand for the last question's subject.
+pub const PRONOUNS: &[&str] = &["he", "she", "him", "his", "her", "they", "them", "their"];
+
+/// Words a typo of which is still that word (`selct`, `hav`, `qurey`): privilege verbs and the
+/// words that shape a question. Names are never corrected: only words that name nothing.
+pub const CORRECTABLE: &[&str] = &[
+    "select",
+    "read",
+    "query",
+    "write",
+    "insert",
+    "update",
+    "delete",
+    "truncate",
+    "usage",
+    "create",
+    "have",
+    "does",
+    "access",
+    "table",
+    "tables",
+    "members",
+    "roles",
+    "groups",
+    "which",
+    "what",
+    "who",
+    "permission",
+    "permissions",
+    "privileges",
+    "modify",
+    "schema",
+    "dataset",
+];
+
+/// Optimal-string-alignment distance, capped: enough to tell a typo from another word.
+pub fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// Reclassifies a token as the lexicon word it is a typo of.
+pub fn correct(t: &mut Token) {
+    if t.quoted || t.class != Class::Name || looks_like_name(&t.lower) || t.lower.len() < 3 {
+        return;
+    }
+    let best = CORRECTABLE
+        .iter()
+        .filter(|w| w.len() >= 4 && distance(&t.lower, w) == 1)
+        .min_by_key(|w| w.len());
+    if let Some(w) = best {
+        t.class = classify(w);
+    }
+}

@@ -167,6 +167,13 @@ impl Model {
     }
 }
 
+/// Whether stored messages still read as chat-completions messages (a history saved by an older
+/// Warden, or edited in the store, might not; resending it would fail every turn).
+pub fn readable(messages: &[Value]) -> bool {
+    serde_json::from_value::<Vec<ChatCompletionRequestMessage>>(Value::Array(messages.to_vec()))
+        .is_ok()
+}
+
 /// The registry's tools that `who` may call, as chat-completions function tools. Tools the person
 /// may not call are not offered: the model should not plan around a call that will be refused.
 pub fn tools_for(who: &Principal) -> Vec<Value> {

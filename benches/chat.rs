@@ -1,0 +1,808 @@
+//! The chat engine's timings over the evaluation set (BENCHMARKS.md, "Chat"). A plain program:
+//! it prints what it measures, as Markdown on stdout, and ends.
+//!
+//! `cargo bench --bench chat`. Knobs (environment):
+//! - `WARDEN_BENCH_ROUNDS`: rounds over all questions for the engine alone (default 200).
+//! - `WARDEN_BENCH_CHAT_ROUNDS`: rounds for `App::chat`, store write included (default 20).
+//! - `WARDEN_BENCH_REQUESTS`: timed HTTP requests per concurrency and endpoint (default 20000),
+//!   after a warm-up of a tenth as many.
+//! - `WARDEN_BENCH_CONCURRENCY`: comma-separated client concurrencies (default `1,4,16`).
+//! - `WARDEN_BENCH_EVAL`: another evaluation set in the same format (default
+//!   `tests/chat/eval.json`).
+//!
+//! The workload: the questions of `tests/chat/eval.json` that stand alone (those with `after`
+//! continue a conversation and are left out), over the demo organisation, each asked as its `as`
+//! person (the demo people, `NAME@acme.test`) or as the operator.
+//!
+//! (a) `chat::embedded::answer` alone: a fresh memory and a fresh `Toolbox` per question, on a
+//!     current-thread tokio runtime; no conversation is read or written. Tool calls still go
+//!     through `tools::invoke` (rights check; `slow` tools through `spawn_blocking`).
+//! (b) `App::chat` with the embedded engine: the same plus a new conversation saved in SQLite.
+//! (c) The real server (`warden::http::serve` on 127.0.0.1:0, 2 tokio workers) and C concurrent
+//!     clients (reqwest, keep-alive, on another runtime of 2 workers) posting the questions
+//!     round-robin to `POST /v1/chat`, each with its person's bearer token; then the same load on
+//!     `POST /v1/tools/check_access` with one fixed argument set. Over HTTP the operator's
+//!     questions are asked by an admin person with no email (no identities of their own), the
+//!     closest a token comes to the operator.
+
+use axum::body::Bytes;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use warden::app::App;
+use warden::chat::{EngineKind, Toolbox, embedded};
+use warden::people::{Principal, Role};
+
+const EVAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/chat/eval.json");
+/// The admin person standing in for the operator over HTTP.
+const OPERATOR: &str = "bench-operator";
+/// The goal for the engine alone (a).
+const GOAL_P99: Duration = Duration::from_millis(2);
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let rounds = env_usize("WARDEN_BENCH_ROUNDS", 200).max(1);
+    let chat_rounds = env_usize("WARDEN_BENCH_CHAT_ROUNDS", 20).max(1);
+    let requests = env_usize("WARDEN_BENCH_REQUESTS", 20_000).max(1);
+    let concurrency: Vec<usize> = std::env::var("WARDEN_BENCH_CONCURRENCY")
+        .unwrap_or_else(|_| "1,4,16".into())
+        .split(',')
+        .filter_map(|c| c.trim().parse().ok())
+        .filter(|c| *c > 0)
+        .collect();
+
+    let mut report = Report::default();
+    machine(&mut report);
+    let (questions, source) = load_questions();
+    eprintln!("{} questions from {source}", questions.len());
+
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("server")
+        .enable_all()
+        .build()
+        .expect("server runtime");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (app, principals) = server_rt.block_on(setup(dir.path()));
+
+    engine_alone(&mut report, &app, &principals, &questions, rounds, &source);
+    with_store(&mut report, &app, &principals, &questions, chat_rounds);
+    over_http(
+        &mut report,
+        &server_rt,
+        &app,
+        &questions,
+        requests,
+        &concurrency,
+    );
+
+    report.note(&format!("Load average at the end: {}.", loadavg()));
+    println!("{}", report.text);
+    server_rt.shutdown_background();
+}
+
+// ---------------------------------------------------------------- the report and the machine
+
+/// Everything printed at the end, as Markdown.
+#[derive(Default)]
+struct Report {
+    text: String,
+}
+
+impl Report {
+    fn heading(&mut self, h: &str) {
+        eprintln!("== {h}");
+        let _ = write!(self.text, "\n### {h}\n");
+    }
+
+    fn table(&mut self, header: &[&str]) {
+        let _ = writeln!(self.text, "\n| {} |", header.join(" | "));
+        let _ = writeln!(
+            self.text,
+            "|{}",
+            header.iter().map(|_| "---|").collect::<String>()
+        );
+    }
+
+    fn row(&mut self, cells: &[String]) {
+        eprintln!("   {}", cells.join("  "));
+        let _ = writeln!(self.text, "| {} |", cells.join(" | "));
+    }
+
+    fn note(&mut self, s: &str) {
+        eprintln!("   {s}");
+        let _ = writeln!(self.text, "\n{s}");
+    }
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn machine(report: &mut Report) {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    report.heading("Machine");
+    report.note(&format!(
+        "{cores} cores ({cpu}); load average at start: {}",
+        loadavg()
+    ));
+}
+
+unsafe extern "C" {
+    fn sysconf(name: i32) -> i64;
+}
+
+fn clock_ticks() -> u64 {
+    // SAFETY: sysconf only reads a constant; 2 is _SC_CLK_TCK on Linux.
+    (unsafe { sysconf(2) }).max(1) as u64
+}
+
+/// CPU time (user + system) in a `/proc/.../stat` line.
+fn stat_cpu(stat: &str) -> Duration {
+    let ticks: u64 = stat
+        .rfind(')')
+        .map(|at| {
+            let f: Vec<&str> = stat[at + 1..].split_whitespace().collect();
+            f.get(11).and_then(|u| u.parse::<u64>().ok()).unwrap_or(0)
+                + f.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0)
+        })
+        .unwrap_or(0);
+    Duration::from_micros(ticks * 1_000_000 / clock_ticks())
+}
+
+/// CPU time of this whole process.
+fn cpu_process() -> Duration {
+    stat_cpu(&std::fs::read_to_string("/proc/self/stat").unwrap_or_default())
+}
+
+/// CPU time of this process's live threads named `name`.
+fn cpu_threads(name: &str) -> Duration {
+    std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|t| {
+            std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim_end() == name)
+        })
+        .map(|t| stat_cpu(&std::fs::read_to_string(t.path().join("stat")).unwrap_or_default()))
+        .sum()
+}
+
+/// The sum of some columns of the `cpu` line of /proc/stat.
+fn proc_stat_cpu(columns: &[usize]) -> Duration {
+    let s = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let ticks: u64 = s
+        .lines()
+        .next()
+        .map(|l| {
+            let f: Vec<u64> = l
+                .split_whitespace()
+                .skip(1)
+                .filter_map(|v| v.parse().ok())
+                .collect();
+            columns.iter().filter_map(|&k| f.get(k)).sum()
+        })
+        .unwrap_or(0);
+    Duration::from_micros(ticks * 1_000_000 / clock_ticks())
+}
+
+/// CPU time the whole machine spent busy (all cores; steal left out).
+fn cpu_system() -> Duration {
+    proc_stat_cpu(&[0, 1, 2, 5, 6])
+}
+
+/// Time the hypervisor gave this machine's virtual CPUs to someone else.
+fn cpu_steal() -> Duration {
+    proc_stat_cpu(&[7])
+}
+
+/// What the rest of the machine did while something ran: other processes' CPU and steal, each as
+/// a share of all cores over the wall time.
+struct Disturbance {
+    wall: Instant,
+    system: Duration,
+    process: Duration,
+    steal: Duration,
+}
+
+impl Disturbance {
+    fn start() -> Disturbance {
+        Disturbance {
+            wall: Instant::now(),
+            system: cpu_system(),
+            process: cpu_process(),
+            steal: cpu_steal(),
+        }
+    }
+
+    /// (other CPU %, steal %, this process's CPU over the span).
+    fn stop(&self) -> (f64, f64, Duration) {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+        let wall = self.wall.elapsed().as_secs_f64().max(1e-9) * cores;
+        let mine = cpu_process().saturating_sub(self.process);
+        let other = cpu_system()
+            .saturating_sub(self.system)
+            .saturating_sub(mine);
+        let steal = cpu_steal().saturating_sub(self.steal);
+        (
+            100.0 * other.as_secs_f64() / wall,
+            100.0 * steal.as_secs_f64() / wall,
+            mine,
+        )
+    }
+
+    fn describe(&self) -> String {
+        let (other, steal, _) = self.stop();
+        format!(
+            "other CPU {other:.0}%, steal {steal:.0}%, load {}",
+            loadavg()
+        )
+    }
+}
+
+// ---------------------------------------------------------------- percentiles
+
+struct Percentiles {
+    n: usize,
+    mean: Duration,
+    p50: Duration,
+    p90: Duration,
+    p99: Duration,
+    p999: Duration,
+    max: Duration,
+}
+
+fn percentiles(mut v: Vec<Duration>) -> Percentiles {
+    v.sort_unstable();
+    let n = v.len().max(1);
+    let at = |q: f64| v.get(((q * n as f64) as usize).min(n - 1)).copied();
+    Percentiles {
+        n: v.len(),
+        mean: v.iter().sum::<Duration>() / n as u32,
+        p50: at(0.50).unwrap_or_default(),
+        p90: at(0.90).unwrap_or_default(),
+        p99: at(0.99).unwrap_or_default(),
+        p999: at(0.999).unwrap_or_default(),
+        max: v.last().copied().unwrap_or_default(),
+    }
+}
+
+fn us(d: Duration) -> String {
+    let us = d.as_secs_f64() * 1e6;
+    if us >= 10_000.0 {
+        format!("{:.1} ms", us / 1000.0)
+    } else if us >= 1000.0 {
+        format!("{:.2} ms", us / 1000.0)
+    } else if us >= 100.0 {
+        format!("{us:.0} µs")
+    } else {
+        format!("{us:.1} µs")
+    }
+}
+
+fn latency_row(report: &mut Report, what: &str, p: &Percentiles, extra: &[String]) {
+    let mut cells = vec![
+        what.to_owned(),
+        p.n.to_string(),
+        us(p.mean),
+        us(p.p50),
+        us(p.p90),
+        us(p.p99),
+        us(p.p999),
+        us(p.max),
+    ];
+    cells.extend_from_slice(extra);
+    report.row(&cells);
+}
+
+// ---------------------------------------------------------------- the workload
+
+struct Question {
+    id: String,
+    text: String,
+    /// The demo person asking, or None for the operator.
+    person: Option<String>,
+}
+
+/// The stand-alone questions of the evaluation set, and where they come from (with how many
+/// were left out).
+fn load_questions() -> (Vec<Question>, String) {
+    let path = std::env::var("WARDEN_BENCH_EVAL").unwrap_or_else(|_| EVAL.to_owned());
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let set: Value = serde_json::from_str(&text).expect("eval.json is JSON");
+    let all = set["questions"].as_array().expect("a questions array");
+    let mut skipped = 0;
+    let mut out = Vec::new();
+    for (k, q) in all.iter().enumerate() {
+        if q.get("after")
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty())
+        {
+            skipped += 1;
+            continue;
+        }
+        let Some(text) = q["question"].as_str() else {
+            skipped += 1;
+            continue;
+        };
+        out.push(Question {
+            id: q["id"]
+                .as_str()
+                .map_or_else(|| format!("#{k}"), str::to_owned),
+            text: text.to_owned(),
+            person: q["as"].as_str().map(str::to_owned),
+        });
+    }
+    assert!(!out.is_empty(), "no stand-alone questions in {path}");
+    let label = if path == EVAL {
+        "tests/chat/eval.json".to_owned()
+    } else {
+        path
+    };
+    let source = format!(
+        "{label} ({} questions, {skipped} of them with `after` left out)",
+        all.len()
+    );
+    (out, source)
+}
+
+/// The demo organisation and its people; the principal of each (None: the operator).
+async fn setup(dir: &std::path::Path) -> (App, HashMap<Option<String>, Principal>) {
+    let app = App::open(dir).await.expect("open app");
+    app.import(warden::demo::connections().expect("demo"))
+        .await
+        .expect("import");
+    let mut principals = HashMap::new();
+    principals.insert(None, Principal::operator());
+    for (name, role) in warden::demo::PEOPLE {
+        let p = app
+            .add_person(name, role, Some(&format!("{name}@acme.test")))
+            .await
+            .expect("person");
+        principals.insert(Some(name.to_owned()), Principal::person(p));
+    }
+    app.add_person(OPERATOR, Role::Admin, None)
+        .await
+        .expect("operator stand-in");
+    (app, principals)
+}
+
+fn principal<'a>(
+    principals: &'a HashMap<Option<String>, Principal>,
+    q: &Question,
+) -> &'a Principal {
+    principals
+        .get(&q.person)
+        .unwrap_or_else(|| panic!("{}: no demo person {:?}", q.id, q.person))
+}
+
+// ---------------------------------------------------------------- (a) the engine alone
+
+fn engine_alone(
+    report: &mut Report,
+    app: &App,
+    principals: &HashMap<Option<String>, Principal>,
+    questions: &[Question],
+    rounds: usize,
+    source: &str,
+) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("current-thread runtime");
+    let access = app.access.load();
+    let n = questions.len();
+    eprintln!("(a) engine alone: {rounds} rounds of {n} questions ...");
+    let d = Disturbance::start();
+    let (per_question, calls) = rt.block_on(async {
+        let mut per_question: Vec<Vec<Duration>> = vec![Vec::with_capacity(rounds); n];
+        let mut calls = vec![0usize; n];
+        // One untimed round first: lazy statics, caches, the blocking pool's threads.
+        for round in 0..=rounds {
+            for (k, q) in questions.iter().enumerate() {
+                let who = principal(principals, q).clone();
+                let mut tb = Toolbox::new(access.clone(), app.store.clone(), who);
+                let mut memory = Value::Null;
+                let t = Instant::now();
+                let text = embedded::answer(&mut tb, &mut memory, &q.text).await;
+                let el = t.elapsed();
+                std::hint::black_box(&text);
+                if round > 0 {
+                    per_question[k].push(el);
+                } else {
+                    calls[k] = tb.calls().len();
+                }
+            }
+        }
+        (per_question, calls)
+    });
+    let load = d.describe();
+    let all: Vec<Duration> = per_question.iter().flatten().copied().collect();
+    let p = percentiles(all);
+    report.heading(&format!(
+        "(a) The embedded engine alone: `embedded::answer`, {n} questions x {rounds} rounds"
+    ));
+    report.note(&format!(
+        "{n} stand-alone questions of {source}, {} tool calls in all per round; fresh memory per question; current-thread runtime; \
+         one untimed warm-up round. During the timed rounds: {load}.",
+        calls.iter().sum::<usize>()
+    ));
+    report.table(&[
+        "what", "samples", "mean", "p50", "p90", "p99", "p99.9", "max", "goal",
+    ]);
+    let met = if p.p99 <= GOAL_P99 { "met" } else { "MISSED" };
+    latency_row(
+        report,
+        "embedded::answer",
+        &p,
+        &[format!("p99 <= {}: {met}", us(GOAL_P99))],
+    );
+
+    // The slowest questions by their median over the rounds.
+    let mut ranked: Vec<(usize, Percentiles)> = per_question
+        .iter()
+        .cloned()
+        .map(percentiles)
+        .enumerate()
+        .collect();
+    ranked.sort_by(|a, b| b.1.p50.cmp(&a.1.p50));
+    report.note("The 5 slowest questions (by their median over the rounds):");
+    report.table(&["id", "as", "question", "tool calls", "p50", "p99", "max"]);
+    for (k, qp) in ranked.iter().take(5) {
+        let q = &questions[*k];
+        report.row(&[
+            q.id.clone(),
+            q.person.clone().unwrap_or_else(|| "operator".into()),
+            format!("{:?}", q.text),
+            calls[*k].to_string(),
+            us(qp.p50),
+            us(qp.p99),
+            us(qp.max),
+        ]);
+    }
+    // Where the slow samples come from: the questions behind the worst 1%.
+    let mut worst: Vec<(Duration, usize)> = per_question
+        .iter()
+        .enumerate()
+        .flat_map(|(k, v)| v.iter().map(move |d| (*d, k)))
+        .collect();
+    worst.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    let top = worst.len().div_ceil(100);
+    let mut by_q: HashMap<usize, usize> = HashMap::new();
+    for (_, k) in &worst[..top] {
+        *by_q.entry(*k).or_default() += 1;
+    }
+    let mut by_q: Vec<(usize, usize)> = by_q.into_iter().collect();
+    by_q.sort_by(|a, b| b.1.cmp(&a.1));
+    report.note(&format!(
+        "The slowest 1% of samples ({top}) come from {} questions; most: {}.",
+        by_q.len(),
+        by_q.iter()
+            .take(5)
+            .map(|(k, c)| format!("{} ({c})", questions[*k].id))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+}
+
+// ---------------------------------------------------------------- (b) App::chat
+
+fn with_store(
+    report: &mut Report,
+    app: &App,
+    principals: &HashMap<Option<String>, Principal>,
+    questions: &[Question],
+    rounds: usize,
+) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("current-thread runtime");
+    let n = questions.len();
+    eprintln!("(b) App::chat: {rounds} rounds of {n} questions ...");
+    let d = Disturbance::start();
+    let lat = rt.block_on(async {
+        let mut lat = Vec::with_capacity(n * rounds);
+        for round in 0..=rounds {
+            for q in questions {
+                let who = principal(principals, q);
+                let t = Instant::now();
+                let reply = app
+                    .chat(who, &q.text, None, Some(EngineKind::Embedded))
+                    .await
+                    .unwrap_or_else(|e| panic!("{}: {e}", q.id));
+                let el = t.elapsed();
+                std::hint::black_box(&reply);
+                if round > 0 {
+                    lat.push(el);
+                }
+            }
+        }
+        lat
+    });
+    let load = d.describe();
+    let p = percentiles(lat);
+    report.heading(&format!(
+        "(b) `App::chat`, conversation saved: {n} questions x {rounds} rounds"
+    ));
+    report.note(&format!(
+        "Each question opens a new conversation and saves it (SQLite, the data dir's store); \
+         current-thread runtime; one untimed warm-up round. During the timed rounds: {load}."
+    ));
+    report.table(&[
+        "what", "samples", "mean", "p50", "p90", "p99", "p99.9", "max",
+    ]);
+    latency_row(report, "App::chat (embedded)", &p, &[]);
+}
+
+// ---------------------------------------------------------------- (c) over HTTP
+
+/// The client runtime's thread name: its CPU time is told apart from the server's by it.
+const CLIENT_THREADS: &str = "bench-client";
+
+/// One request: the bearer header and the body.
+#[derive(Clone)]
+struct Req {
+    auth: reqwest::header::HeaderValue,
+    body: Bytes,
+}
+
+struct Run {
+    wall: Duration,
+    lat: Vec<Duration>,
+    errors: usize,
+    first_error: Option<String>,
+    client_cpu: Duration,
+    server_cpu: Duration,
+    other: f64,
+    steal: f64,
+}
+
+impl Run {
+    fn rate(&self) -> f64 {
+        self.lat.len() as f64 / self.wall.as_secs_f64().max(1e-9)
+    }
+}
+
+fn over_http(
+    report: &mut Report,
+    server_rt: &tokio::runtime::Runtime,
+    app: &App,
+    questions: &[Question],
+    requests: usize,
+    concurrency: &[usize],
+) {
+    let client_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name(CLIENT_THREADS)
+        .enable_all()
+        .build()
+        .expect("client runtime");
+    let (addr, tokens) = server_rt.block_on(async {
+        let mut tokens: HashMap<Option<String>, String> = HashMap::new();
+        for (name, _) in warden::demo::PEOPLE {
+            let (_, t) = app.create_token(name, None).await.expect("token");
+            tokens.insert(Some(name.to_owned()), t.secret);
+        }
+        let (_, t) = app.create_token(OPERATOR, None).await.expect("token");
+        tokens.insert(None, t.secret);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(warden::http::serve(app.clone(), listener));
+        (addr, tokens)
+    });
+    let bearer =
+        |t: &str| reqwest::header::HeaderValue::from_str(&format!("Bearer {t}")).expect("header");
+    let chat: Arc<Vec<Req>> = Arc::new(
+        questions
+            .iter()
+            .map(|q| Req {
+                auth: bearer(&tokens[&q.person]),
+                body: Bytes::from(serde_json::to_vec(&json!({"message": q.text})).expect("json")),
+            })
+            .collect(),
+    );
+    let check_args = json!({"identity": "maya", "privilege": "SELECT", "resource": "crm.leads"});
+    let check: Arc<Vec<Req>> = Arc::new(vec![Req {
+        auth: bearer(&tokens[&None]),
+        body: Bytes::from(serde_json::to_vec(&check_args).expect("json")),
+    }]);
+    let chat_url = format!("http://{addr}/v1/chat");
+    let check_url = format!("http://{addr}/v1/tools/check_access");
+
+    let mut rows = Vec::new();
+    for &c in concurrency {
+        eprintln!("(c) C = {c}: POST /v1/chat ...");
+        let r = client_rt.block_on(http_run(&chat_url, chat.clone(), c, requests));
+        rows.push((c, "POST /v1/chat", r));
+        eprintln!("(c) C = {c}: POST /v1/tools/check_access ...");
+        let r = client_rt.block_on(http_run(&check_url, check.clone(), c, requests));
+        rows.push((c, "POST /v1/tools/check_access", r));
+    }
+
+    report.heading(&format!(
+        "(c) Over loopback: the real server, {requests} requests per row after {} of warm-up",
+        (requests / 10).max(1)
+    ));
+    report.note(&format!(
+        "Chat: the {} questions round-robin, each with its person's token (operator questions \
+         as an admin person without identities). check_access: `{check_args}` as that admin, \
+         every time. Server: `warden::http::serve`, 2 tokio workers; clients: reqwest with \
+         keep-alive, 2 other tokio workers, same process. CPU per request: client = the client \
+         runtime's threads, server = every other thread of the process (/proc, 10 ms ticks). \
+         Other CPU and steal: what the rest of the machine and the hypervisor took, as a share of \
+         both cores.",
+        questions.len()
+    ));
+    report.table(&[
+        "C",
+        "endpoint",
+        "requests/s",
+        "p50",
+        "p90",
+        "p99",
+        "max",
+        "errors",
+        "server CPU/req",
+        "client CPU/req",
+        "other CPU, steal",
+    ]);
+    for (c, what, r) in &rows {
+        let p = percentiles(r.lat.clone());
+        let per = |d: Duration| us(d / r.lat.len().max(1) as u32);
+        report.row(&[
+            c.to_string(),
+            (*what).to_owned(),
+            format!("{:.0}", r.rate()),
+            us(p.p50),
+            us(p.p90),
+            us(p.p99),
+            us(p.max),
+            r.errors.to_string(),
+            per(r.server_cpu),
+            per(r.client_cpu),
+            format!("{:.0}%, {:.0}%", r.other, r.steal),
+        ]);
+    }
+    for (c, what, r) in &rows {
+        assert_eq!(
+            r.errors, 0,
+            "C = {c}, {what}: {} errors, the first: {:?}",
+            r.errors, r.first_error
+        );
+    }
+    client_rt.shutdown_background();
+}
+
+async fn http_run(url: &str, reqs: Arc<Vec<Req>>, c: usize, n: usize) -> Run {
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .pool_max_idle_per_host(c * 2)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client");
+    let url: Arc<str> = url.into();
+    let warm = drive(&client, &url, &reqs, c, (n / 10).max(1)).await;
+    assert_eq!(
+        warm.errors, 0,
+        "warm-up requests failed: {:?}",
+        warm.first_error
+    );
+    let client0 = cpu_threads(CLIENT_THREADS);
+    let d = Disturbance::start();
+    let mut run = drive(&client, &url, &reqs, c, n).await;
+    let (other, steal, mine) = d.stop();
+    run.client_cpu = cpu_threads(CLIENT_THREADS).saturating_sub(client0);
+    run.server_cpu = mine.saturating_sub(run.client_cpu);
+    run.other = other;
+    run.steal = steal;
+    run
+}
+
+/// `n` requests from `c` workers, each taking the next request number; request k sends
+/// `reqs[k % len]`.
+async fn drive(
+    client: &reqwest::Client,
+    url: &Arc<str>,
+    reqs: &Arc<Vec<Req>>,
+    c: usize,
+    n: usize,
+) -> Run {
+    let next = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..c)
+        .map(|_| {
+            let (next, client, url, reqs) =
+                (next.clone(), client.clone(), url.clone(), reqs.clone());
+            tokio::spawn(async move {
+                let mut lat = Vec::new();
+                let mut errors = 0;
+                let mut first_error = None;
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    if k >= n {
+                        break;
+                    }
+                    let r = &reqs[k % reqs.len()];
+                    let t = Instant::now();
+                    let outcome = ask(&client, &url, r).await;
+                    lat.push(t.elapsed());
+                    if let Err(e) = outcome {
+                        errors += 1;
+                        first_error.get_or_insert(e);
+                    }
+                }
+                (lat, errors, first_error)
+            })
+        })
+        .collect();
+    let mut run = Run {
+        wall: Duration::ZERO,
+        lat: Vec::with_capacity(n),
+        errors: 0,
+        first_error: None,
+        client_cpu: Duration::ZERO,
+        server_cpu: Duration::ZERO,
+        other: 0.0,
+        steal: 0.0,
+    };
+    for t in tasks {
+        let (lat, errors, first_error) = t.await.expect("worker");
+        run.lat.extend(lat);
+        run.errors += errors;
+        if run.first_error.is_none() {
+            run.first_error = first_error;
+        }
+    }
+    run.wall = start.elapsed();
+    run
+}
+
+/// One request; an error unless the status is 2xx and the body is a JSON object.
+async fn ask(client: &reqwest::Client, url: &str, r: &Req) -> Result<(), String> {
+    let resp = client
+        .post(url)
+        .header(reqwest::header::AUTHORIZATION, r.auth.clone())
+        .header("content-type", "application/json")
+        .body(r.body.clone())
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = resp.status();
+    let bytes = resp.bytes().await.map_err(|e| e.to_string())?;
+    if !status.is_success() {
+        return Err(format!("{status}: {}", String::from_utf8_lossy(&bytes)));
+    }
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(_)) => Ok(()),
+        _ => Err(format!(
+            "not a JSON object: {}",
+            String::from_utf8_lossy(&bytes)
+        )),
+    }
+}

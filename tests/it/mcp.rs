@@ -1,0 +1,200 @@
+//! `/mcp` with the real rmcp client against the real server: the tool list, a call that agrees
+//! with `POST /v1/tools`, tool errors as `isError` documents, bearer tokens, and the agent log.
+
+use rmcp::model::{CallToolRequestParams, CallToolResult, JsonObject};
+use rmcp::service::RunningService;
+use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use rmcp::{RoleClient, ServiceExt};
+use serde_json::{Value, json};
+use std::time::Duration;
+use warden::people::Role;
+
+use crate::server::TestServer;
+
+type Client = RunningService<RoleClient, ()>;
+
+/// An MCP session on `s` with `token` (or none); the error as text if the handshake fails.
+async fn connect(s: &TestServer, token: Option<&str>) -> Result<Client, String> {
+    let mut config = StreamableHttpClientTransportConfig::with_uri(format!("{}/mcp", s.base));
+    if let Some(token) = token {
+        // rmcp adds the `Bearer ` prefix itself.
+        config = config.auth_header(token);
+    }
+    let transport = StreamableHttpClientTransport::from_config(config);
+    // A refused handshake must fail, not hang: bound it.
+    match tokio::time::timeout(Duration::from_secs(20), ().serve(transport)).await {
+        Ok(Ok(client)) => Ok(client),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("handshake timed out".into()),
+    }
+}
+
+async fn call(client: &Client, name: &str, args: Value) -> CallToolResult {
+    let Value::Object(args) = args else {
+        panic!("arguments must be an object")
+    };
+    client
+        .call_tool(CallToolRequestParams::new(name.to_owned()).with_arguments(args))
+        .await
+        .unwrap_or_else(|e| panic!("{name}: protocol error instead of a tool result: {e}"))
+}
+
+/// The JSON in the result's only text block.
+fn text_json(result: &CallToolResult) -> Value {
+    assert_eq!(result.content.len(), 1, "{result:?}");
+    let text = &result.content[0].as_text().expect("a text block").text;
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("text is not JSON ({e}): {text}"))
+}
+
+#[tokio::test]
+async fn lists_every_registry_tool_with_its_schemas() {
+    let s = TestServer::start().await;
+    let client = connect(&s, Some(&s.token)).await.unwrap();
+    let info = client.peer_info().expect("server info after initialize");
+    let server = info.server_info.as_ref().expect("server identity");
+    assert_eq!(server.name, "warden");
+    assert_eq!(server.version, env!("CARGO_PKG_VERSION"));
+    let tools = client.list_all_tools().await.unwrap();
+    let registry = warden::tools::registry();
+    assert_eq!(registry.len(), 6);
+    let names: Vec<&str> = tools.iter().map(|t| &*t.name).collect();
+    let expected: Vec<&str> = registry.iter().map(|t| t.name).collect();
+    assert_eq!(names, expected);
+    for (tool, info) in tools.iter().zip(registry) {
+        assert_eq!(
+            Value::Object(JsonObject::clone(&tool.input_schema)),
+            info.parameters,
+            "{}: input schema",
+            info.name
+        );
+        assert_eq!(
+            tool.output_schema.as_deref().cloned().map(Value::Object),
+            Some(info.result.clone()),
+            "{}: output schema",
+            info.name
+        );
+        assert_eq!(tool.description.as_deref(), Some(info.description.as_str()));
+    }
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn check_access_agrees_with_the_rest_endpoint() {
+    let s = TestServer::start().await;
+    let args = json!({"identity": "maya", "privilege": "SELECT", "resource": "crm.leads"});
+    let (status, rest) = s.post("/v1/tools/check_access", &args.to_string()).await;
+    assert_eq!(status, 200, "{rest}");
+    let client = connect(&s, Some(&s.token)).await.unwrap();
+    let result = call(&client, "check_access", args).await;
+    assert_eq!(result.is_error, Some(false), "{result:?}");
+    let structured = result
+        .structured_content
+        .clone()
+        .expect("structured content");
+    assert_eq!(structured, rest);
+    assert_eq!(structured["allowed"], true);
+    assert_eq!(structured["resource"], "prod.crm.leads");
+    assert_eq!(
+        text_json(&result),
+        structured,
+        "the text block is the same JSON"
+    );
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn tool_errors_come_back_as_error_documents() {
+    let s = TestServer::start().await;
+    let client = connect(&s, Some(&s.token)).await.unwrap();
+
+    let result = call(
+        &client,
+        "check_access",
+        json!({"identity": "maya", "resource": "crm.leads"}),
+    )
+    .await;
+    assert_eq!(result.is_error, Some(true), "{result:?}");
+    let doc = text_json(&result);
+    assert_eq!(doc["error"]["code"], "invalid_argument", "{doc}");
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("privilege")),
+        "{doc}"
+    );
+
+    let result = call(&client, "zorro", json!({})).await;
+    assert_eq!(result.is_error, Some(true), "{result:?}");
+    let doc = text_json(&result);
+    assert_eq!(doc["error"]["code"], "not_found", "{doc}");
+    let candidates = doc["error"]["candidates"].as_array().expect("candidates");
+    assert!(!candidates.is_empty(), "{doc}");
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn without_a_valid_token_mcp_is_refused() {
+    let s = TestServer::start().await;
+    let initialize = json!({
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "curl", "version": "1"}
+        }
+    });
+    let post = |token: Option<&str>| {
+        let mut req = s
+            .client
+            .post(format!("{}/mcp", s.base))
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .body(initialize.to_string());
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        req.send()
+    };
+    // The same request with the admin token is accepted, so a 401 below is the token's doing.
+    assert_eq!(post(Some(&s.token)).await.unwrap().status().as_u16(), 200);
+    assert_eq!(post(None).await.unwrap().status().as_u16(), 401);
+    assert_eq!(post(Some("wrd_nope")).await.unwrap().status().as_u16(), 401);
+
+    // The client sees the 401 as such, not as some other failure (a timeout, a refused host).
+    let Err(err) = connect(&s, None).await else {
+        panic!("no token, yet an MCP session")
+    };
+    assert!(err.contains("Auth required"), "{err}");
+    let Err(err) = connect(&s, Some("wrd_nope")).await else {
+        panic!("a wrong token, yet an MCP session")
+    };
+    assert!(err.contains("Auth required"), "{err}");
+}
+
+#[tokio::test]
+async fn agent_calls_over_mcp_are_logged() {
+    let s = TestServer::start().await;
+    let token = s
+        .token_for("maya", Role::Requester, Some("helpdesk-bot"))
+        .await;
+    assert!(s.app.store.agent_calls().await.unwrap().is_empty());
+    let client = connect(&s, Some(&token)).await.unwrap();
+    let result = call(
+        &client,
+        "check_access",
+        json!({"identity": "maya", "privilege": "SELECT", "resource": "crm.leads"}),
+    )
+    .await;
+    assert_eq!(result.is_error, Some(false), "{result:?}");
+    let calls = s.app.store.agent_calls().await.unwrap();
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.agent == "helpdesk-bot" && c.tool == "check_access" && c.outcome == "ok"),
+        "{calls:?}"
+    );
+    client.cancel().await.unwrap();
+}
