@@ -85,6 +85,11 @@ impl Toolbox {
         &self.access
     }
 
+    /// The same, owned: for planning that goes on between tool calls.
+    pub fn shared_access(&self) -> Arc<Access> {
+        self.access.clone()
+    }
+
     pub fn who(&self) -> &Principal {
         &self.who
     }

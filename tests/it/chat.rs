@@ -40,6 +40,23 @@ fn ask_answers_with_its_path_offline() {
         assert!(reply["answer"].as_str().unwrap().contains(path), "{reply}");
     }
 
+    // The question: alice is the user `alice` (Alice Liddell); Alice Chen is offered.
+    let (code, out, _) = run(
+        dir.path(),
+        &["--json", "ask", "does alice have SELECT on sales.orders?"],
+    );
+    assert_eq!(code, 0);
+    let reply = doc(&out);
+    let result = &reply["tool_calls"][0]["result"];
+    assert_eq!(
+        (result["identity"].as_str(), result["allowed"].as_bool()),
+        (Some("alice"), Some(true))
+    );
+    let answer = reply["answer"].as_str().unwrap();
+    assert!(answer.starts_with("Yes."), "{answer}");
+    assert!(answer.contains(result["paths"][0]["text"].as_str().unwrap()));
+    assert!(answer.contains("achen"), "the other Alice is offered: {answer}");
+
     // Plain text: the answer itself.
     let (code, out, _) = run(dir.path(), &["ask", "can tom read crm.leads?"]);
     assert_eq!(code, 0);

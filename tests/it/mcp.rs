@@ -12,10 +12,10 @@ use warden::people::Role;
 
 use crate::server::TestServer;
 
-type Client = RunningService<RoleClient, ()>;
+pub type Client = RunningService<RoleClient, ()>;
 
 /// An MCP session on `s` with `token` (or none); the error as text if the handshake fails.
-async fn connect(s: &TestServer, token: Option<&str>) -> Result<Client, String> {
+pub async fn connect(s: &TestServer, token: Option<&str>) -> Result<Client, String> {
     let mut config = StreamableHttpClientTransportConfig::with_uri(format!("{}/mcp", s.base));
     if let Some(token) = token {
         // rmcp adds the `Bearer ` prefix itself.
@@ -30,7 +30,7 @@ async fn connect(s: &TestServer, token: Option<&str>) -> Result<Client, String> 
     }
 }
 
-async fn call(client: &Client, name: &str, args: Value) -> CallToolResult {
+pub async fn call(client: &Client, name: &str, args: Value) -> CallToolResult {
     let Value::Object(args) = args else {
         panic!("arguments must be an object")
     };
@@ -197,4 +197,34 @@ async fn agent_calls_over_mcp_are_logged() {
         "{calls:?}"
     );
     client.cancel().await.unwrap();
+}
+
+/// The test of done: the question asked in chat, its tool call repeated over REST and
+/// MCP, gives one result three ways.
+#[tokio::test]
+async fn chat_rest_and_mcp_give_the_same_tool_result() {
+    let s = TestServer::start().await;
+    let (status, chat) = s
+        .post(
+            "/v1/chat",
+            &json!({"message": "does alice have SELECT on sales.orders?"}).to_string(),
+        )
+        .await;
+    assert_eq!(status, 200, "{chat}");
+    let call_made = &chat["tool_calls"][0];
+    assert_eq!(call_made["tool"], "check_access");
+    assert_eq!(call_made["result"]["allowed"], true, "{chat}");
+    assert_eq!(call_made["result"]["identity"], "alice");
+    let path = call_made["result"]["paths"][0]["text"].as_str().unwrap();
+    assert!(chat["answer"].as_str().unwrap().contains(path), "{chat}");
+
+    let (_, rest) = s
+        .post("/v1/tools/check_access", &call_made["arguments"].to_string())
+        .await;
+    let client = connect(&s, Some(&s.token)).await.expect("MCP handshake");
+    let over_mcp = call(&client, "check_access", call_made["arguments"].clone()).await;
+    assert_eq!(over_mcp.is_error, Some(false));
+    assert_eq!(call_made["result"], rest);
+    assert_eq!(over_mcp.structured_content.as_ref(), Some(&rest));
+    client.cancel().await.ok();
 }

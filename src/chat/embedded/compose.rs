@@ -406,6 +406,22 @@ pub fn clarify(text: &str, slot: Slot, choices: &[Choice]) -> String {
     )
 }
 
+/// After answering for the person a name fits exactly: the others it may have meant.
+pub fn also_meant(text: &str, choices: &[Choice]) -> String {
+    let items: Vec<String> = choices
+        .iter()
+        .enumerate()
+        .map(|(n, c)| {
+            let detail = c.detail.as_deref().map(|d| format!(", {d}")).unwrap_or_default();
+            format!("{}. {} ({} on {}{detail})", n + 1, c.name, c.kind, c.connection)
+        })
+        .collect();
+    format!(
+        "{text:?} may mean more than one person: {}. I answered for the one named exactly {text:?}; if you meant another, which one? Reply with a number or a name.",
+        items.join("; ")
+    )
+}
+
 pub fn not_understood() -> String {
     "Sorry, I did not understand that. I answer questions about data access, such as \"does maya have SELECT on crm.leads?\", \"who can read people.salaries?\", \"what can tom access?\", \"what roles does priya have?\", \"who is in analyst?\" or \"find the payroll table\".".into()
 }

@@ -274,7 +274,8 @@ async fn check(
         Ok(p) => p,
         Err(text) => return Outcome::text(text),
     };
-    let access = tb.access();
+    let shared = tb.shared_access();
+    let access = &*shared;
     let res = access
         .candidates(Target::Resource, resource, conn, "resource")
         .unwrap_or_default();
@@ -296,14 +297,23 @@ async fn check(
         .into_iter()
         .filter(|g| g.iter().any(|h| res_conns.contains(&h.conn)))
         .collect();
-    if people.len() > 1 {
+    let mut also = None;
+    let people = if people.len() > 1 {
         let all: Vec<Resolved> = people
             .iter()
             .filter_map(|g| g.iter().find(|h| res_conns.contains(&h.conn)).copied())
             .collect();
         let choices = identity_choices(access, &all);
-        return ask_back(intent, Slot::Subject, &subject_text, choices, conn, access);
-    }
+        match named_exactly(access, &people, &subject_text) {
+            Some(i) => {
+                also = Some(choices);
+                vec![people[i].clone()]
+            }
+            None => return ask_back(intent, Slot::Subject, &subject_text, choices, conn, access),
+        }
+    } else {
+        people
+    };
     let Some(person) = people.into_iter().next() else {
         // The person exists, but not where the table is: the tool says so precisely.
         let only = (res_conns.len() == 1).then(|| access.conn(res[0].conn).name.clone());
@@ -337,7 +347,42 @@ async fn check(
     for args in calls {
         results.push(tb.call("check_access", args).await);
     }
-    Outcome::text(compose::checks(&results, assumed))
+    let text = compose::checks(&results, assumed);
+    match also {
+        Some(choices) => answer_and_ask(intent, text, &subject_text, choices, conn, access),
+        None => Outcome::text(text),
+    }
+}
+
+/// Among several people a word may mean, the one whose identity is named exactly that: in chat,
+/// "alice" is the user `alice`, though Alice Chen (`achen`) is an Alice too.
+fn named_exactly(access: &Access, people: &[Vec<Resolved>], text: &str) -> Option<usize> {
+    let named: Vec<usize> = people
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| {
+            g.iter()
+                .any(|h| access.conn(h.conn).identity(h.id).name.eq_ignore_ascii_case(text))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    (named.len() == 1).then(|| named[0])
+}
+
+/// The answer for the person named exactly, and the question whether another was meant.
+fn answer_and_ask(
+    intent: &Intent,
+    text: String,
+    said: &str,
+    choices: Vec<Choice>,
+    conn: Option<u32>,
+    access: &Access,
+) -> Outcome {
+    let question = ask_back(intent, Slot::Subject, said, choices, conn, access);
+    Outcome {
+        text: format!("{text}\n\n{}", compose::also_meant(said, question.pending.as_ref().map(|p| p.choices.as_slice()).unwrap_or_default())),
+        pending: question.pending,
+    }
 }
 
 fn identity_name(tb: &Toolbox) -> String {
@@ -407,10 +452,20 @@ async fn per_identity(
         Ok(p) => p,
         Err(text) => return Outcome::text(text),
     };
-    let access = tb.access();
+    let shared = tb.shared_access();
+    let access = &*shared;
     let text = match subject {
         Subject::Name(n) => n.clone(),
         Subject::Me => identity_name(tb),
+    };
+    let mut also = None;
+    let people = match named_exactly(access, &people, &text) {
+        Some(i) if people.len() > 1 => {
+            let firsts: Vec<Resolved> = people.iter().map(|g| g[0]).collect();
+            also = Some(identity_choices(access, &firsts));
+            vec![people[i].clone()]
+        }
+        _ => people,
     };
     match people.len() {
         0 => {
@@ -434,7 +489,12 @@ async fn per_identity(
             for args in calls {
                 results.push(tb.call(tool, args).await);
             }
-            Outcome::text(render(&results))
+            match also {
+                Some(choices) => {
+                    answer_and_ask(intent, render(&results), &text, choices, conn, access)
+                }
+                None => Outcome::text(render(&results)),
+            }
         }
         _ => {
             let firsts: Vec<Resolved> = people.iter().map(|g| g[0]).collect();
