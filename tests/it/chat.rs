@@ -55,7 +55,10 @@ fn ask_answers_with_its_path_offline() {
     let answer = reply["answer"].as_str().unwrap();
     assert!(answer.starts_with("Yes."), "{answer}");
     assert!(answer.contains(result["paths"][0]["text"].as_str().unwrap()));
-    assert!(answer.contains("achen"), "the other Alice is offered: {answer}");
+    assert!(
+        answer.contains("achen"),
+        "the other Alice is offered: {answer}"
+    );
 
     // Plain text: the answer itself.
     let (code, out, _) = run(dir.path(), &["ask", "can tom read crm.leads?"]);

@@ -219,7 +219,10 @@ async fn chat_rest_and_mcp_give_the_same_tool_result() {
     assert!(chat["answer"].as_str().unwrap().contains(path), "{chat}");
 
     let (_, rest) = s
-        .post("/v1/tools/check_access", &call_made["arguments"].to_string())
+        .post(
+            "/v1/tools/check_access",
+            &call_made["arguments"].to_string(),
+        )
         .await;
     let client = connect(&s, Some(&s.token)).await.expect("MCP handshake");
     let over_mcp = call(&client, "check_access", call_made["arguments"].clone()).await;

@@ -412,8 +412,18 @@ pub fn also_meant(text: &str, choices: &[Choice]) -> String {
         .iter()
         .enumerate()
         .map(|(n, c)| {
-            let detail = c.detail.as_deref().map(|d| format!(", {d}")).unwrap_or_default();
-            format!("{}. {} ({} on {}{detail})", n + 1, c.name, c.kind, c.connection)
+            let detail = c
+                .detail
+                .as_deref()
+                .map(|d| format!(", {d}"))
+                .unwrap_or_default();
+            format!(
+                "{}. {} ({} on {}{detail})",
+                n + 1,
+                c.name,
+                c.kind,
+                c.connection
+            )
         })
         .collect();
     format!(

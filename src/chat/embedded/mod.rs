@@ -5,6 +5,7 @@
 //! or "what about bob?" continue the conversation.
 
 mod compose;
+mod lexicon;
 mod parse;
 mod plan;
 mod understand;
@@ -181,8 +182,7 @@ fn fill(intent: &Intent, slot: Slot, name: &str) -> Intent {
     match (&mut i, slot) {
         (Intent::Check { subject, .. }, Slot::Subject)
         | (Intent::List { subject, .. }, Slot::Subject)
-        | (Intent::Roles { subject }, Slot::Subject)
-        | (Intent::Describe { subject }, Slot::Subject) => *subject = Subject::Name(name),
+        | (Intent::Roles { subject }, Slot::Subject) => *subject = Subject::Name(name),
         (Intent::Members { role }, Slot::Subject) => *role = name,
         (Intent::Check { resource, .. }, Slot::Resource)
         | (Intent::WhoHas { resource, .. }, Slot::Resource) => *resource = name,

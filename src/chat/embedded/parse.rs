@@ -1,7 +1,8 @@
 //! From tokens to the parts of a question: the names in it (with what the words around them say
 //! they are), the privilege, the cues, a connection, and for requests a duration and a reason.
 
-use super::words::{Class, Cue, PRONOUNS, Target, Token, tokenize};
+use super::lexicon::PRONOUNS;
+use super::words::{Class, Cue, Target, Token, tokenize};
 use crate::access::Access;
 use crate::model::{Duration, Platform};
 

@@ -75,10 +75,9 @@ pub async fn run(tb: &mut Toolbox, intent: &Intent, conn: Option<u32>) -> Outcom
             })
             .await
         }
-        Intent::Roles { subject } | Intent::Describe { subject } => {
-            let describe = matches!(intent, Intent::Describe { .. });
+        Intent::Roles { subject } => {
             per_identity(tb, intent, subject, conn, "get_identity", |v| {
-                compose::identity(v, describe)
+                compose::identity(v, false)
             })
             .await
         }
@@ -361,8 +360,13 @@ fn named_exactly(access: &Access, people: &[Vec<Resolved>], text: &str) -> Optio
         .iter()
         .enumerate()
         .filter(|(_, g)| {
-            g.iter()
-                .any(|h| access.conn(h.conn).identity(h.id).name.eq_ignore_ascii_case(text))
+            g.iter().any(|h| {
+                access
+                    .conn(h.conn)
+                    .identity(h.id)
+                    .name
+                    .eq_ignore_ascii_case(text)
+            })
         })
         .map(|(i, _)| i)
         .collect();
@@ -380,7 +384,17 @@ fn answer_and_ask(
 ) -> Outcome {
     let question = ask_back(intent, Slot::Subject, said, choices, conn, access);
     Outcome {
-        text: format!("{text}\n\n{}", compose::also_meant(said, question.pending.as_ref().map(|p| p.choices.as_slice()).unwrap_or_default())),
+        text: format!(
+            "{text}\n\n{}",
+            compose::also_meant(
+                said,
+                question
+                    .pending
+                    .as_ref()
+                    .map(|p| p.choices.as_slice())
+                    .unwrap_or_default()
+            )
+        ),
         pending: question.pending,
     }
 }

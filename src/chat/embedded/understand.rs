@@ -39,9 +39,6 @@ pub enum Intent {
     Members {
         role: String,
     },
-    Describe {
-        subject: Subject,
-    },
     SearchPeople {
         query: String,
     },
@@ -63,8 +60,7 @@ impl Intent {
         match self {
             Intent::Check { subject, .. }
             | Intent::List { subject, .. }
-            | Intent::Roles { subject }
-            | Intent::Describe { subject } => Some(subject.clone()),
+            | Intent::Roles { subject } => Some(subject.clone()),
             Intent::Members { role } => Some(Subject::Name(role.clone())),
             _ => None,
         }

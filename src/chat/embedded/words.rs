@@ -1,6 +1,7 @@
 //! Words of a question: split into tokens, each classified once (a privilege verb, a cue that
 //! signals what is asked, a kind of thing, a function word, or part of a name).
 
+use super::lexicon::{CORRECTABLE, FUNCTION, distance, privilege};
 pub use crate::index::Target;
 
 /// What a token is to the engine.
@@ -153,8 +154,13 @@ fn push_word(raw: &str, out: &mut Vec<Token>) {
 }
 
 fn token(text: &str, lower: String, possessive: bool) -> Token {
+    // A BigQuery role keeps its case: `roles/bigquery.dataViewer`.
+    let class = match classify(&lower) {
+        Class::Privilege(p) if p.starts_with("roles/") => Class::Privilege(text.to_string()),
+        c => c,
+    };
     Token {
-        class: classify(&lower),
+        class,
         text: text.to_string(),
         lower,
         possessive,
@@ -211,269 +217,6 @@ fn classify(lower: &str) -> Class {
     }
 }
 
-/// Verbs and keywords that name a privilege.
-fn privilege(lower: &str) -> Option<&'static str> {
-    Some(match lower {
-        "read" | "reads" | "reading" | "query" | "queries" | "querying" | "see" | "sees"
-        | "seeing" | "view" | "select" | "selects" | "selecting" | "look at" => "SELECT",
-        "write" | "writes" | "writing" | "insert" | "inserts" | "inserting" | "load" | "loads"
-        | "loading" | "append" | "appends" | "add" | "adds" => "INSERT",
-        "update" | "updates" | "updating" | "modify" | "modifies" | "modifying" | "change"
-        | "changes" | "edit" | "edits" | "editing" => "UPDATE",
-        "delete" | "deletes" | "deleting" => "DELETE",
-        "truncate" | "truncates" => "TRUNCATE",
-        "references" => "REFERENCES",
-        "trigger" | "triggers" => "TRIGGER",
-        "usage" | "use" | "uses" => "USAGE",
-        "create" | "creates" => "CREATE",
-        "connect" | "connects" => "CONNECT",
-        "own" | "owns" | "ownership" | "owner" => "OWNERSHIP",
-        "monitor" => "MONITOR",
-        "operate" => "OPERATE",
-        _ => return None,
-    })
-}
-
-/// Words that carry no name.
-const FUNCTION: &[&str] = &[
-    "a",
-    "an",
-    "the",
-    "of",
-    "for",
-    "with",
-    "at",
-    "by",
-    "be",
-    "been",
-    "being",
-    "was",
-    "were",
-    "did",
-    "having",
-    "had",
-    "should",
-    "must",
-    "might",
-    "shall",
-    "you",
-    "your",
-    "he",
-    "she",
-    "they",
-    "them",
-    "their",
-    "it",
-    "its",
-    "this",
-    "that",
-    "these",
-    "those",
-    "there",
-    "here",
-    "please",
-    "pls",
-    "plz",
-    "hi",
-    "hello",
-    "hey",
-    "thanks",
-    "thank",
-    "quick",
-    "question",
-    "just",
-    "also",
-    "and",
-    "or",
-    "but",
-    "not",
-    "any",
-    "some",
-    "whether",
-    "if",
-    "able",
-    "allowed",
-    "permitted",
-    "got",
-    "currently",
-    "actually",
-    "really",
-    "now",
-    "today",
-    "us",
-    "we",
-    "our",
-    "let",
-    "know",
-    "check",
-    "tell",
-    "me",
-    "kindly",
-    "could",
-    "would",
-    "wonder",
-    "wondering",
-    "know",
-    "confirm",
-    "verify",
-    "so",
-    "then",
-    "yet",
-    "still",
-    "via",
-    "through",
-    "has",
-    "hold",
-    "holds",
-    "possess",
-    "possesses",
-    "hey,",
-    "yo",
-    "team,",
-    "folks",
-    "guys",
-    "ok",
-    "okay",
-    "um",
-    "uh",
-    "well",
-    "good",
-    "morning",
-    "afternoon",
-    "exactly",
-    "anything",
-    "stuff",
-    "things",
-    "thing",
-    "right",
-    "privileges",
-    "level",
-    "kind",
-    "sort",
-    "type",
-    "able",
-    "possible",
-    "else",
-    "other",
-    "others",
-    "how",
-    "many",
-    "much",
-    "there",
-    "exists",
-    "exist",
-    "existing",
-    "named",
-    "called",
-    "matching",
-    "match",
-    "with",
-    "containing",
-    "contains",
-    "related",
-    "regarding",
-    "either",
-    "both",
-    "one",
-    "ones",
-    "same",
-    "mean",
-    "meant",
-    "sorry",
-    "instead",
-    "actually",
-    "again",
-    "too",
-    "as",
-    "well",
-    "currently",
-    "directly",
-    "indirectly",
-    "effectively",
-    "why",
-    "how",
-    "when",
-    "up",
-    "rows",
-    "row",
-    "records",
-    "record",
-    "entries",
-    "connection",
-    "connections",
-    "platform",
-    "instance",
-    "cluster",
-    "him",
-    "his",
-    "her",
-    "hers",
-    "theirs",
-    "wants",
-    "into",
-    "onto",
-];
-
-/// Third-person pronouns: in a follow-up they stand for the last question's subject.
-pub const PRONOUNS: &[&str] = &["he", "she", "him", "his", "her", "they", "them", "their"];
-
-/// Words a typo of which is still that word (`selct`, `hav`, `qurey`): privilege verbs and the
-/// words that shape a question. Names are never corrected: only words that name nothing.
-pub const CORRECTABLE: &[&str] = &[
-    "select",
-    "read",
-    "query",
-    "write",
-    "insert",
-    "update",
-    "delete",
-    "truncate",
-    "usage",
-    "create",
-    "have",
-    "does",
-    "access",
-    "table",
-    "tables",
-    "members",
-    "roles",
-    "groups",
-    "which",
-    "what",
-    "who",
-    "permission",
-    "permissions",
-    "privileges",
-    "modify",
-    "schema",
-    "dataset",
-];
-
-/// Optimal-string-alignment distance, capped: enough to tell a typo from another word.
-pub fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
-            }
-        }
-    }
-    d[a.len()][b.len()]
-}
-
 /// Reclassifies a token as the lexicon word it is a typo of.
 pub fn correct(t: &mut Token) {
     if t.quoted || t.class != Class::Name || looks_like_name(&t.lower) || t.lower.len() < 3 {
@@ -485,5 +228,53 @@ pub fn correct(t: &mut Token) {
         .min_by_key(|w| w.len());
     if let Some(w) = best {
         t.class = classify(w);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(q: &str) -> Vec<(String, Class)> {
+        tokenize(q).into_iter().map(|t| (t.text, t.class)).collect()
+    }
+
+    #[test]
+    fn splits_names_quotes_contractions_and_possessives() {
+        let t = texts("who's in \"Kevin O'Brien\"? maya's access to sales.orders.");
+        let words: Vec<&str> = t.iter().map(|(w, _)| w.as_str()).collect();
+        assert_eq!(
+            words,
+            [
+                "who",
+                "is",
+                "in",
+                "Kevin O'Brien",
+                "maya",
+                "access",
+                "to",
+                "sales.orders"
+            ]
+        );
+        assert_eq!(t[3].1, Class::Name);
+        let maya = tokenize("maya's access").remove(0);
+        assert!(maya.possessive && maya.class == Class::Name);
+        assert_eq!(texts("select")[0].1, Class::Privilege("SELECT".into()));
+        assert_eq!(
+            texts("roles/bigquery.dataViewer")[0].1,
+            Class::Privilege("roles/bigquery.dataViewer".into())
+        );
+    }
+
+    #[test]
+    fn typos_of_verbs_are_corrected_but_names_are_not() {
+        let mut t = tokenize("selct").remove(0);
+        correct(&mut t);
+        assert_eq!(t.class, Class::Privilege("SELECT".into()));
+        let mut t = tokenize("payroll").remove(0);
+        correct(&mut t);
+        assert_eq!(t.class, Class::Name);
+        assert_eq!(super::distance("qurey", "query"), 1);
+        assert_eq!(super::distance("maya", "tom"), 4);
     }
 }
