@@ -7,6 +7,8 @@
 //! - `WARDEN_BENCH_REQUESTS`: timed HTTP requests per concurrency and endpoint (default 20000),
 //!   after a warm-up of a tenth as many.
 //! - `WARDEN_BENCH_CONCURRENCY`: comma-separated client concurrencies (default `1,4,16`).
+//! - `WARDEN_BENCH_PART`: the parts to run, any of the letters `a`, `b`, `c` (default all).
+//! - `WARDEN_BENCH_ENDPOINTS`: for (c), `chat`, `check` or both (default `chat,check`).
 //! - `WARDEN_BENCH_EVAL`: another evaluation set in the same format (default
 //!   `tests/chat/eval.json`).
 //!
@@ -74,16 +76,25 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (app, principals) = server_rt.block_on(setup(dir.path()));
 
-    engine_alone(&mut report, &app, &principals, &questions, rounds, &source);
-    with_store(&mut report, &app, &principals, &questions, chat_rounds);
-    over_http(
-        &mut report,
-        &server_rt,
-        &app,
-        &questions,
-        requests,
-        &concurrency,
-    );
+    let part = std::env::var("WARDEN_BENCH_PART")
+        .unwrap_or_else(|_| "abc".into())
+        .to_ascii_lowercase();
+    if part.contains('a') {
+        engine_alone(&mut report, &app, &principals, &questions, rounds, &source);
+    }
+    if part.contains('b') {
+        with_store(&mut report, &app, &principals, &questions, chat_rounds);
+    }
+    if part.contains('c') {
+        over_http(
+            &mut report,
+            &server_rt,
+            &app,
+            &questions,
+            requests,
+            &concurrency,
+        );
+    }
 
     report.note(&format!("Load average at the end: {}.", loadavg()));
     println!("{}", report.text);
@@ -416,18 +427,12 @@ fn engine_alone(
     let access = app.access.load();
     let n = questions.len();
     eprintln!("(a) engine alone: {rounds} rounds of {n} questions ...");
-    // One question through the engine alone: (time, answer, tool calls).
     let once = |q: &Question| {
         let who = principal(principals, q).clone();
-        let mut tb = Toolbox::new(access.clone(), app.store.clone(), who);
-        async move {
-            let mut memory = Value::Null;
-            let t = Instant::now();
-            // `chat::ask` trims the message before the engine sees it.
-            let text = embedded::answer(&mut tb, &mut memory, q.text.trim()).await;
-            let el = t.elapsed();
-            (el, text, tb.calls().len())
-        }
+        engine_once(
+            Toolbox::new(access.clone(), app.store.clone(), who),
+            q.text.trim().to_owned(),
+        )
     };
     // One untimed round first (lazy statics, caches, the blocking pool's threads), which also
     // finds the questions that `chat::ask`'s guard answers before any engine sees them (the
@@ -512,7 +517,7 @@ fn engine_alone(
         .map(percentiles)
         .enumerate()
         .collect();
-    ranked.sort_by(|a, b| b.1.p50.cmp(&a.1.p50));
+    ranked.sort_by_key(|r| std::cmp::Reverse(r.1.p50));
     report.note("The 5 slowest questions (by their median over the rounds):");
     report.table(&[
         "id",
@@ -543,14 +548,14 @@ fn engine_alone(
         .enumerate()
         .flat_map(|(k, v)| v.iter().map(move |d| (*d, k)))
         .collect();
-    worst.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    worst.sort_unstable_by_key(|w| std::cmp::Reverse(w.0));
     let top = worst.len().div_ceil(100);
     let mut by_q: HashMap<usize, usize> = HashMap::new();
     for (_, k) in &worst[..top] {
         *by_q.entry(*k).or_default() += 1;
     }
     let mut by_q: Vec<(usize, usize)> = by_q.into_iter().collect();
-    by_q.sort_by(|a, b| b.1.cmp(&a.1));
+    by_q.sort_by_key(|q| std::cmp::Reverse(q.1));
     report.note(&format!(
         "The slowest 1% of samples ({top}) come from {} questions; most: {}.",
         by_q.len(),
@@ -560,6 +565,16 @@ fn engine_alone(
             .collect::<Vec<_>>()
             .join(", ")
     ));
+}
+
+/// One question through the engine alone: (time, answer, tool calls). The message is trimmed,
+/// as `chat::ask` does before the engine sees it.
+async fn engine_once(mut tb: Toolbox, message: String) -> (Duration, String, usize) {
+    let mut memory = Value::Null;
+    let t = Instant::now();
+    let text = embedded::answer(&mut tb, &mut memory, &message).await;
+    let el = t.elapsed();
+    (el, text, tb.calls().len())
 }
 
 // ---------------------------------------------------------------- (b) App::chat
@@ -689,14 +704,19 @@ fn over_http(
     let chat_url = format!("http://{addr}/v1/chat");
     let check_url = format!("http://{addr}/v1/tools/check_access");
 
+    let endpoints = std::env::var("WARDEN_BENCH_ENDPOINTS").unwrap_or_else(|_| "chat,check".into());
     let mut rows = Vec::new();
     for &c in concurrency {
-        eprintln!("(c) C = {c}: POST /v1/chat ...");
-        let r = client_rt.block_on(http_run(&chat_url, chat.clone(), c, requests));
-        rows.push((c, "POST /v1/chat", r));
-        eprintln!("(c) C = {c}: POST /v1/tools/check_access ...");
-        let r = client_rt.block_on(http_run(&check_url, check.clone(), c, requests));
-        rows.push((c, "POST /v1/tools/check_access", r));
+        if endpoints.contains("chat") {
+            eprintln!("(c) C = {c}: POST /v1/chat ...");
+            let r = client_rt.block_on(http_run(&chat_url, chat.clone(), c, requests));
+            rows.push((c, "POST /v1/chat", r));
+        }
+        if endpoints.contains("check") {
+            eprintln!("(c) C = {c}: POST /v1/tools/check_access ...");
+            let r = client_rt.block_on(http_run(&check_url, check.clone(), c, requests));
+            rows.push((c, "POST /v1/tools/check_access", r));
+        }
     }
 
     report.heading(&format!(

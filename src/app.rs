@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::error::ErrorCode;
 use crate::model::Connection;
-use crate::people::{NewToken, Person, Principal, Role, new_token};
+use crate::people::{NewToken, Person, Principal, Role, TokenCache, hash_token, new_token};
 use crate::store::Store;
 use std::path::Path;
 use std::sync::Arc;
@@ -18,6 +18,7 @@ pub struct App {
     pub store: Store,
     pub access: Arc<AccessHandle>,
     pub config: Arc<Config>,
+    tokens: Arc<TokenCache>,
     /// The store generation the current graph was built from.
     generation: Arc<AtomicI64>,
 }
@@ -44,6 +45,7 @@ impl App {
             store,
             access: Arc::new(AccessHandle::new(access)),
             config: Arc::new(config),
+            tokens: Arc::default(),
             generation: Arc::new(AtomicI64::new(generation)),
         })
     }
@@ -178,6 +180,26 @@ impl App {
             .add_token(&token.id, &person.id, agent, &token.hash)
             .await?;
         Ok((person, token))
+    }
+
+    /// Who a bearer token stands for, if it is live (cached for [`crate::people::cache::TTL`]).
+    pub async fn principal_for_token(&self, secret: &str) -> Result<Option<Principal>, ApiError> {
+        let hash = hash_token(secret);
+        if let Some(who) = self.tokens.get(&hash) {
+            return Ok(Some(who));
+        }
+        let who = self.store.principal_for(&hash).await?;
+        if let Some(w) = &who {
+            self.tokens.put(hash, w.clone());
+        }
+        Ok(who)
+    }
+
+    /// Revokes a token; it stops working here at once (elsewhere within the cache's lifetime).
+    pub async fn revoke_token(&self, id: &str) -> Result<bool, ApiError> {
+        let revoked = self.store.revoke_token(id).await?;
+        self.tokens.clear();
+        Ok(revoked)
     }
 
     pub fn generation(&self) -> i64 {

@@ -121,7 +121,7 @@ pub async fn token(app: &App, action: TokenAction) -> Result<Output, ApiError> {
             Ok(Output::ok(json!({ "tokens": tokens }), text))
         }
         TokenAction::Revoke { id } => {
-            if !app.store.revoke_token(&id).await? {
+            if !app.revoke_token(&id).await? {
                 return Err(ApiError::new(
                     ErrorCode::NotFound,
                     format!("no live token with id {id:?}"),

@@ -3,7 +3,7 @@
 
 use crate::app::App;
 use crate::error::{ApiError, ErrorCode};
-use crate::people::{Principal, hash_token};
+use crate::people::Principal;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
@@ -42,8 +42,7 @@ async fn principal(app: &App, header: Option<HeaderValue>) -> Result<Principal, 
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| unauthenticated("the Authorization header is not \"Bearer TOKEN\""))?;
-    app.store
-        .principal_for(&hash_token(token))
+    app.principal_for_token(token)
         .await?
         .ok_or_else(|| unauthenticated("unknown or revoked token"))
 }

@@ -1,8 +1,10 @@
 //! People, their roles and their bearer tokens, and [`Principal`]: who is asking, which is what
 //! every rule on the server is decided by (INTERFACE.md "Who may do what").
 
+pub mod cache;
 mod tokens;
 
+pub use cache::TokenCache;
 pub use tokens::{NewToken, hash_token, new_token};
 
 use crate::error::{ApiError, ErrorCode};

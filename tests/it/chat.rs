@@ -208,7 +208,7 @@ async fn chat_and_tools_give_the_same_result_and_need_tokens() {
     assert_eq!(status, 200);
     let tokens = s.app.store.tokens().await.unwrap();
     let id = &tokens.iter().find(|t| t.person == "tom").unwrap().id;
-    assert!(s.app.store.revoke_token(id).await.unwrap());
+    assert!(s.app.revoke_token(id).await.unwrap());
     let (status, _) = s.post_as(&token, "/v1/chat", &q.to_string()).await;
     assert_eq!(status, 401, "a revoked token stops working");
 
@@ -353,4 +353,26 @@ async fn no_wording_reaches_a_review_action() {
         log.iter()
             .all(|c| c.person_id == maya.id && c.outcome == "ok")
     );
+}
+
+#[tokio::test]
+async fn a_token_revoked_by_another_process_stops_working() {
+    let s = TestServer::start().await;
+    let token = s.token_for("tom", Role::Requester, None).await;
+    let (status, _) = s.get_as(&token, "/v1/tools").await;
+    assert_eq!(status, 200, "the token works and is now cached");
+    let tokens = s.app.store.tokens().await.unwrap();
+    let id = tokens.iter().find(|t| t.person == "tom").unwrap().id.clone();
+    let (code, _, err) = run(s.dir.path(), &["token", "revoke", &id]);
+    assert_eq!(code, 0, "{err}");
+    // The server trusts a checked token for a short while (people::cache::TTL); wait it out.
+    let deadline = std::time::Instant::now() + warden::people::cache::TTL * 5;
+    loop {
+        let (status, _) = s.get_as(&token, "/v1/tools").await;
+        if status == 401 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "still accepted: {status}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }
