@@ -76,7 +76,6 @@ pub fn refusal(message: &str) -> Option<String> {
                     || n.starts_with('#')
                     || *n == "req"
                     || *n == "ticket"
-                    || *n == "it"
                     || n.chars().all(|c| c.is_ascii_digit())
             })
     });
@@ -105,11 +104,17 @@ pub fn refusal(message: &str) -> Option<String> {
     // "add tom to sales_ops", "please drop the crm.leads table", "remove kevin from billing_read":
     // an order to change a platform, not a question and not a request for oneself.
     let lead = [
-        "please", "can", "could", "would", "will", "you", "kindly", "go", "ahead", "and", "now",
-        "just",
+        "please", "can", "could", "would", "will", "you", "kindly", "go", "ahead", "now", "just",
     ];
     let verb = words.iter().find(|w| !lead.contains(w)).copied();
-    let changing = matches!(
+    // "give peggy write on …" grants to someone else; "give me …" asks for oneself.
+    let gives_other = verb == Some("give")
+        && words
+            .iter()
+            .skip_while(|w| **w != "give")
+            .nth(1)
+            .is_some_and(|w| !matches!(*w, "me" | "us" | "myself"));
+    let mutation = matches!(
         verb,
         Some(
             "add"
@@ -123,9 +128,12 @@ pub fn refusal(message: &str) -> Option<String> {
                 | "kick"
                 | "promote"
         )
-    ) && !words
-        .iter()
-        .any(|w| *w == "who" || *w == "whether" || *w == "if")
+    );
+    let changing = (gives_other || mutation)
+        && words.len() > 2
+        && !words
+            .iter()
+            .any(|w| *w == "who" || *w == "whether" || *w == "if")
         && words
             .first()
             .is_some_and(|w| lead.contains(w) || Some(*w) == verb)
@@ -163,6 +171,7 @@ mod tests {
             "please drop the crm.leads table",
             "remove kevin from billing_read",
             "could you add bob to analyst",
+            "please give peggy write on dw.marketing.campaigns, she needs it today",
         ] {
             assert!(refusal(m).is_some(), "{m:?} was not refused");
         }
@@ -180,6 +189,9 @@ mod tests {
             "can I delete rows from orders?",
             "can maya update crm.leads?",
             "could you tell me who can delete from orders",
+            "and INSERT?",
+            "experiments table in bigquery: who can delete rows from it?",
+            "give me read access to sales.orders for a week",
         ] {
             assert!(refusal(m).is_none(), "{m:?} was refused");
         }

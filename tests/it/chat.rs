@@ -362,7 +362,12 @@ async fn a_token_revoked_by_another_process_stops_working() {
     let (status, _) = s.get_as(&token, "/v1/tools").await;
     assert_eq!(status, 200, "the token works and is now cached");
     let tokens = s.app.store.tokens().await.unwrap();
-    let id = tokens.iter().find(|t| t.person == "tom").unwrap().id.clone();
+    let id = tokens
+        .iter()
+        .find(|t| t.person == "tom")
+        .unwrap()
+        .id
+        .clone();
     let (code, _, err) = run(s.dir.path(), &["token", "revoke", &id]);
     assert_eq!(code, 0, "{err}");
     // The server trusts a checked token for a short while (people::cache::TTL); wait it out.
@@ -372,7 +377,10 @@ async fn a_token_revoked_by_another_process_stops_working() {
         if status == 401 {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "still accepted: {status}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still accepted: {status}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }

@@ -238,8 +238,14 @@ fn take_connection(access: &Access, tokens: &mut Vec<Token>, p: &mut Parsed) {
                 _ => None,
             }
         });
-        // Right after a name, the word is a kind of thing ("the TRANSFORMING_WH warehouse").
-        let after_name = i > 0 && tokens[i - 1].class == Class::Name;
+        // Right after a name, a word like "warehouse" is a kind of thing ("the TRANSFORMING_WH
+        // warehouse"), not the connection of that name ("TRENT snowflake roles" is).
+        let after_name = i > 0
+            && tokens[i - 1].class == Class::Name
+            && matches!(
+                t.lower.as_str(),
+                "warehouse" | "database" | "project" | "dataset" | "schema"
+            );
         if let Some(c) = by_name.or(by_platform) {
             if after_name {
                 tokens[i].class = Class::Kind(Target::Resource);

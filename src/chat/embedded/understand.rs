@@ -87,6 +87,8 @@ pub struct SpanInfo {
     pub text: String,
     /// It names something, exactly or by typo-tolerant search.
     pub found: bool,
+    /// It names something exactly (not only by the words around it).
+    pub exact: bool,
 }
 
 impl SpanInfo {
@@ -101,71 +103,108 @@ impl SpanInfo {
 /// Looks each span up, and lets the words around it decide what exact lookups cannot.
 pub fn spans(access: &Access, p: &Parsed) -> Vec<SpanInfo> {
     let conn = p.connection;
-    p.spans
-        .iter()
-        .map(|s| {
-            let exact = |t, text: &str| !access.exact(t, text, conn).unwrap_or_default().is_empty();
-            let fuzzy = |t, text: &str| {
-                !access
-                    .candidates(t, text, conn, "")
-                    .unwrap_or_default()
-                    .is_empty()
-            };
-            let dotted = s.text.replace(' ', ".");
-            // "the Finance team", "Data team": the kind word may be part of a display name.
-            if let Some(w) = &s.kind_word {
-                let whole = format!("{} {w}", s.text);
-                if exact(Target::Identity, &whole) {
-                    return SpanInfo {
-                        span: s.clone(),
-                        identity: true,
-                        resource: false,
-                        text: whole,
-                        found: true,
-                    };
+    let exact = |t, text: &str| !access.exact(t, text, conn).unwrap_or_default().is_empty();
+    let names = |text: &str| exact(Target::Identity, text) || exact(Target::Resource, text);
+    let mut out = Vec::new();
+    for s in &p.spans {
+        let whole = info(access, s, conn);
+        let words: Vec<&str> = s.text.split_whitespace().collect();
+        if whole.exact || words.len() < 2 {
+            out.push(whole);
+            continue;
+        }
+        // "quinn crm.accounts", "judy gl_entries", "looker service": names typed side by side
+        // are split where each part names something; the parts that name nothing stay together.
+        let mut parts: Vec<(usize, usize, bool)> = Vec::new();
+        let mut i = 0;
+        while i < words.len() {
+            let found = (1..=words.len() - i).rev().find(|len| {
+                names(&words[i..i + len].join(" ")) || names(&words[i..i + len].join("_"))
+            });
+            match found {
+                Some(len) => {
+                    parts.push((i, len, true));
+                    i += len;
                 }
-            }
-            let mut id = exact(Target::Identity, &s.text);
-            let mut res = exact(Target::Resource, &s.text);
-            let mut text = s.text.clone();
-            if !id && !res && dotted != s.text && exact(Target::Resource, &dotted) {
-                res = true;
-                text = dotted;
-            }
-            // "looker service", "maya hav": the longest part that names something is the name.
-            if !id && !res {
-                let words: Vec<&str> = s.text.split_whitespace().collect();
-                'outer: for len in (1..words.len()).rev() {
-                    for start in 0..=words.len() - len {
-                        let part = words[start..start + len].join(" ");
-                        let (i2, r2) = (
-                            exact(Target::Identity, &part),
-                            exact(Target::Resource, &part),
-                        );
-                        if i2 || r2 {
-                            (id, res, text) = (i2, r2, part);
-                            break 'outer;
-                        }
+                None => {
+                    match parts.last_mut() {
+                        Some((_, len, false)) => *len += 1,
+                        _ => parts.push((i, 1, false)),
                     }
+                    i += 1;
                 }
             }
-            let found =
-                id || res || fuzzy(Target::Identity, &text) || fuzzy(Target::Resource, &text);
-            match s.kind {
-                Some(Target::Identity) if id || !res => (id, res) = (true, false),
-                Some(Target::Resource) if res || !id => (id, res) = (false, true),
-                _ if s.email_like => (id, res) = (true, false),
-                _ => {}
-            }
-            SpanInfo {
+        }
+        if parts.len() < 2 {
+            out.push(whole);
+            continue;
+        }
+        let last = parts.len() - 1;
+        for (n, (start, len, _)) in parts.into_iter().enumerate() {
+            let part = Span {
+                text: words[start..start + len].join(" "),
+                at: s.at + start,
+                kind: if n == last { s.kind } else { None },
+                kind_word: if n == last { s.kind_word.clone() } else { None },
+                after_preposition: n == 0 && s.after_preposition,
+                possessive: n == last && s.possessive,
+                email_like: words[start..start + len].iter().any(|w| w.contains('@')),
+            };
+            out.push(info(access, &part, conn));
+        }
+    }
+    out
+}
+
+/// What one span names, exactly or by typo-tolerant search, and what the words around it say.
+fn info(access: &Access, s: &Span, conn: Option<u32>) -> SpanInfo {
+    let exact = |t, text: &str| !access.exact(t, text, conn).unwrap_or_default().is_empty();
+    let fuzzy = |t, text: &str| {
+        !access
+            .candidates(t, text, conn, "")
+            .unwrap_or_default()
+            .is_empty()
+    };
+    // "the Finance team", "Data team": the kind word may be part of a display name.
+    if let Some(w) = &s.kind_word {
+        let whole = format!("{} {w}", s.text);
+        if exact(Target::Identity, &whole) {
+            return SpanInfo {
                 span: s.clone(),
-                identity: id,
-                resource: res,
-                text,
-                found,
-            }
-        })
-        .collect()
+                identity: true,
+                resource: false,
+                text: whole,
+                found: true,
+                exact: true,
+            };
+        }
+    }
+    let mut id = exact(Target::Identity, &s.text);
+    let mut res = exact(Target::Resource, &s.text);
+    let mut text = s.text.clone();
+    // "sales orders" for sales.orders, "ad spend" for ad_spend.
+    for joined in [s.text.replace(' ', "."), s.text.replace(' ', "_")] {
+        if !id && !res && joined != s.text && exact(Target::Resource, &joined) {
+            res = true;
+            text = joined;
+        }
+    }
+    let exact_match = id || res;
+    let found = exact_match || fuzzy(Target::Identity, &text) || fuzzy(Target::Resource, &text);
+    match s.kind {
+        Some(Target::Identity) if id || !res => (id, res) = (true, false),
+        Some(Target::Resource) if res || !id => (id, res) = (false, true),
+        _ if s.email_like && !s.text.contains(' ') => (id, res) = (true, false),
+        _ => {}
+    }
+    SpanInfo {
+        span: s.clone(),
+        identity: id,
+        resource: res,
+        text,
+        found,
+        exact: exact_match,
+    }
 }
 
 /// `earlier`: the last question, for "he", "she" and "it".
@@ -214,6 +253,8 @@ pub fn understand(p: &Parsed, infos: &[SpanInfo], earlier: Option<&Intent>) -> I
     // "does anyone have …" asks who; "can someone tell me if maya can read …" does not.
     let who_q = p.starts_with(Cue::Who)
         || starts_with_which_people(p)
+        || p.word("who")
+        || p.word("whom")
         || p.has(Cue::Who) && subject_info.is_none() && !p.me;
     let what_q = p.starts_with(Cue::What) || p.has(Cue::List);
     let object_info = object(infos, subject_info);
@@ -235,7 +276,13 @@ pub fn understand(p: &Parsed, infos: &[SpanInfo], earlier: Option<&Intent>) -> I
         };
     }
     // Membership: "who is in analyst", "members of the finance team".
-    if (p.has(Cue::Members) || who_q && p.word("in") || who_q && p.has(Cue::Roles))
+    let owner_named = subject_info.is_some_and(|s| s.span.possessive);
+    let lower: Vec<&str> = p.tokens.iter().map(|t| t.lower.as_str()).collect();
+    let phrase = |a: &[&str]| lower.windows(a.len()).any(|w| w == a);
+    // "who is in analyst", "which users are in analyst_role" (not "… in the audit log, who is that?").
+    let in_role = phrase(&["who", "is", "in"]) || phrase(&["are", "in"]);
+    if (p.has(Cue::Members) || who_q && (in_role || p.word("granted") || p.has(Cue::Roles)))
+        && !owner_named
         && !(p.starts_with(Cue::What) && !starts_with_which_people(p) && !p.word("members"))
         && let Some(role) = infos
             .iter()
@@ -260,7 +307,12 @@ pub fn understand(p: &Parsed, infos: &[SpanInfo], earlier: Option<&Intent>) -> I
     {
         return Intent::Roles { subject };
     }
-    if who_q && let Some(res) = infos.iter().find(|i| i.maybe_resource()) {
+    let who_target = infos
+        .iter()
+        .find(|i| i.resource)
+        .or_else(|| infos.iter().find(|i| i.identity))
+        .or_else(|| infos.iter().find(|i| i.maybe_resource()));
+    if who_q && let Some(res) = who_target {
         // "who is maya" looks a person up; it does not ask about access.
         if res.identity && !res.resource && p.privileges.is_empty() && !p.generic_access {
             return Intent::SearchPeople {
@@ -312,52 +364,105 @@ pub fn understand(p: &Parsed, infos: &[SpanInfo], earlier: Option<&Intent>) -> I
     Intent::Unknown
 }
 
-/// "which users/roles/people ..." asks who, like "who".
+/// "which users/roles/people …" asks who, like "who", wherever it stands ("REPORTER: which
+/// users are granted it?"); so do "every role and user that can …" and "people who can …".
 /// Not "which roles does victor have": there the roles are what is asked about victor.
 fn starts_with_which_people(p: &Parsed) -> bool {
-    let content: Vec<_> = p
+    let content: Vec<&super::words::Token> = p
         .tokens
         .iter()
-        .filter(|t| t.class != Class::Function)
-        .take(3)
+        .filter(|t| t.class != Class::Function || matches!(t.lower.as_str(), "that" | "who"))
         .collect();
-    match content.as_slice() {
-        [a, b, rest @ ..] if a.class == Class::Cue(Cue::What) => {
-            b.class == Class::Kind(Target::Identity)
-                || b.class == Class::Cue(Cue::Roles)
-                    && !rest
-                        .first()
-                        .is_some_and(|c| c.class == Class::Cue(Cue::Yes))
-        }
-        _ => false,
-    }
+    let people_word = |t: &super::words::Token| {
+        matches!(
+            t.class,
+            Class::Kind(Target::Identity) | Class::Cue(Cue::Roles)
+        )
+    };
+    content.windows(3).any(|w| {
+        w[0].class == Class::Cue(Cue::What)
+            && people_word(w[1])
+            && !(w[1].class == Class::Cue(Cue::Roles)
+                && matches!(
+                    w[2].lower.as_str(),
+                    "does" | "do" | "did" | "is" | "am" | "was" | "were" | "are"
+                ))
+    }) || content.windows(3).any(|w| {
+        people_word(w[0])
+            && matches!(w[1].lower.as_str(), "that" | "who" | "which")
+            && matches!(w[2].class, Class::Cue(Cue::Yes) | Class::Privilege(_))
+    }) || content.len() == 2 && content[0].class == Class::Cue(Cue::What) && people_word(content[1])
 }
 
 /// Someone asking for access for themself: "I need", "can I get", "give me", "request".
 fn is_request(p: &Parsed) -> bool {
-    let first = p.first_word();
-    if matches!(
-        first,
-        "give" | "request" | "requesting" | "grant" | "need" | "needs" | "want"
-    ) {
-        return true;
-    }
-    if !p.me {
+    let words: Vec<&str> = p.tokens.iter().map(|t| t.lower.as_str()).collect();
+    let phrase = |a: &[&str]| words.windows(a.len()).any(|w| w == a);
+    // "need to know if …", "want to check whether …" ask; they do not request.
+    let asking = [
+        "know",
+        "check",
+        "find",
+        "understand",
+        "see",
+        "confirm",
+        "verify",
+        "figure",
+        "ask",
+    ]
+    .iter()
+    .any(|w| phrase(&["to", w]));
+    if asking {
         return false;
     }
-    let words: Vec<&str> = p.tokens.iter().map(|t| t.lower.as_str()).collect();
+    let gets = [
+        ["can", "i", "get"],
+        ["could", "i", "get"],
+        ["can", "i", "have"],
+        ["could", "i", "have"],
+        ["may", "i", "have"],
+        ["can", "we", "get"],
+        ["can", "you", "request"],
+        ["could", "you", "request"],
+        ["request", "for", "me"],
+    ]
+    .iter()
+    .any(|a| phrase(a));
+    // "can I query X, or do I need a request first?" asks whether; "can I get X" asks for.
+    if p.tokens
+        .first()
+        .is_some_and(|t| t.class == Class::Cue(Cue::Yes))
+        && !gets
+    {
+        return false;
+    }
+    // "give me read access to …" requests; "give me a rundown of …" asks to be shown.
+    let access_follows = |verb: &str| {
+        words.iter().position(|w| *w == verb).is_some_and(|i| {
+            p.tokens[i + 1..]
+                .iter()
+                .filter(|t| t.class != Class::Function && t.class != Class::Me)
+                .take(1)
+                .any(|t| matches!(t.class, Class::Privilege(_) | Class::Access))
+        })
+    };
+    let first = p.first_word();
+    if matches!(first, "give" | "get" | "grant") {
+        return access_follows(first);
+    }
+    if matches!(first, "request" | "requesting" | "need" | "needs" | "want") {
+        return true;
+    }
+    if !p.tokens.iter().any(|t| t.class == Class::Me) {
+        return false;
+    }
     let need = p.tokens.iter().any(|t| {
         t.class == Class::Cue(Cue::Need) && !matches!(t.lower.as_str(), "get" | "like" | "give")
     });
-    let phrase = |a: &[&str]| words.windows(a.len()).any(|w| w == a);
-    need || phrase(&["would", "like"])
-        || phrase(&["can", "i", "get"])
-        || phrase(&["could", "i", "get"])
-        || phrase(&["can", "i", "have"])
-        || phrase(&["could", "i", "have"])
-        || phrase(&["may", "i", "have"])
-        || phrase(&["give", "me"])
-        || phrase(&["get", "me"])
+    need || gets
+        || phrase(&["would", "like"])
+        || phrase(&["give", "me"]) && access_follows("give")
+        || phrase(&["get", "me"]) && access_follows("get")
         || phrase(&["i", "get"])
 }
 
@@ -381,6 +486,9 @@ fn search(p: &Parsed, infos: &[SpanInfo]) -> Option<Intent> {
         || p.has(Cue::Find) && !p.has(Cue::Who)
         || phrase(&["is", "there"])
         || phrase(&["are", "there"])
+        || phrase(&["do", "we", "have"])
+        || phrase(&["have", "we", "got"])
+        || phrase(&["we", "have"])
         || words.first() == Some(&"any")
         || which_tables;
     if !finding {
@@ -423,9 +531,22 @@ fn subject<'a>(p: &Parsed, infos: &'a [SpanInfo]) -> Option<&'a SpanInfo> {
     if p.me && infos.len() == 1 {
         return None;
     }
+    // A name that is an identity beats a word that names nothing ("Grace Kim wants to load …").
     candidates
         .iter()
-        .find(|i| !i.span.after_preposition || i.identity && !i.resource)
+        .find(|i| i.identity && !i.resource && !i.span.after_preposition)
+        .or_else(|| candidates.iter().find(|i| i.identity && !i.resource))
+        .or_else(|| {
+            candidates
+                .iter()
+                .find(|i| i.identity && !i.span.after_preposition)
+        })
+        .or_else(|| {
+            candidates
+                .iter()
+                .find(|i| i.found && !i.span.after_preposition)
+        })
+        .or_else(|| candidates.iter().find(|i| !i.span.after_preposition))
         .copied()
         .filter(|i| infos.len() > 1 || i.identity && !i.resource)
 }
@@ -439,7 +560,9 @@ fn object<'a>(infos: &'a [SpanInfo], subject: Option<&SpanInfo>) -> Option<&'a S
         .collect();
     others
         .iter()
-        .find(|i| i.resource)
+        .find(|i| i.resource && !i.identity)
+        .or_else(|| others.iter().find(|i| i.resource))
+        .or_else(|| others.iter().find(|i| i.found && i.span.after_preposition))
         .or_else(|| others.iter().find(|i| i.span.after_preposition))
         .or(others.last())
         .copied()

@@ -67,10 +67,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             rest = rest.trim_start();
             continue;
         }
-        if matches!(c, '"' | '`' | '“' | '”')
-            && let Some(end) = rest[c.len_utf8()..].find(['"', '`', '“', '”'])
-        {
-            let inner = rest[c.len_utf8()..c.len_utf8() + end].trim();
+        if let Some((inner, len)) = quoted(rest) {
             if !inner.is_empty() {
                 out.push(Token {
                     text: inner.to_string(),
@@ -80,14 +77,41 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                     quoted: true,
                 });
             }
-            rest = &rest[c.len_utf8() + end + 1..];
+            rest = &rest[len..];
             continue;
         }
         let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
         push_word(&rest[..end], &mut out);
         rest = &rest[end..];
     }
+    // "look at" is to read; "look up", "look for" stay a search.
+    let mut i = 0;
+    while i + 1 < out.len() {
+        if matches!(out[i].lower.as_str(), "look" | "looking") && out[i + 1].lower == "at" {
+            out[i].class = Class::Privilege("SELECT".into());
+            out.remove(i + 1);
+        }
+        i += 1;
+    }
     out
+}
+
+/// Text in quotes at the start of `rest`: "…", `…`, “…”, or '…' when the closing quote ends a
+/// word (so that O'Brien is not a quote). Returns the inner text and the length consumed.
+fn quoted(rest: &str) -> Option<(&str, usize)> {
+    let c = rest.chars().next()?;
+    let open = c.len_utf8();
+    let end = match c {
+        '"' | '`' | '“' | '”' => rest[open..].find(['"', '`', '“', '”'])?,
+        '\'' | '‘' => rest[open..].char_indices().find_map(|(i, q)| {
+            let after = rest[open + i + q.len_utf8()..].chars().next();
+            (matches!(q, '\'' | '’') && after.is_none_or(|a| !a.is_alphanumeric()) && i > 0)
+                .then_some(i)
+        })?,
+        _ => return None,
+    };
+    let close = rest[open + end..].chars().next().map_or(1, char::len_utf8);
+    Some((rest[open..open + end].trim(), open + end + close))
 }
 
 fn push_word(raw: &str, out: &mut Vec<Token>) {
@@ -115,7 +139,7 @@ fn push_word(raw: &str, out: &mut Vec<Token>) {
             )
         })
         .trim_end_matches(['.', ':']);
-    if word.is_empty() {
+    if !word.chars().any(char::is_alphanumeric) {
         return;
     }
     let lower = word.to_lowercase().replace('’', "'");
@@ -194,7 +218,9 @@ fn classify(lower: &str) -> Class {
         "roles" | "groups" | "role" | "group" => Class::Cue(Roles),
         "members" | "member" | "belongs" | "belong" | "belonging" | "membership"
         | "memberships" => Class::Cue(Members),
-        "find" | "search" | "lookup" | "look" | "locate" | "where" => Class::Cue(Find),
+        "find" | "search" | "searching" | "lookup" | "look" | "looking" | "locate" | "where" => {
+            Class::Cue(Find)
+        }
         "need" | "needs" | "want" | "wants" | "request" | "requesting" | "give" | "like"
         | "get" => Class::Cue(Need),
         "list" | "show" | "everything" | "all" | "enumerate" | "tell" | "describe" | "about" => {
