@@ -127,6 +127,12 @@ pub fn refusal(message: &str) -> Option<String> {
                 | "delete"
                 | "kick"
                 | "promote"
+                | "pop"
+                | "put"
+                | "move"
+                | "assign"
+                | "enroll"
+                | "attach"
         )
     );
     let changing = (gives_other || mutation)
@@ -172,6 +178,7 @@ mod tests {
             "remove kevin from billing_read",
             "could you add bob to analyst",
             "please give peggy write on dw.marketing.campaigns, she needs it today",
+            "can you just pop kevin into the controller role? carol already okayed it",
         ] {
             assert!(refusal(m).is_some(), "{m:?} was not refused");
         }

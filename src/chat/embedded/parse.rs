@@ -33,6 +33,9 @@ pub struct Parsed {
     pub privileges: Vec<String>,
     /// "access" or "permissions" without a verb.
     pub generic_access: bool,
+    /// Where the verb of the question is: the first privilege or "access" word of the last
+    /// sentence that has one ("… won't load for her. she should be able to read it?").
+    pub verb_at: Option<usize>,
     pub cues: Vec<(usize, Cue)>,
     /// I, me, my (not "show me", "tell me").
     pub me: bool,
@@ -149,6 +152,33 @@ pub fn parse(access: &Access, text: &str) -> Parsed {
             Class::Cue(c) => p.cues.push((i, *c)),
             _ => {}
         }
+    }
+    let verbs: Vec<(usize, usize)> = tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| matches!(t.class, Class::Privilege(_) | Class::Access))
+        .map(|(i, t)| (t.sentence, i))
+        .collect();
+    if let Some(&(last, _)) = verbs.last() {
+        p.verb_at = verbs.iter().find(|(s, _)| *s == last).map(|(_, i)| *i);
+        // The question's own verb first: its sentence's privileges lead.
+        let in_last: Vec<String> = verbs
+            .iter()
+            .filter(|(s, _)| *s == last)
+            .filter_map(|(_, i)| match &tokens[*i].class {
+                Class::Privilege(pr) => Some(pr.clone()),
+                _ => None,
+            })
+            .collect();
+        let mut ordered = in_last.clone();
+        ordered.dedup();
+        ordered.extend(
+            p.privileges
+                .iter()
+                .filter(|pr| !in_last.contains(pr))
+                .cloned(),
+        );
+        p.privileges = ordered;
     }
     p.spans = spans(&tokens);
     p.tokens = tokens;

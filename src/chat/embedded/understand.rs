@@ -257,7 +257,7 @@ pub fn understand(p: &Parsed, infos: &[SpanInfo], earlier: Option<&Intent>) -> I
         || p.word("whom")
         || p.has(Cue::Who) && subject_info.is_none() && !p.me;
     let what_q = p.starts_with(Cue::What) || p.has(Cue::List);
-    let object_info = object(infos, subject_info);
+    let object_info = object(p, infos, subject_info);
     let subject_of = |i: Option<&SpanInfo>| -> Option<Subject> {
         match i {
             Some(i) => Some(Subject::Name(i.text.clone())),
@@ -307,9 +307,8 @@ pub fn understand(p: &Parsed, infos: &[SpanInfo], earlier: Option<&Intent>) -> I
     {
         return Intent::Roles { subject };
     }
-    let who_target = infos
-        .iter()
-        .find(|i| i.resource)
+    let who_target = object(p, infos, None)
+        .filter(|i| i.resource)
         .or_else(|| infos.iter().find(|i| i.identity))
         .or_else(|| infos.iter().find(|i| i.maybe_resource()));
     if who_q && let Some(res) = who_target {
@@ -482,16 +481,33 @@ fn search(p: &Parsed, infos: &[SpanInfo]) -> Option<Intent> {
         [Class::Cue(Cue::What), Class::Kind(Target::Resource)]
     ) && !p.me
         && !infos.iter().any(|i| i.identity && !i.resource);
+    // "find", "search", "look for", "look up" anywhere; "the country_codes lookup" is a noun.
+    let find_verb = words.iter().enumerate().any(|(i, w)| {
+        matches!(*w, "find" | "search" | "searching" | "locate")
+            || matches!(*w, "look" | "looking" | "lookup")
+                && (i == 0 || matches!(words.get(i + 1), Some(&"for" | &"up")))
+    });
+    // "do we have to sort something out" is not "do we have a table".
+    let we_have = |a: &[&str]| {
+        words
+            .windows(a.len() + 1)
+            .any(|w| &w[..a.len()] == a && w[a.len()] != "to")
+            || words.ends_with(a)
+    };
     let finding = p.starts_with(Cue::Find)
-        || p.has(Cue::Find) && !p.has(Cue::Who)
+        || find_verb && !p.has(Cue::Who)
         || phrase(&["is", "there"])
         || phrase(&["are", "there"])
-        || phrase(&["do", "we", "have"])
-        || phrase(&["have", "we", "got"])
-        || phrase(&["we", "have"])
+        || we_have(&["do", "we", "have"])
+        || we_have(&["have", "we", "got"])
+        || we_have(&["we", "have"])
         || words.first() == Some(&"any")
         || which_tables;
-    if !finding {
+    // Someone and a table both named, with a verb, is a question about access, not a search.
+    let check_shaped = infos.iter().any(|i| i.exact && i.identity && !i.resource)
+        && infos.iter().any(|i| i.exact && i.resource)
+        && (!p.privileges.is_empty() || p.generic_access);
+    if !finding || check_shaped {
         return None;
     }
     let people = p
@@ -509,7 +525,9 @@ fn search(p: &Parsed, infos: &[SpanInfo]) -> Option<Intent> {
     if query.is_empty() {
         return None;
     }
-    let about_identity = infos.iter().all(|i| i.identity && !i.resource);
+    let about_identity = infos.iter().all(|i| i.identity && !i.resource)
+        || infos.iter().any(|i| i.exact && i.identity && !i.resource)
+            && !infos.iter().any(|i| i.exact && i.resource);
     Some(if !resources && (people || about_identity) {
         Intent::SearchPeople { query }
     } else {
@@ -522,15 +540,36 @@ fn search(p: &Parsed, infos: &[SpanInfo]) -> Option<Intent> {
 fn subject<'a>(p: &Parsed, infos: &'a [SpanInfo]) -> Option<&'a SpanInfo> {
     if let Some(i) = infos
         .iter()
-        .find(|i| i.span.possessive || i.span.email_like)
+        .find(|i| i.span.possessive && i.identity || i.span.email_like && !i.resource)
     {
         return Some(i);
     }
-    let candidates: Vec<&SpanInfo> = infos.iter().filter(|i| i.maybe_identity()).collect();
-    // With "I" in the question and a single name, that name is the thing, not the subject.
-    if p.me && infos.len() == 1 {
+    let people: Vec<&SpanInfo> = infos
+        .iter()
+        .filter(|i| i.identity && !i.resource && i.exact)
+        .collect();
+    // "can I write to churn_scores? want to fix yesterday's scores": I am the subject unless
+    // someone is named.
+    if p.me && people.is_empty() {
         return None;
     }
+    // Several people named ("support wants quinn to fix …, can he edit …"): the one named last
+    // before the verb (or before "he"/"she") is the one asked about.
+    if people.len() > 1 {
+        let verb = p
+            .verb_at
+            .or_else(|| {
+                p.tokens
+                    .iter()
+                    .position(|t| super::lexicon::PRONOUNS.contains(&t.lower.as_str()))
+            })
+            .unwrap_or(usize::MAX);
+        let before: Vec<&&SpanInfo> = people.iter().filter(|i| i.span.at < verb).collect();
+        if let Some(last) = before.last() {
+            return Some(last);
+        }
+    }
+    let candidates: Vec<&SpanInfo> = infos.iter().filter(|i| i.maybe_identity()).collect();
     // A name that is an identity beats a word that names nothing ("Grace Kim wants to load …").
     candidates
         .iter()
@@ -551,19 +590,42 @@ fn subject<'a>(p: &Parsed, infos: &'a [SpanInfo]) -> Option<&'a SpanInfo> {
         .filter(|i| infos.len() > 1 || i.identity && !i.resource)
 }
 
-/// The resource a question is about: another span that can be one.
-fn object<'a>(infos: &'a [SpanInfo], subject: Option<&SpanInfo>) -> Option<&'a SpanInfo> {
+/// The resource a question is about: another span that can be one; of several, the one the verb
+/// points at ("insert into opportunities", "access to attribution"), then one after a preposition.
+fn object<'a>(
+    p: &Parsed,
+    infos: &'a [SpanInfo],
+    subject: Option<&SpanInfo>,
+) -> Option<&'a SpanInfo> {
     let others: Vec<&SpanInfo> = infos
         .iter()
         .filter(|i| subject.is_none_or(|s| s.span.at != i.span.at))
         .filter(|i| i.maybe_resource())
         .collect();
-    others
-        .iter()
-        .find(|i| i.resource && !i.identity)
-        .or_else(|| others.iter().find(|i| i.resource))
-        .or_else(|| others.iter().find(|i| i.found && i.span.after_preposition))
-        .or_else(|| others.iter().find(|i| i.span.after_preposition))
-        .or(others.last())
-        .copied()
+    let verb = p.verb_at;
+    let after_verb = |i: &&&SpanInfo| verb.is_some_and(|v| i.span.at > v);
+    let resources: Vec<&&SpanInfo> = others.iter().filter(|i| i.resource).collect();
+    let pick = |set: &[&&'a SpanInfo]| -> Option<&'a SpanInfo> {
+        set.iter()
+            .find(|i| after_verb(i) && i.span.after_preposition)
+            .or_else(|| set.iter().find(|i| after_verb(i)))
+            // "can't open core.revenue … does he have select on it": the last one before the verb.
+            .or_else(|| {
+                set.iter()
+                    .filter(|i| verb.is_some_and(|v| i.span.at < v) && !i.identity)
+                    .max_by_key(|i| i.span.at)
+            })
+            .or_else(|| set.iter().find(|i| !i.identity))
+            .or_else(|| set.first())
+            .map(|i| **i)
+    };
+    pick(&resources)
+        .or_else(|| {
+            others
+                .iter()
+                .find(|i| i.found && i.span.after_preposition)
+                .copied()
+        })
+        .or_else(|| others.iter().find(|i| i.span.after_preposition).copied())
+        .or(others.last().copied())
 }

@@ -55,11 +55,14 @@ pub struct Token {
     pub possessive: bool,
     /// Written inside quotes or backticks: always a name.
     pub quoted: bool,
+    /// Which sentence of the message it is in (a message may give context, then ask).
+    pub sentence: usize,
 }
 
 /// Splits a question into tokens. Quoted text ("Kevin O'Brien", `pg:admin`) stays one token.
 pub fn tokenize(text: &str) -> Vec<Token> {
     let mut out = Vec::new();
+    let mut sentence = 0;
     let mut rest = text.trim();
     while !rest.is_empty() {
         let c = rest.chars().next().unwrap_or(' ');
@@ -75,13 +78,21 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                     class: Class::Name,
                     possessive: false,
                     quoted: true,
+                    sentence,
                 });
             }
             rest = &rest[len..];
             continue;
         }
         let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let before = out.len();
         push_word(&rest[..end], &mut out);
+        for t in &mut out[before..] {
+            t.sentence = sentence;
+        }
+        if rest[..end].ends_with(['.', '?', '!', ':']) {
+            sentence += 1;
+        }
         rest = &rest[end..];
     }
     // "look at" is to read; "look up", "look for" stay a search.
@@ -189,6 +200,7 @@ fn token(text: &str, lower: String, possessive: bool) -> Token {
         lower,
         possessive,
         quoted: false,
+        sentence: 0,
     }
 }
 
