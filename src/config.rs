@@ -16,6 +16,18 @@ pub struct Config {
     /// Absent: the embedded engine answers chat.
     #[serde(default)]
     pub llm: Option<LlmConfig>,
+    #[serde(default)]
+    pub mcp: McpConfig,
+}
+
+/// The MCP endpoint.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct McpConfig {
+    /// `Host` header values `/mcp` answers (a guard against DNS rebinding). Absent: loopback
+    /// names only; set it when clients reach Warden by another name (`warden.example.com`).
+    #[serde(default)]
+    pub allowed_hosts: Option<Vec<String>>,
 }
 
 /// A live platform to sync from (used by the connectors).
@@ -199,6 +211,13 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.contains("llm.api_key") && e.contains("MISSING"), "{e}");
+    }
+
+    #[test]
+    fn reads_mcp_hosts() {
+        let c = Config::parse("[mcp]\nallowed_hosts = [\"warden.example.com\"]\n", env).unwrap();
+        assert_eq!(c.mcp.allowed_hosts.unwrap(), ["warden.example.com"]);
+        assert!(Config::parse("", env).unwrap().mcp.allowed_hosts.is_none());
     }
 
     #[test]

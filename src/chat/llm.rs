@@ -120,9 +120,22 @@ async fn run(toolbox: &mut Toolbox, call: &wire::Call) -> Value {
     } else {
         serde_json::from_str::<Value>(raw)
     };
-    // Arguments that are not JSON are passed on as the raw string: the tool rejects it with an
-    // `invalid_argument` document, and the trace shows exactly what the model wrote.
-    let arguments = arguments.unwrap_or_else(|_| Value::String(call.arguments.clone()));
+    // Arguments that are not JSON never reach a tool: the model gets an error saying so, and the
+    // trace shows exactly what it wrote.
+    let arguments = match arguments {
+        Ok(a) => a,
+        Err(e) => {
+            let error = crate::error::ApiError::invalid(
+                "",
+                format!("arguments for {} are not valid JSON: {e}", call.name),
+            );
+            return toolbox.record_failure(
+                &call.name,
+                Value::String(call.arguments.clone()),
+                &error,
+            );
+        }
+    };
     let before = toolbox.calls().len();
     let outcome = toolbox.call(&call.name, arguments).await;
     match toolbox.calls().get(before) {

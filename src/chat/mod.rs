@@ -115,6 +115,18 @@ impl Toolbox {
         result
     }
 
+    /// Records a call that failed before any tool could run (arguments a model sent that are not
+    /// JSON), so that the trace shows it like any other.
+    pub fn record_failure(&mut self, tool: &str, arguments: Value, error: &ApiError) -> Value {
+        let result = serde_json::to_value(error.document()).unwrap_or(Value::Null);
+        self.calls.push(ToolCall {
+            tool: tool.to_string(),
+            arguments,
+            result: result.clone(),
+        });
+        result
+    }
+
     pub fn calls(&self) -> &[ToolCall] {
         &self.calls
     }

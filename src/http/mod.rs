@@ -34,7 +34,10 @@ pub fn router(app: App) -> Router {
         .route("/chat", post(chat::chat));
     let guarded = Router::new()
         .nest("/v1", v1)
-        .nest_service("/mcp", mcp::service(app.clone(), None))
+        .nest_service(
+            "/mcp",
+            mcp::service(app.clone(), app.config.mcp.allowed_hosts.clone()),
+        )
         .route_layer(middleware::from_fn_with_state(
             app.clone(),
             auth::require_token,

@@ -373,8 +373,16 @@ async fn bad_arguments_go_back_to_the_model_as_error_documents() {
         "{}",
         calls[1]
     );
-    // Text that is not JSON is traced as the model wrote it.
+    // Text that is not JSON is traced as the model wrote it, and the error says what is wrong.
     assert_eq!(calls[2]["arguments"], r#"{"identity": "maya", "privilege"#);
+    assert!(
+        calls[2]["result"]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not valid JSON"),
+        "{}",
+        calls[2]
+    );
 
     let tool = tool_messages(&fake.seen()[1].body);
     assert_eq!(tool.len(), 3);

@@ -231,3 +231,28 @@ async fn chat_rest_and_mcp_give_the_same_tool_result() {
     assert_eq!(over_mcp.structured_content.as_ref(), Some(&rest));
     client.cancel().await.ok();
 }
+
+/// `[mcp] allowed_hosts` in warden.toml decides which `Host` names /mcp answers.
+#[tokio::test]
+async fn allowed_hosts_come_from_the_config() {
+    let s = TestServer::start_with_config("[mcp]\nallowed_hosts = [\"warden.test\"]\n").await;
+    let initialize = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": "curl", "version": "1"}}});
+    let post = |host: &str| {
+        s.client
+            .post(format!("{}/mcp", s.base))
+            .bearer_auth(&s.token)
+            .header("host", host)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .body(initialize.to_string())
+            .send()
+    };
+    assert_eq!(post("warden.test").await.unwrap().status().as_u16(), 200);
+    let refused = post("evil.example").await.unwrap().status().as_u16();
+    assert!(
+        refused >= 400,
+        "a host not in the list is refused: {refused}"
+    );
+}
