@@ -32,6 +32,7 @@ pub struct McpConfig {
 
 /// A live platform to sync from (used by the connectors).
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ConnectionConfig {
     pub name: String,
     pub platform: String,
@@ -117,7 +118,17 @@ impl Config {
     pub fn parse(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
         let mut value: toml::Value = toml::from_str(text).map_err(|e| one_line(&e.to_string()))?;
         substitute(&mut value, &env, &mut String::new())?;
-        Config::deserialize(value).map_err(|e| one_line(&e.to_string()))
+        let config = Config::deserialize(value).map_err(|e| one_line(&e.to_string()))?;
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, c) in config.connections.iter().enumerate() {
+            if c.name.trim().is_empty() {
+                return Err(format!("connections[{i}].name: empty"));
+            }
+            if !seen.insert(c.name.as_str()) {
+                return Err(format!("connections[{i}].name: {:?} is used twice", c.name));
+            }
+        }
+        Ok(config)
     }
 }
 
@@ -218,6 +229,15 @@ mod tests {
         let c = Config::parse("[mcp]\nallowed_hosts = [\"warden.example.com\"]\n", env).unwrap();
         assert_eq!(c.mcp.allowed_hosts.unwrap(), ["warden.example.com"]);
         assert!(Config::parse("", env).unwrap().mcp.allowed_hosts.is_none());
+    }
+
+    #[test]
+    fn connections_need_distinct_names() {
+        let one = "[[connections]]\nname = \"pg\"\nplatform = \"postgres\"\nurl = \"${KEY}\"\n";
+        let c = Config::parse(one, env).unwrap();
+        assert_eq!(c.connections[0].url.as_ref().unwrap().expose(), "sk-123");
+        let e = Config::parse(&format!("{one}{one}"), env).unwrap_err();
+        assert!(e.contains("connections[1].name"), "{e}");
     }
 
     #[test]

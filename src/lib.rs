@@ -9,9 +9,11 @@
 //! - [`graph`]: the effective-privilege engine; every answer carries its paths.
 //! - [`index`]: the tantivy index that resolves names people type.
 //! - [`access`]: graph + index as one swappable, read-optimised snapshot.
+//! - [`connectors`]: live platforms read into snapshots (PostgreSQL).
 //! - [`tools`]: the typed tools (one file each) reachable from CLI, HTTP, MCP and chat.
 //! - [`chat`]: the embedded engine and the LLM engine, both calling the tools.
 //! - [`http`], [`cli`]: the edges, where errors become documents and exit codes.
+//! - [`sync`]: live connections read and imported, each failure kept apart.
 //! - [`demo`], [`synth`]: the built-in demo organisation and the seeded generator.
 
 pub mod access;
@@ -19,6 +21,7 @@ pub mod app;
 pub mod chat;
 pub mod cli;
 pub mod config;
+pub mod connectors;
 pub mod demo;
 pub mod error;
 pub mod graph;
@@ -28,5 +31,6 @@ pub mod model;
 pub mod people;
 pub mod snapshot;
 pub mod store;
+pub mod sync;
 pub mod synth;
 pub mod tools;

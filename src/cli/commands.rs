@@ -2,6 +2,7 @@
 
 use super::{Cli, Command, Output, ToolsAction, render};
 use crate::app::App;
+use crate::config::Config;
 use crate::error::{ApiError, ErrorCode};
 use crate::model::Connection;
 use crate::tools;
@@ -107,15 +108,45 @@ pub async fn dispatch(cli: Cli) -> Result<Output, ApiError> {
             engine,
             conversation,
         } => {
-            let app = open_existing(&dir(), config.as_deref()).await?;
+            let app = open_existing(&dir(), Config::load(&dir(), config.as_deref())?).await?;
             super::ask::run(&app, &question, as_person, engine, conversation).await
         }
-        Command::User { action } => {
+        Command::Sync { connection } => {
             let app = open_store(&dir(), config.as_deref()).await?;
+            let results = crate::sync::sync(&app, connection.as_deref()).await?;
+            let failed = results.iter().filter(|r| !r.ok).count();
+            let text = results
+                .iter()
+                .map(|r| match &r.error {
+                    None => format!(
+                        "{}: ok in {:.1}s ({} identities, {} resources, {} grants)",
+                        r.connection,
+                        r.seconds,
+                        r.identities.unwrap_or(0),
+                        r.resources.unwrap_or(0),
+                        r.grants.unwrap_or(0)
+                    ),
+                    Some(e) => format!(
+                        "{}: failed ({}): {}; its last good snapshot stays",
+                        r.connection, e.kind, e.message
+                    ),
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            Ok(Output {
+                json: json!({ "connections": results }),
+                text,
+                status: if failed > 0 { 3 } else { 0 },
+            })
+        }
+        // People and tokens need no connection settings: an unset ${VAR} there is no reason
+        // to refuse them.
+        Command::User { action } => {
+            let app = App::open_with(&dir(), Config::default()).await?;
             super::people::user(&app, action).await
         }
         Command::Token { action } => {
-            let app = open_store(&dir(), config.as_deref()).await?;
+            let app = App::open_with(&dir(), Config::default()).await?;
             super::people::token(&app, action).await
         }
     }
@@ -123,7 +154,8 @@ pub async fn dispatch(cli: Cli) -> Result<Output, ApiError> {
 
 async fn call_tool(dir: &Path, name: &str, args: Value) -> Result<Value, ApiError> {
     let tool = tools::find(name).ok_or_else(|| tools::unknown_tool(name))?;
-    let app = open_existing(dir, None).await?;
+    // A question about the graph needs no config (connection URLs may name unset variables).
+    let app = open_existing(dir, Config::default()).await?;
     let access = app.access.load();
     app.store.close().await;
     tokio::task::spawn_blocking(move || tool.call(&access, args))
@@ -133,12 +165,12 @@ async fn call_tool(dir: &Path, name: &str, args: Value) -> Result<Value, ApiErro
 
 /// Opens the store (creating it if needed) with the config.
 async fn open_store(dir: &Path, config: Option<&Path>) -> Result<App, ApiError> {
-    let config = crate::config::Config::load(dir, config)?;
+    let config = Config::load(dir, config)?;
     App::open_with(dir, config).await
 }
 
 /// Opens a data dir that must already hold a store (questions about an empty one are mistakes).
-async fn open_existing(dir: &Path, config: Option<&Path>) -> Result<App, ApiError> {
+async fn open_existing(dir: &Path, config: Config) -> Result<App, ApiError> {
     if !dir.join("warden.db").exists() {
         return Err(ApiError::invalid(
             "--data-dir",
@@ -148,7 +180,7 @@ async fn open_existing(dir: &Path, config: Option<&Path>) -> Result<App, ApiErro
             ),
         ));
     }
-    open_store(dir, config).await
+    App::open_with(dir, config).await
 }
 
 /// Counts per imported connection, for people and scripts.

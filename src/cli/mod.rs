@@ -78,6 +78,8 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<ToolsAction>,
     },
+    /// Read the live connections in warden.toml (or one) and import them. Exit 3 if any failed.
+    Sync { connection: Option<String> },
     /// Ask a question in plain language (one chat turn).
     Ask {
         question: String,

@@ -157,6 +157,17 @@ impl Store {
         }
     }
 
+    /// Records how the last sync of `connection` ended: `None`, or the failure kind and message.
+    pub async fn record_sync(
+        &self,
+        connection: &str,
+        error: Option<(&str, &str)>,
+    ) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.record_sync(connection, error).await,
+        }
+    }
+
     pub async fn close(&self) {
         match self {
             Store::Sqlite(s) => s.close().await,

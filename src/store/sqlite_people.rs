@@ -191,4 +191,27 @@ impl SqliteStore {
             })
             .collect()
     }
+
+    pub async fn record_sync(
+        &self,
+        connection: &str,
+        error: Option<(&str, &str)>,
+    ) -> Result<(), StoreError> {
+        let now = chrono::Utc::now().to_rfc3339();
+        sqlx::query(
+            "INSERT INTO sync_status (connection, attempted_at, ok, error_kind, error, last_success)
+             VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN ?3 THEN ?2 END)
+             ON CONFLICT (connection) DO UPDATE SET attempted_at = excluded.attempted_at,
+                 ok = excluded.ok, error_kind = excluded.error_kind, error = excluded.error,
+                 last_success = COALESCE(excluded.last_success, sync_status.last_success)",
+        )
+        .bind(connection)
+        .bind(&now)
+        .bind(error.is_none())
+        .bind(error.map(|e| e.0))
+        .bind(error.map(|e| e.1))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
 }

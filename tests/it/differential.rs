@@ -6,7 +6,7 @@ use crate::pg::PgCluster;
 use rand::rngs::SmallRng;
 use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
-use serde_json::{Value, json};
+use serde_json::json;
 use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, Row};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -320,18 +320,17 @@ fn world(seed: u64, extra: &[&str]) -> World {
     World { db, roles, sql }
 }
 
-/// One object read from the catalog: its name parts, kind, owner and ACL entries.
+/// One object read from the catalog: its name parts, owner and ACL entries.
 struct Object {
     path: Vec<String>,
-    kind: &'static str,
     owner: i64,
     /// (grantee oid, 0 for PUBLIC; privilege; grantable)
     acl: Vec<(i64, String, bool)>,
 }
 
-/// What the reader found, besides the snapshot: for the non-triviality checks.
+/// What the catalog holds, for the questions and the non-triviality checks. The snapshot itself
+/// comes from the product's connector (`warden::connectors::postgres`), not from here.
 struct Catalog {
-    snapshot: Value,
     /// Identity names, as asked.
     identities: Vec<String>,
     /// Table-like objects: (full snapshot name, quoted `schema.table` text for PostgreSQL).
@@ -341,13 +340,9 @@ struct Catalog {
     superusers: HashSet<String>,
 }
 
-/// A small catalog reader: the snapshot a PostgreSQL connector would write for this database.
+/// A small catalog reader for the facts the test needs besides the snapshot.
 async fn read_snapshot(pool: &PgPool) -> Catalog {
     let version: i32 = sqlx::query_scalar("SELECT current_setting('server_version_num')::int4")
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    let server_version: String = sqlx::query_scalar("SELECT current_setting('server_version')")
         .fetch_one(pool)
         .await
         .unwrap();
@@ -355,9 +350,7 @@ async fn read_snapshot(pool: &PgPool) -> Catalog {
 
     struct RoleRow {
         name: String,
-        login: bool,
         superuser: bool,
-        inherit: bool,
     }
     let mut roles: BTreeMap<i64, RoleRow> = BTreeMap::new();
     for r in sqlx::query(
@@ -371,9 +364,7 @@ async fn read_snapshot(pool: &PgPool) -> Catalog {
             r.get("oid"),
             RoleRow {
                 name: r.get("name"),
-                login: r.get("rolcanlogin"),
                 superuser: r.get("rolsuper"),
-                inherit: r.get("rolinherit"),
             },
         );
     }
@@ -402,10 +393,9 @@ async fn read_snapshot(pool: &PgPool) -> Catalog {
     }
 
     let mut objects: BTreeMap<Vec<String>, Object> = BTreeMap::new();
-    let mut add = |path: Vec<String>, kind: &'static str, owner: i64, r: &sqlx::postgres::PgRow| {
+    let mut add = |path: Vec<String>, owner: i64, r: &sqlx::postgres::PgRow| {
         let o = objects.entry(path.clone()).or_insert_with(|| Object {
             path,
-            kind,
             owner,
             acl: Vec::new(),
         });
@@ -424,7 +414,7 @@ async fn read_snapshot(pool: &PgPool) -> Catalog {
     .await
     .unwrap()
     {
-        add(vec![db.clone()], "database", dba, &r);
+        add(vec![db.clone()], dba, &r);
     }
     for r in sqlx::query(
         "SELECT n.nspname::text AS schema, n.nspowner::int8 AS owner,
@@ -438,7 +428,7 @@ async fn read_snapshot(pool: &PgPool) -> Catalog {
     .unwrap()
     {
         let path = vec![db.clone(), r.get("schema")];
-        add(path, "schema", r.get("owner"), &r);
+        add(path, r.get("owner"), &r);
     }
     for r in sqlx::query(
         "SELECT n.nspname::text AS schema, c.relname::text AS name, c.relkind::text AS relkind,
@@ -454,14 +444,8 @@ async fn read_snapshot(pool: &PgPool) -> Catalog {
     .await
     .unwrap()
     {
-        let kind = match r.get::<String, _>("relkind").as_str() {
-            "v" => "view",
-            "m" => "materialized_view",
-            "f" => "foreign_table",
-            _ => "table",
-        };
         let path = vec![db.clone(), r.get("schema"), r.get("name")];
-        add(path, kind, r.get("owner"), &r);
+        add(path, r.get("owner"), &r);
     }
 
     // Every role that is not predefined, and every predefined one that something refers to.
@@ -494,26 +478,6 @@ async fn read_snapshot(pool: &PgPool) -> Catalog {
         }
     };
 
-    let identities: Vec<Value> = included
-        .iter()
-        .map(|oid| {
-            let r = &roles[oid];
-            json!({
-                "name": r.name,
-                "kind": if r.login { "user" } else { "role" },
-                "superuser": r.superuser,
-                // PostgreSQL 16+ keeps INHERIT on each membership instead.
-                "inherit": r.inherit || pg16,
-            })
-        })
-        .collect();
-    let memberships: Vec<Value> = memberships
-        .iter()
-        .filter(|(m, r, _)| included.contains(m) && included.contains(r))
-        .map(|(m, r, inherit)| json!({"member": name(*m), "role": name(*r), "inherit": inherit}))
-        .collect();
-    let mut resources = Vec::new();
-    let mut grants = Vec::new();
     let mut relations = Vec::new();
     let mut rel_acl = HashMap::new();
     for o in objects.values() {
@@ -522,35 +486,8 @@ async fn read_snapshot(pool: &PgPool) -> Catalog {
             "the generator made a name with a dot: {:?}",
             o.path
         );
-        let full = o.path.join(".");
-        let mut owner_privileges: Vec<&str> = o
-            .acl
-            .iter()
-            .filter(|(g, _, _)| *g == o.owner)
-            .map(|(_, p, _)| p.as_str())
-            .collect();
-        owner_privileges.sort();
-        owner_privileges.dedup();
-        resources.push(json!({
-            "kind": o.kind,
-            "name": full,
-            "owner": name(o.owner),
-            "owner_privileges": owner_privileges,
-        }));
-        for (g, p, option) in o.acl.iter().filter(|(g, _, _)| *g != o.owner) {
-            let mut grant = json!({
-                "grantee": name(*g),
-                "privilege": p,
-                "resource": full,
-                "grant_option": option,
-            });
-            // A real role called "PUBLIC" says its kind; the bare word means everyone.
-            if *g != 0 && name(*g) == "PUBLIC" {
-                grant["grantee_kind"] = json!(if roles[g].login { "user" } else { "role" });
-            }
-            grants.push(grant);
-        }
         if o.path.len() == 3 {
+            let full = o.path.join(".");
             relations.push((
                 full.clone(),
                 format!("{}.{}", ident(&o.path[1]), ident(&o.path[2])),
@@ -564,20 +501,7 @@ async fn read_snapshot(pool: &PgPool) -> Catalog {
             );
         }
     }
-    let snapshot = json!({
-        "version": 1,
-        "connections": [{
-            "name": "pg",
-            "platform": "postgres",
-            "server_version": server_version,
-            "identities": identities,
-            "memberships": memberships,
-            "resources": resources,
-            "grants": grants,
-        }],
-    });
     Catalog {
-        snapshot,
         identities: included.iter().map(|o| roles[o].name.clone()).collect(),
         relations,
         rel_acl,
@@ -675,8 +599,12 @@ async fn run(pg: &PgCluster, seed: u64, extra: &[&str], failures: &mut Vec<Strin
         .await
         .unwrap();
     let cat = read_snapshot(&pool).await;
+    // The snapshot as the product reads it: the connector `warden sync` uses.
+    let conn = warden::connectors::postgres::read(&url, "pg")
+        .await
+        .unwrap_or_else(|e| panic!("seed {seed}: the connector failed: {e}"));
     if let Some(dir) = std::env::var_os("WARDEN_DIFF_DUMP") {
-        // For a failure: the world's SQL and the snapshot read back from it.
+        // For a failure: the world's SQL.
         let dir = std::path::PathBuf::from(dir);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(
@@ -684,19 +612,12 @@ async fn run(pg: &PgCluster, seed: u64, extra: &[&str], failures: &mut Vec<Strin
             w.sql.join(";\n") + ";\n",
         )
         .unwrap();
-        let text = serde_json::to_string_pretty(&cat.snapshot).unwrap();
-        std::fs::write(dir.join(format!("seed{seed}.json")), text).unwrap();
     }
     let pg_says = pg_answers(&pool, &cat).await;
     let roles_of = pg_roles_of(&pool, &cat.identities).await;
     pool.close().await;
 
-    let conns = warden::snapshot::parse_value(cat.snapshot.clone()).unwrap_or_else(|e| {
-        panic!(
-            "seed {seed}: the snapshot is rejected: {e:?}\n{:#}",
-            cat.snapshot
-        )
-    });
+    let conns = vec![conn];
     let access = warden::access::Access::build(conns).unwrap();
 
     let usage = |a: &str, b: &str| roles_of.get(&(a.into(), b.into())).is_some_and(|x| x.1);

@@ -16,3 +16,4 @@ mod resolve;
 mod scenarios;
 mod server;
 mod store;
+mod sync;

@@ -1,0 +1,76 @@
+//! Connectors: read a live platform into a snapshot ([`crate::model::Connection`]). One module
+//! per platform; the SQL each one sends lives in one file beside it, so that it can be reviewed
+//! and tried against a real system on its own.
+
+pub mod postgres;
+
+use crate::config::ConnectionConfig;
+use crate::model::{Connection, Platform};
+
+/// Why a connection could not be read. The message never holds the connection URL or a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind}: {message}")]
+pub struct ConnectorError {
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+/// A stable, machine-readable reason, as `warden sync --json` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// Nothing answered, or the connection dropped.
+    Unreachable,
+    /// The platform refused the credentials.
+    Authentication,
+    /// The connecting user may not read a catalog it needs.
+    PermissionDenied,
+    /// A connect or a query took too long.
+    Timeout,
+    /// The configuration cannot be used (no URL, an unknown platform).
+    Config,
+    /// The platform answered something Warden could not use.
+    Invalid,
+    /// This platform has no live connector yet.
+    Unsupported,
+}
+
+impl std::fmt::Display for FailureKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        f.write_str(&s)
+    }
+}
+
+impl ConnectorError {
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> ConnectorError {
+        ConnectorError {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+/// Reads one configured connection.
+pub async fn read(cfg: &ConnectionConfig) -> Result<Connection, ConnectorError> {
+    let platform = Platform::parse(&cfg.platform).ok_or_else(|| {
+        ConnectorError::new(
+            FailureKind::Config,
+            format!("unknown platform {:?}", cfg.platform),
+        )
+    })?;
+    let url = cfg
+        .url
+        .as_ref()
+        .ok_or_else(|| ConnectorError::new(FailureKind::Config, "the connection has no url"))?;
+    match platform {
+        Platform::Postgres => postgres::read(url.expose(), &cfg.name).await,
+        other => Err(ConnectorError::new(
+            FailureKind::Unsupported,
+            format!("no live connector for {other} yet; import its snapshot with `warden import`"),
+        )),
+    }
+}

@@ -1,0 +1,108 @@
+//! `warden sync`: read every configured live connection (or one) and import what was read. A
+//! connection that fails keeps its last good snapshot; the failure is recorded and reported, and
+//! the others are imported all the same.
+
+use crate::app::App;
+use crate::connectors::{self, ConnectorError};
+use crate::error::ApiError;
+use serde::Serialize;
+use std::time::Instant;
+
+/// How one connection's sync ended.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncResult {
+    pub connection: String,
+    pub ok: bool,
+    /// Seconds the read took.
+    pub seconds: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identities: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resources: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grants: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ConnectorError>,
+}
+
+impl Serialize for ConnectorError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serde_json::json!({"kind": self.kind, "message": self.message}).serialize(s)
+    }
+}
+
+/// Syncs the configured connections (`only` one of them, when given).
+pub async fn sync(app: &App, only: Option<&str>) -> Result<Vec<SyncResult>, ApiError> {
+    let configured = &app.config.connections;
+    let chosen: Vec<_> = configured
+        .iter()
+        .filter(|c| only.is_none_or(|n| c.name == n))
+        .collect();
+    if chosen.is_empty() {
+        return Err(match only {
+            Some(n) => ApiError::new(
+                crate::error::ErrorCode::NotFound,
+                format!("no connection named {n:?} in the config"),
+            )
+            .with_candidates(
+                configured
+                    .iter()
+                    .map(|c| crate::error::Candidate {
+                        name: c.name.clone(),
+                        kind: c.platform.clone(),
+                        connection: c.name.clone(),
+                    })
+                    .collect(),
+            ),
+            None => ApiError::invalid(
+                "connections",
+                "no [[connections]] in the config; add one with name, platform and url",
+            ),
+        });
+    }
+    let mut results = Vec::new();
+    let mut read = Vec::new();
+    for cfg in chosen {
+        let started = Instant::now();
+        let outcome = connectors::read(cfg).await;
+        let seconds = started.elapsed().as_secs_f64();
+        match outcome {
+            Ok(conn) => {
+                results.push(SyncResult {
+                    connection: cfg.name.clone(),
+                    ok: true,
+                    seconds,
+                    identities: Some(conn.identities.len()),
+                    resources: Some(conn.resources.len()),
+                    grants: Some(conn.grants.len()),
+                    error: None,
+                });
+                read.push(conn);
+            }
+            Err(e) => {
+                tracing::warn!(connection = %cfg.name, error = %e, "sync failed; keeping the last good snapshot");
+                results.push(SyncResult {
+                    connection: cfg.name.clone(),
+                    ok: false,
+                    seconds,
+                    identities: None,
+                    resources: None,
+                    grants: None,
+                    error: Some(e),
+                });
+            }
+        }
+    }
+    if !read.is_empty() {
+        app.import(read).await?;
+    }
+    for r in &results {
+        let kind = r.error.as_ref().map(|e| e.kind.to_string());
+        let error = match (&kind, &r.error) {
+            (Some(k), Some(e)) => Some((k.as_str(), e.message.as_str())),
+            _ => None,
+        };
+        app.store.record_sync(&r.connection, error).await?;
+    }
+    Ok(results)
+}
