@@ -3,6 +3,7 @@
 //! and tried against a real system on its own.
 
 pub mod postgres;
+pub mod quote;
 
 use crate::config::ConnectionConfig;
 use crate::model::{Connection, Platform};
@@ -52,6 +53,28 @@ impl ConnectorError {
             message: message.into(),
         }
     }
+}
+
+/// A change Warden makes on a platform for an access request, and undoes at expiry.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    /// A privilege on a resource (its name parts: `[db, schema, table]`, `[db, schema]`, `[db]`).
+    Privilege {
+        privilege: String,
+        resource: Vec<String>,
+        grantee: String,
+    },
+    /// Membership of `member` in `role`.
+    Membership { role: String, member: String },
+}
+
+/// What a grant or revoke did: whether the grant was there before it ran (a grant Warden did
+/// not make must survive the expiry of a request), and the statement sent.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Applied {
+    pub pre_existing: bool,
+    pub statement: String,
 }
 
 /// Reads one configured connection.

@@ -12,6 +12,7 @@ mod import;
 mod llm;
 mod mcp;
 mod pg;
+mod provision;
 mod resolve;
 mod scenarios;
 mod server;

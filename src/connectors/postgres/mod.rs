@@ -3,6 +3,9 @@
 //! and ACLs, and writes them as a snapshot connection, validated like any import.
 
 mod catalog;
+mod provision;
+
+pub use provision::Provisioner;
 
 use super::{ConnectorError, FailureKind};
 use crate::model::Connection;
@@ -19,6 +22,14 @@ const STATEMENT_TIMEOUT_MS: &str = "60000";
 
 /// Reads the database `url` points at as connection `name`.
 pub async fn read(url: &str, name: &str) -> Result<Connection, ConnectorError> {
+    let mut conn = connect(url).await?;
+    let result = read_conn(&mut conn, name).await;
+    let _ = conn.close().await;
+    result
+}
+
+/// One connection to `url`, bounded by the connect timeout.
+async fn connect(url: &str) -> Result<PgConnection, ConnectorError> {
     let options = PgConnectOptions::from_str(url)
         .map_err(|_| {
             ConnectorError::new(
@@ -30,7 +41,7 @@ pub async fn read(url: &str, name: &str) -> Result<Connection, ConnectorError> {
         .options([("statement_timeout", STATEMENT_TIMEOUT_MS)]);
     // One connection, no pool: a pool would retry a refused connect until its timeout and
     // report a timeout instead of the refusal.
-    let mut conn = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
+    tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
         .await
         .map_err(|_| {
             ConnectorError::new(
@@ -38,14 +49,11 @@ pub async fn read(url: &str, name: &str) -> Result<Connection, ConnectorError> {
                 format!("no connection within {}s", CONNECT_TIMEOUT.as_secs()),
             )
         })?
-        .map_err(failure)?;
-    let result = read_conn(&mut conn, name).await;
-    let _ = conn.close().await;
-    result
+        .map_err(failure)
 }
 
 /// A sqlx error as a failure kind and a message that holds no secret.
-fn failure(e: sqlx::Error) -> ConnectorError {
+pub(super) fn failure(e: sqlx::Error) -> ConnectorError {
     use FailureKind::*;
     match &e {
         sqlx::Error::Database(db) => {

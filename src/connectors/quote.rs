@@ -1,0 +1,74 @@
+//! Identifiers sent to a platform, quoted by that platform's rules, in this one place. A name
+//! reaches the platform as a name or is refused; it never becomes SQL.
+
+use super::{ConnectorError, FailureKind};
+use crate::model::Platform;
+
+/// Quotes `name` as one identifier for `platform`.
+///
+/// PostgreSQL: wrapped in `"`, inner `"` doubled, NUL refused, at most 63 bytes (a longer name
+/// would be cut to another name). Redshift: the same rules and at most 127 bytes; Redshift folds
+/// ASCII capitals to lower case even inside quotes (unless `enable_case_sensitive_identifier`),
+/// so a name with capitals would name another object and is refused.
+pub fn ident(platform: Platform, name: &str) -> Result<String, ConnectorError> {
+    let refuse = |why: String| Err(ConnectorError::new(FailureKind::Config, why));
+    if name.is_empty() {
+        return refuse("an empty name cannot be quoted".into());
+    }
+    if name.contains('\0') {
+        return refuse(format!("{name:?} holds a NUL character"));
+    }
+    let max = match platform {
+        Platform::Redshift => 127,
+        _ => 63,
+    };
+    if name.len() > max {
+        return refuse(format!("{name:?} is longer than {max} bytes"));
+    }
+    if platform == Platform::Redshift && name.chars().any(|c| c.is_ascii_uppercase()) {
+        return refuse(format!(
+            "{name:?} has capitals, which Redshift folds to lower case even when quoted"
+        ));
+    }
+    match platform {
+        Platform::Postgres | Platform::Redshift => Ok(format!("\"{}\"", name.replace('"', "\"\""))),
+        other => refuse(format!("no quoting rules for {other} here")),
+    }
+}
+
+/// A dotted object name: each part quoted, joined with dots.
+pub fn path(platform: Platform, parts: &[String]) -> Result<String, ConnectorError> {
+    parts
+        .iter()
+        .map(|p| ident(platform, p))
+        .collect::<Result<Vec<_>, _>>()
+        .map(|q| q.join("."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_by_the_platform_rules() {
+        let pg = Platform::Postgres;
+        assert_eq!(ident(pg, "Orders").unwrap(), "\"Orders\"");
+        assert_eq!(ident(pg, "al\"ice").unwrap(), "\"al\"\"ice\"");
+        assert_eq!(
+            ident(pg, "x\"; DROP TABLE t; --").unwrap(),
+            "\"x\"\"; DROP TABLE t; --\""
+        );
+        assert_eq!(
+            path(pg, &["sch.ema".into(), "T".into()]).unwrap(),
+            "\"sch.ema\".\"T\""
+        );
+        assert!(ident(pg, "a\0b").is_err());
+        assert!(ident(pg, "").is_err());
+        assert!(ident(pg, &"x".repeat(64)).is_err());
+        assert!(ident(Platform::Redshift, "Sales").is_err());
+        assert_eq!(
+            ident(Platform::Redshift, &"x".repeat(100)).unwrap().len(),
+            102
+        );
+    }
+}

@@ -1,0 +1,152 @@
+//! Provisioning against a real PostgreSQL: grants and revokes flip `has_table_privilege` and
+//! `pg_has_role`, a grant that was there before is reported as such, and names with quotes,
+//! spaces, capitals and SQL in them reach the server as names.
+
+use crate::pg::PgCluster;
+use sqlx::{AssertSqlSafe, PgPool};
+use warden::connectors::postgres::Provisioner;
+use warden::connectors::{Change, FailureKind};
+
+const SETUP: &[&str] = &[
+    r#"CREATE ROLE "al""ice; DROP TABLE shop.orders; --" LOGIN"#,
+    r#"CREATE ROLE "Sales Team""#,
+    "CREATE ROLE bob LOGIN",
+    "CREATE SCHEMA shop",
+    "CREATE TABLE shop.orders (id int)",
+    r#"CREATE TABLE shop."Weird ""Name""" (id int)"#,
+    "GRANT SELECT ON shop.orders TO bob",
+];
+
+const ALICE: &str = r#"al"ice; DROP TABLE shop.orders; --"#;
+
+fn privilege(p: &str, table: &str, grantee: &str) -> Change {
+    Change::Privilege {
+        privilege: p.into(),
+        resource: vec!["postgres".into(), "shop".into(), table.into()],
+        grantee: grantee.into(),
+    }
+}
+
+async fn has(pool: &PgPool, role: &str, table: &str, p: &str) -> bool {
+    sqlx::query_scalar("SELECT has_table_privilege($1, $2, $3)")
+        .bind(role)
+        .bind(table)
+        .bind(p)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn grants_and_revokes_flip_the_platform_answer() {
+    let Ok(pg) = PgCluster::try_start() else {
+        panic!("PostgreSQL is needed (Debian's postgresql package; .ci/run installs it)");
+    };
+    let admin = PgPool::connect(&pg.url).await.unwrap();
+    for sql in SETUP {
+        sqlx::query(AssertSqlSafe(*sql))
+            .execute(&admin)
+            .await
+            .unwrap();
+    }
+    let mut p = Provisioner::connect(&pg.url).await.unwrap();
+    let weird = r#"Weird "Name""#;
+    let weird_sql = r#"shop."Weird ""Name""""#;
+
+    // A name with a quote and SQL in it is a name: the grant lands on that role.
+    let change = privilege("select", weird, ALICE);
+    assert!(!has(&admin, ALICE, weird_sql, "SELECT").await);
+    let applied = p.grant(&change).await.unwrap();
+    assert!(!applied.pre_existing);
+    assert!(has(&admin, ALICE, weird_sql, "SELECT").await);
+    assert!(p.holds(&change).await.unwrap(), "the receipt reads it back");
+    let exists: bool = sqlx::query_scalar("SELECT to_regclass('shop.orders') IS NOT NULL")
+        .fetch_one(&admin)
+        .await
+        .unwrap();
+    assert!(exists, "nothing in a name ran as SQL");
+    // Granting again: it was there before.
+    assert!(p.grant(&change).await.unwrap().pre_existing);
+    let applied = p.revoke(&change).await.unwrap();
+    assert!(applied.pre_existing);
+    assert!(!has(&admin, ALICE, weird_sql, "SELECT").await);
+    assert!(!p.holds(&change).await.unwrap());
+
+    // bob's SELECT was granted by someone else: reported as pre-existing.
+    assert!(
+        p.grant(&privilege("SELECT", "orders", "bob"))
+            .await
+            .unwrap()
+            .pre_existing
+    );
+    assert!(
+        !p.grant(&privilege("INSERT", "orders", "bob"))
+            .await
+            .unwrap()
+            .pre_existing
+    );
+    assert!(has(&admin, "bob", "shop.orders", "INSERT").await);
+
+    // Membership: bob joins "Sales Team", and leaves it.
+    let member = Change::Membership {
+        role: "Sales Team".into(),
+        member: "bob".into(),
+    };
+    let in_role = |pool: &PgPool| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, bool>("SELECT pg_has_role('bob', 'Sales Team', 'MEMBER')")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(!p.grant(&member).await.unwrap().pre_existing);
+    assert!(in_role(&admin).await);
+    assert!(p.grant(&member).await.unwrap().pre_existing);
+    assert!(p.revoke(&member).await.unwrap().pre_existing);
+    assert!(!in_role(&admin).await);
+
+    // Schema and database privileges.
+    let usage = Change::Privilege {
+        privilege: "usage".into(),
+        resource: vec!["postgres".into(), "shop".into()],
+        grantee: "Sales Team".into(),
+    };
+    assert!(!p.grant(&usage).await.unwrap().pre_existing);
+    let on_schema: bool =
+        sqlx::query_scalar("SELECT has_schema_privilege('Sales Team', 'shop', 'USAGE')")
+            .fetch_one(&admin)
+            .await
+            .unwrap();
+    assert!(on_schema);
+
+    // Refused before anything is sent, each naming what is wrong.
+    for (change, what) in [
+        (privilege("SELECT", "orders", "nobody"), "nobody"),
+        (privilege("SELECT", "missing", "bob"), "missing"),
+        (privilege("USAGE", "orders", "bob"), "USAGE"),
+        (
+            privilege("SELECT; DROP TABLE shop.orders", "orders", "bob"),
+            "DROP",
+        ),
+        (privilege("SELECT", "orders", "a\0b"), "NUL"),
+        (
+            Change::Privilege {
+                privilege: "SELECT".into(),
+                resource: vec!["other_db".into(), "shop".into(), "orders".into()],
+                grantee: "bob".into(),
+            },
+            "other_db",
+        ),
+    ] {
+        let e = p.grant(&change).await.unwrap_err();
+        assert_eq!(e.kind, FailureKind::Config, "{change:?}: {e}");
+        assert!(e.message.contains(what), "{what}: {e}");
+    }
+    assert!(
+        has(&admin, "bob", "shop.orders", "SELECT").await,
+        "nothing changed"
+    );
+    p.close().await;
+}
