@@ -106,3 +106,36 @@ pub async fn sync(app: &App, only: Option<&str>) -> Result<Vec<SyncResult>, ApiE
     }
     Ok(results)
 }
+
+/// How often a server looks for a due sync.
+const TICK: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Runs each connection's periodic sync (`sync_interval`) for as long as the server runs. Every
+/// server sharing the store runs this loop; the store's claim makes each due sync run once.
+pub async fn periodic(app: App) {
+    let scheduled: Vec<(String, i64)> = app
+        .config
+        .connections
+        .iter()
+        .filter_map(|c| Some((c.name.clone(), c.sync_interval?.as_secs() as i64)))
+        .collect();
+    if scheduled.is_empty() {
+        return;
+    }
+    let mut tick = tokio::time::interval(TICK);
+    loop {
+        tick.tick().await;
+        let now = chrono::Utc::now().timestamp();
+        for (name, interval) in &scheduled {
+            match app.store.claim_sync(name, now, *interval).await {
+                Ok(true) => {
+                    if let Err(e) = sync(&app, Some(name)).await {
+                        tracing::warn!(connection = %name, error = %e, "periodic sync failed");
+                    }
+                }
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot read the sync schedule"),
+            }
+        }
+    }
+}

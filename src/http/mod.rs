@@ -85,6 +85,7 @@ pub async fn serve(app: App, listener: tokio::net::TcpListener) -> std::io::Resu
             }
         }
     });
+    let syncing = tokio::spawn(crate::sync::periodic(app.clone()));
     let result = axum::serve(
         listener,
         router(app).into_make_service_with_connect_info::<SocketAddr>(),
@@ -94,5 +95,6 @@ pub async fn serve(app: App, listener: tokio::net::TcpListener) -> std::io::Resu
     })
     .await;
     refresh.abort();
+    syncing.abort();
     result
 }

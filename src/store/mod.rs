@@ -168,6 +168,19 @@ impl Store {
         }
     }
 
+    /// Claims the periodic sync of `connection` if it is due at `now` (unix seconds), moving it
+    /// `interval` seconds on. Of several servers sharing the store, one claim succeeds.
+    pub async fn claim_sync(
+        &self,
+        connection: &str,
+        now: i64,
+        interval: i64,
+    ) -> Result<bool, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.claim_sync(connection, now, interval).await,
+        }
+    }
+
     pub async fn close(&self) {
         match self {
             Store::Sqlite(s) => s.close().await,

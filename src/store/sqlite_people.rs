@@ -214,4 +214,26 @@ impl SqliteStore {
         .await?;
         Ok(())
     }
+
+    pub async fn claim_sync(
+        &self,
+        connection: &str,
+        now: i64,
+        interval: i64,
+    ) -> Result<bool, StoreError> {
+        sqlx::query("INSERT OR IGNORE INTO sync_schedule (connection, next_due) VALUES (?, ?)")
+            .bind(connection)
+            .bind(now)
+            .execute(self.pool())
+            .await?;
+        let r = sqlx::query(
+            "UPDATE sync_schedule SET next_due = ?3 WHERE connection = ?1 AND next_due <= ?2",
+        )
+        .bind(connection)
+        .bind(now)
+        .bind(now + interval)
+        .execute(self.pool())
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
 }

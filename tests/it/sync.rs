@@ -227,3 +227,69 @@ async fn a_catalog_the_user_may_not_read_is_named() {
     assert_eq!(e.kind, warden::connectors::FailureKind::PermissionDenied);
     assert!(e.message.contains("pg_auth_members"), "{e}");
 }
+
+/// Two stores on one data dir, as two servers would hold: each due sync is claimed once.
+#[tokio::test]
+async fn each_due_sync_is_claimed_by_one_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = warden::store::Store::open_data_dir(dir.path())
+        .await
+        .unwrap();
+    let b = warden::store::Store::open_data_dir(dir.path())
+        .await
+        .unwrap();
+    let now = 1_000_000;
+    let claims = futures_util::future::join_all((0..20).map(|i| {
+        let s = if i % 2 == 0 { a.clone() } else { b.clone() };
+        async move { s.claim_sync("pg", now, 60).await.unwrap() }
+    }))
+    .await;
+    assert_eq!(claims.iter().filter(|c| **c).count(), 1, "{claims:?}");
+    assert!(!a.claim_sync("pg", now + 59, 60).await.unwrap());
+    assert!(b.claim_sync("pg", now + 60, 60).await.unwrap());
+    assert!(!a.claim_sync("pg", now + 60, 60).await.unwrap());
+    assert!(
+        a.claim_sync("other", now, 60).await.unwrap(),
+        "each connection apart"
+    );
+}
+
+/// `serve` syncs by itself: a table created on the platform is answered for a moment later.
+#[tokio::test]
+async fn the_server_syncs_on_its_interval() {
+    let Ok(pg) = PgCluster::try_start() else {
+        panic!("PostgreSQL is needed (Debian's postgresql package; .ci/run installs it)");
+    };
+    build(&pg).await;
+    let config = format!(
+        "[[connections]]\nname = \"shop\"\nplatform = \"postgres\"\nurl = \"{}\"\nsync_interval = \"1s\"\n",
+        pg.url_for("shop")
+    );
+    let s = crate::server::TestServer::start_with_config(&config).await;
+    let ask = |table: &'static str| {
+        let body = json!({"identity": "tom", "privilege": "SELECT", "resource": table, "connection": "shop"});
+        let s = &s;
+        async move { s.post("/v1/tools/check_access", &body.to_string()).await }
+    };
+    let wait_for = |table: &'static str| async move {
+        for _ in 0..100 {
+            let (status, body) = ask(table).await;
+            if status == 200 {
+                return body;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        panic!("{table} never appeared");
+    };
+    assert_eq!(wait_for("sch.ema.Orders").await["allowed"], true);
+    let shop = PgPool::connect(&pg.url_for("shop")).await.unwrap();
+    sqlx::query("CREATE TABLE sales.returns (id int)")
+        .execute(&shop)
+        .await
+        .unwrap();
+    sqlx::query("GRANT SELECT ON sales.returns TO tom")
+        .execute(&shop)
+        .await
+        .unwrap();
+    assert_eq!(wait_for("sales.returns").await["allowed"], true);
+}
