@@ -4,6 +4,7 @@
 
 pub mod postgres;
 pub mod quote;
+pub mod redshift;
 
 use crate::config::ConnectionConfig;
 use crate::model::{Connection, Platform};
@@ -91,6 +92,7 @@ pub async fn read(cfg: &ConnectionConfig) -> Result<Connection, ConnectorError> 
         .ok_or_else(|| ConnectorError::new(FailureKind::Config, "the connection has no url"))?;
     match platform {
         Platform::Postgres => postgres::read(url.expose(), &cfg.name).await,
+        Platform::Redshift => redshift::read(url.expose(), &cfg.name).await,
         other => Err(ConnectorError::new(
             FailureKind::Unsupported,
             format!("no live connector for {other} yet; import its snapshot with `warden import`"),

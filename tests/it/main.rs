@@ -13,6 +13,7 @@ mod llm;
 mod mcp;
 mod pg;
 mod provision;
+mod redshift;
 mod resolve;
 mod scenarios;
 mod server;

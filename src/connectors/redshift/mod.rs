@@ -1,0 +1,113 @@
+//! The Redshift connector: one connection per database, over the PostgreSQL wire protocol.
+//! Reads users, groups and their members, RBAC roles and their grants, the database, its schemas
+//! and relations with their owners, and the explicit and scoped privileges of the SVV views
+//! (PLATFORMS.md §2); [`rows::snapshot`] turns those rows into a snapshot connection, validated
+//! like any import.
+
+mod catalog;
+pub mod rows;
+
+use super::postgres::failure;
+use super::{ConnectorError, FailureKind};
+use crate::model::Connection;
+use rows::Rows;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgRow};
+use sqlx::{Connection as _, FromRow};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// How long connecting may take, and how long one catalog query may run.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const STATEMENT_TIMEOUT: &str = "SET statement_timeout TO 60000";
+
+/// Reads the database `url` points at (`postgres://user:password@host:5439/database`; the
+/// scheme is not checked, so `redshift://` works too) as connection `name`.
+pub async fn read(url: &str, name: &str) -> Result<Connection, ConnectorError> {
+    let mut conn = connect(url).await?;
+    let result = fetch(&mut conn).await;
+    let _ = conn.close().await;
+    connection(name, &result?)
+}
+
+/// The validated connection for rows read (or recorded) from a cluster.
+pub fn connection(name: &str, rows: &Rows) -> Result<Connection, ConnectorError> {
+    let mut conns = crate::snapshot::parse_value(rows::snapshot(name, rows)).map_err(|e| {
+        ConnectorError::new(
+            FailureKind::Invalid,
+            format!("the catalog made an invalid snapshot: {}", e.message),
+        )
+    })?;
+    conns
+        .pop()
+        .ok_or_else(|| ConnectorError::new(FailureKind::Invalid, "no connection was read"))
+}
+
+/// One connection to `url`, bounded by the connect timeout.
+async fn connect(url: &str) -> Result<PgConnection, ConnectorError> {
+    let options = PgConnectOptions::from_str(url)
+        .map_err(|_| {
+            ConnectorError::new(
+                FailureKind::Config,
+                "the url is not a postgres://user:password@host:port/database URL",
+            )
+        })?
+        .application_name("warden");
+    // One connection, no pool: a pool would retry a refused connect until its timeout and
+    // report a timeout instead of the refusal.
+    let mut conn = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
+        .await
+        .map_err(|_| {
+            ConnectorError::new(
+                FailureKind::Timeout,
+                format!("no connection within {}s", CONNECT_TIMEOUT.as_secs()),
+            )
+        })?
+        .map_err(failure)?;
+    // A SET after connecting rather than the `options` startup parameter, which Redshift does not
+    // document.
+    sqlx::raw_sql(STATEMENT_TIMEOUT)
+        .execute(&mut conn)
+        .await
+        .map_err(failure)?;
+    Ok(conn)
+}
+
+/// Every catalog query, one after the other on the one connection.
+async fn fetch(conn: &mut PgConnection) -> Result<Rows, ConnectorError> {
+    let database = sqlx::query(catalog::DATABASE)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(failure)?;
+    Ok(Rows {
+        database: decode(&database)?,
+        users: all(conn, catalog::USERS).await?,
+        groups: all(conn, catalog::GROUPS).await?,
+        group_members: all(conn, catalog::GROUP_MEMBERS).await?,
+        roles: all(conn, catalog::ROLES).await?,
+        role_grants: all(conn, catalog::ROLE_GRANTS).await?,
+        user_roles: all(conn, catalog::USER_GRANTS).await?,
+        schemas: all(conn, catalog::SCHEMAS).await?,
+        relations: all(conn, catalog::RELATIONS).await?,
+        relation_privileges: all(conn, catalog::RELATION_PRIVILEGES).await?,
+        schema_privileges: all(conn, catalog::SCHEMA_PRIVILEGES).await?,
+        database_privileges: all(conn, catalog::DATABASE_PRIVILEGES).await?,
+    })
+}
+
+async fn all<T>(conn: &mut PgConnection, sql: &'static str) -> Result<Vec<T>, ConnectorError>
+where
+    T: for<'r> FromRow<'r, PgRow>,
+{
+    let rows = sqlx::query(sql)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(failure)?;
+    rows.iter().map(decode).collect()
+}
+
+/// A row as its type; a column of an unexpected type is the platform answering something else.
+fn decode<T: for<'r> FromRow<'r, PgRow>>(row: &PgRow) -> Result<T, ConnectorError> {
+    T::from_row(row).map_err(|e| {
+        ConnectorError::new(FailureKind::Invalid, format!("unexpected catalog row: {e}"))
+    })
+}
