@@ -12,6 +12,7 @@ mod import;
 mod llm;
 mod mcp;
 mod pg;
+mod pg16;
 mod provision;
 mod redshift;
 mod resolve;

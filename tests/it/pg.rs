@@ -42,7 +42,12 @@ impl PgCluster {
 
     /// Creates and starts a cluster.
     pub fn try_start() -> Result<PgCluster, String> {
-        let bindir = find_bindir()?;
+        PgCluster::try_start_in(&find_bindir()?)
+    }
+
+    /// Creates and starts a cluster from the server binaries in `bindir` (`initdb`, `postgres`).
+    pub fn try_start_in(bindir: &Path) -> Result<PgCluster, String> {
+        let bindir = bindir.to_path_buf();
         let run_as = if current_euid()? == 0 {
             Some(unprivileged_user()?)
         } else {
