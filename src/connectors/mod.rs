@@ -78,6 +78,19 @@ pub struct Applied {
     pub statement: String,
 }
 
+/// The one connection a connector's snapshot document holds, validated like any import.
+pub(crate) fn validated(doc: serde_json::Value) -> Result<Connection, ConnectorError> {
+    let mut conns = crate::snapshot::parse_value(doc).map_err(|e| {
+        ConnectorError::new(
+            FailureKind::Invalid,
+            format!("the catalog made an invalid snapshot: {}", e.message),
+        )
+    })?;
+    conns
+        .pop()
+        .ok_or_else(|| ConnectorError::new(FailureKind::Invalid, "no connection was read"))
+}
+
 /// Reads one configured connection.
 pub async fn read(cfg: &ConnectionConfig) -> Result<Connection, ConnectorError> {
     let platform = Platform::parse(&cfg.platform).ok_or_else(|| {

@@ -170,15 +170,7 @@ async fn read_conn(pool: &mut PgConnection, name: &str) -> Result<Connection, Co
         memberships.push((dba, dbo, true));
     }
     let doc = snapshot(name, &version, pg16, &roles, &memberships, &objects);
-    let mut conns = crate::snapshot::parse_value(doc).map_err(|e| {
-        ConnectorError::new(
-            FailureKind::Invalid,
-            format!("the catalog made an invalid snapshot: {}", e.message),
-        )
-    })?;
-    conns
-        .pop()
-        .ok_or_else(|| ConnectorError::new(FailureKind::Invalid, "no connection was read"))
+    super::validated(doc)
 }
 
 async fn fetch(pool: &mut PgConnection, sql: &'static str) -> Result<Vec<PgRow>, ConnectorError> {

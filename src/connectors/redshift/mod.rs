@@ -31,15 +31,7 @@ pub async fn read(url: &str, name: &str) -> Result<Connection, ConnectorError> {
 
 /// The validated connection for rows read (or recorded) from a cluster.
 pub fn connection(name: &str, rows: &Rows) -> Result<Connection, ConnectorError> {
-    let mut conns = crate::snapshot::parse_value(rows::snapshot(name, rows)).map_err(|e| {
-        ConnectorError::new(
-            FailureKind::Invalid,
-            format!("the catalog made an invalid snapshot: {}", e.message),
-        )
-    })?;
-    conns
-        .pop()
-        .ok_or_else(|| ConnectorError::new(FailureKind::Invalid, "no connection was read"))
+    super::validated(rows::snapshot(name, rows))
 }
 
 /// One connection to `url`, bounded by the connect timeout.
