@@ -430,7 +430,12 @@ fn engine_alone(
     let once = |q: &Question| {
         let who = principal(principals, q).clone();
         engine_once(
-            Toolbox::new(access.clone(), app.store.clone(), who),
+            Toolbox::new(
+                access.clone(),
+                app.requests.clone(),
+                who,
+                EngineKind::Embedded,
+            ),
             q.text.trim().to_owned(),
         )
     };

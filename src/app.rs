@@ -7,6 +7,8 @@ use crate::error::ApiError;
 use crate::error::ErrorCode;
 use crate::model::Connection;
 use crate::people::{NewToken, Person, Principal, Role, TokenCache, hash_token, new_token};
+use crate::requests::Requests;
+use crate::requests::clock::{Clock, SystemClock};
 use crate::store::Store;
 use std::path::Path;
 use std::sync::Arc;
@@ -18,6 +20,8 @@ pub struct App {
     pub store: Store,
     pub access: Arc<AccessHandle>,
     pub config: Arc<Config>,
+    /// The request workflow (REST, tools, chat and the job runner share it).
+    pub requests: Requests,
     tokens: Arc<TokenCache>,
     /// The store generation the current graph was built from.
     generation: Arc<AtomicI64>,
@@ -38,13 +42,15 @@ impl App {
     }
 
     pub async fn open_with(data_dir: &Path, config: Config) -> Result<App, ApiError> {
-        let store = Store::open_data_dir(data_dir).await?;
+        let store = Store::open(data_dir, config.database_url.as_ref().map(|u| u.expose())).await?;
         let generation = store.generation().await?;
         let access = build_access(store.load().await?).await?;
+        let config = Arc::new(config);
         Ok(App {
+            requests: Requests::new(store.clone(), config.clone(), Arc::new(SystemClock)),
             store,
             access: Arc::new(AccessHandle::new(access)),
-            config: Arc::new(config),
+            config,
             tokens: Arc::default(),
             generation: Arc::new(AtomicI64::new(generation)),
         })
@@ -83,7 +89,7 @@ impl App {
         name: &str,
         args: serde_json::Value,
     ) -> Result<serde_json::Value, ApiError> {
-        crate::tools::invoke(self.access.load(), &self.store, who, name, args).await
+        crate::tools::invoke(self.access.load(), &self.requests, who, None, name, args).await
     }
 
     /// One chat turn as `who`.
@@ -97,6 +103,7 @@ impl App {
         let cx = ChatContext {
             access: self.access.load(),
             store: &self.store,
+            requests: &self.requests,
             llm: self.config.llm.as_ref(),
         };
         crate::chat::ask(cx, who, message, conversation_id, engine).await
@@ -200,6 +207,12 @@ impl App {
         let revoked = self.store.revoke_token(id).await?;
         self.tokens.clear();
         Ok(revoked)
+    }
+
+    /// The same app going by another clock (tests move time instead of waiting).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> App {
+        self.requests = Requests::new(self.store.clone(), self.config.clone(), clock);
+        self
     }
 
     pub fn generation(&self) -> i64 {

@@ -18,6 +18,20 @@ pub struct Config {
     pub llm: Option<LlmConfig>,
     #[serde(default)]
     pub mcp: McpConfig,
+    /// Approvals needed per resource pattern (crate::policy).
+    #[serde(default)]
+    pub approval_rules: Vec<crate::policy::ApprovalRule>,
+    /// Requests approved without a reviewer.
+    #[serde(default)]
+    pub auto_approve: Vec<crate::policy::AutoApprove>,
+    #[serde(default)]
+    pub jobs: crate::policy::JobsConfig,
+    #[serde(default)]
+    pub requests: crate::policy::RequestsConfig,
+    /// Where the store is when it is PostgreSQL (`--database-url`); not read from the file, so
+    /// the file never needs the password. `None`: SQLite in the data dir.
+    #[serde(skip)]
+    pub database_url: Option<Secret>,
 }
 
 /// The MCP endpoint.

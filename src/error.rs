@@ -21,6 +21,11 @@ pub enum ErrorCode {
     Unauthenticated,
     /// The caller may not do this.
     Forbidden,
+    /// The action does not fit the current state (a request that is closed, already approved,
+    /// or changed by someone else at the same moment).
+    Conflict,
+    /// Well-formed but refused: an approval that would widen the request.
+    Unprocessable,
     /// The store or index is not ready, or a platform cannot be reached.
     Unavailable,
     /// A bug or an unexpected failure; the message is generic.
@@ -36,6 +41,8 @@ impl ErrorCode {
             ErrorCode::Ambiguous => "ambiguous",
             ErrorCode::Unauthenticated => "unauthenticated",
             ErrorCode::Forbidden => "forbidden",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::Unprocessable => "unprocessable",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
         }
@@ -47,6 +54,8 @@ impl ErrorCode {
             ErrorCode::NotFound => 404,
             ErrorCode::Unauthenticated => 401,
             ErrorCode::Forbidden => 403,
+            ErrorCode::Conflict => 409,
+            ErrorCode::Unprocessable => 422,
             ErrorCode::Unavailable => 503,
             ErrorCode::Internal => 500,
         }

@@ -14,21 +14,27 @@
 //! - [`chat`]: the embedded engine and the LLM engine, both calling the tools.
 //! - [`http`], [`cli`]: the edges, where errors become documents and exit codes.
 //! - [`sync`]: live connections read and imported, each failure kept apart.
+//! - [`audit`], [`drift`]: the audit log verified and exported; grants that drifted from Warden's record.
 //! - [`demo`], [`synth`]: the built-in demo organisation and the seeded generator.
 
 pub mod access;
 pub mod app;
+pub mod audit;
 pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod connectors;
 pub mod demo;
+pub mod drift;
 pub mod error;
 pub mod graph;
 pub mod http;
 pub mod index;
+pub mod jobs;
 pub mod model;
 pub mod people;
+pub mod policy;
+pub mod requests;
 pub mod snapshot;
 pub mod store;
 pub mod sync;

@@ -5,7 +5,10 @@
 use crate::app::App;
 use crate::connectors::{self, ConnectorError};
 use crate::error::ApiError;
+use crate::model::audit::NewEvent;
+use crate::requests::clock::stamp;
 use serde::Serialize;
+use serde_json::json;
 use std::time::Instant;
 
 /// How one connection's sync ended.
@@ -23,6 +26,9 @@ pub struct SyncResult {
     pub grants: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ConnectorError>,
+    /// Drift against what Warden provisioned, compared after a good sync.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drift: Option<crate::drift::Outcome>,
 }
 
 impl Serialize for ConnectorError {
@@ -76,6 +82,7 @@ pub async fn sync(app: &App, only: Option<&str>) -> Result<Vec<SyncResult>, ApiE
                     resources: Some(conn.resources.len()),
                     grants: Some(conn.grants.len()),
                     error: None,
+                    drift: None,
                 });
                 read.push(conn);
             }
@@ -89,6 +96,7 @@ pub async fn sync(app: &App, only: Option<&str>) -> Result<Vec<SyncResult>, ApiE
                     resources: None,
                     grants: None,
                     error: Some(e),
+                    drift: None,
                 });
             }
         }
@@ -104,7 +112,44 @@ pub async fn sync(app: &App, only: Option<&str>) -> Result<Vec<SyncResult>, ApiE
         };
         app.store.record_sync(&r.connection, error).await?;
     }
+    audit(app, &results).await?;
+    for r in results.iter_mut().filter(|r| r.ok) {
+        // Drift is a finding about the platform, not a failure of the sync: a problem comparing
+        // is logged and the sync stands.
+        match crate::drift::check(app, &r.connection).await {
+            Ok(outcome) => r.drift = Some(outcome),
+            Err(e) => tracing::warn!(connection = %r.connection, error = %e, "drift check failed"),
+        }
+    }
     Ok(results)
+}
+
+/// One `sync` event per connection, by `warden`: its counts, or the failure's kind and message
+/// (which never hold the URL).
+async fn audit(app: &App, results: &[SyncResult]) -> Result<(), ApiError> {
+    let events: Vec<NewEvent> = results
+        .iter()
+        .map(|r| {
+            let data = match &r.error {
+                None => json!({
+                    "connection": r.connection,
+                    "ok": true,
+                    "identities": r.identities,
+                    "resources": r.resources,
+                    "grants": r.grants,
+                }),
+                Some(e) => json!({
+                    "connection": r.connection,
+                    "ok": false,
+                    "error": {"kind": e.kind, "message": e.message},
+                }),
+            };
+            NewEvent::new("warden", "sync", None, data)
+        })
+        .collect();
+    let at = stamp(app.requests.clock().now());
+    app.store.append_audit(&at, &events).await?;
+    Ok(())
 }
 
 /// How often a server looks for a due sync.

@@ -14,6 +14,7 @@ use crate::access::Access;
 use crate::config::LlmConfig;
 use crate::error::{ApiError, ErrorCode};
 use crate::people::Principal;
+use crate::requests::Requests;
 use crate::store::Store;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -50,6 +51,13 @@ pub enum EngineKind {
 }
 
 impl EngineKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EngineKind::Embedded => "embedded",
+            EngineKind::Llm => "llm",
+        }
+    }
+
     pub fn parse(s: &str) -> Result<EngineKind, ApiError> {
         match s.trim().to_ascii_lowercase().as_str() {
             "embedded" => Ok(EngineKind::Embedded),
@@ -65,17 +73,25 @@ impl EngineKind {
 /// The tools as a chat engine sees them: called as the person asking, each call recorded.
 pub struct Toolbox {
     access: Arc<Access>,
-    store: Store,
+    requests: Requests,
     who: Principal,
+    /// The engine calling: a request it creates is marked as drafted by an AI.
+    engine: EngineKind,
     calls: Vec<ToolCall>,
 }
 
 impl Toolbox {
-    pub fn new(access: Arc<Access>, store: Store, who: Principal) -> Toolbox {
+    pub fn new(
+        access: Arc<Access>,
+        requests: Requests,
+        who: Principal,
+        engine: EngineKind,
+    ) -> Toolbox {
         Toolbox {
             access,
-            store,
+            requests,
             who,
+            engine,
             calls: Vec::new(),
         }
     }
@@ -98,8 +114,9 @@ impl Toolbox {
     pub async fn call(&mut self, tool: &str, arguments: Value) -> Result<Value, ApiError> {
         let result = crate::tools::invoke(
             self.access.clone(),
-            &self.store,
+            &self.requests,
             &self.who,
+            Some(self.engine.as_str()),
             tool,
             arguments.clone(),
         )
@@ -140,6 +157,8 @@ impl Toolbox {
 pub struct ChatContext<'a> {
     pub access: Arc<Access>,
     pub store: &'a Store,
+    /// The request workflow, for the request tools.
+    pub requests: &'a Requests,
     /// The `[llm]` section, when configured.
     pub llm: Option<&'a LlmConfig>,
 }
@@ -175,7 +194,7 @@ pub async fn ask(
         (None, None) => EngineKind::Embedded,
     };
     let (id, mut conversation) = Conversation::open(cx.store, who, conversation_id).await?;
-    let mut toolbox = Toolbox::new(cx.access.clone(), cx.store.clone(), who.clone());
+    let mut toolbox = Toolbox::new(cx.access.clone(), cx.requests.clone(), who.clone(), engine);
     let answer = if let Some(refusal) = guard::refusal(message) {
         refusal
     } else {

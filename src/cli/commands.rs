@@ -2,7 +2,7 @@
 
 use super::{Cli, Command, Output, ToolsAction, render};
 use crate::app::App;
-use crate::config::Config;
+use crate::config::{Config, Secret};
 use crate::error::{ApiError, ErrorCode};
 use crate::model::Connection;
 use crate::tools;
@@ -14,12 +14,19 @@ const DEFAULT_DATA_DIR: &str = "./warden-data";
 pub async fn dispatch(cli: Cli) -> Result<Output, ApiError> {
     let data_dir = cli.data_dir.clone();
     let config = cli.config.clone();
+    let db = cli.database_url.clone();
+    let db = db.as_ref();
     let dir = || {
         data_dir
             .clone()
             .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR))
     };
     match cli.command {
+        Command::Demo { .. } if db.is_some() => Err(ApiError::invalid(
+            "--database-url",
+            "the demo keeps its own SQLite store in its data dir; to serve from PostgreSQL, \
+             `warden import` a snapshot and `warden serve` with --database-url",
+        )),
         Command::Demo { listen, reset } => {
             super::demo::run(
                 data_dir.unwrap_or_else(|| PathBuf::from(super::demo::DEFAULT_DIR)),
@@ -28,8 +35,8 @@ pub async fn dispatch(cli: Cli) -> Result<Output, ApiError> {
             )
             .await
         }
-        Command::Serve { listen } => serve(&dir(), config.as_deref(), &listen).await,
-        Command::Import { files } => import(&dir(), &files).await,
+        Command::Serve { listen } => serve(&dir(), config.as_deref(), db, &listen).await,
+        Command::Import { files } => import(&dir(), db, &files).await,
         Command::Check {
             identity,
             privilege,
@@ -37,7 +44,7 @@ pub async fn dispatch(cli: Cli) -> Result<Output, ApiError> {
             connection,
         } => {
             let args = json!({"identity": identity, "privilege": privilege, "resource": resource, "connection": connection});
-            let result = call_tool(&dir(), "check_access", args).await?;
+            let result = call_tool(&dir(), db, "check_access", args).await?;
             let allowed = result["allowed"].as_bool().unwrap_or(false);
             Ok(Output {
                 text: render::check(&result),
@@ -52,7 +59,7 @@ pub async fn dispatch(cli: Cli) -> Result<Output, ApiError> {
         } => {
             let args =
                 json!({"resource": resource, "privilege": privilege, "connection": connection});
-            let result = call_tool(&dir(), "who_has_access", args).await?;
+            let result = call_tool(&dir(), db, "who_has_access", args).await?;
             Ok(Output::ok(result.clone(), render::who_has(&result)))
         }
         Command::Tools { export, action } => match (export, action) {
@@ -72,7 +79,7 @@ pub async fn dispatch(cli: Cli) -> Result<Output, ApiError> {
             (None, Some(ToolsAction::Call { name, arguments })) => {
                 let args: Value = serde_json::from_str(&arguments)
                     .map_err(|e| ApiError::invalid("arguments", format!("not valid JSON: {e}")))?;
-                let result = call_tool(&dir(), &name, args).await?;
+                let result = call_tool(&dir(), db, &name, args).await?;
                 Ok(Output::ok(
                     result.clone(),
                     serde_json::to_string_pretty(&result).unwrap_or_default(),
@@ -87,7 +94,7 @@ pub async fn dispatch(cli: Cli) -> Result<Output, ApiError> {
                     .iter()
                     .map(|t| {
                         format!(
-                            "{:<18} {}",
+                            "{:<22} {}",
                             t.name,
                             t.description.lines().next().unwrap_or("")
                         )
@@ -108,11 +115,12 @@ pub async fn dispatch(cli: Cli) -> Result<Output, ApiError> {
             engine,
             conversation,
         } => {
-            let app = open_existing(&dir(), Config::load(&dir(), config.as_deref())?).await?;
+            let config = with_database(Config::load(&dir(), config.as_deref())?, db)?;
+            let app = open_existing(&dir(), config).await?;
             super::ask::run(&app, &question, as_person, engine, conversation).await
         }
         Command::Sync { connection } => {
-            let app = open_store(&dir(), config.as_deref()).await?;
+            let app = open_store(&dir(), config.as_deref(), db).await?;
             let results = crate::sync::sync(&app, connection.as_deref()).await?;
             let failed = results.iter().filter(|r| !r.ok).count();
             let text = results
@@ -142,20 +150,36 @@ pub async fn dispatch(cli: Cli) -> Result<Output, ApiError> {
         // People and tokens need no connection settings: an unset ${VAR} there is no reason
         // to refuse them.
         Command::User { action } => {
-            let app = App::open_with(&dir(), Config::default()).await?;
+            let app = App::open_with(&dir(), with_database(Config::default(), db)?).await?;
             super::people::user(&app, action).await
         }
         Command::Token { action } => {
-            let app = App::open_with(&dir(), Config::default()).await?;
+            let app = App::open_with(&dir(), with_database(Config::default(), db)?).await?;
             super::people::token(&app, action).await
         }
+        Command::Audit { action } => super::audit::run(&dir(), db, action).await,
+        Command::Drift { all } => super::drift::run(&dir(), db, all).await,
     }
 }
 
-async fn call_tool(dir: &Path, name: &str, args: Value) -> Result<Value, ApiError> {
+async fn call_tool(
+    dir: &Path,
+    db: Option<&Secret>,
+    name: &str,
+    args: Value,
+) -> Result<Value, ApiError> {
     let tool = tools::find(name).ok_or_else(|| tools::unknown_tool(name))?;
     // A question about the graph needs no config (connection URLs may name unset variables).
-    let app = open_existing(dir, Config::default()).await?;
+    let app = open_existing(dir, with_database(Config::default(), db)?).await?;
+    if tool.needs_context() {
+        // The request tools read the store, as the local operator (who cannot create a request:
+        // that is for a person, `warden ask --as PERSON`).
+        let result = app
+            .call_tool(&crate::people::Principal::operator(), name, args)
+            .await;
+        app.store.close().await;
+        return result;
+    }
     let access = app.access.load();
     app.store.close().await;
     tokio::task::spawn_blocking(move || tool.call(&access, args))
@@ -163,15 +187,31 @@ async fn call_tool(dir: &Path, name: &str, args: Value) -> Result<Value, ApiErro
         .map_err(|e| ApiError::internal(format!("tool failed: {e}")))?
 }
 
+/// `config` with the store's `--database-url`, checked first: a malformed URL is bad input
+/// (exit 2); one that cannot be reached fails when the store opens (exit 3).
+fn with_database(mut config: Config, db: Option<&Secret>) -> Result<Config, ApiError> {
+    if let Some(url) = db {
+        crate::store::check_database_url(url.expose())
+            .map_err(|m| ApiError::invalid("--database-url", m))?;
+    }
+    config.database_url = db.cloned();
+    Ok(config)
+}
+
 /// Opens the store (creating it if needed) with the config.
-async fn open_store(dir: &Path, config: Option<&Path>) -> Result<App, ApiError> {
-    let config = Config::load(dir, config)?;
+async fn open_store(
+    dir: &Path,
+    config: Option<&Path>,
+    db: Option<&Secret>,
+) -> Result<App, ApiError> {
+    let config = with_database(Config::load(dir, config)?, db)?;
     App::open_with(dir, config).await
 }
 
 /// Opens a data dir that must already hold a store (questions about an empty one are mistakes).
+/// A PostgreSQL store is not in the data dir: it is opened as it is.
 async fn open_existing(dir: &Path, config: Config) -> Result<App, ApiError> {
-    if !dir.join("warden.db").exists() {
+    if config.database_url.is_none() && !dir.join("warden.db").exists() {
         return Err(ApiError::invalid(
             "--data-dir",
             format!(
@@ -201,7 +241,7 @@ pub fn import_summary(connections: &[Connection]) -> Vec<Value> {
 }
 
 /// Reads and validates every file first, then imports them in one go: a bad file changes nothing.
-async fn import(dir: &Path, files: &[String]) -> Result<Output, ApiError> {
+async fn import(dir: &Path, db: Option<&Secret>, files: &[String]) -> Result<Output, ApiError> {
     let mut all = Vec::new();
     for f in files {
         let f2 = f.clone();
@@ -228,7 +268,8 @@ async fn import(dir: &Path, files: &[String]) -> Result<Output, ApiError> {
         })?;
         all.extend(conns);
     }
-    let store = crate::store::Store::open_data_dir(dir).await?;
+    let url = with_database(Config::default(), db)?.database_url;
+    let store = crate::store::Store::open(dir, url.as_ref().map(Secret::expose)).await?;
     let summary = import_summary(&all);
     let generation = store.replace_connections(&all).await?;
     store.close().await;
@@ -253,8 +294,13 @@ async fn import(dir: &Path, files: &[String]) -> Result<Output, ApiError> {
     ))
 }
 
-async fn serve(dir: &Path, config: Option<&Path>, listen: &str) -> Result<Output, ApiError> {
-    let app = open_store(dir, config).await?;
+async fn serve(
+    dir: &Path,
+    config: Option<&Path>,
+    db: Option<&Secret>,
+    listen: &str,
+) -> Result<Output, ApiError> {
+    let app = open_store(dir, config, db).await?;
     let listener = bind(listen).await?;
     let addr = listener
         .local_addr()

@@ -2,13 +2,16 @@
 //! on stderr (or the error document with `--json`) and an exit status (INTERFACE.md).
 
 mod ask;
+mod audit;
 mod commands;
 mod demo;
+mod drift;
 mod people;
 mod render;
 
 pub use commands::import_summary;
 
+use crate::config::Secret;
 use crate::error::ApiError;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -27,6 +30,12 @@ pub struct Cli {
     /// The config file (default: DATA_DIR/warden.toml).
     #[arg(long, global = true, env = "WARDEN_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Keep the store in PostgreSQL (postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE) instead of
+    /// SQLite in the data dir, which still holds warden.toml and the search index.
+    // `hide_env_values`: `--help` would otherwise print the URL, password and all.
+    #[arg(long, global = true, env = "WARDEN_DATABASE_URL", value_name = "URL",
+          hide_env_values = true, value_parser = secret)]
+    pub database_url: Option<Secret>,
     /// Print exactly one JSON document on stdout (the error document on failure).
     #[arg(long, global = true)]
     pub json: bool,
@@ -103,6 +112,18 @@ pub enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// The audit log: `audit verify` checks its hash chain (exit 1 if broken), `audit export
+    /// [--format jsonl|csv] [--request ID]` writes it to standard output.
+    Audit {
+        #[command(subcommand)]
+        action: audit::AuditAction,
+    },
+    /// Open drift: grants Warden made that a sync no longer saw, or revoked ones it saw again.
+    Drift {
+        /// Resolved records too.
+        #[arg(long)]
+        all: bool,
+    },
     /// Write a seeded synthetic snapshot (tier S or M) for benchmarks.
     Gen {
         #[arg(long, default_value = "S")]
@@ -148,6 +169,12 @@ pub enum TokenAction {
 pub enum ToolsAction {
     /// Call tool NAME with JSON arguments.
     Call { name: String, arguments: String },
+}
+
+/// Keeps a value that may hold a password out of `Debug` output. Checked where it is used, not
+/// here: clap's own error would quote the value.
+fn secret(s: &str) -> Result<Secret, String> {
+    Ok(Secret::new(s))
 }
 
 /// What a command produced: a JSON document and its human rendering, and the exit status.

@@ -3,6 +3,7 @@
 //! and tried against a real system on its own.
 
 pub mod postgres;
+pub mod provisioner;
 pub mod quote;
 pub mod redshift;
 
@@ -71,11 +72,14 @@ pub enum Change {
 }
 
 /// What a grant or revoke did: whether the grant was there before it ran (a grant Warden did
-/// not make must survive the expiry of a request), and the statement sent.
+/// not make must survive the expiry of a request), the statement sent, and whether the grant
+/// holds after it ran, read back from the platform (the receipt). A revoke can leave it holding:
+/// on PostgreSQL 16 a membership granted by two grantors loses only Warden's row.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Applied {
     pub pre_existing: bool,
     pub statement: String,
+    pub holds_after: bool,
 }
 
 /// The one connection a connector's snapshot document holds, validated like any import.

@@ -199,10 +199,16 @@ impl ConnGraph {
         if let Some(w) = blocked {
             let (member, role) = (&self.identity(w[0]).name, &self.identity(w[1]).name);
             let holder = &self.identity(*chain.last().expect("non-empty")).name;
+            // The member's NOINHERIT attribute, or (PostgreSQL 16+) this one membership's option.
+            let why = if self.identity(w[0]).inherit {
+                "the membership's INHERIT option is FALSE"
+            } else {
+                "NOINHERIT"
+            };
             out.push(caveat(
                 "not_inherited",
                 format!(
-                    "{} is a member of {role}, which holds {privilege} on {} through {holder}, but {member} does not inherit its privileges (NOINHERIT): SET ROLE {role} first",
+                    "{} is a member of {role}, which holds {privilege} on {} through {holder}, but {member} does not inherit its privileges ({why}): SET ROLE {role} first",
                     self.identity(i).name,
                     self.resource(r).name,
                 ),

@@ -8,6 +8,7 @@ pub mod bigquery;
 mod build;
 mod check;
 mod csr;
+mod direct;
 mod holders;
 mod list;
 mod path;
@@ -15,6 +16,7 @@ mod walk;
 mod who_has;
 
 pub use check::CheckAnswer;
+pub use direct::DirectNames;
 pub use list::{AccessEntry, IdentityAccess};
 pub use path::{Caveat, Path, Step};
 pub use who_has::GranteeEntry;

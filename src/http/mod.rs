@@ -1,6 +1,7 @@
 //! The HTTP edge: axum routes, the error document as responses, bearer tokens on `/v1` and
 //! `/mcp`.
 
+mod audit;
 mod auth;
 mod chat;
 mod mcp;
@@ -31,7 +32,8 @@ pub fn router(app: App) -> Router {
         .route("/tools", get(tools::list))
         .route("/tools/{name}", post(tools::call))
         .route("/import", post(tools::import))
-        .route("/chat", post(chat::chat));
+        .route("/chat", post(chat::chat))
+        .merge(audit::routes());
     let guarded = Router::new()
         .nest("/v1", v1)
         .nest_service(
@@ -86,6 +88,7 @@ pub async fn serve(app: App, listener: tokio::net::TcpListener) -> std::io::Resu
         }
     });
     let syncing = tokio::spawn(crate::sync::periodic(app.clone()));
+    let jobs = tokio::spawn(crate::jobs::run_forever(app.requests.clone()));
     let result = axum::serve(
         listener,
         router(app).into_make_service_with_connect_info::<SocketAddr>(),
@@ -96,5 +99,6 @@ pub async fn serve(app: App, listener: tokio::net::TcpListener) -> std::io::Resu
     .await;
     refresh.abort();
     syncing.abort();
+    jobs.abort();
     result
 }

@@ -25,32 +25,10 @@ pub async fn call(
     Path(name): Path<String>,
     body: Bytes,
 ) -> Response {
-    let tool = match tools::authorize(&who, &name) {
-        Ok(t) => t,
-        Err(e) => return e.into_response(),
-    };
-    // Agent calls are logged with their arguments; bytes that are not JSON are logged as text.
-    let logged = who.agent.is_some().then(|| {
-        serde_json::from_slice::<Value>(&body)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()))
-    });
+    // From the body's bytes to the answer's: the rights check, the blocking pool for slow
+    // walks and the agent log are tools::invoke_bytes's, as for every edge.
     let access = app.access.load();
-    // Walks that can take milliseconds go to the blocking pool; a check, a few microseconds, is
-    // cheaper to answer here than to hand over.
-    let result = if tool.slow {
-        match tokio::task::spawn_blocking(move || tool.call_bytes(&access, &body)).await {
-            Ok(r) => r,
-            Err(e) => Err(ApiError::internal(format!("tool {name} failed: {e}"))),
-        }
-    } else {
-        tool.call_bytes(&access, &body)
-    };
-    if let Some(arguments) = logged
-        && let Err(e) = tools::log_agent_call(&app.store, &who, &name, arguments, &result).await
-    {
-        return e.into_response();
-    }
-    match result {
+    match tools::invoke_bytes(access, &app.requests, &who, &name, body).await {
         Ok(bytes) => ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
         Err(e) => e.into_response(),
     }

@@ -3,6 +3,7 @@
 //! Identities and resources are addressed by their index in their connection (`u32`), which keeps the
 //! in-memory graph small; names are resolved to indices once, at import.
 
+pub mod audit;
 mod duration;
 mod privilege;
 

@@ -5,7 +5,7 @@ pub mod cache;
 mod tokens;
 
 pub use cache::TokenCache;
-pub use tokens::{NewToken, hash_token, new_token};
+pub use tokens::{NewToken, hash_token, new_id, new_token};
 
 use crate::error::{ApiError, ErrorCode};
 use schemars::JsonSchema;

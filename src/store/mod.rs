@@ -1,9 +1,19 @@
-//! Where imported connections live. One face ([`Store`]) over the backends; SQLite in the data
-//! dir today, PostgreSQL as a second variant run through the same conformance tests.
+//! Where imported connections live. One face ([`Store`]) over the backends: SQLite in the data
+//! dir, or PostgreSQL (`--database-url`) shared by several servers; one conformance suite
+//! (tests/it/store.rs) runs on both.
 
+pub mod audit;
+mod db;
+pub mod drift;
+pub mod jobs;
+mod portable;
+mod postgres;
+mod postgres_people;
+pub mod requests;
 mod sqlite;
 mod sqlite_people;
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use crate::model::Connection;
@@ -24,6 +34,9 @@ pub enum StoreError {
     },
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The database cannot be reached or refused us; the text names it without its password.
+    #[error("{0}")]
+    Connect(String),
 }
 
 impl StoreError {
@@ -34,6 +47,7 @@ impl StoreError {
             StoreError::Migrate(_) => "migration failed (see server log)".into(),
             StoreError::DataDir { path, source } => format!("cannot use data dir {path}: {source}"),
             StoreError::Corrupt(m) => format!("stored data is corrupt: {m}"),
+            StoreError::Connect(m) => m.clone(),
         }
     }
 }
@@ -42,6 +56,13 @@ impl StoreError {
 #[derive(Clone)]
 pub enum Store {
     Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+/// Checks a `--database-url` without connecting: a one-line reason that repeats no part of the
+/// URL (it may hold a password).
+pub fn check_database_url(url: &str) -> Result<(), String> {
+    postgres::parse_url(url).map(drop)
 }
 
 impl Store {
@@ -50,11 +71,21 @@ impl Store {
         Ok(Store::Sqlite(SqliteStore::open(data_dir).await?))
     }
 
+    /// Opens the PostgreSQL database at `database_url` when given (migrating it if needed),
+    /// else the SQLite store in `data_dir`.
+    pub async fn open(data_dir: &Path, database_url: Option<&str>) -> Result<Store, StoreError> {
+        match database_url {
+            Some(url) => Ok(Store::Postgres(PgStore::open(url).await?)),
+            None => Store::open_data_dir(data_dir).await,
+        }
+    }
+
     /// Replaces what is known about each of `connections` (others untouched), all or nothing.
     /// Returns the new generation.
     pub async fn replace_connections(&self, connections: &[Connection]) -> Result<i64, StoreError> {
         match self {
             Store::Sqlite(s) => s.replace_connections(connections).await,
+            Store::Postgres(s) => s.replace_connections(connections).await,
         }
     }
 
@@ -62,6 +93,7 @@ impl Store {
     pub async fn load(&self) -> Result<Vec<Connection>, StoreError> {
         match self {
             Store::Sqlite(s) => s.load().await,
+            Store::Postgres(s) => s.load().await,
         }
     }
 
@@ -69,6 +101,7 @@ impl Store {
     pub async fn generation(&self) -> Result<i64, StoreError> {
         match self {
             Store::Sqlite(s) => s.generation().await,
+            Store::Postgres(s) => s.generation().await,
         }
     }
 
@@ -76,12 +109,14 @@ impl Store {
     pub async fn add_person(&self, p: &Person) -> Result<bool, StoreError> {
         match self {
             Store::Sqlite(s) => s.add_person(p).await,
+            Store::Postgres(s) => s.add_person(p).await,
         }
     }
 
     pub async fn people(&self) -> Result<Vec<Person>, StoreError> {
         match self {
             Store::Sqlite(s) => s.people().await,
+            Store::Postgres(s) => s.people().await,
         }
     }
 
@@ -89,6 +124,7 @@ impl Store {
     pub async fn find_person(&self, key: &str) -> Result<Option<Person>, StoreError> {
         match self {
             Store::Sqlite(s) => s.find_person(key).await,
+            Store::Postgres(s) => s.find_person(key).await,
         }
     }
 
@@ -102,12 +138,14 @@ impl Store {
     ) -> Result<(), StoreError> {
         match self {
             Store::Sqlite(s) => s.add_token(id, person_id, agent, hash).await,
+            Store::Postgres(s) => s.add_token(id, person_id, agent, hash).await,
         }
     }
 
     pub async fn tokens(&self) -> Result<Vec<TokenInfo>, StoreError> {
         match self {
             Store::Sqlite(s) => s.tokens().await,
+            Store::Postgres(s) => s.tokens().await,
         }
     }
 
@@ -115,6 +153,7 @@ impl Store {
     pub async fn revoke_token(&self, id: &str) -> Result<bool, StoreError> {
         match self {
             Store::Sqlite(s) => s.revoke_token(id).await,
+            Store::Postgres(s) => s.revoke_token(id).await,
         }
     }
 
@@ -122,6 +161,7 @@ impl Store {
     pub async fn principal_for(&self, hash: &str) -> Result<Option<Principal>, StoreError> {
         match self {
             Store::Sqlite(s) => s.principal_for(hash).await,
+            Store::Postgres(s) => s.principal_for(hash).await,
         }
     }
 
@@ -129,6 +169,7 @@ impl Store {
     pub async fn conversation(&self, id: &str, owner: &str) -> Result<Option<String>, StoreError> {
         match self {
             Store::Sqlite(s) => s.conversation(id, owner).await,
+            Store::Postgres(s) => s.conversation(id, owner).await,
         }
     }
 
@@ -141,12 +182,14 @@ impl Store {
     ) -> Result<(), StoreError> {
         match self {
             Store::Sqlite(s) => s.save_conversation(id, owner, state).await,
+            Store::Postgres(s) => s.save_conversation(id, owner, state).await,
         }
     }
 
     pub async fn log_agent_call(&self, call: &AgentCall) -> Result<(), StoreError> {
         match self {
             Store::Sqlite(s) => s.log_agent_call(call).await,
+            Store::Postgres(s) => s.log_agent_call(call).await,
         }
     }
 
@@ -154,6 +197,7 @@ impl Store {
     pub async fn agent_calls(&self) -> Result<Vec<AgentCall>, StoreError> {
         match self {
             Store::Sqlite(s) => s.agent_calls().await,
+            Store::Postgres(s) => s.agent_calls().await,
         }
     }
 
@@ -165,6 +209,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         match self {
             Store::Sqlite(s) => s.record_sync(connection, error).await,
+            Store::Postgres(s) => s.record_sync(connection, error).await,
         }
     }
 
@@ -178,12 +223,14 @@ impl Store {
     ) -> Result<bool, StoreError> {
         match self {
             Store::Sqlite(s) => s.claim_sync(connection, now, interval).await,
+            Store::Postgres(s) => s.claim_sync(connection, now, interval).await,
         }
     }
 
     pub async fn close(&self) {
         match self {
             Store::Sqlite(s) => s.close().await,
+            Store::Postgres(s) => s.close().await,
         }
     }
 }

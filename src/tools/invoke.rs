@@ -1,12 +1,15 @@
 //! Calling a tool as someone: the rights check and the agent log that every edge (REST, MCP,
 //! chat, CLI) goes through, so that no edge can forget them.
 
-use super::{ToolInfo, find, unknown_tool};
+use super::{ToolContext, ToolInfo, find, unknown_tool};
 use crate::access::Access;
 use crate::error::ApiError;
+use crate::model::audit::NewEvent;
 use crate::people::Principal;
-use crate::store::{AgentCall, Store};
-use serde_json::Value;
+use crate::requests::Requests;
+use crate::requests::clock::stamp;
+use crate::store::AgentCall;
+use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// Finds `name` and checks that `who` may call it.
@@ -17,10 +20,12 @@ pub fn authorize(who: &Principal, name: &str) -> Result<&'static ToolInfo, ApiEr
 }
 
 /// Calls a tool on JSON arguments as `who`, off the async workers when it can be slow.
+/// `engine` names the chat engine making the call for `who`, if one is (see [`ToolContext`]).
 pub async fn invoke(
     access: Arc<Access>,
-    store: &Store,
+    requests: &Requests,
     who: &Principal,
+    engine: Option<&str>,
     name: &str,
     args: Value,
 ) -> Result<Value, ApiError> {
@@ -29,25 +34,70 @@ pub async fn invoke(
     let result = if tool.slow {
         tokio::task::spawn_blocking(move || tool.call(&access, args))
             .await
-            .unwrap_or_else(|e| {
-                Err(ApiError::internal(format!(
-                    "tool {} failed: {e}",
-                    tool.name
-                )))
-            })
+            .unwrap_or_else(|e| Err(failed(tool, e)))
     } else {
-        tool.call(&access, args)
+        let cx = ToolContext {
+            requests,
+            access: &access,
+            who,
+            engine,
+        };
+        tool.call_in(&cx, args).await
     };
     if let Some(arguments) = logged {
-        log_agent_call(store, who, name, arguments, &result).await?;
+        log_agent_call(requests, who, name, arguments, &result).await?;
     }
     result
 }
 
-/// Records a call made with an agent token: the agent, its person, the tool and the outcome.
-/// A call that cannot be recorded fails: an agent's actions must not go unlogged.
+/// The same from JSON text to JSON text: the HTTP path. A graph tool reads the bytes directly
+/// (no intermediate `Value`); only an agent's call is also parsed, for the log.
+pub async fn invoke_bytes<B>(
+    access: Arc<Access>,
+    requests: &Requests,
+    who: &Principal,
+    name: &str,
+    body: B,
+) -> Result<Vec<u8>, ApiError>
+where
+    B: AsRef<[u8]> + Send + 'static,
+{
+    let tool = authorize(who, name)?;
+    // Agent calls are logged with their arguments; bytes that are not JSON are logged as text.
+    let logged = who.agent.is_some().then(|| {
+        serde_json::from_slice::<Value>(body.as_ref())
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body.as_ref()).into_owned()))
+    });
+    // Walks that can take milliseconds go to the blocking pool; a check, a few microseconds, is
+    // cheaper to answer here than to hand over.
+    let result = if tool.slow {
+        tokio::task::spawn_blocking(move || tool.call_bytes(&access, body.as_ref()))
+            .await
+            .unwrap_or_else(|e| Err(failed(tool, e)))
+    } else {
+        let cx = ToolContext {
+            requests,
+            access: &access,
+            who,
+            engine: None,
+        };
+        tool.call_bytes_in(&cx, body.as_ref()).await
+    };
+    if let Some(arguments) = logged {
+        log_agent_call(requests, who, name, arguments, &result).await?;
+    }
+    result
+}
+
+fn failed(tool: &ToolInfo, e: tokio::task::JoinError) -> ApiError {
+    ApiError::internal(format!("tool {} failed: {e}", tool.name))
+}
+
+/// Records a call made with an agent token: the agent, its person, the tool and the outcome, in
+/// the agent log and in the hash-chained audit log (where reviewers read everything else an
+/// agent did). A call that cannot be recorded fails: an agent's actions must not go unlogged.
 pub async fn log_agent_call<T>(
-    store: &Store,
+    requests: &Requests,
     who: &Principal,
     tool: &str,
     arguments: Value,
@@ -61,6 +111,19 @@ pub async fn log_agent_call<T>(
         Err(e) => e.code.as_str().to_string(),
     };
     tracing::info!(agent, person = %person.name, tool, %outcome, "agent tool call");
+    let event = NewEvent::new(
+        who.describe(),
+        "agent_tool_call",
+        None,
+        json!({
+            "agent": agent,
+            "person": person.name,
+            "tool": tool,
+            "arguments": &arguments,
+            "outcome": &outcome,
+        }),
+    );
+    let store = requests.store();
     store
         .log_agent_call(&AgentCall {
             person_id: person.id.clone(),
@@ -71,5 +134,8 @@ pub async fn log_agent_call<T>(
             outcome,
         })
         .await?;
+    // The requests' clock, so that these events sit in time order with the requests' own.
+    let at = stamp(requests.clock().now());
+    store.append_audit(&at, &[event]).await?;
     Ok(())
 }

@@ -1,33 +1,48 @@
 //! The typed tools: one file each, an args struct (whose doc comment is the description a model
 //! reads) and a result struct, both serde + schemars. The registry below is the single list the
 //! CLI, HTTP, chat and MCP all call through, with the same JSON in and out.
+//!
+//! Two kinds share it. A [`Tool`] answers from the access graph alone, synchronously (a check is
+//! microseconds; the HTTP path calls it from bytes to bytes). A [`ContextTool`] needs the request
+//! store and the caller ([`ToolContext`]) and is async: the request tools.
 
 mod check_access;
+mod create_access_request;
 mod export;
+mod get_access_request;
 mod get_identity;
 mod invoke;
 mod list_access;
+mod list_access_requests;
 mod search;
 mod search_identities;
 mod search_resources;
 mod who_has_access;
 
 pub use check_access::{CheckAccess, CheckAccessArgs, CheckAccessResult};
+pub use create_access_request::{CreateAccessRequest, CreateAccessRequestArgs};
 pub use export::{export_dir, exported_files};
+pub use get_access_request::{GetAccessRequest, GetAccessRequestArgs};
 pub use get_identity::{GetIdentity, GetIdentityArgs, GetIdentityResult};
-pub use invoke::{authorize, invoke, log_agent_call};
+pub use invoke::{authorize, invoke, invoke_bytes, log_agent_call};
 pub use list_access::{ListAccess, ListAccessArgs, ListAccessResult};
+pub use list_access_requests::{
+    ListAccessRequests, ListAccessRequestsArgs, ListAccessRequestsResult,
+};
 pub use search_identities::{SearchIdentities, SearchIdentitiesArgs, SearchIdentitiesResult};
 pub use search_resources::{SearchResources, SearchResourcesArgs, SearchResourcesResult};
 pub use who_has_access::{WhoHasAccess, WhoHasAccessArgs, WhoHasAccessResult};
 
 use crate::access::Access;
 use crate::error::ApiError;
-use crate::people::Role;
+use crate::people::{Principal, Role};
+use crate::requests::Requests;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::LazyLock;
 
 /// A tool: typed arguments in, typed result out.
@@ -43,6 +58,46 @@ pub trait Tool {
     fn run(access: &Access, args: Self::Args) -> Result<Self::Output, ApiError>;
 }
 
+/// What a [`ContextTool`] is given besides its arguments: the request workflow, the graph names
+/// resolve in, who is calling, and which chat engine is calling for them (if one is).
+pub struct ToolContext<'a> {
+    pub requests: &'a Requests,
+    pub access: &'a Access,
+    pub who: &'a Principal,
+    /// `embedded` or `llm` when a chat engine makes the call: a request it creates is marked as
+    /// drafted by an AI (and so never auto-approved).
+    pub engine: Option<&'a str>,
+}
+
+/// A tool that reads or writes the request store as its caller: async, typed like [`Tool`].
+pub trait ContextTool {
+    const NAME: &'static str;
+    type Args: DeserializeOwned + JsonSchema + Send;
+    type Output: Serialize + JsonSchema;
+    /// The least role that may call it (an agent token counts as a requester).
+    const ROLE: Role = Role::Requester;
+    fn run(
+        cx: &ToolContext<'_>,
+        args: Self::Args,
+    ) -> impl Future<Output = Result<Self::Output, ApiError>> + Send;
+}
+
+/// A boxed future, as the registry holds a context tool's call.
+pub type ToolFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, ApiError>> + Send + 'a>>;
+
+/// How the registry calls a tool of either kind.
+#[derive(Clone, Copy)]
+enum Kind {
+    Graph {
+        call: fn(&Access, Value) -> Result<Value, ApiError>,
+        call_bytes: fn(&Access, &[u8]) -> Result<Vec<u8>, ApiError>,
+    },
+    Context {
+        call: for<'a> fn(&'a ToolContext<'a>, Value) -> ToolFuture<'a, Value>,
+        call_bytes: for<'a> fn(&'a ToolContext<'a>, &'a [u8]) -> ToolFuture<'a, Vec<u8>>,
+    },
+}
+
 /// A tool with its types erased, as the registry holds it.
 pub struct ToolInfo {
     pub name: &'static str,
@@ -56,25 +111,60 @@ pub struct ToolInfo {
     pub slow: bool,
     /// See [`Tool::ROLE`].
     pub role: Role,
-    call: fn(&Access, Value) -> Result<Value, ApiError>,
-    call_bytes: fn(&Access, &[u8]) -> Result<Vec<u8>, ApiError>,
+    kind: Kind,
 }
 
 impl ToolInfo {
-    /// Calls the tool on JSON arguments; a bad argument is an error naming its JSON path.
+    /// Whether the tool needs the request store and the caller (a [`ContextTool`]): such a tool
+    /// is called through [`invoke`] or [`invoke_bytes`], never on a graph alone.
+    pub fn needs_context(&self) -> bool {
+        matches!(self.kind, Kind::Context { .. })
+    }
+
+    /// Calls a graph tool on JSON arguments; a bad argument is an error naming its JSON path.
     pub fn call(&self, access: &Access, args: Value) -> Result<Value, ApiError> {
-        (self.call)(access, args)
+        match self.kind {
+            Kind::Graph { call, .. } => call(access, args),
+            Kind::Context { .. } => Err(self.context_needed()),
+        }
     }
 
     /// The same call from JSON text to JSON text, skipping the intermediate `Value`s: the HTTP
     /// path, where a check costs microseconds and every copy shows.
     pub fn call_bytes(&self, access: &Access, args: &[u8]) -> Result<Vec<u8>, ApiError> {
-        (self.call_bytes)(access, args)
+        match self.kind {
+            Kind::Graph { call_bytes, .. } => call_bytes(access, args),
+            Kind::Context { .. } => Err(self.context_needed()),
+        }
+    }
+
+    /// Calls a tool of either kind with its context (a graph tool uses only `cx.access`, on the
+    /// calling thread: [`invoke`] sends slow ones to the blocking pool first).
+    async fn call_in(&self, cx: &ToolContext<'_>, args: Value) -> Result<Value, ApiError> {
+        match self.kind {
+            Kind::Graph { call, .. } => call(cx.access, args),
+            Kind::Context { call, .. } => call(cx, args).await,
+        }
+    }
+
+    /// [`Self::call_in`] from JSON text to JSON text.
+    async fn call_bytes_in(&self, cx: &ToolContext<'_>, args: &[u8]) -> Result<Vec<u8>, ApiError> {
+        match self.kind {
+            Kind::Graph { call_bytes, .. } => call_bytes(cx.access, args),
+            Kind::Context { call_bytes, .. } => call_bytes(cx, args).await,
+        }
+    }
+
+    fn context_needed(&self) -> ApiError {
+        ApiError::internal(format!(
+            "the tool {} needs the request store and the caller; call it through tools::invoke",
+            self.name
+        ))
     }
 }
 
 /// Arguments from any JSON source, or an error naming the JSON path of the bad one.
-fn parse_args<'de, T: Tool, D>(de: D) -> Result<T::Args, ApiError>
+fn parse_args<'de, A: DeserializeOwned, D>(tool: &str, de: D) -> Result<A, ApiError>
 where
     D: serde::Deserializer<'de, Error = serde_json::Error>,
 {
@@ -82,32 +172,55 @@ where
         let path = e.path().to_string();
         let msg = e.into_inner().to_string();
         let path = if path == "." { String::new() } else { path };
-        ApiError::invalid(path, format!("bad arguments for {}: {msg}", T::NAME))
+        ApiError::invalid(path, format!("bad arguments for {tool}: {msg}"))
     })
 }
 
-fn call_typed<T: Tool>(access: &Access, args: Value) -> Result<Value, ApiError> {
-    let out = T::run(access, parse_args::<T, _>(args)?)?;
-    serde_json::to_value(out).map_err(|e| ApiError::internal(format!("cannot encode result: {e}")))
-}
-
-fn call_typed_bytes<T: Tool>(access: &Access, args: &[u8]) -> Result<Vec<u8>, ApiError> {
+/// Arguments from JSON text (blank text is `{}`), all of it.
+fn parse_bytes<A: DeserializeOwned>(tool: &str, args: &[u8]) -> Result<A, ApiError> {
     let args = if args.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
         args
     };
     let mut de = serde_json::Deserializer::from_slice(args);
-    let parsed = parse_args::<T, _>(&mut de)?;
+    let parsed = parse_args(tool, &mut de)?;
     de.end()
-        .map_err(|e| ApiError::invalid("", format!("bad arguments for {}: {e}", T::NAME)))?;
-    let out = T::run(access, parsed)?;
+        .map_err(|e| ApiError::invalid("", format!("bad arguments for {tool}: {e}")))?;
+    Ok(parsed)
+}
+
+fn encode_value<T: Serialize>(out: T) -> Result<Value, ApiError> {
+    serde_json::to_value(out).map_err(|e| ApiError::internal(format!("cannot encode result: {e}")))
+}
+
+fn encode_bytes<T: Serialize>(out: T) -> Result<Vec<u8>, ApiError> {
     serde_json::to_vec(&out).map_err(|e| ApiError::internal(format!("cannot encode result: {e}")))
 }
 
-fn info<T: Tool>() -> ToolInfo {
-    let mut parameters =
-        serde_json::to_value(schemars::schema_for!(T::Args)).unwrap_or(Value::Null);
+fn call_typed<T: Tool>(access: &Access, args: Value) -> Result<Value, ApiError> {
+    encode_value(T::run(access, parse_args(T::NAME, args)?)?)
+}
+
+fn call_typed_bytes<T: Tool>(access: &Access, args: &[u8]) -> Result<Vec<u8>, ApiError> {
+    encode_bytes(T::run(access, parse_bytes(T::NAME, args)?)?)
+}
+
+fn call_context<'a, T: ContextTool>(cx: &'a ToolContext<'a>, args: Value) -> ToolFuture<'a, Value> {
+    Box::pin(async move { encode_value(T::run(cx, parse_args(T::NAME, args)?).await?) })
+}
+
+fn call_context_bytes<'a, T: ContextTool>(
+    cx: &'a ToolContext<'a>,
+    args: &'a [u8],
+) -> ToolFuture<'a, Vec<u8>> {
+    Box::pin(async move { encode_bytes(T::run(cx, parse_bytes(T::NAME, args)?).await?) })
+}
+
+/// The description (the args struct's doc comment, taken out of its schema), the argument
+/// schema and the result schema.
+fn schemas<A: JsonSchema, O: JsonSchema>() -> (String, Value, Value) {
+    let mut parameters = serde_json::to_value(schemars::schema_for!(A)).unwrap_or(Value::Null);
     let description = parameters
         .as_object_mut()
         .and_then(|o| {
@@ -116,7 +229,12 @@ fn info<T: Tool>() -> ToolInfo {
         })
         .and_then(|d| d.as_str().map(str::to_owned))
         .unwrap_or_default();
-    let result = serde_json::to_value(schemars::schema_for!(T::Output)).unwrap_or(Value::Null);
+    let result = serde_json::to_value(schemars::schema_for!(O)).unwrap_or(Value::Null);
+    (description, parameters, result)
+}
+
+fn info<T: Tool>() -> ToolInfo {
+    let (description, parameters, result) = schemas::<T::Args, T::Output>();
     ToolInfo {
         name: T::NAME,
         description,
@@ -124,8 +242,27 @@ fn info<T: Tool>() -> ToolInfo {
         result,
         slow: T::SLOW,
         role: T::ROLE,
-        call: call_typed::<T>,
-        call_bytes: call_typed_bytes::<T>,
+        kind: Kind::Graph {
+            call: call_typed::<T>,
+            call_bytes: call_typed_bytes::<T>,
+        },
+    }
+}
+
+fn context_info<T: ContextTool>() -> ToolInfo {
+    let (description, parameters, result) = schemas::<T::Args, T::Output>();
+    ToolInfo {
+        name: T::NAME,
+        description,
+        parameters,
+        result,
+        // Async already: nothing to hand to the blocking pool.
+        slow: false,
+        role: T::ROLE,
+        kind: Kind::Context {
+            call: call_context::<T>,
+            call_bytes: call_context_bytes::<T>,
+        },
     }
 }
 
@@ -137,6 +274,9 @@ static REGISTRY: LazyLock<Vec<ToolInfo>> = LazyLock::new(|| {
         info::<GetIdentity>(),
         info::<SearchIdentities>(),
         info::<SearchResources>(),
+        context_info::<CreateAccessRequest>(),
+        context_info::<ListAccessRequests>(),
+        context_info::<GetAccessRequest>(),
     ]
 });
 
@@ -149,7 +289,8 @@ pub fn find(name: &str) -> Option<&'static ToolInfo> {
     registry().iter().find(|t| t.name == name)
 }
 
-/// Calls a tool by name: the one entry point for every edge.
+/// Calls a graph tool by name, on the graph alone (tests, benchmarks); every edge goes through
+/// [`invoke`], which also checks rights, logs agents and serves the request tools.
 pub fn call(access: &Access, name: &str, args: Value) -> Result<Value, ApiError> {
     match find(name) {
         Some(t) => t.call(access, args),

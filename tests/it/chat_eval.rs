@@ -1,6 +1,7 @@
-//! The chat evaluation set (tests/chat/eval.json, format in tests/chat/README.md): every question
+//! The chat evaluation sets (tests/chat/*.json, format in tests/chat/README.md): every question
 //! through the embedded engine as its person, scored against the expected tool calls and
-//! results. The score is printed; the test fails under 95%.
+//! results (and, for requests, the request stored). The score is printed; the test fails under
+//! 95%.
 
 use serde_json::Value;
 use warden::app::App;
@@ -65,8 +66,89 @@ fn call_matches(want: &Value, got: &warden::chat::ToolCall) -> bool {
     args_ok && want.get("result").is_none_or(|r| matches(r, &got.result))
 }
 
+/// Names in a list of objects (`resources`, `roles` of a request), sorted.
+fn names(v: &Value) -> Vec<String> {
+    let mut out: Vec<String> = v
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|x| match x {
+            Value::String(s) => s.clone(),
+            _ => x["name"].as_str().unwrap_or_default().to_owned(),
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Why a turn misses an expected draft: exactly one `create_access_request` call, which stored an
+/// open request for the person asking, drafted by the embedded engine, with the expected
+/// resources, privileges and roles (as sets of resolved names), duration (when listed; null: none)
+/// and reason (a substring); the answer names the request, its link and the reviewer.
+fn request_miss(want: &Value, reply: &Reply, asker: Option<&str>) -> Option<String> {
+    let creates: Vec<&warden::chat::ToolCall> = reply
+        .tool_calls
+        .iter()
+        .filter(|c| c.tool == "create_access_request")
+        .collect();
+    let [call] = creates.as_slice() else {
+        return Some(format!(
+            "{} create_access_request calls, expected 1",
+            creates.len()
+        ));
+    };
+    let r = &call.result;
+    let Some(id) = r["id"].as_str() else {
+        return Some(format!("no request was created: {r}"));
+    };
+    if r["status"] != "open" {
+        return Some(format!("the request is {}, not open", r["status"]));
+    }
+    if asker.is_some_and(|a| r["requester"] != a) {
+        return Some(format!("the request is {}'s", r["requester"]));
+    }
+    if r["drafted_by"]["kind"] != "ai" || r["drafted_by"]["engine"] != "embedded" {
+        return Some(format!("drafted_by is {}", r["drafted_by"]));
+    }
+    for (key, got) in [
+        ("resources", &r["resources"]),
+        ("privileges", &r["privileges"]),
+        ("roles", &r["roles"]),
+    ] {
+        let expected = names(&want[key]);
+        if names(got) != expected {
+            return Some(format!("{key} {:?}, expected {expected:?}", names(got)));
+        }
+    }
+    if let Some(d) = want.get("duration")
+        && *d != r["duration"]
+    {
+        return Some(format!("duration {}, expected {d}", r["duration"]));
+    }
+    if let Some(part) = want["reason_contains"].as_str() {
+        let reason = r["reason"].as_str().unwrap_or_default().to_lowercase();
+        if !reason.contains(&part.to_lowercase()) {
+            return Some(format!(
+                "reason {}, expected it to hold {part:?}",
+                r["reason"]
+            ));
+        }
+    }
+    let answer = reply.answer.to_lowercase();
+    for must in [
+        id.to_lowercase(),
+        format!("/v1/requests/{id}").to_lowercase(),
+        "review".into(),
+    ] {
+        if !answer.contains(&must) {
+            return Some(format!("the answer does not mention {must:?}"));
+        }
+    }
+    None
+}
+
 /// Why a reply misses its expectation, or None when it matches.
-fn miss(expect: &Value, reply: &Reply) -> Option<String> {
+fn miss(expect: &Value, reply: &Reply, asker: Option<&str>) -> Option<String> {
     let answer = reply.answer.to_lowercase();
     let calls = &reply.tool_calls;
     if let Some(want) = expect["calls"].as_array() {
@@ -101,12 +183,18 @@ fn miss(expect: &Value, reply: &Reply) -> Option<String> {
         return Some("did not say it did not understand".into());
     }
     if let Some(req) = expect.get("request") {
+        if let Some(why) = request_miss(req, reply, asker) {
+            return Some(why);
+        }
         for r in req["resources"].as_array().into_iter().flatten() {
             let r = r.as_str().unwrap().to_lowercase();
             if !answer.contains(&r) {
                 return Some(format!("the request answer does not name {r}"));
             }
         }
+    }
+    if expect["no_request"] == true && calls.iter().any(|c| c.tool == "create_access_request") {
+        return Some("a request was created".into());
     }
     for s in expect["answer_contains"].as_array().into_iter().flatten() {
         let s = s.as_str().unwrap().to_lowercase();
@@ -134,6 +222,13 @@ async fn embedded_engine_scores_on_the_held_out_set() {
 #[tokio::test]
 async fn embedded_engine_scores_on_the_blind_set() {
     score("blind.json", 60).await;
+}
+
+/// Requests drafted in plain language, and questions that must not become requests
+/// (tests/chat/README.md, "Requests").
+#[tokio::test]
+async fn embedded_engine_scores_on_the_request_set() {
+    score("requests.json", 40).await;
 }
 
 async fn score(file: &str, at_least: usize) {
@@ -193,7 +288,7 @@ async fn score(file: &str, at_least: usize) {
             )
             .await
             .unwrap();
-        if let Some(why) = miss(&q["expect"], &reply) {
+        if let Some(why) = miss(&q["expect"], &reply, q["as"].as_str()) {
             let calls: Vec<String> = reply
                 .tool_calls
                 .iter()

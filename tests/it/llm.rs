@@ -583,3 +583,45 @@ async fn a_follow_up_turn_carries_the_first_turn() {
     // The system prompt is sent each time, not stored: it appears once.
     assert_eq!(roles.iter().filter(|r| **r == "system").count(), 1);
 }
+
+/// A request the model drafts goes through `create_access_request` as the person asking, and
+/// is marked as drafted by the AI (engine `llm`): open, for a human reviewer.
+#[tokio::test]
+async fn the_model_drafts_requests_as_the_person_asking() {
+    let fake = FakeLlm::start(vec![
+        Step::Calls(vec![(
+            "create_access_request",
+            r#"{"resources": ["finance.invoices"], "privileges": ["SELECT"], "duration": "2w", "reason": "quarter close"}"#,
+        )]),
+        Step::Text("I drafted the request; a reviewer decides."),
+    ])
+    .await;
+    let server = TestServer::start_with_config(&fake.config("sk-llm-draft", "")).await;
+    let maya = server
+        .token_for("maya", warden::people::Role::Requester, None)
+        .await;
+    let message = json!({"message": "I need read access to finance.invoices for 2 weeks"});
+    let (status, reply) = server
+        .post_as(&maya, "/v1/chat", &message.to_string())
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    let seen = fake.seen();
+    let offered: Vec<&str> = seen[0].body["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["function"]["name"].as_str().unwrap())
+        .collect();
+    assert!(offered.contains(&"create_access_request"), "{offered:?}");
+    let req = &reply["tool_calls"][0]["result"];
+    assert_eq!(req["status"], "open", "{reply}");
+    assert_eq!(req["requester"], "maya");
+    assert_eq!(req["resources"][0]["name"], "prod.finance.invoices");
+    assert_eq!(
+        req["drafted_by"],
+        json!({"kind": "ai", "person": "maya", "engine": "llm"})
+    );
+    // The model was given the stored request, id and all.
+    let tool = &tool_messages(&seen[1].body)[0];
+    assert_eq!(content_json(tool)["id"], req["id"]);
+}

@@ -222,6 +222,26 @@ async fn per_membership_inherit_agrees_with_has_table_privilege() {
     }
     let not_inherited = a.values().filter(|v| v.2).count();
     assert!(not_inherited >= 8, "not_inherited {not_inherited} times");
+
+    // The caveat names the cause: on 16 the membership's own option (the member's NOINHERIT
+    // attribute only gave u_default's its default), not NOINHERIT.
+    let conn = warden::connectors::postgres::read(&pg.url, "pg")
+        .await
+        .unwrap();
+    let access = warden::access::Access::build(vec![conn]).unwrap();
+    let why = |who: &str| {
+        let args = json!({"identity": who, "privilege": "SELECT", "resource": "app.t_r"});
+        let got = warden::tools::call(&access, "check_access", args).unwrap();
+        got["caveats"][0]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    for who in ["u_out", "u_default"] {
+        let text = why(who);
+        assert!(text.contains("INHERIT option is FALSE"), "{text}");
+        assert!(!text.contains("(NOINHERIT)"), "{text}");
+    }
     admin.close().await;
 }
 
@@ -282,6 +302,14 @@ async fn provisioning_flips_the_answer_on_16() {
         assert!(!member(&admin, m, "r").await, "{m}");
     }
     assert!(p.revoke(&select_new).await.unwrap().pre_existing);
+
+    // u_two's membership has two grantors: the revoke removes the one Warden's user made, the
+    // other stays, and the receipt says the membership still holds rather than "revoked".
+    let two = join("u_two");
+    let applied = p.revoke(&two).await.unwrap();
+    assert!(applied.pre_existing);
+    assert!(applied.holds_after, "g's grant of r to u_two remains");
+    assert!(member(&admin, "u_two", "r").await);
     for who in ["r", "u_in", "u_two", "u_fresh2"] {
         assert!(!has(&admin, who, "t_new", "SELECT").await, "{who}");
     }

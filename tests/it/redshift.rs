@@ -433,3 +433,318 @@ async fn the_catalog_queries_run_over_the_wire() {
         yes("alice → PUBLIC → TEMPORARY on dev")
     );
 }
+
+/// The Redshift provisioner against PostgreSQL (no Redshift is reachable from the tests): the
+/// grantee-kind lookups read `pg_user`, `pg_group` and an SVV_ROLES table; `holds` reads
+/// SVV-shaped views, here defined over PostgreSQL's own ACLs so that a statement run shows up in
+/// them as it would on Redshift. Only the statements PostgreSQL also accepts are run (`TO GROUP`,
+/// `ALTER GROUP … ADD | DROP USER`, a grant to a user); `TO ROLE` and `GRANT ROLE` have no
+/// PostgreSQL form, so role grants are fixture rows that `holds` reads, and their statements are
+/// checked as text in the unit tests. PostgreSQL's `pg_group` lists roles that cannot log in, so a
+/// group here is what `CREATE GROUP` makes.
+mod provisioning {
+    use crate::pg::PgCluster;
+    use sqlx::{AssertSqlSafe, PgPool};
+    use warden::connectors::redshift::Provisioner;
+    use warden::connectors::{Change, FailureKind};
+
+    const HOSTILE: &str = r#"x"; drop table sales.orders; --"#;
+
+    const WORLD: &[&str] = &[
+        "CREATE USER alice",
+        "CREATE USER bob",
+        "CREATE USER carol",
+        r#"CREATE USER "x""; drop table sales.orders; --""#,
+        // A user that the SVV_ROLES fixture also lists as a role: ambiguous as a grantee.
+        "CREATE USER both_kinds",
+        "CREATE GROUP analysts",
+        "CREATE DATABASE dev",
+    ];
+
+    /// Who an ACL entry names, as the SVV views say it: login roles are users, others groups.
+    const IDENTITY: &str = "a.grantee::int AS identity_id,
+        COALESCE(r.rolname::text, 'public') AS identity_name,
+        CASE WHEN a.grantee = 0 THEN 'public' WHEN r.rolcanlogin THEN 'user' ELSE 'group' END
+            AS identity_type,
+        a.is_grantable AS admin_option";
+
+    fn dev() -> Vec<String> {
+        let mut sql: Vec<String> = [
+            "CREATE SCHEMA sales",
+            "CREATE TABLE sales.orders (id int)",
+            // Granted by someone else before Warden: a grant must report it as pre-existing.
+            "GRANT SELECT ON sales.orders TO carol",
+            "CREATE SCHEMA svv",
+            "CREATE TABLE svv.svv_roles (role_id int, role_name text, role_owner text, external_id text)",
+            "INSERT INTO svv.svv_roles VALUES (1, 'reader_role', 'warden', NULL),
+                (2, 'analyst_role', 'warden', NULL), (3, 'both_kinds', 'warden', NULL)",
+            "CREATE TABLE svv.svv_user_grants (user_id int, user_name text, role_id int,
+                role_name text, admin_option boolean)",
+            "INSERT INTO svv.svv_user_grants VALUES (10, 'bob', 1, 'reader_role', false)",
+            "CREATE TABLE svv.svv_role_grants (role_id int, role_name text, granted_role_id int,
+                granted_role_name text)",
+            "INSERT INTO svv.svv_role_grants VALUES (2, 'analyst_role', 1, 'reader_role')",
+            // Grants to roles, which PostgreSQL cannot make with Redshift's statements.
+            "CREATE TABLE svv.role_relation_privileges (namespace_name text, relation_name text,
+                privilege_type text, identity_id int, identity_name text, identity_type text,
+                admin_option boolean)",
+            "INSERT INTO svv.role_relation_privileges VALUES
+                ('sales', 'orders', 'SELECT', 1, 'reader_role', 'role', false)",
+            // A scoped grant (ALTER FOR TABLES IN SCHEMA sales) is not ALTER on the schema.
+            "CREATE TABLE svv.scoped_schema_privileges (namespace_name text, privilege_type text,
+                identity_id int, identity_name text, identity_type text, admin_option boolean,
+                privilege_scope text)",
+            "INSERT INTO svv.scoped_schema_privileges VALUES
+                ('sales', 'ALTER', 100, 'analysts', 'group', false, 'TABLES')",
+            "ALTER DATABASE dev SET search_path = svv, public",
+        ]
+        .map(String::from)
+        .to_vec();
+        sql.push(format!(
+            "CREATE VIEW svv.svv_relation_privileges AS
+             SELECT n.nspname::text AS namespace_name, c.relname::text AS relation_name,
+                    a.privilege_type::text AS privilege_type, {IDENTITY}
+               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              CROSS JOIN LATERAL aclexplode(c.relacl) a
+               LEFT JOIN pg_roles r ON r.oid = a.grantee
+             UNION ALL SELECT * FROM svv.role_relation_privileges"
+        ));
+        sql.push(format!(
+            "CREATE VIEW svv.svv_schema_privileges AS
+             SELECT n.nspname::text AS namespace_name, a.privilege_type::text AS privilege_type,
+                    {IDENTITY}, 'SCHEMA'::text AS privilege_scope
+               FROM pg_namespace n CROSS JOIN LATERAL aclexplode(n.nspacl) a
+               LEFT JOIN pg_roles r ON r.oid = a.grantee
+             UNION ALL SELECT * FROM svv.scoped_schema_privileges"
+        ));
+        // The AWS page's sample shows TEMP where PostgreSQL says TEMPORARY.
+        sql.push(format!(
+            "CREATE VIEW svv.svv_database_privileges AS
+             SELECT d.datname::text AS database_name,
+                    CASE a.privilege_type WHEN 'TEMPORARY' THEN 'TEMP' ELSE a.privilege_type END
+                        AS privilege_type,
+                    {IDENTITY}, 'DATABASE'::text AS privilege_scope
+               FROM pg_database d CROSS JOIN LATERAL aclexplode(d.datacl) a
+               LEFT JOIN pg_roles r ON r.oid = a.grantee"
+        ));
+        sql
+    }
+
+    fn privilege(p: &str, resource: &[&str], grantee: &str) -> Change {
+        Change::Privilege {
+            privilege: p.into(),
+            resource: resource.iter().map(|s| s.to_string()).collect(),
+            grantee: grantee.into(),
+        }
+    }
+
+    fn member(role: &str, member: &str) -> Change {
+        Change::Membership {
+            role: role.into(),
+            member: member.into(),
+        }
+    }
+
+    async fn ask(pool: &PgPool, sql: &str, args: &[&str]) -> bool {
+        let mut q = sqlx::query_scalar(AssertSqlSafe(sql.to_string()));
+        for a in args {
+            q = q.bind(*a);
+        }
+        q.fetch_one(pool)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    async fn has_table(pool: &PgPool, role: &str, p: &str) -> bool {
+        ask(
+            pool,
+            "SELECT has_table_privilege($1, 'sales.orders', $2)",
+            &[role, p],
+        )
+        .await
+    }
+
+    async fn in_group(pool: &PgPool, group: &str, user: &str) -> bool {
+        ask(
+            pool,
+            "SELECT EXISTS (SELECT 1 FROM pg_auth_members m
+               JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member
+              WHERE g.rolname = $1 AND u.rolname = $2)",
+            &[group, user],
+        )
+        .await
+    }
+
+    #[tokio::test]
+    async fn provisioning_runs_over_the_wire() {
+        let Ok(pg) = PgCluster::try_start() else {
+            panic!("PostgreSQL is needed (Debian's postgresql package; .ci/run installs it)");
+        };
+        let world: Vec<String> = WORLD.iter().map(|s| s.to_string()).collect();
+        for (url, script) in [(pg.url.clone(), world), (pg.url_for("dev"), dev())] {
+            let pool = PgPool::connect(&url).await.unwrap();
+            for sql in &script {
+                sqlx::raw_sql(AssertSqlSafe(sql.clone()))
+                    .execute(&pool)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            }
+            pool.close().await;
+        }
+        let admin = PgPool::connect(&pg.url_for("dev")).await.unwrap();
+        let mut p = Provisioner::connect(&pg.url_for("dev"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}\n{}", pg.log()));
+        let orders = ["dev", "sales", "orders"];
+
+        // A grant to a group: Redshift's statement, which PostgreSQL also runs, read back from
+        // SVV_RELATION_PRIVILEGES after the lookup found `analysts` in pg_group.
+        let to_group = privilege("select", &orders, "analysts");
+        assert!(!p.holds(&to_group).await.unwrap());
+        let a = p.grant(&to_group).await.unwrap();
+        assert_eq!(
+            a.statement,
+            r#"GRANT SELECT ON TABLE "sales"."orders" TO GROUP "analysts""#
+        );
+        assert!(!a.pre_existing && a.holds_after, "{a:?}");
+        assert!(has_table(&admin, "analysts", "SELECT").await);
+        assert!(p.grant(&to_group).await.unwrap().pre_existing);
+        let a = p.revoke(&to_group).await.unwrap();
+        assert_eq!(
+            a.statement,
+            r#"REVOKE SELECT ON TABLE "sales"."orders" FROM GROUP "analysts""#
+        );
+        assert!(a.pre_existing && !a.holds_after, "{a:?}");
+        assert!(!has_table(&admin, "analysts", "SELECT").await);
+
+        // A user whose name holds a quote and SQL: the grant lands on that user, nothing runs.
+        let hostile = privilege("INSERT", &orders, HOSTILE);
+        let a = p.grant(&hostile).await.unwrap();
+        assert_eq!(
+            a.statement,
+            r#"GRANT INSERT ON TABLE "sales"."orders" TO "x""; drop table sales.orders; --""#
+        );
+        assert!(a.holds_after);
+        assert!(has_table(&admin, HOSTILE, "INSERT").await);
+        assert!(
+            ask(
+                &admin,
+                "SELECT to_regclass('sales.orders') IS NOT NULL",
+                &[]
+            )
+            .await
+        );
+
+        // carol's SELECT was there before Warden; the receipt says so.
+        let a = p
+            .grant(&privilege("SELECT", &orders, "carol"))
+            .await
+            .unwrap();
+        assert!(a.pre_existing && a.holds_after, "{a:?}");
+
+        // A user into a group and out again: ALTER GROUP, read back from pg_group.grolist.
+        let bob_in = member("analysts", "bob");
+        let a = p.grant(&bob_in).await.unwrap();
+        assert_eq!(a.statement, r#"ALTER GROUP "analysts" ADD USER "bob""#);
+        assert!(!a.pre_existing && a.holds_after, "{a:?}");
+        assert!(in_group(&admin, "analysts", "bob").await);
+        let a = p.revoke(&bob_in).await.unwrap();
+        assert_eq!(a.statement, r#"ALTER GROUP "analysts" DROP USER "bob""#);
+        assert!(a.pre_existing && !a.holds_after, "{a:?}");
+        assert!(!in_group(&admin, "analysts", "bob").await);
+
+        // Schema USAGE to a group; a scoped ALTER FOR TABLES is not ALTER on the schema.
+        let usage = privilege("USAGE", &["dev", "sales"], "analysts");
+        let a = p.grant(&usage).await.unwrap();
+        assert_eq!(
+            a.statement,
+            r#"GRANT USAGE ON SCHEMA "sales" TO GROUP "analysts""#
+        );
+        assert!(!a.pre_existing && a.holds_after, "{a:?}");
+        assert!(
+            ask(
+                &admin,
+                "SELECT has_schema_privilege('analysts', 'sales', 'USAGE')",
+                &[]
+            )
+            .await
+        );
+        let alter = privilege("ALTER", &["dev", "sales"], "analysts");
+        assert!(!p.holds(&alter).await.unwrap());
+
+        // TEMP on the database: the view says TEMP, the change TEMPORARY.
+        let temp = privilege("temp", &["dev"], "alice");
+        let a = p.grant(&temp).await.unwrap();
+        assert_eq!(
+            a.statement,
+            r#"GRANT TEMPORARY ON DATABASE "dev" TO "alice""#
+        );
+        assert!(!a.pre_existing && a.holds_after, "{a:?}");
+        assert!(!p.revoke(&temp).await.unwrap().holds_after);
+
+        // Role grants, read from fixture rows: to a role on a table (SVV_RELATION_PRIVILEGES),
+        // a role to a user (SVV_USER_GRANTS) and to a role (SVV_ROLE_GRANTS).
+        assert!(
+            p.holds(&privilege("SELECT", &orders, "reader_role"))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !p.holds(&privilege("INSERT", &orders, "reader_role"))
+                .await
+                .unwrap()
+        );
+        assert!(p.holds(&member("reader_role", "bob")).await.unwrap());
+        assert!(!p.holds(&member("reader_role", "alice")).await.unwrap());
+        assert!(
+            p.holds(&member("reader_role", "analyst_role"))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !p.holds(&member("analyst_role", "reader_role"))
+                .await
+                .unwrap()
+        );
+
+        // Refused, each with a message naming what is wrong.
+        for (change, why) in [
+            (
+                privilege("SELECT", &orders, "nobody"),
+                "no user, group or role named",
+            ),
+            (
+                privilege("SELECT", &orders, "both_kinds"),
+                "both a user and a role",
+            ),
+            (member("alice", "bob"), "cannot be given members"),
+            (
+                member("analysts", "reader_role"),
+                "cannot be a group member",
+            ),
+            (privilege("SELECT", &orders, "Alice"), "capitals"),
+            (privilege("TRIGGER", &orders, "alice"), "TRIGGER"),
+            (
+                privilege("SELECT", &["dev", "sales", "missing"], "alice"),
+                "no table",
+            ),
+            (
+                privilege("USAGE", &["dev", "missing"], "alice"),
+                "no schema",
+            ),
+            (
+                privilege("SELECT", &["postgres", "sales", "orders"], "alice"),
+                "postgres",
+            ),
+        ] {
+            let e = p.grant(&change).await.unwrap_err();
+            assert_eq!(e.kind, FailureKind::Config, "{change:?}: {e}");
+            assert!(e.message.contains(why), "{why}: {e}");
+        }
+        assert!(
+            !has_table(&admin, "alice", "SELECT").await,
+            "nothing changed"
+        );
+        p.close().await;
+    }
+}

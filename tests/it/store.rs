@@ -1,31 +1,202 @@
-//! The store conformance suite. Every backend runs the same checks; today that is SQLite (the
-//! PostgreSQL store joins with its issue by adding one line to `backends`).
+//! The store conformance suite. Every check runs on each backend: SQLite in a temporary data
+//! dir, and PostgreSQL in a fresh database of a cluster the tests share while they run.
 
-use warden::model::Connection;
-use warden::store::Store;
+use crate::pg::PgCluster;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use warden::model::{
+    Condition, Connection, Grant, Grantee, Identity, IdentityKind, Membership, Platform, Resource,
+    ResourceKind, SpecialGroup,
+};
+use warden::people::{Person, Role};
+use warden::store::{AgentCall, Store};
 
-async fn backends(dir: &std::path::Path) -> Vec<(&'static str, Store)> {
-    vec![("sqlite", Store::open_data_dir(dir).await.unwrap())]
+/// The cluster of the PostgreSQL tests running now: the first one starts it, and it stops when
+/// the last lets go (a static that owned it would leave the server running after the tests).
+/// Tests run a few at a time, one after another, so most of them share one cluster.
+pub fn shared_cluster() -> Arc<PgCluster> {
+    static CLUSTER: Mutex<Weak<PgCluster>> = Mutex::new(Weak::new());
+    let mut slot = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(c) = slot.upgrade() {
+        return c;
+    }
+    let c = Arc::new(PgCluster::try_start().unwrap_or_else(|e| {
+        panic!("PostgreSQL is needed (Debian's postgresql package; .ci/run installs it): {e}")
+    }));
+    *slot = Arc::downgrade(&c);
+    c
+}
+
+/// A new, empty database on the shared cluster; the cluster lives as long as this value.
+pub struct PgDatabase {
+    pub url: String,
+    pub cluster: Arc<PgCluster>,
+}
+
+pub async fn fresh_database() -> PgDatabase {
+    use sqlx::Connection as _;
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let cluster = shared_cluster();
+    let name = format!("store_{}", NEXT.fetch_add(1, Ordering::Relaxed));
+    let mut admin = sqlx::PgConnection::connect(&cluster.url).await.unwrap();
+    // The cluster's own locale is C. A UTF-8 one, where it exists, is where lower() folds more
+    // than ASCII and text sorts by locale rules: the store must still behave as SQLite does.
+    let utf8 = format!("CREATE DATABASE {name} TEMPLATE template0 LOCALE 'C.UTF-8'");
+    if sqlx::query(sqlx::AssertSqlSafe(utf8))
+        .execute(&mut admin)
+        .await
+        .is_err()
+    {
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    }
+    admin.close().await.unwrap();
+    PgDatabase {
+        url: cluster.url_for(&name),
+        cluster,
+    }
+}
+
+/// One backend under test, and how to open it again (a second server on the same store).
+struct Backend {
+    name: &'static str,
+    store: Store,
+    dir: PathBuf,
+    pg: Option<PgDatabase>,
+}
+
+impl Backend {
+    async fn open_again(&self) -> Store {
+        let url = self.pg.as_ref().map(|p| p.url.as_str());
+        Store::open(&self.dir, url).await.unwrap()
+    }
+}
+
+async fn backends(dir: &Path) -> Vec<Backend> {
+    let pg = fresh_database().await;
+    vec![
+        Backend {
+            name: "sqlite",
+            store: Store::open(dir, None).await.unwrap(),
+            dir: dir.to_path_buf(),
+            pg: None,
+        },
+        Backend {
+            name: "postgres",
+            store: Store::open(dir, Some(&pg.url)).await.unwrap(),
+            dir: dir.to_path_buf(),
+            pg: Some(pg),
+        },
+    ]
 }
 
 fn demo() -> Vec<Connection> {
-    warden::demo::connections().unwrap()
+    let mut conns = warden::demo::connections().unwrap();
+    conns.sort_by(|a, b| a.name.cmp(&b.name));
+    conns
+}
+
+/// A connection using every field and every kind of grantee, with values that a careless
+/// backend would change: a nanosecond time, a dotted path part, JSON columns, NULLs.
+fn unusual() -> Connection {
+    let identity = |name: &str, kind| Identity {
+        name: name.into(),
+        kind,
+        email: None,
+        display_name: None,
+        superuser: false,
+        inherit: true,
+    };
+    let grant = |grantee, privilege: &str, resource| Grant {
+        grantee,
+        privilege: privilege.into(),
+        resource,
+        grant_option: false,
+        future: false,
+        condition: None,
+    };
+    Connection {
+        name: "Zeta unusual".into(),
+        platform: Platform::Bigquery,
+        server_version: None,
+        taken_at: chrono::DateTime::from_timestamp(1_700_000_000, 123_456_789),
+        identities: vec![
+            Identity {
+                email: Some("Ünïcode@acme.test".into()),
+                display_name: Some("It's \"quoted\"".into()),
+                superuser: true,
+                inherit: false,
+                ..identity("user:ü@acme.test", IdentityKind::User)
+            },
+            identity("group:eng@acme.test", IdentityKind::Group),
+        ],
+        memberships: vec![Membership {
+            member: 0,
+            role: 1,
+            inherit: false,
+        }],
+        resources: vec![
+            Resource {
+                name: "acme-prod".into(),
+                path: vec!["acme-prod".into()],
+                kind: ResourceKind::Project,
+                owner: None,
+                owner_privileges: None,
+                parent: None,
+            },
+            Resource {
+                name: "acme-prod.data.set".into(),
+                path: vec!["acme-prod".into(), "data.set".into()],
+                kind: ResourceKind::Dataset,
+                owner: Some(1),
+                owner_privileges: Some(vec!["roles/bigquery.dataOwner".into()]),
+                parent: Some(0),
+            },
+        ],
+        grants: vec![
+            Grant {
+                grant_option: true,
+                future: true,
+                condition: Some(Box::new(Condition {
+                    title: Some("until 2027".into()),
+                    expression: Some("request.time < timestamp(\"2027-01-01T00:00:00Z\")".into()),
+                })),
+                ..grant(Grantee::Identity(0), "roles/viewer", 0)
+            },
+            grant(Grantee::Public, "SELECT", 1),
+            grant(
+                Grantee::Domain("acme.test".into()),
+                "roles/bigquery.dataViewer",
+                1,
+            ),
+            grant(Grantee::AllUsers, "roles/viewer", 1),
+            grant(Grantee::AllAuthenticatedUsers, "roles/viewer", 1),
+            grant(
+                Grantee::SpecialGroup(SpecialGroup::ProjectOwners),
+                "roles/bigquery.dataOwner",
+                1,
+            ),
+        ],
+    }
 }
 
 #[tokio::test]
 async fn store_round_trips_and_replaces_per_connection() {
     let dir = tempfile::tempdir().unwrap();
-    for (name, store) in backends(dir.path()).await {
+    for Backend { name, store, .. } in backends(dir.path()).await {
         assert!(
             store.load().await.unwrap().is_empty(),
             "{name}: a new store is empty"
         );
         let g0 = store.generation().await.unwrap();
 
-        let mut conns = demo();
-        conns.sort_by(|a, b| a.name.cmp(&b.name));
+        let conns = demo();
         let g1 = store.replace_connections(&conns).await.unwrap();
         assert!(g1 > g0, "{name}: generation moves on import");
+        assert_eq!(store.generation().await.unwrap(), g1, "{name}");
         assert_eq!(
             store.load().await.unwrap(),
             conns,
@@ -53,16 +224,411 @@ async fn store_round_trips_and_replaces_per_connection() {
 }
 
 #[tokio::test]
-async fn store_survives_reopening() {
+async fn store_keeps_every_field_exactly() {
     let dir = tempfile::tempdir().unwrap();
-    let conns = demo();
-    {
-        let store = Store::open_data_dir(dir.path()).await.unwrap();
-        store.replace_connections(&conns).await.unwrap();
+    for Backend { name, store, .. } in backends(dir.path()).await {
+        // Names sort in byte order: upper case before lower, "Zeta" before "bigquery".
+        let mut want = demo();
+        want.push(unusual());
+        want.sort_by(|a, b| a.name.cmp(&b.name));
+        store.replace_connections(&want).await.unwrap();
+        assert_eq!(store.load().await.unwrap(), want, "{name}");
         store.close().await;
     }
-    let store = Store::open_data_dir(dir.path()).await.unwrap();
-    let mut want = conns;
-    want.sort_by(|a, b| a.name.cmp(&b.name));
-    assert_eq!(store.load().await.unwrap(), want);
+}
+
+impl Backend {
+    /// Makes the database refuse any grant of privilege `BOOM`, as a full disk or a lost
+    /// connection would refuse a write halfway through an import.
+    async fn refuse_boom_grants(&self) {
+        use sqlx::AssertSqlSafe as Sql;
+        match &self.pg {
+            Some(pg) => {
+                let db = sqlx::PgPool::connect(&pg.url).await.unwrap();
+                for sql in [
+                    "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$
+                     BEGIN IF NEW.privilege = 'BOOM' THEN RAISE EXCEPTION 'boom'; END IF;
+                     RETURN NEW; END $$",
+                    "CREATE TRIGGER boom BEFORE INSERT ON grants FOR EACH ROW EXECUTE FUNCTION boom()",
+                ] {
+                    sqlx::query(Sql(sql)).execute(&db).await.unwrap();
+                }
+                db.close().await;
+            }
+            None => {
+                let file = self.dir.join("warden.db");
+                let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", file.display()))
+                    .await
+                    .unwrap();
+                sqlx::query(
+                    "CREATE TRIGGER boom BEFORE INSERT ON grants WHEN NEW.privilege = 'BOOM'
+                     BEGIN SELECT RAISE(ABORT, 'boom'); END",
+                )
+                .execute(&db)
+                .await
+                .unwrap();
+                db.close().await;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn store_import_is_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    for b in backends(dir.path()).await {
+        let (name, store) = (b.name, &b.store);
+        let conns = demo();
+        let g1 = store.replace_connections(&conns).await.unwrap();
+        b.refuse_boom_grants().await;
+        // The first connection is written (emptied) before the second one's grants fail.
+        let mut emptied = conns[0].clone();
+        emptied.grants.clear();
+        let mut failing = conns[1].clone();
+        failing.grants[0].privilege = "BOOM".into();
+        assert!(
+            store
+                .replace_connections(&[emptied, failing])
+                .await
+                .is_err(),
+            "{name}: the refused write fails the import"
+        );
+        assert_eq!(
+            store.load().await.unwrap(),
+            conns,
+            "{name}: nothing changed"
+        );
+        assert_eq!(store.generation().await.unwrap(), g1, "{name}");
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn store_writes_large_snapshots_in_bulk() {
+    let dir = tempfile::tempdir().unwrap();
+    for Backend { name, store, .. } in backends(dir.path()).await {
+        let mut big = unusual();
+        big.name = "big".into();
+        let template = big.grants.clone();
+        big.grants = (0..120_000)
+            .map(|i| {
+                let mut g = template[i % template.len()].clone();
+                g.resource = (i % 2) as u32;
+                g
+            })
+            .collect();
+        let started = std::time::Instant::now();
+        store
+            .replace_connections(std::slice::from_ref(&big))
+            .await
+            .unwrap();
+        let wrote = started.elapsed();
+        let loaded = store.load().await.unwrap();
+        eprintln!(
+            "{name}: 120k grants written in {wrote:?}, read in {:?}",
+            started.elapsed() - wrote
+        );
+        assert_eq!(loaded, vec![big.clone()], "{name}");
+        // Replaced by a smaller one, nothing of the big one stays.
+        big.grants.truncate(3);
+        store
+            .replace_connections(std::slice::from_ref(&big))
+            .await
+            .unwrap();
+        assert_eq!(store.load().await.unwrap(), vec![big], "{name}");
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn store_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    for b in backends(dir.path()).await {
+        let conns = demo();
+        b.store.replace_connections(&conns).await.unwrap();
+        let generation = b.store.generation().await.unwrap();
+        b.store.close().await;
+        let store = b.open_again().await;
+        assert_eq!(store.load().await.unwrap(), conns, "{}", b.name);
+        assert_eq!(store.generation().await.unwrap(), generation, "{}", b.name);
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn store_imports_are_seen_by_another_server() {
+    let dir = tempfile::tempdir().unwrap();
+    for b in backends(dir.path()).await {
+        let other = b.open_again().await;
+        let conns = demo();
+        let g = b.store.replace_connections(&conns).await.unwrap();
+        assert_eq!(other.generation().await.unwrap(), g, "{}", b.name);
+        assert_eq!(other.load().await.unwrap(), conns, "{}", b.name);
+        other.close().await;
+        b.store.close().await;
+    }
+}
+
+fn person(name: &str, email: Option<&str>, role: Role) -> Person {
+    Person {
+        id: format!("p_{}", name.to_lowercase()),
+        name: name.into(),
+        email: email.map(str::to_owned),
+        role,
+        created_at: "2026-11-01T10:00:00+00:00".into(),
+    }
+}
+
+#[tokio::test]
+async fn store_people_are_unique_in_any_case() {
+    let dir = tempfile::tempdir().unwrap();
+    for Backend { name, store, .. } in backends(dir.path()).await {
+        let maya = person("Maya", Some("Maya@Acme.test"), Role::Requester);
+        assert!(store.add_person(&maya).await.unwrap(), "{name}");
+        assert!(
+            !store
+                .add_person(&Person {
+                    id: "p_other".into(),
+                    ..person("mAYA", None, Role::Admin)
+                })
+                .await
+                .unwrap(),
+            "{name}: a name taken in another case"
+        );
+        assert!(
+            !store
+                .add_person(&person("maya2", Some("maya@acme.TEST"), Role::Admin))
+                .await
+                .unwrap(),
+            "{name}: an email taken in another case"
+        );
+        // People without an email do not collide with each other.
+        let tom = person("tom", None, Role::Reviewer);
+        let alice = person("alice", None, Role::Admin);
+        assert!(store.add_person(&tom).await.unwrap(), "{name}");
+        assert!(store.add_person(&alice).await.unwrap(), "{name}");
+
+        assert_eq!(
+            store.people().await.unwrap(),
+            [alice.clone(), maya.clone(), tom.clone()],
+            "{name}: sorted by name, any case"
+        );
+        for key in ["maya", "MAYA", " Maya ", "maya@acme.test", "MAYA@ACME.TEST"] {
+            assert_eq!(
+                store.find_person(key).await.unwrap().as_ref(),
+                Some(&maya),
+                "{name}: find_person({key:?})"
+            );
+        }
+        assert_eq!(store.find_person("tom").await.unwrap(), Some(tom), "{name}");
+        assert_eq!(store.find_person("nobody").await.unwrap(), None, "{name}");
+        assert_eq!(store.find_person("").await.unwrap(), None, "{name}");
+        // NOCASE folds ASCII letters only: a non-ASCII capital is a different name.
+        let eve = person("Ève", None, Role::Requester);
+        assert!(store.add_person(&eve).await.unwrap(), "{name}");
+        assert_eq!(store.find_person("ève").await.unwrap(), None, "{name}");
+        assert_eq!(store.find_person("ÈVE").await.unwrap(), Some(eve), "{name}");
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn store_tokens_stand_for_their_person_until_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    for Backend { name, store, .. } in backends(dir.path()).await {
+        let maya = person("maya", Some("maya@acme.test"), Role::Requester);
+        store.add_person(&maya).await.unwrap();
+        store
+            .add_token("tok_a", &maya.id, None, "hash-a")
+            .await
+            .unwrap();
+        store
+            .add_token("tok_b", &maya.id, Some("helpdesk-bot"), "hash-b")
+            .await
+            .unwrap();
+
+        let tokens = store.tokens().await.unwrap();
+        let ids: Vec<&str> = tokens.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["tok_a", "tok_b"], "{name}: oldest first");
+        assert!(
+            tokens
+                .iter()
+                .all(|t| t.person == "maya" && t.revoked_at.is_none())
+        );
+        assert_eq!(tokens[1].agent.as_deref(), Some("helpdesk-bot"), "{name}");
+
+        let p = store.principal_for("hash-b").await.unwrap().unwrap();
+        assert_eq!(p.person.as_ref(), Some(&maya), "{name}");
+        assert_eq!(p.agent.as_deref(), Some("helpdesk-bot"), "{name}");
+        assert_eq!(p.token_id.as_deref(), Some("tok_b"), "{name}");
+        let p = store.principal_for("hash-a").await.unwrap().unwrap();
+        assert_eq!(p.agent, None, "{name}");
+        assert!(store.principal_for("hash-x").await.unwrap().is_none());
+
+        assert!(store.revoke_token("tok_b").await.unwrap(), "{name}");
+        assert!(!store.revoke_token("tok_b").await.unwrap(), "{name}: once");
+        assert!(!store.revoke_token("tok_nope").await.unwrap(), "{name}");
+        assert!(
+            store.principal_for("hash-b").await.unwrap().is_none(),
+            "{name}"
+        );
+        assert!(
+            store.principal_for("hash-a").await.unwrap().is_some(),
+            "{name}"
+        );
+        let tokens = store.tokens().await.unwrap();
+        assert!(tokens[1].revoked_at.is_some() && tokens[0].revoked_at.is_none());
+
+        // A token must belong to someone.
+        assert!(
+            store
+                .add_token("tok_c", "p_nobody", None, "hash-c")
+                .await
+                .is_err(),
+            "{name}"
+        );
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn store_conversations_belong_to_their_owner() {
+    let dir = tempfile::tempdir().unwrap();
+    for Backend { name, store, .. } in backends(dir.path()).await {
+        assert_eq!(store.conversation("c1", "p_maya").await.unwrap(), None);
+        store
+            .save_conversation("c1", "p_maya", "{\"turns\":1}")
+            .await
+            .unwrap();
+        store
+            .save_conversation("c1", "p_maya", "{\"turns\":2}")
+            .await
+            .unwrap();
+        assert_eq!(
+            store.conversation("c1", "p_maya").await.unwrap().as_deref(),
+            Some("{\"turns\":2}"),
+            "{name}: the owner's latest state"
+        );
+        // Someone else can neither read nor overwrite it.
+        assert_eq!(
+            store.conversation("c1", "p_tom").await.unwrap(),
+            None,
+            "{name}"
+        );
+        store
+            .save_conversation("c1", "p_tom", "{\"stolen\":true}")
+            .await
+            .unwrap();
+        assert_eq!(
+            store.conversation("c1", "p_maya").await.unwrap().as_deref(),
+            Some("{\"turns\":2}"),
+            "{name}"
+        );
+        // The local operator ('' owner) has its own.
+        store.save_conversation("c2", "", "{}").await.unwrap();
+        assert_eq!(
+            store.conversation("c2", "").await.unwrap().as_deref(),
+            Some("{}")
+        );
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn store_agent_calls_are_logged_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    for Backend { name, store, .. } in backends(dir.path()).await {
+        assert!(store.agent_calls().await.unwrap().is_empty(), "{name}");
+        let calls: Vec<AgentCall> = (0..3)
+            .map(|i| AgentCall {
+                person_id: "p_maya".into(),
+                agent: "helpdesk-bot".into(),
+                token_id: (i != 1).then(|| format!("tok_{i}")),
+                tool: "check_access".into(),
+                arguments: serde_json::json!({"identity": "maya", "n": i, "ü": [null, true]}),
+                outcome: if i == 2 { "forbidden" } else { "ok" }.into(),
+            })
+            .collect();
+        for c in &calls {
+            store.log_agent_call(c).await.unwrap();
+        }
+        assert_eq!(store.agent_calls().await.unwrap(), calls, "{name}");
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn store_records_sync_outcomes() {
+    let dir = tempfile::tempdir().unwrap();
+    for Backend { name, store, .. } in backends(dir.path()).await {
+        // Nothing reads these back yet: each write, first or over another, must simply work.
+        store.record_sync("warehouse", None).await.unwrap();
+        store
+            .record_sync("warehouse", Some(("unreachable", "connection refused")))
+            .await
+            .unwrap();
+        store.record_sync("warehouse", None).await.unwrap();
+        store
+            .record_sync("snowflake", Some(("auth", "bad key")))
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn store_sync_claims_are_compare_and_set() {
+    let dir = tempfile::tempdir().unwrap();
+    for Backend { name, store, .. } in backends(dir.path()).await {
+        assert!(
+            store.claim_sync("w", 1000, 60).await.unwrap(),
+            "{name}: first"
+        );
+        assert!(
+            !store.claim_sync("w", 1000, 60).await.unwrap(),
+            "{name}: not due"
+        );
+        assert!(
+            !store.claim_sync("w", 1059, 60).await.unwrap(),
+            "{name}: not due"
+        );
+        assert!(
+            store.claim_sync("w", 1060, 60).await.unwrap(),
+            "{name}: due"
+        );
+        assert!(store.claim_sync("other", 1060, 60).await.unwrap(), "{name}");
+        store.close().await;
+    }
+}
+
+/// Servers sharing a store race for the same interval's sync: exactly one claim wins, for a
+/// connection never claimed before and for one that has come due again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_sync_claims_run_once_across_servers() {
+    let dir = tempfile::tempdir().unwrap();
+    for b in backends(dir.path()).await {
+        let mut servers = vec![b.store.clone()];
+        for _ in 0..3 {
+            servers.push(b.open_again().await);
+        }
+        for (round, now) in [(0, 5000), (1, 5100)] {
+            let mut tasks = Vec::new();
+            for s in &servers {
+                for _ in 0..4 {
+                    let s = s.clone();
+                    tasks.push(tokio::spawn(
+                        async move { s.claim_sync("w", now, 100).await },
+                    ));
+                }
+            }
+            let mut won = 0;
+            for t in tasks {
+                won += usize::from(t.await.unwrap().unwrap());
+            }
+            assert_eq!(won, 1, "{}: round {round}", b.name);
+        }
+        for s in servers {
+            s.close().await;
+        }
+    }
 }

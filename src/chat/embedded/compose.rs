@@ -440,27 +440,73 @@ pub fn who_are_you() -> String {
     "I do not know who you are: ask with a personal token, or `warden ask --as PERSON`, to ask about yourself.".into()
 }
 
-pub fn request_unavailable(
-    resources: &[String],
-    privileges: &[String],
-    duration: Option<&str>,
-    reason: Option<&str>,
-) -> String {
-    let what = if resources.is_empty() {
-        "the resources you name".to_string()
-    } else {
-        resources.join(", ")
+/// A request drafted: what it asks for, that it waits for a human reviewer, and where it is.
+pub fn request_drafted(v: &Value) -> String {
+    let id = s(v, "id");
+    let mut wants: Vec<String> = Vec::new();
+    let privileges: Vec<&str> = arr(v, "privileges")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let resources: Vec<String> = arr(v, "resources")
+        .iter()
+        .map(|r| format!("{} ({})", s(r, "name"), s(r, "connection")))
+        .collect();
+    if !resources.is_empty() {
+        wants.push(format!(
+            "{} on {}",
+            privileges.join(", "),
+            resources.join(", ")
+        ));
+    }
+    let roles: Vec<String> = arr(v, "roles")
+        .iter()
+        .map(|r| format!("{} ({})", s(r, "name"), s(r, "connection")))
+        .collect();
+    if !roles.is_empty() {
+        wants.push(format!("membership in {}", roles.join(", ")));
+    }
+    let how_long = match v["duration"].as_str() {
+        Some(d) => format!("for {d} once granted"),
+        None => "until revoked".into(),
     };
     let mut out = format!(
-        "Access requests are not available in this version of Warden yet, so I cannot draft one. It would ask for {} on {what}",
-        privileges.join(", ")
+        "I drafted access request {id} for {}: {}, {how_long}.",
+        s(v, "requester"),
+        wants.join(" and ")
     );
-    if let Some(d) = duration {
-        out.push_str(&format!(" for {d}"));
+    if let Some(r) = v["reason"].as_str() {
+        out.push_str(&format!(" Reason: {r}."));
     }
-    if let Some(r) = reason {
-        out.push_str(&format!(", because {r}"));
-    }
-    out.push_str(", for a reviewer to approve.");
+    let approvals = v["approvals_required"].as_u64().unwrap_or(1);
+    let needs = if approvals > 1 {
+        format!("{approvals} human reviewers must approve it")
+    } else {
+        "a human reviewer decides whether to approve it".into()
+    };
+    out.push_str(&format!(
+        " It is {}: {needs}; nothing is granted until then, and I cannot approve it. \
+         Follow it at /v1/requests/{id}.",
+        s(v, "status")
+    ));
     out
+}
+
+/// A request asked for without anyone to ask it for.
+pub fn request_needs_person() -> String {
+    "A request is made for the person asking, and I do not know who you are: ask with your personal token, or `warden ask --as PERSON`.".into()
+}
+
+/// A request for someone else: chat drafts requests only for the person asking.
+pub fn request_for_other(name: &str) -> String {
+    format!(
+        "I draft access requests only for the person asking, so I did not draft one for {name}. \
+         {name} can ask for it in Warden themself (with their own token, or `warden ask --as {name}`); \
+         to ask for access for yourself, say what you need, e.g. \"I need read access to sales.orders for 2 weeks\"."
+    )
+}
+
+/// A request that names nothing to ask for.
+pub fn request_needs_resource() -> String {
+    "Which table, schema or role do you need? Say it with what you need and for how long, e.g. \"I need read access to sales.orders for 2 weeks because …\".".into()
 }

@@ -42,21 +42,36 @@ pub async fn answer(tb: &mut Toolbox, memory: &mut Value, message: &str) -> Stri
         })
     };
     let mut chosen = None;
+    // A platform word in the reply ("the redshift one") names the connection it implies.
+    let said_conn = parsed
+        .connection
+        .map(|c| tb.access().conn(c).name.to_lowercase());
     if let Some(pending) = mem.pending.take()
-        && let Some(choice) = pick(&pending.choices, message, &parsed)
+        && let Some(choice) = pick(&pending.choices, message, &parsed, said_conn.as_deref())
     {
-        // A person stays one person on every connection; a table is where it was found.
-        let (name, conn) = match pending.slot {
-            Slot::Subject => (
+        // A person stays one person on every connection; a table is where it was found. A
+        // request may name things on several connections: the choice carries its own.
+        let (name, conn) = match (&pending.intent, pending.slot) {
+            (Intent::Request { .. }, _) => (
+                format!("{}:{}", choice.connection, choice.name),
+                conn_index(&pending.connection, tb),
+            ),
+            (_, Slot::Subject) => (
                 choice.email.clone().unwrap_or(choice.name.clone()),
                 conn_index(&pending.connection, tb),
             ),
-            Slot::Resource => (
+            (_, Slot::Resource) => (
                 choice.name.clone(),
                 conn_index(&Some(choice.connection.clone()), tb),
             ),
         };
-        chosen = Some((fill(&pending.intent, pending.slot, &name), conn));
+        let intent = fill(
+            &pending.intent,
+            pending.slot,
+            &name,
+            pending.asked.as_deref(),
+        );
+        chosen = Some((intent, conn));
     }
     let (intent, conn) = match chosen {
         Some(c) => c,
@@ -118,7 +133,12 @@ fn continues(message: &str) -> bool {
 }
 
 /// The choice a reply to a question back names: a number, a name, a display name or a connection.
-fn pick(choices: &[Choice], message: &str, parsed: &parse::Parsed) -> Option<Choice> {
+fn pick(
+    choices: &[Choice],
+    message: &str,
+    parsed: &parse::Parsed,
+    said_conn: Option<&str>,
+) -> Option<Choice> {
     let m = message
         .trim()
         .trim_end_matches(['.', '!', '?'])
@@ -163,10 +183,10 @@ fn pick(choices: &[Choice], message: &str, parsed: &parse::Parsed) -> Option<Cho
             .is_some_and(|d| m.contains(&d.to_lowercase()))
     };
     let conn_match = |c: &Choice| {
-        words.contains(&c.connection.to_lowercase().as_str())
-            || parsed
-                .connection
-                .is_some_and(|_| m.contains(&c.connection.to_lowercase()))
+        let conn = c.connection.to_lowercase();
+        words.contains(&conn.as_str())
+            || parsed.connection.is_some_and(|_| m.contains(&conn))
+            || said_conn == Some(conn.as_str())
     };
     // "I mean Alice Chen" names a display name and, in passing, another person's name.
     unique(&detail_match)
@@ -175,11 +195,23 @@ fn pick(choices: &[Choice], message: &str, parsed: &parse::Parsed) -> Option<Cho
         .or_else(|| unique(&part_match))
 }
 
-/// The intent with the slot a question back was about filled in.
-fn fill(intent: &Intent, slot: Slot, name: &str) -> Intent {
+/// The intent with the slot a question back was about filled in; in a request, the name `asked`
+/// about (a resource or a role) is the one replaced.
+fn fill(intent: &Intent, slot: Slot, name: &str, asked: Option<&str>) -> Intent {
     let mut i = intent.clone();
     let name = name.to_string();
     match (&mut i, slot) {
+        (Intent::Request { resources, .. }, Slot::Resource)
+        | (
+            Intent::Request {
+                roles: resources, ..
+            },
+            Slot::Subject,
+        ) => {
+            if let Some(r) = resources.iter_mut().find(|r| Some(r.as_str()) == asked) {
+                *r = name;
+            }
+        }
         (Intent::Check { subject, .. }, Slot::Subject)
         | (Intent::List { subject, .. }, Slot::Subject)
         | (Intent::Roles { subject }, Slot::Subject) => *subject = Subject::Name(name),
@@ -206,7 +238,7 @@ fn follow_up(last: &Intent, p: &parse::Parsed, infos: &[understand::SpanInfo]) -
                     _ => Slot::Subject,
                 }
             };
-            let filled = fill(last, slot, &one.text);
+            let filled = fill(last, slot, &one.text, None);
             if filled == *last && !matches!(last, Intent::Check { .. }) {
                 return None;
             }

@@ -27,6 +27,8 @@ pub struct Span {
 /// A question taken apart.
 #[derive(Debug, Clone, Default)]
 pub struct Parsed {
+    /// The message as typed.
+    pub text: String,
     pub tokens: Vec<Token>,
     pub spans: Vec<Span>,
     /// Privileges named, in order (`SELECT`).
@@ -83,18 +85,40 @@ fn unit(word: &str) -> Option<u64> {
 }
 
 fn number(word: &str) -> Option<u64> {
+    const WORDS: [&str; 20] = [
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+    ];
     match word {
-        "a" | "an" | "one" => Some(1),
-        "two" | "couple" => Some(2),
-        "three" => Some(3),
-        "four" => Some(4),
-        "five" => Some(5),
-        "six" => Some(6),
-        "seven" => Some(7),
-        "ten" => Some(10),
-        "fourteen" => Some(14),
+        "a" | "an" => Some(1),
+        "couple" => Some(2),
         "thirty" => Some(30),
-        _ => word.parse().ok(),
+        "forty-eight" => Some(48),
+        "twenty-four" => Some(24),
+        "ninety" => Some(90),
+        _ => WORDS
+            .iter()
+            .position(|w| *w == word)
+            .map(|i| i as u64 + 1)
+            .or_else(|| word.parse().ok()),
     }
 }
 
@@ -103,6 +127,7 @@ pub fn parse(access: &Access, text: &str) -> Parsed {
     let (question, reason) = split_reason(text);
     let mut tokens = tokenize(question);
     let mut p = Parsed {
+        text: text.to_string(),
         reason,
         ..Parsed::default()
     };
@@ -206,6 +231,11 @@ fn split_reason(text: &str) -> (&str, Option<String>) {
             let reason = text[i + marker.len()..]
                 .trim()
                 .trim_end_matches(['.', '!', '?']);
+            // "because of the quarter close": the reason is the quarter close.
+            let reason = match reason.get(..3) {
+                Some(of) if of.eq_ignore_ascii_case("of ") => reason[3..].trim_start(),
+                _ => reason,
+            };
             return (
                 &text[..i],
                 Some(reason.to_string()).filter(|r| !r.is_empty()),
@@ -213,6 +243,43 @@ fn split_reason(text: &str) -> (&str, Option<String>) {
         }
     }
     (text, None)
+}
+
+/// "for the board deck", "for my churn analysis": what a request is for, in a request that gives
+/// no reason otherwise. Not "for a week" (a duration) nor "for me"; it runs to the end of its
+/// sentence or the next "for".
+pub fn purpose(text: &str) -> Option<String> {
+    let lower = text.to_lowercase();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find(" for ").map(|i| i + from) {
+        from = i + 1;
+        let rest = &text[i + 5..];
+        let mut words = rest.split_whitespace().map(str::to_lowercase);
+        let (Some(first), second) = (words.next(), words.next()) else {
+            continue;
+        };
+        let is_duration = second
+            .as_deref()
+            .is_some_and(|w| unit(w.trim_end_matches(['.', ',', '?', '!'])).is_some())
+            || matches!(first.as_str(), "a" | "an") && second.as_deref() == Some("couple");
+        if !matches!(
+            first.as_str(),
+            "the" | "my" | "our" | "a" | "an" | "this" | "next"
+        ) || is_duration
+        {
+            continue;
+        }
+        let end = [". ", "? ", "! ", " for ", ", "]
+            .iter()
+            .filter_map(|m| rest.find(m))
+            .min()
+            .unwrap_or(rest.len());
+        let purpose = rest[..end].trim().trim_end_matches(['.', '!', '?', ',']);
+        if !purpose.is_empty() {
+            return Some(format!("for {purpose}"));
+        }
+    }
+    None
 }
 
 /// "for 2 weeks", "for a week", "14d": the duration a request asks for.
@@ -227,7 +294,9 @@ fn take_durations(tokens: &mut Vec<Token>, p: &mut Parsed) {
             tokens.remove(i);
             continue;
         }
-        if let Some(n) = number(&w)
+        // "for the week", "for the day": one of it.
+        let the_after_for = w == "the" && i > 0 && tokens[i - 1].lower == "for";
+        if let Some(n) = number(&w).or(the_after_for.then_some(1))
             && let Some(next) = tokens.get(i + 1)
             && let Some(scale) = unit(&next.lower)
         {

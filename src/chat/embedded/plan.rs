@@ -40,6 +40,9 @@ pub struct Pending {
     pub slot: Slot,
     pub choices: Vec<Choice>,
     pub connection: Option<String>,
+    /// The name as typed that the question is about (a request may name several).
+    #[serde(default)]
+    pub asked: Option<String>,
 }
 
 /// What a turn produced: the answer, and a question back if one is open.
@@ -94,19 +97,7 @@ pub async fn run(tb: &mut Toolbox, intent: &Intent, conn: Option<u32>) -> Outcom
                 .await;
             Outcome::text(compose::search_resources(query, r))
         }
-        Intent::Request {
-            resources,
-            privileges,
-            duration,
-            reason,
-        } => Outcome::text(request(
-            tb.access(),
-            resources,
-            privileges,
-            duration,
-            reason,
-            conn,
-        )),
+        Intent::Request { .. } => request(tb, intent, conn).await,
         Intent::Unknown => Outcome::text(compose::not_understood()),
     }
 }
@@ -247,6 +238,7 @@ fn ask_back(
             slot,
             choices,
             connection: conn.map(|c| access.conn(c).name.clone()),
+            asked: Some(text.to_string()),
         }),
     }
 }
@@ -545,36 +537,132 @@ async fn members(tb: &mut Toolbox, intent: &Intent, role: &str, conn: Option<u32
     Outcome::text(compose::members(&results))
 }
 
-fn request(
-    access: &Access,
-    resources: &[String],
-    privileges: &[String],
-    duration: &Option<String>,
-    reason: &Option<String>,
-    conn: Option<u32>,
-) -> String {
-    let names: Vec<String> = resources
-        .iter()
-        .map(|r| {
-            let hits = access
-                .candidates(Target::Resource, r, conn, "resource")
-                .unwrap_or_default();
-            match hits.as_slice() {
-                [one] => {
-                    let c = access.conn(one.conn);
-                    format!("{} ({})", c.resource(one.id).name, c.name)
-                }
-                [] => format!("{r} (which I could not find)"),
-                many => format!(
-                    "{r} (one of {})",
-                    resource_choices(access, many)
-                        .iter()
-                        .map(|c| format!("{} ({})", c.name, c.connection))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+/// Drafts a request for the person asking through `create_access_request`, once every name is
+/// pinned down: a name that matches on several connections is narrowed to those where the person
+/// has an identity (access can only be granted there), and asked back if it still means several.
+async fn request(tb: &mut Toolbox, intent: &Intent, conn: Option<u32>) -> Outcome {
+    let Intent::Request {
+        resources,
+        privileges,
+        roles,
+        duration,
+        reason,
+        other,
+    } = intent
+    else {
+        return Outcome::text(compose::not_understood());
+    };
+    let Some(person) = tb.who().person.clone() else {
+        return Outcome::text(compose::request_needs_person());
+    };
+    let shared = tb.shared_access();
+    let access = &*shared;
+    let linked = access.linked_identities(&person.name, person.email.as_deref());
+    // A request is the asker's own: one for someone else is theirs to make.
+    if let Some(name) = other {
+        let them = access
+            .candidates(Target::Identity, name, None, "identity")
+            .unwrap_or_default();
+        let is_me = person.name.eq_ignore_ascii_case(name)
+            || person
+                .email
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case(name))
+            || !them.is_empty() && them.iter().all(|h| linked.contains(h));
+        if !is_me {
+            return Outcome::text(compose::request_for_other(name));
+        }
+    }
+    if resources.is_empty() && roles.is_empty() {
+        return Outcome::text(compose::request_needs_resource());
+    }
+    let mine: BTreeSet<u32> = linked.iter().map(|h| h.conn).collect();
+    let mut names = Vec::new();
+    for text in resources {
+        match pin(access, Target::Resource, text, conn, &mine) {
+            Ok(one) => names.push(qualified(access, Target::Resource, one)),
+            Err(Pinned::Error(e)) => return Outcome::text(compose::error(&e)),
+            Err(Pinned::Several(hits)) => {
+                let choices = resource_choices(access, &hits);
+                return ask_back(intent, Slot::Resource, text, choices, conn, access);
             }
-        })
+        }
+    }
+    let mut role_names = Vec::new();
+    for text in roles {
+        match pin(access, Target::Identity, text, conn, &mine) {
+            Ok(one) => role_names.push(qualified(access, Target::Identity, one)),
+            Err(Pinned::Error(e)) => return Outcome::text(compose::error(&e)),
+            Err(Pinned::Several(hits)) => {
+                let choices = identity_choices(access, &hits);
+                return ask_back(intent, Slot::Subject, text, choices, conn, access);
+            }
+        }
+    }
+    let mut args = json!({
+        "resources": names,
+        "privileges": if resources.is_empty() { &[][..] } else { privileges.as_slice() },
+    });
+    if !role_names.is_empty() {
+        args["roles"] = json!(role_names);
+    }
+    if let Some(d) = duration {
+        args["duration"] = json!(d);
+    }
+    if let Some(r) = reason {
+        args["reason"] = json!(r);
+    }
+    let result = tb.call("create_access_request", args).await;
+    Outcome::text(match result {
+        Ok(v) => compose::request_drafted(&v),
+        Err(e) => compose::error(&e),
+    })
+}
+
+/// Why a name could not be pinned to one thing.
+enum Pinned {
+    Error(ApiError),
+    Several(Vec<Resolved>),
+}
+
+/// The one thing `text` names, preferring the connections in `mine` when it names several.
+fn pin(
+    access: &Access,
+    target: Target,
+    text: &str,
+    conn: Option<u32>,
+    mine: &BTreeSet<u32>,
+) -> Result<Resolved, Pinned> {
+    let path = match target {
+        Target::Resource => "resources",
+        Target::Identity => "roles",
+    };
+    let hits = access
+        .candidates(target, text, conn, path)
+        .map_err(Pinned::Error)?;
+    let narrowed: Vec<Resolved> = hits
+        .iter()
+        .copied()
+        .filter(|h| mine.contains(&h.conn))
         .collect();
-    compose::request_unavailable(&names, privileges, duration.as_deref(), reason.as_deref())
+    let hits = if hits.len() > 1 && !narrowed.is_empty() {
+        narrowed
+    } else {
+        hits
+    };
+    match hits.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(Pinned::Error(access.not_found(target, text, conn, path))),
+        _ => Err(Pinned::Several(hits)),
+    }
+}
+
+/// `connection:name`: a name that means exactly one thing, whatever else is named beside it.
+fn qualified(access: &Access, target: Target, h: Resolved) -> String {
+    let c = access.conn(h.conn);
+    let name = match target {
+        Target::Resource => &c.resource(h.id).name,
+        Target::Identity => &c.identity(h.id).name,
+    };
+    format!("{}:{name}", c.name)
 }

@@ -45,11 +45,17 @@ pub enum Intent {
     SearchResources {
         query: String,
     },
+    /// Access for the person asking: privileges on resources and/or membership in roles.
     Request {
         resources: Vec<String>,
         privileges: Vec<String>,
+        #[serde(default)]
+        roles: Vec<String>,
         duration: Option<String>,
         reason: Option<String>,
+        /// A person named as the one it is for ("… for tom"): chat drafts only for the asker.
+        #[serde(default)]
+        other: Option<String>,
     },
     Unknown,
 }
@@ -89,6 +95,8 @@ pub struct SpanInfo {
     pub found: bool,
     /// It names something exactly (not only by the words around it).
     pub exact: bool,
+    /// What it names exactly are roles or groups (one can be made a member of them).
+    pub role: bool,
 }
 
 impl SpanInfo {
@@ -173,6 +181,7 @@ fn info(access: &Access, s: &Span, conn: Option<u32>) -> SpanInfo {
                 span: s.clone(),
                 identity: true,
                 resource: false,
+                role: names_roles(access, &whole, conn),
                 text: whole,
                 found: true,
                 exact: true,
@@ -201,10 +210,26 @@ fn info(access: &Access, s: &Span, conn: Option<u32>) -> SpanInfo {
         span: s.clone(),
         identity: id,
         resource: res,
+        role: id && names_roles(access, &text, conn),
         text,
         found,
         exact: exact_match,
     }
+}
+
+/// Everything `text` names exactly as an identity is a role or group.
+fn names_roles(access: &Access, text: &str, conn: Option<u32>) -> bool {
+    let hits = access
+        .exact(Target::Identity, text, conn)
+        .unwrap_or_default();
+    !hits.is_empty()
+        && hits.iter().all(|h| {
+            use crate::model::IdentityKind::*;
+            matches!(
+                access.conn(h.conn).identity(h.id).kind,
+                Role | Group | DatabaseRole
+            )
+        })
 }
 
 /// `earlier`: the last question, for "he", "she" and "it".
@@ -220,31 +245,8 @@ pub fn understand(p: &Parsed, infos: &[SpanInfo], earlier: Option<&Intent>) -> I
     if !infos.is_empty() && !infos.iter().any(|i| i.found) && !about_access {
         return Intent::Unknown;
     }
-    if is_request(p) {
-        let named: Vec<&SpanInfo> = infos
-            .iter()
-            .filter(|i| i.maybe_resource() && !i.span.email_like)
-            .collect();
-        // Words after the resource ("for the comp review") are not more resources.
-        let resources: Vec<String> = if named.iter().any(|i| i.resource) {
-            named
-                .iter()
-                .filter(|i| i.resource)
-                .map(|i| i.text.clone())
-                .collect()
-        } else {
-            named.iter().map(|i| i.text.clone()).collect()
-        };
-        return Intent::Request {
-            resources,
-            privileges: if p.privileges.is_empty() {
-                vec!["SELECT".into()]
-            } else {
-                p.privileges.clone()
-            },
-            duration: p.duration.map(|d| d.to_string()),
-            reason: p.reason.clone(),
-        };
+    if is_request(p, infos) {
+        return request(p, infos);
     }
     if let Some(i) = search(p, infos) {
         return i;
@@ -393,12 +395,154 @@ fn starts_with_which_people(p: &Parsed) -> bool {
     }) || content.len() == 2 && content[0].class == Class::Cue(Cue::What) && people_word(content[1])
 }
 
+/// What a request asks for: the resources named (or, when none names one exactly, the words that
+/// may), the roles named, the privileges its verbs say, its duration and its reason, and a person
+/// named as the one it would be for.
+fn request(p: &Parsed, infos: &[SpanInfo]) -> Intent {
+    // "… for about 10 days to reconcile payouts with finance": after what is asked for, "to" and
+    // a word that is neither a verb of access nor a name starts what it is for; names there are
+    // part of the reason.
+    let first = infos
+        .iter()
+        .filter(|i| i.resource || i.role)
+        .map(|i| i.span.at)
+        .min();
+    let purpose_at = first.and_then(|first| {
+        (first + 1..p.tokens.len().saturating_sub(1)).find(|&k| {
+            let next = &p.tokens[k + 1];
+            p.tokens[k].lower == "to"
+                && matches!(next.class, Class::Name | Class::Function)
+                && !matches!(
+                    next.lower.as_str(),
+                    "the"
+                        | "a"
+                        | "an"
+                        | "this"
+                        | "that"
+                        | "these"
+                        | "those"
+                        | "my"
+                        | "our"
+                        | "your"
+                        | "his"
+                        | "her"
+                        | "their"
+                        | "its"
+                        | "it"
+                        | "them"
+                )
+                && !infos.iter().any(|i| i.span.at == k + 1 && i.found)
+        })
+    });
+    let asked: Vec<&SpanInfo> = infos
+        .iter()
+        .filter(|i| purpose_at.is_none_or(|k| i.span.at < k))
+        .collect();
+    let roles: Vec<String> = asked
+        .iter()
+        .filter(|i| i.role && !i.resource)
+        .map(|i| i.text.clone())
+        .collect();
+    // "for tom", "tom.w@acme.test needs …": a person, not a role, not where access is asked to.
+    let other = asked
+        .iter()
+        .find(|i| {
+            i.identity
+                && !i.resource
+                && !i.role
+                && (i.exact || i.span.email_like)
+                && !i.span.after_preposition
+        })
+        .map(|i| i.text.clone());
+    let named: Vec<&&SpanInfo> = asked
+        .iter()
+        .filter(|i| i.maybe_resource() && !i.span.email_like)
+        .collect();
+    // Words after the resource ("for the comp review") are not more resources; with a role
+    // named, words that name nothing are not resources either; and where some resource is found,
+    // words beside a kind word that name nothing ("the calendar table till friday") are not.
+    let found = |i: &SpanInfo| i.resource && i.found;
+    let resources: Vec<String> = if named.iter().any(|i| found(i)) {
+        named
+            .iter()
+            .filter(|i| found(i))
+            .map(|i| i.text.clone())
+            .collect()
+    } else if named.iter().any(|i| i.resource) || !roles.is_empty() {
+        named
+            .iter()
+            .filter(|i| i.resource)
+            .map(|i| i.text.clone())
+            .collect()
+    } else {
+        named.iter().map(|i| i.text.clone()).collect()
+    };
+    // Writing to a table takes adding, changing and removing rows: "write" asks for all three.
+    // A word one letter off a verb ("selct") counts only when no verb is spelled out: "the lead
+    // import" does not ask to read.
+    let verbs: Vec<&super::words::Token> = p
+        .tokens
+        .iter()
+        .enumerate()
+        .filter(|(k, t)| {
+            matches!(t.class, Class::Privilege(_)) && purpose_at.is_none_or(|at| *k < at)
+        })
+        .map(|(_, t)| t)
+        .collect();
+    let spelled = verbs.iter().any(|t| !t.corrected);
+    let mut privileges: Vec<String> = Vec::new();
+    for t in verbs.iter().filter(|t| !spelled || !t.corrected) {
+        let Class::Privilege(pr) = &t.class else {
+            continue;
+        };
+        let wanted: Vec<&str> = if t.lower.starts_with("writ") {
+            vec!["INSERT", "UPDATE", "DELETE"]
+        } else {
+            vec![pr.as_str()]
+        };
+        for w in wanted {
+            if !privileges.iter().any(|q| q == w) {
+                privileges.push(w.to_string());
+            }
+        }
+    }
+    // "access" alone is read access; a request for roles only asks for no privilege.
+    if privileges.is_empty() && (!resources.is_empty() || roles.is_empty()) {
+        privileges.push("SELECT".into());
+    }
+    // "for the board deck": unless it names what is asked for ("for the payroll table").
+    let purpose = purpose_at.map(|k| {
+        p.tokens[k..]
+            .iter()
+            .map(|t| t.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
+    let reason = p.reason.clone().or(purpose).or_else(|| {
+        super::parse::purpose(&p.text).filter(|r| {
+            let r = r.to_lowercase();
+            !asked
+                .iter()
+                .any(|i| (i.resource || i.role) && r.contains(&i.span.text.to_lowercase()))
+        })
+    });
+    Intent::Request {
+        resources,
+        privileges,
+        roles,
+        duration: p.duration.map(|d| d.to_string()),
+        reason,
+        other,
+    }
+}
+
 /// Someone asking for access for themself: "I need", "can I get", "give me", "request".
-fn is_request(p: &Parsed) -> bool {
+fn is_request(p: &Parsed, infos: &[SpanInfo]) -> bool {
     let words: Vec<&str> = p.tokens.iter().map(|t| t.lower.as_str()).collect();
     let phrase = |a: &[&str]| words.windows(a.len()).any(|w| w == a);
-    // "need to know if …", "want to check whether …" ask; they do not request.
-    let asking = [
+    // "need to know if …", "want to check whether …" ask; they do not request. "need SELECT on
+    // X for a day to check the numbers" does: there the check is what the access is for.
+    let finding_out = [
         "know",
         "check",
         "find",
@@ -408,10 +552,38 @@ fn is_request(p: &Parsed) -> bool {
         "verify",
         "figure",
         "ask",
-    ]
-    .iter()
-    .any(|w| phrase(&["to", w]));
-    if asking {
+    ];
+    let asking = words.windows(2).enumerate().any(|(i, w)| {
+        w[0] == "to"
+            && finding_out.contains(&w[1])
+            && (i.checked_sub(1).is_some_and(|j| {
+                matches!(
+                    words[j],
+                    "need"
+                        | "needs"
+                        | "needed"
+                        | "want"
+                        | "wants"
+                        | "wanted"
+                        | "like"
+                        | "trying"
+                        | "try"
+                        | "tried"
+                        | "help"
+                )
+            }) || words[i + 2..].iter().take(3).any(|n| {
+                matches!(
+                    *n,
+                    "if" | "whether" | "who" | "what" | "which" | "how" | "why" | "where"
+                )
+            }))
+    });
+    // "how do I request access to …", "what do I need to get …": questions about requesting.
+    let question_word = matches!(
+        p.first_word(),
+        "how" | "what" | "why" | "where" | "when" | "who" | "whom" | "which"
+    );
+    if asking || question_word {
         return false;
     }
     let gets = [
@@ -445,9 +617,13 @@ fn is_request(p: &Parsed) -> bool {
                 .any(|t| matches!(t.class, Class::Privilege(_) | Class::Access))
         })
     };
+    // "get me into the analyst role": a role named with its kind word is asked for too.
+    let role_named = infos
+        .iter()
+        .any(|i| i.role && i.span.kind == Some(Target::Identity));
     let first = p.first_word();
     if matches!(first, "give" | "get" | "grant") {
-        return access_follows(first);
+        return access_follows(first) || role_named && p.me;
     }
     if matches!(first, "request" | "requesting" | "need" | "needs" | "want") {
         return true;

@@ -57,6 +57,8 @@ pub struct Token {
     pub quoted: bool,
     /// Which sentence of the message it is in (a message may give context, then ask).
     pub sentence: usize,
+    /// Read as the lexicon word it is one letter off (`selct`), not as typed.
+    pub corrected: bool,
 }
 
 /// Splits a question into tokens. Quoted text ("Kevin O'Brien", `pg:admin`) stays one token.
@@ -79,6 +81,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                     possessive: false,
                     quoted: true,
                     sentence,
+                    corrected: false,
                 });
             }
             rest = &rest[len..];
@@ -201,6 +204,7 @@ fn token(text: &str, lower: String, possessive: bool) -> Token {
         possessive,
         quoted: false,
         sentence: 0,
+        corrected: false,
     }
 }
 
@@ -266,6 +270,7 @@ pub fn correct(t: &mut Token) {
         .min_by_key(|w| w.len());
     if let Some(w) = best {
         t.class = classify(w);
+        t.corrected = true;
     }
 }
 

@@ -272,16 +272,18 @@ fn snapshot(
             grants.push(grant);
         }
     }
+    // Value::Array moves each vector in; `json!` would serialize it again (a deep copy of
+    // ~100k grants that doubled the read's peak memory, BENCHMARKS.md "Sync").
     json!({
         "version": 1,
         "connections": [{
             "name": name,
             "platform": "postgres",
             "server_version": version,
-            "identities": identities,
-            "memberships": memberships,
-            "resources": resources,
-            "grants": grants,
+            "identities": Value::Array(identities),
+            "memberships": Value::Array(memberships),
+            "resources": Value::Array(resources),
+            "grants": Value::Array(grants),
         }],
     })
 }

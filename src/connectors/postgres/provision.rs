@@ -51,10 +51,7 @@ impl Provisioner {
         let pre_existing = self.holds(change).await?;
         let statement = self.statement(change, true)?;
         self.run(&statement).await?;
-        Ok(Applied {
-            pre_existing,
-            statement,
-        })
+        self.receipt(change, pre_existing, statement).await
     }
 
     /// Undoes `change` on the platform.
@@ -62,9 +59,21 @@ impl Provisioner {
         let pre_existing = self.holds(change).await?;
         let statement = self.statement(change, false)?;
         self.run(&statement).await?;
+        self.receipt(change, pre_existing, statement).await
+    }
+
+    /// What was done, with the state read back after it.
+    async fn receipt(
+        &mut self,
+        change: &Change,
+        pre_existing: bool,
+        statement: String,
+    ) -> Result<Applied, ConnectorError> {
+        let holds_after = self.holds(change).await?;
         Ok(Applied {
             pre_existing,
             statement,
+            holds_after,
         })
     }
 

@@ -103,3 +103,60 @@ pub const DATABASE_PRIVILEGES: &str = "SELECT database_name::varchar AS database
         identity_type::varchar AS identity_type, COALESCE(admin_option, false) AS admin_option,
         privilege_scope::varchar AS privilege_scope
     FROM svv_database_privileges";
+
+// Provisioning ([`super::provision`]). Each lookup reads one catalog table or one SVV view, as
+// above, and binds every name as a parameter (sent as text). A plain COUNT(*) rather than
+// `SELECT EXISTS (…)`, so as not to depend on EXISTS as a value on the leader node; none of these
+// has run on a real Redshift.
+
+/// The database a connection reaches, which a provisioned resource must be in.
+pub const CURRENT_DATABASE: &str = "SELECT current_database()::varchar";
+
+/// Whether `$1` is a user, a group, a role: three name spaces, looked up one at a time
+/// (r_Users-creatingaltering-and-deleting-users.html, r_Groups.html, r_SVV_ROLES.html).
+pub const USER_NAMED: &str = "SELECT COUNT(*) FROM pg_catalog.pg_user WHERE usename = $1";
+pub const GROUP_NAMED: &str = "SELECT COUNT(*) FROM pg_catalog.pg_group WHERE groname = $1";
+pub const ROLE_NAMED: &str = "SELECT COUNT(*) FROM svv_roles WHERE role_name = $1";
+
+/// Whether table or view `$1.$2`, or schema `$1`, exists in the current database: the SVV views
+/// list grants only, so an empty answer there cannot tell a missing object from no grant.
+pub const TABLE_NAMED: &str = "SELECT COUNT(*) FROM pg_catalog.pg_class c
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'v', 'm')";
+pub const SCHEMA_NAMED: &str = "SELECT COUNT(*) FROM pg_catalog.pg_namespace WHERE nspname = $1";
+
+/// Explicit grants on table `$1.$2` to the identity named `$3` (r_SVV_RELATION_PRIVILEGES.html).
+/// The identity's kind and the privilege are matched by the caller: the pages show upper-case
+/// privileges and lower-case kinds, and matching in Rust does not depend on that.
+pub const RELATION_GRANTS_TO: &str = "SELECT privilege_type::varchar AS privilege_type,
+        identity_type::varchar AS identity_type, NULL::varchar AS privilege_scope
+    FROM svv_relation_privileges
+    WHERE namespace_name = $1 AND relation_name = $2 AND identity_name = $3";
+
+/// Grants on schema `$1` to `$2`; only privilege_scope SCHEMA rows are grants on the schema
+/// itself, the others being scoped grants `FOR TABLES IN SCHEMA` (r_SVV_SCHEMA_PRIVILEGES.html).
+pub const SCHEMA_GRANTS_TO: &str = "SELECT privilege_type::varchar AS privilege_type,
+        identity_type::varchar AS identity_type, privilege_scope::varchar AS privilege_scope
+    FROM svv_schema_privileges
+    WHERE namespace_name = $1 AND identity_name = $2";
+
+/// Grants on database `$1` to `$2`; privilege_scope DATABASE rows only, and the page lists both
+/// TEMPORARY and TEMP as privilege types (r_SVV_DATABASE_PRIVILEGES.html).
+pub const DATABASE_GRANTS_TO: &str = "SELECT privilege_type::varchar AS privilege_type,
+        identity_type::varchar AS identity_type, privilege_scope::varchar AS privilege_scope
+    FROM svv_database_privileges
+    WHERE database_name = $1 AND identity_name = $2";
+
+/// Whether user `$2` is in group `$1`, joined on grolist as [`GROUP_MEMBERS`] does.
+pub const GROUP_HAS_USER: &str = "SELECT COUNT(*) FROM pg_catalog.pg_group g
+    JOIN pg_catalog.pg_user u ON u.usesysid = ANY(g.grolist)
+    WHERE g.groname = $1 AND u.usename = $2";
+
+/// Whether role `$1` is granted to user `$2` (r_SVV_USER_GRANTS.html).
+pub const USER_HAS_ROLE: &str =
+    "SELECT COUNT(*) FROM svv_user_grants WHERE role_name = $1 AND user_name = $2";
+
+/// Whether role `$1` is granted to role `$2`: `role_name` is the role that received
+/// `granted_role_name` (r_SVV_ROLE_GRANTS.html).
+pub const ROLE_HAS_ROLE: &str =
+    "SELECT COUNT(*) FROM svv_role_grants WHERE granted_role_name = $1 AND role_name = $2";

@@ -2,10 +2,13 @@
 //! Reads users, groups and their members, RBAC roles and their grants, the database, its schemas
 //! and relations with their owners, and the explicit and scoped privileges of the SVV views
 //! (PLATFORMS.md §2); [`rows::snapshot`] turns those rows into a snapshot connection, validated
-//! like any import.
+//! like any import. [`Provisioner`] grants and revokes.
 
 mod catalog;
+pub mod provision;
 pub mod rows;
+
+pub use provision::Provisioner;
 
 use super::postgres::failure;
 use super::{ConnectorError, FailureKind};

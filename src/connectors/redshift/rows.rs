@@ -351,16 +351,18 @@ pub fn snapshot(name: &str, rows: &Rows) -> Value {
         })
         .collect();
 
+    // Value::Array moves each vector in; `json!` would serialize it again (a deep copy of
+    // ~100k grants that doubled the read's peak memory, BENCHMARKS.md "Sync").
     json!({
         "version": 1,
         "connections": [{
             "name": name,
             "platform": "redshift",
             "server_version": server_version(&rows.database.version),
-            "identities": identities,
-            "memberships": memberships,
-            "resources": resource_docs,
-            "grants": grant_docs,
+            "identities": Value::Array(identities),
+            "memberships": Value::Array(memberships),
+            "resources": Value::Array(resource_docs),
+            "grants": Value::Array(grant_docs),
         }],
     })
 }

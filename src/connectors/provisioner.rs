@@ -1,0 +1,61 @@
+//! One face over each platform's provisioning primitives, opened from a configured connection,
+//! so that the job runner does not care which platform a grant goes to.
+
+use super::{Applied, Change, ConnectorError, FailureKind, postgres, redshift};
+use crate::config::ConnectionConfig;
+use crate::model::Platform;
+
+pub enum Provisioner {
+    Postgres(postgres::Provisioner),
+    Redshift(redshift::Provisioner),
+}
+
+impl Provisioner {
+    /// Connects to the platform `cfg` describes.
+    pub async fn connect(cfg: &ConnectionConfig) -> Result<Provisioner, ConnectorError> {
+        let url = cfg
+            .url
+            .as_ref()
+            .ok_or_else(|| ConnectorError::new(FailureKind::Config, "the connection has no url"))?;
+        match Platform::parse(&cfg.platform) {
+            Some(Platform::Postgres) => Ok(Provisioner::Postgres(
+                postgres::Provisioner::connect(url.expose()).await?,
+            )),
+            Some(Platform::Redshift) => Ok(Provisioner::Redshift(
+                redshift::Provisioner::connect(url.expose()).await?,
+            )),
+            _ => Err(ConnectorError::new(
+                FailureKind::Unsupported,
+                format!("Warden cannot provision on {} connections", cfg.platform),
+            )),
+        }
+    }
+
+    pub async fn grant(&mut self, change: &Change) -> Result<Applied, ConnectorError> {
+        match self {
+            Provisioner::Postgres(p) => p.grant(change).await,
+            Provisioner::Redshift(p) => p.grant(change).await,
+        }
+    }
+
+    pub async fn revoke(&mut self, change: &Change) -> Result<Applied, ConnectorError> {
+        match self {
+            Provisioner::Postgres(p) => p.revoke(change).await,
+            Provisioner::Redshift(p) => p.revoke(change).await,
+        }
+    }
+
+    pub async fn holds(&mut self, change: &Change) -> Result<bool, ConnectorError> {
+        match self {
+            Provisioner::Postgres(p) => p.holds(change).await,
+            Provisioner::Redshift(p) => p.holds(change).await,
+        }
+    }
+
+    pub async fn close(self) {
+        match self {
+            Provisioner::Postgres(p) => p.close().await,
+            Provisioner::Redshift(p) => p.close().await,
+        }
+    }
+}

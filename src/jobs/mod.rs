@@ -1,0 +1,139 @@
+//! The job runner: claims due jobs from the store (provision, expire, revoke, remind), runs them
+//! against the platforms, and retries failures with backoff. Every step that must survive a crash
+//! is written before the next one starts (see [`steps`]); jobs are leased, so a job held by a
+//! server that died is taken over once its lease runs out, and each runs once however many
+//! servers share the store.
+
+mod steps;
+
+use crate::requests::Requests;
+use crate::store::jobs::{Job, JobKind};
+use std::time::Duration;
+
+/// How often the runner looks for due jobs when nothing woke it.
+const TICK: Duration = Duration::from_secs(1);
+/// The longest wait between two attempts of a failing job.
+const MAX_BACKOFF_SECS: u64 = 600;
+
+/// What running a job came to.
+pub(crate) enum Outcome {
+    Done,
+    /// Not due yet (an expiry moved by an extension): run again at this time (unix ms).
+    Later(i64),
+}
+
+/// Why a job failed; permanent failures are not retried.
+#[derive(Debug)]
+pub(crate) struct JobError {
+    pub message: String,
+    pub permanent: bool,
+}
+
+impl JobError {
+    pub fn transient(message: impl Into<String>) -> JobError {
+        JobError {
+            message: message.into(),
+            permanent: false,
+        }
+    }
+    pub fn permanent(message: impl Into<String>) -> JobError {
+        JobError {
+            message: message.into(),
+            permanent: true,
+        }
+    }
+}
+
+impl From<crate::connectors::ConnectorError> for JobError {
+    fn from(e: crate::connectors::ConnectorError) -> JobError {
+        use crate::connectors::FailureKind::*;
+        let permanent = matches!(e.kind, Config | Unsupported | Invalid);
+        JobError {
+            message: e.to_string(),
+            permanent,
+        }
+    }
+}
+
+impl From<crate::error::ApiError> for JobError {
+    fn from(e: crate::error::ApiError) -> JobError {
+        JobError::transient(e.line())
+    }
+}
+
+impl From<crate::store::StoreError> for JobError {
+    fn from(e: crate::store::StoreError) -> JobError {
+        JobError::transient(e.summary())
+    }
+}
+
+/// Runs due jobs until there are none; returns how many ran.
+pub async fn run_due(requests: &Requests) -> Result<usize, crate::error::ApiError> {
+    let lease = requests.config().jobs.lease.as_secs() as i64 * 1000;
+    let mut ran = 0;
+    while let Some(job) = requests
+        .store()
+        .claim_job(requests.clock().now().timestamp_millis(), lease)
+        .await?
+    {
+        run_one(requests, &job).await?;
+        ran += 1;
+    }
+    Ok(ran)
+}
+
+/// Runs jobs for as long as the server runs: at start (so an expiry that passed while Warden was
+/// down is carried out now), when woken, and every tick.
+pub async fn run_forever(requests: Requests) {
+    loop {
+        if let Err(e) = run_due(&requests).await {
+            tracing::warn!(error = %e.line(), "job runner: store unavailable; retrying");
+        }
+        tokio::select! {
+            _ = requests.wake().notified() => {}
+            _ = tokio::time::sleep(TICK) => {}
+        }
+    }
+}
+
+async fn run_one(requests: &Requests, job: &Job) -> Result<(), crate::error::ApiError> {
+    tracing::info!(job = %job.id, request = %job.request_id, kind = job.kind.as_str(), attempt = job.attempts, "job");
+    let result = match job.kind {
+        JobKind::Provision => steps::provision(requests, job).await,
+        JobKind::Expire | JobKind::Revoke => steps::unprovision(requests, job).await,
+        JobKind::Remind => steps::remind(requests, job).await,
+    };
+    let store = requests.store();
+    match result {
+        Ok(Outcome::Done) => store.finish_job(&job.id).await?,
+        Ok(Outcome::Later(at)) => store.retry_job(&job.id, at, "").await?,
+        Err(e) => {
+            let cfg = &requests.config().jobs;
+            let out_of_attempts = e.permanent || job.attempts >= cfg.max_attempts as i64;
+            tracing::warn!(job = %job.id, request = %job.request_id, error = %e.message, out_of_attempts, "job failed");
+            if out_of_attempts && steps::give_up(requests, job, &e.message).await? {
+                store.finish_job(&job.id).await?;
+            } else {
+                let exp = (job.attempts.clamp(1, 20) - 1) as u32;
+                let wait = cfg
+                    .backoff
+                    .as_secs()
+                    .saturating_mul(1 << exp)
+                    .min(MAX_BACKOFF_SECS);
+                let at = requests.clock().now().timestamp_millis() + wait as i64 * 1000;
+                store.retry_job(&job.id, at, &e.message).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A crash injected at a named step, for the crash tests: when `WARDEN_CRASH_AT` names this
+/// step the process aborts there, as `kill -9` would. Unset (always, outside those tests), it
+/// does nothing.
+pub(crate) fn crash_point(step: &str) {
+    if std::env::var("WARDEN_CRASH_AT").is_ok_and(|s| s == step) {
+        eprintln!("WARDEN_CRASH_AT={step}: aborting");
+        std::process::abort();
+    }
+}

@@ -1,0 +1,253 @@
+//! Access requests: what was asked and for whom, who drafted it, who decided, which identity or
+//! role was updated, and what Warden changed on each platform (so that expiry removes only that).
+//! The rules that move a request between states are in [`rules`]; the operations in [`service`].
+
+pub mod clock;
+mod decide;
+pub mod rules;
+pub mod service;
+
+pub use decide::Approval;
+pub use service::{NewRequest, RequestWithHistory, Requests};
+
+use crate::connectors::Change;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Where a request is in its life (INTERFACE.md "Request states").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Waiting for reviewers.
+    Open,
+    /// Approved; provisioning under way (or waiting for an admin, on a connection Warden cannot
+    /// provision).
+    Approved,
+    /// Granted on the platform.
+    Active,
+    /// Expired or revoked; what Warden granted is gone.
+    Closed,
+    Denied,
+    /// Deleted while open; kept with its history, out of default listings.
+    Deleted,
+    /// Provisioning kept failing; an admin retries it or denies it.
+    Failed,
+}
+
+impl Status {
+    pub const ALL: [Status; 7] = [
+        Status::Open,
+        Status::Approved,
+        Status::Active,
+        Status::Closed,
+        Status::Denied,
+        Status::Deleted,
+        Status::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Approved => "approved",
+            Status::Active => "active",
+            Status::Closed => "closed",
+            Status::Denied => "denied",
+            Status::Deleted => "deleted",
+            Status::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Status, String> {
+        Status::ALL
+            .into_iter()
+            .find(|st| st.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                let all: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
+                format!("{s:?} is not a request status (one of {})", all.join(", "))
+            })
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A resource asked for, resolved to its full name on one connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RequestedResource {
+    pub connection: String,
+    /// The full dotted name (`analytics.sales.orders`).
+    pub name: String,
+    /// `table`, `schema`, `database`, …
+    pub kind: String,
+    /// The name's parts, as the platform sees them.
+    pub path: Vec<String>,
+}
+
+/// A role asked to be granted (membership in it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RequestedRole {
+    pub connection: String,
+    pub name: String,
+}
+
+/// Who wrote the request down: the person themself, an AI chat engine for them, or an agent
+/// token of theirs. Requests not drafted by the person are never auto-approved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DraftedBy {
+    /// `person`, `ai` or `agent`.
+    pub kind: DraftKind,
+    /// The person on whose behalf (the requester).
+    pub person: String,
+    /// The chat engine (`embedded`, `llm`) when `kind` is `ai`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
+    /// The agent's name when `kind` is `agent` (or an agent's chat turn).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DraftKind {
+    Person,
+    Ai,
+    Agent,
+}
+
+/// A reviewer's decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Decision {
+    pub reviewer: String,
+    pub at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The identity or role updated on one connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct GranteeChoice {
+    pub connection: String,
+    pub identity: String,
+}
+
+/// One change Warden makes on a platform for this request, and what is known of it. Written
+/// before and after each step so that a crash at any point resumes without granting twice or
+/// revoking what Warden did not add.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ChangeRecord {
+    pub connection: String,
+    #[schemars(with = "serde_json::Value")]
+    pub change: Change,
+    /// Whether it held before Warden granted it (read once, before the GRANT); such a grant is
+    /// never revoked by Warden.
+    pub pre_existing: Option<bool>,
+    /// The GRANT ran (and was read back).
+    pub granted: bool,
+    /// The REVOKE ran (or nothing was Warden's to revoke).
+    pub revoked: bool,
+    /// The statements sent, in order.
+    #[serde(default)]
+    pub statements: Vec<String>,
+}
+
+/// How a closed request ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Ending {
+    Expired,
+    Revoked,
+    /// An extension: its time was added to the request it extends.
+    Extended,
+}
+
+/// An access request, as every edge shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AccessRequest {
+    pub id: String,
+    pub status: Status,
+    /// The person the access is for (their name).
+    pub requester: String,
+    #[serde(skip)]
+    pub requester_id: String,
+    /// Their email then, which links them to platform identities.
+    #[serde(default)]
+    pub requester_email: Option<String>,
+    pub resources: Vec<RequestedResource>,
+    /// Privileges on every resource (upper case).
+    pub privileges: Vec<String>,
+    pub roles: Vec<RequestedRole>,
+    pub reason: Option<String>,
+    /// How long the access lasts once active (`8h`, `2w`); none: until revoked.
+    pub duration: Option<String>,
+    /// Set when the access becomes active.
+    pub expires_at: Option<String>,
+    pub activated_at: Option<String>,
+    pub closed_at: Option<String>,
+    pub ending: Option<Ending>,
+    pub drafted_by: DraftedBy,
+    /// Approvals needed (from the config's rules; 1 by default).
+    pub approvals_required: u32,
+    pub approvals: Vec<Decision>,
+    pub denial: Option<Decision>,
+    /// The identity or role updated on each connection, chosen at approval.
+    pub grantees: Vec<GranteeChoice>,
+    pub changes: Vec<ChangeRecord>,
+    /// True when no connector can provision it: an admin grants it by hand and says so.
+    pub manual: bool,
+    /// Approved by a rule in the config rather than a person.
+    pub auto_approved: bool,
+    /// The last provisioning error (in `failed`, or while retrying).
+    pub error: Option<String>,
+    /// The request this one extends (its approval moves that one's expiry).
+    pub extends: Option<String>,
+    /// A revoke asked for and still under way.
+    pub revoking: bool,
+    /// A reminder of the coming expiry was sent.
+    pub reminded: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl AccessRequest {
+    /// Every connection the request touches, in order, once each.
+    pub fn connections(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let names = self
+            .resources
+            .iter()
+            .map(|r| &r.connection)
+            .chain(self.roles.iter().map(|r| &r.connection));
+        for c in names {
+            if !out.contains(c) {
+                out.push(c.clone());
+            }
+        }
+        out
+    }
+
+    /// A one-line summary for answers and notices: `SELECT on analytics.sales.orders for 2w`.
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.resources.is_empty() {
+            let names: Vec<&str> = self.resources.iter().map(|r| r.name.as_str()).collect();
+            parts.push(format!(
+                "{} on {}",
+                self.privileges.join(", "),
+                names.join(", ")
+            ));
+        }
+        if !self.roles.is_empty() {
+            let names: Vec<&str> = self.roles.iter().map(|r| r.name.as_str()).collect();
+            parts.push(format!("role {}", names.join(", ")));
+        }
+        let mut s = parts.join(" and ");
+        if let Some(d) = &self.duration {
+            s.push_str(&format!(" for {d}"));
+        }
+        s
+    }
+}

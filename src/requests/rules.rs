@@ -1,0 +1,162 @@
+//! Who may do what to a request in which state (INTERFACE.md "Who may do what" and "Request
+//! states"), as pure functions: the service asks these before it changes anything, so every
+//! edge (REST, tools, chat, CLI, Slack) gets the same answer.
+
+use super::{AccessRequest, Status};
+use crate::error::{ApiError, ErrorCode};
+use crate::people::{Principal, Role};
+
+/// Something done to an existing request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Approve,
+    Deny,
+    Delete,
+    Revoke,
+    Extend,
+    /// Run a failed request's provisioning again (admin).
+    Retry,
+    /// Say that an approved request on a connection Warden cannot provision was granted by hand.
+    MarkProvisioned,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Approve => "approve",
+            Action::Deny => "deny",
+            Action::Delete => "delete",
+            Action::Revoke => "revoke",
+            Action::Extend => "extend",
+            Action::Retry => "retry",
+            Action::MarkProvisioned => "mark provisioned",
+        }
+    }
+
+    /// The states in which the action applies.
+    fn states(self) -> &'static [Status] {
+        match self {
+            Action::Approve | Action::Delete => &[Status::Open],
+            Action::Deny => &[Status::Open, Status::Failed],
+            Action::Revoke | Action::Extend => &[Status::Active],
+            Action::Retry => &[Status::Failed],
+            Action::MarkProvisioned => &[Status::Approved],
+        }
+    }
+}
+
+/// Fails with 409 naming the state when `action` does not apply to `request` now.
+pub fn check_state(request: &AccessRequest, action: Action) -> Result<(), ApiError> {
+    let conflict = |why: String| Err(ApiError::new(ErrorCode::Conflict, why).at("status"));
+    if !action.states().contains(&request.status) {
+        let allowed = allowed_actions(request.status);
+        let tail = if allowed.is_empty() {
+            format!("{} requests take no action", request.status)
+        } else {
+            format!(
+                "a {} request can only be: {}",
+                request.status,
+                allowed.join(", ")
+            )
+        };
+        return conflict(format!(
+            "request {} is {}: cannot {} it ({tail})",
+            request.id,
+            request.status,
+            action.as_str()
+        ));
+    }
+    if request.revoking && matches!(action, Action::Revoke | Action::Extend) {
+        return conflict(format!(
+            "request {} is being revoked: cannot {} it",
+            request.id,
+            action.as_str()
+        ));
+    }
+    if action == Action::MarkProvisioned && !request.manual {
+        return conflict(format!(
+            "request {} is being provisioned by Warden, not by hand",
+            request.id
+        ));
+    }
+    Ok(())
+}
+
+/// The actions a state allows, for messages and listings.
+pub fn allowed_actions(status: Status) -> Vec<&'static str> {
+    [
+        Action::Approve,
+        Action::Deny,
+        Action::Delete,
+        Action::Revoke,
+        Action::Extend,
+        Action::Retry,
+        Action::MarkProvisioned,
+    ]
+    .into_iter()
+    .filter(|a| a.states().contains(&status))
+    .map(Action::as_str)
+    .collect()
+}
+
+/// Fails with 403 unless `who` may take `action` on `request`.
+pub fn check_actor(
+    who: &Principal,
+    request: &AccessRequest,
+    action: Action,
+) -> Result<(), ApiError> {
+    let forbidden = |m: String| Err(ApiError::new(ErrorCode::Forbidden, m));
+    let own = is_own(who, request);
+    if who.agent.is_some() && action != Action::Extend {
+        return forbidden(format!(
+            "agent tokens cannot {} requests; a person does that",
+            action.as_str()
+        ));
+    }
+    match action {
+        Action::Approve | Action::Deny | Action::Revoke => {
+            who.require(Role::Reviewer, &format!("to {} a request", action.as_str()))?;
+            if own {
+                return forbidden(format!(
+                    "nobody may {} their own request ({} is {}'s)",
+                    action.as_str(),
+                    request.id,
+                    request.requester
+                ));
+            }
+        }
+        Action::Delete => {
+            if !own {
+                who.require(Role::Admin, "deleting another person's request")?;
+            }
+        }
+        Action::Extend => {
+            if !own {
+                return forbidden(format!(
+                    "only {} can ask to extend {}",
+                    request.requester, request.id
+                ));
+            }
+        }
+        Action::Retry | Action::MarkProvisioned => {
+            who.require(Role::Admin, &format!("to {} a request", action.as_str()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether `who` may read `request`: its requester, a reviewer or an admin.
+pub fn check_read(who: &Principal, request: &AccessRequest) -> Result<(), ApiError> {
+    if is_own(who, request) || who.role() >= Role::Reviewer {
+        return Ok(());
+    }
+    // Not 403: whether another person's request exists is not the caller's to know.
+    // The same words as for an id that does not exist.
+    Err(ApiError::new(ErrorCode::NotFound, format!("no request {:?}", request.id)).at("id"))
+}
+
+fn is_own(who: &Principal, request: &AccessRequest) -> bool {
+    who.person
+        .as_ref()
+        .is_some_and(|p| p.id == request.requester_id)
+}

@@ -1,0 +1,470 @@
+//! The request operations every edge calls (REST, tools, chat, CLI): creating, reading and
+//! listing here, decisions in [`super::decide`]. Each checks [`super::rules`] first and writes
+//! the request, its audit events and its jobs in one store transaction.
+
+use super::clock::{Clock, stamp};
+use super::{AccessRequest, DraftKind, DraftedBy, RequestedResource, RequestedRole, Status};
+use crate::access::Access;
+use crate::config::Config;
+use crate::error::{ApiError, ErrorCode};
+use crate::index::Target;
+use crate::model::Duration;
+use crate::model::audit::{AuditEvent, AuditFilter, NewEvent};
+use crate::people::{Person, Principal, new_id};
+use crate::store::Store;
+use crate::store::jobs::NewJob;
+use crate::store::requests::RequestFilter;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::sync::Arc;
+
+/// The longest reason kept (a reason is for a reviewer to read, not a document).
+const MAX_REASON: usize = 2000;
+/// The most resources or roles one request may name.
+const MAX_ITEMS: usize = 50;
+
+/// What a request asks for, as a person or a tool writes it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRequest {
+    /// Tables, schemas or databases, as names to resolve (`sales.orders`, `warehouse:sales.orders`).
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// Privileges wanted on every resource (`SELECT`, `INSERT`…).
+    #[serde(default)]
+    pub privileges: Vec<String>,
+    /// Roles or groups to be made a member of.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// Why; shown to reviewers.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// How long the access should last once granted: `8h`, `7d`, `2w`. Absent: until revoked.
+    #[serde(default)]
+    pub duration: Option<String>,
+    /// Resolve names in this connection only.
+    #[serde(default)]
+    pub connection: Option<String>,
+}
+
+/// A request with its history, as `get` answers.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct RequestWithHistory {
+    #[serde(flatten)]
+    pub request: AccessRequest,
+    pub history: Vec<AuditEvent>,
+}
+
+/// The request workflow over one store.
+#[derive(Clone)]
+pub struct Requests {
+    pub(super) store: Store,
+    pub(super) config: Arc<Config>,
+    pub(super) clock: Arc<dyn Clock>,
+    /// Woken when a job is added, so that the runner starts it without waiting for its tick.
+    pub(super) wake: Arc<tokio::sync::Notify>,
+}
+
+impl Requests {
+    pub fn new(store: Store, config: Arc<Config>, clock: Arc<dyn Clock>) -> Requests {
+        Requests {
+            store,
+            config,
+            clock,
+            wake: Arc::default(),
+        }
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    pub fn wake(&self) -> &Arc<tokio::sync::Notify> {
+        &self.wake
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub(super) fn now_ms(&self) -> i64 {
+        self.clock.now().timestamp_millis()
+    }
+
+    /// Creates a request for the person `who` stands for. `engine` is set when an AI chat engine
+    /// drafted it. Bad input is an error naming its field; nothing is written then.
+    pub async fn create(
+        &self,
+        access: &Access,
+        who: &Principal,
+        input: NewRequest,
+        engine: Option<&str>,
+    ) -> Result<AccessRequest, ApiError> {
+        let person = requester(who)?;
+        let drafted_by = DraftedBy {
+            kind: match (engine, &who.agent) {
+                (Some(_), _) => DraftKind::Ai,
+                (None, Some(_)) => DraftKind::Agent,
+                (None, None) => DraftKind::Person,
+            },
+            person: person.name.clone(),
+            engine: engine.map(str::to_string),
+            agent: who.agent.clone(),
+        };
+        self.create_linked(access, who, input, drafted_by, None)
+            .await
+    }
+
+    /// Creates a request drafted as `drafted_by`, extending `extends` if given.
+    pub(super) async fn create_linked(
+        &self,
+        access: &Access,
+        who: &Principal,
+        input: NewRequest,
+        drafted_by: DraftedBy,
+        extends: Option<&str>,
+    ) -> Result<AccessRequest, ApiError> {
+        let person = requester(who)?;
+        let now = stamp(self.clock.now());
+        let mut req = self.draft(access, person, input, drafted_by, &now)?;
+        req.extends = extends.map(str::to_string);
+        let mut events = vec![NewEvent::new(
+            who.describe(),
+            if extends.is_some() {
+                "extension_requested"
+            } else {
+                "created"
+            },
+            Some(&req.id),
+            json!({"request": &req}),
+        )];
+        if req.drafted_by.kind != DraftKind::Person {
+            events.push(NewEvent::new(
+                who.describe(),
+                "drafted_by_ai",
+                Some(&req.id),
+                json!({"drafted_by": &req.drafted_by}),
+            ));
+        }
+        let mut jobs = Vec::new();
+        if extends.is_none()
+            && let Some(rule) = self.auto_rule(&req)
+        {
+            let (more_events, more_jobs) = self.auto_approve(access, &mut req, rule)?;
+            events.extend(more_events);
+            jobs.extend(more_jobs);
+        }
+        self.store.insert_request(&req, &events, &jobs).await?;
+        if !jobs.is_empty() {
+            self.wake.notify_one();
+        }
+        tracing::info!(id = %req.id, requester = %req.requester, status = %req.status, "request created");
+        Ok(req)
+    }
+
+    /// Builds (and validates) a request without storing it.
+    fn draft(
+        &self,
+        access: &Access,
+        person: &Person,
+        input: NewRequest,
+        drafted_by: DraftedBy,
+        now: &str,
+    ) -> Result<AccessRequest, ApiError> {
+        if input.resources.is_empty() && input.roles.is_empty() {
+            return Err(ApiError::invalid(
+                "resources",
+                "a request names at least one resource or role",
+            ));
+        }
+        for (field, list) in [("resources", &input.resources), ("roles", &input.roles)] {
+            if list.len() > MAX_ITEMS {
+                return Err(ApiError::invalid(
+                    field,
+                    format!("at most {MAX_ITEMS} {field} per request"),
+                ));
+            }
+        }
+        let conn = access.connection_arg(input.connection.as_deref(), "connection")?;
+        let mut resources: Vec<RequestedResource> = Vec::new();
+        for (i, text) in input.resources.iter().enumerate() {
+            let path = format!("resources[{i}]");
+            let hit = access.resolve(Target::Resource, text, conn, &path)?;
+            let c = access.conn(hit.conn);
+            let r = c.resource(hit.id);
+            let res = RequestedResource {
+                connection: c.name.clone(),
+                name: r.name.clone(),
+                kind: r.kind.to_string(),
+                path: r.path.clone(),
+            };
+            if !resources.contains(&res) {
+                resources.push(res);
+            }
+        }
+        let mut privileges: Vec<String> = Vec::new();
+        for (i, p) in input.privileges.iter().enumerate() {
+            let p = crate::model::Privilege::parse(p)
+                .map_err(|m| ApiError::invalid(format!("privileges[{i}]"), m))?;
+            if !privileges.iter().any(|q| q == p.as_str()) {
+                privileges.push(p.as_str().to_string());
+            }
+        }
+        if !resources.is_empty() && privileges.is_empty() {
+            return Err(ApiError::invalid(
+                "privileges",
+                "say which privileges are wanted on the resources (e.g. SELECT)",
+            ));
+        }
+        if resources.is_empty() && !privileges.is_empty() {
+            return Err(ApiError::invalid(
+                "resources",
+                "privileges were given but no resource to hold them on",
+            ));
+        }
+        let mut roles: Vec<RequestedRole> = Vec::new();
+        for (i, text) in input.roles.iter().enumerate() {
+            let path = format!("roles[{i}]");
+            let hit = access.resolve(Target::Identity, text, conn, &path)?;
+            let c = access.conn(hit.conn);
+            let id = c.identity(hit.id);
+            if !matches!(
+                id.kind,
+                crate::model::IdentityKind::Role
+                    | crate::model::IdentityKind::Group
+                    | crate::model::IdentityKind::DatabaseRole
+            ) {
+                return Err(ApiError::invalid(
+                    path,
+                    format!(
+                        "{} is a {} on {}, not a role or group one can be granted",
+                        id.name, id.kind, c.name
+                    ),
+                ));
+            }
+            let role = RequestedRole {
+                connection: c.name.clone(),
+                name: id.name.clone(),
+            };
+            if !roles.contains(&role) {
+                roles.push(role);
+            }
+        }
+        let duration = match input.duration.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(d) => Some(
+                Duration::parse(d)
+                    .map_err(|m| ApiError::invalid("duration", m))?
+                    .to_string(),
+            ),
+        };
+        let reason = input
+            .reason
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty());
+        if let Some(r) = &reason
+            && (r.len() > MAX_REASON || r.chars().any(|c| c.is_control() && c != '\n'))
+        {
+            return Err(ApiError::invalid(
+                "reason",
+                format!("a reason is at most {MAX_REASON} bytes of text"),
+            ));
+        }
+        let mut req = AccessRequest {
+            id: new_id("req"),
+            status: Status::Open,
+            requester: person.name.clone(),
+            requester_id: person.id.clone(),
+            requester_email: person.email.clone(),
+            resources,
+            privileges,
+            roles,
+            reason,
+            duration,
+            expires_at: None,
+            activated_at: None,
+            closed_at: None,
+            ending: None,
+            drafted_by,
+            approvals_required: 1,
+            approvals: Vec::new(),
+            denial: None,
+            grantees: Vec::new(),
+            changes: Vec::new(),
+            manual: false,
+            auto_approved: false,
+            error: None,
+            extends: None,
+            revoking: false,
+            reminded: false,
+            created_at: now.to_string(),
+            updated_at: now.to_string(),
+        };
+        req.approvals_required = self.approvals_required(&req);
+        Ok(req)
+    }
+
+    /// The most approvals any matching rule asks for, at least one.
+    fn approvals_required(&self, req: &AccessRequest) -> u32 {
+        let names = req
+            .resources
+            .iter()
+            .map(|r| (&r.connection, &r.name))
+            .chain(req.roles.iter().map(|r| (&r.connection, &r.name)));
+        let mut n = 1;
+        for (conn, name) in names {
+            for rule in &self.config.approval_rules {
+                if rule.connection.as_ref().is_none_or(|c| c == conn)
+                    && crate::policy::matches(&rule.resources, name)
+                {
+                    n = n.max(rule.approvals);
+                }
+            }
+        }
+        n
+    }
+
+    /// The auto-approval rule that covers `req`, if any. Never for a request drafted by an AI or
+    /// an agent, nor for roles, nor without a duration.
+    fn auto_rule(&self, req: &AccessRequest) -> Option<usize> {
+        if req.drafted_by.kind != DraftKind::Person
+            || !req.roles.is_empty()
+            || req.approvals_required > 1
+        {
+            return None;
+        }
+        let duration = Duration::parse(req.duration.as_deref()?).ok()?;
+        self.config.auto_approve.iter().position(|rule| {
+            duration <= rule.max_duration
+                && req
+                    .privileges
+                    .iter()
+                    .all(|p| rule.privileges.iter().any(|q| q.eq_ignore_ascii_case(p)))
+                && req.resources.iter().all(|r| {
+                    rule.connection.as_ref().is_none_or(|c| *c == r.connection)
+                        && crate::policy::matches(&rule.resources, &r.name)
+                })
+        })
+    }
+
+    /// A request as `who` may see it, with its history.
+    pub async fn get(&self, who: &Principal, id: &str) -> Result<RequestWithHistory, ApiError> {
+        let (request, _) = self.load(id).await?;
+        super::rules::check_read(who, &request)?;
+        let history = self
+            .store
+            .audit(&AuditFilter {
+                request_id: Some(request.id.clone()),
+                limit: 10_000,
+                ..AuditFilter::default()
+            })
+            .await?;
+        Ok(RequestWithHistory { request, history })
+    }
+
+    /// Requests `who` may see, newest first: their own for a requester (and agent), all for
+    /// reviewers and admins. `requester` narrows to one person (name or email).
+    pub async fn list(
+        &self,
+        who: &Principal,
+        status: Option<Status>,
+        requester: Option<&str>,
+        cursor: Option<&str>,
+        limit: i64,
+    ) -> Result<(Vec<AccessRequest>, Option<String>), ApiError> {
+        let mut filter = RequestFilter {
+            status,
+            limit: limit.clamp(1, 500) + 1,
+            ..RequestFilter::default()
+        };
+        if let Some(r) = requester.map(str::trim).filter(|r| !r.is_empty()) {
+            let person = self.store.find_person(r).await?.ok_or_else(|| {
+                ApiError::new(ErrorCode::NotFound, format!("no person named {r:?}")).at("requester")
+            })?;
+            filter.requester_id = Some(person.id);
+        }
+        if who.role() < crate::people::Role::Reviewer {
+            let me = requester_id(who)?;
+            if filter.requester_id.as_ref().is_some_and(|r| *r != me) {
+                return Err(ApiError::new(
+                    ErrorCode::Forbidden,
+                    "only reviewers and admins list other people's requests",
+                )
+                .at("requester"));
+            }
+            filter.requester_id = Some(me);
+        }
+        if let Some(c) = cursor.filter(|c| !c.is_empty()) {
+            let (at, id) = c.split_once('~').ok_or_else(|| {
+                ApiError::invalid("cursor", format!("{c:?} is not a cursor this server gave"))
+            })?;
+            filter.before = Some((at.to_string(), id.to_string()));
+        }
+        let mut items = self.store.requests(&filter).await?;
+        let page = (filter.limit - 1) as usize;
+        let next = if items.len() > page {
+            items.truncate(page);
+            items.last().map(|r| format!("{}~{}", r.created_at, r.id))
+        } else {
+            None
+        };
+        Ok((items, next))
+    }
+
+    /// The stored request, or `not_found`.
+    pub(super) async fn load(&self, id: &str) -> Result<(AccessRequest, i64), ApiError> {
+        self.store.request(id.trim()).await?.ok_or_else(|| {
+            ApiError::new(ErrorCode::NotFound, format!("no request {id:?}")).at("id")
+        })
+    }
+
+    /// Writes a change made from `version`; someone else's change in between is a 409 that
+    /// names the state the request is in now.
+    pub(super) async fn save(
+        &self,
+        req: &AccessRequest,
+        version: i64,
+        events: &[NewEvent],
+        jobs: &[NewJob],
+    ) -> Result<(), ApiError> {
+        if self
+            .store
+            .update_request(req, version, events, jobs)
+            .await?
+        {
+            if !jobs.is_empty() {
+                self.wake.notify_one();
+            }
+            return Ok(());
+        }
+        let now = self.load(&req.id).await.map(|(r, _)| r.status);
+        Err(ApiError::new(
+            ErrorCode::Conflict,
+            format!(
+                "request {} was changed by someone else at the same moment (it is now {}); nothing was done",
+                req.id,
+                now.map(|s| s.to_string()).unwrap_or_else(|_| "gone".into())
+            ),
+        )
+        .at("status"))
+    }
+}
+
+/// The person a principal stands for; the local operator must say who (`--as`).
+pub(super) fn requester(who: &Principal) -> Result<&Person, ApiError> {
+    who.person.as_ref().ok_or_else(|| {
+        ApiError::invalid(
+            "as",
+            "a request is made for a person: say who with --as (or use their token)",
+        )
+    })
+}
+
+fn requester_id(who: &Principal) -> Result<String, ApiError> {
+    requester(who).map(|p| p.id.clone())
+}

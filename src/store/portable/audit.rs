@@ -1,0 +1,120 @@
+//! Appending to the hash-chained audit log, and reading it back.
+
+use super::Db;
+use crate::model::audit::{AuditEvent, AuditFilter, NewEvent, chain_hash};
+use crate::store::StoreError;
+use sqlx::{Pool, Row, Transaction};
+
+/// Appends `events` inside `tx`, each chained to the one before. Updating the head row first
+/// makes concurrent appenders wait for this transaction.
+pub(crate) async fn append(
+    tx: &mut Transaction<'static, Db>,
+    at: &str,
+    events: &[NewEvent],
+) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let head = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
+        .fetch_one(&mut **tx)
+        .await?;
+    let mut seq: i64 = head.try_get("seq")?;
+    let mut prev: String = head.try_get("hash")?;
+    for e in events {
+        seq += 1;
+        let data = e.data.to_string();
+        let hash = chain_hash(
+            seq,
+            at,
+            &e.actor,
+            &e.kind,
+            e.request_id.as_deref(),
+            &data,
+            &prev,
+        );
+        sqlx::query(
+            "INSERT INTO audit (seq, at, actor, kind, request_id, data, prev_hash, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(seq)
+        .bind(at)
+        .bind(&e.actor)
+        .bind(&e.kind)
+        .bind(&e.request_id)
+        .bind(&data)
+        .bind(&prev)
+        .bind(&hash)
+        .execute(&mut **tx)
+        .await?;
+        prev = hash;
+    }
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(seq)
+        .bind(&prev)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+fn event(row: &<Db as sqlx::Database>::Row) -> Result<AuditEvent, StoreError> {
+    let data: String = row.try_get("data")?;
+    Ok(AuditEvent {
+        seq: row.try_get("seq")?,
+        at: row.try_get("at")?,
+        actor: row.try_get("actor")?,
+        kind: row.try_get("kind")?,
+        request_id: row.try_get("request_id")?,
+        data: serde_json::from_str(&data).unwrap_or(serde_json::Value::String(data)),
+        data_text: None,
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+/// Events in order of `seq`, after `filter.after`, at most `filter.limit`.
+pub(crate) async fn list(pool: &Pool<Db>, f: &AuditFilter) -> Result<Vec<AuditEvent>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT seq, at, actor, kind, request_id, data, prev_hash, hash FROM audit
+          WHERE seq > $1 AND ($2 IS NULL OR request_id = $2) AND ($3 IS NULL OR kind = $3)
+          ORDER BY seq LIMIT $4",
+    )
+    .bind(f.after)
+    .bind(&f.request_id)
+    .bind(&f.kind)
+    .bind(f.limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(event).collect()
+}
+
+/// Every event with its stored text exactly as written (for `verify`), and the head row.
+pub(crate) async fn raw(pool: &Pool<Db>) -> Result<(Vec<AuditEvent>, i64, String), StoreError> {
+    let rows = sqlx::query(
+        "SELECT seq, at, actor, kind, request_id, data, prev_hash, hash FROM audit ORDER BY seq",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let mut e = event(row)?;
+        e.data_text = Some(row.try_get("data")?);
+        out.push(e);
+    }
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(pool)
+        .await?;
+    Ok((out, head.try_get("seq")?, head.try_get("hash")?))
+}
+
+/// Appends outside any other change (sync results, agent tool calls).
+pub(crate) async fn append_alone(
+    pool: &Pool<Db>,
+    at: &str,
+    events: &[NewEvent],
+) -> Result<(), StoreError> {
+    use crate::store::db::WriteTx;
+    let mut tx = pool.write_tx().await?;
+    append(&mut tx, at, events).await?;
+    tx.commit().await?;
+    Ok(())
+}

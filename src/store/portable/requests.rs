@@ -1,0 +1,123 @@
+//! Requests: one JSON document per row, changed only by compare-and-set on `version`, each
+//! change written in one transaction with its audit events and the jobs it starts.
+
+use super::Db;
+use super::audit::append;
+use super::jobs::insert_jobs;
+use crate::model::audit::NewEvent;
+use crate::requests::AccessRequest;
+use crate::store::StoreError;
+use crate::store::db::WriteTx;
+use crate::store::jobs::NewJob;
+use crate::store::requests::RequestFilter;
+use sqlx::{Pool, Row};
+
+fn doc(req: &AccessRequest) -> String {
+    let mut v = serde_json::to_value(req).unwrap_or_default();
+    v["requester_id"] = serde_json::Value::String(req.requester_id.clone());
+    v.to_string()
+}
+
+fn request(row: &<Db as sqlx::Database>::Row) -> Result<(AccessRequest, i64), StoreError> {
+    let text: String = row.try_get("doc")?;
+    let mut req: AccessRequest = serde_json::from_str(&text)
+        .map_err(|e| StoreError::Corrupt(format!("request document: {e}")))?;
+    req.requester_id = row.try_get("requester_id")?;
+    Ok((req, row.try_get("version")?))
+}
+
+/// Stores a new request with its events and jobs.
+pub(crate) async fn insert(
+    pool: &Pool<Db>,
+    req: &AccessRequest,
+    events: &[NewEvent],
+    jobs: &[NewJob],
+) -> Result<(), StoreError> {
+    let mut tx = pool.write_tx().await?;
+    sqlx::query(
+        "INSERT INTO requests (id, status, requester_id, created_at, version, doc)
+         VALUES ($1, $2, $3, $4, 1, $5)",
+    )
+    .bind(&req.id)
+    .bind(req.status.as_str())
+    .bind(&req.requester_id)
+    .bind(&req.created_at)
+    .bind(doc(req))
+    .execute(&mut *tx)
+    .await?;
+    append(&mut tx, &req.updated_at, events).await?;
+    insert_jobs(&mut tx, &req.updated_at, jobs).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The request and the version it was read at.
+pub(crate) async fn get(
+    pool: &Pool<Db>,
+    id: &str,
+) -> Result<Option<(AccessRequest, i64)>, StoreError> {
+    let row = sqlx::query("SELECT requester_id, version, doc FROM requests WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(request).transpose()
+}
+
+/// Writes `req` if the row is still at `version`; false (and nothing written) otherwise.
+pub(crate) async fn update(
+    pool: &Pool<Db>,
+    req: &AccessRequest,
+    version: i64,
+    events: &[NewEvent],
+    jobs: &[NewJob],
+) -> Result<bool, StoreError> {
+    let mut tx = pool.write_tx().await?;
+    let done = sqlx::query(
+        "UPDATE requests SET status = $1, doc = $2, version = version + 1
+          WHERE id = $3 AND version = $4",
+    )
+    .bind(req.status.as_str())
+    .bind(doc(req))
+    .bind(&req.id)
+    .bind(version)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    append(&mut tx, &req.updated_at, events).await?;
+    insert_jobs(&mut tx, &req.updated_at, jobs).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Requests newest first, after the cursor `(created_at, id)`.
+pub(crate) async fn list(
+    pool: &Pool<Db>,
+    f: &RequestFilter,
+) -> Result<Vec<AccessRequest>, StoreError> {
+    let (before_at, before_id) = match &f.before {
+        Some((at, id)) => (Some(at.clone()), Some(id.clone())),
+        None => (None, None),
+    };
+    let rows = sqlx::query(
+        "SELECT requester_id, version, doc FROM requests
+          WHERE ($1 IS NULL OR status = $1)
+            AND ($2 IS NULL OR requester_id = $2)
+            AND ($3 OR status <> 'deleted')
+            AND ($4 IS NULL OR created_at < $4 OR (created_at = $4 AND id < $5))
+          ORDER BY created_at DESC, id DESC LIMIT $6",
+    )
+    .bind(f.status.map(|s| s.as_str()))
+    .bind(&f.requester_id)
+    .bind(f.include_deleted || f.status.is_some())
+    .bind(before_at)
+    .bind(before_id)
+    .bind(f.limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| request(r).map(|(req, _)| req))
+        .collect()
+}

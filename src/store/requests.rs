@@ -1,0 +1,52 @@
+//! The store's face for access requests (the queries are in `portable/requests.rs`).
+
+use super::db::with_pool;
+use super::jobs::NewJob;
+use super::{Store, StoreError};
+use crate::model::audit::NewEvent;
+use crate::requests::{AccessRequest, Status};
+
+/// Which requests to list, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct RequestFilter {
+    pub status: Option<Status>,
+    pub requester_id: Option<String>,
+    /// Deleted requests are left out unless asked for (or their status is).
+    pub include_deleted: bool,
+    /// The paging cursor: requests created before this `(created_at, id)`.
+    pub before: Option<(String, String)>,
+    pub limit: i64,
+}
+
+impl Store {
+    /// Stores a new request, its audit events and the jobs it starts, in one transaction.
+    pub async fn insert_request(
+        &self,
+        req: &AccessRequest,
+        events: &[NewEvent],
+        jobs: &[NewJob],
+    ) -> Result<(), StoreError> {
+        with_pool!(self, pool, sql => sql::requests::insert(pool, req, events, jobs).await)
+    }
+
+    /// A request and the version it was read at (for [`Store::update_request`]).
+    pub async fn request(&self, id: &str) -> Result<Option<(AccessRequest, i64)>, StoreError> {
+        with_pool!(self, pool, sql => sql::requests::get(pool, id).await)
+    }
+
+    /// Writes `req` with its events and jobs if nobody changed it since `version` was read;
+    /// false (nothing written) if someone did.
+    pub async fn update_request(
+        &self,
+        req: &AccessRequest,
+        version: i64,
+        events: &[NewEvent],
+        jobs: &[NewJob],
+    ) -> Result<bool, StoreError> {
+        with_pool!(self, pool, sql => sql::requests::update(pool, req, version, events, jobs).await)
+    }
+
+    pub async fn requests(&self, filter: &RequestFilter) -> Result<Vec<AccessRequest>, StoreError> {
+        with_pool!(self, pool, sql => sql::requests::list(pool, filter).await)
+    }
+}

@@ -1,0 +1,553 @@
+//! The request lifecycle end to end against a real PostgreSQL: request → approve → the job
+//! grants → `has_table_privilege` is true → the clock passes the expiry → the job revokes → false.
+//! Also deny, delete, revoke, a grant that was there before surviving expiry, an extension, a
+//! provisioning failure that an admin retries, and two reviewers approving at the same instant.
+//! Time is a [`ManualClock`]: two weeks pass by setting it.
+
+use crate::pg::PgCluster;
+use serde_json::json;
+use sqlx::{AssertSqlSafe, PgPool};
+use std::sync::Arc;
+use warden::app::App;
+use warden::config::Config;
+use warden::people::{Principal, Role};
+use warden::requests::clock::ManualClock;
+use warden::requests::{Approval, NewRequest, Status};
+
+const SETUP: &[&str] = &[
+    "CREATE ROLE alice LOGIN",
+    "CREATE ROLE bob LOGIN",
+    "CREATE ROLE analysts",
+    "GRANT analysts TO alice",
+    "CREATE SCHEMA finance",
+    "CREATE TABLE finance.invoices (id int)",
+    "CREATE TABLE finance.ledger (id int)",
+    "CREATE TABLE finance.budget (id int)",
+    "GRANT USAGE ON SCHEMA finance TO PUBLIC",
+    // alice holds SELECT on the ledger already: a request for it must not take it away.
+    "GRANT SELECT ON finance.ledger TO alice",
+];
+
+struct World {
+    _pg: PgCluster,
+    admin: PgPool,
+    app: App,
+    clock: Arc<ManualClock>,
+    alice: Principal,
+    carol: Principal,
+    priya: Principal,
+    victor: Principal,
+    _dir: tempfile::TempDir,
+}
+
+async fn world(extra_config: &str) -> World {
+    world_on(extra_config, false).await
+}
+
+/// The world with Warden's own store on SQLite, or (`pg_store`) in a database of the same
+/// PostgreSQL cluster.
+async fn world_on(extra_config: &str, pg_store: bool) -> World {
+    let pg = PgCluster::start();
+    let admin = PgPool::connect(&pg.url).await.unwrap();
+    for sql in SETUP {
+        sqlx::query(AssertSqlSafe(*sql))
+            .execute(&admin)
+            .await
+            .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "[[connections]]\nname = \"wh\"\nplatform = \"postgres\"\nurl = \"{}\"\n\n[jobs]\nbackoff = \"1s\"\nmax_attempts = 2\n{extra_config}",
+        pg.url
+    );
+    let mut config = Config::parse(&text, |_| None).unwrap();
+    if pg_store {
+        sqlx::query("CREATE DATABASE warden_store")
+            .execute(&admin)
+            .await
+            .unwrap();
+        config.database_url = Some(warden::config::Secret::new(pg.url_for("warden_store")));
+    }
+    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    let app = App::open_with(dir.path(), config)
+        .await
+        .unwrap()
+        .with_clock(clock.clone());
+    let synced = warden::sync::sync(&app, None).await.unwrap();
+    assert!(synced.iter().all(|r| r.ok), "sync failed");
+    let person = |name: &str, role: Role| {
+        let app = app.clone();
+        let name = name.to_string();
+        async move { Principal::person(app.add_person(&name, role, None).await.unwrap()) }
+    };
+    World {
+        alice: person("alice", Role::Requester).await,
+        carol: person("carol", Role::Reviewer).await,
+        priya: person("priya", Role::Reviewer).await,
+        victor: person("victor", Role::Admin).await,
+        _pg: pg,
+        admin,
+        app,
+        clock,
+        _dir: dir,
+    }
+}
+
+impl World {
+    async fn has(&self, role: &str, table: &str) -> bool {
+        sqlx::query_scalar("SELECT has_table_privilege($1, $2, 'SELECT')")
+            .bind(role)
+            .bind(table)
+            .fetch_one(&self.admin)
+            .await
+            .unwrap()
+    }
+
+    async fn ask(&self, table: &str, duration: Option<&str>) -> String {
+        let input = NewRequest {
+            resources: vec![table.into()],
+            privileges: vec!["select".into()],
+            reason: Some("quarter close".into()),
+            duration: duration.map(str::to_string),
+            ..NewRequest::default()
+        };
+        let access = self.app.access.load();
+        let req = self
+            .app
+            .requests
+            .create(&access, &self.alice, input, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            req.resources[0].name,
+            format!("postgres.{table}"),
+            "resolved to the full name"
+        );
+        req.id
+    }
+
+    async fn approve(
+        &self,
+        id: &str,
+        who: &Principal,
+        approval: Approval,
+    ) -> Result<Status, warden::error::ApiError> {
+        let access = self.app.access.load();
+        self.app
+            .requests
+            .approve(&access, who, id, approval)
+            .await
+            .map(|r| r.status)
+    }
+
+    async fn status(&self, id: &str) -> Status {
+        self.app.store.request(id).await.unwrap().unwrap().0.status
+    }
+
+    async fn run_jobs(&self) -> usize {
+        warden::jobs::run_due(&self.app.requests).await.unwrap()
+    }
+
+    async fn events(&self, id: &str) -> Vec<String> {
+        let h = self.app.requests.get(&self.victor, id).await.unwrap();
+        h.history.into_iter().map(|e| e.kind).collect()
+    }
+}
+
+#[tokio::test]
+async fn request_approve_grant_expire_revoke() {
+    lifecycle(&world("").await).await;
+}
+
+#[tokio::test]
+async fn the_lifecycle_on_a_postgresql_store() {
+    let w = world_on("", true).await;
+    assert!(matches!(w.app.store, warden::store::Store::Postgres(_)));
+    lifecycle(&w).await;
+}
+
+async fn lifecycle(w: &World) {
+    assert!(!w.has("alice", "finance.invoices").await);
+    let id = w.ask("finance.invoices", Some("2w")).await;
+    assert_eq!(w.status(&id).await, Status::Open);
+
+    // The requester cannot approve it; a reviewer can.
+    let own = w
+        .approve(&id, &w.alice, Approval::default())
+        .await
+        .unwrap_err();
+    assert_eq!(own.code.as_str(), "forbidden", "{}", own.line());
+    assert_eq!(
+        w.approve(&id, &w.carol, Approval::default()).await.unwrap(),
+        Status::Approved
+    );
+    assert!(
+        !w.has("alice", "finance.invoices").await,
+        "nothing granted before the job runs"
+    );
+
+    assert!(w.run_jobs().await >= 1);
+    let (req, _) = w.app.store.request(&id).await.unwrap().unwrap();
+    assert_eq!(req.status, Status::Active);
+    assert_eq!(
+        req.grantees[0].identity, "alice",
+        "the requester's linked identity"
+    );
+    assert_eq!(req.changes[0].pre_existing, Some(false));
+    assert!(
+        w.has("alice", "finance.invoices").await,
+        "granted on the platform"
+    );
+    let expires = warden::requests::clock::parse_stamp(req.expires_at.as_deref().unwrap()).unwrap();
+    let activated =
+        warden::requests::clock::parse_stamp(req.activated_at.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        (expires - activated).num_seconds(),
+        14 * 86_400,
+        "the clock starts at activation"
+    );
+
+    // Before the expiry nothing happens; after it, the grant goes.
+    w.clock.advance(chrono::Duration::days(13));
+    w.run_jobs().await;
+    assert_eq!(w.status(&id).await, Status::Active);
+    assert!(w.has("alice", "finance.invoices").await);
+    w.clock
+        .advance(chrono::Duration::days(1) + chrono::Duration::seconds(1));
+    w.run_jobs().await;
+    let (req, _) = w.app.store.request(&id).await.unwrap().unwrap();
+    assert_eq!(req.status, Status::Closed);
+    assert_eq!(serde_json::to_value(req.ending).unwrap(), json!("expired"));
+    assert!(
+        !w.has("alice", "finance.invoices").await,
+        "revoked at expiry"
+    );
+    let events = w.events(&id).await;
+    for kind in [
+        "created",
+        "approved",
+        "provisioned",
+        "expiry_reminder",
+        "expired",
+    ] {
+        assert_eq!(
+            events.iter().filter(|e| *e == kind).count(),
+            1,
+            "{kind} once in {events:?}"
+        );
+    }
+
+    // Closed: no action applies, and the error names the state.
+    let again = w
+        .approve(&id, &w.carol, Approval::default())
+        .await
+        .unwrap_err();
+    assert_eq!(again.code.as_str(), "conflict");
+    assert!(again.message.contains("closed"), "{}", again.line());
+
+    // Revoke: a reviewer ends it early; the job removes the grant.
+    let id = w.ask("finance.invoices", None).await;
+    w.approve(&id, &w.carol, Approval::default()).await.unwrap();
+    w.run_jobs().await;
+    assert!(w.has("alice", "finance.invoices").await);
+    assert_eq!(w.status(&id).await, Status::Active);
+    let revoked = w
+        .app
+        .requests
+        .revoke(&w.alice, &id, None)
+        .await
+        .unwrap_err();
+    assert_eq!(revoked.code.as_str(), "forbidden", "not by the requester");
+    w.app
+        .requests
+        .revoke(&w.priya, &id, Some("project over".into()))
+        .await
+        .unwrap();
+    w.run_jobs().await;
+    assert_eq!(w.status(&id).await, Status::Closed);
+    assert!(!w.has("alice", "finance.invoices").await);
+}
+
+#[tokio::test]
+async fn a_grant_that_was_there_before_survives_expiry() {
+    let w = world("").await;
+    assert!(w.has("alice", "finance.ledger").await);
+    let id = w.ask("finance.ledger", Some("1d")).await;
+    w.approve(&id, &w.carol, Approval::default()).await.unwrap();
+    w.run_jobs().await;
+    let (req, _) = w.app.store.request(&id).await.unwrap().unwrap();
+    assert_eq!(req.status, Status::Active);
+    assert_eq!(req.changes[0].pre_existing, Some(true));
+    w.clock.advance(chrono::Duration::days(2));
+    w.run_jobs().await;
+    assert_eq!(w.status(&id).await, Status::Closed);
+    assert!(
+        w.has("alice", "finance.ledger").await,
+        "Warden did not add it, so it stays"
+    );
+}
+
+#[tokio::test]
+async fn deny_delete_narrow_choose_and_extend() {
+    let w = world("").await;
+    // Deny.
+    let id = w.ask("finance.invoices", Some("8h")).await;
+    let r = w
+        .app
+        .requests
+        .deny(&w.carol, &id, Some("not needed".into()))
+        .await
+        .unwrap();
+    assert_eq!(r.status, Status::Denied);
+    let e = w.app.requests.delete(&w.alice, &id).await.unwrap_err();
+    assert_eq!(
+        e.code.as_str(),
+        "conflict",
+        "a denied request takes no action"
+    );
+    // Delete (own, open).
+    let id = w.ask("finance.invoices", Some("8h")).await;
+    assert_eq!(
+        w.app.requests.delete(&w.alice, &id).await.unwrap().status,
+        Status::Deleted
+    );
+    w.run_jobs().await;
+    assert!(!w.has("alice", "finance.invoices").await);
+
+    // Widening is refused (422, naming the field); narrowing and choosing a role are not.
+    let id = w.ask("finance.invoices", Some("8h")).await;
+    let wider = Approval {
+        duration: Some("1d".into()),
+        ..Approval::default()
+    };
+    let e = w.approve(&id, &w.carol, wider).await.unwrap_err();
+    assert_eq!(
+        (e.code.as_str(), e.path.as_deref()),
+        ("unprocessable", Some("duration"))
+    );
+    let more = Approval {
+        privileges: Some(vec!["INSERT".into()]),
+        ..Approval::default()
+    };
+    let e = w.approve(&id, &w.carol, more).await.unwrap_err();
+    assert_eq!(
+        (e.code.as_str(), e.path.as_deref()),
+        ("unprocessable", Some("privileges[0]"))
+    );
+    let stranger = Approval {
+        grantee: Some([("wh".to_string(), "bob".to_string())].into()),
+        ..Approval::default()
+    };
+    let e = w.approve(&id, &w.carol, stranger).await.unwrap_err();
+    assert_eq!(
+        (e.code.as_str(), e.path.as_deref()),
+        ("unprocessable", Some("grantee.wh")),
+        "{}",
+        e.line()
+    );
+    let to_role = Approval {
+        grantee: Some([("wh".to_string(), "analysts".to_string())].into()),
+        duration: Some("4h".into()),
+        ..Approval::default()
+    };
+    w.approve(&id, &w.carol, to_role).await.unwrap();
+    w.run_jobs().await;
+    assert!(
+        w.has("analysts", "finance.invoices").await,
+        "the chosen role was updated"
+    );
+    let (req, _) = w.app.store.request(&id).await.unwrap().unwrap();
+    assert_eq!(req.duration.as_deref(), Some("4h"));
+
+    // An extension is a new request, reviewed like any other; its approval moves the expiry.
+    let access = w.app.access.load();
+    let ext = w
+        .app
+        .requests
+        .extend(&access, &w.alice, &id, "1d", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (ext.status, ext.extends.as_deref()),
+        (Status::Open, Some(id.as_str()))
+    );
+    w.approve(&ext.id, &w.priya, Approval::default())
+        .await
+        .unwrap();
+    let (req, _) = w.app.store.request(&id).await.unwrap().unwrap();
+    let expires = warden::requests::clock::parse_stamp(req.expires_at.as_deref().unwrap()).unwrap();
+    let activated =
+        warden::requests::clock::parse_stamp(req.activated_at.as_deref().unwrap()).unwrap();
+    assert_eq!((expires - activated).num_hours(), 28, "4h + 1d");
+    w.clock.advance(chrono::Duration::hours(5));
+    w.run_jobs().await;
+    assert_eq!(w.status(&id).await, Status::Active, "extended past 4h");
+    assert!(w.has("analysts", "finance.invoices").await);
+    w.clock.advance(chrono::Duration::hours(24));
+    w.run_jobs().await;
+    assert_eq!(w.status(&id).await, Status::Closed);
+    assert!(!w.has("analysts", "finance.invoices").await);
+}
+
+#[tokio::test]
+async fn a_failing_grant_leaves_the_request_failed_until_an_admin_retries() {
+    let w = world("").await;
+    let id = w.ask("finance.budget", None).await;
+    w.approve(&id, &w.carol, Approval::default()).await.unwrap();
+    // The table disappears between the sync and the grant.
+    sqlx::query("ALTER TABLE finance.budget RENAME TO budget_old")
+        .execute(&w.admin)
+        .await
+        .unwrap();
+    w.run_jobs().await;
+    let (req, _) = w.app.store.request(&id).await.unwrap().unwrap();
+    assert_eq!(req.status, Status::Failed, "{:?}", req.error);
+    assert!(
+        req.error.as_deref().unwrap().contains("budget"),
+        "{:?}",
+        req.error
+    );
+    let e = w.app.requests.retry(&w.carol, &id).await.unwrap_err();
+    assert_eq!(e.code.as_str(), "forbidden", "retry is an admin's");
+    sqlx::query("ALTER TABLE finance.budget_old RENAME TO budget")
+        .execute(&w.admin)
+        .await
+        .unwrap();
+    w.app.requests.retry(&w.victor, &id).await.unwrap();
+    w.run_jobs().await;
+    assert_eq!(w.status(&id).await, Status::Active);
+    assert!(w.has("alice", "finance.budget").await);
+    assert!(w.events(&id).await.contains(&"failed".to_string()));
+}
+
+#[tokio::test]
+async fn two_reviewers_approving_at_once_record_one_approval() {
+    two_reviewers(&world("").await).await;
+}
+
+#[tokio::test]
+async fn two_reviewers_at_once_on_a_postgresql_store() {
+    two_reviewers(&world_on("", true).await).await;
+}
+
+async fn two_reviewers(w: &World) {
+    for _ in 0..5 {
+        let id = w.ask("finance.invoices", Some("1h")).await;
+        let access = w.app.access.load();
+        let (a, b) = tokio::join!(
+            w.app
+                .requests
+                .approve(&access, &w.carol, &id, Approval::default()),
+            w.app
+                .requests
+                .approve(&access, &w.priya, &id, Approval::default()),
+        );
+        let ok = [a.is_ok(), b.is_ok()].iter().filter(|x| **x).count();
+        assert_eq!(ok, 1, "{a:?} {b:?}");
+        let loser = a.err().or(b.err()).unwrap();
+        assert_eq!(loser.code.as_str(), "conflict", "{}", loser.line());
+        let (req, _) = w.app.store.request(&id).await.unwrap().unwrap();
+        assert_eq!(req.approvals.len(), 1);
+        w.run_jobs().await;
+        let events = w.events(&id).await;
+        assert_eq!(events.iter().filter(|e| *e == "provisioned").count(), 1);
+        w.clock.advance(chrono::Duration::hours(2));
+        w.run_jobs().await;
+    }
+}
+
+#[tokio::test]
+async fn two_approvals_for_finance_and_auto_approval_for_a_person_only() {
+    let rules = "\n[[approval_rules]]\nresources = \"finance.*\"\napprovals = 2\n\n[[auto_approve]]\nresources = \"finance.ledger\"\nprivileges = [\"SELECT\"]\nmax_duration = \"8h\"\n";
+    let w = world(rules).await;
+    let id = w.ask("finance.invoices", Some("1h")).await;
+    assert_eq!(
+        w.approve(&id, &w.carol, Approval::default()).await.unwrap(),
+        Status::Open
+    );
+    let twice = w
+        .approve(&id, &w.carol, Approval::default())
+        .await
+        .unwrap_err();
+    assert_eq!(twice.code.as_str(), "conflict");
+    assert_eq!(
+        w.approve(&id, &w.priya, Approval::default()).await.unwrap(),
+        Status::Approved
+    );
+    // The ledger rule asks 2 approvals too (finance.*), so it is not auto-approved: rules that
+    // ask for more reviewers win over auto-approval.
+    let id = w.ask("finance.ledger", Some("1h")).await;
+    assert_eq!(w.status(&id).await, Status::Open);
+}
+
+#[tokio::test]
+async fn auto_approval_applies_to_a_person_never_to_an_ai() {
+    let rules = "\n[[auto_approve]]\nresources = \"finance.invoices\"\nprivileges = [\"SELECT\"]\nmax_duration = \"8h\"\n";
+    let w = world(rules).await;
+    let id = w.ask("finance.invoices", Some("2h")).await;
+    let (req, _) = w.app.store.request(&id).await.unwrap().unwrap();
+    assert_eq!((req.status, req.auto_approved), (Status::Approved, true));
+    w.run_jobs().await;
+    assert!(w.has("alice", "finance.invoices").await);
+    // Longer than the rule allows: open.
+    let id = w.ask("finance.invoices", Some("1d")).await;
+    assert_eq!(w.status(&id).await, Status::Open);
+    // Drafted by the embedded chat engine: open, whatever the rule says.
+    let access = w.app.access.load();
+    let input = NewRequest {
+        resources: vec!["finance.invoices".into()],
+        privileges: vec!["SELECT".into()],
+        duration: Some("1h".into()),
+        ..NewRequest::default()
+    };
+    let req = w
+        .app
+        .requests
+        .create(&access, &w.alice, input, Some("embedded"))
+        .await
+        .unwrap();
+    assert_eq!(req.status, Status::Open);
+    assert_eq!(serde_json::to_value(&req.drafted_by).unwrap()["kind"], "ai");
+}
+
+#[tokio::test]
+async fn two_servers_on_one_postgresql_store_run_each_job_once() {
+    let w = world_on("", true).await;
+    // A second "server": its own App (own pool, own graph) on the same store and config.
+    let dir2 = tempfile::tempdir().unwrap();
+    let mut config = Config::parse(
+        &format!(
+            "[[connections]]\nname = \"wh\"\nplatform = \"postgres\"\nurl = \"{}\"\n",
+            w._pg.url
+        ),
+        |_| None,
+    )
+    .unwrap();
+    config.database_url = Some(warden::config::Secret::new(w._pg.url_for("warden_store")));
+    let other = App::open_with(dir2.path(), config)
+        .await
+        .unwrap()
+        .with_clock(w.clock.clone());
+    let mut ids = Vec::new();
+    for _ in 0..12 {
+        let id = w.ask("finance.invoices", Some("1h")).await;
+        w.approve(&id, &w.carol, Approval::default()).await.unwrap();
+        ids.push(id);
+    }
+    let (a, b) = tokio::join!(
+        warden::jobs::run_due(&w.app.requests),
+        warden::jobs::run_due(&other.requests),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a + b, 12, "every job ran once between the two ({a} + {b})");
+    for id in &ids {
+        assert_eq!(w.status(id).await, Status::Active);
+        let events = w.events(id).await;
+        assert_eq!(
+            events.iter().filter(|e| *e == "provisioned").count(),
+            1,
+            "{id}: {events:?}"
+        );
+    }
+    assert!(w.has("alice", "finance.invoices").await);
+}
