@@ -14,6 +14,11 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
+/// How often a server checks the store's generation when nothing tells it of imports.
+const POLL: std::time::Duration = std::time::Duration::from_secs(2);
+/// The same while it listens for them (PostgreSQL), as a safety net.
+const POLL_LISTENING: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// What every command and the server share.
 #[derive(Clone)]
 pub struct App {
@@ -72,6 +77,38 @@ impl App {
         }
         self.rebuild(current).await?;
         Ok(true)
+    }
+
+    /// Keeps the graph in step with the store for as long as the server runs: on PostgreSQL it
+    /// rebuilds when an import anywhere announces itself (LISTEN/NOTIFY), and checks the
+    /// generation every [`POLL_LISTENING`] in case a notice was lost with a connection; on SQLite
+    /// it checks the generation (one indexed read) every [`POLL`]. Readers keep the old graph
+    /// until the new one is built.
+    pub async fn keep_fresh(self) {
+        let listener = self.store.listener().await;
+        self.follow(listener).await
+    }
+
+    /// [`App::keep_fresh`] with the listener already connected (so that a caller knows no
+    /// import can slip in before it listens).
+    pub async fn follow(self, mut listener: Option<sqlx::postgres::PgListener>) {
+        loop {
+            match listener.as_mut() {
+                Some(l) => {
+                    tokio::select! {
+                        got = l.recv() => if let Err(e) = got {
+                            tracing::warn!(error = %e, "lost the LISTEN connection; polling instead");
+                            listener = None;
+                        },
+                        _ = tokio::time::sleep(POLL_LISTENING) => {}
+                    }
+                }
+                None => tokio::time::sleep(POLL).await,
+            }
+            if let Err(e) = self.refresh_if_stale().await {
+                tracing::warn!(error = %e, "graph refresh failed; still answering from the previous one");
+            }
+        }
     }
 
     async fn rebuild(&self, generation: i64) -> Result<(), ApiError> {

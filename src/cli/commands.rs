@@ -44,7 +44,7 @@ pub async fn dispatch(cli: Cli) -> Result<Output, ApiError> {
             connection,
         } => {
             let args = json!({"identity": identity, "privilege": privilege, "resource": resource, "connection": connection});
-            let result = call_tool(&dir(), db, "check_access", args).await?;
+            let result = call_tool(&dir(), db, "check_access", args, None).await?;
             let allowed = result["allowed"].as_bool().unwrap_or(false);
             Ok(Output {
                 text: render::check(&result),
@@ -59,7 +59,7 @@ pub async fn dispatch(cli: Cli) -> Result<Output, ApiError> {
         } => {
             let args =
                 json!({"resource": resource, "privilege": privilege, "connection": connection});
-            let result = call_tool(&dir(), db, "who_has_access", args).await?;
+            let result = call_tool(&dir(), db, "who_has_access", args, None).await?;
             Ok(Output::ok(result.clone(), render::who_has(&result)))
         }
         Command::Tools { export, action } => match (export, action) {
@@ -76,10 +76,17 @@ pub async fn dispatch(cli: Cli) -> Result<Output, ApiError> {
                     text,
                 ))
             }
-            (None, Some(ToolsAction::Call { name, arguments })) => {
+            (
+                None,
+                Some(ToolsAction::Call {
+                    name,
+                    arguments,
+                    as_person,
+                }),
+            ) => {
                 let args: Value = serde_json::from_str(&arguments)
                     .map_err(|e| ApiError::invalid("arguments", format!("not valid JSON: {e}")))?;
-                let result = call_tool(&dir(), db, &name, args).await?;
+                let result = call_tool(&dir(), db, &name, args, as_person.as_deref()).await?;
                 Ok(Output::ok(
                     result.clone(),
                     serde_json::to_string_pretty(&result).unwrap_or_default(),
@@ -167,16 +174,25 @@ async fn call_tool(
     db: Option<&Secret>,
     name: &str,
     args: Value,
+    as_person: Option<&str>,
 ) -> Result<Value, ApiError> {
     let tool = tools::find(name).ok_or_else(|| tools::unknown_tool(name))?;
     // A question about the graph needs no config (connection URLs may name unset variables).
     let app = open_existing(dir, with_database(Config::default(), db)?).await?;
-    if tool.needs_context() {
-        // The request tools read the store, as the local operator (who cannot create a request:
-        // that is for a person, `warden ask --as PERSON`).
-        let result = app
-            .call_tool(&crate::people::Principal::operator(), name, args)
-            .await;
+    if tool.needs_context() || as_person.is_some() {
+        // Through the same rights check and logs as every edge: as the person named, or as the
+        // local operator (who may read every request but cannot make one: that is for a person).
+        let who = match as_person {
+            Some(p) => match app.person(p).await {
+                Ok(person) => crate::people::Principal::person(person),
+                Err(e) => {
+                    app.store.close().await;
+                    return Err(e.at("--as"));
+                }
+            },
+            None => crate::people::Principal::operator(),
+        };
+        let result = app.call_tool(&who, name, args).await;
         app.store.close().await;
         return result;
     }

@@ -168,7 +168,14 @@ pub enum TokenAction {
 #[derive(Subcommand, Debug)]
 pub enum ToolsAction {
     /// Call tool NAME with JSON arguments.
-    Call { name: String, arguments: String },
+    Call {
+        name: String,
+        arguments: String,
+        /// Call it as this person (name or email): their rights, and the person a
+        /// `create_access_request` is for. Default: the local operator.
+        #[arg(long = "as", value_name = "PERSON")]
+        as_person: Option<String>,
+    },
 }
 
 /// Keeps a value that may hold a password out of `Debug` output. Checked where it is used, not

@@ -77,16 +77,7 @@ async fn healthz(State(app): State<App>) -> Response {
 
 /// Binds `addr` and serves until Ctrl-C; the graph is refreshed when the store changes.
 pub async fn serve(app: App, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    let refresher = app.clone();
-    let refresh = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
-        loop {
-            tick.tick().await;
-            if let Err(e) = refresher.refresh_if_stale().await {
-                tracing::warn!(error = %e, "graph refresh failed; still answering from the previous one");
-            }
-        }
-    });
+    let refresh = tokio::spawn(app.clone().keep_fresh());
     let syncing = tokio::spawn(crate::sync::periodic(app.clone()));
     let jobs = tokio::spawn(crate::jobs::run_forever(app.requests.clone()));
     let result = axum::serve(

@@ -12,6 +12,9 @@ use std::time::Duration;
 
 /// How often the runner looks for due jobs when nothing woke it.
 const TICK: Duration = Duration::from_secs(1);
+/// The shortest sleep between two looks at the queue, so that a job that cannot be claimed yet
+/// (a clock a little behind another server's) does not spin the loop.
+const MIN_SLEEP_MS: i64 = 5;
 /// The longest wait between two attempts of a failing job.
 const MAX_BACKOFF_SECS: u64 = 600;
 
@@ -91,8 +94,20 @@ pub async fn run_forever(requests: Requests) {
         }
         tokio::select! {
             _ = requests.wake().notified() => {}
-            _ = tokio::time::sleep(TICK) => {}
+            _ = tokio::time::sleep(until_next(&requests).await) => {}
         }
+    }
+}
+
+/// How long to sleep: until the next job falls due (an expiry is carried out when it comes, not
+/// at the next tick), at most a [`TICK`] (jobs other servers add wake nobody here).
+async fn until_next(requests: &Requests) -> Duration {
+    let now = requests.clock().now().timestamp_millis();
+    match requests.store().next_job_due().await {
+        Ok(Some(at)) => {
+            Duration::from_millis((at - now).clamp(MIN_SLEEP_MS, TICK.as_millis() as i64) as u64)
+        }
+        _ => TICK,
     }
 }
 

@@ -78,6 +78,11 @@ impl Store {
         with_pool!(self, pool, sql => sql::jobs::retry(pool, id, run_at, error).await)
     }
 
+    /// When the next job falls due (unix ms), if any is waiting.
+    pub async fn next_job_due(&self) -> Result<Option<i64>, StoreError> {
+        with_pool!(self, pool, sql => sql::jobs::next_due(pool).await)
+    }
+
     pub async fn pending_jobs(&self) -> Result<Vec<Job>, StoreError> {
         with_pool!(self, pool, sql => sql::jobs::pending(pool).await)
     }

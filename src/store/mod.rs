@@ -227,6 +227,21 @@ impl Store {
         }
     }
 
+    /// On PostgreSQL, a listener told of every import by any server; `None` on SQLite (whose
+    /// servers share one machine and poll the generation) or when listening fails.
+    pub async fn listener(&self) -> Option<sqlx::postgres::PgListener> {
+        match self {
+            Store::Sqlite(_) => None,
+            Store::Postgres(s) => s
+                .listen()
+                .await
+                .inspect_err(
+                    |e| tracing::warn!(error = %e, "cannot LISTEN for imports; polling instead"),
+                )
+                .ok(),
+        }
+    }
+
     pub async fn close(&self) {
         match self {
             Store::Sqlite(s) => s.close().await,

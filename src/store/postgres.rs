@@ -20,6 +20,9 @@ const CHUNK: usize = 50_000;
 /// How long opening waits for the server before saying it cannot be reached.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The NOTIFY channel an import announces its generation on.
+const GENERATION_CHANNEL: &str = "warden_generation";
+
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
@@ -147,8 +150,22 @@ impl PgStore {
             insert_resources(&mut tx, c).await?;
             insert_grants(&mut tx, c).await?;
         }
+        // Delivered at commit to every server listening (`App::keep_fresh`), so they rebuild
+        // now rather than at their next poll.
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(GENERATION_CHANNEL)
+            .bind(generation.to_string())
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(generation)
+    }
+
+    /// A connection listening for new generations.
+    pub async fn listen(&self) -> Result<sqlx::postgres::PgListener, StoreError> {
+        let mut l = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
+        l.listen(GENERATION_CHANNEL).await?;
+        Ok(l)
     }
 
     pub async fn load(&self) -> Result<Vec<Connection>, StoreError> {

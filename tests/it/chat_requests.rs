@@ -179,6 +179,58 @@ fn ask_as_a_person_drafts_for_them() {
         &["--json", "tools", "call", "list_access_requests", "{}"],
     );
     assert_eq!(doc(&out)["requests"].as_array().unwrap().len(), 1);
+
+    // `tools call --as` creates one as a person, drafted by that person; the operator cannot.
+    let args =
+        json!({"resources": ["crm.leads"], "privileges": ["select"], "duration": "1d"}).to_string();
+    let (code, out, err) = run(
+        dir.path(),
+        &[
+            "--json",
+            "tools",
+            "call",
+            "create_access_request",
+            &args,
+            "--as",
+            "alice",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let made = doc(&out);
+    assert_eq!(
+        (
+            made["requester"].as_str(),
+            made["drafted_by"]["kind"].as_str()
+        ),
+        (Some("alice"), Some("person"))
+    );
+    let (code, _, err) = run(
+        dir.path(),
+        &["tools", "call", "create_access_request", &args],
+    );
+    assert_eq!(code, 2, "the operator is nobody to grant to: {err}");
+    let (code, _, err) = run(
+        dir.path(),
+        &[
+            "tools",
+            "call",
+            "create_access_request",
+            &args,
+            "--as",
+            "zorro",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("--as"), "{err}");
+    let (_, out, _) = run(
+        dir.path(),
+        &["--json", "tools", "call", "list_access_requests", "{}"],
+    );
+    assert_eq!(
+        doc(&out)["requests"].as_array().unwrap().len(),
+        2,
+        "nothing half-made by the refusals"
+    );
 }
 
 #[tokio::test]

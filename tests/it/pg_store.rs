@@ -245,3 +245,39 @@ async fn bad_database_urls_fail_in_one_line_without_the_password() {
     let (status, _, stderr) = warden(&["demo", "--database-url", &pg.url], &[]);
     assert_eq!(status, 2, "{stderr}");
 }
+
+/// A server on a PostgreSQL store learns of another server's import by LISTEN/NOTIFY: it
+/// rebuilds long before its safety-net poll (30 s) would have noticed.
+#[tokio::test]
+async fn an_import_on_one_server_is_announced_to_the_others() {
+    let db = fresh_database().await;
+    let open = |dir: &Path| {
+        let mut config = warden::config::Config::default();
+        config.database_url = Some(warden::config::Secret::new(db.url.clone()));
+        let dir = dir.to_path_buf();
+        async move { warden::app::App::open_with(&dir, config).await.unwrap() }
+    };
+    let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let first = open(d1.path()).await;
+    let second = open(d2.path()).await;
+    let listener = second.store.listener().await;
+    assert!(listener.is_some(), "a PostgreSQL store listens");
+    let watching = tokio::spawn(second.clone().follow(listener));
+    let generation = first
+        .import(warden::demo::connections().unwrap())
+        .await
+        .unwrap();
+    let start = Instant::now();
+    while second.generation() != generation {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the second server did not hear of the import"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        second.access.load().graph.grant_count() > 0,
+        "and rebuilt its graph"
+    );
+    watching.abort();
+}

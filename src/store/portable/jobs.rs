@@ -113,3 +113,16 @@ pub(crate) async fn pending(pool: &Pool<Db>) -> Result<Vec<Job>, StoreError> {
     .await?;
     rows.iter().map(job).collect()
 }
+
+/// When the next job falls due (unix ms): its run time, or the end of its lease if another
+/// server holds it.
+pub(crate) async fn next_due(pool: &Pool<Db>) -> Result<Option<i64>, StoreError> {
+    let next: Option<i64> = sqlx::query_scalar(
+        "SELECT MIN(CASE WHEN lease_until > run_at THEN lease_until ELSE run_at END)
+           FROM jobs WHERE done = $1",
+    )
+    .bind(false)
+    .fetch_one(pool)
+    .await?;
+    Ok(next)
+}
