@@ -2,12 +2,15 @@
 //! role was updated, and what Warden changed on each platform (so that expiry removes only that).
 //! The rules that move a request between states are in [`rules`]; the operations in [`service`].
 
+mod approve;
 pub mod clock;
 mod decide;
+mod extend;
 pub mod rules;
 pub mod service;
+mod timeline;
 
-pub use decide::Approval;
+pub use approve::Approval;
 pub use service::{NewRequest, RequestWithHistory, Requests};
 
 use crate::connectors::Change;

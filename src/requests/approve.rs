@@ -1,0 +1,391 @@
+//! Approval: enough reviewers (or an auto-approval rule) move a request to `approved`, possibly
+//! narrowed (fewer privileges, a shorter duration) and with the identity or role to update chosen
+//! among those that can receive it; anything wider is refused with 422.
+
+use super::clock::stamp;
+use super::rules::{Action, check_actor, check_state};
+use super::service::Requests;
+use super::{AccessRequest, ChangeRecord, Decision, GranteeChoice, Status};
+use crate::access::Access;
+use crate::connectors::Change;
+use crate::error::{ApiError, ErrorCode};
+use crate::model::Duration;
+use crate::model::audit::NewEvent;
+use crate::people::Principal;
+use crate::store::jobs::{JobKind, NewJob};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// What a reviewer says when approving. Everything is optional; nothing may widen the request.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Approval {
+    /// The identity or role to update, per connection (`{"warehouse": "analysts"}`). Absent: the
+    /// requester's own identity on each connection.
+    #[serde(default)]
+    pub grantee: Option<BTreeMap<String, String>>,
+    /// A subset of the privileges asked for.
+    #[serde(default)]
+    pub privileges: Option<Vec<String>>,
+    /// No longer than the duration asked for.
+    #[serde(default)]
+    pub duration: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+pub(super) fn unprocessable(path: &str, message: String) -> ApiError {
+    ApiError::new(ErrorCode::Unprocessable, message).at(path)
+}
+
+impl Requests {
+    pub async fn approve(
+        &self,
+        access: &Access,
+        who: &Principal,
+        id: &str,
+        input: Approval,
+    ) -> Result<AccessRequest, ApiError> {
+        let (mut req, version) = self.load(id).await?;
+        check_actor(who, &req, Action::Approve)?;
+        check_state(&req, Action::Approve)?;
+        let reviewer = who.describe();
+        if req.approvals.iter().any(|a| a.reviewer == reviewer) {
+            return Err(ApiError::new(
+                ErrorCode::Conflict,
+                format!(
+                    "{reviewer} already approved {}; it needs {} approvals from different reviewers",
+                    req.id, req.approvals_required
+                ),
+            )
+            .at("status"));
+        }
+        let mut narrowed = json!({});
+        if let Some(ps) = &input.privileges {
+            if ps.is_empty() {
+                return Err(unprocessable(
+                    "privileges",
+                    "an approval keeps at least one privilege; deny the request instead".into(),
+                ));
+            }
+            let mut kept = Vec::new();
+            for (i, p) in ps.iter().enumerate() {
+                let p = crate::model::Privilege::parse(p)
+                    .map_err(|m| ApiError::invalid(format!("privileges[{i}]"), m))?;
+                if !req.privileges.iter().any(|q| q == p.as_str()) {
+                    return Err(unprocessable(
+                        &format!("privileges[{i}]"),
+                        format!(
+                            "{p} was not asked for (asked: {}); an approval cannot widen a request",
+                            req.privileges.join(", ")
+                        ),
+                    ));
+                }
+                if !kept.contains(&p.as_str().to_string()) {
+                    kept.push(p.as_str().to_string());
+                }
+            }
+            if kept != req.privileges {
+                narrowed["privileges"] = json!({"asked": req.privileges, "approved": kept});
+                req.privileges = kept;
+            }
+        }
+        if let Some(d) = input.duration.as_deref() {
+            let d = Duration::parse(d).map_err(|m| ApiError::invalid("duration", m))?;
+            if let Some(asked) = req
+                .duration
+                .as_deref()
+                .and_then(|a| Duration::parse(a).ok())
+                && d > asked
+            {
+                return Err(unprocessable(
+                    "duration",
+                    format!(
+                        "{d} is longer than the {asked} asked for; an approval cannot widen a request"
+                    ),
+                ));
+            }
+            if req.duration.as_deref() != Some(d.to_string().as_str()) {
+                narrowed["duration"] = json!({"asked": req.duration, "approved": d.to_string()});
+                req.duration = Some(d.to_string());
+            }
+        }
+        let grantees = self.grantees(access, &req, input.grantee.as_ref()).await?;
+        let now = stamp(self.clock.now());
+        req.approvals.push(Decision {
+            reviewer: reviewer.clone(),
+            at: now.clone(),
+            reason: input.reason.clone(),
+        });
+        req.updated_at = now;
+        let mut events = vec![NewEvent::new(
+            &reviewer,
+            "approved",
+            Some(&req.id),
+            json!({
+                "approvals": req.approvals.len(),
+                "approvals_required": req.approvals_required,
+                "grantees": &grantees,
+                "narrowed": narrowed,
+                "reason": input.reason,
+            }),
+        )];
+        let mut jobs = Vec::new();
+        if req.approvals.len() as u32 >= req.approvals_required {
+            let (e, j) = self.enter_approved(&mut req, grantees).await?;
+            events.extend(e);
+            jobs.extend(j);
+        }
+        self.save(&req, version, &events, &jobs).await?;
+        Ok(req)
+    }
+
+    /// Approval by a rule of the config (called on a fresh request, before it is stored).
+    pub(super) fn auto_approve(
+        &self,
+        access: &Access,
+        req: &mut AccessRequest,
+        rule: usize,
+    ) -> Result<(Vec<NewEvent>, Vec<NewJob>), ApiError> {
+        let Ok(grantees) = self.default_grantees(access, req) else {
+            // Nobody to grant it to without a reviewer's choice: leave it open.
+            return Ok((Vec::new(), Vec::new()));
+        };
+        let actor = format!("warden (auto_approve rule {})", rule + 1);
+        req.approvals.push(Decision {
+            reviewer: actor.clone(),
+            at: req.updated_at.clone(),
+            reason: None,
+        });
+        req.auto_approved = true;
+        let mut events = vec![NewEvent::new(
+            &actor,
+            "approved",
+            Some(&req.id),
+            json!({"auto_approve_rule": rule + 1, "grantees": &grantees}),
+        )];
+        let (e, j) = self.approved_parts(req, grantees);
+        events.extend(e);
+        Ok((events, j))
+    }
+
+    /// Moves a request with enough approvals to `approved`, or (an extension) applies it to the
+    /// request it extends.
+    async fn enter_approved(
+        &self,
+        req: &mut AccessRequest,
+        grantees: Vec<GranteeChoice>,
+    ) -> Result<(Vec<NewEvent>, Vec<NewJob>), ApiError> {
+        if let Some(original) = req.extends.clone() {
+            return self.apply_extension(req, &original).await;
+        }
+        Ok(self.approved_parts(req, grantees))
+    }
+
+    fn approved_parts(
+        &self,
+        req: &mut AccessRequest,
+        grantees: Vec<GranteeChoice>,
+    ) -> (Vec<NewEvent>, Vec<NewJob>) {
+        req.status = Status::Approved;
+        req.changes = changes(req, &grantees);
+        req.grantees = grantees;
+        req.manual = req.connections().iter().any(|c| !self.can_provision(c));
+        if req.manual {
+            let event = NewEvent::new(
+                "warden",
+                "manual_provisioning_needed",
+                Some(&req.id),
+                json!({"changes": &req.changes, "why": "a connection of this request has no live connector configured; an admin grants it by hand and marks it provisioned"}),
+            );
+            return (vec![event], Vec::new());
+        }
+        let job = NewJob {
+            request_id: req.id.clone(),
+            kind: JobKind::Provision,
+            run_at: self.now_ms(),
+        };
+        (Vec::new(), vec![job])
+    }
+
+    /// Whether Warden can grant on `connection` itself.
+    pub fn can_provision(&self, connection: &str) -> bool {
+        self.config.connections.iter().any(|c| {
+            c.name == connection
+                && c.url.is_some()
+                && matches!(c.platform.as_str(), "postgres" | "redshift")
+        })
+    }
+
+    /// The identity or role to update on each connection: the reviewer's choice checked against
+    /// those that can receive it, or the requester's own identity.
+    async fn grantees(
+        &self,
+        access: &Access,
+        req: &AccessRequest,
+        chosen: Option<&BTreeMap<String, String>>,
+    ) -> Result<Vec<GranteeChoice>, ApiError> {
+        let Some(chosen) = chosen else {
+            return self.default_grantees(access, req);
+        };
+        let conns = req.connections();
+        for c in chosen.keys() {
+            if !conns.contains(c) {
+                return Err(unprocessable(
+                    &format!("grantee.{c}"),
+                    format!(
+                        "request {} touches no connection {c:?} (it touches {})",
+                        req.id,
+                        conns.join(", ")
+                    ),
+                ));
+            }
+        }
+        let mut out = Vec::new();
+        for c in conns {
+            let eligible = self.eligible(access, req, &c);
+            let pick = match chosen.get(&c) {
+                Some(name) => eligible
+                    .iter()
+                    .find(|e| *e == name || e.eq_ignore_ascii_case(name))
+                    .cloned()
+                    .ok_or_else(|| {
+                        unprocessable(
+                            &format!("grantee.{c}"),
+                            format!(
+                                "{name:?} cannot receive this grant on {c}: it must be {}'s identity or a role they belong to ({})",
+                                req.requester,
+                                if eligible.is_empty() { "none found".to_string() } else { eligible.join(", ") }
+                            ),
+                        )
+                    })?,
+                None => self.default_one(access, req, &c)?,
+            };
+            out.push(GranteeChoice {
+                connection: c,
+                identity: pick,
+            });
+        }
+        Ok(out)
+    }
+
+    fn default_grantees(
+        &self,
+        access: &Access,
+        req: &AccessRequest,
+    ) -> Result<Vec<GranteeChoice>, ApiError> {
+        req.connections()
+            .into_iter()
+            .map(|c| {
+                let identity = self.default_one(access, req, &c)?;
+                Ok(GranteeChoice {
+                    connection: c,
+                    identity,
+                })
+            })
+            .collect()
+    }
+
+    fn default_one(
+        &self,
+        access: &Access,
+        req: &AccessRequest,
+        conn: &str,
+    ) -> Result<String, ApiError> {
+        let own = self.linked(access, req, conn);
+        match own.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => Err(unprocessable(
+                &format!("grantee.{conn}"),
+                format!(
+                    "{} has no identity on {conn} that Warden can link (same email or name); name the grantee",
+                    req.requester
+                ),
+            )),
+            many => Err(unprocessable(
+                &format!("grantee.{conn}"),
+                format!(
+                    "{} has {} identities on {conn} ({}); name the grantee",
+                    req.requester,
+                    many.len(),
+                    many.join(", ")
+                ),
+            )),
+        }
+    }
+
+    /// The requester's linked identities on `conn`.
+    fn linked(&self, access: &Access, req: &AccessRequest, conn: &str) -> Vec<String> {
+        let email = req.requester_email.clone();
+        access
+            .linked_identities(&req.requester, email.as_deref())
+            .into_iter()
+            .filter(|h| access.conn(h.conn).name == conn)
+            .map(|h| access.conn(h.conn).identity(h.id).name.clone())
+            .collect()
+    }
+
+    /// Who can receive a grant made for the requester on `conn`: their identities and the roles
+    /// those belong to directly.
+    fn eligible(&self, access: &Access, req: &AccessRequest, conn: &str) -> Vec<String> {
+        let email = req.requester_email.clone();
+        let mut out = Vec::new();
+        for h in access.linked_identities(&req.requester, email.as_deref()) {
+            let c = access.conn(h.conn);
+            if c.name != conn {
+                continue;
+            }
+            out.push(c.identity(h.id).name.clone());
+            for (role, _) in c.direct_roles(h.id) {
+                out.push(c.identity(role).name.clone());
+            }
+        }
+        out.dedup();
+        out
+    }
+}
+
+/// What Warden will change on each platform: every privilege on every resource, and every role,
+/// for the chosen grantee of that connection.
+fn changes(req: &AccessRequest, grantees: &[GranteeChoice]) -> Vec<ChangeRecord> {
+    let grantee = |c: &str| {
+        grantees
+            .iter()
+            .find(|g| g.connection == c)
+            .map(|g| g.identity.clone())
+            .unwrap_or_default()
+    };
+    let record = |connection: &str, change: Change| ChangeRecord {
+        connection: connection.to_string(),
+        change,
+        pre_existing: None,
+        granted: false,
+        revoked: false,
+        statements: Vec::new(),
+    };
+    let mut out = Vec::new();
+    for r in &req.resources {
+        for p in &req.privileges {
+            out.push(record(
+                &r.connection,
+                Change::Privilege {
+                    privilege: p.clone(),
+                    resource: r.path.clone(),
+                    grantee: grantee(&r.connection),
+                },
+            ));
+        }
+    }
+    for role in &req.roles {
+        out.push(record(
+            &role.connection,
+            Change::Membership {
+                role: role.name.clone(),
+                member: grantee(&role.connection),
+            },
+        ));
+    }
+    out
+}

@@ -1,0 +1,120 @@
+//! Extensions: more time on an active request is asked for as a new request linked to it,
+//! reviewed like any other; its approval moves the original's expiry.
+
+use super::clock::stamp;
+use super::rules::{Action, check_actor, check_state};
+use super::service::{NewRequest, Requests, requester};
+use super::{AccessRequest, DraftKind, DraftedBy, Ending, Status};
+use crate::access::Access;
+use crate::error::{ApiError, ErrorCode};
+use crate::model::Duration;
+use crate::model::audit::NewEvent;
+use crate::people::Principal;
+use crate::store::jobs::{JobKind, NewJob};
+use serde_json::json;
+
+impl Requests {
+    /// Asks for more time on an active request: a new request linked to it, reviewed like any
+    /// other; its approval moves the original's expiry.
+    pub async fn extend(
+        &self,
+        access: &Access,
+        who: &Principal,
+        id: &str,
+        duration: &str,
+        reason: Option<String>,
+    ) -> Result<AccessRequest, ApiError> {
+        let (original, _) = self.load(id).await?;
+        super::rules::check_read(who, &original)?;
+        check_actor(who, &original, Action::Extend)?;
+        check_state(&original, Action::Extend)?;
+        let duration = Duration::parse(duration).map_err(|m| ApiError::invalid("duration", m))?;
+        let input = NewRequest {
+            resources: original
+                .resources
+                .iter()
+                .map(|r| format!("{}:{}", r.connection, r.name))
+                .collect(),
+            privileges: original.privileges.clone(),
+            roles: original
+                .roles
+                .iter()
+                .map(|r| format!("{}:{}", r.connection, r.name))
+                .collect(),
+            reason,
+            duration: Some(duration.to_string()),
+            connection: None,
+        };
+        let person = requester(who)?;
+        let drafted_by = DraftedBy {
+            kind: if who.agent.is_some() {
+                DraftKind::Agent
+            } else {
+                DraftKind::Person
+            },
+            person: person.name.clone(),
+            engine: None,
+            agent: who.agent.clone(),
+        };
+        self.create_linked(access, who, input, drafted_by, Some(&original.id))
+            .await
+    }
+
+    /// An extension approved: the original's expiry moves by its duration.
+    pub(super) async fn apply_extension(
+        &self,
+        ext: &mut AccessRequest,
+        original_id: &str,
+    ) -> Result<(Vec<NewEvent>, Vec<NewJob>), ApiError> {
+        let (mut orig, version) = self.load(original_id).await?;
+        if orig.status != Status::Active || orig.revoking {
+            return Err(ApiError::new(
+                ErrorCode::Conflict,
+                format!(
+                    "request {} that this extends is {} now: there is nothing to extend",
+                    orig.id, orig.status
+                ),
+            )
+            .at("status"));
+        }
+        let by = ext
+            .duration
+            .as_deref()
+            .and_then(|d| Duration::parse(d).ok())
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let from = orig
+            .expires_at
+            .as_deref()
+            .and_then(super::clock::parse_stamp)
+            .unwrap_or_else(|| self.clock.now());
+        let until = from + chrono::Duration::seconds(by as i64);
+        orig.expires_at = Some(stamp(until));
+        orig.reminded = false;
+        orig.updated_at = stamp(self.clock.now());
+        let event = NewEvent::new(
+            "warden",
+            "extended",
+            Some(&orig.id),
+            json!({"by": ext.id, "expires_at": orig.expires_at}),
+        );
+        let mut jobs = vec![NewJob {
+            request_id: orig.id.clone(),
+            kind: JobKind::Expire,
+            run_at: until.timestamp_millis(),
+        }];
+        jobs.extend(self.remind_job(&orig, until));
+        self.save(&orig, version, &[event], &jobs).await?;
+        ext.status = Status::Closed;
+        ext.ending = Some(Ending::Extended);
+        ext.closed_at = Some(ext.updated_at.clone());
+        ext.expires_at = orig.expires_at.clone();
+        let event = NewEvent::new(
+            "warden",
+            "extension_applied",
+            Some(&ext.id),
+            json!({"extends": orig.id, "expires_at": orig.expires_at}),
+        );
+        Ok((vec![event], Vec::new()))
+    }
+}
