@@ -2,36 +2,59 @@
 //! `GET /v1/audit/verify` and `GET /v1/drift`. Reviewers and admins only (INTERFACE.md "Who may
 //! do what"): the log names every person's requests.
 
+use super::query::{given, limit};
 use crate::app::App;
 use crate::audit::{Export, Format};
 use crate::error::ApiError;
 use crate::model::audit::AuditFilter;
 use crate::people::{Principal, Role};
 use crate::store::drift::DriftFilter;
+use aide::axum::ApiRouter;
+use aide::axum::routing::get_with;
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use futures_util::stream::{self, StreamExt};
 use serde::Deserialize;
 use serde_json::json;
 
-/// Events per page when `limit` is not given, and the most one page may hold.
-const DEFAULT_LIMIT: i64 = 100;
-const MAX_LIMIT: i64 = 1000;
+/// A page of the log, as documented (the handler builds the same shape).
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct AuditPage {
+    pub items: Vec<crate::model::audit::AuditEvent>,
+    pub next_cursor: Option<String>,
+}
 
-pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/audit", get(list))
-        .route("/audit/verify", get(verify))
-        .route("/drift", get(drift))
+pub fn routes() -> ApiRouter<App> {
+    ApiRouter::new()
+        .api_route(
+            "/audit",
+            get_with(list, |op| {
+                op.summary(
+                    "Audit events in order (reviewers); `?format=csv|jsonl` downloads them all",
+                )
+                .response::<200, Json<AuditPage>>()
+            }),
+        )
+        .api_route(
+            "/audit/verify",
+            get_with(verify, |op| {
+                op.summary("Check the hash chain; every break named by its event")
+            }),
+        )
+        .api_route(
+            "/drift",
+            get_with(drift, |op| {
+                op.summary("Differences between what Warden provisioned and the last sync")
+            }),
+        )
 }
 
 /// Every parameter is text here and parsed below, so that a bad one is answered with the error
 /// document naming it rather than axum's plain-text rejection.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct AuditQuery {
     pub request: Option<String>,
     pub kind: Option<String>,
@@ -40,7 +63,7 @@ pub struct AuditQuery {
     pub format: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct DriftQuery {
     pub request: Option<String>,
     pub connection: Option<String>,
@@ -48,29 +71,6 @@ pub struct DriftQuery {
     pub all: Option<String>,
     pub limit: Option<String>,
     pub cursor: Option<String>,
-}
-
-fn given(v: &Option<String>) -> Option<String> {
-    v.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-}
-
-fn limit(v: &Option<String>) -> Result<i64, ApiError> {
-    match given(v) {
-        None => Ok(DEFAULT_LIMIT),
-        Some(s) => s
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| {
-                ApiError::invalid(
-                    "limit",
-                    format!("{s:?} is not a number from 1 to {MAX_LIMIT}"),
-                )
-            }),
-    }
 }
 
 pub async fn list(

@@ -4,7 +4,11 @@
 mod audit;
 mod auth;
 mod chat;
+mod directory;
 mod mcp;
+mod openapi;
+mod query;
+mod requests;
 mod tools;
 
 use crate::app::App;
@@ -14,7 +18,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 
@@ -26,15 +30,45 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Every route of the server.
+/// Every route of the server, and the OpenAPI document built from them.
 pub fn router(app: App) -> Router {
-    let v1 = Router::new()
-        .route("/tools", get(tools::list))
-        .route("/tools/{name}", post(tools::call))
-        .route("/import", post(tools::import))
-        .route("/chat", post(chat::chat))
-        .merge(audit::routes());
-    let guarded = Router::new()
+    use aide::axum::ApiRouter;
+    use aide::axum::routing::{get_with, post_with};
+    let v1 = ApiRouter::new()
+        .api_route(
+            "/tools",
+            get_with(tools::list, |op| {
+                op.summary("The tools, with the JSON schemas of their arguments and results")
+            }),
+        )
+        .api_route(
+            "/tools/{name}",
+            post_with(tools::call, |op| {
+                op.summary("Call one tool")
+                    .description("The body is the tool's arguments (components `tool_NAME_Args`); the answer its result (`tool_NAME_Result`).")
+                    .input::<axum::Json<serde_json::Value>>()
+                    .response::<200, axum::Json<serde_json::Value>>()
+            }),
+        )
+        .api_route(
+            "/import",
+            post_with(tools::import, |op| {
+                op.summary("Import a snapshot document (SNAPSHOT.md); admins only")
+                    .input::<axum::Json<serde_json::Value>>()
+            }),
+        )
+        .api_route(
+            "/chat",
+            post_with(chat::chat, |op| {
+                op.summary("One chat turn")
+                    .input::<axum::Json<chat::ChatRequest>>()
+                    .response::<200, axum::Json<crate::chat::Reply>>()
+            }),
+        )
+        .merge(audit::routes())
+        .merge(requests::routes())
+        .merge(directory::routes());
+    let guarded = ApiRouter::new()
         .nest("/v1", v1)
         .nest_service(
             "/mcp",
@@ -44,9 +78,26 @@ pub fn router(app: App) -> Router {
             app.clone(),
             auth::require_token,
         ));
-    Router::new()
-        .route("/healthz", get(healthz))
+    let mut api = openapi::base();
+    let router = ApiRouter::new()
+        .api_route(
+            "/healthz",
+            get_with(healthz, |op| {
+                op.summary("200 when the store and index are ready")
+            }),
+        )
         .merge(guarded)
+        .finish_api(&mut api);
+    let document: openapi::Document =
+        std::sync::Arc::new(serde_json::to_value(&api).unwrap_or_default());
+    router
+        .route(
+            "/openapi.json",
+            get(move || {
+                let document = document.clone();
+                async move { axum::Json(document.as_ref().clone()) }
+            }),
+        )
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such route") })
         .with_state(app)
 }
@@ -57,11 +108,26 @@ pub(crate) fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError>
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let path = if path == "." { String::new() } else { path };
-        ApiError::invalid(path, format!("bad request body: {}", e.into_inner()))
+        let message = e.into_inner().to_string();
+        // serde names a missing field only in its message; the path should name it too.
+        let path = match missing_field(&message) {
+            Some(f) if path.is_empty() => f.to_string(),
+            Some(f) => format!("{path}.{f}"),
+            None => path,
+        };
+        ApiError::invalid(path, format!("bad request body: {message}"))
     })?;
     de.end()
         .map_err(|e| ApiError::invalid("", format!("bad request body: {e}")))?;
     Ok(value)
+}
+
+/// The field in serde's "missing field `x`" message.
+fn missing_field(message: &str) -> Option<&str> {
+    message
+        .strip_prefix("missing field `")?
+        .split_once('`')
+        .map(|(f, _)| f)
 }
 
 async fn healthz(State(app): State<App>) -> Response {

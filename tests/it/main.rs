@@ -1,6 +1,7 @@
 //! Warden's integration tests: one binary (it links once), one module per concern.
 
 mod audit;
+mod authz;
 mod chat;
 mod chat_eval;
 mod chat_requests;
@@ -21,6 +22,7 @@ mod pg16;
 mod pg_store;
 mod provision;
 mod redshift;
+mod requests_http;
 mod resolve;
 mod scenarios;
 mod server;

@@ -1,0 +1,281 @@
+//! `/v1/requests…`: the request workflow over REST (INTERFACE.md "HTTP"). Each handler parses
+//! its input (a bad body or parameter is a 400 naming it) and calls the one request service, which
+//! decides who may do what in which state; nothing is checked only here.
+
+use super::json_body;
+use super::query::{given, limit};
+use crate::app::App;
+use crate::error::ApiError;
+use crate::people::Principal;
+use crate::requests::{AccessRequest, Approval, NewRequest, RequestWithHistory, Status};
+use aide::axum::ApiRouter;
+use aide::axum::routing::{get_with, post_with};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+pub fn routes() -> ApiRouter<App> {
+    ApiRouter::new()
+        .api_route(
+            "/requests",
+            post_with(create, |op| {
+                op.summary("Create a request for the token's person")
+                    .input::<Json<NewRequest>>()
+                    .response::<201, Json<AccessRequest>>()
+            })
+            .get_with(list, |op| {
+                op.summary("Requests the caller may see, newest first (requesters: their own)")
+                    .response::<200, Json<RequestPage>>()
+            }),
+        )
+        .api_route(
+            "/requests/{id}",
+            get_with(one, |op| {
+                op.summary("One request with its history")
+                    .response::<200, Json<RequestWithHistory>>()
+            })
+            .delete_with(delete, |op| {
+                op.summary("Delete an open request (kept as `deleted`); 204")
+            }),
+        )
+        .api_route(
+            "/requests/{id}/approve",
+            post_with(approve, |op| {
+                op.summary("Approve (reviewers; never one's own); may narrow, never widen (422)")
+                    .input::<Json<Approval>>()
+                    .response::<200, Json<AccessRequest>>()
+            }),
+        )
+        .api_route(
+            "/requests/{id}/deny",
+            post_with(deny, |op| {
+                op.summary("Deny an open or failed request (reviewers)")
+                    .input::<Json<ReasonBody>>()
+                    .response::<200, Json<AccessRequest>>()
+            }),
+        )
+        .api_route(
+            "/requests/{id}/revoke",
+            post_with(revoke, |op| {
+                op.summary("Revoke an active request now (reviewers)")
+                    .input::<Json<ReasonBody>>()
+                    .response::<200, Json<AccessRequest>>()
+            }),
+        )
+        .api_route(
+            "/requests/{id}/extend",
+            post_with(extend, |op| {
+                op.summary("Ask for more time: a new linked request, reviewed like any other")
+                    .input::<Json<ExtendBody>>()
+                    .response::<201, Json<AccessRequest>>()
+            }),
+        )
+        .api_route(
+            "/requests/{id}/retry",
+            post_with(retry, |op| {
+                op.summary("Run a failed request's provisioning again (admins)")
+                    .response::<200, Json<AccessRequest>>()
+            }),
+        )
+        .api_route(
+            "/requests/{id}/provisioned",
+            post_with(provisioned, |op| {
+                op.summary("Say an approved request was granted by hand (admins)")
+                    .response::<200, Json<AccessRequest>>()
+            }),
+        )
+}
+
+/// A body whose fields are all optional may be empty.
+fn optional_body<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    json_body(body)
+}
+
+fn answer<T: Serialize>(status: StatusCode, result: Result<T, ApiError>) -> Response {
+    match result {
+        Ok(v) => (status, Json(v)).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The request named in the path.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct RequestId {
+    /// The request's id (`req_…`).
+    pub id: String,
+}
+
+/// `{"reason"?}`, for deny and revoke.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonBody {
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// `{"duration", "reason"?}`, for extend.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtendBody {
+    /// More time: `8h`, `7d`, `2w`.
+    pub duration: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// A page of requests.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RequestPage {
+    pub items: Vec<AccessRequest>,
+    /// Pass as `cursor` for the next page; null on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /v1/requests` parameters, as text (parsed below).
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct ListQuery {
+    pub status: Option<String>,
+    pub requester: Option<String>,
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+async fn create(
+    State(app): State<App>,
+    Extension(who): Extension<Principal>,
+    body: Bytes,
+) -> Response {
+    let result = async {
+        let input: NewRequest = json_body(&body)?;
+        app.requests
+            .create(&app.access.load(), &who, input, None)
+            .await
+    };
+    answer(StatusCode::CREATED, result.await)
+}
+
+async fn list(
+    State(app): State<App>,
+    Extension(who): Extension<Principal>,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let result = async {
+        let status = given(&q.status)
+            .map(|s| Status::parse(&s).map_err(|m| ApiError::invalid("status", m)))
+            .transpose()?;
+        let (items, next_cursor) = app
+            .requests
+            .list(
+                &who,
+                status,
+                given(&q.requester).as_deref(),
+                given(&q.cursor).as_deref(),
+                limit(&q.limit)?,
+            )
+            .await?;
+        Ok(RequestPage { items, next_cursor })
+    };
+    answer(StatusCode::OK, result.await)
+}
+
+async fn one(
+    State(app): State<App>,
+    Extension(who): Extension<Principal>,
+    Path(RequestId { id }): Path<RequestId>,
+) -> Response {
+    answer(StatusCode::OK, app.requests.get(&who, &id).await)
+}
+
+async fn approve(
+    State(app): State<App>,
+    Extension(who): Extension<Principal>,
+    Path(RequestId { id }): Path<RequestId>,
+    body: Bytes,
+) -> Response {
+    let result = async {
+        let input: Approval = optional_body(&body)?;
+        app.requests
+            .approve(&app.access.load(), &who, &id, input)
+            .await
+    };
+    answer(StatusCode::OK, result.await)
+}
+
+async fn deny(
+    State(app): State<App>,
+    Extension(who): Extension<Principal>,
+    Path(RequestId { id }): Path<RequestId>,
+    body: Bytes,
+) -> Response {
+    let result = async {
+        let input: ReasonBody = optional_body(&body)?;
+        app.requests.deny(&who, &id, input.reason).await
+    };
+    answer(StatusCode::OK, result.await)
+}
+
+async fn revoke(
+    State(app): State<App>,
+    Extension(who): Extension<Principal>,
+    Path(RequestId { id }): Path<RequestId>,
+    body: Bytes,
+) -> Response {
+    let result = async {
+        let input: ReasonBody = optional_body(&body)?;
+        app.requests.revoke(&who, &id, input.reason).await
+    };
+    answer(StatusCode::OK, result.await)
+}
+
+async fn extend(
+    State(app): State<App>,
+    Extension(who): Extension<Principal>,
+    Path(RequestId { id }): Path<RequestId>,
+    body: Bytes,
+) -> Response {
+    let result = async {
+        let input: ExtendBody = json_body(&body)?;
+        app.requests
+            .extend(&app.access.load(), &who, &id, &input.duration, input.reason)
+            .await
+    };
+    answer(StatusCode::CREATED, result.await)
+}
+
+async fn delete(
+    State(app): State<App>,
+    Extension(who): Extension<Principal>,
+    Path(RequestId { id }): Path<RequestId>,
+) -> Response {
+    match app.requests.delete(&who, &id).await {
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn retry(
+    State(app): State<App>,
+    Extension(who): Extension<Principal>,
+    Path(RequestId { id }): Path<RequestId>,
+) -> Response {
+    answer(StatusCode::OK, app.requests.retry(&who, &id).await)
+}
+
+async fn provisioned(
+    State(app): State<App>,
+    Extension(who): Extension<Principal>,
+    Path(RequestId { id }): Path<RequestId>,
+) -> Response {
+    answer(
+        StatusCode::OK,
+        app.requests.mark_provisioned(&who, &id).await,
+    )
+}
