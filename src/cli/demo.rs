@@ -126,6 +126,9 @@ fn banner(addr: &str, dir: &str, connections: usize, tokens: &str, token: &str) 
     for (q, c) in tries {
         out.push_str(&format!("# {q}\n{c}\n"));
     }
+    out.push_str(&format!(
+        "\nAsk for access, then review it with a reviewer's token (carol or priya above). The demo's platforms are snapshots, so an approved request waits for an admin (victor) to mark it granted by hand:\n  curl -s {base}/v1/requests -H \"authorization: Bearer $TOKEN\" -H 'content-type: application/json' -d '{{\"resources\":[\"billing.refunds\"],\"privileges\":[\"SELECT\"],\"duration\":\"7d\",\"reason\":\"refund audit\"}}'\n  curl -s -X POST {base}/v1/requests/REQUEST_ID/approve -H \"authorization: Bearer REVIEWER_TOKEN\"\n  or in chat: {{\"message\":\"I need read access to billing.refunds for a week because of the refund audit\"}}\n\n  every route: {base}/openapi.json\n"
+    ));
     out.push_str("\nOr from another terminal: cargo run --release -- --data-dir ");
     out.push_str(dir);
     out.push_str(

@@ -126,33 +126,44 @@ async fn search(
     })
 }
 
+/// A listing: a search through `tool` when `q` is given, else every item `items` gives for each
+/// connection (or the one named), page by page.
+async fn listing(
+    app: &App,
+    who: &Principal,
+    q: &DirectoryQuery,
+    tool: &str,
+    items: impl Fn(&crate::graph::ConnGraph) -> Vec<Value>,
+) -> Result<Page<Value>, ApiError> {
+    who.require(Role::Requester, "listing")?;
+    if let Some(text) = given(&q.q) {
+        return search(app, who, tool, q, text).await;
+    }
+    let access = app.access.load();
+    let conn = access.connection_arg(q.connection.as_deref(), "connection")?;
+    let all: Vec<Value> = access
+        .graph
+        .connections
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| conn.is_none_or(|c| c as usize == *i))
+        .flat_map(|(_, c)| items(c))
+        .collect();
+    page(all, q)
+}
+
 async fn identities(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
     Query(q): Query<DirectoryQuery>,
 ) -> Response {
-    let result = async {
-        who.require(Role::Requester, "listing identities")?;
-        if let Some(text) = given(&q.q) {
-            return search(&app, &who, "search_identities", &q, text).await;
-        }
-        let access = app.access.load();
-        let conn = access.connection_arg(q.connection.as_deref(), "connection")?;
-        let all: Vec<Value> = access
-            .graph
-            .connections
+    let each = |c: &crate::graph::ConnGraph| {
+        c.identities
             .iter()
-            .enumerate()
-            .filter(|(i, _)| conn.is_none_or(|c| c as usize == *i))
-            .flat_map(|(_, c)| {
-                c.identities.iter().map(move |i| {
-                    json!({"name": i.name, "kind": i.kind, "connection": c.name, "email": i.email, "display_name": i.display_name})
-                })
-            })
-            .collect();
-        page(all, &q)
+            .map(|i| json!({"name": i.name, "kind": i.kind, "connection": c.name, "email": i.email, "display_name": i.display_name}))
+            .collect()
     };
-    respond(result.await)
+    respond(listing(&app, &who, &q, "search_identities", each).await)
 }
 
 async fn identity(
@@ -170,28 +181,13 @@ async fn resources(
     Extension(who): Extension<Principal>,
     Query(q): Query<DirectoryQuery>,
 ) -> Response {
-    let result = async {
-        who.require(Role::Requester, "listing resources")?;
-        if let Some(text) = given(&q.q) {
-            return search(&app, &who, "search_resources", &q, text).await;
-        }
-        let access = app.access.load();
-        let conn = access.connection_arg(q.connection.as_deref(), "connection")?;
-        let all: Vec<Value> = access
-            .graph
-            .connections
+    let each = |c: &crate::graph::ConnGraph| {
+        c.resources
             .iter()
-            .enumerate()
-            .filter(|(i, _)| conn.is_none_or(|c| c as usize == *i))
-            .flat_map(|(_, c)| {
-                c.resources
-                    .iter()
-                    .map(move |r| json!({"name": r.name, "kind": r.kind, "connection": c.name}))
-            })
-            .collect();
-        page(all, &q)
+            .map(|r| json!({"name": r.name, "kind": r.kind, "connection": c.name}))
+            .collect()
     };
-    respond(result.await)
+    respond(listing(&app, &who, &q, "search_resources", each).await)
 }
 
 /// One resource: who holds what on it (the `who_has_access` tool).

@@ -189,6 +189,45 @@ async fn demo_serves_documented_answers() {
     );
 }
 
+/// The request flow the demo prints: maya asks, priya (a reviewer) approves, victor (an admin)
+/// marks it granted by hand, since the demo's platforms are snapshots.
+#[tokio::test]
+async fn demo_runs_a_request_from_ask_to_active() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = start_demo(&dir.path().join("demo"));
+    let client = reqwest::Client::new();
+    let post = |who: &str, path: String, body: Value| {
+        client
+            .post(format!("{}{path}", demo.base))
+            .bearer_auth(&demo.tokens[who])
+            .json(&body)
+            .send()
+    };
+    let body = json!({"resources": ["billing.refunds"], "privileges": ["SELECT"], "duration": "7d", "reason": "refund audit"});
+    let r = post("maya", "/v1/requests".into(), body).await.unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let req: Value = r.json().await.unwrap();
+    let id = req["id"].as_str().unwrap();
+    let r = post("priya", format!("/v1/requests/{id}/approve"), json!({}))
+        .await
+        .unwrap();
+    let approved: Value = r.json().await.unwrap();
+    assert_eq!(
+        (approved["status"].as_str(), approved["manual"].as_bool()),
+        (Some("approved"), Some(true)),
+        "{approved}"
+    );
+    let r = post(
+        "victor",
+        format!("/v1/requests/{id}/provisioned"),
+        json!({}),
+    )
+    .await
+    .unwrap();
+    let active: Value = r.json().await.unwrap();
+    assert_eq!(active["status"], "active", "{active}");
+}
+
 #[test]
 fn demo_refuses_a_non_empty_data_dir_without_reset() {
     let dir = tempfile::tempdir().unwrap();
