@@ -2,7 +2,7 @@
 //! `GET /v1/audit/verify` and `GET /v1/drift`. Reviewers and admins only (INTERFACE.md "Who may
 //! do what"): the log names every person's requests.
 
-use super::query::{given, limit};
+use super::query::{Params, given, limit};
 use crate::app::App;
 use crate::audit::{Export, Format};
 use crate::error::ApiError;
@@ -12,7 +12,7 @@ use crate::store::drift::DriftFilter;
 use aide::axum::ApiRouter;
 use aide::axum::routing::get_with;
 use axum::body::{Body, Bytes};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -76,7 +76,7 @@ pub struct DriftQuery {
 pub async fn list(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
-    Query(q): Query<AuditQuery>,
+    Params(q): Params<AuditQuery>,
 ) -> Result<Response, ApiError> {
     who.require(Role::Reviewer, "reading the audit log")?;
     let after = match given(&q.cursor) {
@@ -158,7 +158,7 @@ pub async fn verify(
 pub async fn drift(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
-    Query(q): Query<DriftQuery>,
+    Params(q): Params<DriftQuery>,
 ) -> Result<Response, ApiError> {
     who.require(Role::Reviewer, "reading drift")?;
     let limit = limit(&q.limit)?;

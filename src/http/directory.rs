@@ -2,13 +2,13 @@
 //! Searches and single items go through the tools (the same rights check, the same answers as
 //! chat and MCP); plain listings page through the current graph by offset.
 
-use super::query::{given, limit};
+use super::query::{Params, PathParams, given, limit};
 use crate::app::App;
 use crate::error::ApiError;
 use crate::people::{Principal, Role};
 use aide::axum::ApiRouter;
 use aide::axum::routing::get_with;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use schemars::JsonSchema;
@@ -61,27 +61,59 @@ pub struct Named {
     pub name: String,
 }
 
-/// List parameters, as text (parsed below so that a bad one is named).
+// Parameters are text, parsed below so that a bad one is named; one struct per kind of route
+// so that the OpenAPI document lists only the parameters each one reads.
+
+/// Identity and resource listings.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct DirectoryQuery {
-    /// Search words; absent: everything, page by page.
+    /// Search words (the best `limit` matches, no further pages); absent: everything, page by
+    /// page.
     pub q: Option<String>,
+    /// Only this connection's.
     pub connection: Option<String>,
-    /// For one resource: only holders of this privilege.
-    pub privilege: Option<String>,
+    /// Items per page, 1 to 1000 (default 100); with `q`, 1 to 100.
     pub limit: Option<String>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// One identity.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct IdentityQuery {
+    /// Where the name is on several connections: which one.
+    pub connection: Option<String>,
+}
+
+/// One resource.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct ResourceQuery {
+    /// Where the name is on several connections: which one.
+    pub connection: Option<String>,
+    /// Only holders of this privilege.
+    pub privilege: Option<String>,
+}
+
+/// A plain listing's paging.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct PageQuery {
+    /// Items per page, 1 to 1000 (default 100).
+    pub limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
 /// A page of a listing.
 #[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "Page_{T}")]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// Pass as `cursor` for the next page; null on the last.
     pub next_cursor: Option<String>,
 }
 
-fn offset(q: &DirectoryQuery) -> Result<usize, ApiError> {
-    match given(&q.cursor) {
+fn offset(cursor: &Option<String>) -> Result<usize, ApiError> {
+    match given(cursor) {
         None => Ok(0),
         Some(c) => c.parse().map_err(|_| {
             ApiError::invalid("cursor", format!("{c:?} is not a cursor this server gave"))
@@ -90,8 +122,8 @@ fn offset(q: &DirectoryQuery) -> Result<usize, ApiError> {
 }
 
 /// One page of `all` from the cursor's offset.
-fn page<T>(all: Vec<T>, q: &DirectoryQuery) -> Result<Page<T>, ApiError> {
-    let (from, n) = (offset(q)?, limit(&q.limit)? as usize);
+fn page<T>(all: Vec<T>, q: &PageQuery) -> Result<Page<T>, ApiError> {
+    let (from, n) = (offset(&q.cursor)?, limit(&q.limit)? as usize);
     let total = all.len();
     let items: Vec<T> = all.into_iter().skip(from).take(n).collect();
     let next_cursor = (from + n < total).then(|| (from + n).to_string());
@@ -105,21 +137,25 @@ fn respond(result: Result<impl Serialize, ApiError>) -> Response {
     }
 }
 
-/// A search through `tool`, its `matches` as the page's items.
+/// A search through `tool`, its `matches` as the page's items (those on `conn` only, when one
+/// is named: the tools search every connection).
 async fn search(
     app: &App,
     who: &Principal,
     tool: &str,
     q: &DirectoryQuery,
     text: String,
+    conn: Option<&str>,
 ) -> Result<Page<Value>, ApiError> {
     let args = json!({"query": text, "limit": limit(&q.limit)?});
     let mut found = app.call_tool(who, tool, args).await?;
-    let items = found["matches"]
-        .take()
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let items = match found["matches"].take() {
+        Value::Array(all) => all
+            .into_iter()
+            .filter(|m| conn.is_none_or(|c| m["connection"] == c))
+            .collect(),
+        _ => Vec::new(),
+    };
     Ok(Page {
         items,
         next_cursor: None,
@@ -136,11 +172,12 @@ async fn listing(
     items: impl Fn(&crate::graph::ConnGraph) -> Vec<Value>,
 ) -> Result<Page<Value>, ApiError> {
     who.require(Role::Requester, "listing")?;
-    if let Some(text) = given(&q.q) {
-        return search(app, who, tool, q, text).await;
-    }
     let access = app.access.load();
     let conn = access.connection_arg(q.connection.as_deref(), "connection")?;
+    if let Some(text) = given(&q.q) {
+        let name = conn.map(|c| access.conn(c).name.clone());
+        return search(app, who, tool, q, text, name.as_deref()).await;
+    }
     let all: Vec<Value> = access
         .graph
         .connections
@@ -149,13 +186,17 @@ async fn listing(
         .filter(|(i, _)| conn.is_none_or(|c| c as usize == *i))
         .flat_map(|(_, c)| items(c))
         .collect();
-    page(all, q)
+    let paging = PageQuery {
+        limit: q.limit.clone(),
+        cursor: q.cursor.clone(),
+    };
+    page(all, &paging)
 }
 
 async fn identities(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
-    Query(q): Query<DirectoryQuery>,
+    Params(q): Params<DirectoryQuery>,
 ) -> Response {
     let each = |c: &crate::graph::ConnGraph| {
         c.identities
@@ -169,8 +210,8 @@ async fn identities(
 async fn identity(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
-    Path(Named { name }): Path<Named>,
-    Query(q): Query<DirectoryQuery>,
+    PathParams(Named { name }): PathParams<Named>,
+    Params(q): Params<IdentityQuery>,
 ) -> Response {
     let args = json!({"identity": name, "connection": given(&q.connection)});
     respond(app.call_tool(&who, "get_identity", args).await)
@@ -179,7 +220,7 @@ async fn identity(
 async fn resources(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
-    Query(q): Query<DirectoryQuery>,
+    Params(q): Params<DirectoryQuery>,
 ) -> Response {
     let each = |c: &crate::graph::ConnGraph| {
         c.resources
@@ -194,8 +235,8 @@ async fn resources(
 async fn resource(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
-    Path(Named { name }): Path<Named>,
-    Query(q): Query<DirectoryQuery>,
+    PathParams(Named { name }): PathParams<Named>,
+    Params(q): Params<ResourceQuery>,
 ) -> Response {
     let args = json!({"resource": name, "privilege": given(&q.privilege), "connection": given(&q.connection)});
     respond(app.call_tool(&who, "who_has_access", args).await)
@@ -204,7 +245,7 @@ async fn resource(
 async fn people(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
-    Query(q): Query<DirectoryQuery>,
+    Params(q): Params<PageQuery>,
 ) -> Response {
     let result = async {
         who.require(Role::Reviewer, "listing people")?;

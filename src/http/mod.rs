@@ -18,7 +18,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 
@@ -46,6 +45,7 @@ pub fn router(app: App) -> Router {
             post_with(tools::call, |op| {
                 op.summary("Call one tool")
                     .description("The body is the tool's arguments (components `tool_NAME_Args`); the answer its result (`tool_NAME_Result`).")
+                    .input::<query::PathParams<openapi::ToolName>>()
                     .input::<axum::Json<serde_json::Value>>()
                     .response::<200, axum::Json<serde_json::Value>>()
             }),
@@ -77,8 +77,11 @@ pub fn router(app: App) -> Router {
         .route_layer(middleware::from_fn_with_state(
             app.clone(),
             auth::require_token,
-        ));
+        ))
+        .with_path_items(|item| item.security_requirement("bearer"));
     let mut api = openapi::base();
+    let document = openapi::Document::default();
+    let served = document.clone();
     let router = ApiRouter::new()
         .api_route(
             "/healthz",
@@ -86,18 +89,17 @@ pub fn router(app: App) -> Router {
                 op.summary("200 when the store and index are ready")
             }),
         )
-        .merge(guarded)
-        .finish_api(&mut api);
-    let document: openapi::Document =
-        std::sync::Arc::new(serde_json::to_value(&api).unwrap_or_default());
-    router
-        .route(
+        .api_route(
             "/openapi.json",
-            get(move || {
-                let document = document.clone();
-                async move { axum::Json(document.as_ref().clone()) }
-            }),
+            get_with(
+                move || openapi::serve(served.clone()),
+                |op| op.summary("This document (no token needed)"),
+            ),
         )
+        .merge(guarded)
+        .finish_api_with(&mut api, openapi::finish);
+    let _ = document.set(serde_json::to_value(&api).unwrap_or_default());
+    router
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such route") })
         .with_state(app)
 }

@@ -10,7 +10,7 @@ use aide::openapi::{
 };
 use axum::Json;
 use indexmap::IndexMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Every error answers with the error document.
 impl aide::OperationOutput for ApiError {
@@ -46,7 +46,8 @@ pub fn base() -> OpenApi {
             scheme: "bearer".into(),
             bearer_format: Some("wdn_ token (warden token create)".into()),
             description: Some(
-                "Every /v1 route needs one; /healthz and /openapi.json do not.".into(),
+                "Every /v1 route needs one (`warden token create`); /healthz and /openapi.json do not."
+                    .into(),
             ),
             extensions: IndexMap::new(),
         }),
@@ -67,10 +68,33 @@ pub fn base() -> OpenApi {
             security_schemes,
             ..Components::default()
         }),
-        security: vec![[("bearer".to_string(), Vec::new())].into_iter().collect()],
         ..OpenApi::default()
     }
 }
 
-/// The document as served (built once, at start).
-pub type Document = Arc<serde_json::Value>;
+/// What holds for every route once they are all known: any of them may answer with the error
+/// document (its status is the code's: 400, 401, 403, 404, 409, 422, 503).
+pub fn finish(api: aide::transform::TransformOpenApi<'_>) -> aide::transform::TransformOpenApi<'_> {
+    api.default_response_with::<ApiError, _>(|r| {
+        r.description("The error document: `{\"error\": {code, message, candidates?, path?}}`")
+    })
+}
+
+/// The tool named in `POST /v1/tools/{name}` (for the document; the handler reads the text).
+#[derive(schemars::JsonSchema)]
+pub struct ToolName {
+    /// `check_access`, `who_has_access`, … (`GET /v1/tools` lists them).
+    #[expect(
+        dead_code,
+        reason = "only the schema reads it: tools::call takes the name as text"
+    )]
+    pub name: String,
+}
+
+/// The document as served: filled once, at start, after every route (this one included) is known.
+pub type Document = Arc<OnceLock<serde_json::Value>>;
+
+/// `GET /openapi.json`.
+pub async fn serve(document: Document) -> Json<serde_json::Value> {
+    Json(document.get().cloned().unwrap_or_default())
+}

@@ -1,7 +1,14 @@
-//! Query parameters, taken as text and parsed here, so that a bad one is answered with the error
-//! document naming it (axum's own rejection is plain text).
+//! Query and path parameters, taken as text and parsed here, so that a bad one is answered with
+//! the error document naming it (axum's own rejections are plain text).
 
 use crate::error::ApiError;
+use aide::OperationInput;
+use aide::generate::GenContext;
+use aide::openapi::Operation;
+use axum::extract::{FromRequestParts, Path, Query};
+use axum::http::request::Parts;
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
 
 /// Items per page when `limit` is not given, and the most one page may hold.
 pub const DEFAULT_LIMIT: i64 = 100;
@@ -30,4 +37,58 @@ pub fn limit(v: &Option<String>) -> Result<i64, ApiError> {
                 )
             }),
     }
+}
+
+/// The query string as `T`. Every field of a `T` here is text, so what can still fail is the
+/// string itself (a parameter given twice, bad percent-encoding): answered with the error
+/// document naming the parameter, like every other bad input.
+pub struct Params<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(v)) => Ok(Params(v)),
+            Err(e) => Err(rejected(&e.body_text())),
+        }
+    }
+}
+
+/// Documented as the query parameters of `T`, as axum's `Query` is.
+impl<T: JsonSchema> OperationInput for Params<T> {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        Query::<T>::operation_input(ctx, operation);
+    }
+}
+
+/// The path's parameters as `T`, a bad one (not UTF-8 once decoded) named in the error document.
+pub struct PathParams<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PathParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(v)) => Ok(PathParams(v)),
+            Err(e) => Err(rejected(&e.body_text())),
+        }
+    }
+}
+
+impl<T: JsonSchema> OperationInput for PathParams<T> {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        Path::<T>::operation_input(ctx, operation);
+    }
+}
+
+/// axum and serde name the parameter only inside their message, between backticks
+/// ("duplicate field `limit`", "Invalid UTF-8 in `id`").
+fn rejected(message: &str) -> ApiError {
+    let name = message
+        .split_once('`')
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(name, _)| name)
+        .unwrap_or("");
+    ApiError::invalid(name, message.to_string())
 }

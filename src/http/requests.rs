@@ -3,7 +3,7 @@
 //! decides who may do what in which state; nothing is checked only here.
 
 use super::json_body;
-use super::query::{given, limit};
+use super::query::{Params, PathParams, given, limit};
 use crate::app::App;
 use crate::error::ApiError;
 use crate::people::Principal;
@@ -11,7 +11,7 @@ use crate::requests::{AccessRequest, Approval, NewRequest, RequestWithHistory, S
 use aide::axum::ApiRouter;
 use aide::axum::routing::{get_with, post_with};
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -40,7 +40,8 @@ pub fn routes() -> ApiRouter<App> {
                     .response::<200, Json<RequestWithHistory>>()
             })
             .delete_with(delete, |op| {
-                op.summary("Delete an open request (kept as `deleted`); 204")
+                op.summary("Delete an open request (kept as `deleted`)")
+                    .response::<204, ()>()
             }),
         )
         .api_route(
@@ -139,12 +140,17 @@ pub struct RequestPage {
     pub next_cursor: Option<String>,
 }
 
-/// `GET /v1/requests` parameters, as text (parsed below).
+/// `GET /v1/requests` parameters, as text (parsed below, so that a bad one is named).
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct ListQuery {
+    /// `open`, `approved`, `active`, `closed`, `denied`, `deleted` or `failed`. Absent: all
+    /// but `deleted`.
     pub status: Option<String>,
+    /// One person's requests (name or email); requesters may only name themselves.
     pub requester: Option<String>,
+    /// Items per page, 1 to 1000 (default 100).
     pub limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
@@ -165,7 +171,7 @@ async fn create(
 async fn list(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
-    Query(q): Query<ListQuery>,
+    Params(q): Params<ListQuery>,
 ) -> Response {
     let result = async {
         let status = given(&q.status)
@@ -189,7 +195,7 @@ async fn list(
 async fn one(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
-    Path(RequestId { id }): Path<RequestId>,
+    PathParams(RequestId { id }): PathParams<RequestId>,
 ) -> Response {
     answer(StatusCode::OK, app.requests.get(&who, &id).await)
 }
@@ -197,7 +203,7 @@ async fn one(
 async fn approve(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
-    Path(RequestId { id }): Path<RequestId>,
+    PathParams(RequestId { id }): PathParams<RequestId>,
     body: Bytes,
 ) -> Response {
     let result = async {
@@ -212,7 +218,7 @@ async fn approve(
 async fn deny(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
-    Path(RequestId { id }): Path<RequestId>,
+    PathParams(RequestId { id }): PathParams<RequestId>,
     body: Bytes,
 ) -> Response {
     let result = async {
@@ -225,7 +231,7 @@ async fn deny(
 async fn revoke(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
-    Path(RequestId { id }): Path<RequestId>,
+    PathParams(RequestId { id }): PathParams<RequestId>,
     body: Bytes,
 ) -> Response {
     let result = async {
@@ -238,7 +244,7 @@ async fn revoke(
 async fn extend(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
-    Path(RequestId { id }): Path<RequestId>,
+    PathParams(RequestId { id }): PathParams<RequestId>,
     body: Bytes,
 ) -> Response {
     let result = async {
@@ -253,7 +259,7 @@ async fn extend(
 async fn delete(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
-    Path(RequestId { id }): Path<RequestId>,
+    PathParams(RequestId { id }): PathParams<RequestId>,
 ) -> Response {
     match app.requests.delete(&who, &id).await {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
@@ -264,7 +270,7 @@ async fn delete(
 async fn retry(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
-    Path(RequestId { id }): Path<RequestId>,
+    PathParams(RequestId { id }): PathParams<RequestId>,
 ) -> Response {
     answer(StatusCode::OK, app.requests.retry(&who, &id).await)
 }
@@ -272,7 +278,7 @@ async fn retry(
 async fn provisioned(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
-    Path(RequestId { id }): Path<RequestId>,
+    PathParams(RequestId { id }): PathParams<RequestId>,
 ) -> Response {
     answer(
         StatusCode::OK,

@@ -49,8 +49,12 @@ impl JobError {
 
 impl From<crate::connectors::ConnectorError> for JobError {
     fn from(e: crate::connectors::ConnectorError) -> JobError {
-        use crate::connectors::FailureKind::*;
-        let permanent = matches!(e.kind, Config | Unsupported | Invalid);
+        use crate::connectors::FailureKind::{Config, Unsupported};
+        // Only what Warden itself refused before sending anything (a name that is not there, a
+        // privilege the object does not have, a platform it cannot provision) is final; an
+        // error from the platform may pass ("tuple concurrently updated" when another session
+        // changed the same ACL) and is retried.
+        let permanent = matches!(e.kind, Config | Unsupported);
         JobError {
             message: e.to_string(),
             permanent,

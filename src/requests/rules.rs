@@ -99,12 +99,15 @@ pub fn allowed_actions(status: Status) -> Vec<&'static str> {
     .collect()
 }
 
-/// Fails with 403 unless `who` may take `action` on `request`.
+/// Fails with 403 unless `who` may take `action` on `request` (404 if they may not see it).
 pub fn check_actor(
     who: &Principal,
     request: &AccessRequest,
     action: Action,
 ) -> Result<(), ApiError> {
+    // Someone who may not read the request is told it does not exist, whatever the action:
+    // a 403 here would confirm that another person's request id is real.
+    check_read(who, request)?;
     let forbidden = |m: String| Err(ApiError::new(ErrorCode::Forbidden, m));
     let own = is_own(who, request);
     if who.agent.is_some() && action != Action::Extend {
@@ -116,6 +119,10 @@ pub fn check_actor(
     match action {
         Action::Approve | Action::Deny | Action::Revoke => {
             who.require(Role::Reviewer, &format!("to {} a request", action.as_str()))?;
+            if action == Action::Deny && request.status == Status::Failed {
+                // A failed request is the admins' to retry or deny (INTERFACE.md).
+                who.require(Role::Admin, "denying a failed request")?;
+            }
             if own {
                 return forbidden(format!(
                     "nobody may {} their own request ({} is {}'s)",

@@ -1,8 +1,7 @@
 //! The authorisation table: every route × every kind of caller (anonymous, requester, reviewer,
 //! admin, agent token) against the status INTERFACE.md's "Who may do what" implies. Each cell
-//! runs on a fresh request in the state the route needs, made by a fourth person (maya), so that
-//! "own request" rules do not blur the table; the own-request rules are tested in
-//! `requests_http` and `lifecycle`.
+//! runs on a fresh request in the state the route needs: another person's (maya's), or the
+//! caller's own (the `Own…` rows), since the rules differ for the two.
 
 use crate::server::TestServer;
 use serde_json::json;
@@ -11,13 +10,17 @@ use warden::people::Role;
 /// The callers, in the table's column order.
 const WHO: [&str; 5] = ["anonymous", "requester", "reviewer", "admin", "agent"];
 
-/// The state a route's request must be in before the call.
+/// The state a route's request must be in before the call, and whose it is: maya's, or (`Own…`)
+/// made with the caller's own token (alice's for the anonymous column, which never gets past
+/// the token check anyway).
 #[derive(Clone, Copy, Debug)]
 enum Setup {
     None,
     Open,
     Approved,
     Active,
+    OwnOpen,
+    OwnActive,
 }
 
 struct Row {
@@ -57,17 +60,25 @@ const TABLE: &[Row] = &[
     row("POST",   "/v1/import",                    "{}",     Setup::None,     [401, 403, 403, 400, 403]),
     row("GET",    "/v1/requests",                  "",       Setup::None,     [401, 200, 200, 200, 200]),
     row("POST",   "/v1/requests",                  NEW,      Setup::None,     [401, 201, 201, 201, 201]),
-    // Another person's request: a requester (or their agent) is told it does not exist.
+    // Another person's request: a requester (or their agent) is told it does not exist, whatever
+    // the action (a 403 would confirm the id is real).
     row("GET",    "/v1/requests/{id}",             "",       Setup::Open,     [401, 404, 200, 200, 404]),
-    row("POST",   "/v1/requests/{id}/approve",     "",       Setup::Open,     [401, 403, 200, 200, 403]),
-    row("POST",   "/v1/requests/{id}/deny",        "",       Setup::Open,     [401, 403, 200, 200, 403]),
+    row("POST",   "/v1/requests/{id}/approve",     "",       Setup::Open,     [401, 404, 200, 200, 404]),
+    row("POST",   "/v1/requests/{id}/deny",        "",       Setup::Open,     [401, 404, 200, 200, 404]),
     row("DELETE", "/v1/requests/{id}",             "",       Setup::Open,     [401, 404, 403, 204, 404]),
-    row("POST",   "/v1/requests/{id}/revoke",      "",       Setup::Active,   [401, 403, 200, 200, 403]),
+    row("POST",   "/v1/requests/{id}/revoke",      "",       Setup::Active,   [401, 404, 200, 200, 404]),
     // Only the requester extends; anyone else who may see it gets 403.
     row("POST",   "/v1/requests/{id}/extend",      r#"{"duration": "1d"}"#, Setup::Active, [401, 404, 403, 403, 404]),
     // Admin only; an open request is in no state to retry (409, after the rights check).
-    row("POST",   "/v1/requests/{id}/retry",       "",       Setup::Open,     [401, 403, 403, 409, 403]),
-    row("POST",   "/v1/requests/{id}/provisioned", "",       Setup::Approved, [401, 403, 403, 200, 403]),
+    row("POST",   "/v1/requests/{id}/retry",       "",       Setup::Open,     [401, 404, 403, 409, 404]),
+    row("POST",   "/v1/requests/{id}/provisioned", "",       Setup::Approved, [401, 404, 403, 200, 404]),
+    // One's own request: read, delete (never by an agent) and extend it; never decide on it.
+    row("GET",    "/v1/requests/{id}",             "",       Setup::OwnOpen,  [401, 200, 200, 200, 200]),
+    row("POST",   "/v1/requests/{id}/approve",     "",       Setup::OwnOpen,  [401, 403, 403, 403, 403]),
+    row("POST",   "/v1/requests/{id}/deny",        "",       Setup::OwnOpen,  [401, 403, 403, 403, 403]),
+    row("DELETE", "/v1/requests/{id}",             "",       Setup::OwnOpen,  [401, 204, 204, 204, 403]),
+    row("POST",   "/v1/requests/{id}/revoke",      "",       Setup::OwnActive, [401, 403, 403, 403, 403]),
+    row("POST",   "/v1/requests/{id}/extend",      r#"{"duration": "1d"}"#, Setup::OwnActive, [401, 201, 201, 201, 201]),
     row("GET",    "/v1/identities",                "",       Setup::None,     [401, 200, 200, 200, 200]),
     row("GET",    "/v1/identities/alice",          "",       Setup::None,     [401, 200, 200, 200, 200]),
     row("GET",    "/v1/resources?q=leads",         "",       Setup::None,     [401, 200, 200, 200, 200]),
@@ -76,6 +87,7 @@ const TABLE: &[Row] = &[
     row("GET",    "/v1/audit",                     "",       Setup::None,     [401, 403, 200, 200, 403]),
     row("GET",    "/v1/audit/verify",              "",       Setup::None,     [401, 403, 200, 200, 403]),
     row("GET",    "/v1/drift",                     "",       Setup::None,     [401, 403, 200, 200, 403]),
+    row("GET",    "/openapi.json",                 "",       Setup::None,     [200, 200, 200, 200, 200]),
 ];
 
 #[tokio::test]
@@ -96,13 +108,16 @@ async fn every_route_for_every_caller() {
     let mut wrong = Vec::new();
     for r in TABLE {
         for (k, token) in tokens.iter().enumerate() {
-            let path = match r.setup {
-                Setup::None => r.path.to_string(),
-                state => {
-                    let id = request_in(&s, &maya, &priya, state).await;
-                    r.path.replace("{id}", &id)
-                }
+            let own = token.as_deref().or(tokens[1].as_deref()).unwrap();
+            let id = match r.setup {
+                Setup::None => String::new(),
+                Setup::Open => request_in(&s, &maya, &priya, Setup::Open).await,
+                Setup::Approved => request_in(&s, &maya, &priya, Setup::Approved).await,
+                Setup::Active => request_in(&s, &maya, &priya, Setup::Active).await,
+                Setup::OwnOpen => request_in(&s, own, &priya, Setup::Open).await,
+                Setup::OwnActive => request_in(&s, own, &priya, Setup::Active).await,
             };
+            let path = r.path.replace("{id}", &id);
             let url = format!("{}{path}", s.base);
             let mut req = match r.method {
                 "GET" => s.client.get(&url),
@@ -134,9 +149,10 @@ async fn every_route_for_every_caller() {
     );
 }
 
-/// A request of maya's in `state` (approved and active through the REST routes themselves).
-async fn request_in(s: &TestServer, maya: &str, priya: &str, state: Setup) -> String {
-    let (status, r) = s.post_as(maya, "/v1/requests", NEW).await;
+/// A request made with `owner`'s token in `state` (approved and active through the REST routes
+/// themselves).
+async fn request_in(s: &TestServer, owner: &str, priya: &str, state: Setup) -> String {
+    let (status, r) = s.post_as(owner, "/v1/requests", NEW).await;
     assert_eq!(status, 201, "{r}");
     let id = r["id"].as_str().unwrap().to_string();
     if matches!(state, Setup::Approved | Setup::Active) {
@@ -223,6 +239,77 @@ async fn the_openapi_document_describes_every_route() {
     let create = &paths["/v1/requests"]["post"];
     assert!(create["requestBody"].is_object(), "{create}");
     assert!(create["responses"].get("201").is_some(), "{create}");
+    assert!(
+        paths["/v1/requests/{id}"]["delete"]["responses"]
+            .get("204")
+            .is_some()
+    );
+
+    // Every /v1/requests… path, with exactly its methods, and nothing undocumented beside them.
+    let requests: &[(&str, &[&str])] = &[
+        ("/v1/requests", &["get", "post"]),
+        ("/v1/requests/{id}", &["delete", "get"]),
+        ("/v1/requests/{id}/approve", &["post"]),
+        ("/v1/requests/{id}/deny", &["post"]),
+        ("/v1/requests/{id}/extend", &["post"]),
+        ("/v1/requests/{id}/provisioned", &["post"]),
+        ("/v1/requests/{id}/retry", &["post"]),
+        ("/v1/requests/{id}/revoke", &["post"]),
+    ];
+    let documented: Vec<&String> = paths
+        .keys()
+        .filter(|p| p.starts_with("/v1/requests"))
+        .collect();
+    assert_eq!(documented.len(), requests.len(), "{documented:?}");
+    for (path, methods) in requests {
+        let item = paths[*path].as_object().unwrap();
+        let mut got: Vec<&str> = item
+            .keys()
+            .map(String::as_str)
+            .filter(|m| ["get", "post", "put", "patch", "delete"].contains(m))
+            .collect();
+        got.sort();
+        assert_eq!(&got, methods, "{path}");
+        if path.contains("{id}") {
+            for m in *methods {
+                let params = item[*m]["parameters"].as_array().unwrap();
+                assert!(
+                    params
+                        .iter()
+                        .any(|p| p["name"] == "id" && p["in"] == "path"),
+                    "{m} {path}: {params:?}"
+                );
+            }
+        }
+    }
+    let list = paths["/v1/requests"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    for name in ["status", "requester", "limit", "cursor"] {
+        assert!(list.iter().any(|p| p["name"] == name), "{name}");
+    }
+
+    // A token on every /v1 route, none on /healthz and this document; any route may answer
+    // with the error document.
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            let security = op.get("security").and_then(|s| s.as_array());
+            if path.starts_with("/v1/") {
+                assert_eq!(
+                    security.map(|s| s.len()),
+                    Some(1),
+                    "{method} {path} needs a token"
+                );
+                assert!(security.unwrap()[0].get("bearer").is_some());
+            } else {
+                assert!(security.is_none(), "{method} {path} needs no token");
+            }
+            let error = op["responses"]["default"]["content"]["application/json"]["schema"]["$ref"]
+                .as_str()
+                .unwrap_or_default();
+            assert!(error.ends_with("/ErrorDocument"), "{method} {path}: {op}");
+        }
+    }
     // Each tool's schemas are components too.
     for t in warden::tools::registry() {
         assert!(

@@ -10,6 +10,7 @@ mod common;
 mod crash;
 mod demo;
 mod differential;
+mod directory_http;
 mod drift;
 mod export;
 mod http;

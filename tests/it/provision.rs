@@ -150,3 +150,38 @@ async fn grants_and_revokes_flip_the_platform_answer() {
     );
     p.close().await;
 }
+
+/// Two provisioners (two Warden servers) granting on one table at the same moment: PostgreSQL
+/// fails one of two concurrent ACL updates ("tuple concurrently updated") unless they take turns,
+/// which the provisioner's advisory lock makes them do.
+#[tokio::test]
+async fn concurrent_grants_on_one_table_take_turns() {
+    let pg = PgCluster::start();
+    let admin = PgPool::connect(&pg.url).await.unwrap();
+    sqlx::query("CREATE TABLE busy (id int)")
+        .execute(&admin)
+        .await
+        .unwrap();
+    let roles: Vec<String> = (0..16).map(|i| format!("r{i}")).collect();
+    for r in &roles {
+        sqlx::query(AssertSqlSafe(format!("CREATE ROLE {r}")))
+            .execute(&admin)
+            .await
+            .unwrap();
+    }
+    let mut a = Provisioner::connect(&pg.url).await.unwrap();
+    let mut b = Provisioner::connect(&pg.url).await.unwrap();
+    let change = |r: &str| Change::Privilege {
+        privilege: "SELECT".into(),
+        resource: vec!["postgres".into(), "public".into(), "busy".into()],
+        grantee: r.into(),
+    };
+    for pair in roles.chunks(2) {
+        let (x, y) = (change(&pair[0]), change(&pair[1]));
+        let (ra, rb) = tokio::join!(a.grant(&x), b.grant(&y));
+        assert!(ra.is_ok() && rb.is_ok(), "{ra:?} {rb:?}");
+    }
+    for r in &roles {
+        assert!(has(&admin, r, "busy", "SELECT").await, "{r}");
+    }
+}

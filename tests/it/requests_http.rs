@@ -250,6 +250,12 @@ async fn deny_delete_and_what_cannot_be_done() {
             .any(|r| r["id"] == id.as_str())
     );
     assert_eq!(delete(&s, &p.alice, "/v1/requests/req_nope").await, 404);
+    let (status, e) = s.get_as(&p.alice, "/v1/requests/%FF").await;
+    assert_eq!(
+        (status, e["error"]["path"].as_str()),
+        (400, Some("id")),
+        "{e}"
+    );
 
     // Bad bodies and parameters.
     for (body, path) in [
@@ -287,6 +293,8 @@ async fn deny_delete_and_what_cannot_be_done() {
         ("status=bogus", "status"),
         ("limit=0", "limit"),
         ("cursor=nonsense", "cursor"),
+        // axum's own rejections, answered with the error document too.
+        ("limit=1&limit=2", "limit"),
     ] {
         let (status, e) = s.get_as(&p.alice, &format!("/v1/requests?{query}")).await;
         assert_eq!(

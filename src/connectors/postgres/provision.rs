@@ -50,7 +50,7 @@ impl Provisioner {
     pub async fn grant(&mut self, change: &Change) -> Result<Applied, ConnectorError> {
         let pre_existing = self.holds(change).await?;
         let statement = self.statement(change, true)?;
-        self.run(&statement).await?;
+        self.run(change, &statement).await?;
         self.receipt(change, pre_existing, statement).await
     }
 
@@ -58,7 +58,7 @@ impl Provisioner {
     pub async fn revoke(&mut self, change: &Change) -> Result<Applied, ConnectorError> {
         let pre_existing = self.holds(change).await?;
         let statement = self.statement(change, false)?;
-        self.run(&statement).await?;
+        self.run(change, &statement).await?;
         self.receipt(change, pre_existing, statement).await
     }
 
@@ -235,12 +235,28 @@ impl Provisioner {
         })
     }
 
-    async fn run(&mut self, statement: &str) -> Result<(), ConnectorError> {
+    /// Runs one GRANT or REVOKE while holding a transaction-scoped advisory lock on the object
+    /// it changes. PostgreSQL updates an object's ACL (or a role's memberships) without waiting
+    /// for another session doing the same, and the loser fails with "tuple concurrently
+    /// updated"; Warden servers sharing a queue would otherwise collide whenever two requests
+    /// touch one table. (Changes made outside Warden can still collide: the job retries.)
+    async fn run(&mut self, change: &Change, statement: &str) -> Result<(), ConnectorError> {
         tracing::info!(statement, "provisioning");
-        sqlx::raw_sql(AssertSqlSafe(statement.to_string()))
-            .execute(&mut self.conn)
+        let key = match change {
+            Change::Privilege { resource, .. } => format!("warden acl {}", resource.join(".")),
+            Change::Membership { role, .. } => format!("warden role {role}"),
+        };
+        let mut tx = self.conn.begin().await.map_err(failure)?;
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind(&key)
+            .execute(&mut *tx)
             .await
             .map_err(failure)?;
+        sqlx::raw_sql(AssertSqlSafe(statement.to_string()))
+            .execute(&mut *tx)
+            .await
+            .map_err(failure)?;
+        tx.commit().await.map_err(failure)?;
         Ok(())
     }
 }
