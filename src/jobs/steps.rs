@@ -168,17 +168,7 @@ pub(super) async fn unprovision(requests: &Requests, job: &Job) -> Result<Outcom
         result?;
     }
     crash_point("expire:before_write");
-    let now = stamp(requests.clock().now());
-    req.status = Status::Closed;
-    req.ending = Some(ending);
-    req.revoking = false;
-    req.closed_at = Some(now.clone());
-    req.updated_at = now;
-    let kind = if ending == Ending::Expired {
-        "expired"
-    } else {
-        "revoked"
-    };
+    let kind = req.close(ending, &stamp(requests.clock().now()));
     let event = NewEvent::new(
         "warden",
         kind,

@@ -316,33 +316,43 @@ impl Requests {
         }
     }
 
-    /// The requester's linked identities on `conn`.
-    fn linked(&self, access: &Access, req: &AccessRequest, conn: &str) -> Vec<String> {
-        let email = req.requester_email.clone();
+    /// The requester's linked identities on `conn` (same email, or same name).
+    fn own(
+        &self,
+        access: &Access,
+        req: &AccessRequest,
+        conn: &str,
+    ) -> Vec<crate::access::Resolved> {
         access
-            .linked_identities(&req.requester, email.as_deref())
+            .linked_identities(&req.requester, req.requester_email.as_deref())
             .into_iter()
             .filter(|h| access.conn(h.conn).name == conn)
+            .collect()
+    }
+
+    /// The names of the requester's linked identities on `conn`.
+    fn linked(&self, access: &Access, req: &AccessRequest, conn: &str) -> Vec<String> {
+        self.own(access, req, conn)
+            .into_iter()
             .map(|h| access.conn(h.conn).identity(h.id).name.clone())
             .collect()
     }
 
     /// Who can receive a grant made for the requester on `conn`: their identities and the roles
-    /// those belong to directly.
+    /// those belong to directly, each once.
     fn eligible(&self, access: &Access, req: &AccessRequest, conn: &str) -> Vec<String> {
-        let email = req.requester_email.clone();
-        let mut out = Vec::new();
-        for h in access.linked_identities(&req.requester, email.as_deref()) {
+        let mut out: Vec<String> = Vec::new();
+        for h in self.own(access, req, conn) {
             let c = access.conn(h.conn);
-            if c.name != conn {
-                continue;
-            }
-            out.push(c.identity(h.id).name.clone());
-            for (role, _) in c.direct_roles(h.id) {
-                out.push(c.identity(role).name.clone());
+            let names = std::iter::once(h.id)
+                .chain(c.direct_roles(h.id).map(|(role, _)| role))
+                .map(|i| c.identity(i).name.clone());
+            for name in names {
+                if !out.contains(&name) {
+                    out.push(name);
+                }
             }
         }
-        out.dedup();
         out
     }
 }

@@ -66,35 +66,33 @@ impl Requests {
         let (mut req, version) = self.load(id).await?;
         check_actor(who, &req, Action::Revoke)?;
         check_state(&req, Action::Revoke)?;
+        let now = stamp(self.clock.now());
         req.revoking = true;
-        req.updated_at = stamp(self.clock.now());
-        let events = [NewEvent::new(
+        req.updated_at = now.clone();
+        let mut events = vec![NewEvent::new(
             who.describe(),
             "revoke_requested",
             Some(&req.id),
             json!({"reason": reason}),
         )];
-        let jobs = if req.manual {
-            Vec::new()
+        let mut jobs = Vec::new();
+        if req.manual {
+            // Nothing to revoke on the platform from here: an admin removes it by hand.
+            let kind = req.close(Ending::Revoked, &now);
+            events.push(NewEvent::new(
+                who.describe(),
+                kind,
+                Some(&req.id),
+                json!({"manual": true}),
+            ));
         } else {
-            vec![NewJob {
+            jobs.push(NewJob {
                 request_id: req.id.clone(),
                 kind: JobKind::Revoke,
                 run_at: self.now_ms(),
-            }]
-        };
-        self.save(&req, version, &events, &jobs).await?;
-        if req.manual {
-            // Nothing to revoke on the platform from here: an admin removes it by hand.
-            return self
-                .close(
-                    &req.id,
-                    Ending::Revoked,
-                    &who.describe(),
-                    json!({"manual": true}),
-                )
-                .await;
+            });
         }
+        self.save(&req, version, &events, &jobs).await?;
         Ok(req)
     }
 

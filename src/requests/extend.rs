@@ -4,13 +4,13 @@
 use super::clock::stamp;
 use super::rules::{Action, check_actor, check_state};
 use super::service::{NewRequest, Requests, requester};
-use super::{AccessRequest, DraftKind, DraftedBy, Ending, Status};
+use super::{AccessRequest, DraftedBy, Ending, Status};
 use crate::access::Access;
 use crate::error::{ApiError, ErrorCode};
 use crate::model::Duration;
 use crate::model::audit::NewEvent;
 use crate::people::Principal;
-use crate::store::jobs::{JobKind, NewJob};
+use crate::store::jobs::NewJob;
 use serde_json::json;
 
 impl Requests {
@@ -44,17 +44,7 @@ impl Requests {
             duration: Some(duration.to_string()),
             connection: None,
         };
-        let person = requester(who)?;
-        let drafted_by = DraftedBy {
-            kind: if who.agent.is_some() {
-                DraftKind::Agent
-            } else {
-                DraftKind::Person
-            },
-            person: person.name.clone(),
-            engine: None,
-            agent: who.agent.clone(),
-        };
+        let drafted_by = DraftedBy::of(who, requester(who)?, None);
         self.create_linked(access, who, input, drafted_by, Some(&original.id))
             .await
     }
@@ -76,12 +66,7 @@ impl Requests {
             )
             .at("status"));
         }
-        let by = ext
-            .duration
-            .as_deref()
-            .and_then(|d| Duration::parse(d).ok())
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+        let by = ext.lasts().map(|d| d.as_secs()).unwrap_or(0);
         let from = orig
             .expires_at
             .as_deref()
@@ -97,20 +82,13 @@ impl Requests {
             Some(&orig.id),
             json!({"by": ext.id, "expires_at": orig.expires_at}),
         );
-        let mut jobs = vec![NewJob {
-            request_id: orig.id.clone(),
-            kind: JobKind::Expire,
-            run_at: until.timestamp_millis(),
-        }];
-        jobs.extend(self.remind_job(&orig, until));
+        let jobs = self.expiry_jobs(&orig, until);
         self.save(&orig, version, &[event], &jobs).await?;
-        ext.status = Status::Closed;
-        ext.ending = Some(Ending::Extended);
-        ext.closed_at = Some(ext.updated_at.clone());
+        let kind = ext.close(Ending::Extended, &ext.updated_at.clone());
         ext.expires_at = orig.expires_at.clone();
         let event = NewEvent::new(
             "warden",
-            "extension_applied",
+            kind,
             Some(&ext.id),
             json!({"extends": orig.id, "expires_at": orig.expires_at}),
         );

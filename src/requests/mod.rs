@@ -14,6 +14,8 @@ pub use approve::Approval;
 pub use service::{NewRequest, RequestWithHistory, Requests};
 
 use crate::connectors::Change;
+use crate::model::Duration;
+use crate::people::{Person, Principal};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -215,7 +217,45 @@ pub struct AccessRequest {
     pub updated_at: String,
 }
 
+impl DraftedBy {
+    /// Who drafted a request `who` makes for `person`: an AI chat engine when `engine` is given,
+    /// else the agent whose token it is, else the person.
+    pub fn of(who: &Principal, person: &Person, engine: Option<&str>) -> DraftedBy {
+        DraftedBy {
+            kind: match (engine, &who.agent) {
+                (Some(_), _) => DraftKind::Ai,
+                (None, Some(_)) => DraftKind::Agent,
+                (None, None) => DraftKind::Person,
+            },
+            person: person.name.clone(),
+            engine: engine.map(str::to_string),
+            agent: who.agent.clone(),
+        }
+    }
+}
+
 impl AccessRequest {
+    /// How long the access lasts once active; `None`: until revoked.
+    pub fn lasts(&self) -> Option<Duration> {
+        self.duration
+            .as_deref()
+            .and_then(|d| Duration::parse(d).ok())
+    }
+
+    /// Marks the request closed at `now` with `ending`, and returns the audit event's kind.
+    pub fn close(&mut self, ending: Ending, now: &str) -> &'static str {
+        self.status = Status::Closed;
+        self.ending = Some(ending);
+        self.revoking = false;
+        self.closed_at = Some(now.to_string());
+        self.updated_at = now.to_string();
+        match ending {
+            Ending::Expired => "expired",
+            Ending::Revoked => "revoked",
+            Ending::Extended => "extension_applied",
+        }
+    }
+
     /// Every connection the request touches, in order, once each.
     pub fn connections(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();

@@ -106,16 +106,7 @@ impl Requests {
         engine: Option<&str>,
     ) -> Result<AccessRequest, ApiError> {
         let person = requester(who)?;
-        let drafted_by = DraftedBy {
-            kind: match (engine, &who.agent) {
-                (Some(_), _) => DraftKind::Ai,
-                (None, Some(_)) => DraftKind::Agent,
-                (None, None) => DraftKind::Person,
-            },
-            person: person.name.clone(),
-            engine: engine.map(str::to_string),
-            agent: who.agent.clone(),
-        };
+        let drafted_by = DraftedBy::of(who, person, engine);
         self.create_linked(access, who, input, drafted_by, None)
             .await
     }
@@ -338,7 +329,7 @@ impl Requests {
         {
             return None;
         }
-        let duration = Duration::parse(req.duration.as_deref()?).ok()?;
+        let duration = req.lasts()?;
         self.config.auto_approve.iter().position(|rule| {
             duration <= rule.max_duration
                 && req

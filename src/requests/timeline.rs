@@ -1,12 +1,8 @@
-//! The request's clock: activation sets `expires_at` and schedules the expiry and the reminder;
-//! closing records how it ended.
+//! The request's clock: activation sets `expires_at` and schedules the expiry and the reminder.
 
 use super::clock::stamp;
 use super::service::Requests;
-use super::{AccessRequest, Ending, Status};
-use crate::error::ApiError;
-use crate::model::Duration;
-use crate::model::audit::NewEvent;
+use super::{AccessRequest, Status};
 use crate::store::jobs::{JobKind, NewJob};
 
 impl Requests {
@@ -32,16 +28,20 @@ impl Requests {
         req.activated_at = Some(stamp(now));
         req.updated_at = stamp(now);
         req.error = None;
-        let Some(secs) = req
-            .duration
-            .as_deref()
-            .and_then(|d| Duration::parse(d).ok())
-            .map(|d| d.as_secs())
-        else {
+        let Some(lasts) = req.lasts() else {
             return Vec::new();
         };
-        let until = now + chrono::Duration::seconds(secs as i64);
+        let until = now + chrono::Duration::seconds(lasts.as_secs() as i64);
         req.expires_at = Some(stamp(until));
+        self.expiry_jobs(req, until)
+    }
+
+    /// The expiry job at `until` and the reminder before it (if that is still ahead).
+    pub(crate) fn expiry_jobs(
+        &self,
+        req: &AccessRequest,
+        until: chrono::DateTime<chrono::Utc>,
+    ) -> Vec<NewJob> {
         let mut jobs = vec![NewJob {
             request_id: req.id.clone(),
             kind: JobKind::Expire,
@@ -49,30 +49,5 @@ impl Requests {
         }];
         jobs.extend(self.remind_job(req, until));
         jobs
-    }
-
-    /// Closes a request whose platform changes are undone (or were never Warden's to undo).
-    pub(crate) async fn close(
-        &self,
-        id: &str,
-        ending: Ending,
-        actor: &str,
-        data: serde_json::Value,
-    ) -> Result<AccessRequest, ApiError> {
-        let (mut req, version) = self.load(id).await?;
-        let now = stamp(self.clock.now());
-        req.status = Status::Closed;
-        req.ending = Some(ending);
-        req.revoking = false;
-        req.closed_at = Some(now.clone());
-        req.updated_at = now;
-        let kind = match ending {
-            Ending::Expired => "expired",
-            Ending::Revoked => "revoked",
-            Ending::Extended => "extension_applied",
-        };
-        let events = [NewEvent::new(actor, kind, Some(&req.id), data)];
-        self.save(&req, version, &events, &[]).await?;
-        Ok(req)
     }
 }
