@@ -20,7 +20,7 @@
 //!     current-thread tokio runtime; no conversation is read or written. Tool calls still go
 //!     through `tools::invoke` (rights check; `slow` tools through `spawn_blocking`).
 //! (b) `App::chat` with the embedded engine: the same plus a new conversation saved in SQLite.
-//! (c) The real server (`warden::http::serve` on 127.0.0.1:0, 2 tokio workers) and C concurrent
+//! (c) The real server (`warden::server::serve` on 127.0.0.1:0, 2 tokio workers) and C concurrent
 //!     clients (reqwest, keep-alive, on another runtime of 2 workers) posting the questions
 //!     round-robin to `POST /v1/chat`, each with its person's bearer token; then the same load on
 //!     `POST /v1/tools/check_access` with one fixed argument set. Over HTTP the operator's
@@ -687,7 +687,7 @@ fn over_http(
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        tokio::spawn(warden::http::serve(app.clone(), listener));
+        tokio::spawn(warden::server::serve(app.clone(), listener));
         (addr, tokens)
     });
     let bearer =
@@ -731,7 +731,7 @@ fn over_http(
     report.note(&format!(
         "Chat: the {} questions round-robin, each with its person's token (operator questions \
          as an admin person without identities). check_access: `{check_args}` as that admin, \
-         every time. Server: `warden::http::serve`, 2 tokio workers; clients: reqwest with \
+         every time. Server: `warden::server::serve`, 2 tokio workers; clients: reqwest with \
          keep-alive, 2 other tokio workers, same process. CPU per request: client = the client \
          runtime's threads, server = every other thread of the process (/proc, 10 ms ticks). \
          Other CPU and steal: what the rest of the machine and the hypervisor took, as a share of \

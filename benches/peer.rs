@@ -1389,7 +1389,7 @@ fn peer(report: &mut Report, n: usize, concurrency: &[usize]) {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        tokio::spawn(warden::http::serve(app.clone(), listener));
+        tokio::spawn(warden::server::serve(app.clone(), listener));
         let bare = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

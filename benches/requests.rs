@@ -7,7 +7,7 @@
 //! - `WARDEN_BENCH_CONCURRENCY`: comma-separated client counts (default `1,4,16`).
 //! - `WARDEN_BENCH_EXPIRIES`: requests in the expiry part (default 40).
 //!
-//! (a) The real server (`warden::http::serve` on 127.0.0.1:0, 2 tokio workers) over the demo
+//! (a) The real server (`warden::server::serve` on 127.0.0.1:0, 2 tokio workers) over the demo
 //!     organisation, on a SQLite store and on a PostgreSQL store (a throwaway cluster on
 //!     loopback). C clients each loop: `POST /v1/requests` as a requester (SELECT on
 //!     `crm.leads` for 8h: a name to resolve, validation, the row, two audit events), then
@@ -145,7 +145,7 @@ async fn app(dir: &std::path::Path, db: Option<String>, config: &str) -> (App, S
 async fn serve(app: App) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(warden::http::serve(app, listener));
+    tokio::spawn(warden::server::serve(app, listener));
     base
 }
 

@@ -112,25 +112,46 @@ impl Access {
         conn: Option<u32>,
         path: &str,
     ) -> Result<Vec<Resolved>, ApiError> {
+        Ok(self.matches(target, text, conn, path)?.hits)
+    }
+
+    /// [`Access::candidates`], saying whether the hits are exact keys or typo-tolerant guesses.
+    fn matches(
+        &self,
+        target: Target,
+        text: &str,
+        conn: Option<u32>,
+        path: &str,
+    ) -> Result<Matches, ApiError> {
         if text.trim().is_empty() {
             return Err(ApiError::invalid(path, "name is empty"));
         }
         let hits = self.exact(target, text, conn)?;
         if !hits.is_empty() {
-            return Ok(hits);
+            return Ok(Matches::exact(hits));
         }
         let (rest, conn) = self.split_prefix(text, conn, path)?;
         let rest = rest.trim();
         if rest != text {
             let hits = self.exact(target, rest, conn)?;
             if !hits.is_empty() {
-                return Ok(hits);
+                return Ok(Matches::exact(hits));
+            }
+        }
+        // "the payroll table", "sales orders": the same keys, with filler words and spaces.
+        for form in plain_forms(target, rest) {
+            let hits = self.exact(target, &form, conn)?;
+            if !hits.is_empty() {
+                return Ok(Matches::exact(hits));
             }
         }
         let fuzzy = self.index.fuzzy(target, rest, conn, true, 10)?;
         let mut hits: Vec<Resolved> = fuzzy.into_iter().map(|(_, h)| h.into()).collect();
         hits.dedup();
-        Ok(hits)
+        Ok(Matches {
+            hits,
+            guessed: true,
+        })
     }
 
     /// Exact key matches (any case) of the strongest tier that has any, the exact spelling
@@ -198,7 +219,9 @@ impl Access {
         }
     }
 
-    /// The one thing `text` names, or an error listing what it could have meant.
+    /// The one thing `text` names, or an error listing what it could have meant. Only an exact
+    /// key (a name, an email, a display name, a dotted suffix) resolves: a typo-tolerant match
+    /// ("ALICE" for Alice Chen's `achen`) is a guess, offered as a candidate, never taken.
     pub fn resolve(
         &self,
         target: Target,
@@ -206,8 +229,50 @@ impl Access {
         conn: Option<u32>,
         path: &str,
     ) -> Result<Resolved, ApiError> {
-        let hits = self.candidates(target, text, conn, path)?;
-        self.exactly_one(target, text, hits, conn, path)
+        let m = self.matches(target, text, conn, path)?;
+        self.settle(target, text, m, conn, path)
+    }
+
+    /// One exact hit, or the error that says why not (guesses become candidates).
+    fn settle(
+        &self,
+        target: Target,
+        text: &str,
+        m: Matches,
+        conn: Option<u32>,
+        path: &str,
+    ) -> Result<Resolved, ApiError> {
+        if m.guessed {
+            return Err(self.not_guessed(target, text, &m.hits, conn, path));
+        }
+        self.exactly_one(target, text, m.hits, conn, path)
+    }
+
+    /// Nothing is named `text`; `guesses` are what it may have meant.
+    fn not_guessed(
+        &self,
+        target: Target,
+        text: &str,
+        guesses: &[Resolved],
+        conn: Option<u32>,
+        path: &str,
+    ) -> ApiError {
+        let scope = match conn {
+            Some(c) => format!(" in connection {:?}", self.conn(c).name),
+            None => String::new(),
+        };
+        ApiError::new(
+            ErrorCode::NotFound,
+            format!("no {} named {text:?}{scope}", target_word(target)),
+        )
+        .at(path)
+        .with_candidates(
+            guesses
+                .iter()
+                .take(5)
+                .map(|h| self.candidate(target, *h))
+                .collect(),
+        )
     }
 
     pub(crate) fn exactly_one(
@@ -300,22 +365,77 @@ impl Access {
         connection: Option<&str>,
     ) -> Result<(u32, u32, u32), ApiError> {
         let conn = self.connection_arg(connection, "connection")?;
-        let res = self.candidates(Target::Resource, resource, conn, "resource")?;
-        if res.is_empty() {
+        let res = self.matches(Target::Resource, resource, conn, "resource")?;
+        if res.hits.is_empty() {
             return Err(self.not_found(Target::Resource, resource, conn, "resource"));
         }
-        let ids = self.candidates(Target::Identity, identity, conn, "identity")?;
-        let id_conns: BTreeSet<u32> = ids.iter().map(|h| h.conn).collect();
+        let ids = self.matches(Target::Identity, identity, conn, "identity")?;
+        let id_conns: BTreeSet<u32> = ids.hits.iter().map(|h| h.conn).collect();
         let narrowed: Vec<Resolved> = res
+            .hits
             .iter()
             .copied()
             .filter(|h| id_conns.contains(&h.conn))
             .collect();
-        let res = if narrowed.is_empty() { res } else { narrowed };
-        let r = self.exactly_one(Target::Resource, resource, res, conn, "resource")?;
-        let ids: Vec<Resolved> = ids.into_iter().filter(|h| h.conn == r.conn).collect();
-        let i = self.exactly_one(Target::Identity, identity, ids, Some(r.conn), "identity")?;
+        let res = if narrowed.is_empty() {
+            res
+        } else {
+            Matches {
+                hits: narrowed,
+                ..res
+            }
+        };
+        let r = self.settle(Target::Resource, resource, res, conn, "resource")?;
+        let ids = Matches {
+            hits: ids.hits.into_iter().filter(|h| h.conn == r.conn).collect(),
+            ..ids
+        };
+        if ids.hits.is_empty() {
+            return Err(self.not_found(Target::Identity, identity, Some(r.conn), "identity"));
+        }
+        let i = self.settle(Target::Identity, identity, ids, Some(r.conn), "identity")?;
         Ok((r.conn, i.id, r.id))
+    }
+}
+
+/// Words that say what kind of thing a name is, not which: "the payroll table".
+const FILLER: [&str; 14] = [
+    "the", "a", "an", "table", "view", "schema", "dataset", "database", "role", "user", "group",
+    "account", "service", "my",
+];
+
+/// Other spellings of the same key: filler words dropped, and for a resource the remaining
+/// words joined by dots ("sales orders" is `sales.orders`). Never a guess: each must still equal
+/// a key exactly.
+fn plain_forms(target: Target, text: &str) -> Vec<String> {
+    let words: Vec<&str> = text
+        .split_whitespace()
+        .filter(|w| !FILLER.iter().any(|f| f.eq_ignore_ascii_case(w)))
+        .take(8)
+        .collect();
+    if words.is_empty() {
+        return Vec::new();
+    }
+    let mut forms = vec![words.join(" ")];
+    if target == Target::Resource && words.len() > 1 {
+        forms.push(words.join("."));
+    }
+    forms.retain(|f| f != text);
+    forms
+}
+
+/// What a name matched: exact keys, or (when none) typo-tolerant guesses.
+struct Matches {
+    hits: Vec<Resolved>,
+    guessed: bool,
+}
+
+impl Matches {
+    fn exact(hits: Vec<Resolved>) -> Matches {
+        Matches {
+            hits,
+            guessed: false,
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use crate::people::{NewToken, Person, Principal, Role, TokenCache, hash_token, n
 use crate::requests::Requests;
 use crate::requests::clock::{Clock, SystemClock};
 use crate::store::Store;
+use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -66,6 +67,20 @@ impl App {
         let generation = self.store.replace_connections(&connections).await?;
         self.rebuild(generation).await?;
         Ok(generation)
+    }
+
+    /// [`App::import`] by `actor` (a person, or `warden` for a sync), written to the audit log
+    /// with what was imported.
+    pub async fn import_as(
+        &self,
+        actor: &str,
+        connections: Vec<Connection>,
+    ) -> Result<(Vec<Value>, i64), ApiError> {
+        let summary = import_summary(&connections);
+        let generation = self.import(connections).await?;
+        let at = crate::requests::clock::stamp(self.requests.clock().now());
+        crate::audit::record_import(&self.store, &at, actor, &summary, generation).await?;
+        Ok((summary, generation))
     }
 
     /// Rebuilds when another process (a `warden import`) changed the store. Readers keep the
@@ -255,4 +270,21 @@ impl App {
     pub fn generation(&self) -> i64 {
         self.generation.load(Ordering::Acquire)
     }
+}
+
+/// Counts per imported connection, for people and scripts.
+pub fn import_summary(connections: &[Connection]) -> Vec<Value> {
+    connections
+        .iter()
+        .map(|c| {
+            json!({
+                "connection": c.name,
+                "platform": c.platform,
+                "identities": c.identities.len(),
+                "memberships": c.memberships.len(),
+                "resources": c.resources.len(),
+                "grants": c.grants.len(),
+            })
+        })
+        .collect()
 }

@@ -2,7 +2,7 @@
 //! out as JSON lines or CSV, a page at a time. `warden audit …` and `/v1/audit…` share these.
 
 use crate::error::ApiError;
-use crate::model::audit::{AuditEvent, AuditFilter, Break};
+use crate::model::audit::{AuditEvent, AuditFilter, Break, ChainCheck, NewEvent};
 use crate::store::Store;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -33,19 +33,53 @@ pub struct Verification {
     pub breaks: Vec<Break>,
 }
 
-/// Reads every event as stored and checks the chain (off the async threads: it hashes them all).
+/// Checks the chain a page at a time (a log of any length, in bounded memory), hashing off the
+/// async threads. Events appended while it runs are past the head it read first, and left for
+/// the next check.
 pub async fn verify(store: &Store) -> Result<Verification, ApiError> {
-    let (events, head_seq, head_hash) = store.audit_raw().await?;
-    tokio::task::spawn_blocking(move || {
-        let breaks = crate::model::audit::verify(&events, head_seq, &head_hash);
-        Verification {
-            ok: breaks.is_empty(),
-            events: events.len(),
-            breaks,
+    let (head_seq, head_hash) = store.audit_head().await?;
+    let mut check = ChainCheck::default();
+    loop {
+        let page = store
+            .audit_raw_page(check.last_seq(), head_seq, PAGE)
+            .await?;
+        if page.is_empty() {
+            break;
         }
+        check = tokio::task::spawn_blocking(move || {
+            for e in &page {
+                check.feed(e);
+            }
+            check
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("audit verification failed: {e}")))?;
+    }
+    let events = check.seen();
+    let breaks = check.finish(head_seq, &head_hash);
+    Ok(Verification {
+        ok: breaks.is_empty(),
+        events,
+        breaks,
     })
-    .await
-    .map_err(|e| ApiError::internal(format!("audit verification failed: {e}")))
+}
+
+/// One `import` event: who loaded a snapshot, and what it held per connection.
+pub async fn record_import(
+    store: &Store,
+    at: &str,
+    actor: &str,
+    summary: &[serde_json::Value],
+    generation: i64,
+) -> Result<(), ApiError> {
+    let event = NewEvent::new(
+        actor,
+        "import",
+        None,
+        serde_json::json!({"connections": summary, "generation": generation}),
+    );
+    store.append_audit(at, &[event]).await?;
+    Ok(())
 }
 
 /// How the log is written out.

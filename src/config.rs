@@ -2,7 +2,7 @@
 //! environment (INTERFACE.md "Configuration"). Secrets stay in [`Secret`], which never prints.
 
 use crate::error::ApiError;
-use crate::model::Duration;
+use crate::model::{ByteSize, Duration};
 use serde::Deserialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -18,6 +18,9 @@ pub struct Config {
     pub llm: Option<LlmConfig>,
     #[serde(default)]
     pub mcp: McpConfig,
+    /// Limits and timeouts of `warden serve`.
+    #[serde(default)]
+    pub server: ServerConfig,
     /// Approvals needed per resource pattern (crate::policy).
     #[serde(default)]
     pub approval_rules: Vec<crate::policy::ApprovalRule>,
@@ -42,6 +45,43 @@ pub struct McpConfig {
     /// names only; set it when clients reach Warden by another name (`warden.example.com`).
     #[serde(default)]
     pub allowed_hosts: Option<Vec<String>>,
+}
+
+/// What one client may ask of the server: sizes, times and connections (README "Limits").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// The largest snapshot `POST /v1/import` takes; it is streamed into the parser, never held whole.
+    pub max_import_size: ByteSize,
+    /// The largest body of any other request (tool arguments, chat messages, approvals).
+    pub max_body_size: ByteSize,
+    /// How long a request may take, end to end (not `/mcp`'s event streams, not imports).
+    pub request_timeout: Duration,
+    /// How long `POST /v1/import` may take (a large snapshot over a slow link).
+    pub import_timeout: Duration,
+    /// How long a chat turn may take (an LLM engine may call several tools).
+    pub chat_timeout: Duration,
+    /// How long a client has to send a request's headers once connected.
+    pub header_read_timeout: Duration,
+    /// Open connections at once; further clients wait in the listen queue.
+    pub max_connections: usize,
+    /// On SIGTERM or Ctrl-C: how long in-flight requests and the current job step may take to finish.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> ServerConfig {
+        ServerConfig {
+            max_import_size: ByteSize::mib(512),
+            max_body_size: ByteSize::mib(1),
+            request_timeout: Duration::from_secs(30),
+            import_timeout: Duration::from_secs(600),
+            chat_timeout: Duration::from_secs(300),
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
 }
 
 /// A live platform to sync from (used by the connectors).
@@ -130,9 +170,9 @@ impl Config {
 
     /// Parses config text, taking `${VAR}` values from `env`.
     pub fn parse(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
-        let mut value: toml::Value = toml::from_str(text).map_err(|e| one_line(&e.to_string()))?;
+        let mut value: toml::Value = toml::from_str(text).map_err(|e| toml_error(&e, text))?;
         substitute(&mut value, &env, &mut String::new())?;
-        let config = Config::deserialize(value).map_err(|e| one_line(&e.to_string()))?;
+        let config = Config::deserialize(value).map_err(|e| toml_error(&e, ""))?;
         let mut seen = std::collections::BTreeSet::new();
         for (i, c) in config.connections.iter().enumerate() {
             if c.name.trim().is_empty() {
@@ -146,13 +186,37 @@ impl Config {
     }
 }
 
-/// TOML errors come with a source excerpt over several lines; users get one.
-fn one_line(s: &str) -> String {
-    s.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('|') && !l.chars().all(|c| c == '^'))
-        .collect::<Vec<_>>()
-        .join(" ")
+/// One line about a TOML error that never shows the file: toml's own rendering quotes the source
+/// line, and serde's messages quote values, either of which may be a secret (written literally, or
+/// put there by `${VAR}`). Gives the line and column, and the message with quoted text masked.
+fn toml_error(e: &toml::de::Error, text: &str) -> String {
+    let message = mask_quoted(&e.message().split_whitespace().collect::<Vec<_>>().join(" "));
+    match e.span().and_then(|s| text.get(..s.start)) {
+        Some(before) => {
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
+}
+
+/// `invalid type: string "s3cr3t", expected u32` → `invalid type: string "…", expected u32`.
+fn mask_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut inside = false;
+    for c in message.chars() {
+        if c == '"' {
+            if inside {
+                out.push('…');
+            }
+            inside = !inside;
+            out.push(c);
+        } else if !inside {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Replaces `${VAR}` in every string, naming the key of an unset variable.
@@ -274,5 +338,38 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn errors_never_show_the_file_or_a_value() {
+        // A syntax error on a line holding a literal secret: the line and column, not the line.
+        let e = Config::parse(
+            "[llm]\nbase_url = \"x\"\nmodel = \"m\"\napi_key = \"sk-live-0123\" oops\n",
+            env,
+        )
+        .unwrap_err();
+        assert!(!e.contains("sk-live-0123") && !e.contains('\n'), "{e}");
+        assert!(e.starts_with("line 4, column "), "{e}");
+        // A secret in a field of the wrong type, literal or from the environment.
+        for text in [
+            "[server]\nmax_connections = \"sk-live-0123\"\n",
+            "[server]\nmax_connections = \"${KEY}\"\n",
+        ] {
+            let e = Config::parse(text, env).unwrap_err();
+            assert!(!e.contains("sk-live-0123") && !e.contains("sk-123"), "{e}");
+        }
+    }
+
+    #[test]
+    fn reads_server_limits() {
+        let c = Config::parse(
+            "[server]\nmax_import_size = \"200MiB\"\nrequest_timeout = \"5s\"\nmax_connections = 8\n",
+            env,
+        )
+        .unwrap();
+        assert_eq!(c.server.max_import_size, crate::model::ByteSize::mib(200));
+        assert_eq!(c.server.request_timeout.as_secs(), 5);
+        assert_eq!(c.server.max_connections, 8);
+        assert!(Config::parse("[server]\nmax_body_size = \"lots\"\n", env).is_err());
     }
 }

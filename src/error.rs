@@ -30,6 +30,14 @@ pub enum ErrorCode {
     Unavailable,
     /// A bug or an unexpected failure; the message is generic.
     Internal,
+    /// The request body is larger than the server takes (413; `server.max_*_size`).
+    TooLarge,
+    /// The request took longer than the server allows (408; `server.*_timeout`).
+    Timeout,
+    /// The route exists but not with that method (405).
+    MethodNotAllowed,
+    /// The body is not in a format the route reads (415).
+    UnsupportedMediaType,
 }
 
 impl ErrorCode {
@@ -45,6 +53,10 @@ impl ErrorCode {
             ErrorCode::Unprocessable => "unprocessable",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
+            ErrorCode::TooLarge => "too_large",
+            ErrorCode::Timeout => "timeout",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
         }
     }
 
@@ -58,13 +70,35 @@ impl ErrorCode {
             ErrorCode::Unprocessable => 422,
             ErrorCode::Unavailable => 503,
             ErrorCode::Internal => 500,
+            ErrorCode::TooLarge => 413,
+            ErrorCode::Timeout => 408,
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::UnsupportedMediaType => 415,
+        }
+    }
+
+    /// The code for an HTTP status that came from outside Warden's handlers.
+    pub fn for_status(status: u16) -> ErrorCode {
+        match status {
+            401 => ErrorCode::Unauthenticated,
+            403 => ErrorCode::Forbidden,
+            404 => ErrorCode::NotFound,
+            405 => ErrorCode::MethodNotAllowed,
+            408 => ErrorCode::Timeout,
+            409 => ErrorCode::Conflict,
+            413 => ErrorCode::TooLarge,
+            415 => ErrorCode::UnsupportedMediaType,
+            422 => ErrorCode::Unprocessable,
+            503 => ErrorCode::Unavailable,
+            s if s >= 500 => ErrorCode::Internal,
+            _ => ErrorCode::InvalidArgument,
         }
     }
 
     /// The CLI exit status (INTERFACE.md): 2 bad input or unresolved name, 3 internal failure.
     pub fn exit_code(self) -> i32 {
         match self {
-            ErrorCode::Internal | ErrorCode::Unavailable => 3,
+            ErrorCode::Internal | ErrorCode::Unavailable | ErrorCode::Timeout => 3,
             _ => 2,
         }
     }
@@ -89,6 +123,9 @@ pub struct ApiError {
     /// Where in the input the problem is (`resources[1]`, `connections[0].grants[3].resource`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// The server's id for the request (also in its `x-request-id` header and its log lines).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// `{"error": …}`, as written on the wire.
@@ -104,6 +141,7 @@ impl ApiError {
             message: message.into(),
             candidates: Vec::new(),
             path: None,
+            request_id: None,
         }
     }
 
@@ -161,14 +199,16 @@ impl From<crate::snapshot::SnapshotError> for ApiError {
             message: e.message,
             candidates: Vec::new(),
             path: e.path,
+            request_id: None,
         }
     }
 }
 
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
-        // Store messages can carry file paths and SQL: logged in full, summarised here.
-        tracing::error!(error = %e, "store failure");
+        // Store messages can carry file paths and SQL: summarised here, in full at debug level
+        // (the edge that reports the error logs or prints it once: no second line beside it).
+        tracing::debug!(error = %e, "store failure");
         ApiError::new(
             ErrorCode::Unavailable,
             format!("store unavailable: {}", e.summary()),
@@ -178,7 +218,7 @@ impl From<crate::store::StoreError> for ApiError {
 
 impl From<crate::index::IndexError> for ApiError {
     fn from(e: crate::index::IndexError) -> Self {
-        tracing::error!(error = %e, "index failure");
+        tracing::debug!(error = %e, "index failure");
         ApiError::internal("search index failure")
     }
 }

@@ -13,6 +13,7 @@
 //! - [`tools`]: the typed tools (one file each) reachable from CLI, HTTP, MCP and chat.
 //! - [`chat`]: the embedded engine and the LLM engine, both calling the tools.
 //! - [`http`], [`cli`]: the edges, where errors become documents and exit codes.
+//! - [`server`]: the running server: connections, limits, background workers, graceful stop.
 //! - [`sync`]: live connections read and imported, each failure kept apart.
 //! - [`audit`], [`drift`]: the audit log verified and exported; grants that drifted from Warden's record.
 //! - [`demo`], [`synth`]: the built-in demo organisation and the seeded generator.
@@ -27,6 +28,7 @@ pub mod connectors;
 pub mod demo;
 pub mod drift;
 pub mod error;
+pub mod fault;
 pub mod graph;
 pub mod http;
 pub mod index;
@@ -35,6 +37,7 @@ pub mod model;
 pub mod people;
 pub mod policy;
 pub mod requests;
+pub mod server;
 pub mod snapshot;
 pub mod store;
 pub mod sync;

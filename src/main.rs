@@ -3,17 +3,6 @@
 use clap::Parser;
 
 fn main() {
-    // A bug must still end in one line, not a backtrace.
-    std::panic::set_hook(Box::new(|info| {
-        let msg = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown".into());
-        eprintln!("error: internal error: {msg}");
-        std::process::exit(3);
-    }));
     let cli = match warden::cli::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -25,6 +14,7 @@ fn main() {
             std::process::exit(code);
         }
     };
+    install_panic_hook(cli.serves());
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         // Colour codes only for a terminal, never in a log file.
@@ -43,4 +33,25 @@ fn main() {
     };
     let status = runtime.block_on(warden::cli::run(cli));
     std::process::exit(status);
+}
+
+/// One-shot commands end on a bug with one line and exit status 3, not a backtrace. The server
+/// only logs it: the panic is caught where it happened (the request or job step fails, with a
+/// 500 or a retry) and the process serves on.
+fn install_panic_hook(serving: bool) {
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown".into());
+        if serving {
+            let at = info.location().map(|l| l.to_string()).unwrap_or_default();
+            tracing::error!(panic = %msg, at = %at, "panic");
+        } else {
+            eprintln!("error: internal error: {msg}");
+            std::process::exit(3);
+        }
+    }));
 }

@@ -239,21 +239,12 @@ async fn open_existing(dir: &Path, config: Config) -> Result<App, ApiError> {
     App::open_with(dir, config).await
 }
 
-/// Counts per imported connection, for people and scripts.
-pub fn import_summary(connections: &[Connection]) -> Vec<Value> {
-    connections
-        .iter()
-        .map(|c| {
-            json!({
-                "connection": c.name,
-                "platform": c.platform,
-                "identities": c.identities.len(),
-                "memberships": c.memberships.len(),
-                "resources": c.resources.len(),
-                "grants": c.grants.len(),
-            })
-        })
-        .collect()
+/// Who ran a command, for the audit log: the operating-system user.
+fn cli_actor() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    format!("cli:{user}")
 }
 
 /// Reads and validates every file first, then imports them in one go: a bad file changes nothing.
@@ -286,9 +277,13 @@ async fn import(dir: &Path, db: Option<&Secret>, files: &[String]) -> Result<Out
     }
     let url = with_database(Config::default(), db)?.database_url;
     let store = crate::store::Store::open(dir, url.as_ref().map(Secret::expose)).await?;
-    let summary = import_summary(&all);
+    let summary = crate::app::import_summary(&all);
     let generation = store.replace_connections(&all).await?;
+    let at = crate::requests::clock::stamp(chrono::Utc::now());
+    let recorded =
+        crate::audit::record_import(&store, &at, &cli_actor(), &summary, generation).await;
     store.close().await;
+    recorded?;
     let text = summary
         .iter()
         .map(|s| {
@@ -322,7 +317,7 @@ async fn serve(
         .local_addr()
         .map_err(|e| ApiError::internal(e.to_string()))?;
     eprintln!("warden listening on http://{addr}");
-    crate::http::serve(app, listener)
+    crate::server::serve(app, listener)
         .await
         .map_err(|e| ApiError::internal(format!("server failed: {e}")))?;
     Ok(Output::ok(json!({"stopped": true}), String::new()))

@@ -36,7 +36,7 @@ pub async fn run(dir: PathBuf, listen: &str, reset: bool) -> Result<Output, ApiE
         .map_err(|e| ApiError::internal(e.to_string()))?;
     let app = App::open(&dir).await?;
     let connections = crate::demo::connections()?;
-    let summary = super::import_summary(&connections);
+    let summary = crate::app::import_summary(&connections);
     app.import(connections).await?;
     let mut tokens = Vec::new();
     for (name, role) in crate::demo::PEOPLE {
@@ -63,7 +63,7 @@ pub async fn run(dir: PathBuf, listen: &str, reset: bool) -> Result<Output, ApiE
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{text}").and_then(|()| out.flush());
     drop(out);
-    crate::http::serve(app, listener)
+    crate::server::serve(app, listener)
         .await
         .map_err(|e| ApiError::internal(format!("server failed: {e}")))?;
     Ok(Output::ok(

@@ -9,8 +9,6 @@ mod drift;
 mod people;
 mod render;
 
-pub use commands::import_summary;
-
 use crate::config::Secret;
 use crate::error::ApiError;
 use clap::{Parser, Subcommand};
@@ -198,6 +196,13 @@ impl Output {
             text,
             status: 0,
         }
+    }
+}
+
+impl Cli {
+    /// Does this command run the server (where a bug must fail one request, never the process)?
+    pub fn serves(&self) -> bool {
+        matches!(self.command, Command::Serve { .. } | Command::Demo { .. })
     }
 }
 

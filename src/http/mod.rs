@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod chat;
 mod directory;
+mod edge;
 mod mcp;
 mod openapi;
 mod query;
@@ -19,7 +20,7 @@ use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
-use std::net::SocketAddr;
+use std::sync::Arc;
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -99,9 +100,14 @@ pub fn router(app: App) -> Router {
         .merge(guarded)
         .finish_api_with(&mut api, openapi::finish);
     let _ = document.set(serde_json::to_value(&api).unwrap_or_default());
+    let limits = Arc::new(app.config.server.clone());
     router
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such route") })
         .with_state(app)
+        .layer(axum::extract::DefaultBodyLimit::max(
+            limits.max_body_size.as_usize(),
+        ))
+        .layer(middleware::from_fn_with_state(limits, edge::outer))
 }
 
 /// Parses a JSON request body; a problem is a 400 naming its JSON path.
@@ -141,23 +147,4 @@ async fn healthz(State(app): State<App>) -> Response {
         "grants": access.graph.grant_count(),
     }))
     .into_response()
-}
-
-/// Binds `addr` and serves until Ctrl-C; the graph is refreshed when the store changes.
-pub async fn serve(app: App, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    let refresh = tokio::spawn(app.clone().keep_fresh());
-    let syncing = tokio::spawn(crate::sync::periodic(app.clone()));
-    let jobs = tokio::spawn(crate::jobs::run_forever(app.requests.clone()));
-    let result = axum::serve(
-        listener,
-        router(app).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await;
-    refresh.abort();
-    syncing.abort();
-    jobs.abort();
-    result
 }

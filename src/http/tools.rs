@@ -1,15 +1,20 @@
 //! `GET /v1/tools`, `POST /v1/tools/{name}` and `POST /v1/import`.
 
 use crate::app::App;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
+use crate::model::Connection;
 use crate::people::{Principal, Role};
 use crate::tools;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
+use futures_util::StreamExt;
 use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio_util::io::{StreamReader, SyncIoBridge};
 
 pub async fn list() -> Json<Value> {
     let tools: Vec<Value> = tools::registry()
@@ -27,6 +32,7 @@ pub async fn call(
 ) -> Response {
     // From the body's bytes to the answer's: the rights check, the blocking pool for slow
     // walks and the agent log are tools::invoke_bytes's, as for every edge.
+    crate::fault::panic_point("tool", &name);
     let access = app.access.load();
     match tools::invoke_bytes(access, &app.requests, &who, &name, body).await {
         Ok(bytes) => ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
@@ -34,26 +40,65 @@ pub async fn call(
     }
 }
 
+/// `POST /v1/import`: the body is streamed into the snapshot parser (a tier-M snapshot is
+/// 150 MB; it is never held whole), up to `server.max_import_size`; the import is audited.
 pub async fn import(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     if let Err(e) = who.require(Role::Admin, "importing a snapshot") {
         return e.into_response();
     }
-    let parsed =
-        tokio::task::spawn_blocking(move || crate::snapshot::parse_reader(&body[..])).await;
-    let connections = match parsed {
-        Ok(Ok(c)) => c,
-        Ok(Err(e)) => return ApiError::from(e).into_response(),
-        Err(e) => return ApiError::internal(format!("import failed: {e}")).into_response(),
+    let max = app.config.server.max_import_size;
+    let too_large = || {
+        ApiError::new(
+            ErrorCode::TooLarge,
+            format!("the snapshot is larger than {max} (server.max_import_size)"),
+        )
+        .into_response()
     };
-    let summary = crate::cli::import_summary(&connections);
-    match app.import(connections).await {
-        Ok(generation) => {
+    let parsed = match parse_streamed(body, max.as_u64()).await {
+        Ok(c) => c,
+        Err(Streamed::TooLarge) => return too_large(),
+        Err(Streamed::Invalid(e)) => return e.into_response(),
+    };
+    match app.import_as(&who.describe(), parsed).await {
+        Ok((summary, generation)) => {
             Json(json!({"imported": summary, "generation": generation})).into_response()
         }
         Err(e) => e.into_response(),
+    }
+}
+
+enum Streamed {
+    TooLarge,
+    Invalid(ApiError),
+}
+
+/// Feeds the body to the (blocking) snapshot parser as it arrives, counting bytes: past `max`
+/// the stream ends with an error and the parse with it.
+async fn parse_streamed(body: Body, max: u64) -> Result<Vec<Connection>, Streamed> {
+    let seen = Arc::new(AtomicU64::new(0));
+    let counted = seen.clone();
+    let stream = body.into_data_stream().map(move |chunk| {
+        let chunk = chunk.map_err(std::io::Error::other)?;
+        let total = counted.fetch_add(chunk.len() as u64, Ordering::Relaxed) + chunk.len() as u64;
+        if total > max {
+            return Err(std::io::Error::other("the snapshot is too large"));
+        }
+        Ok::<_, std::io::Error>(chunk)
+    });
+    let reader = SyncIoBridge::new(StreamReader::new(stream));
+    let parsed = tokio::task::spawn_blocking(move || crate::snapshot::parse_reader(reader)).await;
+    if seen.load(Ordering::Relaxed) > max {
+        return Err(Streamed::TooLarge);
+    }
+    match parsed {
+        Ok(Ok(c)) => Ok(c),
+        Ok(Err(e)) => Err(Streamed::Invalid(e.into())),
+        Err(e) => Err(Streamed::Invalid(ApiError::internal(format!(
+            "import failed: {e}"
+        )))),
     }
 }

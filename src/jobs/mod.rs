@@ -76,13 +76,25 @@ impl From<crate::store::StoreError> for JobError {
 
 /// Runs due jobs until there are none; returns how many ran.
 pub async fn run_due(requests: &Requests) -> Result<usize, crate::error::ApiError> {
+    run_due_while(requests, || true).await
+}
+
+/// [`run_due`], looking at `go_on` before each job: a server that is stopping finishes the job
+/// step it is in and claims no more.
+async fn run_due_while(
+    requests: &Requests,
+    go_on: impl Fn() -> bool,
+) -> Result<usize, crate::error::ApiError> {
     let lease = requests.config().jobs.lease.as_secs() as i64 * 1000;
     let mut ran = 0;
-    while let Some(job) = requests
-        .store()
-        .claim_job(requests.clock().now().timestamp_millis(), lease)
-        .await?
-    {
+    while go_on() {
+        let Some(job) = requests
+            .store()
+            .claim_job(requests.clock().now().timestamp_millis(), lease)
+            .await?
+        else {
+            break;
+        };
         run_one(requests, &job).await?;
         ran += 1;
     }
@@ -90,15 +102,22 @@ pub async fn run_due(requests: &Requests) -> Result<usize, crate::error::ApiErro
 }
 
 /// Runs jobs for as long as the server runs: at start (so an expiry that passed while Warden was
-/// down is carried out now), when woken, and every tick.
-pub async fn run_forever(requests: Requests) {
-    loop {
-        if let Err(e) = run_due(&requests).await {
+/// down is carried out now), when woken, and every tick; returns once `stop` turns true and the
+/// job in hand is done.
+pub async fn run_until(requests: Requests, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let watching = stop.clone();
+    let going = move || !*watching.borrow();
+    while going() {
+        if let Err(e) = run_due_while(&requests, &going).await {
             tracing::warn!(error = %e.line(), "job runner: store unavailable; retrying");
         }
         tokio::select! {
             _ = requests.wake().notified() => {}
             _ = tokio::time::sleep(until_next(&requests).await) => {}
+            changed = stop.changed() => if changed.is_err() {
+                // Nobody can tell it to stop any more: the server is gone.
+                return;
+            },
         }
     }
 }

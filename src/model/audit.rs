@@ -99,18 +99,45 @@ pub struct Break {
 /// Checks every event against its stored hash and its predecessor, and the last against the
 /// head. Returns every break found (empty: the log is intact).
 pub fn verify(events: &[AuditEvent], head_seq: i64, head_hash: &str) -> Vec<Break> {
-    let mut out = Vec::new();
-    let mut prev = String::new();
-    let mut expected = 1;
+    let mut check = ChainCheck::default();
     for e in events {
+        check.feed(e);
+    }
+    check.finish(head_seq, head_hash)
+}
+
+/// The chain checked one event at a time, in order, so that a log of any length is verified a
+/// page at a time without holding it whole.
+#[derive(Debug, Clone, Default)]
+pub struct ChainCheck {
+    prev: String,
+    /// The last sequence number seen (0 before the first).
+    last: i64,
+    seen: usize,
+    breaks: Vec<Break>,
+}
+
+impl ChainCheck {
+    /// Events checked so far.
+    pub fn seen(&self) -> usize {
+        self.seen
+    }
+
+    /// The sequence number of the last event checked (0 before the first): the next page's cursor.
+    pub fn last_seq(&self) -> i64 {
+        self.last
+    }
+
+    pub fn feed(&mut self, e: &AuditEvent) {
+        let expected = self.last + 1;
         if e.seq != expected {
-            out.push(Break {
+            self.breaks.push(Break {
                 seq: expected,
                 problem: format!("events {expected}..{} are missing (deleted)", e.seq - 1),
             });
         }
-        if e.prev_hash != prev {
-            out.push(Break {
+        if e.prev_hash != self.prev {
+            self.breaks.push(Break {
                 seq: e.seq,
                 problem: "its prev_hash is not the hash of the event before it".into(),
             });
@@ -126,7 +153,7 @@ pub fn verify(events: &[AuditEvent], head_seq: i64, head_hash: &str) -> Vec<Brea
             &e.prev_hash,
         );
         if hash != e.hash {
-            out.push(Break {
+            self.breaks.push(Break {
                 seq: e.seq,
                 problem: format!(
                     "its content does not match its hash (edited: a {} event by {})",
@@ -134,23 +161,30 @@ pub fn verify(events: &[AuditEvent], head_seq: i64, head_hash: &str) -> Vec<Brea
                 ),
             });
         }
-        prev = e.hash.clone();
-        expected = e.seq + 1;
+        self.prev = e.hash.clone();
+        self.last = e.seq;
+        self.seen += 1;
     }
-    if head_seq != expected - 1 {
-        out.push(Break {
-            seq: expected,
-            problem: format!(
-                "the log ends at event {} but {head_seq} events were written (the last ones were deleted)",
-                expected - 1
-            ),
-        });
-    } else if head_hash != prev {
-        out.push(Break {
-            seq: head_seq,
-            problem: "the last event's hash is not the one the log recorded when it was written"
-                .into(),
-        });
+
+    /// The breaks found, after checking the last event against the head row.
+    pub fn finish(mut self, head_seq: i64, head_hash: &str) -> Vec<Break> {
+        let expected = self.last + 1;
+        if head_seq != self.last {
+            self.breaks.push(Break {
+                seq: expected,
+                problem: format!(
+                    "the log ends at event {} but {head_seq} events were written (the last ones were deleted)",
+                    self.last
+                ),
+            });
+        } else if head_hash != self.prev {
+            self.breaks.push(Break {
+                seq: head_seq,
+                problem:
+                    "the last event's hash is not the one the log recorded when it was written"
+                        .into(),
+            });
+        }
+        self.breaks
     }
-    out
 }

@@ -6,9 +6,11 @@
 pub mod audit;
 mod duration;
 mod privilege;
+mod size;
 
 pub use duration::Duration;
 pub use privilege::{Privilege, table_privileges};
+pub use size::ByteSize;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

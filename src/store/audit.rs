@@ -14,9 +14,19 @@ impl Store {
         with_pool!(self, pool, sql => sql::audit::list(pool, filter).await)
     }
 
-    /// Every event exactly as stored, and the head (last sequence number and hash), for
-    /// [`crate::model::audit::verify`].
-    pub async fn audit_raw(&self) -> Result<(Vec<AuditEvent>, i64, String), StoreError> {
-        with_pool!(self, pool, sql => sql::audit::raw(pool).await)
+    /// Events after `after` and up to `upto`, exactly as stored, a page at a time (for
+    /// [`crate::model::audit::ChainCheck`]).
+    pub async fn audit_raw_page(
+        &self,
+        after: i64,
+        upto: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        with_pool!(self, pool, sql => sql::audit::raw_page(pool, after, upto, limit).await)
+    }
+
+    /// The last sequence number written and its hash.
+    pub async fn audit_head(&self) -> Result<(i64, String), StoreError> {
+        with_pool!(self, pool, sql => sql::audit::head(pool).await)
     }
 }

@@ -21,13 +21,39 @@ pub struct SqliteStore {
     pool: SqlitePool,
 }
 
+/// The data dir holds the store (people, token hashes, the audit log) and the config (which may
+/// hold secrets): a new dir is made 0700 and the database file 0600, before SQLite opens it, so
+/// that its journal files (which SQLite creates with the database's mode) are private too.
+fn private_files(dir: &Path, file: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(file)?;
+        // A file made by an older Warden (or by hand) is tightened too.
+        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(dir)?;
+    }
+    Ok(())
+}
+
 impl SqliteStore {
     pub async fn open(data_dir: &Path) -> Result<SqliteStore, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
+        let file = data_dir.join("warden.db");
+        private_files(data_dir, &file).map_err(|source| StoreError::DataDir {
             path: data_dir.display().to_string(),
             source,
         })?;
-        let file = data_dir.join("warden.db");
         let options = SqliteConnectOptions::from_str("sqlite://")?
             .filename(&file)
             .create_if_missing(true)

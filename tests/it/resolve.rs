@@ -66,13 +66,103 @@ fn resources_resolve_by_suffix_case_and_words() {
         ("analytics.core.revenue", "ANALYTICS.CORE.REVENUE"),
         ("warehouse:sales.orders", "prod.sales.orders"),
         ("redshift_dw:sales.orders", "dw.sales.orders"),
-        ("payrol", "prod.people.payroll"),
     ];
     for (text, want) in cases {
         let r = call(&a, "who_has_access", json!({"resource": text}))
             .unwrap_or_else(|e| panic!("{text}: {e}"));
         assert_eq!(r["resource"], want, "{text}");
     }
+}
+
+#[test]
+fn a_typo_is_offered_never_taken() {
+    let e = call(&demo(), "who_has_access", json!({"resource": "payrol"})).unwrap_err();
+    assert_eq!(e["error"]["code"], "not_found", "{e}");
+    let names: Vec<&str> = e["error"]["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"prod.people.payroll"), "{e}");
+}
+
+/// Only an exact key resolves silently, and naming a connection only narrows: whatever a name
+/// resolves to, with or without `connection`, carries that name as one of its keys, and an
+/// answer given with a connection is the one given without (or one of the candidates).
+#[test]
+fn the_same_words_resolve_the_same_with_and_without_a_connection() {
+    let a = demo();
+    let connections = warden::demo::connections().unwrap();
+    let same = |a: &str, b: &str| a.to_lowercase() == b.to_lowercase();
+    let mut resolved = 0;
+    for c in &connections {
+        let Some(table) = c.resources.iter().find(|r| r.kind.to_string() == "table") else {
+            continue;
+        };
+        let privilege = if c.platform.as_str() == "bigquery" {
+            "roles/bigquery.dataViewer"
+        } else {
+            "SELECT"
+        };
+        // Names as people type them: exact, another case, first names, last names, typos.
+        let mut queries: Vec<String> = Vec::new();
+        for other in &connections {
+            for i in &other.identities {
+                queries.push(i.name.clone());
+                queries.push(i.name.to_uppercase());
+                if let Some(d) = &i.display_name {
+                    queries.extend(d.split_whitespace().map(str::to_string));
+                }
+                if i.name.len() > 4 {
+                    queries.push(i.name[..i.name.len() - 1].to_string());
+                }
+            }
+        }
+        queries.sort();
+        queries.dedup();
+        for q in &queries {
+            let scoped = call(
+                &a,
+                "check_access",
+                json!({"identity": q, "privilege": privilege, "resource": table.name, "connection": c.name}),
+            );
+            let open = call(
+                &a,
+                "check_access",
+                json!({"identity": q, "privilege": privilege, "resource": format!("{}:{}", c.name, table.name)}),
+            );
+            let Ok(scoped) = scoped else { continue };
+            resolved += 1;
+            let name = scoped["identity"].as_str().unwrap();
+            let ident = c.identities.iter().find(|i| i.name == name).unwrap();
+            let keys = [
+                Some(ident.name.as_str()),
+                ident.email.as_deref(),
+                ident.email.as_deref().and_then(|e| e.split('@').next()),
+                ident.display_name.as_deref(),
+            ];
+            assert!(
+                keys.iter().flatten().any(|k| same(k, q)),
+                "{q:?} in {} resolved to {name}, which it does not name",
+                c.name
+            );
+            match open {
+                Ok(o) => assert_eq!(o["identity"], name, "{q:?} in {}", c.name),
+                Err(e) => {
+                    let listed = e["error"]["candidates"]
+                        .as_array()
+                        .is_some_and(|cs| cs.iter().any(|x| x["name"] == name));
+                    assert!(
+                        listed,
+                        "{q:?} in {}: {name} with the connection, {e} without",
+                        c.name
+                    );
+                }
+            }
+        }
+    }
+    assert!(resolved > 20, "the test resolved too few names: {resolved}");
 }
 
 #[test]

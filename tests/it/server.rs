@@ -35,7 +35,7 @@ impl TestServer {
         let (_, token) = app.create_token("admin", None).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
-        tokio::spawn(warden::http::serve(app.clone(), listener));
+        tokio::spawn(warden::server::serve(app.clone(), listener));
         TestServer {
             base: format!("http://{addr}"),
             client: reqwest::Client::new(),

@@ -87,11 +87,21 @@ pub(crate) async fn list(pool: &Pool<Db>, f: &AuditFilter) -> Result<Vec<AuditEv
     rows.iter().map(event).collect()
 }
 
-/// Every event with its stored text exactly as written (for `verify`), and the head row.
-pub(crate) async fn raw(pool: &Pool<Db>) -> Result<(Vec<AuditEvent>, i64, String), StoreError> {
+/// Up to `limit` events after `after` and up to `upto`, each with its stored text exactly as
+/// written (for verification, a page at a time).
+pub(crate) async fn raw_page(
+    pool: &Pool<Db>,
+    after: i64,
+    upto: i64,
+    limit: i64,
+) -> Result<Vec<AuditEvent>, StoreError> {
     let rows = sqlx::query(
-        "SELECT seq, at, actor, kind, request_id, data, prev_hash, hash FROM audit ORDER BY seq",
+        "SELECT seq, at, actor, kind, request_id, data, prev_hash, hash FROM audit
+          WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",
     )
+    .bind(after)
+    .bind(upto)
+    .bind(limit)
     .fetch_all(pool)
     .await?;
     let mut out = Vec::with_capacity(rows.len());
@@ -100,10 +110,15 @@ pub(crate) async fn raw(pool: &Pool<Db>) -> Result<(Vec<AuditEvent>, i64, String
         e.data_text = Some(row.try_get("data")?);
         out.push(e);
     }
+    Ok(out)
+}
+
+/// The head row: the last sequence number written and its hash.
+pub(crate) async fn head(pool: &Pool<Db>) -> Result<(i64, String), StoreError> {
     let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
         .fetch_one(pool)
         .await?;
-    Ok((out, head.try_get("seq")?, head.try_get("hash")?))
+    Ok((head.try_get("seq")?, head.try_get("hash")?))
 }
 
 /// Appends outside any other change (sync results, agent tool calls).

@@ -1,0 +1,180 @@
+//! What every HTTP request passes through before its handler: a request id (on the response,
+//! in the logs and in every error document), a time limit, a catch for panics (a bug fails one
+//! request with a 500, never the process), and the error document for every error answer,
+//! including the plain-text ones that axum and hyper produce (413, 405, 408, 415...).
+
+use crate::config::ServerConfig;
+use crate::error::{ApiError, ErrorCode};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use futures_util::FutureExt;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use tracing::Instrument;
+
+/// The header that carries a request's id, both ways.
+pub const REQUEST_ID: &str = "x-request-id";
+/// Error bodies larger than this are not rewritten (none of ours comes near it).
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// The id for one request: the caller's own `x-request-id` when it is a sane token (so a
+/// caller can follow its request through the logs), else a new one.
+fn request_id(req: &Request) -> String {
+    req.headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        })
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            let n: u64 = rand::random();
+            format!("{n:016x}")
+        })
+}
+
+/// The outermost layer: names the request, runs the rest inside its log span, and makes every
+/// error answer the error document with that name in it.
+pub async fn outer(State(limits): State<Arc<ServerConfig>>, req: Request, next: Next) -> Response {
+    let id = request_id(&req);
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let span = tracing::info_span!("request", id = %id, %method, path = %path);
+    let limit = time_limit(&limits, &path);
+    let streaming = path == "/mcp" || path.starts_with("/mcp/");
+    let inner = async move {
+        let caught = AssertUnwindSafe(next.run(req)).catch_unwind();
+        let answer = match limit {
+            Some(limit) => tokio::time::timeout(limit, caught).await.ok(),
+            None => Some(caught.await),
+        };
+        match answer {
+            Some(Ok(resp)) => resp,
+            Some(Err(panic)) => {
+                tracing::error!(panic = %panic_message(&*panic), "handler panicked");
+                ApiError::internal("internal error: the request failed; the server logged why")
+                    .into_response()
+            }
+            None => ApiError::new(
+                ErrorCode::Timeout,
+                format!(
+                    "the request took longer than {} (server.{})",
+                    crate::model::Duration::from_secs(limit.map_or(0, |l| l.as_secs())),
+                    limit_key(&path)
+                ),
+            )
+            .into_response(),
+        }
+    }
+    .instrument(span.clone());
+    let mut resp = inner.await;
+    if !streaming && resp.status().as_u16() >= 400 {
+        resp = as_error_document(resp, &id, &limits).instrument(span).await;
+    }
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert(REQUEST_ID, v);
+    }
+    resp
+}
+
+/// How long a request to `path` may take: none for MCP's event streams.
+fn time_limit(limits: &ServerConfig, path: &str) -> Option<std::time::Duration> {
+    match limit_key(path) {
+        "" => None,
+        "import_timeout" => Some(limits.import_timeout.std()),
+        "chat_timeout" => Some(limits.chat_timeout.std()),
+        _ => Some(limits.request_timeout.std()),
+    }
+}
+
+/// The config key that sets the time limit of `path`.
+fn limit_key(path: &str) -> &'static str {
+    match path {
+        "/mcp" => "",
+        p if p.starts_with("/mcp/") => "",
+        "/v1/import" => "import_timeout",
+        "/v1/chat" => "chat_timeout",
+        _ => "request_timeout",
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+/// Turns any error answer into the error document, with the request id in it; a server error
+/// is logged here, once.
+async fn as_error_document(resp: Response, id: &str, limits: &ServerConfig) -> Response {
+    let (mut parts, body) = resp.into_parts();
+    let is_json = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let bytes = axum::body::to_bytes(body, MAX_ERROR_BODY)
+        .await
+        .unwrap_or_default();
+    let parsed = is_json
+        .then(|| serde_json::from_slice::<crate::error::ErrorDocument>(&bytes).ok())
+        .flatten();
+    let mut error = match parsed {
+        Some(doc) => doc.error,
+        None => from_status(parts.status, &bytes, limits),
+    };
+    if parts.status.is_server_error() {
+        tracing::error!(status = parts.status.as_u16(), code = error.code.as_str(), message = %error.message, "request failed");
+    }
+    error.request_id = Some(id.to_string());
+    let body = serde_json::to_vec(&error.document()).unwrap_or_default();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Response::from_parts(parts, Body::from(body))
+}
+
+/// The error behind a plain-text answer from axum or hyper, by its status.
+fn from_status(status: StatusCode, body: &[u8], limits: &ServerConfig) -> ApiError {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            ErrorCode::TooLarge,
+            format!(
+                "the request body is larger than {} (server.max_body_size)",
+                limits.max_body_size
+            ),
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::new(
+            ErrorCode::MethodNotAllowed,
+            "this route does not take that method",
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            format!("unsupported media type: {text}"),
+        ),
+        StatusCode::REQUEST_TIMEOUT => {
+            ApiError::new(ErrorCode::Timeout, "the request took too long")
+        }
+        s if s.is_server_error() => ApiError::internal("internal error"),
+        s => {
+            let message = if text.is_empty() {
+                s.canonical_reason().unwrap_or("bad request").to_lowercase()
+            } else {
+                text.chars().take(500).collect()
+            };
+            ApiError::new(ErrorCode::for_status(s.as_u16()), message)
+        }
+    }
+}
