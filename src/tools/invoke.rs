@@ -30,7 +30,10 @@ pub async fn invoke(
     args: Value,
 ) -> Result<Value, ApiError> {
     let tool = authorize(who, name)?;
-    let logged = who.agent.is_some().then(|| args.clone());
+    let logged = who
+        .agent
+        .is_some()
+        .then(|| super::logged::bounded(&args, 0));
     let result = if tool.slow {
         tokio::task::spawn_blocking(move || tool.call(&access, args))
             .await
@@ -63,11 +66,11 @@ where
     B: AsRef<[u8]> + Send + 'static,
 {
     let tool = authorize(who, name)?;
-    // Agent calls are logged with their arguments; bytes that are not JSON are logged as text.
-    let logged = who.agent.is_some().then(|| {
-        serde_json::from_slice::<Value>(body.as_ref())
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body.as_ref()).into_owned()))
-    });
+    // Agent calls are logged with their arguments, parsed and bounded.
+    let logged = who
+        .agent
+        .is_some()
+        .then(|| super::logged::from_bytes(body.as_ref()));
     // Walks that can take milliseconds go to the blocking pool; a check, a few microseconds, is
     // cheaper to answer here than to hand over.
     let result = if tool.slow {

@@ -14,6 +14,7 @@ mod get_identity;
 mod invoke;
 mod list_access;
 mod list_access_requests;
+mod logged;
 mod search;
 mod search_identities;
 mod search_resources;

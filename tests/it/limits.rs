@@ -243,3 +243,27 @@ async fn connections_past_the_limit_wait_their_turn() {
         .unwrap();
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn an_agents_oversized_call_is_logged_bounded() {
+    let server = TestServer::start().await;
+    let agent = server
+        .token_for("maya", warden::people::Role::Requester, Some("bot"))
+        .await;
+    let huge = "m".repeat(900 * 1024);
+    let body =
+        serde_json::json!({"identity": huge, "privilege": "SELECT", "resource": "crm.leads"});
+    let (status, answer) = server
+        .post_as(&agent, "/v1/tools/check_access", &body.to_string())
+        .await;
+    assert!((400..500).contains(&status), "{status}: {answer}");
+    let (_, log) = server.get("/v1/audit?kind=agent_tool_call").await;
+    let events = log["items"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "the refused call is still logged: {log}");
+    let logged = events[0]["data"]["arguments"].to_string();
+    assert!(logged.len() < 4096, "{} bytes logged", logged.len());
+    assert!(
+        logged.contains(&(900 * 1024).to_string()),
+        "its size is: {logged}"
+    );
+}
