@@ -117,11 +117,7 @@ async fn until_next(requests: &Requests) -> Duration {
 
 async fn run_one(requests: &Requests, job: &Job) -> Result<(), crate::error::ApiError> {
     tracing::info!(job = %job.id, request = %job.request_id, kind = job.kind.as_str(), attempt = job.attempts, "job");
-    let result = match job.kind {
-        JobKind::Provision => steps::provision(requests, job).await,
-        JobKind::Expire | JobKind::Revoke => steps::unprovision(requests, job).await,
-        JobKind::Remind => steps::remind(requests, job).await,
-    };
+    let result = run_step(requests, job).await;
     let store = requests.store();
     match result {
         Ok(Outcome::Done) => store.finish_job(&job.id).await?,
@@ -145,6 +141,64 @@ async fn run_one(requests: &Requests, job: &Job) -> Result<(), crate::error::Api
         }
     }
     Ok(())
+}
+
+/// Runs the job's step in its own task, so that a panic in it (a bug) fails this one attempt,
+/// logged and retried like any transient error, and never the runner or the process.
+async fn run_step(requests: &Requests, job: &Job) -> Result<Outcome, JobError> {
+    let (requests, job) = (requests.clone(), job.clone());
+    let task = tokio::spawn(async move {
+        match job.kind {
+            JobKind::Provision => steps::provision(&requests, &job).await,
+            JobKind::Expire | JobKind::Revoke => steps::unprovision(&requests, &job).await,
+            JobKind::Remind => steps::remind(&requests, &job).await,
+        }
+    });
+    match task.await {
+        Ok(result) => result,
+        Err(e) => {
+            let why = if e.is_panic() {
+                let payload = e.into_panic();
+                let text = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no message".into());
+                format!("the job step panicked: {text}")
+            } else {
+                "the job step was cancelled".to_string()
+            };
+            tracing::error!(error = %why, "job step failed");
+            Err(JobError::transient(why))
+        }
+    }
+}
+
+/// Panics injected by tests, as `STEP:REQUEST_ID` (see [`inject_panic`]).
+static PANICS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// For tests: the step named `step` of request `request_id`'s jobs panics while `on` holds.
+/// (Scoped to one request, so that other tests running jobs in the same process are untouched.)
+#[doc(hidden)]
+pub fn inject_panic(step: &str, request_id: &str, on: bool) {
+    let key = format!("{step}:{request_id}");
+    if let Ok(mut p) = PANICS.lock() {
+        p.retain(|k| *k != key);
+        if on {
+            p.push(key);
+        }
+    }
+}
+
+/// A panic injected at a named step, for the tests of [`run_step`]: when `WARDEN_PANIC_AT`
+/// names this step (or [`inject_panic`] named it for this request), the step panics there.
+/// Unset (always, outside those tests), it does nothing.
+pub(crate) fn panic_point(step: &str, request_id: &str) {
+    let key = format!("{step}:{request_id}");
+    let injected = PANICS.lock().is_ok_and(|p| p.contains(&key));
+    if injected || std::env::var("WARDEN_PANIC_AT").is_ok_and(|s| s == step) {
+        panic!("injected panic at {step}");
+    }
 }
 
 /// A crash injected at a named step, for the crash tests: when `WARDEN_CRASH_AT` names this

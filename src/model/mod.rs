@@ -6,6 +6,7 @@
 pub mod audit;
 mod duration;
 mod privilege;
+pub mod vocabulary;
 
 pub use duration::Duration;
 pub use privilege::{Privilege, table_privileges};
