@@ -437,7 +437,18 @@ impl Requests {
         events: &[NewEvent],
         jobs: &[NewJob],
     ) -> Result<(), ApiError> {
-        if self.store.update_requests(reqs, events, jobs).await? {
+        let written = match self.store.update_requests(reqs, events, jobs).await {
+            // A revoke of a grant this request relies on is under way on another request.
+            Err(crate::store::StoreError::Busy(why)) => {
+                return Err(ApiError::new(
+                    ErrorCode::Conflict,
+                    format!("{why}; nothing was done, try again in a moment"),
+                )
+                .at("status"));
+            }
+            other => other?,
+        };
+        if written {
             if !jobs.is_empty() {
                 self.wake.notify_one();
             }

@@ -78,10 +78,12 @@ impl Store {
     /// Opens the PostgreSQL database at `database_url` when given (migrating it if needed),
     /// else the SQLite store in `data_dir`.
     pub async fn open(data_dir: &Path, database_url: Option<&str>) -> Result<Store, StoreError> {
-        match database_url {
-            Some(url) => Ok(Store::Postgres(PgStore::open(url).await?)),
-            None => Store::open_data_dir(data_dir).await,
-        }
+        let store = match database_url {
+            Some(url) => Store::Postgres(PgStore::open(url).await?),
+            None => Store::open_data_dir(data_dir).await?,
+        };
+        store.backfill_request_grants().await?;
+        Ok(store)
     }
 
     /// Replaces what is known about each of `connections` (others untouched), all or nothing.

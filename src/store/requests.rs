@@ -59,6 +59,12 @@ impl Store {
         with_pool!(self, pool, sql => sql::requests::update(pool, reqs, events, jobs).await)
     }
 
+    /// Fills the table of the grants live requests rely on, for a store whose requests predate
+    /// it (see `portable/requests.rs`).
+    pub(crate) async fn backfill_request_grants(&self) -> Result<(), StoreError> {
+        with_pool!(self, pool, sql => sql::requests::backfill_grants(pool).await)
+    }
+
     /// The other requests that rely on the grant `key` ([`crate::requests::ChangeRecord::key`])
     /// and are not revoking it.
     pub async fn relying(&self, key: &str, except: &str) -> Result<Vec<String>, StoreError> {

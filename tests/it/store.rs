@@ -788,3 +788,48 @@ async fn store_keeps_manual_links_one_word_per_pair() {
         store.close().await;
     }
 }
+
+/// A store whose live requests predate `request_grants` (the table empty) fills it when it
+/// opens, so that a request of before the upgrade still hands its grant over.
+#[tokio::test]
+async fn store_fills_request_grants_for_requests_of_before() {
+    let dir = tempfile::tempdir().unwrap();
+    for backend in backends(dir.path()).await {
+        let name = backend.name;
+        let a = granted("req_old", "active", false);
+        let key = a.changes[0].key();
+        backend.store.insert_request(&a, &[], &[]).await.unwrap();
+        // As before migration 0006: no rows.
+        match &backend.pg {
+            Some(pg) => {
+                let pool = sqlx::PgPool::connect(&pg.url).await.unwrap();
+                sqlx::query("DELETE FROM request_grants")
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+                pool.close().await;
+            }
+            None => {
+                let url = format!("sqlite://{}", backend.dir.join("warden.db").display());
+                let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+                sqlx::query("DELETE FROM request_grants")
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+                pool.close().await;
+            }
+        }
+        assert!(
+            backend.store.relying(&key, "x").await.unwrap().is_empty(),
+            "{name}"
+        );
+        let again = backend.open_again().await;
+        assert_eq!(
+            again.relying(&key, "x").await.unwrap(),
+            ["req_old"],
+            "{name}"
+        );
+        again.close().await;
+        backend.store.close().await;
+    }
+}

@@ -140,11 +140,20 @@ async fn sync_grants(
             return Err(StoreError::Busy(why));
         }
     }
+    write_grants(tx, req, &mine).await
+}
+
+/// Replaces `req`'s rows of `request_grants` with `mine`.
+async fn write_grants(
+    tx: &mut Transaction<'static, Db>,
+    req: &AccessRequest,
+    mine: &[(String, bool)],
+) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM request_grants WHERE request_id = $1")
         .bind(&req.id)
         .execute(&mut **tx)
         .await?;
-    for (key, releasing) in &mine {
+    for (key, releasing) in mine {
         sqlx::query(
             "INSERT INTO request_grants (grant_key, request_id, releasing) VALUES ($1, $2, $3)",
         )
@@ -154,6 +163,40 @@ async fn sync_grants(
         .execute(&mut **tx)
         .await?;
     }
+    Ok(())
+}
+
+/// Fills `request_grants` from the live requests of a store that had them before the table
+/// existed (it is empty then, and live requests rely on grants); once, under a lock, however
+/// many servers start together.
+pub(crate) async fn backfill_grants(pool: &Pool<Db>) -> Result<(), StoreError> {
+    let mut tx = pool.write_tx().await?;
+    sqlx::query(AssertSqlSafe(LOCK_KEY))
+        .bind("request_grants backfill")
+        .execute(&mut *tx)
+        .await?;
+    let filled: Option<String> =
+        sqlx::query_scalar("SELECT request_id FROM request_grants LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+    if filled.is_some() {
+        tx.rollback().await?;
+        return Ok(());
+    }
+    let rows = sqlx::query(
+        "SELECT requester_id, version, doc FROM requests
+          WHERE status IN ('approved', 'active', 'failed', 'denied')",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for row in &rows {
+        let (req, _) = request(row)?;
+        let mine = req.relied_grants();
+        if !mine.is_empty() {
+            write_grants(&mut tx, &req, &mine).await?;
+        }
+    }
+    tx.commit().await?;
     Ok(())
 }
 
