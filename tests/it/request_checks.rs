@@ -81,6 +81,17 @@ async fn unknown_privileges_are_refused_with_the_word_meant() {
             "{e}"
         );
     }
+    // At approval: a narrowing to an unknown word is the same 400.
+    let body = json!({"resources": ["crm.leads"], "privileges": ["SELECT"]});
+    let (status, r) = s.post_as(&alice, "/v1/requests", &body.to_string()).await;
+    assert_eq!(status, 201, "{r}");
+    let approve = format!("/v1/requests/{}/approve", r["id"].as_str().unwrap());
+    let (status, e) = s.post(&approve, r#"{"privileges": ["SELEKT"]}"#).await;
+    assert_eq!(
+        (status, error(&e)),
+        (400, ("invalid_argument", "privileges[0]")),
+        "{e}"
+    );
     let body = json!({"resources": ["bigquery:acme-prod.marketing"], "privileges": ["READER"]});
     let (status, r) = s.post_as(&alice, "/v1/requests", &body.to_string()).await;
     assert_eq!(status, 201, "legacy BigQuery words are valid: {r}");
