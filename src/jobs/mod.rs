@@ -30,6 +30,9 @@ pub(crate) enum Outcome {
 pub(crate) struct JobError {
     pub message: String,
     pub permanent: bool,
+    /// Waiting for another request's revoke of the same grant: retried without counting
+    /// towards giving up (that revoke finishes, or keeps retrying itself).
+    pub waiting: bool,
 }
 
 impl JobError {
@@ -37,12 +40,14 @@ impl JobError {
         JobError {
             message: message.into(),
             permanent: false,
+            waiting: false,
         }
     }
     pub fn permanent(message: impl Into<String>) -> JobError {
         JobError {
             message: message.into(),
             permanent: true,
+            waiting: false,
         }
     }
 }
@@ -58,6 +63,7 @@ impl From<crate::connectors::ConnectorError> for JobError {
         JobError {
             message: e.to_string(),
             permanent,
+            waiting: false,
         }
     }
 }
@@ -70,7 +76,11 @@ impl From<crate::error::ApiError> for JobError {
 
 impl From<crate::store::StoreError> for JobError {
     fn from(e: crate::store::StoreError) -> JobError {
-        JobError::transient(e.summary())
+        let waiting = matches!(e, crate::store::StoreError::Busy(_));
+        JobError {
+            waiting,
+            ..JobError::transient(e.summary())
+        }
     }
 }
 
@@ -124,7 +134,8 @@ async fn run_one(requests: &Requests, job: &Job) -> Result<(), crate::error::Api
         Ok(Outcome::Later(at)) => store.retry_job(&job.id, at, "").await?,
         Err(e) => {
             let cfg = &requests.config().jobs;
-            let out_of_attempts = e.permanent || job.attempts >= cfg.max_attempts as i64;
+            let out_of_attempts =
+                e.permanent || (!e.waiting && job.attempts >= cfg.max_attempts as i64);
             tracing::warn!(job = %job.id, request = %job.request_id, error = %e.message, out_of_attempts, "job failed");
             if out_of_attempts && steps::give_up(requests, job, &e.message).await? {
                 store.finish_job(&job.id).await?;

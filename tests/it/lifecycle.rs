@@ -885,3 +885,61 @@ async fn two_servers_hand_a_shared_grant_over_until_the_last_request_ends() {
         );
     }
 }
+
+/// A provisioning that finds the grant it needs being revoked by another request waits for
+/// that revoke, however long, without failing the request; then it grants it itself.
+#[tokio::test]
+async fn a_grant_being_revoked_is_waited_for_not_failed_on() {
+    let w = world("").await;
+    let a = w.ask_approved(&["finance.invoices"], None).await;
+    w.run_jobs().await;
+    // A's revoke has started (marked `releasing`) and is slow to finish.
+    let (mut req_a, version) = w.app.store.request(&a).await.unwrap().unwrap();
+    req_a.changes[0].releasing = true;
+    assert!(
+        w.app
+            .store
+            .update_request(&req_a, version, &[], &[])
+            .await
+            .unwrap()
+    );
+    let b = w.ask_approved(&["finance.invoices"], None).await;
+    for _ in 0..5 {
+        w.run_jobs().await;
+        w.clock.advance(chrono::Duration::minutes(20));
+    }
+    assert_eq!(w.status(&b).await, Status::Approved, "waiting, not failed");
+    let jobs = w.app.store.pending_jobs().await.unwrap();
+    let job = jobs.iter().find(|j| j.request_id == b).unwrap();
+    assert!(job.attempts > 2, "past max_attempts: {job:?}");
+    assert!(
+        job.last_error.as_deref().unwrap().contains("revoking"),
+        "{job:?}"
+    );
+    // A's revoke finishes.
+    sqlx::query("REVOKE SELECT ON finance.invoices FROM alice")
+        .execute(&w.admin)
+        .await
+        .unwrap();
+    let (mut req_a, version) = w.app.store.request(&a).await.unwrap().unwrap();
+    req_a.changes[0].revoked = true;
+    req_a.changes[0].releasing = false;
+    req_a.status = Status::Closed;
+    assert!(
+        w.app
+            .store
+            .update_request(&req_a, version, &[], &[])
+            .await
+            .unwrap()
+    );
+    w.clock.advance(chrono::Duration::minutes(20));
+    w.run_jobs().await;
+    let req_b = w.request(&b).await;
+    assert_eq!(req_b.status, Status::Active, "{:?}", req_b.error);
+    assert_eq!(
+        req_b.changes[0].pre_existing,
+        Some(false),
+        "granted by B itself"
+    );
+    assert!(w.has("alice", "finance.invoices").await);
+}
