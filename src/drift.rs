@@ -3,8 +3,10 @@
 //! one it revoked for a closed request that is back (`reappeared`), becomes a drift record with
 //! an audit event; the record is resolved when a later sync agrees with Warden again.
 //!
-//! Only Warden's own changes are compared (`pre_existing == Some(false)`): a grant that was
-//! there before Warden came is not Warden's to account for.
+//! Only Warden's own changes are compared (granted by Warden, or handed over to the request by
+//! another of Warden's): a grant that was there before Warden came is not Warden's to account
+//! for. A failed request's grants count as held (what Warden granted before the failure stays
+//! until the request is denied), and a denied one's as ended.
 
 use crate::app::App;
 use crate::connectors::Change;
@@ -34,8 +36,10 @@ pub struct Outcome {
 /// Compares Warden's record with the graph just imported for `connection`, and writes the
 /// differences (new and resolved) to the store.
 pub async fn check(app: &App, connection: &str) -> Result<Outcome, ApiError> {
-    let active = requests(&app.store, Status::Active).await?;
-    let closed = requests(&app.store, Status::Closed).await?;
+    let mut active = requests(&app.store, Status::Active).await?;
+    active.extend(requests(&app.store, Status::Failed).await?);
+    let mut closed = requests(&app.store, Status::Closed).await?;
+    closed.extend(requests(&app.store, Status::Denied).await?);
     let found = {
         let access = app.access.load();
         match access.graph.connection(connection) {
@@ -114,7 +118,7 @@ pub fn differences<'a>(
     let held: Vec<&Change> = active
         .iter()
         .flat_map(on_conn)
-        .filter(|c| c.granted && !c.revoked)
+        .filter(|c| c.relies())
         .map(|c| &c.change)
         .collect();
     let mut names: Option<DirectNames> = None;
@@ -130,7 +134,7 @@ pub fn differences<'a>(
             continue;
         }
         for c in on_conn(r) {
-            if c.granted && !c.revoked && c.pre_existing == Some(false) && !present(&c.change) {
+            if c.relies() && c.is_wardens() && !present(&c.change) {
                 out.push(drift(r, DriftKind::Missing, &c.change));
             }
         }
@@ -138,7 +142,8 @@ pub fn differences<'a>(
     for r in closed {
         for c in on_conn(r) {
             if c.revoked
-                && c.pre_existing == Some(false)
+                && c.is_wardens()
+                && c.handed_over_to.is_none()
                 && !held.contains(&&c.change)
                 && present(&c.change)
             {

@@ -147,6 +147,19 @@ pub enum UserAction {
     },
     /// List people with their role and linked platform identities.
     List,
+    /// Link a person and a platform identity by hand (kept across re-imports).
+    Link {
+        person: String,
+        connection: String,
+        identity: String,
+    },
+    /// Unlink a person and a platform identity, automatic links included (kept across
+    /// re-imports).
+    Unlink {
+        person: String,
+        connection: String,
+        identity: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]

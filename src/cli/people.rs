@@ -3,6 +3,7 @@
 use super::{Output, TokenAction, UserAction};
 use crate::app::App;
 use crate::error::{ApiError, ErrorCode};
+use crate::people::links::{self, ManualLink, NewLink};
 use crate::people::{Person, Role};
 use serde_json::{Value, json};
 
@@ -11,7 +12,7 @@ pub async fn user(app: &App, action: UserAction) -> Result<Output, ApiError> {
         UserAction::Add { name, role, email } => {
             let role = Role::parse(&role).map_err(|m| ApiError::invalid("--role", m))?;
             let person = app.add_person(&name, role, email.as_deref()).await?;
-            let shown = describe(app, &person);
+            let shown = describe(app, &person, &[]);
             let text = format!(
                 "added {} ({}){}",
                 person.name,
@@ -20,13 +21,31 @@ pub async fn user(app: &App, action: UserAction) -> Result<Output, ApiError> {
             );
             Ok(Output::ok(shown, text))
         }
+        UserAction::Link {
+            person,
+            connection,
+            identity,
+        } => set_link(app, &person, connection, identity, true).await,
+        UserAction::Unlink {
+            person,
+            connection,
+            identity,
+        } => set_link(app, &person, connection, identity, false).await,
         UserAction::List => {
+            let manual = app.store.links(None).await?;
             let people: Vec<Value> = app
                 .store
                 .people()
                 .await?
                 .iter()
-                .map(|p| describe(app, p))
+                .map(|p| {
+                    let mine: Vec<ManualLink> = manual
+                        .iter()
+                        .filter(|(id, _)| *id == p.id)
+                        .map(|(_, l)| l.clone())
+                        .collect();
+                    describe(app, p, &mine)
+                })
                 .collect();
             let text = people
                 .iter()
@@ -46,17 +65,38 @@ pub async fn user(app: &App, action: UserAction) -> Result<Output, ApiError> {
     }
 }
 
-/// A person with the platform identities they are linked to.
-fn describe(app: &App, p: &Person) -> Value {
+/// `warden user link|unlink PERSON CONNECTION IDENTITY`, as the local operator (an admin).
+async fn set_link(
+    app: &App,
+    person: &str,
+    connection: String,
+    identity: String,
+    linked: bool,
+) -> Result<Output, ApiError> {
+    let at = crate::requests::clock::stamp(app.requests.clock().now());
+    let target = NewLink {
+        connection,
+        identity,
+    };
     let access = app.access.load();
-    let links: Vec<Value> = access
-        .linked_identities(&p.name, p.email.as_deref())
-        .into_iter()
-        .map(|h| {
-            let c = access.conn(h.conn);
-            json!({"connection": c.name, "identity": c.identity(h.id).name})
-        })
-        .collect();
+    let who = crate::people::Principal::operator();
+    let links = links::set(&app.store, &access, &who, person, &target, linked, &at).await?;
+    let doc = json!({"person": person, "links": links});
+    let text = format!(
+        "{} {person} {} {}:{}; links now:{}",
+        if linked { "linked" } else { "unlinked" },
+        if linked { "to" } else { "from" },
+        target.connection,
+        target.identity,
+        links_text(&doc["links"])
+    );
+    Ok(Output::ok(doc, text))
+}
+
+/// A person with the platform identities they are linked to (automatic and manual).
+fn describe(app: &App, p: &Person, manual: &[ManualLink]) -> Value {
+    let access = app.access.load();
+    let links = links::shown(&access, p, manual);
     json!({"id": p.id, "name": p.name, "email": p.email, "role": p.role, "created_at": p.created_at, "links": links})
 }
 

@@ -5,9 +5,11 @@
 use super::query::{Params, PathParams, given, limit};
 use crate::app::App;
 use crate::error::ApiError;
+use crate::people::links::{Link, NewLink};
 use crate::people::{Principal, Role};
 use aide::axum::ApiRouter;
-use aide::axum::routing::get_with;
+use aide::axum::routing::{delete_with, get_with, post_with};
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -52,6 +54,79 @@ pub fn routes() -> ApiRouter<App> {
                     .response::<200, Json<Page<crate::people::Person>>>()
             }),
         )
+        .api_route(
+            "/people/{name}/links",
+            post_with(link, |op| {
+                op.summary("Link a person and a platform identity by hand (admins); survives re-imports")
+                    .response::<200, Json<PersonLinks>>()
+            }),
+        )
+        .api_route(
+            "/people/{name}/links/{connection}/{identity}",
+            delete_with(unlink, |op| {
+                op.summary("Unlink a person and a platform identity by hand (admins), automatic links included; survives re-imports")
+                    .response::<200, Json<PersonLinks>>()
+            }),
+        )
+}
+
+/// A person's links after a change.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PersonLinks {
+    pub person: String,
+    pub links: Vec<Link>,
+}
+
+/// The link named in the path.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct LinkPath {
+    /// The person's name or email.
+    pub name: String,
+    pub connection: String,
+    /// The identity's name on that connection.
+    pub identity: String,
+}
+
+async fn link(
+    State(app): State<App>,
+    Extension(who): Extension<Principal>,
+    PathParams(Named { name }): PathParams<Named>,
+    body: Bytes,
+) -> Response {
+    let result = async {
+        let target: NewLink = super::json_body(&body)?;
+        set_link(&app, &who, &name, &target, true).await
+    };
+    respond(result.await)
+}
+
+async fn unlink(
+    State(app): State<App>,
+    Extension(who): Extension<Principal>,
+    PathParams(p): PathParams<LinkPath>,
+) -> Response {
+    let target = NewLink {
+        connection: p.connection,
+        identity: p.identity,
+    };
+    respond(set_link(&app, &who, &p.name, &target, false).await)
+}
+
+async fn set_link(
+    app: &App,
+    who: &Principal,
+    person: &str,
+    target: &NewLink,
+    linked: bool,
+) -> Result<PersonLinks, ApiError> {
+    let at = crate::requests::clock::stamp(app.requests.clock().now());
+    let access = app.access.load();
+    let links =
+        crate::people::links::set(&app.store, &access, who, person, target, linked, &at).await?;
+    Ok(PersonLinks {
+        person: person.to_string(),
+        links,
+    })
 }
 
 /// The identity or resource named in the path.

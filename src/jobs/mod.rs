@@ -30,6 +30,9 @@ pub(crate) enum Outcome {
 pub(crate) struct JobError {
     pub message: String,
     pub permanent: bool,
+    /// Waiting for another request's revoke of the same grant: retried without counting
+    /// towards giving up (that revoke finishes, or keeps retrying itself).
+    pub waiting: bool,
 }
 
 impl JobError {
@@ -37,12 +40,14 @@ impl JobError {
         JobError {
             message: message.into(),
             permanent: false,
+            waiting: false,
         }
     }
     pub fn permanent(message: impl Into<String>) -> JobError {
         JobError {
             message: message.into(),
             permanent: true,
+            waiting: false,
         }
     }
 }
@@ -58,6 +63,7 @@ impl From<crate::connectors::ConnectorError> for JobError {
         JobError {
             message: e.to_string(),
             permanent,
+            waiting: false,
         }
     }
 }
@@ -70,7 +76,11 @@ impl From<crate::error::ApiError> for JobError {
 
 impl From<crate::store::StoreError> for JobError {
     fn from(e: crate::store::StoreError) -> JobError {
-        JobError::transient(e.summary())
+        let waiting = matches!(e, crate::store::StoreError::Busy(_));
+        JobError {
+            waiting,
+            ..JobError::transient(e.summary())
+        }
     }
 }
 
@@ -136,18 +146,15 @@ async fn until_next(requests: &Requests) -> Duration {
 
 async fn run_one(requests: &Requests, job: &Job) -> Result<(), crate::error::ApiError> {
     tracing::info!(job = %job.id, request = %job.request_id, kind = job.kind.as_str(), attempt = job.attempts, "job");
-    let result = match job.kind {
-        JobKind::Provision => steps::provision(requests, job).await,
-        JobKind::Expire | JobKind::Revoke => steps::unprovision(requests, job).await,
-        JobKind::Remind => steps::remind(requests, job).await,
-    };
+    let result = run_step(requests, job).await;
     let store = requests.store();
     match result {
         Ok(Outcome::Done) => store.finish_job(&job.id).await?,
         Ok(Outcome::Later(at)) => store.retry_job(&job.id, at, "").await?,
         Err(e) => {
             let cfg = &requests.config().jobs;
-            let out_of_attempts = e.permanent || job.attempts >= cfg.max_attempts as i64;
+            let out_of_attempts =
+                e.permanent || (!e.waiting && job.attempts >= cfg.max_attempts as i64);
             tracing::warn!(job = %job.id, request = %job.request_id, error = %e.message, out_of_attempts, "job failed");
             if out_of_attempts && steps::give_up(requests, job, &e.message).await? {
                 store.finish_job(&job.id).await?;
@@ -164,6 +171,54 @@ async fn run_one(requests: &Requests, job: &Job) -> Result<(), crate::error::Api
         }
     }
     Ok(())
+}
+
+/// Runs the job's step in its own task, so that a panic in it (a bug) fails this one attempt,
+/// logged and retried like any transient error, and never the runner or the process.
+async fn run_step(requests: &Requests, job: &Job) -> Result<Outcome, JobError> {
+    let (requests, job) = (requests.clone(), job.clone());
+    let task = tokio::spawn(async move {
+        match job.kind {
+            JobKind::Provision => steps::provision(&requests, &job).await,
+            JobKind::Expire | JobKind::Revoke => steps::unprovision(&requests, &job).await,
+            JobKind::Remind => steps::remind(&requests, &job).await,
+        }
+    });
+    match task.await {
+        Ok(result) => result,
+        Err(e) => {
+            let why = if e.is_panic() {
+                let payload = e.into_panic();
+                let text = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no message".into());
+                format!("the job step panicked: {text}")
+            } else {
+                "the job step was cancelled".to_string()
+            };
+            tracing::error!(error = %why, "job step failed");
+            Err(JobError::transient(why))
+        }
+    }
+}
+
+/// For tests: the step named `step` of request `request_id`'s jobs panics while `on` holds.
+/// (Scoped to one request, so that other tests running jobs in the same process are untouched.)
+#[doc(hidden)]
+pub fn inject_panic(step: &str, request_id: &str, on: bool) {
+    crate::fault::inject(&format!("{step}:{request_id}"), on);
+}
+
+/// A panic injected at a named step, for the tests of [`run_step`]: when `WARDEN_PANIC_AT` is
+/// `job:STEP` (or [`inject_panic`] named the step for this request), the step panics there.
+/// Unset (always, outside those tests), it does nothing.
+pub(crate) fn panic_point(step: &str, request_id: &str) {
+    if crate::fault::injected(&format!("{step}:{request_id}")) {
+        panic!("injected panic at {step}");
+    }
+    crate::fault::panic_point("job", step);
 }
 
 /// A crash injected at a named step, for the crash tests: when `WARDEN_CRASH_AT` names this

@@ -6,10 +6,14 @@
 //!   receipts, the expiry job and the audit event in one transaction. A crash after the GRANT and
 //!   before that write re-runs the GRANT, which changes nothing, and keeps the first reading of
 //!   `pre_existing`, so a grant Warden made is never mistaken for one it found.
-//! - expire / revoke: REVOKE only what Warden added (`pre_existing == false`), read back, then
-//!   write `closed` with the receipts. A crash in between re-runs REVOKE, which changes nothing.
+//!   Each change's result is written as soon as it is known, so a later failure never hides a
+//!   grant Warden made.
+//! - expire / revoke: REVOKE only what Warden added (`pre_existing == false`, or handed over by
+//!   another request), read back, then write `closed` with the receipts. A crash in between
+//!   re-runs REVOKE, which changes nothing. A grant another live request still relies on is
+//!   handed over to it instead of revoked.
 
-use super::{JobError, Outcome, crash_point};
+use super::{JobError, Outcome, crash_point, panic_point};
 use crate::connectors::provisioner::Provisioner;
 use crate::model::audit::NewEvent;
 use crate::requests::clock::{parse_stamp, stamp};
@@ -79,6 +83,7 @@ pub(super) async fn provision(requests: &Requests, job: &Job) -> Result<Outcome,
         return Ok(Outcome::Done);
     }
     crash_point("provision:claimed");
+    panic_point("provision:claimed", &req.id);
     let mut provs = provisioners(requests, &req).await?;
     let result = grant_all(requests, &mut req, &mut version, &mut provs).await;
     close_all(provs).await;
@@ -109,16 +114,32 @@ async fn grant_all(
             .get_mut(&conn)
             .ok_or_else(|| JobError::permanent(format!("no provisioner for {conn}")))?;
         let change = req.changes[i].change.clone();
+        if req.changes[i].granted {
+            // Done and written by an earlier attempt.
+            receipts.push(json!({"connection": conn, "change": change, "pre_existing": req.changes[i].pre_existing, "holds": true}));
+            continue;
+        }
         if req.changes[i].pre_existing.is_none() {
             let before = p.holds(&change).await?;
             req.changes[i].pre_existing = Some(before);
             // Written before the GRANT: after it, the platform can no longer say whether the
-            // grant was there before Warden.
+            // grant was there before Warden. Found held, the request relies on it from this
+            // write on; the store refuses it while another request's revoke of it is under way
+            // (retried after that revoke, which this reading may have come before).
             write(requests, req, version, &[], &[]).await?;
+            if before && !p.holds(&change).await? {
+                // Gone between the reading and the write (a revoke that finished in between):
+                // not there after all, so it is Warden's to grant.
+                req.changes[i].pre_existing = Some(false);
+                write(requests, req, version, &[], &[]).await?;
+            }
         }
         if req.changes[i].pre_existing == Some(true) {
-            receipts.push(json!({"connection": conn, "change": change, "pre_existing": true, "holds": p.holds(&change).await?}));
+            receipts.push(
+                json!({"connection": conn, "change": change, "pre_existing": true, "holds": true}),
+            );
             req.changes[i].granted = true;
+            write(requests, req, version, &[], &[]).await?;
             continue;
         }
         let applied = p.grant(&change).await?;
@@ -131,6 +152,9 @@ async fn grant_all(
         }
         req.changes[i].statements.push(applied.statement.clone());
         req.changes[i].granted = true;
+        // Written as soon as it is done: if a later change fails for good, the request is
+        // `failed` with this grant on record, and denying it revokes the grant.
+        write(requests, req, version, &[], &[]).await?;
         receipts.push(json!({"connection": conn, "change": change, "pre_existing": false, "statement": applied.statement, "holds": true}));
     }
     Ok(receipts)
@@ -140,7 +164,10 @@ pub(super) async fn unprovision(requests: &Requests, job: &Job) -> Result<Outcom
     let Some((mut req, mut version)) = load(requests, &job.request_id).await? else {
         return Ok(Outcome::Done);
     };
-    if req.status != Status::Active {
+    // A denied request that had failed half-way is revoked too: what Warden granted before the
+    // failure must not outlive it.
+    let denied = req.status == Status::Denied && req.revoking;
+    if req.status != Status::Active && !denied {
         return Ok(Outcome::Done);
     }
     let ending = match job.kind {
@@ -163,12 +190,27 @@ pub(super) async fn unprovision(requests: &Requests, job: &Job) -> Result<Outcom
     let mut remaining = Vec::new();
     if !req.manual {
         let mut provs = provisioners(requests, &req).await?;
-        let result = revoke_all(&mut req, &mut provs, &mut receipts, &mut remaining).await;
+        let result = revoke_all(
+            requests,
+            &mut req,
+            &mut version,
+            &mut provs,
+            &mut receipts,
+            &mut remaining,
+        )
+        .await;
         close_all(provs).await;
         result?;
     }
     crash_point("expire:before_write");
-    let kind = req.close(ending, &stamp(requests.clock().now()));
+    let now = stamp(requests.clock().now());
+    let kind = if denied {
+        req.revoking = false;
+        req.updated_at = now;
+        "revoked"
+    } else {
+        req.close(ending, &now)
+    };
     let event = NewEvent::new(
         "warden",
         kind,
@@ -180,22 +222,41 @@ pub(super) async fn unprovision(requests: &Requests, job: &Job) -> Result<Outcom
     Ok(Outcome::Done)
 }
 
+/// Removes what the request holds of Warden's, change by change. A grant another request of
+/// Warden's still relies on is handed over to it instead (it revokes it when it ends); one
+/// nobody else relies on is first marked `releasing` (from then on no request may come to rely
+/// on it), then revoked.
 async fn revoke_all(
+    requests: &Requests,
     req: &mut AccessRequest,
+    version: &mut i64,
     provs: &mut BTreeMap<String, Provisioner>,
     receipts: &mut Vec<Value>,
     remaining: &mut Vec<Value>,
 ) -> Result<(), JobError> {
-    for rec in req.changes.iter_mut() {
+    for i in 0..req.changes.len() {
+        let rec = &req.changes[i];
         if rec.revoked {
             continue;
         }
-        if rec.pre_existing != Some(false) || !rec.granted {
+        if !rec.relies() || !rec.is_wardens() {
             // Not Warden's: it was there before, or never granted.
             receipts.push(json!({"connection": rec.connection, "change": rec.change, "left": "pre-existing or never granted"}));
-            rec.revoked = true;
+            req.changes[i].revoked = true;
             continue;
         }
+        if !rec.releasing {
+            let key = rec.key();
+            if let Some(heir) = requests.store().relying(&key, &req.id).await?.first() {
+                receipts.push(hand_over(requests, req, version, i, heir).await?);
+                continue;
+            }
+            req.changes[i].releasing = true;
+            // Refused (retried) if another request came to rely on it meanwhile: the next
+            // attempt hands it over.
+            write(requests, req, version, &[], &[]).await?;
+        }
+        let rec = &mut req.changes[i];
         let p = provs
             .get_mut(&rec.connection)
             .ok_or_else(|| JobError::permanent(format!("no provisioner for {}", rec.connection)))?;
@@ -203,6 +264,7 @@ async fn revoke_all(
         crash_point("expire:revoked");
         rec.statements.push(applied.statement.clone());
         rec.revoked = true;
+        rec.releasing = false;
         let receipt = json!({"connection": rec.connection, "change": rec.change, "statement": applied.statement, "holds": applied.holds_after});
         if applied.holds_after {
             // Someone else granted the same thing too (PostgreSQL 16 keeps one row per grantor):
@@ -212,6 +274,73 @@ async fn revoke_all(
         receipts.push(receipt);
     }
     Ok(())
+}
+
+/// Leaves change `i` of `req` in place for `heir`, which relies on the same grant: the heir's
+/// change becomes Warden's to revoke, and both requests are written in one transaction (a
+/// change to either meanwhile, and the job is retried).
+async fn hand_over(
+    requests: &Requests,
+    req: &mut AccessRequest,
+    version: &mut i64,
+    i: usize,
+    heir: &str,
+) -> Result<Value, JobError> {
+    let (mut other, other_version) = load(requests, heir).await?.ok_or_else(|| {
+        JobError::transient(format!("request {heir} that relies on the grant is gone"))
+    })?;
+    let key = req.changes[i].key();
+    let now = stamp(requests.clock().now());
+    let mut took = false;
+    for c in other
+        .changes
+        .iter_mut()
+        .filter(|c| c.key() == key && c.relies())
+    {
+        if !c.is_wardens() {
+            c.inherited_from = Some(req.id.clone());
+        }
+        took = true;
+    }
+    if !took {
+        return Err(JobError::transient(format!(
+            "request {heir} no longer relies on the grant"
+        )));
+    }
+    other.updated_at = now.clone();
+    let rec = &mut req.changes[i];
+    rec.revoked = true;
+    rec.handed_over_to = Some(other.id.clone());
+    let detail = json!({"connection": rec.connection, "change": rec.change});
+    let events = [
+        NewEvent::new(
+            "warden",
+            "handed_over",
+            Some(&req.id),
+            json!({"to": other.id, "grant": detail}),
+        ),
+        NewEvent::new(
+            "warden",
+            "taken_over",
+            Some(&other.id),
+            json!({"from": req.id, "grant": detail}),
+        ),
+    ];
+    if !requests
+        .store()
+        .update_requests(&[(req, *version), (&other, other_version)], &events, &[])
+        .await?
+    {
+        return Err(JobError::transient(format!(
+            "request {} or {heir} changed while the grant was handed over",
+            req.id
+        )));
+    }
+    *version += 1;
+    tracing::info!(request = %req.id, to = %heir, "grant handed over");
+    Ok(
+        json!({"connection": detail["connection"], "change": detail["change"], "handed_over_to": heir}),
+    )
 }
 
 pub(super) async fn remind(requests: &Requests, job: &Job) -> Result<Outcome, JobError> {
@@ -252,7 +381,9 @@ pub(super) async fn give_up(
             req.status = Status::Failed;
             ("failed", true)
         }
-        JobKind::Expire | JobKind::Revoke if req.status == Status::Active => {
+        JobKind::Expire | JobKind::Revoke
+            if req.status == Status::Active || (req.status == Status::Denied && req.revoking) =>
+        {
             if req.error.as_deref() == Some(error) {
                 return Ok(false);
             }

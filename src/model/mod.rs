@@ -7,6 +7,7 @@ pub mod audit;
 mod duration;
 mod privilege;
 mod size;
+pub mod vocabulary;
 
 pub use duration::Duration;
 pub use privilege::{Privilege, table_privileges};

@@ -2,6 +2,7 @@
 //! every rule on the server is decided by (INTERFACE.md "Who may do what").
 
 pub mod cache;
+pub mod links;
 mod tokens;
 
 pub use cache::TokenCache;

@@ -4,9 +4,9 @@
 
 use super::clock::stamp;
 use super::rules::{Action, check_actor, check_state};
-use super::service::Requests;
+use super::service::{Requests, check_privileges};
 use super::{AccessRequest, ChangeRecord, Decision, GranteeChoice, Status};
-use crate::access::Access;
+use crate::access::{Access, Resolved};
 use crate::connectors::Change;
 use crate::error::{ApiError, ErrorCode};
 use crate::model::Duration;
@@ -70,6 +70,7 @@ impl Requests {
                     "an approval keeps at least one privilege; deny the request instead".into(),
                 ));
             }
+            check_privileges(access, &req.resources, ps, "privileges")?;
             let mut kept = Vec::new();
             for (i, p) in ps.iter().enumerate() {
                 let p = crate::model::Privilege::parse(p)
@@ -92,6 +93,9 @@ impl Requests {
                 req.privileges = kept;
             }
         }
+        // A request stored before privileges were checked may name a word the platform does not
+        // know: it cannot be approved as it is (deny it, or approve the known ones).
+        check_privileges(access, &req.resources, &req.privileges, "privileges")?;
         if let Some(d) = input.duration.as_deref() {
             let d = Duration::parse(d).map_err(|m| ApiError::invalid("duration", m))?;
             if let Some(asked) = req
@@ -112,15 +116,35 @@ impl Requests {
                 req.duration = Some(d.to_string());
             }
         }
-        let grantees = self.grantees(access, &req, input.grantee.as_ref()).await?;
+        let mine = self.linked_to(access, &req).await?;
         let now = stamp(self.clock.now());
+        let mut events = Vec::new();
+        // Every approval is for one grantee: a later approval that names none keeps the first
+        // one's; naming another resets the approvals given for the first.
+        let grantees = match (&input.grantee, req.grantees.is_empty()) {
+            (None, false) => req.grantees.clone(),
+            _ => self.grantees(access, &req, input.grantee.as_ref(), &mine)?,
+        };
+        if !req.approvals.is_empty() && !req.grantees.is_empty() && grantees != req.grantees {
+            events.push(NewEvent::new(
+                &reviewer,
+                "approvals_reset",
+                Some(&req.id),
+                json!({"reset": req.approvals, "grantees_were": req.grantees, "grantees": grantees}),
+            ));
+            req.approvals.clear();
+        }
+        let newly = super::gains::newly_gains(access, &req, &grantees);
+        self.refuse_self_gain(access, who, &req, &newly).await?;
+        req.grantees = grantees.clone();
+        req.newly_gains = newly;
         req.approvals.push(Decision {
             reviewer: reviewer.clone(),
             at: now.clone(),
             reason: input.reason.clone(),
         });
         req.updated_at = now;
-        let mut events = vec![NewEvent::new(
+        events.push(NewEvent::new(
             &reviewer,
             "approved",
             Some(&req.id),
@@ -128,17 +152,33 @@ impl Requests {
                 "approvals": req.approvals.len(),
                 "approvals_required": req.approvals_required,
                 "grantees": &grantees,
+                "newly_gains": &req.newly_gains,
                 "narrowed": narrowed,
                 "reason": input.reason,
             }),
-        )];
+        ));
         let mut jobs = Vec::new();
+        let mut extended = None;
         if req.approvals.len() as u32 >= req.approvals_required {
-            let (e, j) = self.enter_approved(&mut req, grantees).await?;
-            events.extend(e);
-            jobs.extend(j);
+            if let Some(original) = req.extends.clone() {
+                let (e, j, orig) = self.apply_extension(&mut req, &original).await?;
+                events.extend(e);
+                jobs.extend(j);
+                extended = Some(orig);
+            } else {
+                let (e, j) = self.approved_parts(&mut req, grantees);
+                events.extend(e);
+                jobs.extend(j);
+            }
         }
-        self.save(&req, version, &events, &jobs).await?;
+        match &extended {
+            // The extension and the request it extends, in one transaction.
+            Some((orig, orig_version)) => {
+                self.save_all(&[(&req, version), (orig, *orig_version)], &events, &jobs)
+                    .await?
+            }
+            None => self.save(&req, version, &events, &jobs).await?,
+        }
         Ok(req)
     }
 
@@ -148,8 +188,9 @@ impl Requests {
         access: &Access,
         req: &mut AccessRequest,
         rule: usize,
+        mine: &[Resolved],
     ) -> Result<(Vec<NewEvent>, Vec<NewJob>), ApiError> {
-        let Ok(grantees) = self.default_grantees(access, req) else {
+        let Ok(grantees) = self.default_grantees(access, req, mine) else {
             // Nobody to grant it to without a reviewer's choice: leave it open.
             return Ok((Vec::new(), Vec::new()));
         };
@@ -160,6 +201,7 @@ impl Requests {
             reason: None,
         });
         req.auto_approved = true;
+        req.newly_gains = super::gains::newly_gains(access, req, &grantees);
         let mut events = vec![NewEvent::new(
             &actor,
             "approved",
@@ -169,19 +211,6 @@ impl Requests {
         let (e, j) = self.approved_parts(req, grantees);
         events.extend(e);
         Ok((events, j))
-    }
-
-    /// Moves a request with enough approvals to `approved`, or (an extension) applies it to the
-    /// request it extends.
-    async fn enter_approved(
-        &self,
-        req: &mut AccessRequest,
-        grantees: Vec<GranteeChoice>,
-    ) -> Result<(Vec<NewEvent>, Vec<NewJob>), ApiError> {
-        if let Some(original) = req.extends.clone() {
-            return self.apply_extension(req, &original).await;
-        }
-        Ok(self.approved_parts(req, grantees))
     }
 
     fn approved_parts(
@@ -210,6 +239,48 @@ impl Requests {
         (Vec::new(), vec![job])
     }
 
+    /// Refuses (422 at `grantee.CONNECTION`) a grantee through which one of the approvers,
+    /// this one or an earlier one, would gain the access they approve.
+    async fn refuse_self_gain(
+        &self,
+        access: &Access,
+        who: &Principal,
+        req: &AccessRequest,
+        newly: &[super::gains::Gainer],
+    ) -> Result<(), ApiError> {
+        if newly.is_empty() {
+            return Ok(());
+        }
+        let mut approvers: Vec<crate::people::Person> = who.person.iter().cloned().collect();
+        for a in &req.approvals {
+            if let Some(p) = self.store.find_person(&a.reviewer).await? {
+                approvers.push(p);
+            }
+        }
+        for p in approvers {
+            let theirs =
+                crate::people::links::of(&self.store, access, &p.id, &p.name, p.email.as_deref())
+                    .await?;
+            for h in theirs {
+                let c = access.conn(h.conn);
+                let name = &c.identity(h.id).name;
+                if let Some(g) = newly
+                    .iter()
+                    .find(|g| g.connection == c.name && g.identity == *name)
+                {
+                    return Err(unprocessable(
+                        &format!("grantee.{}", g.connection),
+                        format!(
+                            "granting it this way would give {} ({}:{}) the access too, and {} approves it: choose another grantee, or another reviewer",
+                            p.name, g.connection, g.identity, p.name
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Whether Warden can grant on `connection` itself.
     pub fn can_provision(&self, connection: &str) -> bool {
         self.config.connections.iter().any(|c| {
@@ -221,14 +292,15 @@ impl Requests {
 
     /// The identity or role to update on each connection: the reviewer's choice checked against
     /// those that can receive it, or the requester's own identity.
-    async fn grantees(
+    fn grantees(
         &self,
         access: &Access,
         req: &AccessRequest,
         chosen: Option<&BTreeMap<String, String>>,
+        mine: &[Resolved],
     ) -> Result<Vec<GranteeChoice>, ApiError> {
         let Some(chosen) = chosen else {
-            return self.default_grantees(access, req);
+            return self.default_grantees(access, req, mine);
         };
         let conns = req.connections();
         for c in chosen.keys() {
@@ -245,7 +317,7 @@ impl Requests {
         }
         let mut out = Vec::new();
         for c in conns {
-            let eligible = self.eligible(access, req, &c);
+            let eligible = self.eligible(access, &c, mine);
             let pick = match chosen.get(&c) {
                 Some(name) => eligible
                     .iter()
@@ -261,7 +333,7 @@ impl Requests {
                             ),
                         )
                     })?,
-                None => self.default_one(access, req, &c)?,
+                None => self.default_one(access, req, &c, mine)?,
             };
             out.push(GranteeChoice {
                 connection: c,
@@ -275,11 +347,12 @@ impl Requests {
         &self,
         access: &Access,
         req: &AccessRequest,
+        mine: &[Resolved],
     ) -> Result<Vec<GranteeChoice>, ApiError> {
         req.connections()
             .into_iter()
             .map(|c| {
-                let identity = self.default_one(access, req, &c)?;
+                let identity = self.default_one(access, req, &c, mine)?;
                 Ok(GranteeChoice {
                     connection: c,
                     identity,
@@ -293,8 +366,9 @@ impl Requests {
         access: &Access,
         req: &AccessRequest,
         conn: &str,
+        mine: &[Resolved],
     ) -> Result<String, ApiError> {
-        let own = self.linked(access, req, conn);
+        let own = linked(access, conn, mine);
         match own.as_slice() {
             [one] => Ok(one.clone()),
             [] => Err(unprocessable(
@@ -316,33 +390,27 @@ impl Requests {
         }
     }
 
-    /// The requester's linked identities on `conn` (same email, or same name).
-    fn own(
+    /// The identities the requester of `req` is linked to (automatic and manual links).
+    pub(super) async fn linked_to(
         &self,
         access: &Access,
         req: &AccessRequest,
-        conn: &str,
-    ) -> Vec<crate::access::Resolved> {
-        access
-            .linked_identities(&req.requester, req.requester_email.as_deref())
-            .into_iter()
-            .filter(|h| access.conn(h.conn).name == conn)
-            .collect()
-    }
-
-    /// The names of the requester's linked identities on `conn`.
-    fn linked(&self, access: &Access, req: &AccessRequest, conn: &str) -> Vec<String> {
-        self.own(access, req, conn)
-            .into_iter()
-            .map(|h| access.conn(h.conn).identity(h.id).name.clone())
-            .collect()
+    ) -> Result<Vec<Resolved>, ApiError> {
+        crate::people::links::of(
+            &self.store,
+            access,
+            &req.requester_id,
+            &req.requester,
+            req.requester_email.as_deref(),
+        )
+        .await
     }
 
     /// Who can receive a grant made for the requester on `conn`: their identities and the roles
     /// those belong to directly, each once.
-    fn eligible(&self, access: &Access, req: &AccessRequest, conn: &str) -> Vec<String> {
+    fn eligible(&self, access: &Access, conn: &str, mine: &[Resolved]) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        for h in self.own(access, req, conn) {
+        for h in own(access, conn, mine) {
             let c = access.conn(h.conn);
             let names = std::iter::once(h.id)
                 .chain(c.direct_roles(h.id).map(|(role, _)| role))
@@ -357,6 +425,22 @@ impl Requests {
     }
 }
 
+/// The requester's linked identities on `conn`.
+fn own(access: &Access, conn: &str, mine: &[Resolved]) -> Vec<Resolved> {
+    mine.iter()
+        .filter(|h| access.conn(h.conn).name == conn)
+        .copied()
+        .collect()
+}
+
+/// The names of the requester's linked identities on `conn`.
+fn linked(access: &Access, conn: &str, mine: &[Resolved]) -> Vec<String> {
+    own(access, conn, mine)
+        .into_iter()
+        .map(|h| access.conn(h.conn).identity(h.id).name.clone())
+        .collect()
+}
+
 /// What Warden will change on each platform: every privilege on every resource, and every role,
 /// for the chosen grantee of that connection.
 fn changes(req: &AccessRequest, grantees: &[GranteeChoice]) -> Vec<ChangeRecord> {
@@ -367,14 +451,7 @@ fn changes(req: &AccessRequest, grantees: &[GranteeChoice]) -> Vec<ChangeRecord>
             .map(|g| g.identity.clone())
             .unwrap_or_default()
     };
-    let record = |connection: &str, change: Change| ChangeRecord {
-        connection: connection.to_string(),
-        change,
-        pre_existing: None,
-        granted: false,
-        revoked: false,
-        statements: Vec::new(),
-    };
+    let record = ChangeRecord::new;
     let mut out = Vec::new();
     for r in &req.resources {
         for p in &req.privileges {

@@ -36,7 +36,18 @@ impl Requests {
             Some(&req.id),
             json!({"reason": reason}),
         )];
-        self.save(&req, version, &events, &[]).await?;
+        // A failed request may hold some of its grants (those done before the failure): a
+        // revoke job removes what Warden granted, as for any other ending.
+        let mut jobs = Vec::new();
+        if !req.manual && req.changes.iter().any(|c| c.relies()) {
+            req.revoking = true;
+            jobs.push(NewJob {
+                request_id: req.id.clone(),
+                kind: JobKind::Revoke,
+                run_at: self.now_ms(),
+            });
+        }
+        self.save(&req, version, &events, &jobs).await?;
         Ok(req)
     }
 

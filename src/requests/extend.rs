@@ -27,6 +27,7 @@ impl Requests {
         let (original, _) = self.load(id).await?;
         check_actor(who, &original, Action::Extend)?;
         check_state(&original, Action::Extend)?;
+        no_expiry(&original)?;
         let duration = Duration::parse(duration).map_err(|m| ApiError::invalid("duration", m))?;
         let input = NewRequest {
             resources: original
@@ -49,12 +50,14 @@ impl Requests {
             .await
     }
 
-    /// An extension approved: the original's expiry moves by its duration.
+    /// An extension approved: the original's expiry moves by its duration. Returns the
+    /// original as changed (with the version it was read at), to be written in the same
+    /// transaction as the extension itself: both or neither.
     pub(super) async fn apply_extension(
         &self,
         ext: &mut AccessRequest,
         original_id: &str,
-    ) -> Result<(Vec<NewEvent>, Vec<NewJob>), ApiError> {
+    ) -> Result<(Vec<NewEvent>, Vec<NewJob>, (AccessRequest, i64)), ApiError> {
         let (mut orig, version) = self.load(original_id).await?;
         if orig.status != Status::Active || orig.revoking {
             return Err(ApiError::new(
@@ -66,6 +69,7 @@ impl Requests {
             )
             .at("status"));
         }
+        no_expiry(&orig)?;
         let by = ext.lasts().map(|d| d.as_secs()).unwrap_or(0);
         let from = orig
             .expires_at
@@ -76,22 +80,36 @@ impl Requests {
         orig.expires_at = Some(stamp(until));
         orig.reminded = false;
         orig.updated_at = stamp(self.clock.now());
-        let event = NewEvent::new(
+        let mut events = vec![NewEvent::new(
             "warden",
             "extended",
             Some(&orig.id),
             json!({"by": ext.id, "expires_at": orig.expires_at}),
-        );
+        )];
         let jobs = self.expiry_jobs(&orig, until);
-        self.save(&orig, version, &[event], &jobs).await?;
         let kind = ext.close(Ending::Extended, &ext.updated_at.clone());
         ext.expires_at = orig.expires_at.clone();
-        let event = NewEvent::new(
+        events.push(NewEvent::new(
             "warden",
             kind,
             Some(&ext.id),
             json!({"extends": orig.id, "expires_at": orig.expires_at}),
-        );
-        Ok((vec![event], Vec::new()))
+        ));
+        Ok((events, jobs, (orig, version)))
     }
+}
+
+/// An access without an expiry lasts until revoked: there is no end to move.
+fn no_expiry(original: &AccessRequest) -> Result<(), ApiError> {
+    if original.expires_at.is_some() {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        ErrorCode::Conflict,
+        format!(
+            "request {} has no expiry (it lasts until revoked): there is nothing to extend",
+            original.id
+        ),
+    )
+    .at("status"))
 }

@@ -6,6 +6,7 @@ mod approve;
 pub mod clock;
 mod decide;
 mod extend;
+pub mod gains;
 pub mod rules;
 pub mod service;
 mod timeline;
@@ -157,6 +158,52 @@ pub struct ChangeRecord {
     /// The statements sent, in order.
     #[serde(default)]
     pub statements: Vec<String>,
+    /// A revoke of this grant is under way: no other request may come to rely on it until the
+    /// revoke is done (the store refuses such a write), so the revoke cannot strand one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub releasing: bool,
+    /// When this request ended, another active request of Warden's still relied on the grant:
+    /// it was left in place and its revoke became that request's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handed_over_to: Option<String>,
+    /// The request that handed this grant over when it ended: the grant was there before this
+    /// request (`pre_existing`), but it is Warden's, and this request revokes it when it ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inherited_from: Option<String>,
+}
+
+impl ChangeRecord {
+    pub fn new(connection: &str, change: Change) -> ChangeRecord {
+        ChangeRecord {
+            connection: connection.to_string(),
+            change,
+            pre_existing: None,
+            granted: false,
+            revoked: false,
+            statements: Vec::new(),
+            releasing: false,
+            handed_over_to: None,
+            inherited_from: None,
+        }
+    }
+
+    /// Whether Warden must remove it when the request ends: Warden granted it, or took it over
+    /// from another request of Warden's that did.
+    pub fn is_wardens(&self) -> bool {
+        self.pre_existing == Some(false) || self.inherited_from.is_some()
+    }
+
+    /// Whether the request counts on the grant being there now: granted (by Warden or found
+    /// held) and not yet revoked or handed over.
+    pub fn relies(&self) -> bool {
+        !self.revoked && (self.granted || self.pre_existing == Some(true))
+    }
+
+    /// What makes two requests' changes the same grant on the platform.
+    pub fn key(&self) -> String {
+        let change = serde_json::to_string(&self.change).unwrap_or_default();
+        format!("{}\u{1f}{change}", self.connection)
+    }
 }
 
 /// How a closed request ended.
@@ -198,8 +245,13 @@ pub struct AccessRequest {
     pub approvals_required: u32,
     pub approvals: Vec<Decision>,
     pub denial: Option<Decision>,
-    /// The identity or role updated on each connection, chosen at approval.
+    /// The identity or role updated on each connection, chosen at approval (at the first one,
+    /// where several are needed: every approval is for the same grantee).
     pub grantees: Vec<GranteeChoice>,
+    /// Who newly gains the access through the chosen grantee (members of a role included), as
+    /// the last approval saw it.
+    #[serde(default)]
+    pub newly_gains: Vec<gains::Gainer>,
     pub changes: Vec<ChangeRecord>,
     /// True when no connector can provision it: an admin grants it by hand and says so.
     pub manual: bool,
@@ -235,6 +287,28 @@ impl DraftedBy {
 }
 
 impl AccessRequest {
+    /// The grants this request counts on now, each once, and whether its revoke of that grant is
+    /// under way; the store keeps them beside the request (`request_grants`) so that an ending
+    /// request can find the others that still rely on the same grant.
+    pub fn relied_grants(&self) -> Vec<(String, bool)> {
+        let live = matches!(
+            self.status,
+            Status::Approved | Status::Active | Status::Failed | Status::Denied
+        );
+        if self.manual || !live {
+            return Vec::new();
+        }
+        let mut out: Vec<(String, bool)> = Vec::new();
+        for c in self.changes.iter().filter(|c| c.relies()) {
+            let key = c.key();
+            match out.iter_mut().find(|(k, _)| *k == key) {
+                Some(seen) => seen.1 |= c.releasing,
+                None => out.push((key, c.releasing)),
+            }
+        }
+        out
+    }
+
     /// How long the access lasts once active; `None`: until revoked.
     pub fn lasts(&self) -> Option<Duration> {
         self.duration

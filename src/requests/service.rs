@@ -19,10 +19,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::sync::Arc;
 
-/// The longest reason kept (a reason is for a reviewer to read, not a document).
-const MAX_REASON: usize = 2000;
-/// The most resources or roles one request may name.
-const MAX_ITEMS: usize = 50;
+/// The longest reason kept (a reason is for a reviewer to read, not a document), in characters.
+pub const MAX_REASON: usize = 2000;
+/// The most resources one request may name.
+pub const MAX_RESOURCES: usize = 50;
+/// The most privileges one request may name.
+pub const MAX_PRIVILEGES: usize = 20;
+/// The most roles one request may name.
+pub const MAX_ROLES: usize = 20;
+/// The longest name (resource, role, privilege, connection, duration), in characters.
+pub const MAX_NAME: usize = 512;
 
 /// What a request asks for, as a person or a tool writes it.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
@@ -142,11 +148,13 @@ impl Requests {
                 json!({"drafted_by": &req.drafted_by}),
             ));
         }
+        let mine = self.linked_to(access, &req).await?;
+        check_identities(access, &req, &mine)?;
         let mut jobs = Vec::new();
         if extends.is_none()
             && let Some(rule) = self.auto_rule(&req)
         {
-            let (more_events, more_jobs) = self.auto_approve(access, &mut req, rule)?;
+            let (more_events, more_jobs) = self.auto_approve(access, &mut req, rule, &mine)?;
             events.extend(more_events);
             jobs.extend(more_jobs);
         }
@@ -173,14 +181,7 @@ impl Requests {
                 "a request names at least one resource or role",
             ));
         }
-        for (field, list) in [("resources", &input.resources), ("roles", &input.roles)] {
-            if list.len() > MAX_ITEMS {
-                return Err(ApiError::invalid(
-                    field,
-                    format!("at most {MAX_ITEMS} {field} per request"),
-                ));
-            }
-        }
+        check_sizes(&input)?;
         let conn = access.connection_arg(input.connection.as_deref(), "connection")?;
         let mut resources: Vec<RequestedResource> = Vec::new();
         for (i, text) in input.resources.iter().enumerate() {
@@ -206,6 +207,7 @@ impl Requests {
                 privileges.push(p.as_str().to_string());
             }
         }
+        check_privileges(access, &resources, &privileges, "privileges")?;
         if !resources.is_empty() && privileges.is_empty() {
             return Err(ApiError::invalid(
                 "privileges",
@@ -259,11 +261,11 @@ impl Requests {
             .map(|r| r.trim().to_string())
             .filter(|r| !r.is_empty());
         if let Some(r) = &reason
-            && (r.len() > MAX_REASON || r.chars().any(|c| c.is_control() && c != '\n'))
+            && r.chars().any(|c| c.is_control() && c != '\n')
         {
             return Err(ApiError::invalid(
                 "reason",
-                format!("a reason is at most {MAX_REASON} bytes of text"),
+                "a reason is plain text: no control characters but line breaks",
             ));
         }
         let mut req = AccessRequest {
@@ -286,6 +288,7 @@ impl Requests {
             approvals: Vec::new(),
             denial: None,
             grantees: Vec::new(),
+            newly_gains: Vec::new(),
             changes: Vec::new(),
             manual: false,
             auto_approved: false,
@@ -423,27 +426,159 @@ impl Requests {
         events: &[NewEvent],
         jobs: &[NewJob],
     ) -> Result<(), ApiError> {
-        if self
-            .store
-            .update_request(req, version, events, jobs)
-            .await?
-        {
+        self.save_all(&[(req, version)], events, jobs).await
+    }
+
+    /// Writes several requests changed together (an extension and the request it extends) in
+    /// one transaction; someone else's change to any of them in between is a 409 naming it.
+    pub(super) async fn save_all(
+        &self,
+        reqs: &[(&AccessRequest, i64)],
+        events: &[NewEvent],
+        jobs: &[NewJob],
+    ) -> Result<(), ApiError> {
+        let written = match self.store.update_requests(reqs, events, jobs).await {
+            // A revoke of a grant this request relies on is under way on another request.
+            Err(crate::store::StoreError::Busy(why)) => {
+                return Err(ApiError::new(
+                    ErrorCode::Conflict,
+                    format!("{why}; nothing was done, try again in a moment"),
+                )
+                .at("status"));
+            }
+            other => other?,
+        };
+        if written {
             if !jobs.is_empty() {
                 self.wake.notify_one();
             }
             return Ok(());
         }
-        let now = self.load(&req.id).await.map(|(r, _)| r.status);
+        let mut states = Vec::new();
+        for (req, _) in reqs {
+            let now = self.load(&req.id).await.map(|(r, _)| r.status);
+            states.push(format!(
+                "request {} is now {}",
+                req.id,
+                now.map(|s| s.to_string()).unwrap_or_else(|_| "gone".into())
+            ));
+        }
         Err(ApiError::new(
             ErrorCode::Conflict,
             format!(
-                "request {} was changed by someone else at the same moment (it is now {}); nothing was done",
-                req.id,
-                now.map(|s| s.to_string()).unwrap_or_else(|_| "gone".into())
+                "changed by someone else at the same moment ({}); nothing was done",
+                states.join(", ")
             ),
         )
         .at("status"))
     }
+}
+
+/// A request can only be granted to the requester's identities (or roles they belong to): on a
+/// connection where they have none, it could never be approved. Refused at creation (422 at the
+/// first resource or role on that connection), saying that an admin can link one.
+fn check_identities(
+    access: &Access,
+    req: &AccessRequest,
+    mine: &[crate::access::Resolved],
+) -> Result<(), ApiError> {
+    for conn in req.connections() {
+        if mine.iter().any(|h| access.conn(h.conn).name == conn) {
+            continue;
+        }
+        let path = req
+            .resources
+            .iter()
+            .position(|r| r.connection == conn)
+            .map(|i| format!("resources[{i}]"))
+            .or_else(|| {
+                req.roles
+                    .iter()
+                    .position(|r| r.connection == conn)
+                    .map(|i| format!("roles[{i}]"))
+            })
+            .unwrap_or_else(|| "resources".into());
+        return Err(ApiError::new(
+            ErrorCode::Unprocessable,
+            format!(
+                "{} has no identity on {conn} (none with their email or name), so this could never be granted; an admin can link one: warden user link {} {conn} IDENTITY",
+                req.requester, req.requester
+            ),
+        )
+        .at(path));
+    }
+    Ok(())
+}
+
+/// Caps what one request may store (every edge creates requests here: REST, tools, chat): how
+/// many resources, privileges and roles, and how long each name and the reason are. Checked
+/// before anything is resolved, so a huge request costs nothing; a 400 names the field.
+fn check_sizes(input: &NewRequest) -> Result<(), ApiError> {
+    let lists = [
+        ("resources", &input.resources, MAX_RESOURCES),
+        ("privileges", &input.privileges, MAX_PRIVILEGES),
+        ("roles", &input.roles, MAX_ROLES),
+    ];
+    for (field, list, max) in lists {
+        if list.len() > max {
+            return Err(ApiError::invalid(
+                field,
+                format!("at most {max} {field} per request ({} given)", list.len()),
+            ));
+        }
+        for (i, item) in list.iter().enumerate() {
+            check_len(&format!("{field}[{i}]"), item, MAX_NAME)?;
+        }
+    }
+    for (field, value) in [
+        ("connection", &input.connection),
+        ("duration", &input.duration),
+    ] {
+        if let Some(v) = value {
+            check_len(field, v, MAX_NAME)?;
+        }
+    }
+    if let Some(r) = &input.reason {
+        check_len("reason", r.trim(), MAX_REASON)?;
+    }
+    Ok(())
+}
+
+fn check_len(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
+    // Counted without walking past the limit: a 2 MB string costs max + 1 steps.
+    if value.chars().nth(max).is_some() {
+        return Err(ApiError::invalid(
+            field,
+            format!("at most {max} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks each privilege against what the platform of every resource knows on that kind of
+/// resource (`privileges[i]`, 400 with the closest words); at creation and at approval.
+pub(super) fn check_privileges(
+    access: &Access,
+    resources: &[RequestedResource],
+    privileges: &[String],
+    field: &str,
+) -> Result<(), ApiError> {
+    for (i, p) in privileges.iter().enumerate() {
+        let path = format!("{field}[{i}]");
+        let word = crate::model::Privilege::parse(p).map_err(|m| ApiError::invalid(&path, m))?;
+        for r in resources {
+            let Some((_, g)) = access.graph.connection(&r.connection) else {
+                continue;
+            };
+            let kind = crate::model::ResourceKind::parse(&r.kind);
+            crate::model::vocabulary::check(&word, g.platform, kind, &r.connection, &path)
+                .map_err(|e| {
+                    let message = format!("{} (on {}:{})", e.message, r.connection, r.name);
+                    ApiError { message, ..e }
+                })?;
+        }
+    }
+    Ok(())
 }
 
 /// The person a principal stands for; the local operator must say who (`--as`).

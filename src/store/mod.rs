@@ -6,6 +6,7 @@ pub mod audit;
 mod db;
 pub mod drift;
 pub mod jobs;
+mod links;
 mod portable;
 mod postgres;
 mod postgres_people;
@@ -37,6 +38,9 @@ pub enum StoreError {
     /// The database cannot be reached or refused us; the text names it without its password.
     #[error("{0}")]
     Connect(String),
+    /// A write that must wait for another to finish (a revoke of the same grant under way).
+    #[error("{0}")]
+    Busy(String),
 }
 
 impl StoreError {
@@ -47,7 +51,7 @@ impl StoreError {
             StoreError::Migrate(_) => "migration failed (see server log)".into(),
             StoreError::DataDir { path, source } => format!("cannot use data dir {path}: {source}"),
             StoreError::Corrupt(m) => format!("stored data is corrupt: {m}"),
-            StoreError::Connect(m) => m.clone(),
+            StoreError::Connect(m) | StoreError::Busy(m) => m.clone(),
         }
     }
 }
@@ -74,10 +78,12 @@ impl Store {
     /// Opens the PostgreSQL database at `database_url` when given (migrating it if needed),
     /// else the SQLite store in `data_dir`.
     pub async fn open(data_dir: &Path, database_url: Option<&str>) -> Result<Store, StoreError> {
-        match database_url {
-            Some(url) => Ok(Store::Postgres(PgStore::open(url).await?)),
-            None => Store::open_data_dir(data_dir).await,
-        }
+        let store = match database_url {
+            Some(url) => Store::Postgres(PgStore::open(url).await?),
+            None => Store::open_data_dir(data_dir).await?,
+        };
+        store.backfill_request_grants().await?;
+        Ok(store)
     }
 
     /// Replaces what is known about each of `connections` (others untouched), all or nothing.

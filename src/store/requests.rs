@@ -43,7 +43,32 @@ impl Store {
         events: &[NewEvent],
         jobs: &[NewJob],
     ) -> Result<bool, StoreError> {
-        with_pool!(self, pool, sql => sql::requests::update(pool, req, version, events, jobs).await)
+        self.update_requests(&[(req, version)], events, jobs).await
+    }
+
+    /// Writes several requests in one transaction, each if nobody changed it since its version
+    /// was read; false (nothing written) if anyone did. A write that would make a request rely
+    /// on a grant another is revoking, or revoke one another relies on, is refused with
+    /// [`StoreError::Busy`] (see `request_grants`).
+    pub async fn update_requests(
+        &self,
+        reqs: &[(&AccessRequest, i64)],
+        events: &[NewEvent],
+        jobs: &[NewJob],
+    ) -> Result<bool, StoreError> {
+        with_pool!(self, pool, sql => sql::requests::update(pool, reqs, events, jobs).await)
+    }
+
+    /// Fills the table of the grants live requests rely on, for a store whose requests predate
+    /// it (see `portable/requests.rs`).
+    pub(crate) async fn backfill_request_grants(&self) -> Result<(), StoreError> {
+        with_pool!(self, pool, sql => sql::requests::backfill_grants(pool).await)
+    }
+
+    /// The other requests that rely on the grant `key` ([`crate::requests::ChangeRecord::key`])
+    /// and are not revoking it.
+    pub async fn relying(&self, key: &str, except: &str) -> Result<Vec<String>, StoreError> {
+        with_pool!(self, pool, sql => sql::requests::relying(pool, key, except).await)
     }
 
     pub async fn requests(&self, filter: &RequestFilter) -> Result<Vec<AccessRequest>, StoreError> {

@@ -64,6 +64,14 @@ impl Tool for CheckAccess {
         let (c, i, r) =
             access.resolve_pair(&args.identity, &args.resource, args.connection.as_deref())?;
         let conn = access.conn(c);
+        // A word the platform does not know on this kind of resource is a mistake, not a "no".
+        crate::model::vocabulary::check(
+            &privilege,
+            conn.platform,
+            Some(conn.resource(r).kind),
+            &conn.name,
+            "privilege",
+        )?;
         let answer = conn.check(i, privilege.as_str(), r);
         Ok(CheckAccessResult {
             allowed: answer.allowed,

@@ -48,6 +48,15 @@ impl Tool for WhoHasAccess {
         let conn = access.connection_arg(args.connection.as_deref(), "connection")?;
         let r = access.resolve(Target::Resource, &args.resource, conn, "resource")?;
         let c = access.conn(r.conn);
+        if let Some(p) = &privilege {
+            crate::model::vocabulary::check(
+                p,
+                c.platform,
+                Some(c.resource(r.id).kind),
+                &c.name,
+                "privilege",
+            )?;
+        }
         Ok(WhoHasAccessResult {
             resource: c.resource(r.id).name.clone(),
             resource_kind: c.resource(r.id).kind.to_string(),

@@ -25,6 +25,7 @@ mod pg16;
 mod pg_store;
 mod provision;
 mod redshift;
+mod request_checks;
 mod requests_http;
 mod resolve;
 mod scenarios;

@@ -632,3 +632,204 @@ async fn store_sync_claims_run_once_across_servers() {
         }
     }
 }
+
+/// A request in `status` whose one change (SELECT on t to alice) is granted by Warden
+/// (`releasing` when its revoke is under way).
+fn granted(id: &str, status: &str, releasing: bool) -> warden::requests::AccessRequest {
+    let doc = serde_json::json!({
+        "id": id, "status": status, "requester": "alice",
+        "resources": [], "privileges": ["SELECT"], "roles": [],
+        "drafted_by": {"kind": "person", "person": "alice"},
+        "approvals_required": 1, "approvals": [], "grantees": [],
+        "changes": [{
+            "connection": "wh",
+            "change": {"kind": "privilege", "privilege": "SELECT", "resource": ["db", "s", "t"], "grantee": "alice"},
+            "pre_existing": false, "granted": true, "revoked": false, "releasing": releasing
+        }],
+        "manual": false, "auto_approved": false, "revoking": false, "reminded": false,
+        "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"
+    });
+    let mut r: warden::requests::AccessRequest = serde_json::from_value(doc).unwrap();
+    r.requester_id = "p_alice".into();
+    r
+}
+
+/// Issue 10 item 14, the store's part: the grants live requests rely on are kept beside them;
+/// a request may not start relying on a grant another is releasing, nor release one another
+/// relies on; several requests are written all or nothing.
+#[tokio::test]
+async fn store_keeps_who_relies_on_a_grant_and_refuses_a_stranding_write() {
+    let dir = tempfile::tempdir().unwrap();
+    for Backend { name, store, .. } in backends(dir.path()).await {
+        let a = granted("req_a", "active", false);
+        let key = a.changes[0].key();
+        store.insert_request(&a, &[], &[]).await.unwrap();
+        assert!(
+            store.relying(&key, "req_b").await.unwrap() == ["req_a"],
+            "{name}"
+        );
+        assert!(
+            store.relying(&key, "req_a").await.unwrap().is_empty(),
+            "{name}"
+        );
+
+        // A releases: allowed while nobody else relies; then B may not come to rely on it.
+        let mut releasing = a.clone();
+        releasing.changes[0].releasing = true;
+        assert!(
+            store.update_request(&releasing, 1, &[], &[]).await.unwrap(),
+            "{name}"
+        );
+        assert!(
+            store.relying(&key, "req_b").await.unwrap().is_empty(),
+            "{name}"
+        );
+        let b = granted("req_b", "approved", false);
+        let e = store.insert_request(&b, &[], &[]).await.unwrap_err();
+        assert!(
+            matches!(e, warden::store::StoreError::Busy(_)),
+            "{name}: {e}"
+        );
+        assert!(
+            store.request("req_b").await.unwrap().is_none(),
+            "{name}: nothing written"
+        );
+
+        // Once A is closed, B relies on it; A releasing again would strand B: refused.
+        let mut closed = releasing.clone();
+        closed.status = warden::requests::Status::Closed;
+        closed.changes[0].revoked = true;
+        assert!(
+            store.update_request(&closed, 2, &[], &[]).await.unwrap(),
+            "{name}"
+        );
+        store.insert_request(&b, &[], &[]).await.unwrap();
+        let c = granted("req_c", "active", true);
+        let e = store.insert_request(&c, &[], &[]).await.unwrap_err();
+        assert!(
+            matches!(e, warden::store::StoreError::Busy(_)),
+            "{name}: {e}"
+        );
+
+        // Two requests in one write: a stale version of either writes neither.
+        let mut b2 = b.clone();
+        b2.reminded = true;
+        let mut a2 = closed.clone();
+        a2.reminded = true;
+        assert!(
+            !store
+                .update_requests(&[(&b2, 1), (&a2, 1)], &[], &[])
+                .await
+                .unwrap(),
+            "{name}"
+        );
+        assert!(
+            !store.request("req_b").await.unwrap().unwrap().0.reminded,
+            "{name}"
+        );
+        assert!(
+            store
+                .update_requests(&[(&b2, 1), (&a2, 3)], &[], &[])
+                .await
+                .unwrap(),
+            "{name}"
+        );
+        assert!(
+            store.request("req_a").await.unwrap().unwrap().0.reminded,
+            "{name}"
+        );
+        store.close().await;
+    }
+}
+
+/// Issue 10 item 10, the store's part: an admin's links, one word per person and identity.
+#[tokio::test]
+async fn store_keeps_manual_links_one_word_per_pair() {
+    use warden::people::links::ManualLink;
+    let dir = tempfile::tempdir().unwrap();
+    for Backend { name, store, .. } in backends(dir.path()).await {
+        let link = |identity: &str, linked| ManualLink {
+            connection: "bigquery".into(),
+            identity: identity.into(),
+            linked,
+        };
+        let event = warden::model::audit::NewEvent::new(
+            "admin",
+            "person_linked",
+            None,
+            serde_json::json!({}),
+        );
+        let at = "2026-01-01T00:00:00Z";
+        store
+            .set_link("p_maya", &link("m@x", true), "admin", at, &event)
+            .await
+            .unwrap();
+        store
+            .set_link("p_maya", &link("n@x", true), "admin", at, &event)
+            .await
+            .unwrap();
+        store
+            .set_link("p_maya", &link("m@x", false), "admin", at, &event)
+            .await
+            .unwrap();
+        store
+            .set_link("p_tom", &link("t@x", true), "admin", at, &event)
+            .await
+            .unwrap();
+        let maya: Vec<ManualLink> = store
+            .links(Some("p_maya"))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(_, l)| l)
+            .collect();
+        assert_eq!(maya, [link("m@x", false), link("n@x", true)], "{name}");
+        assert_eq!(store.links(None).await.unwrap().len(), 3, "{name}");
+        store.close().await;
+    }
+}
+
+/// A store whose live requests predate `request_grants` (the table empty) fills it when it
+/// opens, so that a request of before the upgrade still hands its grant over.
+#[tokio::test]
+async fn store_fills_request_grants_for_requests_of_before() {
+    let dir = tempfile::tempdir().unwrap();
+    for backend in backends(dir.path()).await {
+        let name = backend.name;
+        let a = granted("req_old", "active", false);
+        let key = a.changes[0].key();
+        backend.store.insert_request(&a, &[], &[]).await.unwrap();
+        // As before migration 0006: no rows.
+        match &backend.pg {
+            Some(pg) => {
+                let pool = sqlx::PgPool::connect(&pg.url).await.unwrap();
+                sqlx::query("DELETE FROM request_grants")
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+                pool.close().await;
+            }
+            None => {
+                let url = format!("sqlite://{}", backend.dir.join("warden.db").display());
+                let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+                sqlx::query("DELETE FROM request_grants")
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+                pool.close().await;
+            }
+        }
+        assert!(
+            backend.store.relying(&key, "x").await.unwrap().is_empty(),
+            "{name}"
+        );
+        let again = backend.open_again().await;
+        assert_eq!(
+            again.relying(&key, "x").await.unwrap(),
+            ["req_old"],
+            "{name}"
+        );
+        again.close().await;
+        backend.store.close().await;
+    }
+}

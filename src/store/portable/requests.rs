@@ -1,16 +1,16 @@
 //! Requests: one JSON document per row, changed only by compare-and-set on `version`, each
 //! change written in one transaction with its audit events and the jobs it starts.
 
-use super::Db;
 use super::audit::append;
 use super::jobs::insert_jobs;
+use super::{Db, LOCK_KEY};
 use crate::model::audit::NewEvent;
 use crate::requests::AccessRequest;
 use crate::store::StoreError;
 use crate::store::db::WriteTx;
 use crate::store::jobs::NewJob;
 use crate::store::requests::RequestFilter;
-use sqlx::{Pool, Row};
+use sqlx::{AssertSqlSafe, Pool, Row, Transaction};
 
 fn doc(req: &AccessRequest) -> String {
     let mut v = serde_json::to_value(req).unwrap_or_default();
@@ -45,6 +45,7 @@ pub(crate) async fn insert(
     .bind(doc(req))
     .execute(&mut *tx)
     .await?;
+    sync_grants(&mut tx, req).await?;
     append(&mut tx, &req.updated_at, events).await?;
     insert_jobs(&mut tx, &req.updated_at, jobs).await?;
     tx.commit().await?;
@@ -63,33 +64,158 @@ pub(crate) async fn get(
     row.as_ref().map(request).transpose()
 }
 
-/// Writes `req` if the row is still at `version`; false (and nothing written) otherwise.
+/// Writes each request if its row is still at the version given, all or nothing; false (and
+/// nothing written) if any was changed since. The events and jobs go in the same transaction.
 pub(crate) async fn update(
     pool: &Pool<Db>,
-    req: &AccessRequest,
-    version: i64,
+    reqs: &[(&AccessRequest, i64)],
     events: &[NewEvent],
     jobs: &[NewJob],
 ) -> Result<bool, StoreError> {
+    let Some((first, _)) = reqs.first() else {
+        return Ok(true);
+    };
     let mut tx = pool.write_tx().await?;
-    let done = sqlx::query(
-        "UPDATE requests SET status = $1, doc = $2, version = version + 1
-          WHERE id = $3 AND version = $4",
-    )
-    .bind(req.status.as_str())
-    .bind(doc(req))
-    .bind(&req.id)
-    .bind(version)
-    .execute(&mut *tx)
-    .await?;
-    if done.rows_affected() != 1 {
-        tx.rollback().await?;
-        return Ok(false);
+    for (req, version) in reqs {
+        let done = sqlx::query(
+            "UPDATE requests SET status = $1, doc = $2, version = version + 1
+              WHERE id = $3 AND version = $4",
+        )
+        .bind(req.status.as_str())
+        .bind(doc(req))
+        .bind(&req.id)
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sync_grants(&mut tx, req).await?;
     }
-    append(&mut tx, &req.updated_at, events).await?;
-    insert_jobs(&mut tx, &req.updated_at, jobs).await?;
+    append(&mut tx, &first.updated_at, events).await?;
+    insert_jobs(&mut tx, &first.updated_at, jobs).await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// Makes `request_grants` say what `req` relies on now. Under a lock on each grant, it refuses
+/// (`Busy`, nothing written: the caller's transaction is dropped) a write by which a request
+/// would come to rely on a grant another request is revoking, or start revoking a grant another
+/// relies on: whichever of the two writes comes second sees the first.
+async fn sync_grants(
+    tx: &mut Transaction<'static, Db>,
+    req: &AccessRequest,
+) -> Result<(), StoreError> {
+    let mut mine = req.relied_grants();
+    // One order for the locks, so that two writers never wait on each other in a circle.
+    mine.sort();
+    for (key, releasing) in &mine {
+        sqlx::query(AssertSqlSafe(LOCK_KEY))
+            .bind(key)
+            .execute(&mut **tx)
+            .await?;
+        let clash: Option<String> = sqlx::query_scalar(
+            "SELECT request_id FROM request_grants
+              WHERE grant_key = $1 AND request_id <> $2 AND releasing <> $3
+              ORDER BY request_id LIMIT 1",
+        )
+        .bind(key)
+        .bind(&req.id)
+        .bind(*releasing)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if let Some(other) = clash {
+            let why = if *releasing {
+                format!(
+                    "request {other} still relies on a grant request {} would revoke",
+                    req.id
+                )
+            } else {
+                format!(
+                    "request {other} is revoking a grant request {} would rely on",
+                    req.id
+                )
+            };
+            return Err(StoreError::Busy(why));
+        }
+    }
+    write_grants(tx, req, &mine).await
+}
+
+/// Replaces `req`'s rows of `request_grants` with `mine`.
+async fn write_grants(
+    tx: &mut Transaction<'static, Db>,
+    req: &AccessRequest,
+    mine: &[(String, bool)],
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM request_grants WHERE request_id = $1")
+        .bind(&req.id)
+        .execute(&mut **tx)
+        .await?;
+    for (key, releasing) in mine {
+        sqlx::query(
+            "INSERT INTO request_grants (grant_key, request_id, releasing) VALUES ($1, $2, $3)",
+        )
+        .bind(key)
+        .bind(&req.id)
+        .bind(*releasing)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Fills `request_grants` from the live requests of a store that had them before the table
+/// existed (it is empty then, and live requests rely on grants); once, under a lock, however
+/// many servers start together.
+pub(crate) async fn backfill_grants(pool: &Pool<Db>) -> Result<(), StoreError> {
+    let mut tx = pool.write_tx().await?;
+    sqlx::query(AssertSqlSafe(LOCK_KEY))
+        .bind("request_grants backfill")
+        .execute(&mut *tx)
+        .await?;
+    let filled: Option<String> =
+        sqlx::query_scalar("SELECT request_id FROM request_grants LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+    if filled.is_some() {
+        tx.rollback().await?;
+        return Ok(());
+    }
+    let rows = sqlx::query(
+        "SELECT requester_id, version, doc FROM requests
+          WHERE status IN ('approved', 'active', 'failed', 'denied')",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for row in &rows {
+        let (req, _) = request(row)?;
+        let mine = req.relied_grants();
+        if !mine.is_empty() {
+            write_grants(&mut tx, &req, &mine).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The other requests that rely on the grant `key` (and are not revoking it), oldest id first.
+pub(crate) async fn relying(
+    pool: &Pool<Db>,
+    key: &str,
+    except: &str,
+) -> Result<Vec<String>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT request_id FROM request_grants
+          WHERE grant_key = $1 AND request_id <> $2 AND releasing = $3
+          ORDER BY request_id",
+    )
+    .bind(key)
+    .bind(except)
+    .bind(false)
+    .fetch_all(pool)
+    .await?)
 }
 
 /// Requests newest first, after the cursor `(created_at, id)`.
