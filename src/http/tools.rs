@@ -9,14 +9,58 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
+use schemars::JsonSchema;
+use serde::Serialize;
 use serde_json::{Value, json};
 
-pub async fn list() -> Json<Value> {
-    let tools: Vec<Value> = tools::registry()
+/// `GET /v1/tools`'s answer.
+#[derive(Serialize, JsonSchema)]
+pub struct ToolList {
+    pub tools: Vec<ToolDescription>,
+}
+
+/// One tool as `GET /v1/tools` lists it.
+#[derive(Serialize, JsonSchema)]
+pub struct ToolDescription {
+    pub name: &'static str,
+    pub description: &'static str,
+    /// The JSON schema of its arguments (also the component `tool_NAME_Args`).
+    #[schemars(with = "serde_json::Map<String, Value>")]
+    pub parameters: &'static Value,
+    /// The JSON schema of its result (also the component `tool_NAME_Result`).
+    #[schemars(with = "serde_json::Map<String, Value>")]
+    pub result: &'static Value,
+}
+
+pub async fn list() -> Json<ToolList> {
+    let tools = tools::registry()
         .iter()
-        .map(|t| json!({"name": t.name, "description": t.description, "parameters": t.parameters, "result": t.result}))
+        .map(|t| ToolDescription {
+            name: t.name,
+            description: &t.description,
+            parameters: &t.parameters,
+            result: &t.result,
+        })
         .collect();
-    Json(json!({ "tools": tools }))
+    Json(ToolList { tools })
+}
+
+/// `POST /v1/import`'s answer: what each connection now holds, and the store's new generation.
+#[derive(Serialize, JsonSchema)]
+pub struct ImportAnswer {
+    pub imported: Vec<ImportedConnection>,
+    pub generation: i64,
+}
+
+/// One imported connection's counts.
+#[derive(Serialize, JsonSchema)]
+pub struct ImportedConnection {
+    pub connection: String,
+    pub platform: crate::model::Platform,
+    pub identities: usize,
+    pub memberships: usize,
+    pub resources: usize,
+    pub grants: usize,
 }
 
 pub async fn call(

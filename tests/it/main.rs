@@ -18,6 +18,7 @@ mod import;
 mod lifecycle;
 mod llm;
 mod mcp;
+mod openapi;
 mod pg;
 mod pg16;
 mod pg_store;
