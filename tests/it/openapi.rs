@@ -13,8 +13,8 @@ const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "patch", "head", "options", "trace",
 ];
 
-/// What CI installs (.ci/run); the same pin is the one to install by hand.
-const VALIDATOR: &str = "openapi-spec-validator==0.9.0";
+/// What CI installs (.ci/run); the same pins are the ones to install by hand.
+const PACKAGES: &str = "'openapi-spec-validator==0.9.0' 'jsonschema==4.26.0'";
 
 /// Fails, saying how to install it, when `python3` cannot import `module`. CI installs it, so
 /// there a missing module is CI's own fault; locally it is one pip command.
@@ -27,11 +27,11 @@ fn require_python_module(module: &str) {
         return;
     }
     if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI: python3 cannot import {module}; .ci/run should have installed {VALIDATOR}");
+        panic!("CI: python3 cannot import {module}; .ci/run should have installed {PACKAGES}");
     }
     panic!(
         "this test runs a real OpenAPI validator: python3 cannot import {module}. Install it with \
-         `python3 -m pip install '{VALIDATOR}'` (add --break-system-packages on a system Python), \
+         `python3 -m pip install {PACKAGES}` (add --break-system-packages on a system Python), \
          as .ci/run does"
     );
 }
