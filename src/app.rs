@@ -5,12 +5,11 @@ use crate::chat::{ChatContext, EngineKind, Reply};
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::error::ErrorCode;
-use crate::model::Connection;
+use crate::model::{Connection, ImportedConnection};
 use crate::people::{NewToken, Person, Principal, Role, TokenCache, hash_token, new_token};
 use crate::requests::Requests;
 use crate::requests::clock::{Clock, SystemClock};
 use crate::store::Store;
-use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -75,7 +74,7 @@ impl App {
         &self,
         actor: &str,
         connections: Vec<Connection>,
-    ) -> Result<(Vec<Value>, i64), ApiError> {
+    ) -> Result<(Vec<ImportedConnection>, i64), ApiError> {
         let summary = import_summary(&connections);
         let generation = self.import(connections).await?;
         let at = crate::requests::clock::stamp(self.requests.clock().now());
@@ -272,19 +271,7 @@ impl App {
     }
 }
 
-/// Counts per imported connection, for people and scripts.
-pub fn import_summary(connections: &[Connection]) -> Vec<Value> {
-    connections
-        .iter()
-        .map(|c| {
-            json!({
-                "connection": c.name,
-                "platform": c.platform,
-                "identities": c.identities.len(),
-                "memberships": c.memberships.len(),
-                "resources": c.resources.len(),
-                "grants": c.grants.len(),
-            })
-        })
-        .collect()
+/// Counts per imported connection.
+pub fn import_summary(connections: &[Connection]) -> Vec<ImportedConnection> {
+    connections.iter().map(Connection::counts).collect()
 }

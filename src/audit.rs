@@ -69,7 +69,7 @@ pub async fn record_import(
     store: &Store,
     at: &str,
     actor: &str,
-    summary: &[serde_json::Value],
+    summary: &[crate::model::ImportedConnection],
     generation: i64,
 ) -> Result<(), ApiError> {
     let event = NewEvent::new(

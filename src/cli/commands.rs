@@ -289,12 +289,12 @@ async fn import(dir: &Path, db: Option<&Secret>, files: &[String]) -> Result<Out
         .map(|s| {
             format!(
                 "imported {} ({}): {} identities, {} memberships, {} resources, {} grants",
-                s["connection"].as_str().unwrap_or(""),
-                s["platform"].as_str().unwrap_or(""),
-                s["identities"],
-                s["memberships"],
-                s["resources"],
-                s["grants"]
+                s.connection,
+                s.platform.as_str(),
+                s.identities,
+                s.memberships,
+                s.resources,
+                s.grants
             )
         })
         .collect::<Vec<_>>()

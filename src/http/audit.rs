@@ -4,11 +4,11 @@
 
 use super::query::{Params, given, limit};
 use crate::app::App;
-use crate::audit::{Export, Format};
+use crate::audit::{Export, Format, Verification};
 use crate::error::ApiError;
 use crate::model::audit::AuditFilter;
 use crate::people::{Principal, Role};
-use crate::store::drift::DriftFilter;
+use crate::store::drift::{DriftFilter, DriftRecord};
 use aide::axum::ApiRouter;
 use aide::axum::routing::get_with;
 use axum::body::{Body, Bytes};
@@ -18,12 +18,20 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use futures_util::stream::{self, StreamExt};
 use serde::Deserialize;
-use serde_json::json;
 
-/// A page of the log, as documented (the handler builds the same shape).
+/// A page of the log.
 #[derive(serde::Serialize, schemars::JsonSchema)]
 pub struct AuditPage {
     pub items: Vec<crate::model::audit::AuditEvent>,
+    /// Pass as `cursor` for the next page; null on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// A page of drift records.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct DriftPage {
+    pub items: Vec<DriftRecord>,
+    /// Pass as `cursor` for the next page; null on the last.
     pub next_cursor: Option<String>,
 }
 
@@ -32,22 +40,28 @@ pub fn routes() -> ApiRouter<App> {
         .api_route(
             "/audit",
             get_with(list, |op| {
-                op.summary(
-                    "Audit events in order (reviewers); `?format=csv|jsonl` downloads them all",
-                )
-                .response::<200, Json<AuditPage>>()
+                op.id("listAuditEvents")
+                    .tag("audit")
+                    .summary(
+                        "Audit events in order (reviewers); `?format=csv|jsonl` downloads them all",
+                    )
+                    .response::<200, Json<AuditPage>>()
             }),
         )
         .api_route(
             "/audit/verify",
             get_with(verify, |op| {
-                op.summary("Check the hash chain; every break named by its event")
+                op.id("verifyAuditLog")
+                    .tag("audit")
+                    .summary("Check the hash chain; every break named by its event")
             }),
         )
         .api_route(
             "/drift",
             get_with(drift, |op| {
-                op.summary("Differences between what Warden provisioned and the last sync")
+                op.id("listDrift")
+                    .tag("audit")
+                    .summary("Differences between what Warden provisioned and the last sync")
             }),
         )
 }
@@ -58,6 +72,8 @@ pub fn routes() -> ApiRouter<App> {
 pub struct AuditQuery {
     pub request: Option<String>,
     pub kind: Option<String>,
+    /// Items per page, 1 to 1000 (default 100); with `format`, the most events to download.
+    #[schemars(with = "Option<u32>", range(min = 1, max = 1000))]
     pub limit: Option<String>,
     pub cursor: Option<String>,
     pub format: Option<String>,
@@ -68,7 +84,10 @@ pub struct DriftQuery {
     pub request: Option<String>,
     pub connection: Option<String>,
     /// `true`: resolved records too.
+    #[schemars(with = "Option<bool>")]
     pub all: Option<String>,
+    /// Items per page, 1 to 1000 (default 100).
+    #[schemars(with = "Option<u32>", range(min = 1, max = 1000))]
     pub limit: Option<String>,
     pub cursor: Option<String>,
 }
@@ -106,7 +125,11 @@ pub async fn list(
     } else {
         None
     };
-    Ok(Json(json!({"items": items, "next_cursor": next})).into_response())
+    Ok(Json(AuditPage {
+        items,
+        next_cursor: next,
+    })
+    .into_response())
 }
 
 /// The log as a file, streamed a page at a time. The first page is read before answering, so
@@ -150,16 +173,16 @@ async fn download(
 pub async fn verify(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<Verification>, ApiError> {
     who.require(Role::Reviewer, "verifying the audit log")?;
-    Ok(Json(crate::audit::verify(&app.store).await?).into_response())
+    Ok(Json(crate::audit::verify(&app.store).await?))
 }
 
 pub async fn drift(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
     Params(q): Params<DriftQuery>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<DriftPage>, ApiError> {
     who.require(Role::Reviewer, "reading drift")?;
     let limit = limit(&q.limit)?;
     let after = match given(&q.cursor) {
@@ -197,5 +220,8 @@ pub async fn drift(
     } else {
         None
     };
-    Ok(Json(json!({"items": items, "next_cursor": next})).into_response())
+    Ok(Json(DriftPage {
+        items,
+        next_cursor: next,
+    }))
 }

@@ -22,35 +22,45 @@ pub fn routes() -> ApiRouter<App> {
         .api_route(
             "/identities",
             get_with(identities, |op| {
-                op.summary("Identities: a search (`q`) or every one, page by page")
+                op.id("listIdentities")
+                    .tag("directory")
+                    .summary("Identities: a search (`q`) or every one, page by page")
                     .response::<200, Json<Page<Value>>>()
             }),
         )
         .api_route(
             "/identities/{name}",
             get_with(identity, |op| {
-                op.summary("One identity (or a person's identities): the get_identity tool")
+                op.id("getIdentity")
+                    .tag("directory")
+                    .summary("One identity (or a person's identities): the get_identity tool")
                     .response::<200, Json<crate::tools::GetIdentityResult>>()
             }),
         )
         .api_route(
             "/resources",
             get_with(resources, |op| {
-                op.summary("Resources: a search (`q`) or every one, page by page")
+                op.id("listResources")
+                    .tag("directory")
+                    .summary("Resources: a search (`q`) or every one, page by page")
                     .response::<200, Json<Page<Value>>>()
             }),
         )
         .api_route(
             "/resources/{name}",
             get_with(resource, |op| {
-                op.summary("Who holds what on one resource: the who_has_access tool")
+                op.id("getResource")
+                    .tag("directory")
+                    .summary("Who holds what on one resource: the who_has_access tool")
                     .response::<200, Json<crate::tools::WhoHasAccessResult>>()
             }),
         )
         .api_route(
             "/people",
             get_with(people, |op| {
-                op.summary("People (reviewers and admins)")
+                op.id("listPeople")
+                    .tag("directory")
+                    .summary("People (reviewers and admins)")
                     .response::<200, Json<Page<crate::people::Person>>>()
             }),
         )
@@ -148,6 +158,7 @@ pub struct DirectoryQuery {
     /// Only this connection's.
     pub connection: Option<String>,
     /// Items per page, 1 to 1000 (default 100); with `q`, 1 to 100.
+    #[schemars(with = "Option<u32>", range(min = 1, max = 1000))]
     pub limit: Option<String>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -173,6 +184,7 @@ pub struct ResourceQuery {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct PageQuery {
     /// Items per page, 1 to 1000 (default 100).
+    #[schemars(with = "Option<u32>", range(min = 1, max = 1000))]
     pub limit: Option<String>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -14,16 +14,29 @@
 //! `::1`, any port). [`service`] keeps that default when given `None`; a deployment reached
 //! under another name passes its host names (`"warden.example.com"`, or with a port), and
 //! `Some(vec![])` turns the check off altogether.
+//!
+//! Ending a session: a `DELETE` with the `Mcp-Session-Id` header answers 200 when the session
+//! existed and is now closed, 404 when there was no such session (as for any other request
+//! naming an unknown session). rmcp answers 202 to every such DELETE, which the MCP SDKs take
+//! for a failure (the Python SDK accepts 200 or 204 and logs "Session termination failed: 202"),
+//! so [`service`] wraps rmcp's service to give that answer.
 
 use crate::app::App;
 use crate::people::Principal;
 use crate::tools::{ToolInfo, registry};
+use axum::Router;
+use axum::extract::Request;
 use axum::http::request::Parts;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
     JsonObject, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
+use rmcp::transport::common::http_header::HEADER_SESSION_ID;
+use rmcp::transport::common::server_side_http::SessionId;
+use rmcp::transport::streamable_http_server::session::SessionManager;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -31,11 +44,10 @@ use serde_json::Value;
 use std::sync::Arc;
 
 /// The service mounted at `/mcp`. `allowed_hosts`: see the module doc.
-pub fn service(
-    app: App,
-    allowed_hosts: Option<Vec<String>>,
-) -> StreamableHttpService<WardenMcp, LocalSessionManager> {
-    let mut config = StreamableHttpServerConfig::default();
+pub fn service(app: App, allowed_hosts: Option<Vec<String>>) -> Router {
+    // A message is bounded like every other body (server.max_body_size), not by rmcp's 4 MiB.
+    let mut config = StreamableHttpServerConfig::default()
+        .with_max_request_body_bytes(app.config.server.max_body_size.as_usize());
     if let Some(hosts) = allowed_hosts {
         config = config.with_allowed_hosts(hosts);
     }
@@ -45,11 +57,41 @@ pub fn service(
         app,
         tools: registry().iter().map(mcp_tool).collect(),
     };
-    StreamableHttpService::new(
-        move || Ok(handler.clone()),
-        Arc::new(LocalSessionManager::default()),
-        config,
-    )
+    let sessions = Arc::new(LocalSessionManager::default());
+    let rmcp = StreamableHttpService::new(move || Ok(handler.clone()), sessions.clone(), config);
+    Router::new().fallback(move |request: Request| {
+        let (rmcp, sessions) = (rmcp.clone(), sessions.clone());
+        async move { answer(&rmcp, &sessions, request).await }
+    })
+}
+
+type Rmcp = StreamableHttpService<WardenMcp, LocalSessionManager>;
+
+/// rmcp's answer, but for a session DELETE: 200 when the session was there, 404 when not.
+async fn answer(rmcp: &Rmcp, sessions: &LocalSessionManager, request: Request) -> Response {
+    let ending = (request.method() == Method::DELETE)
+        .then(|| request.headers().get(HEADER_SESSION_ID)?.to_str().ok())
+        .flatten()
+        .map(SessionId::from);
+    // Whether the session exists is read before rmcp closes it; rmcp still makes every other
+    // check (host, protocol version) and answers those itself.
+    let existed = match &ending {
+        Some(id) => sessions.has_session(id).await.unwrap_or(false),
+        None => false,
+    };
+    let response = rmcp.handle(request).await.into_response();
+    if ending.is_none() || response.status() != StatusCode::ACCEPTED {
+        return response;
+    }
+    if existed {
+        StatusCode::OK.into_response()
+    } else {
+        crate::error::ApiError::new(
+            crate::error::ErrorCode::NotFound,
+            "no such MCP session (ended, or never begun)",
+        )
+        .into_response()
+    }
 }
 
 /// The MCP server: the registry's tools, called as whoever the request's token stands for.

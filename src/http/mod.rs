@@ -38,30 +38,39 @@ pub fn router(app: App) -> Router {
         .api_route(
             "/tools",
             get_with(tools::list, |op| {
-                op.summary("The tools, with the JSON schemas of their arguments and results")
+                op.id("listTools")
+                    .tag("tools")
+                    .summary("The tools, with the JSON schemas of their arguments and results")
             }),
         )
         .api_route(
             "/tools/{name}",
             post_with(tools::call, |op| {
-                op.summary("Call one tool")
+                op.id("callTool")
+                    .tag("tools")
+                    .summary("Call one tool")
                     .description("The body is the tool's arguments (components `tool_NAME_Args`); the answer its result (`tool_NAME_Result`).")
                     .input::<query::PathParams<openapi::ToolName>>()
-                    .input::<axum::Json<serde_json::Value>>()
-                    .response::<200, axum::Json<serde_json::Value>>()
+                    .input::<axum::Json<openapi::ToolArgs>>()
+                    .response::<200, axum::Json<openapi::ToolResult>>()
             }),
         )
         .api_route(
             "/import",
             post_with(tools::import, |op| {
-                op.summary("Import a snapshot document (SNAPSHOT.md); admins only")
+                op.id("importSnapshot")
+                    .tag("import")
+                    .summary("Import a snapshot document (SNAPSHOT.md); admins only")
                     .input::<axum::Json<serde_json::Value>>()
+                    .response::<200, axum::Json<tools::ImportAnswer>>()
             }),
         )
         .api_route(
             "/chat",
             post_with(chat::chat, |op| {
-                op.summary("One chat turn")
+                op.id("chat")
+                    .tag("chat")
+                    .summary("One chat turn")
                     .input::<axum::Json<chat::ChatRequest>>()
                     .response::<200, axum::Json<crate::chat::Reply>>()
             }),
@@ -87,19 +96,25 @@ pub fn router(app: App) -> Router {
         .api_route(
             "/healthz",
             get_with(healthz, |op| {
-                op.summary("200 when the store and index are ready")
+                op.id("getHealth")
+                    .tag("system")
+                    .summary("200 when the store and index are ready")
             }),
         )
         .api_route(
             "/openapi.json",
             get_with(
                 move || openapi::serve(served.clone()),
-                |op| op.summary("This document (no token needed)"),
+                |op| {
+                    op.id("getOpenApi")
+                        .tag("system")
+                        .summary("This document (no token needed)")
+                },
             ),
         )
         .merge(guarded)
         .finish_api_with(&mut api, openapi::finish);
-    let _ = document.set(serde_json::to_value(&api).unwrap_or_default());
+    let _ = document.set(openapi::document(&api));
     let limits = Arc::new(app.config.server.clone());
     router
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such route") })
@@ -138,13 +153,23 @@ fn missing_field(message: &str) -> Option<&str> {
         .map(|(f, _)| f)
 }
 
-async fn healthz(State(app): State<App>) -> Response {
+/// `GET /healthz`'s answer.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+struct Health {
+    /// Always `ok`: a server that cannot answer does not answer at all.
+    status: &'static str,
+    /// The store's generation the graph was built from (it grows with each import or sync).
+    generation: i64,
+    connections: usize,
+    grants: usize,
+}
+
+async fn healthz(State(app): State<App>) -> axum::Json<Health> {
     let access = app.access.load();
-    axum::Json(serde_json::json!({
-        "status": "ok",
-        "generation": app.generation(),
-        "connections": access.graph.connections.len(),
-        "grants": access.graph.grant_count(),
-    }))
-    .into_response()
+    axum::Json(Health {
+        status: "ok",
+        generation: app.generation(),
+        connections: access.graph.connections.len(),
+        grants: access.graph.grant_count(),
+    })
 }

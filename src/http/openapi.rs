@@ -6,10 +6,14 @@
 use crate::error::{ApiError, ErrorDocument};
 use aide::generate::GenContext;
 use aide::openapi::{
-    Components, Info, OpenApi, Operation, ReferenceOr, Response, SchemaObject, SecurityScheme,
+    Components, Info, OpenApi, Operation, ReferenceOr, Response, SecurityScheme, Tag,
 };
 use axum::Json;
 use indexmap::IndexMap;
+use schemars::generate::SchemaSettings;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde_json::{Map, Value, json};
+use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
 /// Every error answers with the error document.
@@ -21,24 +25,20 @@ impl aide::OperationOutput for ApiError {
     }
 }
 
+/// The tags operations are grouped by (each operation's `op.tag(...)` names one of these).
+const TAGS: [(&str, &str); 7] = [
+    ("requests", "Access requests, from ask to expiry"),
+    ("tools", "The tools chat and MCP use, called directly"),
+    ("chat", "Questions in plain words"),
+    ("directory", "Identities, resources and people"),
+    ("audit", "The audit log and drift"),
+    ("import", "Loading snapshots"),
+    ("system", "Health and this document"),
+];
+
 /// The parts of the document the routes do not give: what Warden is, how to authenticate, and
-/// the tools' schemas.
+/// the tags. The tools' schemas are added by [`document`], once aide has added its own.
 pub fn base() -> OpenApi {
-    let mut schemas = IndexMap::new();
-    for t in crate::tools::registry() {
-        for (suffix, schema) in [("Args", &t.parameters), ("Result", &t.result)] {
-            if let Ok(json_schema) = schemars::Schema::try_from(schema.clone()) {
-                schemas.insert(
-                    format!("tool_{}_{suffix}", t.name),
-                    SchemaObject {
-                        json_schema,
-                        external_docs: None,
-                        example: None,
-                    },
-                );
-            }
-        }
-    }
     let mut security_schemes = IndexMap::new();
     security_schemes.insert(
         "bearer".to_string(),
@@ -63,8 +63,15 @@ pub fn base() -> OpenApi {
             version: env!("CARGO_PKG_VERSION").into(),
             ..Info::default()
         },
+        tags: TAGS
+            .iter()
+            .map(|(name, description)| Tag {
+                name: (*name).into(),
+                description: Some((*description).into()),
+                ..Tag::default()
+            })
+            .collect(),
         components: Some(Components {
-            schemas,
             security_schemes,
             ..Components::default()
         }),
@@ -80,6 +87,177 @@ pub fn finish(api: aide::transform::TransformOpenApi<'_>) -> aide::transform::Tr
     })
 }
 
+/// The document as served: aide's, with each tool's argument and result schemas as the
+/// components `tool_NAME_Args` and `tool_NAME_Result`.
+pub fn document(api: &OpenApi) -> Value {
+    let mut doc = serde_json::to_value(api).unwrap_or_default();
+    if let Some(schemas) = doc
+        .pointer_mut("/components")
+        .and_then(Value::as_object_mut)
+        .map(|c| c.entry("schemas").or_insert_with(|| json!({})))
+        .and_then(Value::as_object_mut)
+    {
+        for t in crate::tools::registry() {
+            add_tool_schema(schemas, t.name, "Args", &t.parameters);
+            add_tool_schema(schemas, t.name, "Result", &t.result);
+        }
+    }
+    doc
+}
+
+const COMPONENTS: &str = "#/components/schemas/";
+
+/// Adds one of a tool's schemas to the components. `schema_for!` gives a standalone schema whose
+/// `$ref`s point at its own `$defs` (`#/$defs/X`), which mean nothing inside a component: each
+/// definition is hoisted into the components and the references rewritten. A definition already
+/// there under its name (the same type, from aide) is shared; one that differs is added under
+/// `tool_NAME_X` instead, as is anything that refers to it, so no reference changes meaning.
+fn add_tool_schema(components: &mut Map<String, Value>, tool: &str, suffix: &str, schema: &Value) {
+    let mut root = in_aides_dialect(schema);
+    let defs = match root.as_object_mut() {
+        Some(o) => {
+            o.remove("$schema");
+            match o.remove("$defs") {
+                Some(Value::Object(defs)) => defs,
+                _ => Map::new(),
+            }
+        }
+        None => Map::new(),
+    };
+    let same_name = |name: &str| format!("{COMPONENTS}{name}");
+    // Which definitions must be renamed: those whose name is taken by a different schema, then
+    // (until nothing changes) those referring to a renamed one.
+    let mut renamed: Vec<&str> = defs
+        .iter()
+        .filter(|(name, def)| {
+            components
+                .get(name.as_str())
+                .is_some_and(|there| *there != with_refs(def, &|d| same_name(d)))
+        })
+        .map(|(name, _)| name.as_str())
+        .collect();
+    loop {
+        let more: Vec<&str> = defs
+            .iter()
+            .filter(|(name, def)| {
+                !renamed.contains(&name.as_str())
+                    && def_refs(def).iter().any(|r| renamed.contains(r))
+            })
+            .map(|(name, _)| name.as_str())
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        renamed.extend(more);
+    }
+    let component = |name: &str| {
+        if renamed.contains(&name) {
+            format!("tool_{tool}_{name}")
+        } else {
+            name.to_string()
+        }
+    };
+    let target = |name: &str| format!("{COMPONENTS}{}", component(name));
+    for (name, def) in &defs {
+        components.insert(component(name), with_refs(def, &target));
+    }
+    components.insert(format!("tool_{tool}_{suffix}"), with_refs(&root, &target));
+}
+
+/// `schema` written as aide writes the routes' schemas (`SchemaSettings::draft07`'s transforms:
+/// a `$ref` with siblings becomes an `allOf`, …), so that a tool's type and the same type on a
+/// route compare equal and are one component.
+fn in_aides_dialect(schema: &Value) -> Value {
+    let Ok(mut schema) = Schema::try_from(schema.clone()) else {
+        return schema.clone();
+    };
+    for t in SchemaSettings::draft07().transforms.iter_mut() {
+        t.transform(&mut schema);
+    }
+    schema.to_value()
+}
+
+/// `v` with each `#/$defs/X` reference replaced by `target(X)`.
+fn with_refs(v: &Value, target: &dyn Fn(&str) -> String) -> Value {
+    match v {
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, v)| {
+                    let v = match (
+                        k.as_str(),
+                        v.as_str().and_then(|r| r.strip_prefix("#/$defs/")),
+                    ) {
+                        ("$ref", Some(name)) => Value::String(target(name)),
+                        _ => with_refs(v, target),
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(|v| with_refs(v, target)).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The definitions `v` refers to (`#/$defs/X`: X).
+fn def_refs(v: &Value) -> Vec<&str> {
+    match v {
+        Value::Object(o) => o
+            .iter()
+            .flat_map(|(k, v)| match (k.as_str(), v.as_str()) {
+                ("$ref", Some(r)) => r.strip_prefix("#/$defs/").into_iter().collect(),
+                _ => def_refs(v),
+            })
+            .collect(),
+        Value::Array(a) => a.iter().flat_map(def_refs).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Any one tool's arguments, as the body of `POST /v1/tools/{name}`: `anyOf` rather than
+/// `oneOf`, since the path, not the body, says which tool (two tools' arguments may overlap).
+pub struct ToolArgs;
+
+/// Any one tool's result, the answer of `POST /v1/tools/{name}`.
+pub struct ToolResult;
+
+fn any_tool(generator: &SchemaGenerator, suffix: &str, description: &str) -> Schema {
+    let path = &generator.settings().definitions_path;
+    let refs: Vec<Value> = crate::tools::registry()
+        .iter()
+        .map(|t| json!({"$ref": format!("{path}tool_{}_{suffix}", t.name)}))
+        .collect();
+    Schema::try_from(json!({"description": description, "anyOf": refs})).unwrap_or_default()
+}
+
+impl JsonSchema for ToolArgs {
+    fn schema_name() -> Cow<'static, str> {
+        "ToolArgs".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        any_tool(
+            generator,
+            "Args",
+            "The arguments of the tool named in the path: its `tool_NAME_Args`.",
+        )
+    }
+}
+
+impl JsonSchema for ToolResult {
+    fn schema_name() -> Cow<'static, str> {
+        "ToolResult".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        any_tool(
+            generator,
+            "Result",
+            "The result of the tool named in the path: its `tool_NAME_Result`.",
+        )
+    }
+}
+
 /// The tool named in `POST /v1/tools/{name}` (for the document; the handler reads the text).
 #[derive(schemars::JsonSchema)]
 pub struct ToolName {
@@ -91,10 +269,81 @@ pub struct ToolName {
     pub name: String,
 }
 
+/// This document, as `GET /openapi.json` answers it.
+#[derive(Clone, Default, serde::Serialize)]
+#[serde(transparent)]
+pub struct OpenApiDocument(Value);
+
+impl JsonSchema for OpenApiDocument {
+    fn schema_name() -> Cow<'static, str> {
+        "OpenApiDocument".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        schemars::json_schema!({
+            "description": "An OpenAPI 3.1 document (https://spec.openapis.org/oas/v3.1.0).",
+            "type": "object",
+            "required": ["openapi", "info", "paths"],
+            "properties": {
+                "openapi": {"type": "string"},
+                "info": {"type": "object"},
+                "paths": {"type": "object"},
+                "components": {"type": "object"}
+            }
+        })
+    }
+}
+
 /// The document as served: filled once, at start, after every route (this one included) is known.
-pub type Document = Arc<OnceLock<serde_json::Value>>;
+pub type Document = Arc<OnceLock<Value>>;
 
 /// `GET /openapi.json`.
-pub async fn serve(document: Document) -> Json<serde_json::Value> {
-    Json(document.get().cloned().unwrap_or_default())
+pub async fn serve(document: Document) -> Json<OpenApiDocument> {
+    Json(OpenApiDocument(document.get().cloned().unwrap_or_default()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tool's `$defs` become components: the same schema under a taken name is shared, a
+    /// different one gets the tool's prefix, and so does whatever refers to it.
+    #[test]
+    fn tool_definitions_are_hoisted_without_changing_meaning() {
+        let mut components = Map::new();
+        components.insert("Same".into(), json!({"type": "string"}));
+        components.insert("Clash".into(), json!({"type": "integer"}));
+        let schema = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "type": "object",
+            "properties": {
+                "a": {"$ref": "#/$defs/Same"},
+                "b": {"$ref": "#/$defs/Outer"},
+                "c": {"$ref": "#/$defs/New"}
+            },
+            "$defs": {
+                "Same": {"type": "string"},
+                "Clash": {"type": "boolean"},
+                "Outer": {"type": "array", "items": {"$ref": "#/$defs/Clash"}},
+                "New": {"type": "null"}
+            }
+        });
+        add_tool_schema(&mut components, "t", "Args", &schema);
+        let args = &components["tool_t_Args"];
+        assert!(args.get("$defs").is_none() && args.get("$schema").is_none());
+        assert_eq!(args["properties"]["a"]["$ref"], "#/components/schemas/Same");
+        assert_eq!(
+            args["properties"]["b"]["$ref"],
+            "#/components/schemas/tool_t_Outer"
+        );
+        assert_eq!(args["properties"]["c"]["$ref"], "#/components/schemas/New");
+        assert_eq!(components["Clash"], json!({"type": "integer"}));
+        assert_eq!(components["tool_t_Clash"], json!({"type": "boolean"}));
+        assert_eq!(
+            components["tool_t_Outer"]["items"]["$ref"],
+            "#/components/schemas/tool_t_Clash"
+        );
+        assert_eq!(components["New"], json!({"type": "null"}));
+        assert!(!components.contains_key("Outer"));
+    }
 }

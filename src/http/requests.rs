@@ -24,30 +24,40 @@ pub fn routes() -> ApiRouter<App> {
         .api_route(
             "/requests",
             post_with(create, |op| {
-                op.summary("Create a request for the token's person")
+                op.id("createRequest")
+                    .tag("requests")
+                    .summary("Create a request for the token's person")
                     .input::<Json<NewRequest>>()
                     .response::<201, Json<AccessRequest>>()
             })
             .get_with(list, |op| {
-                op.summary("Requests the caller may see, newest first (requesters: their own)")
+                op.id("listRequests")
+                    .tag("requests")
+                    .summary("Requests the caller may see, newest first (requesters: their own)")
                     .response::<200, Json<RequestPage>>()
             }),
         )
         .api_route(
             "/requests/{id}",
             get_with(one, |op| {
-                op.summary("One request with its history")
+                op.id("getRequest")
+                    .tag("requests")
+                    .summary("One request with its history")
                     .response::<200, Json<RequestWithHistory>>()
             })
             .delete_with(delete, |op| {
-                op.summary("Delete an open request (kept as `deleted`)")
+                op.id("deleteRequest")
+                    .tag("requests")
+                    .summary("Delete an open request (kept as `deleted`)")
                     .response::<204, ()>()
             }),
         )
         .api_route(
             "/requests/{id}/approve",
             post_with(approve, |op| {
-                op.summary("Approve (reviewers; never one's own); may narrow, never widen (422)")
+                op.id("approveRequest")
+                    .tag("requests")
+                    .summary("Approve (reviewers; never one's own); may narrow, never widen (422)")
                     .input::<Json<Approval>>()
                     .response::<200, Json<AccessRequest>>()
             }),
@@ -55,7 +65,9 @@ pub fn routes() -> ApiRouter<App> {
         .api_route(
             "/requests/{id}/deny",
             post_with(deny, |op| {
-                op.summary("Deny an open or failed request (reviewers)")
+                op.id("denyRequest")
+                    .tag("requests")
+                    .summary("Deny an open or failed request (reviewers)")
                     .input::<Json<ReasonBody>>()
                     .response::<200, Json<AccessRequest>>()
             }),
@@ -63,7 +75,9 @@ pub fn routes() -> ApiRouter<App> {
         .api_route(
             "/requests/{id}/revoke",
             post_with(revoke, |op| {
-                op.summary("Revoke an active request now (reviewers)")
+                op.id("revokeRequest")
+                    .tag("requests")
+                    .summary("Revoke an active request now (reviewers)")
                     .input::<Json<ReasonBody>>()
                     .response::<200, Json<AccessRequest>>()
             }),
@@ -71,7 +85,9 @@ pub fn routes() -> ApiRouter<App> {
         .api_route(
             "/requests/{id}/extend",
             post_with(extend, |op| {
-                op.summary("Ask for more time: a new linked request, reviewed like any other")
+                op.id("extendRequest")
+                    .tag("requests")
+                    .summary("Ask for more time: a new linked request, reviewed like any other")
                     .input::<Json<ExtendBody>>()
                     .response::<201, Json<AccessRequest>>()
             }),
@@ -79,14 +95,18 @@ pub fn routes() -> ApiRouter<App> {
         .api_route(
             "/requests/{id}/retry",
             post_with(retry, |op| {
-                op.summary("Run a failed request's provisioning again (admins)")
+                op.id("retryRequest")
+                    .tag("requests")
+                    .summary("Run a failed request's provisioning again (admins)")
                     .response::<200, Json<AccessRequest>>()
             }),
         )
         .api_route(
             "/requests/{id}/provisioned",
             post_with(provisioned, |op| {
-                op.summary("Say an approved request was granted by hand (admins)")
+                op.id("markRequestProvisioned")
+                    .tag("requests")
+                    .summary("Say an approved request was granted by hand (admins)")
                     .response::<200, Json<AccessRequest>>()
             }),
         )
@@ -149,6 +169,7 @@ pub struct ListQuery {
     /// One person's requests (name or email); requesters may only name themselves.
     pub requester: Option<String>,
     /// Items per page, 1 to 1000 (default 100).
+    #[schemars(with = "Option<u32>", range(min = 1, max = 1000))]
     pub limit: Option<String>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -11,18 +11,52 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use futures_util::StreamExt;
-use serde_json::{Value, json};
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::Value;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio_util::io::{StreamReader, SyncIoBridge};
 
-pub async fn list() -> Json<Value> {
-    let tools: Vec<Value> = tools::registry()
-        .iter()
-        .map(|t| json!({"name": t.name, "description": t.description, "parameters": t.parameters, "result": t.result}))
-        .collect();
-    Json(json!({ "tools": tools }))
+/// `GET /v1/tools`'s answer.
+#[derive(Serialize, JsonSchema)]
+pub struct ToolList {
+    pub tools: Vec<ToolDescription>,
 }
+
+/// One tool as `GET /v1/tools` lists it.
+#[derive(Serialize, JsonSchema)]
+pub struct ToolDescription {
+    pub name: &'static str,
+    pub description: &'static str,
+    /// The JSON schema of its arguments (also the component `tool_NAME_Args`).
+    #[schemars(with = "serde_json::Map<String, Value>")]
+    pub parameters: &'static Value,
+    /// The JSON schema of its result (also the component `tool_NAME_Result`).
+    #[schemars(with = "serde_json::Map<String, Value>")]
+    pub result: &'static Value,
+}
+
+pub async fn list() -> Json<ToolList> {
+    let tools = tools::registry()
+        .iter()
+        .map(|t| ToolDescription {
+            name: t.name,
+            description: &t.description,
+            parameters: &t.parameters,
+            result: &t.result,
+        })
+        .collect();
+    Json(ToolList { tools })
+}
+
+/// `POST /v1/import`'s answer: what each connection now holds, and the store's new generation.
+#[derive(Serialize, JsonSchema)]
+pub struct ImportAnswer {
+    pub imported: Vec<crate::model::ImportedConnection>,
+    pub generation: i64,
+}
+
 
 pub async fn call(
     State(app): State<App>,
@@ -64,9 +98,11 @@ pub async fn import(
         Err(Streamed::Invalid(e)) => return e.into_response(),
     };
     match app.import_as(&who.describe(), parsed).await {
-        Ok((summary, generation)) => {
-            Json(json!({"imported": summary, "generation": generation})).into_response()
-        }
+        Ok((imported, generation)) => Json(ImportAnswer {
+            imported,
+            generation,
+        })
+        .into_response(),
         Err(e) => e.into_response(),
     }
 }

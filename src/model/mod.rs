@@ -283,3 +283,27 @@ pub struct Connection {
 pub fn split_name(name: &str) -> Vec<String> {
     name.split('.').map(str::to_owned).collect()
 }
+
+/// What one connection holds, counted: what an import reports and the audit log keeps.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct ImportedConnection {
+    pub connection: String,
+    pub platform: Platform,
+    pub identities: usize,
+    pub memberships: usize,
+    pub resources: usize,
+    pub grants: usize,
+}
+
+impl Connection {
+    pub fn counts(&self) -> ImportedConnection {
+        ImportedConnection {
+            connection: self.name.clone(),
+            platform: self.platform,
+            identities: self.identities.len(),
+            memberships: self.memberships.len(),
+            resources: self.resources.len(),
+            grants: self.grants.len(),
+        }
+    }
+}

@@ -20,6 +20,7 @@ mod lifecycle;
 mod limits;
 mod llm;
 mod mcp;
+mod openapi;
 mod pg;
 mod pg16;
 mod pg_store;

@@ -256,3 +256,91 @@ async fn allowed_hosts_come_from_the_config() {
         "a host not in the list is refused: {refused}"
     );
 }
+
+/// Ending a session with `DELETE /mcp` (what the MCP SDKs do on close): 200 when it existed,
+/// after which the session is gone, and 404 for a session that does not exist (the Python SDK
+/// logs "Session termination failed" for anything but 200 or 204).
+#[tokio::test]
+async fn deleting_a_session_answers_as_the_sdks_expect() {
+    let s = TestServer::start().await;
+    let initialize = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": "python-sdk-like", "version": "1"}}});
+    let r = s
+        .client
+        .post(format!("{}/mcp", s.base))
+        .bearer_auth(&s.token)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(initialize.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let session = r
+        .headers()
+        .get("mcp-session-id")
+        .expect("a session id")
+        .to_str()
+        .unwrap()
+        .to_string();
+    let body = r.text().await.unwrap();
+    assert!(body.contains("\"warden\""), "{body}");
+
+    let delete = |id: &str| {
+        s.client
+            .delete(format!("{}/mcp", s.base))
+            .bearer_auth(&s.token)
+            .header("mcp-session-id", id)
+            .header("mcp-protocol-version", "2025-06-18")
+            .send()
+    };
+    let ended = delete(&session).await.unwrap();
+    assert_eq!(ended.status().as_u16(), 200, "{:?}", ended.text().await);
+
+    // It is gone: using it again, or ending it again, is a 404.
+    let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
+    let r = s
+        .client
+        .post(format!("{}/mcp", s.base))
+        .bearer_auth(&s.token)
+        .header("mcp-session-id", &session)
+        .header("mcp-protocol-version", "2025-06-18")
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(list.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    let again = delete(&session).await.unwrap();
+    assert_eq!(again.status().as_u16(), 404);
+    let doc: Value = again.json().await.unwrap();
+    assert_eq!(doc["error"]["code"], "not_found", "{doc}");
+    assert_eq!(
+        delete("no-such-session").await.unwrap().status().as_u16(),
+        404
+    );
+    // Without a session id it is rmcp's own 400-class refusal, not a 200.
+    let r = s
+        .client
+        .delete(format!("{}/mcp", s.base))
+        .bearer_auth(&s.token)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_client_error(), "{}", r.status());
+    // And without a token, nobody's session can be ended.
+    let r = s
+        .client
+        .delete(format!("{}/mcp", s.base))
+        .header("mcp-session-id", "anything")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+
+    // The rmcp client ends its session the same way, and sees no error.
+    let client = connect(&s, Some(&s.token)).await.unwrap();
+    client.cancel().await.unwrap();
+}
