@@ -67,14 +67,18 @@ pub fn routes() -> ApiRouter<App> {
         .api_route(
             "/people/{name}/links",
             post_with(link, |op| {
-                op.summary("Link a person and a platform identity by hand (admins); survives re-imports")
+                op.id("linkPerson")
+                    .tag("directory")
+                    .summary("Link a person and a platform identity by hand (admins); survives re-imports")
                     .response::<200, Json<PersonLinks>>()
             }),
         )
         .api_route(
             "/people/{name}/links/{connection}/{identity}",
             delete_with(unlink, |op| {
-                op.summary("Unlink a person and a platform identity by hand (admins), automatic links included; survives re-imports")
+                op.id("unlinkPerson")
+                    .tag("directory")
+                    .summary("Unlink a person and a platform identity by hand (admins), automatic links included; survives re-imports")
                     .response::<200, Json<PersonLinks>>()
             }),
         )

@@ -57,7 +57,6 @@ pub struct ImportAnswer {
     pub generation: i64,
 }
 
-
 pub async fn call(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
