@@ -257,6 +257,23 @@ impl Access {
         conn: Option<u32>,
         path: &str,
     ) -> ApiError {
+        let candidates = guesses
+            .iter()
+            .take(5)
+            .map(|h| self.candidate(target, *h))
+            .collect();
+        self.unknown(target, text, conn, path, candidates)
+    }
+
+    /// `not_found` for `text`, with the things it may have meant.
+    fn unknown(
+        &self,
+        target: Target,
+        text: &str,
+        conn: Option<u32>,
+        path: &str,
+        candidates: Vec<Candidate>,
+    ) -> ApiError {
         let scope = match conn {
             Some(c) => format!(" in connection {:?}", self.conn(c).name),
             None => String::new(),
@@ -266,13 +283,7 @@ impl Access {
             format!("no {} named {text:?}{scope}", target_word(target)),
         )
         .at(path)
-        .with_candidates(
-            guesses
-                .iter()
-                .take(5)
-                .map(|h| self.candidate(target, *h))
-                .collect(),
-        )
+        .with_candidates(candidates)
     }
 
     pub(crate) fn exactly_one(
@@ -315,10 +326,6 @@ impl Access {
         conn: Option<u32>,
         path: &str,
     ) -> ApiError {
-        let scope = match conn {
-            Some(c) => format!(" in connection {:?}", self.conn(c).name),
-            None => String::new(),
-        };
         let suggestions = self
             .index
             .fuzzy(target, text, conn, false, 5)
@@ -328,12 +335,7 @@ impl Access {
                     .collect()
             })
             .unwrap_or_default();
-        ApiError::new(
-            ErrorCode::NotFound,
-            format!("no {} named {text:?}{scope}", target_word(target)),
-        )
-        .at(path)
-        .with_candidates(suggestions)
+        self.unknown(target, text, conn, path, suggestions)
     }
 
     pub fn candidate(&self, target: Target, h: Resolved) -> Candidate {
