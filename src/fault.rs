@@ -36,3 +36,12 @@ pub fn inject(key: &str, on: bool) {
 pub fn injected(key: &str) -> bool {
     INJECTED.lock().is_ok_and(|p| p.iter().any(|k| k == key))
 }
+
+/// The text a panic carried (`panic!("…")` gives a `&str` or a `String`).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".into())
+}

@@ -40,12 +40,7 @@ fn main() {
 /// 500 or a retry) and the process serves on.
 fn install_panic_hook(serving: bool) {
     std::panic::set_hook(Box::new(move |info| {
-        let msg = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown".into());
+        let msg = warden::fault::panic_message(info.payload());
         if serving {
             let at = info.location().map(|l| l.to_string()).unwrap_or_default();
             tracing::error!(panic = %msg, at = %at, "panic");

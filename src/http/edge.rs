@@ -57,7 +57,7 @@ pub async fn outer(State(limits): State<Arc<ServerConfig>>, req: Request, next: 
         match answer {
             Some(Ok(resp)) => resp,
             Some(Err(panic)) => {
-                tracing::error!(panic = %panic_message(&*panic), "handler panicked");
+                tracing::error!(panic = %crate::fault::panic_message(&*panic), "handler panicked");
                 ApiError::internal("internal error: the request failed; the server logged why")
                     .into_response()
             }
@@ -102,14 +102,6 @@ fn limit_key(path: &str) -> &'static str {
         "/v1/chat" => "chat_timeout",
         _ => "request_timeout",
     }
-}
-
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into())
 }
 
 /// Turns any error answer into the error document, with the request id in it; a server error

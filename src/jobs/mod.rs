@@ -188,12 +188,7 @@ async fn run_step(requests: &Requests, job: &Job) -> Result<Outcome, JobError> {
         Ok(result) => result,
         Err(e) => {
             let why = if e.is_panic() {
-                let payload = e.into_panic();
-                let text = payload
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "no message".into());
+                let text = crate::fault::panic_message(&*e.into_panic());
                 format!("the job step panicked: {text}")
             } else {
                 "the job step was cancelled".to_string()
