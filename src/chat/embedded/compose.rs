@@ -111,12 +111,21 @@ pub fn who_has(results: &[Result<Value, ApiError>]) -> String {
             let via = arr(g, "paths").first().map(|p| s(p, "text")).unwrap_or("");
             format!("{} ({via})", s(g, "identity"))
         };
+        // The tool answers a page: the counts are of all grantees, the names of this page.
+        let total = v["total"].as_u64().map_or(grantees.len(), |n| n as usize);
+        let people_total = v["people"].as_u64().map_or(people.len(), |n| n as usize);
+        let roles_total = total.saturating_sub(people_total);
         let mut out = format!(
-            "{} identities hold {what} {} ({}).",
-            grantees.len(),
+            "{total} identities hold {what} {} ({}).",
             s(v, "resource"),
             s(v, "connection")
         );
+        if total > grantees.len() {
+            out.push_str(&format!(
+                " That is {people_total} people and service accounts and {roles_total} roles and \
+                 groups; the first of them:"
+            ));
+        }
         if !people.is_empty() {
             out.push_str(&format!(
                 " People and service accounts: {}{}.",
@@ -126,7 +135,7 @@ pub fn who_has(results: &[Result<Value, ApiError>]) -> String {
                     .map(describe)
                     .collect::<Vec<_>>()
                     .join("; "),
-                more(people.len())
+                more(people_total.max(people.len()))
             ));
         }
         if !roles.is_empty() {
@@ -138,7 +147,7 @@ pub fn who_has(results: &[Result<Value, ApiError>]) -> String {
                     .map(|g| s(g, "identity").to_string())
                     .collect::<Vec<_>>()
                     .join(", "),
-                more(roles.len())
+                more(roles_total.max(roles.len()))
             ));
         }
         out

@@ -1,7 +1,7 @@
 //! What is being asked: the names in the question are looked up (exact names decide what a word
 //! is: a person, a role or a table), then the cues and the sentence shape pick one [`Intent`].
 
-use super::parse::{Parsed, Span};
+use super::parse::{MAX_SPANS, Parsed, Span};
 use super::words::{Class, Cue, Target};
 use crate::access::Access;
 use serde::{Deserialize, Serialize};
@@ -108,13 +108,20 @@ impl SpanInfo {
     }
 }
 
-/// Looks each span up, and lets the words around it decide what exact lookups cannot.
+/// The most words one name is tried as ("Kevin O'Brien", "sales orders", "Finance Data team").
+pub const MAX_NAME_WORDS: usize = 6;
+
+/// Looks each span up, and lets the words around it decide what exact lookups cannot. At most
+/// [`MAX_SPANS`] come out, whatever the message, so the lookups are bounded.
 pub fn spans(access: &Access, p: &Parsed) -> Vec<SpanInfo> {
     let conn = p.connection;
     let exact = |t, text: &str| !access.exact(t, text, conn).unwrap_or_default().is_empty();
     let names = |text: &str| exact(Target::Identity, text) || exact(Target::Resource, text);
     let mut out = Vec::new();
     for s in &p.spans {
+        if out.len() >= MAX_SPANS {
+            break;
+        }
         let whole = info(access, s, conn);
         let words: Vec<&str> = s.text.split_whitespace().collect();
         if whole.exact || words.len() < 2 {
@@ -123,10 +130,13 @@ pub fn spans(access: &Access, p: &Parsed) -> Vec<SpanInfo> {
         }
         // "quinn crm.accounts", "judy gl_entries", "looker service": names typed side by side
         // are split where each part names something; the parts that name nothing stay together.
+        // The longest name tried from each word is MAX_NAME_WORDS long: linear in the words, where
+        // trying every length would be cubic (a paste of 1,000 short unknown words).
         let mut parts: Vec<(usize, usize, bool)> = Vec::new();
         let mut i = 0;
         while i < words.len() {
-            let found = (1..=words.len() - i).rev().find(|len| {
+            let longest = (words.len() - i).min(MAX_NAME_WORDS);
+            let found = (1..=longest).rev().find(|len| {
                 names(&words[i..i + len].join(" ")) || names(&words[i..i + len].join("_"))
             });
             match found {
@@ -149,6 +159,9 @@ pub fn spans(access: &Access, p: &Parsed) -> Vec<SpanInfo> {
         }
         let last = parts.len() - 1;
         for (n, (start, len, _)) in parts.into_iter().enumerate() {
+            if out.len() >= MAX_SPANS {
+                break;
+            }
             let part = Span {
                 text: words[start..start + len].join(" "),
                 at: s.at + start,

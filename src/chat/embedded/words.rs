@@ -67,7 +67,9 @@ pub fn tokenize(text: &str) -> Vec<Token> {
     let mut sentence = 0;
     let mut rest = text.trim();
     while !rest.is_empty() {
-        let c = rest.chars().next().unwrap_or(' ');
+        let Some(c) = rest.chars().next() else {
+            break;
+        };
         if c.is_whitespace() {
             rest = rest.trim_start();
             continue;
@@ -99,15 +101,19 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         rest = &rest[end..];
     }
     // "look at" is to read; "look up", "look for" stay a search.
-    let mut i = 0;
-    while i + 1 < out.len() {
-        if matches!(out[i].lower.as_str(), "look" | "looking") && out[i + 1].lower == "at" {
-            out[i].class = Class::Privilege("SELECT".into());
-            out.remove(i + 1);
+    // One pass (removing from the middle of the vector would be quadratic in the words).
+    let mut merged: Vec<Token> = Vec::with_capacity(out.len());
+    let mut words = out.into_iter().peekable();
+    while let Some(mut t) = words.next() {
+        if matches!(t.lower.as_str(), "look" | "looking")
+            && words.peek().is_some_and(|n| n.lower == "at")
+        {
+            t.class = Class::Privilege("SELECT".into());
+            words.next();
         }
-        i += 1;
+        merged.push(t);
     }
-    out
+    merged
 }
 
 /// Text in quotes at the start of `rest`: "…", `…`, “…”, or '…' when the closing quote ends a
@@ -179,16 +185,18 @@ fn push_word(raw: &str, out: &mut Vec<Token>) {
         }
         return;
     }
-    let (word, lower, possessive) = match lower.strip_suffix("'s") {
-        Some(l) if !l.is_empty() => (&word[..word.len() - 2], l.to_string(), true),
-        _ => match lower.strip_suffix('\'') {
-            Some(l) if l.ends_with('s') && !l.is_empty() => {
-                (&word[..word.len() - 1], l.to_string(), true)
-            }
-            _ => (word, lower, false),
-        },
-    };
-    out.push(token(word, lower, possessive));
+    // The possessive is cut from the word as typed and the rest lowercased afresh: lowercasing
+    // may change lengths (`İ` is two characters lower), so no offset of `lower` cuts `word`.
+    let plain = word.replace('’', "'");
+    let owner = plain
+        .strip_suffix("'s")
+        .or_else(|| plain.strip_suffix("'S"))
+        .or_else(|| plain.strip_suffix('\'').filter(|l| l.ends_with(['s', 'S'])))
+        .filter(|l| !l.is_empty());
+    match owner {
+        Some(owner) => out.push(token(owner, owner.to_lowercase(), true)),
+        None => out.push(token(word, lower, false)),
+    }
 }
 
 fn token(text: &str, lower: String, possessive: bool) -> Token {
@@ -264,9 +272,12 @@ pub fn correct(t: &mut Token) {
     if t.quoted || t.class != Class::Name || looks_like_name(&t.lower) || t.lower.len() < 3 {
         return;
     }
+    let chars = t.lower.chars().count();
     let best = CORRECTABLE
         .iter()
-        .filter(|w| w.len() >= 4 && distance(&t.lower, w) == 1)
+        // Lengths more than one apart are never one edit apart: no table to fill for them.
+        .filter(|w| w.len() >= 4 && w.len().abs_diff(chars) <= 1)
+        .filter(|w| distance(&t.lower, w) == 1)
         .min_by_key(|w| w.len());
     if let Some(w) = best {
         t.class = classify(w);
