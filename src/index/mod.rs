@@ -273,3 +273,37 @@ fn decode(v: u64) -> Hit {
         id: v as u32,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_QUERY_WORDS, Target, words};
+    use crate::access::Access;
+
+    #[test]
+    fn a_query_is_searched_for_a_bounded_number_of_words() {
+        let huge = "maya orders ".repeat(200_000);
+        let w = words(&huge);
+        assert_eq!(w.len(), MAX_QUERY_WORDS);
+        // Cut at a character boundary, whatever the text.
+        assert!(words(&"\u{130}x ".repeat(10_000)).len() <= MAX_QUERY_WORDS);
+        assert_eq!(words("the payroll table"), ["payroll"]);
+    }
+
+    #[test]
+    fn a_huge_query_finds_what_its_first_words_name() {
+        let access = Access::build(crate::demo::connections().unwrap()).unwrap();
+        let huge = format!(
+            "maya {}",
+            "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz ".repeat(50_000)
+        );
+        for target in [Target::Identity, Target::Resource] {
+            let hits = access.index.fuzzy(target, &huge, None, false, 5).unwrap();
+            assert!(hits.len() <= 5);
+        }
+        let hits = access
+            .index
+            .fuzzy(Target::Identity, &huge, None, false, 5)
+            .unwrap();
+        assert!(!hits.is_empty());
+    }
+}

@@ -149,3 +149,75 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod paging {
+    use crate::access::Access;
+    use crate::error::ErrorCode;
+    use serde_json::{Value, json};
+
+    fn demo() -> Access {
+        Access::build(crate::demo::connections().unwrap()).unwrap()
+    }
+
+    fn call(a: &Access, args: Value) -> Result<Value, crate::error::ApiError> {
+        crate::tools::call(a, "who_has_access", args)
+    }
+
+    #[test]
+    fn pages_walk_every_grantee_once_in_order() {
+        let a = demo();
+        let args = json!({"resource": "warehouse:sales.orders", "limit": 1000});
+        let all = call(&a, args).unwrap();
+        let total = all["total"].as_u64().unwrap() as usize;
+        assert!(total >= 3, "{all}");
+        assert_eq!(all["grantees"].as_array().unwrap().len(), total);
+        assert!(all.get("next_cursor").is_none(), "{all}");
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut args = json!({"resource": "warehouse:sales.orders", "limit": 2});
+            if let Some(c) = &cursor {
+                args["cursor"] = json!(c);
+            }
+            let page = call(&a, args).unwrap();
+            assert_eq!(page["total"], all["total"]);
+            assert_eq!(page["people"], all["people"]);
+            let g = page["grantees"].as_array().unwrap();
+            assert!(g.len() <= 2);
+            seen.extend(g.iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => break,
+            }
+        }
+        assert_eq!(Value::Array(seen), all["grantees"]);
+    }
+
+    #[test]
+    fn the_default_page_is_bounded_and_bad_paging_is_refused() {
+        let a = demo();
+        let page = call(&a, json!({"resource": "warehouse:sales.orders"})).unwrap();
+        assert!(page["grantees"].as_array().unwrap().len() <= super::DEFAULT_LIMIT as usize);
+        for (args, field) in [
+            (json!({"resource": "sales.orders", "limit": 0}), "limit"),
+            (json!({"resource": "sales.orders", "limit": 1001}), "limit"),
+            (
+                json!({"resource": "sales.orders", "cursor": "100"}),
+                "cursor",
+            ),
+        ] {
+            let e = call(&a, args).unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidArgument);
+            assert_eq!(e.path.as_deref(), Some(field), "{e:?}");
+        }
+        // A cursor past the end is an empty last page.
+        let page = call(
+            &a,
+            json!({"resource": "warehouse:sales.orders", "cursor": super::encode_cursor(10_000)}),
+        )
+        .unwrap();
+        assert_eq!(page["grantees"], json!([]));
+        assert!(page.get("next_cursor").is_none());
+    }
+}

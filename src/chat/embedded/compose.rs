@@ -519,3 +519,32 @@ pub fn request_for_other(name: &str) -> String {
 pub fn request_needs_resource() -> String {
     "Which table, schema or role do you need? Say it with what you need and for how long, e.g. \"I need read access to sales.orders for 2 weeks because …\".".into()
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn a_page_of_grantees_is_summarised_with_the_totals() {
+        let grantees: Vec<_> = (0..100)
+            .map(|i| json!({"identity": format!("u{i:03}"), "kind": "user", "paths": [{"text": "direct grant"}]}))
+            .collect();
+        let page = json!({
+            "resource": "dw.sales.orders", "connection": "redshift_dw", "privilege": "SELECT",
+            "grantees": grantees, "total": 149, "people": 137, "next_cursor": "g2s",
+        });
+        let text = super::who_has(&[Ok(page)]);
+        assert!(
+            text.starts_with("149 identities hold SELECT on dw.sales.orders"),
+            "{text}"
+        );
+        assert!(
+            text.contains("137 people and service accounts and 12 roles"),
+            "{text}"
+        );
+        assert!(
+            text.contains("u000 (direct grant)") && text.contains("and 125 more"),
+            "{text}"
+        );
+    }
+}

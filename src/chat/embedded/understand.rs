@@ -128,31 +128,7 @@ pub fn spans(access: &Access, p: &Parsed) -> Vec<SpanInfo> {
             out.push(whole);
             continue;
         }
-        // "quinn crm.accounts", "judy gl_entries", "looker service": names typed side by side
-        // are split where each part names something; the parts that name nothing stay together.
-        // The longest name tried from each word is MAX_NAME_WORDS long: linear in the words, where
-        // trying every length would be cubic (a paste of 1,000 short unknown words).
-        let mut parts: Vec<(usize, usize, bool)> = Vec::new();
-        let mut i = 0;
-        while i < words.len() {
-            let longest = (words.len() - i).min(MAX_NAME_WORDS);
-            let found = (1..=longest).rev().find(|len| {
-                names(&words[i..i + len].join(" ")) || names(&words[i..i + len].join("_"))
-            });
-            match found {
-                Some(len) => {
-                    parts.push((i, len, true));
-                    i += len;
-                }
-                None => {
-                    match parts.last_mut() {
-                        Some((_, len, false)) => *len += 1,
-                        _ => parts.push((i, 1, false)),
-                    }
-                    i += 1;
-                }
-            }
-        }
+        let parts = split_names(&words, names);
         if parts.len() < 2 {
             out.push(whole);
             continue;
@@ -175,6 +151,36 @@ pub fn spans(access: &Access, p: &Parsed) -> Vec<SpanInfo> {
         }
     }
     out
+}
+
+/// "quinn crm.accounts", "judy gl_entries", "looker service": names typed side by side are split
+/// where each part names something; the parts that name nothing stay together. Returns (first
+/// word, words, names something). The longest name tried from each word is [`MAX_NAME_WORDS`]
+/// long, so `names` is asked at most `2 * MAX_NAME_WORDS` times a word: linear in the words,
+/// where trying every length from every word was cubic (a paste of 1,000 short unknown words).
+fn split_names(words: &[&str], names: impl Fn(&str) -> bool) -> Vec<(usize, usize, bool)> {
+    let mut parts: Vec<(usize, usize, bool)> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let longest = (words.len() - i).min(MAX_NAME_WORDS);
+        let found = (1..=longest)
+            .rev()
+            .find(|len| names(&words[i..i + len].join(" ")) || names(&words[i..i + len].join("_")));
+        match found {
+            Some(len) => {
+                parts.push((i, len, true));
+                i += len;
+            }
+            None => {
+                match parts.last_mut() {
+                    Some((_, len, false)) => *len += 1,
+                    _ => parts.push((i, 1, false)),
+                }
+                i += 1;
+            }
+        }
+    }
+    parts
 }
 
 /// What one span names, exactly or by typo-tolerant search, and what the words around it say.
@@ -817,4 +823,35 @@ fn object<'a>(
         })
         .or_else(|| others.iter().find(|i| i.span.after_preposition).copied())
         .or(others.last().copied())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_NAME_WORDS, split_names};
+    use std::cell::Cell;
+
+    #[test]
+    fn splitting_asks_a_bounded_number_of_lookups_a_word() {
+        let words: Vec<String> = (0..2_000).map(|i| format!("w{i}")).collect();
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        let asked = Cell::new(0usize);
+        let parts = split_names(&words, |_| {
+            asked.set(asked.get() + 1);
+            false
+        });
+        assert_eq!(parts, [(0, 2_000, false)]);
+        assert!(
+            asked.get() <= 2 * MAX_NAME_WORDS * words.len(),
+            "{} lookups for {} words",
+            asked.get(),
+            words.len()
+        );
+    }
+
+    #[test]
+    fn names_side_by_side_are_split() {
+        let words = ["quinn", "crm", "accounts", "zz"];
+        let parts = split_names(&words, |t| matches!(t, "quinn" | "crm_accounts"));
+        assert_eq!(parts, [(0, 1, true), (1, 2, true), (3, 1, false)]);
+    }
 }
