@@ -155,6 +155,15 @@ async fn the_server_survives_hostile_input_then_answers() {
                 "create_access_request",
                 json!({"resources": [text], "reason": text}),
             ),
+            ("get_access_request", json!({"id": text})),
+            (
+                "list_access_requests",
+                json!({"status": text, "requester": text, "cursor": text}),
+            ),
+            (
+                "who_has_access",
+                json!({"resource": "sales.orders", "cursor": text}),
+            ),
         ] {
             send(
                 &s,

@@ -75,6 +75,9 @@ impl Parsed {
 /// costs index lookups, so a message of a thousand names costs no more than one of this many.
 pub const MAX_SPANS: usize = 24;
 
+/// The most name words one question is read for (see `spans`).
+pub const MAX_NAME_WORDS_READ: usize = 64;
+
 /// See [`purpose`].
 const MAX_PURPOSE_TRIES: usize = 8;
 
@@ -141,8 +144,10 @@ pub fn parse(access: &Access, text: &str) -> Parsed {
     take_durations(&mut tokens, &mut p);
     take_connection(access, &mut tokens, &mut p);
     // A word that names nothing but is one letter off a verb is that verb ("selct", "hav").
+    // The lookups only for a word that is one letter off a verb: they cost more than the test.
     for t in tokens.iter_mut() {
         if t.class == Class::Name
+            && super::words::correction(t).is_some()
             && access
                 .exact(Target::Identity, &t.text, None)
                 .unwrap_or_default()
@@ -405,8 +410,11 @@ fn platform_word(w: &str) -> Option<Platform> {
 
 fn spans(tokens: &[Token]) -> Vec<Span> {
     let mut out: Vec<Span> = Vec::new();
+    // Name words read in all: each is tried in names of up to six words, so this bounds the
+    // lookups of a paste of unknown words; a question has far fewer.
+    let mut budget = MAX_NAME_WORDS_READ;
     let mut i = 0;
-    while i < tokens.len() && out.len() < MAX_SPANS {
+    while i < tokens.len() && out.len() < MAX_SPANS && budget > 0 {
         if tokens[i].class != Class::Name {
             i += 1;
             continue;
@@ -418,6 +426,7 @@ fn spans(tokens: &[Token]) -> Vec<Span> {
         // run together as "maya crm.leads").
         while !tokens[i].quoted
             && !tokens[i].possessive
+            && words.len() < budget
             && i + 1 < tokens.len()
             && tokens[i + 1].class == Class::Name
             && !tokens[i + 1].quoted
@@ -426,6 +435,7 @@ fn spans(tokens: &[Token]) -> Vec<Span> {
             words.push(tokens[i].text.clone());
             possessive = tokens[i].possessive;
         }
+        budget = budget.saturating_sub(words.len());
         let text = words.join(" ");
         let kind_at = |j: Option<usize>| -> Option<(Target, String)> {
             let t = tokens.get(j?)?;

@@ -5,6 +5,7 @@ use super::parse::{MAX_SPANS, Parsed, Span};
 use super::words::{Class, Cue, Target};
 use crate::access::Access;
 use serde::{Deserialize, Serialize};
+use std::cell::Cell;
 
 /// Who a question is about: a name as typed, or the person asking.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,26 +112,36 @@ impl SpanInfo {
 /// The most words one name is tried as ("Kevin O'Brien", "sales orders", "Finance Data team").
 pub const MAX_NAME_WORDS: usize = 6;
 
+/// The most typo-tolerant lookups one message gets (up to two a span: as an identity, then as a
+/// resource). A question names a few things; a paste of hundreds of names costs no more.
+pub const MAX_FUZZY_LOOKUPS: usize = 16;
+
 /// Looks each span up, and lets the words around it decide what exact lookups cannot. At most
 /// [`MAX_SPANS`] come out, whatever the message, so the lookups are bounded.
 pub fn spans(access: &Access, p: &Parsed) -> Vec<SpanInfo> {
     let conn = p.connection;
     let exact = |t, text: &str| !access.exact(t, text, conn).unwrap_or_default().is_empty();
     let names = |text: &str| exact(Target::Identity, text) || exact(Target::Resource, text);
+    let fuzzy = Cell::new(MAX_FUZZY_LOOKUPS);
     let mut out = Vec::new();
     for s in &p.spans {
         if out.len() >= MAX_SPANS {
             break;
         }
-        let whole = info(access, s, conn);
         let words: Vec<&str> = s.text.split_whitespace().collect();
-        if whole.exact || words.len() < 2 {
+        if words.len() < 2 {
+            out.push(info(access, s, conn, &fuzzy));
+            continue;
+        }
+        // Exact lookups first: typo-tolerant search only for the span that is kept.
+        let whole = info(access, s, conn, &Cell::new(0));
+        if whole.exact {
             out.push(whole);
             continue;
         }
         let parts = split_names(&words, names);
         if parts.len() < 2 {
-            out.push(whole);
+            out.push(info(access, s, conn, &fuzzy));
             continue;
         }
         let last = parts.len() - 1;
@@ -147,7 +158,7 @@ pub fn spans(access: &Access, p: &Parsed) -> Vec<SpanInfo> {
                 possessive: n == last && s.possessive,
                 email_like: words[start..start + len].iter().any(|w| w.contains('@')),
             };
-            out.push(info(access, &part, conn));
+            out.push(info(access, &part, conn, &fuzzy));
         }
     }
     out
@@ -161,11 +172,12 @@ pub fn spans(access: &Access, p: &Parsed) -> Vec<SpanInfo> {
 fn split_names(words: &[&str], names: impl Fn(&str) -> bool) -> Vec<(usize, usize, bool)> {
     let mut parts: Vec<(usize, usize, bool)> = Vec::new();
     let mut i = 0;
-    while i < words.len() {
+    // Parts past MAX_SPANS are not read: no need to find them.
+    while i < words.len() && parts.len() <= MAX_SPANS {
         let longest = (words.len() - i).min(MAX_NAME_WORDS);
-        let found = (1..=longest)
-            .rev()
-            .find(|len| names(&words[i..i + len].join(" ")) || names(&words[i..i + len].join("_")));
+        let found = (1..=longest).rev().find(|&len| {
+            names(&words[i..i + len].join(" ")) || len > 1 && names(&words[i..i + len].join("_"))
+        });
         match found {
             Some(len) => {
                 parts.push((i, len, true));
@@ -184,9 +196,15 @@ fn split_names(words: &[&str], names: impl Fn(&str) -> bool) -> Vec<(usize, usiz
 }
 
 /// What one span names, exactly or by typo-tolerant search, and what the words around it say.
-fn info(access: &Access, s: &Span, conn: Option<u32>) -> SpanInfo {
+/// `fuzzy`: how many more spans of this message may be looked up by typo-tolerant search (the
+/// costly lookup); past it, a span names something only exactly.
+fn info(access: &Access, s: &Span, conn: Option<u32>, fuzzy: &Cell<usize>) -> SpanInfo {
     let exact = |t, text: &str| !access.exact(t, text, conn).unwrap_or_default().is_empty();
     let fuzzy = |t, text: &str| {
+        if fuzzy.get() == 0 {
+            return false;
+        }
+        fuzzy.set(fuzzy.get() - 1);
         !access
             .candidates(t, text, conn, "")
             .unwrap_or_default()

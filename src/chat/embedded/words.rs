@@ -1,7 +1,7 @@
 //! Words of a question: split into tokens, each classified once (a privilege verb, a cue that
 //! signals what is asked, a kind of thing, a function word, or part of a name).
 
-use super::lexicon::{CORRECTABLE, FUNCTION, distance, privilege};
+use super::lexicon::{CORRECTABLE, FUNCTION, one_edit, privilege};
 pub use crate::index::Target;
 
 /// What a token is to the engine.
@@ -267,19 +267,25 @@ fn classify(lower: &str) -> Class {
     }
 }
 
-/// Reclassifies a token as the lexicon word it is a typo of.
-pub fn correct(t: &mut Token) {
+/// The lexicon word a token is a typo of, if any (a name-like word, a short one or a quoted one
+/// is never a typo).
+pub fn correction(t: &Token) -> Option<&'static str> {
     if t.quoted || t.class != Class::Name || looks_like_name(&t.lower) || t.lower.len() < 3 {
-        return;
+        return None;
     }
     let chars = t.lower.chars().count();
-    let best = CORRECTABLE
+    CORRECTABLE
         .iter()
-        // Lengths more than one apart are never one edit apart: no table to fill for them.
+        // Lengths more than one apart are never one edit apart.
         .filter(|w| w.len() >= 4 && w.len().abs_diff(chars) <= 1)
-        .filter(|w| distance(&t.lower, w) == 1)
-        .min_by_key(|w| w.len());
-    if let Some(w) = best {
+        .filter(|w| one_edit(&t.lower, w))
+        .min_by_key(|w| w.len())
+        .copied()
+}
+
+/// Reclassifies a token as the lexicon word it is a typo of.
+pub fn correct(t: &mut Token) {
+    if let Some(w) = correction(t) {
         t.class = classify(w);
         t.corrected = true;
     }
@@ -328,7 +334,24 @@ mod tests {
         let mut t = tokenize("payroll").remove(0);
         correct(&mut t);
         assert_eq!(t.class, Class::Name);
-        assert_eq!(super::distance("qurey", "query"), 1);
-        assert_eq!(super::distance("maya", "tom"), 4);
+        for (a, b) in [
+            ("qurey", "query"),
+            ("selct", "select"),
+            ("sellect", "select"),
+            ("x", ""),
+        ] {
+            assert!(super::one_edit(a, b) && super::one_edit(b, a), "{a} {b}");
+        }
+        for (a, b) in [
+            ("maya", "tom"),
+            ("read", "read"),
+            ("slect", "selcet"),
+            ("ab", "cd"),
+        ] {
+            assert!(!super::one_edit(a, b), "{a} {b}");
+        }
+        assert!(
+            super::one_edit("s\u{E9}lect", "select") && !super::one_edit("\u{130}\u{130}", "ii")
+        );
     }
 }
