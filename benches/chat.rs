@@ -7,7 +7,8 @@
 //! - `WARDEN_BENCH_REQUESTS`: timed HTTP requests per concurrency and endpoint (default 20000),
 //!   after a warm-up of a tenth as many.
 //! - `WARDEN_BENCH_CONCURRENCY`: comma-separated client concurrencies (default `1,4,16`).
-//! - `WARDEN_BENCH_PART`: the parts to run, any of the letters `a`, `b`, `c` (default all).
+//! - `WARDEN_BENCH_PART`: the parts to run, any of the letters `a`, `b`, `c`, `w` (default all).
+//! - `WARDEN_BENCH_WORST_ROUNDS`: rounds over the worst messages (w) (default 100).
 //! - `WARDEN_BENCH_ENDPOINTS`: for (c), `chat`, `check` or both (default `chat,check`).
 //! - `WARDEN_BENCH_EVAL`: another evaluation set in the same format (default
 //!   `tests/chat/eval.json`).
@@ -26,6 +27,10 @@
 //!     `POST /v1/tools/check_access` with one fixed argument set. Over HTTP the operator's
 //!     questions are asked by an admin person with no email (no identities of their own), the
 //!     closest a token comes to the operator.
+//! (w) The worst messages we could construct, each of about 4,000 characters (unknown short
+//!     words, one-letter words, repeated names, names between unknown words, quotes, durations,
+//!     reasons, typos of verbs, one long word, hostile Unicode), through `chat::embedded::answer`
+//!     as in (a), as maya. Goal: p99 <= 5 ms a turn.
 
 use axum::body::Bytes;
 use serde_json::{Value, json};
@@ -77,7 +82,7 @@ fn main() {
     let (app, principals) = server_rt.block_on(setup(dir.path()));
 
     let part = std::env::var("WARDEN_BENCH_PART")
-        .unwrap_or_else(|_| "abc".into())
+        .unwrap_or_else(|_| "abcw".into())
         .to_ascii_lowercase();
     if part.contains('a') {
         engine_alone(&mut report, &app, &principals, &questions, rounds, &source);
@@ -94,6 +99,11 @@ fn main() {
             requests,
             &concurrency,
         );
+    }
+
+    if part.contains('w') {
+        let rounds = env_usize("WARDEN_BENCH_WORST_ROUNDS", 100).max(1);
+        worst_messages(&mut report, &app, &principals, rounds);
     }
 
     report.note(&format!("Load average at the end: {}.", loadavg()));
@@ -884,4 +894,244 @@ async fn ask(client: &reqwest::Client, url: &str, r: &Req) -> Result<(), String>
             String::from_utf8_lossy(&bytes)
         )),
     }
+}
+
+// ---------------------------------------------------------------- (w) the worst messages
+
+/// The goal for one turn of a worst message (w).
+const GOAL_WORST_P99: Duration = Duration::from_millis(5);
+
+/// Repeats `unit` (cycling through its variants) until the text has `chars` characters.
+fn fill(chars: usize, mut unit: impl FnMut(usize) -> String) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while out.chars().count() < chars {
+        out.push_str(&unit(i));
+        i += 1;
+    }
+    out.chars().take(chars).collect()
+}
+
+/// The worst messages we could construct for the engine, each of 4,000 characters.
+fn worst() -> Vec<(&'static str, String)> {
+    const N: usize = 4_000;
+    let letter = |i: usize| (b'a' + (i * 7 % 26) as u8) as char;
+    vec![
+        (
+            "unknown two-letter words",
+            fill(N, |i| format!("{}{} ", letter(i), letter(i / 26 + 3))),
+        ),
+        (
+            "unknown five-letter words",
+            fill(N, |i| {
+                format!(
+                    "{}{}{}{}{} ",
+                    letter(i),
+                    letter(i + 1),
+                    letter(i / 3),
+                    letter(i / 7),
+                    letter(i + 5)
+                )
+            }),
+        ),
+        ("one-letter words", fill(N, |i| format!("{} ", letter(i)))),
+        (
+            "repeated names",
+            fill(N, |i| {
+                ["maya ", "tom ", "sales.orders ", "analyst ", "Alice Chen "][i % 5].into()
+            }),
+        ),
+        (
+            "names between unknown words",
+            fill(N, |i| {
+                format!(
+                    "{} {}{} ",
+                    ["maya", "orders", "crm.leads", "tom", "finance"][i % 5],
+                    letter(i),
+                    letter(i + 11)
+                )
+            }),
+        ),
+        (
+            "a question, then names",
+            format!(
+                "does maya have SELECT on sales.orders? {}",
+                fill(N - 40, |i| ["maya ", "tom ", "bob ", "carol "][i % 4]
+                    .into())
+            ),
+        ),
+        (
+            "quotes",
+            fill(N, |i| {
+                [
+                    "\"maya\" ",
+                    "'tom' ",
+                    "\u{201C}sales.orders\u{201D} ",
+                    "`crm.leads` ",
+                    "\u{2018}x\u{2019} ",
+                ][i % 5]
+                    .into()
+            }),
+        ),
+        (
+            "durations",
+            fill(N, |i| {
+                ["for 2 weeks ", "14d ", "a couple of days ", "for the day "][i % 4].into()
+            }),
+        ),
+        (
+            "a request with many reasons",
+            format!(
+                "I need read on sales.orders {}",
+                fill(N - 30, |i| {
+                    [
+                        "for the board ",
+                        "because of the close ",
+                        "so that we ",
+                        "to fix ",
+                    ][i % 4]
+                        .into()
+                })
+            ),
+        ),
+        (
+            "typos of verbs",
+            fill(N, |i| {
+                ["selct ", "qurey ", "updte ", "insrt ", "delet ", "acess "][i % 6].into()
+            }),
+        ),
+        ("one long word", "m".repeat(N)),
+        (
+            "hostile Unicode",
+            fill(N, |i| {
+                [
+                    "maya\u{2019}s ",
+                    "\u{130} because \u{E9}\u{E9} ",
+                    "e\u{301}\u{302} ",
+                    "\u{1F469}\u{200D}\u{1F4BB} ",
+                    "\u{202E}x\u{202C} ",
+                    "\u{200B}a ",
+                ][i % 6]
+                    .into()
+            }),
+        ),
+        ("look at", fill(N, |_| "look at ".into())),
+    ]
+}
+
+fn worst_messages(
+    report: &mut Report,
+    app: &App,
+    principals: &HashMap<Option<String>, Principal>,
+    rounds: usize,
+) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("current-thread runtime");
+    let access = app.access.load();
+    let maya = principals
+        .get(&Some("maya".to_owned()))
+        .expect("maya")
+        .clone();
+    let messages = worst();
+    eprintln!(
+        "(w) worst messages: {rounds} rounds of {} messages ...",
+        messages.len()
+    );
+    let once = |text: &str| {
+        engine_once(
+            Toolbox::new(
+                access.clone(),
+                app.requests.clone(),
+                maya.clone(),
+                EngineKind::Embedded,
+            ),
+            text.trim().to_owned(),
+        )
+    };
+    // Untimed: warms up, and counts the tool calls of each.
+    let calls: Vec<usize> = rt.block_on(async {
+        let mut calls = Vec::new();
+        for (_, text) in &messages {
+            calls.push(once(text).await.2);
+        }
+        calls
+    });
+    let d = Disturbance::start();
+    let per_message = rt.block_on(async {
+        let mut per: Vec<Vec<Duration>> = vec![Vec::with_capacity(rounds); messages.len()];
+        for _ in 0..rounds {
+            for (k, (_, text)) in messages.iter().enumerate() {
+                let (el, answer, _) = once(text).await;
+                std::hint::black_box(&answer);
+                per[k].push(el);
+            }
+        }
+        per
+    });
+    let load = d.describe();
+    report.heading(&format!(
+        "(w) The worst messages: `embedded::answer`, {} messages of 4,000 characters x {rounds} rounds",
+        messages.len()
+    ));
+    report.note(&format!(
+        "Each as maya, a fresh memory and `Toolbox` per turn, current-thread runtime (the \
+         reading runs on tokio's blocking pool), one untimed round first. During the timed \
+         rounds: {load}."
+    ));
+    report.table(&[
+        "message",
+        "chars",
+        "tool calls",
+        "samples",
+        "mean",
+        "p50",
+        "p90",
+        "p99",
+        "p99.9",
+        "max",
+        "goal",
+    ]);
+    let goal = |p: &Percentiles| {
+        let met = if p.p99 <= GOAL_WORST_P99 {
+            "met"
+        } else {
+            "MISSED"
+        };
+        format!("p99 <= {}: {met}", us(GOAL_WORST_P99))
+    };
+    for (k, (what, text)) in messages.iter().enumerate() {
+        let p = percentiles(per_message[k].clone());
+        let mut cells = vec![
+            (*what).to_owned(),
+            text.chars().count().to_string(),
+            calls[k].to_string(),
+        ];
+        cells.extend([
+            p.n.to_string(),
+            us(p.mean),
+            us(p.p50),
+            us(p.p90),
+            us(p.p99),
+            us(p.p999),
+            us(p.max),
+            goal(&p),
+        ]);
+        report.row(&cells);
+    }
+    let all = percentiles(per_message.into_iter().flatten().collect());
+    report.row(&[
+        "all of them".into(),
+        String::new(),
+        calls.iter().sum::<usize>().to_string(),
+        all.n.to_string(),
+        us(all.mean),
+        us(all.p50),
+        us(all.p90),
+        us(all.p99),
+        us(all.p999),
+        us(all.max),
+        goal(&all),
+    ]);
 }

@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;
 
-/// Longest question accepted: a paragraph, not a document.
-pub const MAX_MESSAGE_CHARS: usize = 4_000;
+/// Longest question accepted: a long paste (a 4,000-character one is answered), not a document.
+pub const MAX_MESSAGE_CHARS: usize = 8_000;
 
 /// One tool call made while answering: the arguments as the engine passed them, and the result
 /// (or the error document).
@@ -195,7 +195,9 @@ pub async fn ask(
     };
     let (id, mut conversation) = Conversation::open(cx.store, who, conversation_id).await?;
     let mut toolbox = Toolbox::new(cx.access.clone(), cx.requests.clone(), who.clone(), engine);
-    let answer = if let Some(refusal) = guard::refusal(message) {
+    // The guard reads the message as the embedded engine does: a zero-width space or a bidi
+    // override inside "approve" must not slip it past.
+    let answer = if let Some(refusal) = guard::refusal(&embedded::normalize(message)) {
         refusal
     } else {
         match (engine, cx.llm) {

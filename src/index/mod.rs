@@ -66,6 +66,17 @@ pub struct NameIndex {
     keys: ExactKeys,
 }
 
+/// The most characters of a query that are searched: a name, not a document. A longer query
+/// is cut (at a character boundary), so a 2 MB argument costs what 256 characters cost.
+pub const MAX_QUERY_CHARS: usize = 256;
+
+/// The most words of a query that get a clause: one clause a word, so the query stays small.
+pub const MAX_QUERY_WORDS: usize = 8;
+
+/// Words longer than this are matched exactly or by prefix, not within an edit distance: a
+/// Levenshtein automaton grows with the word, and no name's word is this long.
+const MAX_FUZZY_WORD_CHARS: usize = 32;
+
 /// Words that say what sort of thing is meant, not which one ("the payroll table").
 const FILLER: &[&str] = &[
     "the", "a", "an", "table", "tables", "view", "views", "of", "in", "on", "for", "dataset",
@@ -177,7 +188,8 @@ impl NameIndex {
             let distance = match w.chars().count() {
                 0..=3 => 0,
                 4..=7 => 1,
-                _ => 2,
+                8..=MAX_FUZZY_WORD_CHARS => 2,
+                _ => 0,
             };
             let exact: Box<dyn Query> = Box::new(BoostQuery::new(
                 Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
@@ -229,8 +241,13 @@ impl NameIndex {
 }
 
 /// The words of a query worth searching for: lower case, split on anything not alphanumeric,
-/// without filler words. A query of only filler words keeps them.
+/// without filler words. A query of only filler words keeps them. Only the first
+/// [`MAX_QUERY_CHARS`] characters are read and at most [`MAX_QUERY_WORDS`] words come out.
 pub fn words(query: &str) -> Vec<String> {
+    let query = match query.char_indices().nth(MAX_QUERY_CHARS) {
+        Some((cut, _)) => &query[..cut],
+        None => query,
+    };
     let all: Vec<String> = query
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -241,7 +258,9 @@ pub fn words(query: &str) -> Vec<String> {
         .filter(|w| !FILLER.contains(&w.as_str()))
         .cloned()
         .collect();
-    if kept.is_empty() { all } else { kept }
+    let mut out = if kept.is_empty() { all } else { kept };
+    out.truncate(MAX_QUERY_WORDS);
+    out
 }
 
 fn encode(conn: u32, id: u32) -> u64 {
@@ -252,5 +271,39 @@ fn decode(v: u64) -> Hit {
     Hit {
         conn: (v >> 32) as u32,
         id: v as u32,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_QUERY_WORDS, Target, words};
+    use crate::access::Access;
+
+    #[test]
+    fn a_query_is_searched_for_a_bounded_number_of_words() {
+        let huge = "maya orders ".repeat(200_000);
+        let w = words(&huge);
+        assert_eq!(w.len(), MAX_QUERY_WORDS);
+        // Cut at a character boundary, whatever the text.
+        assert!(words(&"\u{130}x ".repeat(10_000)).len() <= MAX_QUERY_WORDS);
+        assert_eq!(words("the payroll table"), ["payroll"]);
+    }
+
+    #[test]
+    fn a_huge_query_finds_what_its_first_words_name() {
+        let access = Access::build(crate::demo::connections().unwrap()).unwrap();
+        let huge = format!(
+            "maya {}",
+            "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz ".repeat(50_000)
+        );
+        for target in [Target::Identity, Target::Resource] {
+            let hits = access.index.fuzzy(target, &huge, None, false, 5).unwrap();
+            assert!(hits.len() <= 5);
+        }
+        let hits = access
+            .index
+            .fuzzy(Target::Identity, &huge, None, false, 5)
+            .unwrap();
+        assert!(!hits.is_empty());
     }
 }

@@ -124,6 +124,7 @@ impl ToolInfo {
 
     /// Calls a graph tool on JSON arguments; a bad argument is an error naming its JSON path.
     pub fn call(&self, access: &Access, args: Value) -> Result<Value, ApiError> {
+        self.within_limits(&args)?;
         match self.kind {
             Kind::Graph { call, .. } => call(access, args),
             Kind::Context { .. } => Err(self.context_needed()),
@@ -133,6 +134,7 @@ impl ToolInfo {
     /// The same call from JSON text to JSON text, skipping the intermediate `Value`s: the HTTP
     /// path, where a check costs microseconds and every copy shows.
     pub fn call_bytes(&self, access: &Access, args: &[u8]) -> Result<Vec<u8>, ApiError> {
+        self.within_limits_bytes(args)?;
         match self.kind {
             Kind::Graph { call_bytes, .. } => call_bytes(access, args),
             Kind::Context { .. } => Err(self.context_needed()),
@@ -142,6 +144,7 @@ impl ToolInfo {
     /// Calls a tool of either kind with its context (a graph tool uses only `cx.access`, on the
     /// calling thread: [`invoke`] sends slow ones to the blocking pool first).
     async fn call_in(&self, cx: &ToolContext<'_>, args: Value) -> Result<Value, ApiError> {
+        self.within_limits(&args)?;
         match self.kind {
             Kind::Graph { call, .. } => call(cx.access, args),
             Kind::Context { call, .. } => call(cx, args).await,
@@ -150,9 +153,72 @@ impl ToolInfo {
 
     /// [`Self::call_in`] from JSON text to JSON text.
     async fn call_bytes_in(&self, cx: &ToolContext<'_>, args: &[u8]) -> Result<Vec<u8>, ApiError> {
+        self.within_limits_bytes(args)?;
         match self.kind {
             Kind::Graph { call_bytes, .. } => call_bytes(cx.access, args),
             Kind::Context { call_bytes, .. } => call_bytes(cx, args).await,
+        }
+    }
+
+    /// The one place every call's string arguments are held to the `maxLength` its schema
+    /// states ([`bound_strings`]): a longer one is an `invalid_argument` naming the field. Only
+    /// the top level and arrays of strings are read: that is where the tools take text.
+    fn within_limits(&self, args: &Value) -> Result<(), ApiError> {
+        let (Some(args), Some(props)) =
+            (args.as_object(), self.parameters["properties"].as_object())
+        else {
+            // Not an object: the typed parse says what is wrong.
+            return Ok(());
+        };
+        let too_long = |path: String, max: u64, s: &str| {
+            // Bytes bound characters from above: most strings are decided without counting.
+            let long = s.len() as u64 > max && s.chars().count() as u64 > max;
+            match long {
+                true => Err(ApiError::invalid(
+                    path.clone(),
+                    format!(
+                        "bad arguments for {}: {path} is longer than {max} characters",
+                        self.name
+                    ),
+                )),
+                false => Ok(()),
+            }
+        };
+        for (field, value) in args {
+            let Some(prop) = props.get(field) else {
+                continue;
+            };
+            match value {
+                Value::String(s) => {
+                    if let Some(max) = prop["maxLength"].as_u64() {
+                        too_long(field.clone(), max, s)?;
+                    }
+                }
+                Value::Array(items) => {
+                    if let Some(max) = prop["items"]["maxLength"].as_u64() {
+                        for (i, item) in items.iter().enumerate() {
+                            if let Value::String(s) = item {
+                                too_long(format!("{field}[{i}]"), max, s)?;
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Self::within_limits`] for JSON text. Text no longer than the smallest limit cannot hold
+    /// a string over it, so the fast path (a check of a few hundred bytes) parses nothing twice.
+    fn within_limits_bytes(&self, args: &[u8]) -> Result<(), ApiError> {
+        if args.len() <= MAX_NAME_CHARS {
+            return Ok(());
+        }
+        match serde_json::from_slice::<Value>(args) {
+            Ok(v) => self.within_limits(&v),
+            // Not JSON: the typed parse says where.
+            Err(_) => Ok(()),
         }
     }
 
@@ -218,10 +284,55 @@ fn call_context_bytes<'a, T: ContextTool>(
     Box::pin(async move { encode_bytes(T::run(cx, parse_bytes(T::NAME, args)?).await?) })
 }
 
+/// The longest name a tool takes (an identity, a resource, a privilege, a connection, a query,
+/// an id): far above any real name, far below what would make a lookup costly.
+pub const MAX_NAME_CHARS: usize = 512;
+
+/// The longest free text a tool takes (a request's `reason`).
+pub const MAX_TEXT_CHARS: usize = 2_000;
+
+/// Fields that hold free text rather than a name.
+const TEXT_FIELDS: &[&str] = &["reason"];
+
+/// Writes the limit of every string argument into its schema as `maxLength` (and of every
+/// array of strings into `items`), where models, MCP clients and the OpenAPI document read it and
+/// where [`ToolInfo::within_limits`] enforces it: one list of limits, not one per tool.
+fn bound_strings(parameters: &mut Value) {
+    let Some(props) = parameters
+        .get_mut("properties")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let is = |schema: &Value, ty: &str| match &schema["type"] {
+        Value::String(t) => t == ty,
+        Value::Array(ts) => ts.iter().any(|t| t == ty),
+        _ => false,
+    };
+    for (field, prop) in props.iter_mut() {
+        let max = if TEXT_FIELDS.contains(&field.as_str()) {
+            MAX_TEXT_CHARS
+        } else {
+            MAX_NAME_CHARS
+        };
+        if is(prop, "string") && prop.get("maxLength").is_none() {
+            prop["maxLength"] = max.into();
+        }
+        if is(prop, "array")
+            && let Some(items) = prop.get_mut("items")
+            && is(items, "string")
+            && items.get("maxLength").is_none()
+        {
+            items["maxLength"] = max.into();
+        }
+    }
+}
+
 /// The description (the args struct's doc comment, taken out of its schema), the argument
 /// schema and the result schema.
 fn schemas<A: JsonSchema, O: JsonSchema>() -> (String, Value, Value) {
     let mut parameters = serde_json::to_value(schemars::schema_for!(A)).unwrap_or(Value::Null);
+    bound_strings(&mut parameters);
     let description = parameters
         .as_object_mut()
         .and_then(|o| {

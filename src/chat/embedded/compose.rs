@@ -111,12 +111,21 @@ pub fn who_has(results: &[Result<Value, ApiError>]) -> String {
             let via = arr(g, "paths").first().map(|p| s(p, "text")).unwrap_or("");
             format!("{} ({via})", s(g, "identity"))
         };
+        // The tool answers a page: the counts are of all grantees, the names of this page.
+        let total = v["total"].as_u64().map_or(grantees.len(), |n| n as usize);
+        let people_total = v["people"].as_u64().map_or(people.len(), |n| n as usize);
+        let roles_total = total.saturating_sub(people_total);
         let mut out = format!(
-            "{} identities hold {what} {} ({}).",
-            grantees.len(),
+            "{total} identities hold {what} {} ({}).",
             s(v, "resource"),
             s(v, "connection")
         );
+        if total > grantees.len() {
+            out.push_str(&format!(
+                " That is {people_total} people and service accounts and {roles_total} roles and \
+                 groups; the first of them:"
+            ));
+        }
         if !people.is_empty() {
             out.push_str(&format!(
                 " People and service accounts: {}{}.",
@@ -126,7 +135,7 @@ pub fn who_has(results: &[Result<Value, ApiError>]) -> String {
                     .map(describe)
                     .collect::<Vec<_>>()
                     .join("; "),
-                more(people.len())
+                more(people_total.max(people.len()))
             ));
         }
         if !roles.is_empty() {
@@ -138,7 +147,7 @@ pub fn who_has(results: &[Result<Value, ApiError>]) -> String {
                     .map(|g| s(g, "identity").to_string())
                     .collect::<Vec<_>>()
                     .join(", "),
-                more(roles.len())
+                more(roles_total.max(roles.len()))
             ));
         }
         out
@@ -509,4 +518,33 @@ pub fn request_for_other(name: &str) -> String {
 /// A request that names nothing to ask for.
 pub fn request_needs_resource() -> String {
     "Which table, schema or role do you need? Say it with what you need and for how long, e.g. \"I need read access to sales.orders for 2 weeks because …\".".into()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn a_page_of_grantees_is_summarised_with_the_totals() {
+        let grantees: Vec<_> = (0..100)
+            .map(|i| json!({"identity": format!("u{i:03}"), "kind": "user", "paths": [{"text": "direct grant"}]}))
+            .collect();
+        let page = json!({
+            "resource": "dw.sales.orders", "connection": "redshift_dw", "privilege": "SELECT",
+            "grantees": grantees, "total": 149, "people": 137, "next_cursor": "g2s",
+        });
+        let text = super::who_has(&[Ok(page)]);
+        assert!(
+            text.starts_with("149 identities hold SELECT on dw.sales.orders"),
+            "{text}"
+        );
+        assert!(
+            text.contains("137 people and service accounts and 12 roles"),
+            "{text}"
+        );
+        assert!(
+            text.contains("u000 (direct grant)") && text.contains("and 125 more"),
+            "{text}"
+        );
+    }
 }

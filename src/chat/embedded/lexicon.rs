@@ -288,27 +288,35 @@ pub const CORRECTABLE: &[&str] = &[
     "dataset",
 ];
 
-/// Optimal-string-alignment distance, capped: enough to tell a typo from another word.
-pub fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
+/// Are `a` and `b` exactly one edit apart (one letter changed, added, removed, or two
+/// neighbours swapped)? Enough to tell a typo from another word, in time linear in the shorter
+/// word and without allocating (a table per pair made a paste of unknown words cost milliseconds).
+pub fn one_edit(a: &str, b: &str) -> bool {
+    // Strip what both share at the start and at the end; a single edit leaves one small middle.
+    let prefix: usize = a
+        .chars()
+        .zip(b.chars())
+        .take_while(|(x, y)| x == y)
+        .map(|(x, _)| x.len_utf8())
+        .sum();
+    let (a, b) = (&a[prefix..], &b[prefix..]);
+    let suffix: usize = a
+        .chars()
+        .rev()
+        .zip(b.chars().rev())
+        .take_while(|(x, y)| x == y)
+        .map(|(x, _)| x.len_utf8())
+        .sum();
+    let (a, b) = (&a[..a.len() - suffix], &b[..b.len() - suffix]);
+    let mut x = a.chars();
+    let mut y = b.chars();
+    match (x.next(), x.next(), x.next(), y.next(), y.next(), y.next()) {
+        // One letter changed, added or removed.
+        (Some(_), None, _, Some(_), None, _)
+        | (Some(_), None, _, None, _, _)
+        | (None, _, _, Some(_), None, _) => true,
+        // Two neighbours swapped.
+        (Some(a1), Some(a2), None, Some(b1), Some(b2), None) => a1 == b2 && a2 == b1,
+        _ => false,
     }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
-            }
-        }
-    }
-    d[a.len()][b.len()]
 }

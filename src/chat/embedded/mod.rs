@@ -6,12 +6,16 @@
 
 mod compose;
 mod lexicon;
+mod normalize;
 mod parse;
 mod plan;
 mod understand;
 mod words;
 
+pub use normalize::normalize;
+
 use super::Toolbox;
+use crate::access::Access;
 use plan::{Choice, Pending, Slot};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -27,10 +31,63 @@ struct Memory {
     last_connection: Option<String>,
 }
 
-/// Answers `message`; `memory` is this engine's part of the conversation.
+/// A message read: taken apart, its names looked up, understood on its own. The part of a turn
+/// whose cost grows with the message (the rest answers one intent).
+struct Read {
+    parsed: parse::Parsed,
+    infos: Vec<understand::SpanInfo>,
+    understood: Intent,
+}
+
+/// Reads a normalised message; `last` is the last question, for "he", "she" and "it".
+fn read(access: &Access, message: &str, last: Option<&Intent>) -> Read {
+    let parsed = parse::parse(access, message);
+    let infos = understand::spans(access, &parsed);
+    let understood = understand::understand(&parsed, &infos, last);
+    Read {
+        parsed,
+        infos,
+        understood,
+    }
+}
+
+/// Messages up to this many bytes are read on the calling worker: tens of microseconds, less
+/// than handing them to another thread costs.
+const INLINE_BYTES: usize = 512;
+
+/// Reads `message` on the blocking pool when it is long: a long message is up to milliseconds of
+/// work that must not hold an async worker (and so every other request on it).
+async fn read_off_workers(
+    access: std::sync::Arc<Access>,
+    message: &str,
+    last: Option<Intent>,
+) -> Read {
+    if message.len() <= INLINE_BYTES {
+        return read(&access, message, last.as_ref());
+    }
+    let text = message.to_owned();
+    match tokio::task::spawn_blocking(move || read(&access, &text, last.as_ref())).await {
+        Ok(r) => r,
+        // Only a panic ends the task early; read nothing rather than fail the turn.
+        Err(_) => Read {
+            parsed: parse::Parsed::default(),
+            infos: Vec::new(),
+            understood: Intent::Unknown,
+        },
+    }
+}
+
+/// Answers `message`; `memory` is this engine's part of the conversation. The message is
+/// normalised here, once ([`normalize`]): every step after reads that string only.
 pub async fn answer(tb: &mut Toolbox, memory: &mut Value, message: &str) -> String {
+    let message = normalize(message);
+    let message = message.as_str();
     let mut mem: Memory = serde_json::from_value(memory.clone()).unwrap_or_default();
-    let parsed = parse::parse(tb.access(), message);
+    let Read {
+        parsed,
+        infos,
+        understood,
+    } = read_off_workers(tb.shared_access(), message, mem.last.clone()).await;
     let conn_index = |name: &Option<String>, tb: &Toolbox| {
         name.as_ref().and_then(|n| {
             tb.access()
@@ -76,8 +133,6 @@ pub async fn answer(tb: &mut Toolbox, memory: &mut Value, message: &str) -> Stri
     let (intent, conn) = match chosen {
         Some(c) => c,
         None => {
-            let infos = understand::spans(tb.access(), &parsed);
-            let understood = understand::understand(&parsed, &infos, mem.last.as_ref());
             // "what about bob?" reads as a question of its own, but continues the last one.
             let intent = if continues(message) && mem.last.is_some() {
                 Intent::Unknown
@@ -263,3 +318,6 @@ fn follow_up(last: &Intent, p: &parse::Parsed, infos: &[understand::SpanInfo]) -
     }
     (next != *last || !infos.is_empty()).then_some(next)
 }
+
+#[cfg(test)]
+mod props;

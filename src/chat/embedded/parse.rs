@@ -71,6 +71,16 @@ impl Parsed {
     }
 }
 
+/// The most names one question is read for: a question names a few things, and each name read
+/// costs index lookups, so a message of a thousand names costs no more than one of this many.
+pub const MAX_SPANS: usize = 24;
+
+/// The most name words one question is read for (see `spans`).
+pub const MAX_NAME_WORDS_READ: usize = 64;
+
+/// See [`purpose`].
+const MAX_PURPOSE_TRIES: usize = 8;
+
 const UNITS: [(&str, u64); 5] = [
     ("hour", 3_600),
     ("day", 86_400),
@@ -134,8 +144,10 @@ pub fn parse(access: &Access, text: &str) -> Parsed {
     take_durations(&mut tokens, &mut p);
     take_connection(access, &mut tokens, &mut p);
     // A word that names nothing but is one letter off a verb is that verb ("selct", "hav").
+    // The lookups only for a word that is one letter off a verb: they cost more than the test.
     for t in tokens.iter_mut() {
         if t.class == Class::Name
+            && super::words::correction(t).is_some()
             && access
                 .exact(Target::Identity, &t.text, None)
                 .unwrap_or_default()
@@ -211,7 +223,9 @@ pub fn parse(access: &Access, text: &str) -> Parsed {
 }
 
 fn split_reason(text: &str) -> (&str, Option<String>) {
-    let lower = text.to_lowercase();
+    // The markers are ASCII: ASCII lowercasing keeps every byte where it was, so an offset found
+    // in `lower` is an offset in `text` (full lowercasing would not: `İ` grows by a byte).
+    let lower = text.to_ascii_lowercase();
     for marker in [
         " because ",
         " since ",
@@ -225,17 +239,16 @@ fn split_reason(text: &str) -> (&str, Option<String>) {
         " to work on ",
         " for my work on ",
     ] {
-        if let Some(i) = lower.find(marker)
-            && text.is_char_boundary(i)
-        {
+        if let Some(i) = lower.find(marker) {
             let reason = text[i + marker.len()..]
                 .trim()
                 .trim_end_matches(['.', '!', '?']);
             // "because of the quarter close": the reason is the quarter close.
             let reason = match reason.get(..3) {
-                Some(of) if of.eq_ignore_ascii_case("of ") => reason[3..].trim_start(),
+                Some(of) if of.eq_ignore_ascii_case("of ") => reason.get(3..).unwrap_or(reason),
                 _ => reason,
-            };
+            }
+            .trim_start();
             return (
                 &text[..i],
                 Some(reason.to_string()).filter(|r| !r.is_empty()),
@@ -249,9 +262,17 @@ fn split_reason(text: &str) -> (&str, Option<String>) {
 /// no reason otherwise. Not "for a week" (a duration) nor "for me"; it runs to the end of its
 /// sentence or the next "for".
 pub fn purpose(text: &str) -> Option<String> {
-    let lower = text.to_lowercase();
+    // ASCII lowercasing keeps byte offsets: `i` below is an offset in `text` too.
+    let lower = text.to_ascii_lowercase();
     let mut from = 0;
+    // Each "for" looks ahead to the end of its sentence: only the first few are tried, so that a
+    // message of many "for"s costs no more than a few passes over it.
+    let mut tries = 0;
     while let Some(i) = lower[from..].find(" for ").map(|i| i + from) {
+        tries += 1;
+        if tries > MAX_PURPOSE_TRIES {
+            break;
+        }
         from = i + 1;
         let rest = &text[i + 5..];
         let mut words = rest.split_whitespace().map(str::to_lowercase);
@@ -282,48 +303,64 @@ pub fn purpose(text: &str) -> Option<String> {
     None
 }
 
-/// "for 2 weeks", "for a week", "14d": the duration a request asks for.
+/// "for 2 weeks", "for a week", "14d": the duration a request asks for. One pass: the words
+/// that say a duration are marked, then dropped together (removing each from the middle of the
+/// vector would be quadratic in a message of many durations).
 fn take_durations(tokens: &mut Vec<Token>, p: &mut Parsed) {
+    let mut keep = vec![true; tokens.len()];
+    let mut last_kept: Option<usize> = None;
     let mut i = 0;
     while i < tokens.len() {
-        let w = tokens[i].lower.clone();
-        if let Ok(d) = Duration::parse(&w)
-            && w.chars().next().is_some_and(|c| c.is_ascii_digit())
+        let w = tokens[i].lower.as_str();
+        if w.chars().next().is_some_and(|c| c.is_ascii_digit())
+            && let Ok(d) = Duration::parse(w)
         {
             p.duration = Some(d);
-            tokens.remove(i);
+            keep[i] = false;
+            i += 1;
             continue;
         }
         // "for the week", "for the day": one of it.
-        let the_after_for = w == "the" && i > 0 && tokens[i - 1].lower == "for";
-        if let Some(n) = number(&w).or(the_after_for.then_some(1))
-            && let Some(next) = tokens.get(i + 1)
-            && let Some(scale) = unit(&next.lower)
+        let the_after_for = w == "the" && last_kept.is_some_and(|k| tokens[k].lower == "for");
+        // A number too large for its unit says no duration (and must not overflow).
+        if let Some(n) = number(w).or(the_after_for.then_some(1))
+            && let Some(scale) = tokens.get(i + 1).and_then(|t| unit(&t.lower))
+            && let Some(secs) = n.checked_mul(scale)
         {
-            p.duration = Some(Duration::from_secs(n * scale));
-            tokens.drain(i..i + 2);
-            // "for a couple of days"
+            p.duration = Some(Duration::from_secs(secs));
+            keep[i] = false;
+            keep[i + 1] = false;
+            i += 2;
             continue;
         }
+        // "for a couple of days"
         if w == "couple"
             && tokens.get(i + 1).is_some_and(|t| t.lower == "of")
             && let Some(scale) = tokens.get(i + 2).and_then(|t| unit(&t.lower))
         {
             p.duration = Some(Duration::from_secs(2 * scale));
-            tokens.drain(i..i + 3);
+            keep[i..i + 3].fill(false);
+            i += 3;
             continue;
         }
+        last_kept = Some(i);
         i += 1;
     }
+    let mut k = keep.into_iter();
+    tokens.retain(|_| k.next().unwrap_or(true));
 }
 
 /// A connection named in words ("in snowflake", "on the warehouse", "bigquery's").
 fn take_connection(access: &Access, tokens: &mut Vec<Token>, p: &mut Parsed) {
     let conns = &access.graph.connections;
+    // Marked, then dropped in one pass (see take_durations).
+    let mut keep = vec![true; tokens.len()];
+    let mut last_kept: Option<usize> = None;
     let mut i = 0;
     while i < tokens.len() {
         let t = &tokens[i];
         if t.quoted || t.class != Class::Name && !matches!(t.class, Class::Kind(_)) {
+            last_kept = Some(i);
             i += 1;
             continue;
         }
@@ -339,8 +376,7 @@ fn take_connection(access: &Access, tokens: &mut Vec<Token>, p: &mut Parsed) {
         });
         // Right after a name, a word like "warehouse" is a kind of thing ("the TRANSFORMING_WH
         // warehouse"), not the connection of that name ("TRENT snowflake roles" is).
-        let after_name = i > 0
-            && tokens[i - 1].class == Class::Name
+        let after_name = last_kept.is_some_and(|k| tokens[k].class == Class::Name)
             && matches!(
                 t.lower.as_str(),
                 "warehouse" | "database" | "project" | "dataset" | "schema"
@@ -350,12 +386,16 @@ fn take_connection(access: &Access, tokens: &mut Vec<Token>, p: &mut Parsed) {
                 tokens[i].class = Class::Kind(Target::Resource);
             } else {
                 p.connection = Some(c as u32);
-                tokens.remove(i);
+                keep[i] = false;
+                i += 1;
                 continue;
             }
         }
+        last_kept = Some(i);
         i += 1;
     }
+    let mut k = keep.into_iter();
+    tokens.retain(|_| k.next().unwrap_or(true));
 }
 
 fn platform_word(w: &str) -> Option<Platform> {
@@ -370,8 +410,11 @@ fn platform_word(w: &str) -> Option<Platform> {
 
 fn spans(tokens: &[Token]) -> Vec<Span> {
     let mut out: Vec<Span> = Vec::new();
+    // Name words read in all: each is tried in names of up to six words, so this bounds the
+    // lookups of a paste of unknown words; a question has far fewer.
+    let mut budget = MAX_NAME_WORDS_READ;
     let mut i = 0;
-    while i < tokens.len() {
+    while i < tokens.len() && out.len() < MAX_SPANS && budget > 0 {
         if tokens[i].class != Class::Name {
             i += 1;
             continue;
@@ -383,6 +426,7 @@ fn spans(tokens: &[Token]) -> Vec<Span> {
         // run together as "maya crm.leads").
         while !tokens[i].quoted
             && !tokens[i].possessive
+            && words.len() < budget
             && i + 1 < tokens.len()
             && tokens[i + 1].class == Class::Name
             && !tokens[i + 1].quoted
@@ -391,6 +435,7 @@ fn spans(tokens: &[Token]) -> Vec<Span> {
             words.push(tokens[i].text.clone());
             possessive = tokens[i].possessive;
         }
+        budget = budget.saturating_sub(words.len());
         let text = words.join(" ");
         let kind_at = |j: Option<usize>| -> Option<(Target, String)> {
             let t = tokens.get(j?)?;

@@ -1,10 +1,11 @@
 //! What is being asked: the names in the question are looked up (exact names decide what a word
 //! is: a person, a role or a table), then the cues and the sentence shape pick one [`Intent`].
 
-use super::parse::{Parsed, Span};
+use super::parse::{MAX_SPANS, Parsed, Span};
 use super::words::{Class, Cue, Target};
 use crate::access::Access;
 use serde::{Deserialize, Serialize};
+use std::cell::Cell;
 
 /// Who a question is about: a name as typed, or the person asking.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,47 +109,46 @@ impl SpanInfo {
     }
 }
 
-/// Looks each span up, and lets the words around it decide what exact lookups cannot.
+/// The most words one name is tried as ("Kevin O'Brien", "sales orders", "Finance Data team").
+pub const MAX_NAME_WORDS: usize = 6;
+
+/// The most typo-tolerant lookups one message gets (up to two a span: as an identity, then as a
+/// resource). A question names a few things; a paste of hundreds of names costs no more.
+pub const MAX_FUZZY_LOOKUPS: usize = 16;
+
+/// Looks each span up, and lets the words around it decide what exact lookups cannot. At most
+/// [`MAX_SPANS`] come out, whatever the message, so the lookups are bounded.
 pub fn spans(access: &Access, p: &Parsed) -> Vec<SpanInfo> {
     let conn = p.connection;
     let exact = |t, text: &str| !access.exact(t, text, conn).unwrap_or_default().is_empty();
     let names = |text: &str| exact(Target::Identity, text) || exact(Target::Resource, text);
+    let fuzzy = Cell::new(MAX_FUZZY_LOOKUPS);
     let mut out = Vec::new();
     for s in &p.spans {
-        let whole = info(access, s, conn);
+        if out.len() >= MAX_SPANS {
+            break;
+        }
         let words: Vec<&str> = s.text.split_whitespace().collect();
-        if whole.exact || words.len() < 2 {
+        if words.len() < 2 {
+            out.push(info(access, s, conn, &fuzzy));
+            continue;
+        }
+        // Exact lookups first: typo-tolerant search only for the span that is kept.
+        let whole = info(access, s, conn, &Cell::new(0));
+        if whole.exact {
             out.push(whole);
             continue;
         }
-        // "quinn crm.accounts", "judy gl_entries", "looker service": names typed side by side
-        // are split where each part names something; the parts that name nothing stay together.
-        let mut parts: Vec<(usize, usize, bool)> = Vec::new();
-        let mut i = 0;
-        while i < words.len() {
-            let found = (1..=words.len() - i).rev().find(|len| {
-                names(&words[i..i + len].join(" ")) || names(&words[i..i + len].join("_"))
-            });
-            match found {
-                Some(len) => {
-                    parts.push((i, len, true));
-                    i += len;
-                }
-                None => {
-                    match parts.last_mut() {
-                        Some((_, len, false)) => *len += 1,
-                        _ => parts.push((i, 1, false)),
-                    }
-                    i += 1;
-                }
-            }
-        }
+        let parts = split_names(&words, names);
         if parts.len() < 2 {
-            out.push(whole);
+            out.push(info(access, s, conn, &fuzzy));
             continue;
         }
         let last = parts.len() - 1;
         for (n, (start, len, _)) in parts.into_iter().enumerate() {
+            if out.len() >= MAX_SPANS {
+                break;
+            }
             let part = Span {
                 text: words[start..start + len].join(" "),
                 at: s.at + start,
@@ -158,16 +158,53 @@ pub fn spans(access: &Access, p: &Parsed) -> Vec<SpanInfo> {
                 possessive: n == last && s.possessive,
                 email_like: words[start..start + len].iter().any(|w| w.contains('@')),
             };
-            out.push(info(access, &part, conn));
+            out.push(info(access, &part, conn, &fuzzy));
         }
     }
     out
 }
 
+/// "quinn crm.accounts", "judy gl_entries", "looker service": names typed side by side are split
+/// where each part names something; the parts that name nothing stay together. Returns (first
+/// word, words, names something). The longest name tried from each word is [`MAX_NAME_WORDS`]
+/// long, so `names` is asked at most `2 * MAX_NAME_WORDS` times a word: linear in the words,
+/// where trying every length from every word was cubic (a paste of 1,000 short unknown words).
+fn split_names(words: &[&str], names: impl Fn(&str) -> bool) -> Vec<(usize, usize, bool)> {
+    let mut parts: Vec<(usize, usize, bool)> = Vec::new();
+    let mut i = 0;
+    // Parts past MAX_SPANS are not read: no need to find them.
+    while i < words.len() && parts.len() <= MAX_SPANS {
+        let longest = (words.len() - i).min(MAX_NAME_WORDS);
+        let found = (1..=longest).rev().find(|&len| {
+            names(&words[i..i + len].join(" ")) || len > 1 && names(&words[i..i + len].join("_"))
+        });
+        match found {
+            Some(len) => {
+                parts.push((i, len, true));
+                i += len;
+            }
+            None => {
+                match parts.last_mut() {
+                    Some((_, len, false)) => *len += 1,
+                    _ => parts.push((i, 1, false)),
+                }
+                i += 1;
+            }
+        }
+    }
+    parts
+}
+
 /// What one span names, exactly or by typo-tolerant search, and what the words around it say.
-fn info(access: &Access, s: &Span, conn: Option<u32>) -> SpanInfo {
+/// `fuzzy`: how many more spans of this message may be looked up by typo-tolerant search (the
+/// costly lookup); past it, a span names something only exactly.
+fn info(access: &Access, s: &Span, conn: Option<u32>, fuzzy: &Cell<usize>) -> SpanInfo {
     let exact = |t, text: &str| !access.exact(t, text, conn).unwrap_or_default().is_empty();
     let fuzzy = |t, text: &str| {
+        if fuzzy.get() == 0 {
+            return false;
+        }
+        fuzzy.set(fuzzy.get() - 1);
         !access
             .candidates(t, text, conn, "")
             .unwrap_or_default()
@@ -804,4 +841,35 @@ fn object<'a>(
         })
         .or_else(|| others.iter().find(|i| i.span.after_preposition).copied())
         .or(others.last().copied())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_NAME_WORDS, split_names};
+    use std::cell::Cell;
+
+    #[test]
+    fn splitting_asks_a_bounded_number_of_lookups_a_word() {
+        let words: Vec<String> = (0..2_000).map(|i| format!("w{i}")).collect();
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        let asked = Cell::new(0usize);
+        let parts = split_names(&words, |_| {
+            asked.set(asked.get() + 1);
+            false
+        });
+        assert_eq!(parts, [(0, 2_000, false)]);
+        assert!(
+            asked.get() <= 2 * MAX_NAME_WORDS * words.len(),
+            "{} lookups for {} words",
+            asked.get(),
+            words.len()
+        );
+    }
+
+    #[test]
+    fn names_side_by_side_are_split() {
+        let words = ["quinn", "crm", "accounts", "zz"];
+        let parts = split_names(&words, |t| matches!(t, "quinn" | "crm_accounts"));
+        assert_eq!(parts, [(0, 1, true), (1, 2, true), (3, 1, false)]);
+    }
 }

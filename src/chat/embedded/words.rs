@@ -1,7 +1,7 @@
 //! Words of a question: split into tokens, each classified once (a privilege verb, a cue that
 //! signals what is asked, a kind of thing, a function word, or part of a name).
 
-use super::lexicon::{CORRECTABLE, FUNCTION, distance, privilege};
+use super::lexicon::{CORRECTABLE, FUNCTION, one_edit, privilege};
 pub use crate::index::Target;
 
 /// What a token is to the engine.
@@ -67,7 +67,9 @@ pub fn tokenize(text: &str) -> Vec<Token> {
     let mut sentence = 0;
     let mut rest = text.trim();
     while !rest.is_empty() {
-        let c = rest.chars().next().unwrap_or(' ');
+        let Some(c) = rest.chars().next() else {
+            break;
+        };
         if c.is_whitespace() {
             rest = rest.trim_start();
             continue;
@@ -99,15 +101,19 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         rest = &rest[end..];
     }
     // "look at" is to read; "look up", "look for" stay a search.
-    let mut i = 0;
-    while i + 1 < out.len() {
-        if matches!(out[i].lower.as_str(), "look" | "looking") && out[i + 1].lower == "at" {
-            out[i].class = Class::Privilege("SELECT".into());
-            out.remove(i + 1);
+    // One pass (removing from the middle of the vector would be quadratic in the words).
+    let mut merged: Vec<Token> = Vec::with_capacity(out.len());
+    let mut words = out.into_iter().peekable();
+    while let Some(mut t) = words.next() {
+        if matches!(t.lower.as_str(), "look" | "looking")
+            && words.peek().is_some_and(|n| n.lower == "at")
+        {
+            t.class = Class::Privilege("SELECT".into());
+            words.next();
         }
-        i += 1;
+        merged.push(t);
     }
-    out
+    merged
 }
 
 /// Text in quotes at the start of `rest`: "…", `…`, “…”, or '…' when the closing quote ends a
@@ -179,16 +185,18 @@ fn push_word(raw: &str, out: &mut Vec<Token>) {
         }
         return;
     }
-    let (word, lower, possessive) = match lower.strip_suffix("'s") {
-        Some(l) if !l.is_empty() => (&word[..word.len() - 2], l.to_string(), true),
-        _ => match lower.strip_suffix('\'') {
-            Some(l) if l.ends_with('s') && !l.is_empty() => {
-                (&word[..word.len() - 1], l.to_string(), true)
-            }
-            _ => (word, lower, false),
-        },
-    };
-    out.push(token(word, lower, possessive));
+    // The possessive is cut from the word as typed and the rest lowercased afresh: lowercasing
+    // may change lengths (`İ` is two characters lower), so no offset of `lower` cuts `word`.
+    let plain = word.replace('’', "'");
+    let owner = plain
+        .strip_suffix("'s")
+        .or_else(|| plain.strip_suffix("'S"))
+        .or_else(|| plain.strip_suffix('\'').filter(|l| l.ends_with(['s', 'S'])))
+        .filter(|l| !l.is_empty());
+    match owner {
+        Some(owner) => out.push(token(owner, owner.to_lowercase(), true)),
+        None => out.push(token(word, lower, false)),
+    }
 }
 
 fn token(text: &str, lower: String, possessive: bool) -> Token {
@@ -259,16 +267,25 @@ fn classify(lower: &str) -> Class {
     }
 }
 
+/// The lexicon word a token is a typo of, if any (a name-like word, a short one or a quoted one
+/// is never a typo).
+pub fn correction(t: &Token) -> Option<&'static str> {
+    if t.quoted || t.class != Class::Name || looks_like_name(&t.lower) || t.lower.len() < 3 {
+        return None;
+    }
+    let chars = t.lower.chars().count();
+    CORRECTABLE
+        .iter()
+        // Lengths more than one apart are never one edit apart.
+        .filter(|w| w.len() >= 4 && w.len().abs_diff(chars) <= 1)
+        .filter(|w| one_edit(&t.lower, w))
+        .min_by_key(|w| w.len())
+        .copied()
+}
+
 /// Reclassifies a token as the lexicon word it is a typo of.
 pub fn correct(t: &mut Token) {
-    if t.quoted || t.class != Class::Name || looks_like_name(&t.lower) || t.lower.len() < 3 {
-        return;
-    }
-    let best = CORRECTABLE
-        .iter()
-        .filter(|w| w.len() >= 4 && distance(&t.lower, w) == 1)
-        .min_by_key(|w| w.len());
-    if let Some(w) = best {
+    if let Some(w) = correction(t) {
         t.class = classify(w);
         t.corrected = true;
     }
@@ -317,7 +334,24 @@ mod tests {
         let mut t = tokenize("payroll").remove(0);
         correct(&mut t);
         assert_eq!(t.class, Class::Name);
-        assert_eq!(super::distance("qurey", "query"), 1);
-        assert_eq!(super::distance("maya", "tom"), 4);
+        for (a, b) in [
+            ("qurey", "query"),
+            ("selct", "select"),
+            ("sellect", "select"),
+            ("x", ""),
+        ] {
+            assert!(super::one_edit(a, b) && super::one_edit(b, a), "{a} {b}");
+        }
+        for (a, b) in [
+            ("maya", "tom"),
+            ("read", "read"),
+            ("slect", "selcet"),
+            ("ab", "cd"),
+        ] {
+            assert!(!super::one_edit(a, b), "{a} {b}");
+        }
+        assert!(
+            super::one_edit("s\u{E9}lect", "select") && !super::one_edit("\u{130}\u{130}", "ii")
+        );
     }
 }
