@@ -117,22 +117,29 @@ async fn the_server_survives_hostile_input_then_answers() {
         }
     }
 
-    // The tools: hostile names in every argument, a 2 MB identity, deep nesting, bad bytes.
-    let huge = "m".repeat(2_000_000);
+    // The tools: hostile names in every argument, a 2 MB body, a 900 KB identity, deep nesting,
+    // bad bytes.
     let check = |identity: &str| {
         serde_json::to_vec(
             &json!({"identity": identity, "privilege": "SELECT", "resource": "sales.orders"}),
         )
         .unwrap()
     };
+    // Past server.max_body_size (1 MiB) the body is refused before any parsing.
+    let huge = "m".repeat(2_000_000);
     let (status, doc) = send(&s, "/v1/tools/check_access", check(&huge), "2 MB identity").await;
+    assert_eq!(status, 413, "{doc}");
+    assert_eq!(doc["error"]["code"], "too_large", "{doc}");
+    // Under it, the argument's own cap names the field.
+    let big = "m".repeat(900_000);
+    let (status, doc) = send(&s, "/v1/tools/check_access", check(&big), "900 KB identity").await;
     assert_eq!(status, 400, "{doc}");
     assert_eq!(doc["error"]["path"], "identity", "{doc}");
     let (status, doc) = send(
         &s,
         "/v1/tools/search_identities",
-        serde_json::to_vec(&json!({"query": huge})).unwrap(),
-        "2 MB query",
+        serde_json::to_vec(&json!({"query": big})).unwrap(),
+        "900 KB query",
     )
     .await;
     assert_eq!(status, 400, "{doc}");
