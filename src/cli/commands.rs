@@ -56,9 +56,18 @@ pub async fn dispatch(cli: Cli) -> Result<Output, ApiError> {
             resource,
             privilege,
             connection,
+            limit,
+            cursor,
         } => {
-            let args =
+            let mut args =
                 json!({"resource": resource, "privilege": privilege, "connection": connection});
+            // Given only when set: the tool's own defaults otherwise.
+            if let Some(l) = limit {
+                args["limit"] = json!(l);
+            }
+            if let Some(c) = cursor {
+                args["cursor"] = json!(c);
+            }
             let result = call_tool(&dir(), db, "who_has_access", args, None).await?;
             Ok(Output::ok(result.clone(), render::who_has(&result)))
         }

@@ -76,6 +76,12 @@ pub enum Command {
         privilege: Option<String>,
         #[arg(long)]
         connection: Option<String>,
+        /// Grantees per page (default 100, at most 1000).
+        #[arg(long)]
+        limit: Option<u32>,
+        /// The page after the one that gave this cursor.
+        #[arg(long)]
+        cursor: Option<String>,
     },
     /// List the tools; `tools call NAME 'JSON'` calls one; `--export DIR` writes their schemas.
     Tools {

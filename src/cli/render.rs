@@ -37,9 +37,9 @@ pub fn who_has(r: &Value) -> String {
         Some(p) => format!("{p} on"),
         None => "access to".into(),
     };
+    let total = r["total"].as_u64().unwrap_or(grantees.len() as u64);
     let mut out = format!(
-        "{} identities have {what} {} ({}).\n",
-        grantees.len(),
+        "{total} identities have {what} {} ({}).\n",
         s(&r["resource"]),
         s(&r["connection"])
     );
@@ -59,6 +59,12 @@ pub fn who_has(r: &Value) -> String {
         for p in g["paths"].as_array().into_iter().flatten() {
             out.push_str(&format!("  through {}\n", s(&p["text"])));
         }
+    }
+    if let Some(next) = r["next_cursor"].as_str() {
+        out.push_str(&format!(
+            "({} shown; the next page: --cursor {next})\n",
+            grantees.len()
+        ));
     }
     out
 }

@@ -180,3 +180,41 @@ fn who_has_lists_people_and_roles_with_paths() {
     }
     assert!(!names.contains(&"maya"));
 }
+
+#[test]
+fn who_has_pages_on_the_command_line() {
+    let dir = demo_dir();
+    let (code, all, err) = run(dir.path(), &["--json", "who-has", "crm.leads"]);
+    assert_eq!(code, 0, "{err}");
+    let all: serde_json::Value = serde_json::from_str(&all).unwrap();
+    let total = all["total"].as_u64().unwrap();
+    assert!(total > 1, "{all}");
+    // One a page, following the cursor printed, visits every grantee once.
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut args = vec!["who-has", "crm.leads", "--limit", "1"];
+        if let Some(c) = &cursor {
+            args.extend(["--cursor", c.as_str()]);
+        }
+        let (code, out, err) = run(dir.path(), &args);
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            out.starts_with(&format!("{total} identities have")),
+            "the headline counts them all: {out}"
+        );
+        seen.push(out.lines().nth(1).unwrap().to_string());
+        cursor = out
+            .lines()
+            .find_map(|l| l.split("--cursor ").nth(1))
+            .map(|c| c.trim_end_matches(')').to_string());
+        if cursor.is_none() {
+            break;
+        }
+        assert!(seen.len() <= total as usize, "the pages never end");
+    }
+    assert_eq!(seen.len() as u64, total);
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len() as u64, total, "each grantee once");
+}
