@@ -9,6 +9,8 @@
 //!
 //! `cargo bench --bench engine`; `WARDEN_BENCH_TIERS=S cargo bench --bench engine` builds and
 //! measures tier S only (a criterion filter such as `-- tier_S` still builds tier M).
+// A benchmark stops at the first thing it cannot measure: unwrap is its error handling.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "support/questions.rs"]
 mod support;

@@ -25,6 +25,8 @@
 //! Threads: the Warden server and the other endpoints run on one tokio runtime (2 workers plus
 //! tokio's blocking pool); the clients (reqwest, sqlx) on another (2 workers). Both share the
 //! machine's cores with each other and with the PostgreSQL backends.
+// A benchmark stops at the first thing it cannot measure: unwrap is its error handling.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/it/pg.rs"]
 mod pg;

@@ -18,6 +18,8 @@
 //! (b) Expiry: a connection to a real PostgreSQL, requests for 2 s granted by the job runner,
 //!     and for each the time from `expires_at` to the REVOKE being done (`closed_at`), on both
 //!     stores.
+// A benchmark stops at the first thing it cannot measure: unwrap is its error handling.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/it/pg.rs"]
 mod pg;

@@ -29,6 +29,8 @@
 //! store and into the populated one (the steady state of a periodic sync), its parts
 //! (`Store::replace_connections`, `Store::load`, `Graph::build`, `NameIndex::build`), and
 //! `App::open` on the populated store.
+// A benchmark stops at the first thing it cannot measure: unwrap is its error handling.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/it/pg.rs"]
 mod pg;

@@ -92,7 +92,9 @@ impl ConnGraph {
         }
         let is_holder = |n: u32| holders.identities.contains_key(&n);
         for chain in self.chains_up(i, false, &is_holder, limit) {
-            let last = *chain.last().expect("chains are never empty");
+            let Some(&last) = chain.last() else {
+                continue;
+            };
             for t in &holders.identities[&last] {
                 if out.len() >= limit {
                     return out;
@@ -196,9 +198,9 @@ impl ConnGraph {
                 .direct_roles(w[0])
                 .any(|(to, flows)| to == w[1] && flows)
         });
-        if let Some(w) = blocked {
+        if let (Some(w), Some(&last)) = (blocked, chain.last()) {
             let (member, role) = (&self.identity(w[0]).name, &self.identity(w[1]).name);
-            let holder = &self.identity(*chain.last().expect("non-empty")).name;
+            let holder = &self.identity(last).name;
             // The member's NOINHERIT attribute, or (PostgreSQL 16+) this one membership's option.
             let why = if self.identity(w[0]).inherit {
                 "the membership's INHERIT option is FALSE"

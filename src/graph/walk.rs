@@ -31,7 +31,10 @@ impl ConnGraph {
                 break;
             }
             let edges = self.up.get(node);
-            let k = next.last_mut().expect("next mirrors chain");
+            // `next` grows and shrinks with `chain`, so it is never empty here.
+            let Some(k) = next.last_mut() else {
+                break;
+            };
             if *k < edges.len() {
                 let e = edges[*k];
                 *k += 1;
@@ -93,7 +96,10 @@ impl ConnGraph {
                 break;
             }
             let edges = self.down.get(node);
-            let k = next.last_mut().expect("next mirrors chain");
+            // `next` grows and shrinks with `chain`, so it is never empty here.
+            let Some(k) = next.last_mut() else {
+                break;
+            };
             if *k < edges.len() {
                 let e = edges[*k];
                 *k += 1;
