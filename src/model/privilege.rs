@@ -46,14 +46,5 @@ impl fmt::Display for Privilege {
 
 /// Table privileges PostgreSQL knows; what an owner holds when `owner_privileges` is absent.
 pub fn table_privileges() -> &'static [&'static str] {
-    &[
-        "SELECT",
-        "INSERT",
-        "UPDATE",
-        "DELETE",
-        "TRUNCATE",
-        "REFERENCES",
-        "TRIGGER",
-        "MAINTAIN",
-    ]
+    super::vocabulary::words(super::Platform::Postgres, super::ResourceKind::Table)
 }

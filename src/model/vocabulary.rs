@@ -6,6 +6,9 @@
 use super::{Platform, Privilege, ResourceKind};
 use crate::error::{ApiError, Candidate};
 
+// Each list is a kind's own words; `ALL` (ALL PRIVILEGES), which every kind on PostgreSQL,
+// Redshift and Snowflake takes, is added by [`known`].
+
 const PG_TABLE: &[&str] = &[
     "SELECT",
     "INSERT",
@@ -15,12 +18,11 @@ const PG_TABLE: &[&str] = &[
     "REFERENCES",
     "TRIGGER",
     "MAINTAIN",
-    "ALL",
 ];
-const PG_SEQUENCE: &[&str] = &["USAGE", "SELECT", "UPDATE", "ALL"];
-const PG_SCHEMA: &[&str] = &["USAGE", "CREATE", "ALL"];
-const PG_DATABASE: &[&str] = &["CONNECT", "CREATE", "TEMPORARY", "ALL"];
-const FUNCTION: &[&str] = &["EXECUTE", "ALL"];
+const PG_SEQUENCE: &[&str] = &["USAGE", "SELECT", "UPDATE"];
+const PG_SCHEMA: &[&str] = &["USAGE", "CREATE"];
+const PG_DATABASE: &[&str] = &["CONNECT", "CREATE", "TEMPORARY"];
+const FUNCTION: &[&str] = &["EXECUTE"];
 
 const RS_TABLE: &[&str] = &[
     "SELECT",
@@ -31,10 +33,9 @@ const RS_TABLE: &[&str] = &[
     "REFERENCES",
     "ALTER",
     "TRUNCATE",
-    "ALL",
 ];
-const RS_SCHEMA: &[&str] = &["USAGE", "CREATE", "ALTER", "DROP", "ALL"];
-const RS_DATABASE: &[&str] = &["CREATE", "TEMPORARY", "USAGE", "ALL"];
+const RS_SCHEMA: &[&str] = &["USAGE", "CREATE", "ALTER", "DROP"];
+const RS_DATABASE: &[&str] = &["CREATE", "TEMPORARY", "USAGE"];
 
 const SF_TABLE: &[&str] = &[
     "SELECT",
@@ -44,9 +45,8 @@ const SF_TABLE: &[&str] = &[
     "TRUNCATE",
     "REFERENCES",
     "OWNERSHIP",
-    "ALL",
 ];
-const SF_VIEW: &[&str] = &["SELECT", "REFERENCES", "OWNERSHIP", "ALL"];
+const SF_VIEW: &[&str] = &["SELECT", "REFERENCES", "OWNERSHIP"];
 /// A schema takes its own words and, as grants on all or future tables in it, the tables'.
 const SF_SCHEMA: &[&str] = &[
     "USAGE",
@@ -60,10 +60,9 @@ const SF_SCHEMA: &[&str] = &[
     "DELETE",
     "TRUNCATE",
     "REFERENCES",
-    "ALL",
 ];
-const SF_DATABASE: &[&str] = &["USAGE", "MONITOR", "MODIFY", "CREATE", "OWNERSHIP", "ALL"];
-const SF_WAREHOUSE: &[&str] = &["USAGE", "OPERATE", "MONITOR", "MODIFY", "OWNERSHIP", "ALL"];
+const SF_DATABASE: &[&str] = &["USAGE", "MONITOR", "MODIFY", "CREATE", "OWNERSHIP"];
+const SF_WAREHOUSE: &[&str] = &["USAGE", "OPERATE", "MONITOR", "MODIFY", "OWNERSHIP"];
 
 /// BigQuery's plain words: the question words that map to permissions, and a dataset's legacy
 /// roles. Roles (`roles/…`, `projects/…/roles/…`) and permissions (`bigquery.tables.getData`)
@@ -72,7 +71,7 @@ const BQ_WORDS: &[&str] = &[
     "SELECT", "INSERT", "UPDATE", "DELETE", "READER", "WRITER", "OWNER",
 ];
 
-/// The words `platform` knows on a resource of `kind`.
+/// The words `platform` knows on a resource of `kind`, `ALL` aside (see [`known`]).
 pub fn words(platform: Platform, kind: ResourceKind) -> &'static [&'static str] {
     use ResourceKind as K;
     match platform {
@@ -104,7 +103,16 @@ pub fn words(platform: Platform, kind: ResourceKind) -> &'static [&'static str] 
     }
 }
 
-/// Every word `platform` knows on some kind of resource.
+/// `words` and, where the platform has it, `ALL`.
+fn known(platform: Platform, words: &[&'static str]) -> Vec<&'static str> {
+    let mut out = words.to_vec();
+    if platform != Platform::Bigquery && !out.is_empty() {
+        out.push("ALL");
+    }
+    out
+}
+
+/// Every word `platform` knows on some kind of resource, `ALL` aside.
 fn anywhere(platform: Platform) -> Vec<&'static str> {
     let mut out: Vec<&'static str> = Vec::new();
     for k in ResourceKind::ALL {
@@ -134,9 +142,12 @@ pub fn check(
     }
     let (known, on) = match kind {
         Some(k) if !words(platform, k).is_empty() => {
-            (words(platform, k).to_vec(), format!("a {k}"))
+            (known(platform, words(platform, k)), format!("a {k}"))
         }
-        _ => (anywhere(platform), "any resource".to_string()),
+        _ => (
+            known(platform, &anywhere(platform)),
+            "any resource".to_string(),
+        ),
     };
     if known.contains(&word) {
         return Ok(());

@@ -5,22 +5,10 @@
 
 use super::{connect, failure};
 use crate::connectors::{Applied, Change, ConnectorError, FailureKind, quote};
-use crate::model::Platform;
+use crate::model::vocabulary::words;
+use crate::model::{Platform, ResourceKind};
 use sqlx::postgres::PgConnection;
 use sqlx::{AssertSqlSafe, Connection as _, Row};
-
-const TABLE: &[&str] = &[
-    "SELECT",
-    "INSERT",
-    "UPDATE",
-    "DELETE",
-    "TRUNCATE",
-    "REFERENCES",
-    "TRIGGER",
-    "MAINTAIN",
-];
-const SCHEMA: &[&str] = &["USAGE", "CREATE"];
-const DATABASE: &[&str] = &["CONNECT", "CREATE", "TEMPORARY"];
 
 /// A connection to one database, for grants and revokes on it.
 pub struct Provisioner {
@@ -172,9 +160,12 @@ impl Provisioner {
             upper
         };
         let (allowed, kind) = match resource.len() {
-            3 => (TABLE, "a table"),
-            2 => (SCHEMA, "a schema"),
-            1 => (DATABASE, "a database"),
+            3 => (words(Platform::Postgres, ResourceKind::Table), "a table"),
+            2 => (words(Platform::Postgres, ResourceKind::Schema), "a schema"),
+            1 => (
+                words(Platform::Postgres, ResourceKind::Database),
+                "a database",
+            ),
             _ => {
                 return Err(refuse(format!(
                     "{:?} is not a database, schema or table name",

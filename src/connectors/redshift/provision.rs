@@ -14,23 +14,14 @@
 
 use super::{catalog, connect, failure};
 use crate::connectors::{Applied, Change, ConnectorError, FailureKind, quote};
-use crate::model::Platform;
+use crate::model::vocabulary::words;
+use crate::model::{Platform, ResourceKind};
 use sqlx::postgres::PgConnection;
 use sqlx::{AssertSqlSafe, Connection as _};
 
-/// Privileges per object kind (r_GRANT.html, r_REVOKE.html). Database USAGE is left out: it
-/// applies only to databases created from a datashare.
-const TABLE: &[&str] = &[
-    "SELECT",
-    "INSERT",
-    "UPDATE",
-    "DELETE",
-    "DROP",
-    "REFERENCES",
-    "ALTER",
-    "TRUNCATE",
-];
-const SCHEMA: &[&str] = &["CREATE", "USAGE", "ALTER", "DROP"];
+/// Database privileges Warden provisions (r_GRANT.html, r_REVOKE.html); tables and schemas take
+/// the words of [`crate::model::vocabulary`]. Database USAGE is left out here: it applies only to
+/// databases created from a datashare. (The request vocabulary still takes it, and lacks ALTER.)
 const DATABASE: &[&str] = &["CREATE", "TEMPORARY", "ALTER"];
 
 /// What a name is on Redshift: users, groups and roles are separate name spaces.
@@ -127,8 +118,8 @@ fn normal(privilege: &str) -> String {
 /// The privilege keyword, if the object's kind has it.
 fn privilege(privilege: &str, object: &Object) -> Result<&'static str, ConnectorError> {
     let (allowed, kind) = match object {
-        Object::Table(..) => (TABLE, "a table"),
-        Object::Schema(_) => (SCHEMA, "a schema"),
+        Object::Table(..) => (words(Platform::Redshift, ResourceKind::Table), "a table"),
+        Object::Schema(_) => (words(Platform::Redshift, ResourceKind::Schema), "a schema"),
         Object::Database(_) => (DATABASE, "a database"),
     };
     let upper = normal(privilege);
