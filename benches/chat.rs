@@ -326,9 +326,9 @@ fn us(d: Duration) -> String {
     }
 }
 
-fn latency_row(report: &mut Report, what: &str, p: &Percentiles, extra: &[String]) {
-    let mut cells = vec![
-        what.to_owned(),
+/// A latency table's figures: count, mean, p50, p90, p99, p99.9, max.
+fn latency_cells(p: &Percentiles) -> [String; 7] {
+    [
         p.n.to_string(),
         us(p.mean),
         us(p.p50),
@@ -336,7 +336,12 @@ fn latency_row(report: &mut Report, what: &str, p: &Percentiles, extra: &[String
         us(p.p99),
         us(p.p999),
         us(p.max),
-    ];
+    ]
+}
+
+fn latency_row(report: &mut Report, what: &str, p: &Percentiles, extra: &[String]) {
+    let mut cells = vec![what.to_owned()];
+    cells.extend(latency_cells(p));
     cells.extend_from_slice(extra);
     report.row(&cells);
 }
@@ -1110,30 +1115,17 @@ fn worst_messages(
             text.chars().count().to_string(),
             calls[k].to_string(),
         ];
-        cells.extend([
-            p.n.to_string(),
-            us(p.mean),
-            us(p.p50),
-            us(p.p90),
-            us(p.p99),
-            us(p.p999),
-            us(p.max),
-            goal(&p),
-        ]);
+        cells.extend(latency_cells(&p));
+        cells.push(goal(&p));
         report.row(&cells);
     }
     let all = percentiles(per_message.into_iter().flatten().collect());
-    report.row(&[
+    let mut cells = vec![
         "all of them".into(),
         String::new(),
         calls.iter().sum::<usize>().to_string(),
-        all.n.to_string(),
-        us(all.mean),
-        us(all.p50),
-        us(all.p90),
-        us(all.p99),
-        us(all.p999),
-        us(all.max),
-        goal(&all),
-    ]);
+    ];
+    cells.extend(latency_cells(&all));
+    cells.push(goal(&all));
+    report.row(&cells);
 }
