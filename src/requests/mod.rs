@@ -12,7 +12,7 @@ pub mod service;
 mod timeline;
 
 pub use approve::Approval;
-pub use service::{NewRequest, RequestWithHistory, Requests};
+pub use service::{MAX_NAME, MAX_REASON, NewRequest, RequestWithHistory, Requests};
 
 use crate::connectors::Change;
 use crate::model::Duration;

@@ -285,11 +285,12 @@ fn call_context_bytes<'a, T: ContextTool>(
 }
 
 /// The longest name a tool takes (an identity, a resource, a privilege, a connection, a query,
-/// an id): far above any real name, far below what would make a lookup costly.
-pub const MAX_NAME_CHARS: usize = 512;
+/// an id): far above any real name, far below what would make a lookup costly. The same bound
+/// as a request's names, so a tool never takes what the request would refuse.
+pub const MAX_NAME_CHARS: usize = crate::requests::MAX_NAME;
 
-/// The longest free text a tool takes (a request's `reason`).
-pub const MAX_TEXT_CHARS: usize = 2_000;
+/// The longest free text a tool takes (a request's `reason`, bounded where requests are).
+pub const MAX_TEXT_CHARS: usize = crate::requests::MAX_REASON;
 
 /// Fields that hold free text rather than a name.
 const TEXT_FIELDS: &[&str] = &["reason"];
