@@ -372,4 +372,24 @@ mod tests {
         assert_eq!(c.server.max_connections, 8);
         assert!(Config::parse("[server]\nmax_body_size = \"lots\"\n", env).is_err());
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+        /// Whatever a config file holds, parsing it ends in a config or a one-line error that
+        /// never repeats a quoted value of the file.
+        #[test]
+        fn any_file_is_a_config_or_one_line(value in "\\PC{0,60}", key in "[a-z_]{1,12}") {
+            let secret = format!("s3cr3t{}", value.len());
+            for text in [
+                format!("[server]\n{key} = \"{secret}\" {value}\n"),
+                format!("[llm]\nbase_url = \"{value}\"\nmodel = \"m\"\napi_key = \"{secret}\"\n{key} = {value}\n"),
+                value.clone(),
+            ] {
+                if let Err(e) = Config::parse(&text, env) {
+                    proptest::prop_assert!(!e.contains('\n'), "{}", e);
+                    proptest::prop_assert!(!e.contains(&secret), "{}", e);
+                }
+            }
+        }
+    }
 }

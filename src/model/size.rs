@@ -102,4 +102,17 @@ mod tests {
         }
         assert_eq!(ByteSize::mib(256).to_string(), "256MiB");
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// Any text (curly quotes, `İ`, emoji, digits and units mixed) is a size or an error
+        /// that quotes it; a size prints back to one that parses to the same number.
+        #[test]
+        fn any_text_is_a_size_or_an_error(text in "\\PC{0,40}|[0-9]{1,25} ?(B|KB|KiB|MB|MiB|GB|GiB|İB|’)?") {
+            match ByteSize::parse(&text) {
+                Ok(n) => proptest::prop_assert_eq!(ByteSize::parse(&n.to_string()), Ok(n)),
+                Err(e) => proptest::prop_assert!(!e.is_empty()),
+            }
+        }
+    }
 }
