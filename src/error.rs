@@ -1,6 +1,7 @@
 //! The error document every edge speaks (HTTP bodies, `--json` output, tool results in chat):
 //! `{"error": {"code", "message", "candidates"?, "path"?}}`, with a small stable set of codes.
-//! Each layer keeps its own error type; they are converted into [`ApiError`] here, once.
+//! Each layer keeps its own error type, with its conversion into [`ApiError`] beside it; this
+//! module depends on nothing else in the crate.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -189,36 +190,5 @@ impl ApiError {
         ErrorDocument {
             error: self.clone(),
         }
-    }
-}
-
-impl From<crate::snapshot::SnapshotError> for ApiError {
-    fn from(e: crate::snapshot::SnapshotError) -> Self {
-        ApiError {
-            code: ErrorCode::InvalidSnapshot,
-            message: e.message,
-            candidates: Vec::new(),
-            path: e.path,
-            request_id: None,
-        }
-    }
-}
-
-impl From<crate::store::StoreError> for ApiError {
-    fn from(e: crate::store::StoreError) -> Self {
-        // Store messages can carry file paths and SQL: summarised here, in full at debug level
-        // (the edge that reports the error logs or prints it once: no second line beside it).
-        tracing::debug!(error = %e, "store failure");
-        ApiError::new(
-            ErrorCode::Unavailable,
-            format!("store unavailable: {}", e.summary()),
-        )
-    }
-}
-
-impl From<crate::index::IndexError> for ApiError {
-    fn from(e: crate::index::IndexError) -> Self {
-        tracing::debug!(error = %e, "index failure");
-        ApiError::internal("search index failure")
     }
 }

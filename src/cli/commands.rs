@@ -321,7 +321,7 @@ async fn serve(
     listen: &str,
 ) -> Result<Output, ApiError> {
     let app = open_store(dir, config, db).await?;
-    let listener = bind(listen).await?;
+    let listener = super::bind(listen).await?;
     let addr = listener
         .local_addr()
         .map_err(|e| ApiError::internal(e.to_string()))?;
@@ -330,21 +330,6 @@ async fn serve(
         .await
         .map_err(|e| ApiError::internal(format!("server failed: {e}")))?;
     Ok(Output::ok(json!({"stopped": true}), String::new()))
-}
-
-pub(super) async fn bind(listen: &str) -> Result<tokio::net::TcpListener, ApiError> {
-    let addr: std::net::SocketAddr = listen.parse().map_err(|_| {
-        ApiError::invalid(
-            "--listen",
-            format!("{listen:?} is not an address like 127.0.0.1:8080"),
-        )
-    })?;
-    tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-        ApiError::new(
-            ErrorCode::Unavailable,
-            format!("cannot listen on {addr}: {e}"),
-        )
-    })
 }
 
 fn gen_snapshot(tier: &str, seed: u64, out: &str) -> Result<Output, ApiError> {

@@ -30,7 +30,7 @@ pub async fn run(dir: PathBuf, listen: &str, reset: bool) -> Result<Output, ApiE
         })?;
     }
     // Bind first: a busy port should fail before anything is written.
-    let listener = super::commands::bind(listen).await?;
+    let listener = super::bind(listen).await?;
     let addr = listener
         .local_addr()
         .map_err(|e| ApiError::internal(e.to_string()))?;

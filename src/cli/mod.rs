@@ -256,3 +256,19 @@ pub fn report(e: &ApiError, json: bool) -> i32 {
     }
     e.code.exit_code()
 }
+
+/// The listening socket for `serve` and `demo`: a bad address is the `--listen` argument's fault.
+async fn bind(listen: &str) -> Result<tokio::net::TcpListener, ApiError> {
+    let addr: std::net::SocketAddr = listen.parse().map_err(|_| {
+        ApiError::invalid(
+            "--listen",
+            format!("{listen:?} is not an address like 127.0.0.1:8080"),
+        )
+    })?;
+    tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        ApiError::new(
+            crate::error::ErrorCode::Unavailable,
+            format!("cannot listen on {addr}: {e}"),
+        )
+    })
+}

@@ -7,6 +7,8 @@ pub mod provisioner;
 pub mod quote;
 pub mod redshift;
 
+pub use crate::model::change::Change;
+
 use crate::config::ConnectionConfig;
 use crate::model::{Connection, Platform};
 
@@ -55,20 +57,6 @@ impl ConnectorError {
             message: message.into(),
         }
     }
-}
-
-/// A change Warden makes on a platform for an access request, and undoes at expiry.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Change {
-    /// A privilege on a resource (its name parts: `[db, schema, table]`, `[db, schema]`, `[db]`).
-    Privilege {
-        privilege: String,
-        resource: Vec<String>,
-        grantee: String,
-    },
-    /// Membership of `member` in `role`.
-    Membership { role: String, member: String },
 }
 
 /// What a grant or revoke did: whether the grant was there before it ran (a grant Warden did

@@ -274,6 +274,13 @@ fn decode(v: u64) -> Hit {
     }
 }
 
+impl From<IndexError> for crate::error::ApiError {
+    fn from(e: IndexError) -> Self {
+        tracing::debug!(error = %e, "index failure");
+        crate::error::ApiError::internal("search index failure")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{MAX_QUERY_WORDS, Target, words};

@@ -4,8 +4,11 @@
 //! in-memory graph small; names are resolved to indices once, at import.
 
 pub mod audit;
+pub mod change;
 mod duration;
+pub mod people;
 mod privilege;
+pub mod request;
 mod size;
 pub mod vocabulary;
 

@@ -7,19 +7,11 @@ use crate::access::{Access, Resolved};
 use crate::error::{ApiError, ErrorCode};
 use crate::index::{Target, Tier};
 use crate::model::audit::NewEvent;
+pub use crate::model::people::ManualLink;
 use crate::store::Store;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-
-/// An admin's word on one person and one identity: linked (`true`) or not (`false`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct ManualLink {
-    pub connection: String,
-    /// The identity's name as the platform has it.
-    pub identity: String,
-    pub linked: bool,
-}
 
 /// A link as shown on a person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

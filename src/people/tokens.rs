@@ -37,13 +37,6 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A fresh opaque id: `prefix_` and 16 random hex digits.
-pub fn new_id(prefix: &str) -> String {
-    let mut bytes = [0u8; 8];
-    rand::rng().fill_bytes(&mut bytes);
-    format!("{prefix}_{}", hex(&bytes))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,19 +6,11 @@ use super::{AccessRequest, GranteeChoice};
 use crate::access::{Access, Resolved};
 use crate::graph::ConnGraph;
 use crate::index::{Target, Tier};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+pub use crate::model::request::Gainer;
 use std::collections::BTreeSet;
 
 /// Members followed at most, per grantee (a role with more is shown cut short).
 const MAX_MEMBERS: usize = 10_000;
-
-/// An identity that would hold the access once granted, and does not now.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
-pub struct Gainer {
-    pub connection: String,
-    pub identity: String,
-}
 
 /// Who newly gains what `req` asks for if it is granted to `grantees`.
 pub fn newly_gains(

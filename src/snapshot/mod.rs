@@ -86,3 +86,15 @@ fn json_message(e: &serde_json::Error) -> String {
         Category::Data => base,
     }
 }
+
+impl From<SnapshotError> for crate::error::ApiError {
+    fn from(e: SnapshotError) -> Self {
+        crate::error::ApiError {
+            code: crate::error::ErrorCode::InvalidSnapshot,
+            message: e.message,
+            candidates: Vec::new(),
+            path: e.path,
+            request_id: None,
+        }
+    }
+}

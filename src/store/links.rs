@@ -3,7 +3,7 @@
 use super::db::with_pool;
 use super::{Store, StoreError};
 use crate::model::audit::NewEvent;
-use crate::people::links::ManualLink;
+use crate::model::people::ManualLink;
 
 impl Store {
     /// Records an admin's link or unlink of a person and an identity, with its audit event.

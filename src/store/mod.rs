@@ -18,7 +18,7 @@ pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use crate::model::Connection;
-use crate::people::{Person, Principal, TokenInfo};
+use crate::model::people::{Person, Principal, TokenInfo};
 use std::path::Path;
 
 /// A store failure, kept whole for the logs; [`StoreError::summary`] is what users see.
@@ -266,4 +266,16 @@ pub struct AgentCall {
     pub arguments: serde_json::Value,
     /// `ok`, or the error code.
     pub outcome: String,
+}
+
+impl From<StoreError> for crate::error::ApiError {
+    fn from(e: StoreError) -> Self {
+        // Store messages can carry file paths and SQL: summarised here, in full at debug level
+        // (the edge that reports the error logs or prints it once: no second line beside it).
+        tracing::debug!(error = %e, "store failure");
+        crate::error::ApiError::new(
+            crate::error::ErrorCode::Unavailable,
+            format!("store unavailable: {}", e.summary()),
+        )
+    }
 }

@@ -4,7 +4,7 @@
 
 use super::postgres::PgStore;
 use super::{AgentCall, StoreError};
-use crate::people::{Person, Principal, Role, TokenInfo};
+use crate::model::people::{Person, Principal, Role, TokenInfo};
 use sqlx::FromRow;
 
 #[derive(FromRow)]

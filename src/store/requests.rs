@@ -4,7 +4,7 @@ use super::db::with_pool;
 use super::jobs::NewJob;
 use super::{Store, StoreError};
 use crate::model::audit::NewEvent;
-use crate::requests::{AccessRequest, Status};
+use crate::model::request::{AccessRequest, Status};
 
 /// Which requests to list, newest first.
 #[derive(Debug, Clone, Default)]
@@ -65,7 +65,7 @@ impl Store {
         with_pool!(self, pool, sql => sql::requests::backfill_grants(pool).await)
     }
 
-    /// The other requests that rely on the grant `key` ([`crate::requests::ChangeRecord::key`])
+    /// The other requests that rely on the grant `key` ([`crate::model::request::ChangeRecord::key`])
     /// and are not revoking it.
     pub async fn relying(&self, key: &str, except: &str) -> Result<Vec<String>, StoreError> {
         with_pool!(self, pool, sql => sql::requests::relying(pool, key, except).await)

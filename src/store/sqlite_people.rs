@@ -2,7 +2,7 @@
 
 use super::sqlite::SqliteStore;
 use super::{AgentCall, StoreError};
-use crate::people::{Person, Principal, Role, TokenInfo};
+use crate::model::people::{Person, Principal, Role, TokenInfo};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 

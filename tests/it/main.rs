@@ -20,6 +20,7 @@ mod files;
 mod hostile;
 mod http;
 mod import;
+mod layers;
 mod lifecycle;
 mod limits;
 mod llm;

@@ -111,7 +111,7 @@ pub(crate) async fn reconcile(
             continue;
         }
         let r = DriftRecord {
-            id: crate::people::new_id("drift"),
+            id: crate::model::people::new_id("drift"),
             request_id: d.request_id.clone(),
             connection: connection.to_string(),
             kind: d.kind,

@@ -18,7 +18,7 @@ pub(crate) async fn insert_jobs(
             "INSERT INTO jobs (id, request_id, kind, run_at, attempts, lease_until, done, created_at)
              VALUES ($1, $2, $3, $4, 0, 0, $5, $6)",
         )
-        .bind(crate::people::new_id("job"))
+        .bind(crate::model::people::new_id("job"))
         .bind(&j.request_id)
         .bind(j.kind.as_str())
         .bind(j.run_at)

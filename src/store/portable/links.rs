@@ -4,7 +4,7 @@
 use super::Db;
 use super::audit::append;
 use crate::model::audit::NewEvent;
-use crate::people::links::ManualLink;
+use crate::model::people::ManualLink;
 use crate::store::StoreError;
 use crate::store::db::WriteTx;
 use sqlx::{Pool, Row};

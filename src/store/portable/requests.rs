@@ -5,7 +5,7 @@ use super::audit::append;
 use super::jobs::insert_jobs;
 use super::{Db, LOCK_KEY};
 use crate::model::audit::NewEvent;
-use crate::requests::AccessRequest;
+use crate::model::request::AccessRequest;
 use crate::store::StoreError;
 use crate::store::db::WriteTx;
 use crate::store::jobs::NewJob;

@@ -1,0 +1,365 @@
+//! Access requests as data: what was asked and for whom, who drafted it, who decided, which
+//! identity or role was updated, and what Warden changed on each platform (so that expiry removes
+//! only that). The operations are in [`crate::requests`].
+
+use crate::model::Duration;
+use crate::model::change::Change;
+use crate::model::people::{Person, Principal};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Where a request is in its life (INTERFACE.md "Request states").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Waiting for reviewers.
+    Open,
+    /// Approved; provisioning under way (or waiting for an admin, on a connection Warden cannot
+    /// provision).
+    Approved,
+    /// Granted on the platform.
+    Active,
+    /// Expired or revoked; what Warden granted is gone.
+    Closed,
+    Denied,
+    /// Deleted while open; kept with its history, out of default listings.
+    Deleted,
+    /// Provisioning kept failing; an admin retries it or denies it.
+    Failed,
+}
+
+impl Status {
+    pub const ALL: [Status; 7] = [
+        Status::Open,
+        Status::Approved,
+        Status::Active,
+        Status::Closed,
+        Status::Denied,
+        Status::Deleted,
+        Status::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Approved => "approved",
+            Status::Active => "active",
+            Status::Closed => "closed",
+            Status::Denied => "denied",
+            Status::Deleted => "deleted",
+            Status::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Status, String> {
+        Status::ALL
+            .into_iter()
+            .find(|st| st.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                let all: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
+                format!("{s:?} is not a request status (one of {})", all.join(", "))
+            })
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A resource asked for, resolved to its full name on one connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RequestedResource {
+    pub connection: String,
+    /// The full dotted name (`analytics.sales.orders`).
+    pub name: String,
+    /// `table`, `schema`, `database`, …
+    pub kind: String,
+    /// The name's parts, as the platform sees them.
+    pub path: Vec<String>,
+}
+
+/// A role asked to be granted (membership in it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RequestedRole {
+    pub connection: String,
+    pub name: String,
+}
+
+/// Who wrote the request down: the person themself, an AI chat engine for them, or an agent
+/// token of theirs. Requests not drafted by the person are never auto-approved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DraftedBy {
+    /// `person`, `ai` or `agent`.
+    pub kind: DraftKind,
+    /// The person on whose behalf (the requester).
+    pub person: String,
+    /// The chat engine (`embedded`, `llm`) when `kind` is `ai`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
+    /// The agent's name when `kind` is `agent` (or an agent's chat turn).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DraftKind {
+    Person,
+    Ai,
+    Agent,
+}
+
+/// A reviewer's decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Decision {
+    pub reviewer: String,
+    pub at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The identity or role updated on one connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct GranteeChoice {
+    pub connection: String,
+    pub identity: String,
+}
+
+/// One change Warden makes on a platform for this request, and what is known of it. Written
+/// before and after each step so that a crash at any point resumes without granting twice or
+/// revoking what Warden did not add.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ChangeRecord {
+    pub connection: String,
+    #[schemars(with = "serde_json::Value")]
+    pub change: Change,
+    /// Whether it held before Warden granted it (read once, before the GRANT); such a grant is
+    /// never revoked by Warden.
+    pub pre_existing: Option<bool>,
+    /// The GRANT ran (and was read back).
+    pub granted: bool,
+    /// The REVOKE ran (or nothing was Warden's to revoke).
+    pub revoked: bool,
+    /// The statements sent, in order.
+    #[serde(default)]
+    pub statements: Vec<String>,
+    /// A revoke of this grant is under way: no other request may come to rely on it until the
+    /// revoke is done (the store refuses such a write), so the revoke cannot strand one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub releasing: bool,
+    /// When this request ended, another active request of Warden's still relied on the grant:
+    /// it was left in place and its revoke became that request's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handed_over_to: Option<String>,
+    /// The request that handed this grant over when it ended: the grant was there before this
+    /// request (`pre_existing`), but it is Warden's, and this request revokes it when it ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inherited_from: Option<String>,
+}
+
+impl ChangeRecord {
+    pub fn new(connection: &str, change: Change) -> ChangeRecord {
+        ChangeRecord {
+            connection: connection.to_string(),
+            change,
+            pre_existing: None,
+            granted: false,
+            revoked: false,
+            statements: Vec::new(),
+            releasing: false,
+            handed_over_to: None,
+            inherited_from: None,
+        }
+    }
+
+    /// Whether Warden must remove it when the request ends: Warden granted it, or took it over
+    /// from another request of Warden's that did.
+    pub fn is_wardens(&self) -> bool {
+        self.pre_existing == Some(false) || self.inherited_from.is_some()
+    }
+
+    /// Whether the request counts on the grant being there now: granted (by Warden or found
+    /// held) and not yet revoked or handed over.
+    pub fn relies(&self) -> bool {
+        !self.revoked && (self.granted || self.pre_existing == Some(true))
+    }
+
+    /// What makes two requests' changes the same grant on the platform.
+    pub fn key(&self) -> String {
+        let change = serde_json::to_string(&self.change).unwrap_or_default();
+        format!("{}\u{1f}{change}", self.connection)
+    }
+}
+
+/// How a closed request ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Ending {
+    Expired,
+    Revoked,
+    /// An extension: its time was added to the request it extends.
+    Extended,
+}
+
+/// An access request, as every edge shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AccessRequest {
+    pub id: String,
+    pub status: Status,
+    /// The person the access is for (their name).
+    pub requester: String,
+    #[serde(skip)]
+    pub requester_id: String,
+    /// Their email then, which links them to platform identities.
+    #[serde(default)]
+    pub requester_email: Option<String>,
+    pub resources: Vec<RequestedResource>,
+    /// Privileges on every resource (upper case).
+    pub privileges: Vec<String>,
+    pub roles: Vec<RequestedRole>,
+    pub reason: Option<String>,
+    /// How long the access lasts once active (`8h`, `2w`); none: until revoked.
+    pub duration: Option<String>,
+    /// Set when the access becomes active.
+    pub expires_at: Option<String>,
+    pub activated_at: Option<String>,
+    pub closed_at: Option<String>,
+    pub ending: Option<Ending>,
+    pub drafted_by: DraftedBy,
+    /// Approvals needed (from the config's rules; 1 by default).
+    pub approvals_required: u32,
+    pub approvals: Vec<Decision>,
+    pub denial: Option<Decision>,
+    /// The identity or role updated on each connection, chosen at approval (at the first one,
+    /// where several are needed: every approval is for the same grantee).
+    pub grantees: Vec<GranteeChoice>,
+    /// Who newly gains the access through the chosen grantee (members of a role included), as
+    /// the last approval saw it.
+    #[serde(default)]
+    pub newly_gains: Vec<Gainer>,
+    pub changes: Vec<ChangeRecord>,
+    /// True when no connector can provision it: an admin grants it by hand and says so.
+    pub manual: bool,
+    /// Approved by a rule in the config rather than a person.
+    pub auto_approved: bool,
+    /// The last provisioning error (in `failed`, or while retrying).
+    pub error: Option<String>,
+    /// The request this one extends (its approval moves that one's expiry).
+    pub extends: Option<String>,
+    /// A revoke asked for and still under way.
+    pub revoking: bool,
+    /// A reminder of the coming expiry was sent.
+    pub reminded: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl DraftedBy {
+    /// Who drafted a request `who` makes for `person`: an AI chat engine when `engine` is given,
+    /// else the agent whose token it is, else the person.
+    pub fn of(who: &Principal, person: &Person, engine: Option<&str>) -> DraftedBy {
+        DraftedBy {
+            kind: match (engine, &who.agent) {
+                (Some(_), _) => DraftKind::Ai,
+                (None, Some(_)) => DraftKind::Agent,
+                (None, None) => DraftKind::Person,
+            },
+            person: person.name.clone(),
+            engine: engine.map(str::to_string),
+            agent: who.agent.clone(),
+        }
+    }
+}
+
+impl AccessRequest {
+    /// The grants this request counts on now, each once, and whether its revoke of that grant is
+    /// under way; the store keeps them beside the request (`request_grants`) so that an ending
+    /// request can find the others that still rely on the same grant.
+    pub fn relied_grants(&self) -> Vec<(String, bool)> {
+        let live = matches!(
+            self.status,
+            Status::Approved | Status::Active | Status::Failed | Status::Denied
+        );
+        if self.manual || !live {
+            return Vec::new();
+        }
+        let mut out: Vec<(String, bool)> = Vec::new();
+        for c in self.changes.iter().filter(|c| c.relies()) {
+            let key = c.key();
+            match out.iter_mut().find(|(k, _)| *k == key) {
+                Some(seen) => seen.1 |= c.releasing,
+                None => out.push((key, c.releasing)),
+            }
+        }
+        out
+    }
+
+    /// How long the access lasts once active; `None`: until revoked.
+    pub fn lasts(&self) -> Option<Duration> {
+        self.duration
+            .as_deref()
+            .and_then(|d| Duration::parse(d).ok())
+    }
+
+    /// Marks the request closed at `now` with `ending`, and returns the audit event's kind.
+    pub fn close(&mut self, ending: Ending, now: &str) -> &'static str {
+        self.status = Status::Closed;
+        self.ending = Some(ending);
+        self.revoking = false;
+        self.closed_at = Some(now.to_string());
+        self.updated_at = now.to_string();
+        match ending {
+            Ending::Expired => "expired",
+            Ending::Revoked => "revoked",
+            Ending::Extended => "extension_applied",
+        }
+    }
+
+    /// Every connection the request touches, in order, once each.
+    pub fn connections(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let names = self
+            .resources
+            .iter()
+            .map(|r| &r.connection)
+            .chain(self.roles.iter().map(|r| &r.connection));
+        for c in names {
+            if !out.contains(c) {
+                out.push(c.clone());
+            }
+        }
+        out
+    }
+
+    /// A one-line summary for answers and notices: `SELECT on analytics.sales.orders for 2w`.
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.resources.is_empty() {
+            let names: Vec<&str> = self.resources.iter().map(|r| r.name.as_str()).collect();
+            parts.push(format!(
+                "{} on {}",
+                self.privileges.join(", "),
+                names.join(", ")
+            ));
+        }
+        if !self.roles.is_empty() {
+            let names: Vec<&str> = self.roles.iter().map(|r| r.name.as_str()).collect();
+            parts.push(format!("role {}", names.join(", ")));
+        }
+        let mut s = parts.join(" and ");
+        if let Some(d) = &self.duration {
+            s.push_str(&format!(" for {d}"));
+        }
+        s
+    }
+}
+
+/// An identity that would hold the access once granted, and does not now.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+pub struct Gainer {
+    pub connection: String,
+    pub identity: String,
+}
