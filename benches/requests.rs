@@ -290,13 +290,11 @@ fn expiry_run(target: &str, store_db: Option<String>, n: usize) -> Vec<Duration>
         for id in &ids {
             loop {
                 let (req, _) = app.store.request(id).await.unwrap().unwrap();
-                if let (Some(exp), Some(closed)) = (&req.expires_at, &req.closed_at) {
-                    let exp = warden::requests::clock::parse_stamp(exp).unwrap();
-                    let closed = warden::requests::clock::parse_stamp(closed).unwrap();
+                if let (Some(exp), Some(closed)) = (req.expires_at, req.closed_at) {
                     delays.push((closed - exp).to_std().unwrap_or_default());
                     break;
                 }
-                assert!(Instant::now() < deadline, "{id} never closed: {:?}", req.status);
+                assert!(Instant::now() < deadline, "{id} never closed: {:?}", req.status());
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }

@@ -125,10 +125,11 @@ impl TryFrom<RequestDoc> for AccessRequest {
             })?;
         let mut approvals = d.approvals;
         // Documents written before decisions named their rule say so only in the flag.
-        if d.auto_approved && !approvals.iter().any(|a| a.rule.is_some()) {
-            if let Some(first) = approvals.first_mut() {
-                first.rule = Some(rule_named(&first.reviewer).unwrap_or(1));
-            }
+        if d.auto_approved
+            && !approvals.iter().any(|a| a.rule.is_some())
+            && let Some(first) = approvals.first_mut()
+        {
+            first.rule = Some(rule_named(&first.reviewer).unwrap_or(1));
         }
         Ok(AccessRequest {
             id: d.id,
