@@ -262,6 +262,7 @@ impl App {
 
     /// The same app going by another clock (tests move time instead of waiting).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> App {
+        self.store = self.store.with_clock(clock.clone());
         self.requests = Requests::new(self.store.clone(), self.config.clone(), clock);
         self
     }
