@@ -185,7 +185,8 @@ impl App {
             name: name.to_string(),
             email: email.map(str::to_string),
             role,
-            created_at: chrono::Utc::now().to_rfc3339(),
+            // By the store's clock, as the store stamps the person's tokens.
+            created_at: self.store.clock().now().to_rfc3339(),
         };
         if !self.store.add_person(&person).await? {
             return Err(ApiError::new(
