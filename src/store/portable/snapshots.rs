@@ -12,6 +12,8 @@ use crate::store::portable::columns::{index, json};
 use crate::store::portable::{GENERATION_CHANNEL, WriteTx};
 use futures_util::TryStreamExt;
 use sqlx::{AssertSqlSafe, Pool, Row, Transaction};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 pub(crate) async fn generation(pool: &Pool<Db>) -> Result<i64, StoreError> {
     Ok(
@@ -81,6 +83,8 @@ pub(crate) async fn load(pool: &Pool<Db>) -> Result<Vec<Connection>, StoreError>
     )
     .fetch_all(&mut *tx)
     .await?;
+    // A dozen privilege words over millions of grants: share one allocation per word.
+    let mut words = HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let name: String = row.try_get(0)?;
@@ -94,10 +98,10 @@ pub(crate) async fn load(pool: &Pool<Db>) -> Result<Vec<Connection>, StoreError>
                 .map(|t| chrono::DateTime::parse_from_rfc3339(&t).map(|t| t.to_utc()))
                 .transpose()
                 .map_err(|e| StoreError::Corrupt(format!("taken_at: {e}")))?,
-            identities: load_identities(&mut tx, &name).await?,
-            memberships: load_memberships(&mut tx, &name).await?,
-            resources: load_resources(&mut tx, &name).await?,
-            grants: load_grants(&mut tx, &name).await?,
+            identities: rows_of(&mut tx, IDENTITIES.into(), &name, identity).await?,
+            memberships: rows_of(&mut tx, memberships_sql(), &name, membership).await?,
+            resources: rows_of(&mut tx, RESOURCES.into(), &name, resource).await?,
+            grants: rows_of(&mut tx, grants_sql(), &name, |r| grant(r, &mut words)).await?,
             name,
         });
     }
@@ -105,125 +109,107 @@ pub(crate) async fn load(pool: &Pool<Db>) -> Result<Vec<Connection>, StoreError>
     Ok(out)
 }
 
-async fn load_identities(
+/// Every row `sql` selects for connection `conn` (its `$1`), each read by `read`, in order.
+async fn rows_of<T>(
     tx: &mut Transaction<'static, Db>,
+    sql: String,
     conn: &str,
-) -> Result<Vec<Identity>, StoreError> {
-    let mut rows = sqlx::query(
-        "SELECT name, kind, email, display_name, superuser, inherit FROM identities
-          WHERE connection = $1 ORDER BY id",
-    )
-    .bind(conn)
-    .fetch(&mut **tx);
+    mut read: impl FnMut(&DbRow) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let mut rows = sqlx::query(AssertSqlSafe(sql)).bind(conn).fetch(&mut **tx);
     let mut out = Vec::new();
     while let Some(row) = rows.try_next().await? {
-        let kind: String = row.try_get(1)?;
-        out.push(Identity {
-            name: row.try_get(0)?,
-            kind: IdentityKind::parse(&kind)
-                .ok_or_else(|| StoreError::Corrupt(format!("identity kind {kind:?}")))?,
-            email: row.try_get(2)?,
-            display_name: row.try_get(3)?,
-            superuser: row.try_get(4)?,
-            inherit: row.try_get(5)?,
-        });
+        out.push(read(&row)?);
     }
     Ok(out)
 }
 
-async fn load_memberships(
-    tx: &mut Transaction<'static, Db>,
-    conn: &str,
-) -> Result<Vec<Membership>, StoreError> {
-    let mut rows = sqlx::query(AssertSqlSafe(format!(
+type DbRow = <Db as sqlx::Database>::Row;
+
+const IDENTITIES: &str = "SELECT name, kind, email, display_name, superuser, inherit
+                            FROM identities WHERE connection = $1 ORDER BY id";
+const RESOURCES: &str = "SELECT name, kind, path, owner, owner_privileges, parent
+                           FROM resources WHERE connection = $1 ORDER BY id";
+
+fn memberships_sql() -> String {
+    format!(
         "SELECT member, role, inherit FROM memberships WHERE connection = $1 ORDER BY {WRITE_ORDER}"
-    )))
-    .bind(conn)
-    .fetch(&mut **tx);
-    let mut out = Vec::new();
-    while let Some(row) = rows.try_next().await? {
-        out.push(Membership {
-            member: index(row.try_get(0)?)?,
-            role: index(row.try_get(1)?)?,
-            inherit: row.try_get(2)?,
-        });
-    }
-    Ok(out)
-}
-
-async fn load_resources(
-    tx: &mut Transaction<'static, Db>,
-    conn: &str,
-) -> Result<Vec<Resource>, StoreError> {
-    let mut rows = sqlx::query(
-        "SELECT name, kind, path, owner, owner_privileges, parent FROM resources
-          WHERE connection = $1 ORDER BY id",
     )
-    .bind(conn)
-    .fetch(&mut **tx);
-    let mut out = Vec::new();
-    while let Some(row) = rows.try_next().await? {
-        let name: String = row.try_get(0)?;
-        let kind: String = row.try_get(1)?;
-        let path: Option<String> = row.try_get(2)?;
-        let owner_privileges: Option<String> = row.try_get(4)?;
-        out.push(Resource {
-            // The path is stored only when it is not the name split on dots.
-            path: match path {
-                Some(p) => json(&p)?,
-                None => crate::model::split_name(&name),
-            },
-            name,
-            kind: ResourceKind::parse(&kind)
-                .ok_or_else(|| StoreError::Corrupt(format!("resource kind {kind:?}")))?,
-            owner: row.try_get::<Option<i64>, _>(3)?.map(index).transpose()?,
-            owner_privileges: owner_privileges.map(|p| json(&p)).transpose()?,
-            parent: row.try_get::<Option<i64>, _>(5)?.map(index).transpose()?,
-        });
-    }
-    Ok(out)
 }
 
-async fn load_grants(
-    tx: &mut Transaction<'static, Db>,
-    conn: &str,
-) -> Result<Vec<Grant>, StoreError> {
-    let mut rows = sqlx::query(AssertSqlSafe(format!(
+fn grants_sql() -> String {
+    format!(
         "SELECT grantee_id, grantee, privilege, resource, grant_option, future, condition
            FROM grants WHERE connection = $1 ORDER BY {WRITE_ORDER}"
-    )))
-    .bind(conn)
-    .fetch(&mut **tx);
-    let mut out = Vec::new();
-    // A dozen privilege words over millions of grants: share one allocation per word.
-    let mut words: std::collections::HashMap<String, std::sync::Arc<str>> =
-        std::collections::HashMap::new();
-    while let Some(row) = rows.try_next().await? {
-        let word: String = row.try_get(2)?;
-        let privilege = words
-            .entry(word)
-            .or_insert_with_key(|w| w.as_str().into())
-            .clone();
-        let grantee = match row.try_get::<Option<i64>, _>(0)? {
-            Some(id) => Grantee::Identity(index(id)?),
-            None => {
-                let text: Option<String> = row.try_get(1)?;
-                let text = text.unwrap_or_default();
-                Grantee::parse_pseudo(&text)
-                    .ok_or_else(|| StoreError::Corrupt(format!("grantee {text:?}")))?
-            }
-        };
-        let condition: Option<String> = row.try_get(6)?;
-        out.push(Grant {
-            grantee,
-            privilege,
-            resource: index(row.try_get(3)?)?,
-            grant_option: row.try_get(4)?,
-            future: row.try_get(5)?,
-            condition: condition
-                .map(|c| json::<Condition>(&c).map(Box::new))
-                .transpose()?,
-        });
-    }
-    Ok(out)
+    )
+}
+
+fn identity(row: &DbRow) -> Result<Identity, StoreError> {
+    let kind: String = row.try_get(1)?;
+    Ok(Identity {
+        name: row.try_get(0)?,
+        kind: IdentityKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("identity kind {kind:?}")))?,
+        email: row.try_get(2)?,
+        display_name: row.try_get(3)?,
+        superuser: row.try_get(4)?,
+        inherit: row.try_get(5)?,
+    })
+}
+
+fn membership(row: &DbRow) -> Result<Membership, StoreError> {
+    Ok(Membership {
+        member: index(row.try_get(0)?)?,
+        role: index(row.try_get(1)?)?,
+        inherit: row.try_get(2)?,
+    })
+}
+
+fn resource(row: &DbRow) -> Result<Resource, StoreError> {
+    let name: String = row.try_get(0)?;
+    let kind: String = row.try_get(1)?;
+    let path: Option<String> = row.try_get(2)?;
+    let owner_privileges: Option<String> = row.try_get(4)?;
+    Ok(Resource {
+        // The path is stored only when it is not the name split on dots.
+        path: match path {
+            Some(p) => json(&p)?,
+            None => crate::model::split_name(&name),
+        },
+        name,
+        kind: ResourceKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("resource kind {kind:?}")))?,
+        owner: row.try_get::<Option<i64>, _>(3)?.map(index).transpose()?,
+        owner_privileges: owner_privileges.map(|p| json(&p)).transpose()?,
+        parent: row.try_get::<Option<i64>, _>(5)?.map(index).transpose()?,
+    })
+}
+
+/// A grant, its privilege word shared through `words`.
+fn grant(row: &DbRow, words: &mut HashMap<String, Arc<str>>) -> Result<Grant, StoreError> {
+    let word: String = row.try_get(2)?;
+    let privilege = words
+        .entry(word)
+        .or_insert_with_key(|w| w.as_str().into())
+        .clone();
+    let grantee = match row.try_get::<Option<i64>, _>(0)? {
+        Some(id) => Grantee::Identity(index(id)?),
+        None => {
+            let text: Option<String> = row.try_get(1)?;
+            let text = text.unwrap_or_default();
+            Grantee::parse_pseudo(&text)
+                .ok_or_else(|| StoreError::Corrupt(format!("grantee {text:?}")))?
+        }
+    };
+    let condition: Option<String> = row.try_get(6)?;
+    Ok(Grant {
+        grantee,
+        privilege,
+        resource: index(row.try_get(3)?)?,
+        grant_option: row.try_get(4)?,
+        future: row.try_get(5)?,
+        condition: condition
+            .map(|c| json::<Condition>(&c).map(Box::new))
+            .transpose()?,
+    })
 }
