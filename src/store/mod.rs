@@ -1,6 +1,16 @@
 //! Where imported connections live. One face ([`Store`]) over the backends: SQLite in the data
 //! dir, or PostgreSQL (`--database-url`) shared by several servers; one conformance suite
 //! (tests/it/store.rs) runs on both.
+//!
+//! The modules depend one way, top to bottom:
+//! - the faces (`audit`, `drift`, `jobs`, `links`, `requests`, `people`, `conversations`,
+//!   `agent_calls`, `sync`, `snapshots`): the `Store` methods of one table group, each one
+//!   `with_pool!` call into
+//! - `portable`: every query, written once and compiled per backend, with `with_pool!` and
+//!   `WriteTx`; it reads and writes the model's types and
+//! - `rows`: the store's own row and filter types (jobs, drift, agent calls, request filters).
+//!
+//! The backends (`sqlite`, `postgres`) only open, migrate and (PostgreSQL) listen.
 
 mod agent_calls;
 pub mod audit;
@@ -67,8 +77,7 @@ pub enum Store {
 
 /// An open backend: its pool, and the clock that stamps the times the store writes itself
 /// (token creation and revocation, imports, conversations, agent calls, sync outcomes).
-/// Opening ([`sqlite`], [`postgres`]) and listening are all a backend does on its own; every
-/// query is in `portable/`.
+/// Opening and listening are all a backend does on its own; every query is in `portable/`.
 pub struct Backend<Db: sqlx::Database> {
     pool: sqlx::Pool<Db>,
     clock: Arc<dyn Clock>,
