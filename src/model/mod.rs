@@ -11,6 +11,7 @@ pub mod people;
 mod privilege;
 pub mod request;
 mod size;
+pub mod time;
 pub mod vocabulary;
 
 pub use duration::Duration;
