@@ -194,7 +194,8 @@ impl App {
             name: name.to_string(),
             email: email.map(str::to_string),
             role,
-            created_at: chrono::Utc::now().to_rfc3339(),
+            // By the store's clock, as the store stamps the person's tokens.
+            created_at: self.store.clock().now().to_rfc3339(),
         };
         if !self.store.add_person(&person).await? {
             return Err(ApiError::new(
@@ -271,6 +272,7 @@ impl App {
 
     /// The same app going by another clock (tests move time instead of waiting).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> App {
+        self.store = self.store.with_clock(clock.clone());
         self.requests = Requests::new(self.store.clone(), self.config.clone(), clock);
         self
     }

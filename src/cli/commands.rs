@@ -288,7 +288,7 @@ async fn import(dir: &Path, db: Option<&Secret>, files: &[String]) -> Result<Out
     let store = crate::store::Store::open(dir, url.as_ref().map(Secret::expose)).await?;
     let summary = crate::app::import_summary(&all);
     let generation = store.replace_connections(&all).await?;
-    let at = crate::requests::clock::stamp(chrono::Utc::now());
+    let at = crate::requests::clock::stamp(store.clock().now());
     let recorded =
         crate::audit::record_import(&store, &at, &cli_actor(), &summary, generation).await;
     store.close().await;

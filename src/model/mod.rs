@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod change;
+pub mod clock;
 mod duration;
 pub mod people;
 mod privilege;

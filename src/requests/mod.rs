@@ -3,7 +3,7 @@
 //! The rules that move a request between states are in [`rules`]; the operations in [`service`].
 
 mod approve;
-pub mod clock;
+pub use crate::model::clock;
 mod decide;
 mod extend;
 pub mod gains;

@@ -1,6 +1,6 @@
 //! The store's face for the audit log (the queries are in `portable/audit.rs`).
 
-use super::db::with_pool;
+use super::portable::with_pool;
 use super::{Store, StoreError};
 use crate::model::audit::{AuditEvent, AuditFilter, NewEvent};
 

@@ -1,6 +1,6 @@
 //! The store's face for manual person–identity links (the queries are in `portable/links.rs`).
 
-use super::db::with_pool;
+use super::portable::with_pool;
 use super::{Store, StoreError};
 use crate::model::audit::NewEvent;
 use crate::model::people::ManualLink;

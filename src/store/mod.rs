@@ -1,25 +1,37 @@
 //! Where imported connections live. One face ([`Store`]) over the backends: SQLite in the data
 //! dir, or PostgreSQL (`--database-url`) shared by several servers; one conformance suite
 //! (tests/it/store.rs) runs on both.
+//!
+//! The modules depend one way, top to bottom:
+//! - the faces (`audit`, `drift`, `jobs`, `links`, `requests`, `people`, `conversations`,
+//!   `agent_calls`, `sync`, `snapshots`): the `Store` methods of one table group, each one
+//!   `with_pool!` call into
+//! - `portable`: every query, written once and compiled per backend, with `with_pool!` and
+//!   `WriteTx`; it reads and writes the model's types and
+//! - `rows`: the store's own row and filter types (jobs, drift, agent calls, request filters).
+//!
+//! The backends (`sqlite`, `postgres`) only open, migrate and (PostgreSQL) listen.
 
+mod agent_calls;
 pub mod audit;
-mod db;
+mod conversations;
 pub mod drift;
 pub mod jobs;
 mod links;
+mod people;
 mod portable;
 mod postgres;
-mod postgres_people;
 pub mod requests;
+mod rows;
+mod snapshots;
 mod sqlite;
-mod sqlite_people;
+mod sync;
 
-pub use postgres::PgStore;
-pub use sqlite::SqliteStore;
+pub use agent_calls::AgentCall;
 
-use crate::model::Connection;
-use crate::model::people::{Person, Principal, TokenInfo};
+use crate::model::clock::{Clock, SystemClock};
 use std::path::Path;
+use std::sync::Arc;
 
 /// A store failure, kept whole for the logs; [`StoreError::summary`] is what users see.
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +75,45 @@ pub enum Store {
     Postgres(PgStore),
 }
 
+/// An open backend: its pool, and the clock that stamps the times the store writes itself
+/// (token creation and revocation, imports, conversations, agent calls, sync outcomes).
+/// Opening and listening are all a backend does on its own; every query is in `portable/`.
+pub struct Backend<Db: sqlx::Database> {
+    pool: sqlx::Pool<Db>,
+    clock: Arc<dyn Clock>,
+}
+
+// By hand: a derive would ask the database type itself to be `Clone`.
+impl<Db: sqlx::Database> Clone for Backend<Db> {
+    fn clone(&self) -> Self {
+        Backend {
+            pool: self.pool.clone(),
+            clock: self.clock.clone(),
+        }
+    }
+}
+
+pub type SqliteStore = Backend<sqlx::Sqlite>;
+pub type PgStore = Backend<sqlx::Postgres>;
+
+impl<Db: sqlx::Database> Backend<Db> {
+    /// A backend going by the system's clock.
+    fn new(pool: sqlx::Pool<Db>) -> Backend<Db> {
+        Backend {
+            pool,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    pub(crate) fn pool(&self) -> &sqlx::Pool<Db> {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
 /// Checks a `--database-url` without connecting: a one-line reason that repeats no part of the
 /// URL (it may hold a password).
 pub fn check_database_url(url: &str) -> Result<(), String> {
@@ -76,7 +127,8 @@ impl Store {
     }
 
     /// Opens the PostgreSQL database at `database_url` when given (migrating it if needed),
-    /// else the SQLite store in `data_dir`.
+    /// else the SQLite store in `data_dir`. The store goes by the system's clock until
+    /// [`Store::with_clock`] says otherwise.
     pub async fn open(data_dir: &Path, database_url: Option<&str>) -> Result<Store, StoreError> {
         let store = match database_url {
             Some(url) => Store::Postgres(PgStore::open(url).await?),
@@ -86,151 +138,27 @@ impl Store {
         Ok(store)
     }
 
-    /// Replaces what is known about each of `connections` (others untouched), all or nothing.
-    /// Returns the new generation.
-    pub async fn replace_connections(&self, connections: &[Connection]) -> Result<i64, StoreError> {
+    /// The same store going by another clock (tests move time instead of waiting).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Store {
+        match &mut self {
+            Store::Sqlite(s) => s.clock = clock,
+            Store::Postgres(s) => s.clock = clock,
+        }
+        self
+    }
+
+    /// The clock that stamps what the store writes.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
         match self {
-            Store::Sqlite(s) => s.replace_connections(connections).await,
-            Store::Postgres(s) => s.replace_connections(connections).await,
+            Store::Sqlite(s) => &s.clock,
+            Store::Postgres(s) => &s.clock,
         }
     }
 
-    /// Every stored connection.
-    pub async fn load(&self) -> Result<Vec<Connection>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.load().await,
-            Store::Postgres(s) => s.load().await,
-        }
-    }
-
-    /// A number that changes with every import: cheap to poll.
-    pub async fn generation(&self) -> Result<i64, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.generation().await,
-            Store::Postgres(s) => s.generation().await,
-        }
-    }
-
-    /// Adds a person; false when the name or email is taken.
-    pub async fn add_person(&self, p: &Person) -> Result<bool, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.add_person(p).await,
-            Store::Postgres(s) => s.add_person(p).await,
-        }
-    }
-
-    pub async fn people(&self) -> Result<Vec<Person>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.people().await,
-            Store::Postgres(s) => s.people().await,
-        }
-    }
-
-    /// A person by name or email, any case.
-    pub async fn find_person(&self, key: &str) -> Result<Option<Person>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.find_person(key).await,
-            Store::Postgres(s) => s.find_person(key).await,
-        }
-    }
-
-    /// Stores a token's hash (never its secret).
-    pub async fn add_token(
-        &self,
-        id: &str,
-        person_id: &str,
-        agent: Option<&str>,
-        hash: &str,
-    ) -> Result<(), StoreError> {
-        match self {
-            Store::Sqlite(s) => s.add_token(id, person_id, agent, hash).await,
-            Store::Postgres(s) => s.add_token(id, person_id, agent, hash).await,
-        }
-    }
-
-    pub async fn tokens(&self) -> Result<Vec<TokenInfo>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.tokens().await,
-            Store::Postgres(s) => s.tokens().await,
-        }
-    }
-
-    /// False when no live token has that id.
-    pub async fn revoke_token(&self, id: &str) -> Result<bool, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.revoke_token(id).await,
-            Store::Postgres(s) => s.revoke_token(id).await,
-        }
-    }
-
-    /// Who a live token (by hash) stands for.
-    pub async fn principal_for(&self, hash: &str) -> Result<Option<Principal>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.principal_for(hash).await,
-            Store::Postgres(s) => s.principal_for(hash).await,
-        }
-    }
-
-    /// A conversation's saved state, if `owner` owns it.
-    pub async fn conversation(&self, id: &str, owner: &str) -> Result<Option<String>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.conversation(id, owner).await,
-            Store::Postgres(s) => s.conversation(id, owner).await,
-        }
-    }
-
-    /// Saves a conversation's state; a conversation of another owner is left untouched.
-    pub async fn save_conversation(
-        &self,
-        id: &str,
-        owner: &str,
-        state: &str,
-    ) -> Result<(), StoreError> {
-        match self {
-            Store::Sqlite(s) => s.save_conversation(id, owner, state).await,
-            Store::Postgres(s) => s.save_conversation(id, owner, state).await,
-        }
-    }
-
-    pub async fn log_agent_call(&self, call: &AgentCall) -> Result<(), StoreError> {
-        match self {
-            Store::Sqlite(s) => s.log_agent_call(call).await,
-            Store::Postgres(s) => s.log_agent_call(call).await,
-        }
-    }
-
-    /// Every logged agent call, oldest first.
-    pub async fn agent_calls(&self) -> Result<Vec<AgentCall>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.agent_calls().await,
-            Store::Postgres(s) => s.agent_calls().await,
-        }
-    }
-
-    /// Records how the last sync of `connection` ended: `None`, or the failure kind and message.
-    pub async fn record_sync(
-        &self,
-        connection: &str,
-        error: Option<(&str, &str)>,
-    ) -> Result<(), StoreError> {
-        match self {
-            Store::Sqlite(s) => s.record_sync(connection, error).await,
-            Store::Postgres(s) => s.record_sync(connection, error).await,
-        }
-    }
-
-    /// Claims the periodic sync of `connection` if it is due at `now` (unix seconds), moving it
-    /// `interval` seconds on. Of several servers sharing the store, one claim succeeds.
-    pub async fn claim_sync(
-        &self,
-        connection: &str,
-        now: i64,
-        interval: i64,
-    ) -> Result<bool, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.claim_sync(connection, now, interval).await,
-            Store::Postgres(s) => s.claim_sync(connection, now, interval).await,
-        }
+    /// Now by the store's clock, as the store has always written its own times (RFC 3339, as
+    /// chrono prints it), so that rows written before and after sort together.
+    fn written_at(&self) -> String {
+        self.clock().now().to_rfc3339()
     }
 
     /// On PostgreSQL, a listener told of every import by any server; `None` on SQLite (whose
@@ -254,18 +182,6 @@ impl Store {
             Store::Postgres(s) => s.close().await,
         }
     }
-}
-
-/// A tool call an agent token made: who, on whose behalf, what, and how it ended.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AgentCall {
-    pub person_id: String,
-    pub agent: String,
-    pub token_id: Option<String>,
-    pub tool: String,
-    pub arguments: serde_json::Value,
-    /// `ok`, or the error code.
-    pub outcome: String,
 }
 
 impl From<StoreError> for crate::error::ApiError {

@@ -1,22 +1,12 @@
 //! The store's face for access requests (the queries are in `portable/requests.rs`).
 
-use super::db::with_pool;
-use super::jobs::NewJob;
+use super::portable::with_pool;
 use super::{Store, StoreError};
 use crate::model::audit::NewEvent;
-use crate::model::request::{AccessRequest, Status};
+use crate::model::request::AccessRequest;
 
-/// Which requests to list, newest first.
-#[derive(Debug, Clone, Default)]
-pub struct RequestFilter {
-    pub status: Option<Status>,
-    pub requester_id: Option<String>,
-    /// Deleted requests are left out unless asked for (or their status is).
-    pub include_deleted: bool,
-    /// The paging cursor: requests created before this `(created_at, id)`.
-    pub before: Option<(String, String)>,
-    pub limit: i64,
-}
+use super::rows::jobs::NewJob;
+pub use super::rows::requests::RequestFilter;
 
 impl Store {
     /// Stores a new request, its audit events and the jobs it starts, in one transaction.

@@ -633,6 +633,116 @@ async fn store_sync_claims_run_once_across_servers() {
     }
 }
 
+impl Backend {
+    /// One text column of every row `sql` selects, read straight from the database (for what
+    /// the store writes but has no reader for).
+    async fn column(&self, sql: &'static str) -> Vec<Option<String>> {
+        match &self.pg {
+            Some(pg) => {
+                let db = sqlx::PgPool::connect(&pg.url).await.unwrap();
+                let got = sqlx::query_scalar(sql).fetch_all(&db).await.unwrap();
+                db.close().await;
+                got
+            }
+            None => {
+                let file = self.dir.join("warden.db");
+                let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", file.display()))
+                    .await
+                    .unwrap();
+                let got = sqlx::query_scalar(sql).fetch_all(&db).await.unwrap();
+                db.close().await;
+                got
+            }
+        }
+    }
+}
+
+/// Every time the store writes on its own (tokens made and revoked, conversations, agent calls,
+/// sync outcomes, imports) is its clock's, so that tests can move time and a server's rows sit
+/// in time order with its requests'.
+#[tokio::test]
+async fn store_stamps_its_own_writes_by_its_clock() {
+    use warden::model::clock::ManualClock;
+    let dir = tempfile::tempdir().unwrap();
+    for b in backends(dir.path()).await {
+        let name = b.name;
+        let start = chrono::DateTime::from_timestamp(1_900_000_000, 0).unwrap();
+        let clock = Arc::new(ManualClock::new(start));
+        let store = b.store.clone().with_clock(clock.clone());
+        let (t0, t1) = (
+            start.to_rfc3339(),
+            (start + chrono::Duration::hours(1)).to_rfc3339(),
+        );
+
+        store
+            .add_person(&person("maya", None, Role::Requester))
+            .await
+            .unwrap();
+        store
+            .add_token("tok_a", "p_maya", None, "hash-a")
+            .await
+            .unwrap();
+        store.save_conversation("c1", "p_maya", "{}").await.unwrap();
+        store
+            .log_agent_call(&AgentCall {
+                person_id: "p_maya".into(),
+                agent: "helpdesk-bot".into(),
+                token_id: Some("tok_a".into()),
+                tool: "check_access".into(),
+                arguments: serde_json::json!({}),
+                outcome: "ok".into(),
+            })
+            .await
+            .unwrap();
+        store.record_sync("w", None).await.unwrap();
+        store.replace_connections(&[unusual()]).await.unwrap();
+        clock.advance(chrono::Duration::hours(1));
+        store.revoke_token("tok_a").await.unwrap();
+        store
+            .record_sync("w", Some(("auth", "bad key")))
+            .await
+            .unwrap();
+
+        let tokens = store.tokens().await.unwrap();
+        assert_eq!(tokens[0].created_at, t0, "{name}: token made");
+        assert_eq!(tokens[0].revoked_at.as_ref(), Some(&t1), "{name}: revoked");
+        for (sql, want) in [
+            ("SELECT updated_at FROM conversations", &t0),
+            ("SELECT at FROM agent_calls", &t0),
+            ("SELECT imported_at FROM connections", &t0),
+            ("SELECT attempted_at FROM sync_status", &t1),
+            ("SELECT last_success FROM sync_status", &t0),
+        ] {
+            assert_eq!(b.column(sql).await, [Some(want.clone())], "{name}: {sql}");
+        }
+        store.close().await;
+    }
+}
+
+/// The clock an app is given reaches its store: the people and tokens it makes carry its time.
+#[tokio::test]
+async fn an_apps_clock_stamps_what_its_store_writes() {
+    use warden::model::clock::ManualClock;
+    let dir = tempfile::tempdir().unwrap();
+    let start = chrono::DateTime::from_timestamp(1_900_000_000, 0).unwrap();
+    let clock = Arc::new(ManualClock::new(start));
+    let config = warden::config::Config::parse("", |_| None).unwrap();
+    let app = warden::app::App::open_with(dir.path(), config)
+        .await
+        .unwrap()
+        .with_clock(clock.clone());
+    let maya = app.add_person("maya", Role::Requester, None).await.unwrap();
+    assert_eq!(maya.created_at, start.to_rfc3339());
+    clock.advance(chrono::Duration::minutes(5));
+    app.create_token("maya", None).await.unwrap();
+    let tokens = app.store.tokens().await.unwrap();
+    assert_eq!(
+        tokens[0].created_at,
+        (start + chrono::Duration::minutes(5)).to_rfc3339()
+    );
+    app.store.close().await;
+}
+
 /// A request in `status` whose one change (SELECT on t to alice) is granted by Warden
 /// (`releasing` when its revoke is under way).
 fn granted(id: &str, status: &str, releasing: bool) -> warden::requests::AccessRequest {

@@ -127,7 +127,7 @@ pub(crate) async fn append_alone(
     at: &str,
     events: &[NewEvent],
 ) -> Result<(), StoreError> {
-    use crate::store::db::WriteTx;
+    use crate::store::portable::WriteTx;
     let mut tx = pool.write_tx().await?;
     append(&mut tx, at, events).await?;
     tx.commit().await?;

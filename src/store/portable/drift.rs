@@ -5,8 +5,8 @@ use super::Db;
 use super::audit::append;
 use crate::model::audit::NewEvent;
 use crate::store::StoreError;
-use crate::store::db::WriteTx;
-use crate::store::drift::{DriftChanges, DriftFilter, DriftKind, DriftRecord, NewDrift};
+use crate::store::portable::WriteTx;
+use crate::store::rows::drift::{DriftChanges, DriftFilter, DriftKind, DriftRecord, NewDrift};
 use serde_json::{Value, json};
 use sqlx::{Pool, Row, Transaction};
 

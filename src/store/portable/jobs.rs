@@ -4,8 +4,8 @@
 
 use super::{Db, SKIP_LOCKED};
 use crate::store::StoreError;
-use crate::store::db::WriteTx;
-use crate::store::jobs::{Job, NewJob};
+use crate::store::portable::WriteTx;
+use crate::store::rows::jobs::{Job, NewJob};
 use sqlx::{AssertSqlSafe, Pool, Row, Transaction};
 
 pub(crate) async fn insert_jobs(

@@ -6,7 +6,7 @@ use super::audit::append;
 use crate::model::audit::NewEvent;
 use crate::model::people::ManualLink;
 use crate::store::StoreError;
-use crate::store::db::WriteTx;
+use crate::store::portable::WriteTx;
 use sqlx::{Pool, Row};
 
 /// Records that `person_id` is (`linked`) or is not linked to `identity` on `connection`,

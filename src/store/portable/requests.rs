@@ -8,9 +8,9 @@ use crate::model::audit::NewEvent;
 use crate::model::request::AccessRequest;
 use crate::model::time::stamp;
 use crate::store::StoreError;
-use crate::store::db::WriteTx;
-use crate::store::jobs::NewJob;
-use crate::store::requests::RequestFilter;
+use crate::store::portable::WriteTx;
+use crate::store::rows::jobs::NewJob;
+use crate::store::rows::requests::RequestFilter;
 use sqlx::{AssertSqlSafe, Pool, Row, Transaction};
 
 fn doc(req: &AccessRequest) -> String {

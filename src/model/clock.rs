@@ -1,5 +1,5 @@
-//! The time requests and jobs go by, injectable so that tests can move it (an expiry two weeks
-//! out is tested by setting the clock, not by waiting).
+//! The time requests, jobs and the store go by, injectable so that tests can move it (an expiry
+//! two weeks out is tested by setting the clock, not by waiting).
 
 use chrono::{DateTime, Utc};
 use std::sync::Mutex;

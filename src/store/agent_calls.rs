@@ -1,0 +1,20 @@
+//! The store's face for the log of agents' tool calls (the queries are in
+//! `portable/agent_calls.rs`).
+
+use super::portable::with_pool;
+use super::{Store, StoreError};
+
+pub use super::rows::agent_calls::AgentCall;
+
+impl Store {
+    /// Logs a call, made now by the store's clock.
+    pub async fn log_agent_call(&self, call: &AgentCall) -> Result<(), StoreError> {
+        let at = self.written_at();
+        with_pool!(self, pool, sql => sql::agent_calls::log(pool, call, &at).await)
+    }
+
+    /// Every logged agent call, oldest first.
+    pub async fn agent_calls(&self) -> Result<Vec<AgentCall>, StoreError> {
+        with_pool!(self, pool, sql => sql::agent_calls::list(pool).await)
+    }
+}

@@ -1,0 +1,7 @@
+//! What the store reads and writes besides the model's own types: job, drift and agent-call rows
+//! and the filters that list them. Below both the SQL (`portable/`) and the store's faces.
+
+pub mod agent_calls;
+pub mod drift;
+pub mod jobs;
+pub mod requests;
