@@ -1,11 +1,14 @@
 //! Plain, validated types shared by every layer: platforms, identities, resources, grants.
 //!
 //! Identities and resources are addressed by their index in their connection (`u32`), which keeps the
-//! in-memory graph small; names are resolved to indices once, at import.
+//! in-memory graph small; names are resolved to indices once, at import. Outside the graph's own
+//! arrays an index travels as an [`IdentityId`] or a [`ResourceId`], so that the two cannot be
+//! swapped in a question.
 
 pub mod audit;
 pub mod change;
 mod duration;
+mod ids;
 pub mod people;
 mod privilege;
 pub mod request;
@@ -13,6 +16,7 @@ mod size;
 pub mod vocabulary;
 
 pub use duration::Duration;
+pub use ids::{IdentityId, IdentityIndex, ResourceId, ResourceIndex};
 pub use privilege::{Privilege, table_privileges};
 pub use size::ByteSize;
 
