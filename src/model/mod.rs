@@ -58,6 +58,28 @@ impl Platform {
     pub fn is_postgres_like(self) -> bool {
         matches!(self, Platform::Postgres | Platform::Redshift)
     }
+
+    /// Warden has a live connector for it: `warden sync` reads it (the others are imported as
+    /// snapshots). Kept equal to the platforms `connectors::read` dispatches on (a test there).
+    pub fn can_sync(self) -> bool {
+        matches!(self, Platform::Postgres | Platform::Redshift)
+    }
+
+    /// Warden can grant and revoke on it itself; elsewhere an admin provisions by hand. Kept
+    /// equal to the platforms `connectors::provisioner` opens (a test there).
+    pub fn can_provision(self) -> bool {
+        matches!(self, Platform::Postgres | Platform::Redshift)
+    }
+
+    /// Every platform's name, for an error about a word that is none: `postgres, redshift,
+    /// snowflake or bigquery`.
+    pub fn names() -> String {
+        let names: Vec<&str> = Platform::ALL.iter().map(|p| p.as_str()).collect();
+        match names.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => names.join(""),
+        }
+    }
 }
 
 impl fmt::Display for Platform {
