@@ -853,6 +853,10 @@ fn proto_check(access: &Access, keys: &ExactKeys, body: &[u8]) -> Option<(bool, 
         return None;
     };
     let conn = access.conn(0);
+    let (i, r) = (
+        warden::model::IdentityId::new(i),
+        warden::model::ResourceId::new(r),
+    );
     let answer = conn.check(i, privilege.as_str(), r);
     let result = warden::tools::CheckAccessResult {
         allowed: answer.allowed,

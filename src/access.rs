@@ -8,7 +8,7 @@
 use crate::error::{ApiError, Candidate, ErrorCode};
 use crate::graph::{ConnGraph, Graph};
 use crate::index::{Hit, NameIndex, Target, Tier, identity_aliases, resource_aliases, same_key};
-use crate::model::Connection;
+use crate::model::{Connection, IdentityId, ResourceId};
 use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
 
@@ -18,11 +18,23 @@ pub struct Access {
     pub index: NameIndex,
 }
 
-/// A resolved identity or resource.
+/// A resolved identity or resource: which one, the target it was searched for says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Resolved {
     pub conn: u32,
     pub id: u32,
+}
+
+impl Resolved {
+    /// The identity found by a search for identities.
+    pub fn identity(self) -> IdentityId {
+        IdentityId::new(self.id)
+    }
+
+    /// The resource found by a search for resources.
+    pub fn resource(self) -> ResourceId {
+        ResourceId::new(self.id)
+    }
 }
 
 impl From<Hit> for Resolved {
@@ -365,7 +377,7 @@ impl Access {
         identity: &str,
         resource: &str,
         connection: Option<&str>,
-    ) -> Result<(u32, u32, u32), ApiError> {
+    ) -> Result<(u32, IdentityId, ResourceId), ApiError> {
         let conn = self.connection_arg(connection, "connection")?;
         let res = self.matches(Target::Resource, resource, conn, "resource")?;
         if res.hits.is_empty() {
@@ -396,7 +408,7 @@ impl Access {
             return Err(self.not_found(Target::Identity, identity, Some(r.conn), "identity"));
         }
         let i = self.settle(Target::Identity, identity, ids, Some(r.conn), "identity")?;
-        Ok((r.conn, i.id, r.id))
+        Ok((r.conn, i.identity(), r.resource()))
     }
 }
 

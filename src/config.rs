@@ -2,7 +2,7 @@
 //! environment (INTERFACE.md "Configuration"). Secrets stay in [`Secret`], which never prints.
 
 use crate::error::ApiError;
-use crate::model::{ByteSize, Duration};
+use crate::model::{ByteSize, Duration, Platform};
 use serde::Deserialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -89,7 +89,9 @@ impl Default for ServerConfig {
 #[serde(deny_unknown_fields)]
 pub struct ConnectionConfig {
     pub name: String,
-    pub platform: String,
+    /// Checked by [`check_platforms`] before the file is deserialised, so that an unknown word is
+    /// reported with its connection.
+    pub platform: Platform,
     #[serde(default)]
     pub url: Option<Secret>,
     #[serde(default)]
@@ -172,6 +174,7 @@ impl Config {
     pub fn parse(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
         let mut value: toml::Value = toml::from_str(text).map_err(|e| toml_error(&e, text))?;
         substitute(&mut value, &env, &mut String::new())?;
+        check_platforms(&value)?;
         let config = Config::deserialize(value).map_err(|e| toml_error(&e, ""))?;
         let mut seen = std::collections::BTreeSet::new();
         for (i, c) in config.connections.iter().enumerate() {
@@ -184,6 +187,39 @@ impl Config {
         }
         Ok(config)
     }
+}
+
+/// A connection's `platform` that names no platform, as an error naming the connection and the
+/// platforms there are. serde's own message would name neither (and the value has no position
+/// left once `${VAR}`s are replaced).
+fn check_platforms(value: &toml::Value) -> Result<(), String> {
+    let Some(connections) = value.get("connections").and_then(toml::Value::as_array) else {
+        return Ok(());
+    };
+    for (i, c) in connections.iter().enumerate() {
+        // A missing platform is serde's to report ("missing field").
+        let Some(platform) = c.get("platform") else {
+            continue;
+        };
+        if platform.as_str().and_then(Platform::parse).is_some() {
+            continue;
+        }
+        // The word itself only when it looks like one: a misplaced `${WAREHOUSE_URL}` must not
+        // print its password.
+        let word = platform
+            .as_str()
+            .filter(|w| w.len() <= 32 && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            .map_or(String::new(), |w| format!(" {w:?}"));
+        let of = c
+            .get("name")
+            .and_then(toml::Value::as_str)
+            .map_or(String::new(), |n| format!(" of connection {n:?}"));
+        return Err(format!(
+            "connections[{i}].platform: unknown platform{word}{of} (expected {})",
+            Platform::names()
+        ));
+    }
+    Ok(())
 }
 
 /// One line about a TOML error that never shows the file: toml's own rendering quotes the source
@@ -316,6 +352,35 @@ mod tests {
         assert_eq!(c.connections[0].url.as_ref().unwrap().expose(), "sk-123");
         let e = Config::parse(&format!("{one}{one}"), env).unwrap_err();
         assert!(e.contains("connections[1].name"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_platform_names_its_connection_and_the_platforms() {
+        let c = Config::parse(
+            "[[connections]]\nname = \"wh\"\nplatform = \"redshift\"\n",
+            env,
+        )
+        .unwrap();
+        assert_eq!(c.connections[0].platform, crate::model::Platform::Redshift);
+        let e = Config::parse(
+            "[[connections]]\nname = \"pg\"\nplatform = \"postgres\"\n[[connections]]\nname = \"wh\"\nplatform = \"oracle\"\n",
+            env,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "connections[1].platform: unknown platform \"oracle\" of connection \"wh\" (expected postgres, redshift, snowflake or bigquery)"
+        );
+        // Not a word (a misplaced URL with its password, a number): the word is left out.
+        for platform in ["\"${KEY}\"", "\"postgres://u:sk-9@h/db\"", "3"] {
+            let text = format!("[[connections]]\nname = \"wh\"\nplatform = {platform}\n");
+            let e = Config::parse(&text, env).unwrap_err();
+            assert!(
+                e.starts_with("connections[0].platform: unknown platform of connection \"wh\" (expected postgres,"),
+                "{e}"
+            );
+            assert!(!e.contains("sk-"), "{e}");
+        }
     }
 
     #[test]

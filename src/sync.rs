@@ -55,7 +55,7 @@ pub async fn sync(app: &App, only: Option<&str>) -> Result<Vec<SyncResult>, ApiE
                     .iter()
                     .map(|c| crate::error::Candidate {
                         name: c.name.clone(),
-                        kind: c.platform.clone(),
+                        kind: c.platform.to_string(),
                         connection: c.name.clone(),
                     })
                     .collect(),

@@ -5,6 +5,7 @@ use rand::Rng;
 use rand::rngs::SmallRng;
 use std::collections::HashMap;
 use warden::access::Access;
+use warden::model::{IdentityId, ResourceId};
 use warden::synth::{self, Tier};
 
 pub const PRIVILEGES: [&str; 3] = ["SELECT", "INSERT", "UPDATE"];
@@ -15,8 +16,8 @@ pub struct Question {
     pub user: String,
     pub privilege: &'static str,
     pub table: String,
-    pub i: u32,
-    pub r: u32,
+    pub i: IdentityId,
+    pub r: ResourceId,
 }
 
 /// `n` uniform random questions drawn from `rng` over the tier's single connection.
@@ -39,8 +40,8 @@ pub fn questions(access: &Access, tier: Tier, n: usize, rng: &mut SmallRng) -> V
             let user = synth::user_name(rng.random_range(0..tier.users));
             let table = synth::table_name(rng.random_range(0..tier.tables));
             Question {
-                i: ids[user.as_str()],
-                r: res[table.as_str()],
+                i: IdentityId::new(ids[user.as_str()]),
+                r: ResourceId::new(res[table.as_str()]),
                 privilege: PRIVILEGES[rng.random_range(0..PRIVILEGES.len())],
                 user,
                 table,

@@ -32,7 +32,7 @@ pub enum FailureKind {
     PermissionDenied,
     /// A connect or a query took too long.
     Timeout,
-    /// The configuration cannot be used (no URL, an unknown platform).
+    /// The configuration cannot be used (no URL).
     Config,
     /// The platform answered something Warden could not use.
     Invalid,
@@ -83,24 +83,61 @@ pub(crate) fn validated(doc: serde_json::Value) -> Result<Connection, ConnectorE
         .ok_or_else(|| ConnectorError::new(FailureKind::Invalid, "no connection was read"))
 }
 
-/// Reads one configured connection.
+/// Reads one configured connection: those whose platform [`Platform::can_sync`].
 pub async fn read(cfg: &ConnectionConfig) -> Result<Connection, ConnectorError> {
-    let platform = Platform::parse(&cfg.platform).ok_or_else(|| {
-        ConnectorError::new(
-            FailureKind::Config,
-            format!("unknown platform {:?}", cfg.platform),
-        )
-    })?;
     let url = cfg
         .url
         .as_ref()
         .ok_or_else(|| ConnectorError::new(FailureKind::Config, "the connection has no url"))?;
-    match platform {
+    match cfg.platform {
         Platform::Postgres => postgres::read(url.expose(), &cfg.name).await,
         Platform::Redshift => redshift::read(url.expose(), &cfg.name).await,
-        other => Err(ConnectorError::new(
+        other @ (Platform::Snowflake | Platform::Bigquery) => Err(ConnectorError::new(
             FailureKind::Unsupported,
             format!("no live connector for {other} yet; import its snapshot with `warden import`"),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FailureKind, provisioner::Provisioner, read};
+    use crate::config::{ConnectionConfig, Secret};
+    use crate::model::Platform;
+
+    /// A connection of `platform` to a loopback port nothing listens on.
+    fn nowhere(platform: Platform) -> ConnectionConfig {
+        ConnectionConfig {
+            name: "x".into(),
+            platform,
+            url: Some(Secret::new("postgres://warden@127.0.0.1:1/x")),
+            sync_interval: None,
+        }
+    }
+
+    /// What the platforms say they can do is what the connectors do: a platform that cannot
+    /// sync (or provision) is refused as unsupported before anything is tried, one that can is
+    /// tried (and finds nothing listening).
+    #[tokio::test]
+    async fn the_capabilities_are_what_the_connectors_do() {
+        for platform in Platform::ALL {
+            let cfg = nowhere(platform);
+            let read = read(&cfg).await.map(|_| ()).unwrap_err().kind;
+            assert_eq!(
+                read == FailureKind::Unsupported,
+                !platform.can_sync(),
+                "{platform}: {read}"
+            );
+            let open = Provisioner::connect(&cfg)
+                .await
+                .map(|_| ())
+                .unwrap_err()
+                .kind;
+            assert_eq!(
+                open == FailureKind::Unsupported,
+                !platform.can_provision(),
+                "{platform}: {open}"
+            );
+        }
     }
 }

@@ -11,20 +11,20 @@ pub enum Provisioner {
 }
 
 impl Provisioner {
-    /// Connects to the platform `cfg` describes.
+    /// Connects to the platform `cfg` describes: those that [`Platform::can_provision`].
     pub async fn connect(cfg: &ConnectionConfig) -> Result<Provisioner, ConnectorError> {
         let url = cfg
             .url
             .as_ref()
             .ok_or_else(|| ConnectorError::new(FailureKind::Config, "the connection has no url"))?;
-        match Platform::parse(&cfg.platform) {
-            Some(Platform::Postgres) => Ok(Provisioner::Postgres(
+        match cfg.platform {
+            Platform::Postgres => Ok(Provisioner::Postgres(
                 postgres::Provisioner::connect(url.expose()).await?,
             )),
-            Some(Platform::Redshift) => Ok(Provisioner::Redshift(
+            Platform::Redshift => Ok(Provisioner::Redshift(
                 redshift::Provisioner::connect(url.expose()).await?,
             )),
-            _ => Err(ConnectorError::new(
+            Platform::Snowflake | Platform::Bigquery => Err(ConnectorError::new(
                 FailureKind::Unsupported,
                 format!("Warden cannot provision on {} connections", cfg.platform),
             )),

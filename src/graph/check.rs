@@ -3,7 +3,7 @@
 use super::holders::{Holders, Terminal};
 use super::path::{Caveat, Path, PathBuilder, Step};
 use super::{ConnGraph, GranteeRef, MAX_PATHS};
-use crate::model::{Platform, ResourceKind};
+use crate::model::{IdentityId, Platform, ResourceId, ResourceKind};
 
 /// A path before it is written out: the identities crossed, an optional pseudo-grantee, and how
 /// the last one holds the privilege.
@@ -29,7 +29,8 @@ pub(crate) const EVERY: u32 = u32::MAX;
 
 impl ConnGraph {
     /// Whether identity `i` holds `privilege` on resource `r`, and why.
-    pub fn check(&self, i: u32, privilege: &str, r: u32) -> CheckAnswer {
+    pub fn check(&self, i: IdentityId, privilege: &str, r: ResourceId) -> CheckAnswer {
+        let (i, r) = (i.get(), r.get());
         let holders = self.holders(privilege, r);
         let superuser = self.is_superuser(i);
         let mut raw = Vec::new();

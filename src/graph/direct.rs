@@ -3,22 +3,22 @@
 //! Warden provisioned with these, since a GRANT Warden ran shows up as exactly such a fact.
 
 use super::{ConnGraph, GranteeRef};
-use crate::model::Privilege;
+use crate::model::{IdentityId, Privilege, ResourceId};
 use std::collections::HashMap;
 
 /// Identities by exact name and resources by their name parts, built once for many questions
 /// (a connection may hold a million resources: a scan per question would not do).
 pub struct DirectNames<'a> {
-    identities: HashMap<&'a str, u32>,
-    resources: HashMap<&'a [String], u32>,
+    identities: HashMap<&'a str, IdentityId>,
+    resources: HashMap<&'a [String], ResourceId>,
 }
 
 impl<'a> DirectNames<'a> {
-    pub fn identity(&self, name: &str) -> Option<u32> {
+    pub fn identity(&self, name: &str) -> Option<IdentityId> {
         self.identities.get(name).copied()
     }
 
-    pub fn resource(&self, path: &[String]) -> Option<u32> {
+    pub fn resource(&self, path: &[String]) -> Option<ResourceId> {
         self.resources.get(path).copied()
     }
 }
@@ -29,11 +29,15 @@ impl ConnGraph {
         let mut identities = HashMap::with_capacity(self.identities.len());
         for (i, id) in self.identities.iter().enumerate() {
             // The first of two same-named identities wins, as it does in the index.
-            identities.entry(id.name.as_str()).or_insert(i as u32);
+            identities
+                .entry(id.name.as_str())
+                .or_insert(IdentityId::new(i as u32));
         }
         let mut resources = HashMap::with_capacity(self.resources.len());
         for (r, res) in self.resources.iter().enumerate() {
-            resources.entry(res.path.as_slice()).or_insert(r as u32);
+            resources
+                .entry(res.path.as_slice())
+                .or_insert(ResourceId::new(r as u32));
         }
         DirectNames {
             identities,
@@ -44,7 +48,13 @@ impl ConnGraph {
     /// Whether `identity` holds `privilege` on `resource` itself: a grant to it (not a future
     /// grant, not a conditional one) or ownership that carries the privilege. Memberships,
     /// PUBLIC and predefined roles do not count: they are not what a GRANT to it would add.
-    pub fn has_direct_grant(&self, identity: u32, privilege: &str, resource: u32) -> bool {
+    pub fn has_direct_grant(
+        &self,
+        identity: IdentityId,
+        privilege: &str,
+        resource: ResourceId,
+    ) -> bool {
+        let (identity, resource) = (identity.get(), resource.get());
         let Ok(wanted) = Privilege::parse(privilege) else {
             return false;
         };
@@ -72,7 +82,7 @@ impl ConnGraph {
     }
 
     /// Whether `member` is a direct member of `role` (whatever its INHERIT setting).
-    pub fn is_direct_member(&self, member: u32, role: u32) -> bool {
+    pub fn is_direct_member(&self, member: IdentityId, role: IdentityId) -> bool {
         self.direct_roles(member).any(|(r, _)| r == role)
     }
 }

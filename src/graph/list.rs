@@ -3,7 +3,7 @@
 use super::check::{EVERY, RawPath};
 use super::holders::Terminal;
 use super::{ConnGraph, GranteeRef, MAX_PATHS, Path};
-use crate::model::{Platform, SpecialGroup};
+use crate::model::{IdentityId, Platform, SpecialGroup};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -30,7 +30,8 @@ impl ConnGraph {
     /// Every privilege `i` holds, through any path. BigQuery bindings are listed where they are
     /// bound (they apply to everything below); a predefined role's or a superuser's blanket
     /// privileges are listed once, on `*`.
-    pub fn list_access(&self, i: u32) -> IdentityAccess {
+    pub fn list_access(&self, i: IdentityId) -> IdentityAccess {
+        let i = i.get();
         let mut found: BTreeMap<(String, String), Vec<RawPath>> = BTreeMap::new();
         let mut add = |resource: String, privilege: String, raw: RawPath| {
             let list = found.entry((resource, privilege)).or_default();

@@ -21,7 +21,9 @@ pub use list::{AccessEntry, IdentityAccess};
 pub use path::{Caveat, Path, Step};
 pub use who_has::GranteeEntry;
 
-use crate::model::{Condition, Connection, Identity, Platform, Resource, SpecialGroup};
+use crate::model::{
+    Condition, Connection, Identity, IdentityIndex, Platform, Resource, ResourceIndex, SpecialGroup,
+};
 use csr::Csr;
 use std::collections::HashMap;
 
@@ -115,22 +117,28 @@ impl Graph {
 }
 
 impl ConnGraph {
-    pub fn identity(&self, i: u32) -> &Identity {
-        &self.identities[i as usize]
+    pub fn identity(&self, i: impl IdentityIndex) -> &Identity {
+        &self.identities[i.raw() as usize]
     }
 
-    pub fn resource(&self, r: u32) -> &Resource {
-        &self.resources[r as usize]
+    pub fn resource(&self, r: impl ResourceIndex) -> &Resource {
+        &self.resources[r.raw() as usize]
     }
 
     /// Roles `i` belongs to directly, with whether privileges flow from each.
-    pub fn direct_roles(&self, i: u32) -> impl Iterator<Item = (u32, bool)> + '_ {
-        self.up.get(i).iter().map(|e| (e.to, e.flows))
+    pub fn direct_roles<I: IdentityIndex>(&self, i: I) -> impl Iterator<Item = (I, bool)> + '_ {
+        self.up
+            .get(i.raw())
+            .iter()
+            .map(|e| (I::from_raw(e.to), e.flows))
     }
 
     /// Direct members of role `i`.
-    pub fn direct_members(&self, i: u32) -> impl Iterator<Item = (u32, bool)> + '_ {
-        self.down.get(i).iter().map(|e| (e.to, e.flows))
+    pub fn direct_members<I: IdentityIndex>(&self, i: I) -> impl Iterator<Item = (I, bool)> + '_ {
+        self.down
+            .get(i.raw())
+            .iter()
+            .map(|e| (I::from_raw(e.to), e.flows))
     }
 
     /// The grants on resource `r`, each with its index (how paths and caveats refer to it).

@@ -4,7 +4,7 @@ use super::bigquery::question_privileges;
 use super::check::RawPath;
 use super::holders::Terminal;
 use super::{ConnGraph, GranteeRef, MAX_PATHS, Path};
-use crate::model::{Platform, ResourceKind, table_privileges};
+use crate::model::{Platform, ResourceId, ResourceKind, table_privileges};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -31,7 +31,8 @@ enum Key {
 
 impl ConnGraph {
     /// Everyone who holds `privilege` (or, without one, any privilege) on `r`.
-    pub fn who_has(&self, r: u32, privilege: Option<&str>) -> Vec<GranteeEntry> {
+    pub fn who_has(&self, r: ResourceId, privilege: Option<&str>) -> Vec<GranteeEntry> {
+        let r = r.get();
         let privileges: Vec<String> = match privilege {
             Some(p) => vec![p.to_owned()],
             None => self.privileges_on(r),

@@ -1,12 +1,15 @@
 //! Plain, validated types shared by every layer: platforms, identities, resources, grants.
 //!
 //! Identities and resources are addressed by their index in their connection (`u32`), which keeps the
-//! in-memory graph small; names are resolved to indices once, at import.
+//! in-memory graph small; names are resolved to indices once, at import. Outside the graph's own
+//! arrays an index travels as an [`IdentityId`] or a [`ResourceId`], so that the two cannot be
+//! swapped in a question.
 
 pub mod audit;
 pub mod change;
 pub mod clock;
 mod duration;
+mod ids;
 pub mod people;
 mod privilege;
 pub mod request;
@@ -15,6 +18,7 @@ pub mod time;
 pub mod vocabulary;
 
 pub use duration::Duration;
+pub use ids::{IdentityId, IdentityIndex, ResourceId, ResourceIndex};
 pub use privilege::{Privilege, table_privileges};
 pub use size::ByteSize;
 
@@ -55,6 +59,28 @@ impl Platform {
     /// Postgres and Redshift share one privilege model (roles, INHERIT, owners, PUBLIC).
     pub fn is_postgres_like(self) -> bool {
         matches!(self, Platform::Postgres | Platform::Redshift)
+    }
+
+    /// Warden has a live connector for it: `warden sync` reads it (the others are imported as
+    /// snapshots). Kept equal to the platforms `connectors::read` dispatches on (a test there).
+    pub fn can_sync(self) -> bool {
+        matches!(self, Platform::Postgres | Platform::Redshift)
+    }
+
+    /// Warden can grant and revoke on it itself; elsewhere an admin provisions by hand. Kept
+    /// equal to the platforms `connectors::provisioner` opens (a test there).
+    pub fn can_provision(self) -> bool {
+        matches!(self, Platform::Postgres | Platform::Redshift)
+    }
+
+    /// Every platform's name, for an error about a word that is none: `postgres, redshift,
+    /// snowflake or bigquery`.
+    pub fn names() -> String {
+        let names: Vec<&str> = Platform::ALL.iter().map(|p| p.as_str()).collect();
+        match names.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => names.join(""),
+        }
     }
 }
 

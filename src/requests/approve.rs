@@ -281,11 +281,10 @@ impl Requests {
 
     /// Whether Warden can grant on `connection` itself.
     pub fn can_provision(&self, connection: &str) -> bool {
-        self.config.connections.iter().any(|c| {
-            c.name == connection
-                && c.url.is_some()
-                && matches!(c.platform.as_str(), "postgres" | "redshift")
-        })
+        self.config
+            .connections
+            .iter()
+            .any(|c| c.name == connection && c.url.is_some() && c.platform.can_provision())
     }
 
     /// The identity or role to update on each connection: the reviewer's choice checked against

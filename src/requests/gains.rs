@@ -7,6 +7,7 @@ use crate::access::{Access, Resolved};
 use crate::graph::ConnGraph;
 use crate::index::{Target, Tier};
 pub use crate::model::request::Gainer;
+use crate::model::{IdentityId, ResourceId};
 use std::collections::BTreeSet;
 
 /// Members followed at most, per grantee (a role with more is shown cut short).
@@ -26,19 +27,19 @@ pub fn newly_gains(
             continue;
         };
         let c = access.conn(grantee.conn);
-        let reached = inheritors(c, grantee.id);
-        let resources: Vec<u32> = req
+        let reached = inheritors(c, grantee.identity());
+        let resources: Vec<ResourceId> = req
             .resources
             .iter()
             .filter(|r| r.connection == g.connection)
             .filter_map(|r| exact_resource(access, grantee.conn, &r.name))
             .collect();
-        let roles: Vec<BTreeSet<u32>> = req
+        let roles: Vec<BTreeSet<IdentityId>> = req
             .roles
             .iter()
             .filter(|r| r.connection == g.connection)
             .filter_map(|r| crate::people::links::exact_identity(access, &r.connection, &r.name))
-            .map(|role| inheritors(c, role.id))
+            .map(|role| inheritors(c, role.identity()))
             .collect();
         for &m in &reached {
             let lacks_privilege = resources.iter().any(|&r| {
@@ -59,7 +60,7 @@ pub fn newly_gains(
 }
 
 /// `i` and everyone who inherits from it through memberships (privileges flow to them).
-fn inheritors(c: &ConnGraph, i: u32) -> BTreeSet<u32> {
+fn inheritors(c: &ConnGraph, i: IdentityId) -> BTreeSet<IdentityId> {
     let mut seen = BTreeSet::from([i]);
     let mut todo = vec![i];
     while let Some(x) = todo.pop() {
@@ -72,12 +73,12 @@ fn inheritors(c: &ConnGraph, i: u32) -> BTreeSet<u32> {
     seen
 }
 
-fn exact_resource(access: &Access, conn: u32, name: &str) -> Option<u32> {
+fn exact_resource(access: &Access, conn: u32, name: &str) -> Option<ResourceId> {
     access
         .index
         .lookup(Target::Resource, Tier::Name, name, Some(conn))
         .into_iter()
         .map(Resolved::from)
-        .find(|h| access.conn(h.conn).resource(h.id).name == name)
-        .map(|h| h.id)
+        .map(Resolved::resource)
+        .find(|&r| access.conn(conn).resource(r).name == name)
 }

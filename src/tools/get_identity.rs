@@ -5,7 +5,7 @@ use crate::access::{Access, Resolved};
 use crate::error::{ApiError, ErrorCode};
 use crate::graph::ConnGraph;
 use crate::index::Target;
-use crate::model::Platform;
+use crate::model::{IdentityId, Platform};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -106,13 +106,13 @@ impl Tool for GetIdentity {
         }
         let identities = by_conn
             .values()
-            .map(|v| describe(access.conn(v[0].conn), v[0].id))
+            .map(|v| describe(access.conn(v[0].conn), v[0].identity()))
             .collect();
         Ok(GetIdentityResult { identities })
     }
 }
 
-fn describe(c: &ConnGraph, i: u32) -> IdentityInfo {
+fn describe(c: &ConnGraph, i: IdentityId) -> IdentityInfo {
     let id = c.identity(i);
     IdentityInfo {
         name: id.name.clone(),
@@ -136,7 +136,7 @@ fn describe(c: &ConnGraph, i: u32) -> IdentityInfo {
 }
 
 /// Breadth-first up the memberships: the first chain found to each role is the shortest.
-fn roles_of(c: &ConnGraph, i: u32) -> Vec<RoleInfo> {
+fn roles_of(c: &ConnGraph, i: IdentityId) -> Vec<RoleInfo> {
     let mut seen = BTreeSet::from([i]);
     let mut queue = std::collections::VecDeque::from([(i, vec![i], true)]);
     let mut out = Vec::new();

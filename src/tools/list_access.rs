@@ -41,12 +41,12 @@ impl Tool for ListAccess {
 
     fn run(access: &Access, args: ListAccessArgs) -> Result<ListAccessResult, ApiError> {
         let conn = access.connection_arg(args.connection.as_deref(), "connection")?;
-        let i = access.resolve(Target::Identity, &args.identity, conn, "identity")?;
-        let c = access.conn(i.conn);
-        let list = c.list_access(i.id);
+        let found = access.resolve(Target::Identity, &args.identity, conn, "identity")?;
+        let (c, i) = (access.conn(found.conn), found.identity());
+        let list = c.list_access(i);
         Ok(ListAccessResult {
-            identity: c.identity(i.id).name.clone(),
-            identity_kind: c.identity(i.id).kind.to_string(),
+            identity: c.identity(i).name.clone(),
+            identity_kind: c.identity(i).kind.to_string(),
             connection: c.name.clone(),
             superuser: list.superuser,
             access: list.entries,

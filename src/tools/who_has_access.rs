@@ -113,26 +113,26 @@ impl Tool for WhoHasAccess {
         let start = args.cursor.as_deref().map(decode_cursor).transpose()?;
         let privilege = args.privilege.as_deref().map(privilege_arg).transpose()?;
         let conn = access.connection_arg(args.connection.as_deref(), "connection")?;
-        let r = access.resolve(Target::Resource, &args.resource, conn, "resource")?;
-        let c = access.conn(r.conn);
+        let found = access.resolve(Target::Resource, &args.resource, conn, "resource")?;
+        let (c, r) = (access.conn(found.conn), found.resource());
         if let Some(p) = &privilege {
             crate::model::vocabulary::check(
                 p,
                 c.platform,
-                Some(c.resource(r.id).kind),
+                Some(c.resource(r).kind),
                 &c.name,
                 "privilege",
             )?;
         }
-        let all = c.who_has(r.id, privilege.as_ref().map(|p| p.as_str()));
+        let all = c.who_has(r, privilege.as_ref().map(|p| p.as_str()));
         let total = all.len();
         let people = all.iter().filter(|g| is_person(&g.kind)).count();
         let start = start.unwrap_or(0).min(total);
         let end = start.saturating_add(limit).min(total);
         let grantees: Vec<GranteeEntry> = all.into_iter().skip(start).take(end - start).collect();
         Ok(WhoHasAccessResult {
-            resource: c.resource(r.id).name.clone(),
-            resource_kind: c.resource(r.id).kind.to_string(),
+            resource: c.resource(r).name.clone(),
+            resource_kind: c.resource(r).kind.to_string(),
             connection: c.name.clone(),
             grantees,
             total,

@@ -324,7 +324,7 @@ async fn an_unreachable_cluster_is_reported_as_unreachable() {
         .port();
     let cfg = ConnectionConfig {
         name: "dw".into(),
-        platform: "redshift".into(),
+        platform: warden::model::Platform::Redshift,
         url: Some(Secret::new(format!(
             "postgres://warden:s3cret-pw@127.0.0.1:{port}/dev"
         ))),
@@ -397,7 +397,7 @@ async fn the_catalog_queries_run_over_the_wire() {
     }
     let cfg = ConnectionConfig {
         name: "dw".into(),
-        platform: "redshift".into(),
+        platform: warden::model::Platform::Redshift,
         url: Some(Secret::new(pg.url_for("dev"))),
         sync_interval: None,
     };
