@@ -1,12 +1,19 @@
 //! `GET /v1/tools`, `POST /v1/tools/{name}` and `POST /v1/import`.
 
+use super::HttpError;
+use super::json_body::RawJsonBody;
+use super::openapi::{ToolArgs, ToolName};
+use super::query::PathParams;
 use crate::app::App;
 use crate::error::{ApiError, ErrorCode};
 use crate::model::Connection;
 use crate::people::{Principal, Role};
 use crate::tools;
-use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
+use aide::OperationInput;
+use aide::generate::GenContext;
+use aide::openapi::Operation;
+use axum::body::Body;
+use axum::extract::{FromRequest, Request, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -60,8 +67,8 @@ pub struct ImportAnswer {
 pub async fn call(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
-    Path(name): Path<String>,
-    body: Bytes,
+    PathParams(ToolName { name }): PathParams<ToolName>,
+    RawJsonBody(body, _): RawJsonBody<ToolArgs>,
 ) -> Response {
     // From the body's bytes to the answer's: the rights check, the blocking pool for slow
     // walks and the agent log are tools::invoke_bytes's, as for every edge.
@@ -69,7 +76,25 @@ pub async fn call(
     let access = app.access.load();
     match tools::invoke_bytes(access, &app.requests, &who, &name, body).await {
         Ok(bytes) => ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
-        Err(e) => e.into_response(),
+        Err(e) => HttpError(e).into_response(),
+    }
+}
+
+/// The body of `POST /v1/import`, as a stream: a snapshot document (SNAPSHOT.md).
+pub struct SnapshotBody(Body);
+
+impl<S: Send + Sync> FromRequest<S> for SnapshotBody {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(SnapshotBody(req.into_body()))
+    }
+}
+
+/// Any JSON document: the snapshot's schema is SNAPSHOT.md's, checked by the parser.
+impl OperationInput for SnapshotBody {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        Json::<Value>::operation_input(ctx, operation);
     }
 }
 
@@ -78,32 +103,26 @@ pub async fn call(
 pub async fn import(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
-    body: Body,
-) -> Response {
-    if let Err(e) = who.require(Role::Admin, "importing a snapshot") {
-        return e.into_response();
-    }
+    SnapshotBody(body): SnapshotBody,
+) -> Result<Json<ImportAnswer>, HttpError> {
+    who.require(Role::Admin, "importing a snapshot")?;
     let max = app.config.server.max_import_size;
-    let too_large = || {
-        ApiError::new(
-            ErrorCode::TooLarge,
-            format!("the snapshot is larger than {max} (server.max_import_size)"),
-        )
-        .into_response()
-    };
     let parsed = match parse_streamed(body, max.as_u64()).await {
         Ok(c) => c,
-        Err(Streamed::TooLarge) => return too_large(),
-        Err(Streamed::Invalid(e)) => return e.into_response(),
+        Err(Streamed::TooLarge) => {
+            return Err(ApiError::new(
+                ErrorCode::TooLarge,
+                format!("the snapshot is larger than {max} (server.max_import_size)"),
+            )
+            .into());
+        }
+        Err(Streamed::Invalid(e)) => return Err(e.into()),
     };
-    match app.import_as(&who.describe(), parsed).await {
-        Ok((imported, generation)) => Json(ImportAnswer {
-            imported,
-            generation,
-        })
-        .into_response(),
-        Err(e) => e.into_response(),
-    }
+    let (imported, generation) = app.import_as(&who.describe(), parsed).await?;
+    Ok(Json(ImportAnswer {
+        imported,
+        generation,
+    }))
 }
 
 enum Streamed {
