@@ -5,7 +5,7 @@ use crate::chat::{ChatContext, EngineKind, Reply};
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::model::{Connection, ImportedConnection};
-use crate::people::{People, Principal, Stamp};
+use crate::people::{People, Principal, Role, Stamp};
 use crate::requests::Requests;
 use crate::requests::clock::{Clock, SystemClock, stamp};
 use crate::store::Store;
@@ -82,6 +82,22 @@ impl App {
         let at = stamp(self.requests.clock().now());
         crate::audit::record_import(&self.store, &at, actor, &summary, generation).await?;
         Ok((summary, generation))
+    }
+
+    /// Whether `who` may import a snapshot: admins only. Asked before a snapshot is read, so
+    /// that a refused caller costs no parsing.
+    pub fn may_import(who: &Principal) -> Result<(), ApiError> {
+        who.require(Role::Admin, "importing a snapshot")
+    }
+
+    /// [`App::import_as`] by `who`, who must be an admin.
+    pub async fn import_by(
+        &self,
+        who: &Principal,
+        connections: Vec<Connection>,
+    ) -> Result<(Vec<ImportedConnection>, i64), ApiError> {
+        App::may_import(who)?;
+        self.import_as(&who.describe(), connections).await
     }
 
     /// Rebuilds when another process (a `warden import`) changed the store. Readers keep the

@@ -7,7 +7,7 @@ use super::query::PathParams;
 use crate::app::App;
 use crate::error::{ApiError, ErrorCode};
 use crate::model::Connection;
-use crate::people::{Principal, Role};
+use crate::people::Principal;
 use crate::tools;
 use aide::OperationInput;
 use aide::generate::GenContext;
@@ -105,7 +105,7 @@ pub async fn import(
     Extension(who): Extension<Principal>,
     SnapshotBody(body): SnapshotBody,
 ) -> Result<Json<ImportAnswer>, HttpError> {
-    who.require(Role::Admin, "importing a snapshot")?;
+    App::may_import(&who)?;
     let max = app.config.server.max_import_size;
     let parsed = match parse_streamed(body, max.as_u64()).await {
         Ok(c) => c,
@@ -118,7 +118,7 @@ pub async fn import(
         }
         Err(Streamed::Invalid(e)) => return Err(e.into()),
     };
-    let (imported, generation) = app.import_as(&who.describe(), parsed).await?;
+    let (imported, generation) = app.import_by(&who, parsed).await?;
     Ok(Json(ImportAnswer {
         imported,
         generation,
