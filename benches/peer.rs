@@ -1497,7 +1497,7 @@ fn peer(report: &mut Report, n: usize, concurrency: &[usize]) {
                             };
                             match answer {
                                 Ok(v) => axum::Json(v).into_response(),
-                                Err(e) => e.into_response(),
+                                Err(e) => warden::http::HttpError(e).into_response(),
                             }
                         },
                     ),
