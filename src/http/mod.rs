@@ -1,10 +1,10 @@
 //! The HTTP edge: axum routes, the error document as responses, bearer tokens on `/v1` and
 //! `/mcp`.
 
+mod answer;
 mod audit;
 mod auth;
 mod chat;
-mod created;
 mod directory;
 mod edge;
 mod error;
@@ -45,7 +45,6 @@ pub fn router(app: App) -> Router {
                     .tag("tools")
                     .summary("Call one tool")
                     .description("The body is the tool's arguments (components `tool_NAME_Args`); the answer its result (`tool_NAME_Result`).")
-                    .response::<200, axum::Json<openapi::ToolResult>>()
             }),
         )
         .api_route(

@@ -2,7 +2,7 @@
 //! its input (a bad body or parameter is a 400 naming it) and calls the one request service, which
 //! decides who may do what in which state; nothing is checked only here.
 
-use super::created::Created;
+use super::answer::Created;
 use super::error::HttpError;
 use super::json_body::{JsonBody, OptionalJsonBody};
 use super::query::{Params, PathParams, given, limit};

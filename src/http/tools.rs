@@ -1,8 +1,9 @@
 //! `GET /v1/tools`, `POST /v1/tools/{name}` and `POST /v1/import`.
 
 use super::HttpError;
+use super::answer::RawJson;
 use super::json_body::RawJsonBody;
-use super::openapi::{ToolArgs, ToolName};
+use super::openapi::{ToolArgs, ToolName, ToolResult};
 use super::query::PathParams;
 use crate::app::App;
 use crate::error::{ApiError, ErrorCode};
@@ -14,13 +15,13 @@ use aide::generate::GenContext;
 use aide::openapi::Operation;
 use axum::body::Body;
 use axum::extract::{FromRequest, Request, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+
 use axum::{Extension, Json};
 use futures_util::StreamExt;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio_util::io::{StreamReader, SyncIoBridge};
@@ -69,15 +70,13 @@ pub async fn call(
     Extension(who): Extension<Principal>,
     PathParams(ToolName { name }): PathParams<ToolName>,
     RawJsonBody(body, _): RawJsonBody<ToolArgs>,
-) -> Response {
+) -> Result<RawJson<ToolResult>, HttpError> {
     // From the body's bytes to the answer's: the rights check, the blocking pool for slow
     // walks and the agent log are tools::invoke_bytes's, as for every edge.
     crate::fault::panic_point("tool", &name);
     let access = app.access.load();
-    match tools::invoke_bytes(access, &app.requests, &who, &name, body).await {
-        Ok(bytes) => ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
-        Err(e) => HttpError(e).into_response(),
-    }
+    let answer = tools::invoke_bytes(access, &app.requests, &who, &name, body).await?;
+    Ok(RawJson(answer.into(), PhantomData))
 }
 
 /// The body of `POST /v1/import`, as a stream: a snapshot document (SNAPSHOT.md).
