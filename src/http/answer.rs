@@ -1,6 +1,7 @@
 //! Answers that document themselves, so that what a handler answers and what the OpenAPI
-//! document says it answers cannot differ: [`Created`], a `201 Created` JSON answer, and
-//! [`RawJson`], JSON that was serialised elsewhere (a tool's result), documented as its type.
+//! document says it answers cannot differ: [`Created`], a `201 Created` JSON answer,
+//! [`NoContent`], and [`RawJson`], JSON that was serialised elsewhere (a tool's result),
+//! documented as its type.
 
 use aide::OperationOutput;
 use aide::generate::GenContext;
@@ -33,11 +34,16 @@ impl<T: JsonSchema> OperationOutput for Created<T> {
         ctx: &mut GenContext,
         operation: &mut Operation,
     ) -> Vec<(Option<DocStatus>, DocResponse)> {
-        Self::operation_response(ctx, operation)
-            .map(|r| (Some(DocStatus::Code(201)), r))
-            .into_iter()
-            .collect()
+        under(201, Self::operation_response(ctx, operation))
     }
+}
+
+/// `response`, documented under `status`.
+fn under(status: u16, response: Option<DocResponse>) -> Vec<(Option<DocStatus>, DocResponse)> {
+    response
+        .map(|r| (Some(DocStatus::Code(status)), r))
+        .into_iter()
+        .collect()
 }
 
 /// `200 OK` with JSON already serialised, documented as `D`.
@@ -61,5 +67,30 @@ impl<D: JsonSchema> OperationOutput for RawJson<D> {
         operation: &mut Operation,
     ) -> Vec<(Option<DocStatus>, DocResponse)> {
         Json::<D>::inferred_responses(ctx, operation)
+    }
+}
+
+/// `204 No Content`.
+pub struct NoContent;
+
+impl IntoResponse for NoContent {
+    fn into_response(self) -> Response {
+        StatusCode::NO_CONTENT.into_response()
+    }
+}
+
+/// Documented as aide documents `()`, an empty answer, under 204 (aide's own default is 200).
+impl OperationOutput for NoContent {
+    type Inner = ();
+
+    fn operation_response(ctx: &mut GenContext, operation: &mut Operation) -> Option<DocResponse> {
+        <()>::operation_response(ctx, operation)
+    }
+
+    fn inferred_responses(
+        ctx: &mut GenContext,
+        operation: &mut Operation,
+    ) -> Vec<(Option<DocStatus>, DocResponse)> {
+        under(204, Self::operation_response(ctx, operation))
     }
 }

@@ -2,7 +2,7 @@
 //! its input (a bad body or parameter is a 400 naming it) and calls the one request service, which
 //! decides who may do what in which state; nothing is checked only here.
 
-use super::answer::Created;
+use super::answer::{Created, NoContent};
 use super::error::HttpError;
 use super::json_body::{JsonBody, OptionalJsonBody};
 use super::query::{Params, PathParams, given, limit};
@@ -13,7 +13,6 @@ use crate::requests::{AccessRequest, Approval, NewRequest, RequestWithHistory, S
 use aide::axum::ApiRouter;
 use aide::axum::routing::{get_with, post_with};
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::{Extension, Json};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -44,7 +43,6 @@ pub fn routes() -> ApiRouter<App> {
                 op.id("deleteRequest")
                     .tag("requests")
                     .summary("Delete an open request (kept as `deleted`)")
-                    .response::<204, ()>()
             }),
         )
         .api_route(
@@ -231,9 +229,9 @@ async fn delete(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
     PathParams(RequestId { id }): PathParams<RequestId>,
-) -> Result<StatusCode, HttpError> {
+) -> Result<NoContent, HttpError> {
     app.requests.delete(&who, &id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(NoContent)
 }
 
 async fn retry(
