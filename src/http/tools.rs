@@ -15,7 +15,6 @@ use aide::generate::GenContext;
 use aide::openapi::Operation;
 use axum::body::Body;
 use axum::extract::{FromRequest, Request, State};
-
 use axum::{Extension, Json};
 use futures_util::StreamExt;
 use schemars::JsonSchema;
