@@ -13,6 +13,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
+/// Set to `true` when the server stops: background workers finish their step and return.
+pub type Stop = tokio::sync::watch::Receiver<bool>;
+
 /// How often a server checks the store's generation when nothing tells it of imports.
 const POLL: std::time::Duration = std::time::Duration::from_secs(2);
 /// The same while it listens for them (PostgreSQL), as a safety net.
@@ -116,26 +119,32 @@ impl App {
     /// generation every [`POLL_LISTENING`] in case a notice was lost with a connection; on SQLite
     /// it checks the generation (one indexed read) every [`POLL`]. Readers keep the old graph
     /// until the new one is built.
-    pub async fn keep_fresh(self) {
+    pub async fn keep_fresh(self, stop: Stop) {
         let listener = self.store.listener().await;
-        self.follow(listener).await
+        self.follow(listener, stop).await
     }
 
     /// [`App::keep_fresh`] with the listener already connected (so that a caller knows no
-    /// import can slip in before it listens).
-    pub async fn follow(self, mut listener: Option<sqlx::postgres::PgListener>) {
+    /// import can slip in before it listens). A refresh under way finishes before it stops.
+    pub async fn follow(self, mut listener: Option<sqlx::postgres::PgListener>, mut stop: Stop) {
         loop {
-            match listener.as_mut() {
-                Some(l) => {
-                    tokio::select! {
-                        got = l.recv() => if let Err(e) = got {
-                            tracing::warn!(error = %e, "lost the LISTEN connection; polling instead");
-                            listener = None;
-                        },
-                        _ = tokio::time::sleep(POLL_LISTENING) => {}
+            let wait = async {
+                match listener.as_mut() {
+                    Some(l) => {
+                        tokio::select! {
+                            got = l.recv() => if let Err(e) = got {
+                                tracing::warn!(error = %e, "lost the LISTEN connection; polling instead");
+                                listener = None;
+                            },
+                            _ = tokio::time::sleep(POLL_LISTENING) => {}
+                        }
                     }
+                    None => tokio::time::sleep(POLL).await,
                 }
-                None => tokio::time::sleep(POLL).await,
+            };
+            tokio::select! {
+                _ = wait => {}
+                _ = stop.wait_for(|s| *s) => return,
             }
             if let Err(e) = self.refresh_if_stale().await {
                 tracing::warn!(error = %e, "graph refresh failed; still answering from the previous one");

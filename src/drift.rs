@@ -99,7 +99,9 @@ async fn requests(store: &Store, status: Status) -> Result<Vec<AccessRequest>, A
     loop {
         let page = store.requests(&filter).await?;
         let full = page.len() as i64 == PAGE;
-        filter.before = page.last().map(|r| (r.created_at.clone(), r.id.clone()));
+        filter.before = page
+            .last()
+            .map(|r| (crate::model::time::stamp(r.created_at), r.id.clone()));
         out.extend(page);
         if !full {
             return Ok(out);
@@ -130,7 +132,7 @@ pub fn differences<'a>(
     let mut out = Vec::new();
     for r in active {
         // A revoke under way removes the grants on purpose.
-        if r.revoking {
+        if r.is_revoking() {
             continue;
         }
         for c in on_conn(r) {

@@ -1,6 +1,7 @@
 //! The running server: accepts connections (bounded in number, headers read within a time
 //! limit), serves the HTTP router on each, runs the background workers, and stops gracefully on
-//! SIGTERM or Ctrl-C: no new connections, in-flight requests and the current job step finish.
+//! SIGTERM or Ctrl-C: no new connections; in-flight requests, the current job step, graph refresh
+//! and sync finish (within `server.shutdown_grace`). This is the one place that starts them.
 
 use crate::app::App;
 use crate::config::ServerConfig;
@@ -12,6 +13,7 @@ use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
 
 /// Serves `app` on `listener` until SIGTERM or Ctrl-C.
 pub async fn serve(app: App, listener: TcpListener) -> std::io::Result<()> {
@@ -27,9 +29,11 @@ pub async fn serve_until(
     let limits = app.config.server.clone();
     tracing::info!("{}", describe(&limits));
     let (stopping, stopped) = watch::channel(false);
-    let refresh = tokio::spawn(app.clone().keep_fresh());
-    let syncing = tokio::spawn(crate::sync::periodic(app.clone()));
-    let jobs = tokio::spawn(crate::jobs::run_until(app.requests.clone(), stopped));
+    // The background workers: each finishes its current step when told to stop.
+    let mut workers = JoinSet::new();
+    workers.spawn(app.clone().keep_fresh(stopped.clone()));
+    workers.spawn(crate::sync::periodic(app.clone(), stopped.clone()));
+    workers.spawn(crate::jobs::run_until(app.requests.clone(), stopped));
     let router = crate::http::router(app);
 
     let graceful = GracefulShutdown::new();
@@ -87,11 +91,19 @@ pub async fn serve_until(
         );
     }
     let _ = stopping.send(true);
-    refresh.abort();
-    syncing.abort();
-    match tokio::time::timeout(grace, jobs).await {
-        Ok(_) => {}
-        Err(_) => tracing::warn!("the job runner did not stop within the grace period"),
+    let finished = tokio::time::timeout(grace, async {
+        while let Some(done) = workers.join_next().await {
+            if let Err(e) = done {
+                tracing::warn!(error = %e, "a background worker ended abnormally");
+            }
+        }
+    });
+    if finished.await.is_err() {
+        tracing::warn!(
+            ?grace,
+            "background work still running at the end of the grace period"
+        );
+        workers.abort_all();
     }
     Ok(())
 }

@@ -157,7 +157,7 @@ const TICK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Runs each connection's periodic sync (`sync_interval`) for as long as the server runs. Every
 /// server sharing the store runs this loop; the store's claim makes each due sync run once.
-pub async fn periodic(app: App) {
+pub async fn periodic(app: App, mut stop: crate::app::Stop) {
     let scheduled: Vec<(String, i64)> = app
         .config
         .connections
@@ -169,7 +169,12 @@ pub async fn periodic(app: App) {
     }
     let mut tick = tokio::time::interval(TICK);
     loop {
-        tick.tick().await;
+        // Stops between syncs, never during one (an import is written whole or not at all, but
+        // a read half done would be wasted).
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
         let now = chrono::Utc::now().timestamp();
         for (name, interval) in &scheduled {
             match app.store.claim_sync(name, now, *interval).await {

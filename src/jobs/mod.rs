@@ -74,6 +74,13 @@ impl From<crate::error::ApiError> for JobError {
     }
 }
 
+impl From<crate::model::request::WrongState> for JobError {
+    fn from(e: crate::model::request::WrongState) -> JobError {
+        // The request moved on (someone else decided it meanwhile): nothing to retry.
+        JobError::permanent(e.to_string())
+    }
+}
+
 impl From<crate::store::StoreError> for JobError {
     fn from(e: crate::store::StoreError) -> JobError {
         let waiting = matches!(e, crate::store::StoreError::Busy(_));

@@ -16,7 +16,7 @@
 use super::{JobError, Outcome, crash_point, panic_point};
 use crate::connectors::provisioner::Provisioner;
 use crate::model::audit::NewEvent;
-use crate::requests::clock::{parse_stamp, stamp};
+use crate::requests::clock::stamp;
 use crate::requests::{AccessRequest, Ending, Requests, Status};
 use crate::store::jobs::{Job, JobKind};
 use serde_json::{Value, json};
@@ -79,7 +79,7 @@ pub(super) async fn provision(requests: &Requests, job: &Job) -> Result<Outcome,
     let Some((mut req, mut version)) = load(requests, &job.request_id).await? else {
         return Ok(Outcome::Done);
     };
-    if req.status != Status::Approved || req.manual {
+    if req.status() != Status::Approved || req.is_manual() {
         return Ok(Outcome::Done);
     }
     crash_point("provision:claimed");
@@ -89,12 +89,12 @@ pub(super) async fn provision(requests: &Requests, job: &Job) -> Result<Outcome,
     close_all(provs).await;
     let receipts = result?;
     crash_point("provision:before_write");
-    let jobs = requests.activate(&mut req);
+    let jobs = requests.activate(&mut req)?;
     let event = NewEvent::new(
         "warden",
         "provisioned",
         Some(&req.id),
-        json!({"receipts": receipts, "expires_at": req.expires_at, "grantees": req.grantees}),
+        json!({"receipts": receipts, "expires_at": req.expires_at.map(stamp), "grantees": req.grantees}),
     );
     write(requests, &req, &mut version, &[event], &jobs).await?;
     tracing::info!(request = %req.id, "provisioned");
@@ -166,16 +166,16 @@ pub(super) async fn unprovision(requests: &Requests, job: &Job) -> Result<Outcom
     };
     // A denied request that had failed half-way is revoked too: what Warden granted before the
     // failure must not outlive it.
-    let denied = req.status == Status::Denied && req.revoking;
-    if req.status != Status::Active && !denied {
+    let denied = req.status() == Status::Denied && req.is_revoking();
+    if req.status() != Status::Active && !denied {
         return Ok(Outcome::Done);
     }
     let ending = match job.kind {
-        JobKind::Revoke if req.revoking => Ending::Revoked,
+        JobKind::Revoke if req.is_revoking() => Ending::Revoked,
         JobKind::Revoke => return Ok(Outcome::Done),
-        _ if req.revoking => return Ok(Outcome::Done),
+        _ if req.is_revoking() => return Ok(Outcome::Done),
         _ => {
-            let Some(at) = req.expires_at.as_deref().and_then(parse_stamp) else {
+            let Some(at) = req.expires_at else {
                 return Ok(Outcome::Done);
             };
             if at > requests.clock().now() {
@@ -188,7 +188,7 @@ pub(super) async fn unprovision(requests: &Requests, job: &Job) -> Result<Outcom
     crash_point("expire:claimed");
     let mut receipts = Vec::new();
     let mut remaining = Vec::new();
-    if !req.manual {
+    if !req.is_manual() {
         let mut provs = provisioners(requests, &req).await?;
         let result = revoke_all(
             requests,
@@ -203,19 +203,18 @@ pub(super) async fn unprovision(requests: &Requests, job: &Job) -> Result<Outcom
         result?;
     }
     crash_point("expire:before_write");
-    let now = stamp(requests.clock().now());
+    let now = requests.clock().now();
     let kind = if denied {
-        req.revoking = false;
-        req.updated_at = now;
+        req.finish_denial(now)?;
         "revoked"
     } else {
-        req.close(ending, &now)
+        req.close(ending, now)?
     };
     let event = NewEvent::new(
         "warden",
         kind,
         Some(&req.id),
-        json!({"receipts": receipts, "still_held": remaining, "manual": req.manual}),
+        json!({"receipts": receipts, "still_held": remaining, "manual": req.is_manual()}),
     );
     write(requests, &req, &mut version, &[event], &[]).await?;
     tracing::info!(request = %req.id, kind, "closed");
@@ -290,7 +289,7 @@ async fn hand_over(
         JobError::transient(format!("request {heir} that relies on the grant is gone"))
     })?;
     let key = req.changes[i].key();
-    let now = stamp(requests.clock().now());
+    let now = requests.clock().now();
     let mut took = false;
     for c in other
         .changes
@@ -307,7 +306,7 @@ async fn hand_over(
             "request {heir} no longer relies on the grant"
         )));
     }
-    other.updated_at = now.clone();
+    other.updated_at = now;
     let rec = &mut req.changes[i];
     rec.revoked = true;
     rec.handed_over_to = Some(other.id.clone());
@@ -347,17 +346,17 @@ pub(super) async fn remind(requests: &Requests, job: &Job) -> Result<Outcome, Jo
     let Some((mut req, mut version)) = load(requests, &job.request_id).await? else {
         return Ok(Outcome::Done);
     };
-    if req.status != Status::Active || req.reminded || req.revoking {
+    if req.status() != Status::Active || req.was_reminded() || req.is_revoking() {
         return Ok(Outcome::Done);
     }
-    req.reminded = true;
+    req.reminded()?;
     // The notice itself goes to the log and the audit trail; Slack delivery hooks in here.
     tracing::info!(request = %req.id, requester = %req.requester, expires_at = ?req.expires_at, "access expires soon");
     let event = NewEvent::new(
         "warden",
         "expiry_reminder",
         Some(&req.id),
-        json!({"requester": req.requester, "expires_at": req.expires_at}),
+        json!({"requester": req.requester, "expires_at": req.expires_at.map(stamp)}),
     );
     write(requests, &req, &mut version, &[event], &[]).await?;
     Ok(Outcome::Done)
@@ -375,14 +374,15 @@ pub(super) async fn give_up(
     let Some((mut req, version)) = requests.store().request(&job.request_id).await? else {
         return Ok(true);
     };
-    let now = stamp(requests.clock().now());
+    let now = requests.clock().now();
     let (kind, end) = match job.kind {
-        JobKind::Provision if req.status == Status::Approved => {
-            req.status = Status::Failed;
+        JobKind::Provision if req.status() == Status::Approved => {
+            req.fail(error.to_string(), now)?;
             ("failed", true)
         }
         JobKind::Expire | JobKind::Revoke
-            if req.status == Status::Active || (req.status == Status::Denied && req.revoking) =>
+            if req.status() == Status::Active
+                || (req.status() == Status::Denied && req.is_revoking()) =>
         {
             if req.error.as_deref() == Some(error) {
                 return Ok(false);

@@ -10,6 +10,7 @@ pub mod people;
 mod privilege;
 pub mod request;
 mod size;
+pub mod time;
 pub mod vocabulary;
 
 pub use duration::Duration;

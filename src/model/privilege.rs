@@ -38,6 +38,37 @@ impl Privilege {
     }
 }
 
+impl serde::Serialize for Privilege {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Privilege {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Privilege, D::Error> {
+        let s = String::deserialize(d)?;
+        Privilege::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+impl schemars::JsonSchema for Privilege {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Privilege".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A privilege: the platform's word in upper case (SELECT), or a BigQuery role or permission as written."
+        })
+    }
+}
+
+impl PartialEq<str> for Privilege {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
 impl fmt::Display for Privilege {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

@@ -2,15 +2,15 @@
 //! narrowed (fewer privileges, a shorter duration) and with the identity or role to update chosen
 //! among those that can receive it; anything wider is refused with 422.
 
-use super::clock::stamp;
 use super::rules::{Action, check_actor, check_state};
-use super::service::{Requests, check_privileges};
-use super::{AccessRequest, ChangeRecord, Decision, GranteeChoice, Status};
+use super::service::{Requests, check_privileges, parse_privileges};
+use super::{AccessRequest, ChangeRecord, Decision, GranteeChoice};
 use crate::access::{Access, Resolved};
 use crate::connectors::Change;
 use crate::error::{ApiError, ErrorCode};
 use crate::model::Duration;
 use crate::model::audit::NewEvent;
+use crate::model::request::{Provisioning, WrongState};
 use crate::people::Principal;
 use crate::store::jobs::{JobKind, NewJob};
 use schemars::JsonSchema;
@@ -70,22 +70,18 @@ impl Requests {
                     "an approval keeps at least one privilege; deny the request instead".into(),
                 ));
             }
-            check_privileges(access, &req.resources, ps, "privileges")?;
-            let mut kept = Vec::new();
-            for (i, p) in ps.iter().enumerate() {
-                let p = crate::model::Privilege::parse(p)
-                    .map_err(|m| ApiError::invalid(format!("privileges[{i}]"), m))?;
-                if !req.privileges.iter().any(|q| q == p.as_str()) {
+            let kept = parse_privileges(ps, "privileges")?;
+            check_privileges(access, &req.resources, &kept, "privileges")?;
+            for (i, p) in kept.iter().enumerate() {
+                if !req.privileges.contains(p) {
+                    let asked: Vec<&str> = req.privileges.iter().map(|p| p.as_str()).collect();
                     return Err(unprocessable(
                         &format!("privileges[{i}]"),
                         format!(
                             "{p} was not asked for (asked: {}); an approval cannot widen a request",
-                            req.privileges.join(", ")
+                            asked.join(", ")
                         ),
                     ));
-                }
-                if !kept.contains(&p.as_str().to_string()) {
-                    kept.push(p.as_str().to_string());
                 }
             }
             if kept != req.privileges {
@@ -98,10 +94,7 @@ impl Requests {
         check_privileges(access, &req.resources, &req.privileges, "privileges")?;
         if let Some(d) = input.duration.as_deref() {
             let d = Duration::parse(d).map_err(|m| ApiError::invalid("duration", m))?;
-            if let Some(asked) = req
-                .duration
-                .as_deref()
-                .and_then(|a| Duration::parse(a).ok())
+            if let Some(asked) = req.duration
                 && d > asked
             {
                 return Err(unprocessable(
@@ -111,13 +104,13 @@ impl Requests {
                     ),
                 ));
             }
-            if req.duration.as_deref() != Some(d.to_string().as_str()) {
-                narrowed["duration"] = json!({"asked": req.duration, "approved": d.to_string()});
-                req.duration = Some(d.to_string());
+            if req.duration != Some(d) {
+                narrowed["duration"] = json!({"asked": req.duration, "approved": d});
+                req.duration = Some(d);
             }
         }
         let mine = self.linked_to(access, &req).await?;
-        let now = stamp(self.clock.now());
+        let now = self.clock.now();
         let mut events = Vec::new();
         // Every approval is for one grantee: a later approval that names none keeps the first
         // one's; naming another resets the approvals given for the first.
@@ -140,8 +133,9 @@ impl Requests {
         req.newly_gains = newly;
         req.approvals.push(Decision {
             reviewer: reviewer.clone(),
-            at: now.clone(),
+            at: now,
             reason: input.reason.clone(),
+            rule: None,
         });
         req.updated_at = now;
         events.push(NewEvent::new(
@@ -166,7 +160,7 @@ impl Requests {
                 jobs.extend(j);
                 extended = Some(orig);
             } else {
-                let (e, j) = self.approved_parts(&mut req, grantees);
+                let (e, j) = self.approved_parts(&mut req, grantees)?;
                 events.extend(e);
                 jobs.extend(j);
             }
@@ -197,10 +191,10 @@ impl Requests {
         let actor = format!("warden (auto_approve rule {})", rule + 1);
         req.approvals.push(Decision {
             reviewer: actor.clone(),
-            at: req.updated_at.clone(),
+            at: req.updated_at,
             reason: None,
+            rule: Some(rule + 1),
         });
-        req.auto_approved = true;
         req.newly_gains = super::gains::newly_gains(access, req, &grantees);
         let mut events = vec![NewEvent::new(
             &actor,
@@ -208,7 +202,7 @@ impl Requests {
             Some(&req.id),
             json!({"auto_approve_rule": rule + 1, "grantees": &grantees}),
         )];
-        let (e, j) = self.approved_parts(req, grantees);
+        let (e, j) = self.approved_parts(req, grantees)?;
         events.extend(e);
         Ok((events, j))
     }
@@ -217,26 +211,30 @@ impl Requests {
         &self,
         req: &mut AccessRequest,
         grantees: Vec<GranteeChoice>,
-    ) -> (Vec<NewEvent>, Vec<NewJob>) {
-        req.status = Status::Approved;
+    ) -> Result<(Vec<NewEvent>, Vec<NewJob>), WrongState> {
         req.changes = changes(req, &grantees);
         req.grantees = grantees;
-        req.manual = req.connections().iter().any(|c| !self.can_provision(c));
-        if req.manual {
+        let provisioning = if req.connections().iter().any(|c| !self.can_provision(c)) {
+            Provisioning::Manual
+        } else {
+            Provisioning::Warden
+        };
+        req.approve(provisioning, req.updated_at)?;
+        if req.is_manual() {
             let event = NewEvent::new(
                 "warden",
                 "manual_provisioning_needed",
                 Some(&req.id),
                 json!({"changes": &req.changes, "why": "a connection of this request has no live connector configured; an admin grants it by hand and marks it provisioned"}),
             );
-            return (vec![event], Vec::new());
+            return Ok((vec![event], Vec::new()));
         }
         let job = NewJob {
             request_id: req.id.clone(),
             kind: JobKind::Provision,
             run_at: self.now_ms(),
         };
-        (Vec::new(), vec![job])
+        Ok((Vec::new(), vec![job]))
     }
 
     /// Refuses (422 at `grantee.CONNECTION`) a grantee through which one of the approvers,
@@ -458,7 +456,7 @@ fn changes(req: &AccessRequest, grantees: &[GranteeChoice]) -> Vec<ChangeRecord>
             out.push(record(
                 &r.connection,
                 Change::Privilege {
-                    privilege: p.clone(),
+                    privilege: p.as_str().to_string(),
                     resource: r.path.clone(),
                     grantee: grantee(&r.connection),
                 },

@@ -37,14 +37,4 @@ impl Clock for ManualClock {
     }
 }
 
-/// Times are stored as RFC 3339 text in UTC with microseconds, so that text order is time order
-/// on both backends.
-pub fn stamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
-
-pub fn parse_stamp(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
+pub use crate::model::time::{parse_stamp, stamp};

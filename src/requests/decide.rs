@@ -5,7 +5,7 @@
 use super::clock::stamp;
 use super::rules::{Action, check_actor, check_state};
 use super::service::Requests;
-use super::{AccessRequest, Decision, Ending, Status};
+use super::{AccessRequest, Decision, Ending};
 use crate::error::ApiError;
 use crate::model::audit::NewEvent;
 use crate::people::Principal;
@@ -22,25 +22,26 @@ impl Requests {
         let (mut req, version) = self.load(id).await?;
         check_actor(who, &req, Action::Deny)?;
         check_state(&req, Action::Deny)?;
-        let now = stamp(self.clock.now());
-        req.status = Status::Denied;
-        req.denial = Some(Decision {
-            reviewer: who.describe(),
-            at: now.clone(),
-            reason: reason.clone(),
-        });
-        req.updated_at = now;
+        // A failed request may hold some of its grants (those done before the failure): a
+        // revoke job removes what Warden granted, as for any other ending.
+        let revoking = !req.is_manual() && req.changes.iter().any(|c| c.relies());
+        req.deny(
+            Decision {
+                reviewer: who.describe(),
+                at: self.clock.now(),
+                reason: reason.clone(),
+                rule: None,
+            },
+            revoking,
+        )?;
         let events = [NewEvent::new(
             who.describe(),
             "denied",
             Some(&req.id),
             json!({"reason": reason}),
         )];
-        // A failed request may hold some of its grants (those done before the failure): a
-        // revoke job removes what Warden granted, as for any other ending.
         let mut jobs = Vec::new();
-        if !req.manual && req.changes.iter().any(|c| c.relies()) {
-            req.revoking = true;
+        if req.is_revoking() {
             jobs.push(NewJob {
                 request_id: req.id.clone(),
                 kind: JobKind::Revoke,
@@ -55,8 +56,7 @@ impl Requests {
         let (mut req, version) = self.load(id).await?;
         check_actor(who, &req, Action::Delete)?;
         check_state(&req, Action::Delete)?;
-        req.status = Status::Deleted;
-        req.updated_at = stamp(self.clock.now());
+        req.delete(self.clock.now())?;
         let events = [NewEvent::new(
             who.describe(),
             "deleted",
@@ -77,9 +77,8 @@ impl Requests {
         let (mut req, version) = self.load(id).await?;
         check_actor(who, &req, Action::Revoke)?;
         check_state(&req, Action::Revoke)?;
-        let now = stamp(self.clock.now());
-        req.revoking = true;
-        req.updated_at = now.clone();
+        let now = self.clock.now();
+        req.start_revoke(now)?;
         let mut events = vec![NewEvent::new(
             who.describe(),
             "revoke_requested",
@@ -87,9 +86,9 @@ impl Requests {
             json!({"reason": reason}),
         )];
         let mut jobs = Vec::new();
-        if req.manual {
+        if req.is_manual() {
             // Nothing to revoke on the platform from here: an admin removes it by hand.
-            let kind = req.close(Ending::Revoked, &now);
+            let kind = req.close(Ending::Revoked, now)?;
             events.push(NewEvent::new(
                 who.describe(),
                 kind,
@@ -112,9 +111,7 @@ impl Requests {
         let (mut req, version) = self.load(id).await?;
         check_actor(who, &req, Action::Retry)?;
         check_state(&req, Action::Retry)?;
-        req.status = Status::Approved;
-        req.error = None;
-        req.updated_at = stamp(self.clock.now());
+        req.retry(self.clock.now())?;
         let events = [NewEvent::new(
             who.describe(),
             "retried",
@@ -143,12 +140,12 @@ impl Requests {
         for c in &mut req.changes {
             c.granted = true;
         }
-        let jobs = self.activate(&mut req);
+        let jobs = self.activate(&mut req)?;
         let events = [NewEvent::new(
             who.describe(),
             "provisioned",
             Some(&req.id),
-            json!({"manual": true, "expires_at": req.expires_at}),
+            json!({"manual": true, "expires_at": req.expires_at.map(stamp)}),
         )];
         self.save(&req, version, &events, &jobs).await?;
         Ok(req)

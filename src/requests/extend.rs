@@ -35,7 +35,11 @@ impl Requests {
                 .iter()
                 .map(|r| format!("{}:{}", r.connection, r.name))
                 .collect(),
-            privileges: original.privileges.clone(),
+            privileges: original
+                .privileges
+                .iter()
+                .map(|p| p.as_str().to_string())
+                .collect(),
             roles: original
                 .roles
                 .iter()
@@ -59,41 +63,37 @@ impl Requests {
         original_id: &str,
     ) -> Result<(Vec<NewEvent>, Vec<NewJob>, (AccessRequest, i64)), ApiError> {
         let (mut orig, version) = self.load(original_id).await?;
-        if orig.status != Status::Active || orig.revoking {
+        if orig.status() != Status::Active || orig.is_revoking() {
             return Err(ApiError::new(
                 ErrorCode::Conflict,
                 format!(
                     "request {} that this extends is {} now: there is nothing to extend",
-                    orig.id, orig.status
+                    orig.id,
+                    orig.status()
                 ),
             )
             .at("status"));
         }
         no_expiry(&orig)?;
         let by = ext.lasts().map(|d| d.as_secs()).unwrap_or(0);
-        let from = orig
-            .expires_at
-            .as_deref()
-            .and_then(super::clock::parse_stamp)
-            .unwrap_or_else(|| self.clock.now());
+        let from = orig.expires_at.unwrap_or_else(|| self.clock.now());
         let until = from + chrono::Duration::seconds(by as i64);
-        orig.expires_at = Some(stamp(until));
-        orig.reminded = false;
-        orig.updated_at = stamp(self.clock.now());
+        orig.extended(until, self.clock.now())?;
+        let expires_at = stamp(until);
         let mut events = vec![NewEvent::new(
             "warden",
             "extended",
             Some(&orig.id),
-            json!({"by": ext.id, "expires_at": orig.expires_at}),
+            json!({"by": ext.id, "expires_at": expires_at}),
         )];
         let jobs = self.expiry_jobs(&orig, until);
-        let kind = ext.close(Ending::Extended, &ext.updated_at.clone());
-        ext.expires_at = orig.expires_at.clone();
+        let kind = ext.close(Ending::Extended, ext.updated_at)?;
+        ext.expires_at = orig.expires_at;
         events.push(NewEvent::new(
             "warden",
             kind,
             Some(&ext.id),
-            json!({"extends": orig.id, "expires_at": orig.expires_at}),
+            json!({"extends": orig.id, "expires_at": expires_at}),
         ));
         Ok((events, jobs, (orig, version)))
     }

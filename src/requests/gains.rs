@@ -41,9 +41,11 @@ pub fn newly_gains(
             .map(|role| inheritors(c, role.id))
             .collect();
         for &m in &reached {
-            let lacks_privilege = resources
-                .iter()
-                .any(|&r| req.privileges.iter().any(|p| !c.check(m, p, r).allowed));
+            let lacks_privilege = resources.iter().any(|&r| {
+                req.privileges
+                    .iter()
+                    .any(|p| !c.check(m, p.as_str(), r).allowed)
+            });
             let lacks_role = roles.iter().any(|members| !members.contains(&m));
             if lacks_privilege || lacks_role {
                 out.insert(Gainer {

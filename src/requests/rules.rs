@@ -48,32 +48,32 @@ impl Action {
 /// Fails with 409 naming the state when `action` does not apply to `request` now.
 pub fn check_state(request: &AccessRequest, action: Action) -> Result<(), ApiError> {
     let conflict = |why: String| Err(ApiError::new(ErrorCode::Conflict, why).at("status"));
-    if !action.states().contains(&request.status) {
-        let allowed = allowed_actions(request.status);
+    if !action.states().contains(&request.status()) {
+        let allowed = allowed_actions(request.status());
         let tail = if allowed.is_empty() {
-            format!("{} requests take no action", request.status)
+            format!("{} requests take no action", request.status())
         } else {
             format!(
                 "a {} request can only be: {}",
-                request.status,
+                request.status(),
                 allowed.join(", ")
             )
         };
         return conflict(format!(
             "request {} is {}: cannot {} it ({tail})",
             request.id,
-            request.status,
+            request.status(),
             action.as_str()
         ));
     }
-    if request.revoking && matches!(action, Action::Revoke | Action::Extend) {
+    if request.is_revoking() && matches!(action, Action::Revoke | Action::Extend) {
         return conflict(format!(
             "request {} is being revoked: cannot {} it",
             request.id,
             action.as_str()
         ));
     }
-    if action == Action::MarkProvisioned && !request.manual {
+    if action == Action::MarkProvisioned && !request.is_manual() {
         return conflict(format!(
             "request {} is being provisioned by Warden, not by hand",
             request.id
@@ -119,7 +119,7 @@ pub fn check_actor(
     match action {
         Action::Approve | Action::Deny | Action::Revoke => {
             who.require(Role::Reviewer, &format!("to {} a request", action.as_str()))?;
-            if action == Action::Deny && request.status == Status::Failed {
+            if action == Action::Deny && request.status() == Status::Failed {
                 // A failed request is the admins' to retry or deny (INTERFACE.md).
                 who.require(Role::Admin, "denying a failed request")?;
             }

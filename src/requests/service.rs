@@ -2,14 +2,14 @@
 //! listing here, decisions in [`super::decide`]. Each checks [`super::rules`] first and writes
 //! the request, its audit events and its jobs in one store transaction.
 
-use super::clock::{Clock, stamp};
+use super::clock::Clock;
 use super::{AccessRequest, DraftKind, DraftedBy, RequestedResource, RequestedRole, Status};
 use crate::access::Access;
 use crate::config::Config;
 use crate::error::{ApiError, ErrorCode};
 use crate::index::Target;
-use crate::model::Duration;
 use crate::model::audit::{AuditEvent, AuditFilter, NewEvent};
+use crate::model::{Duration, Privilege};
 use crate::people::{Person, Principal, new_id};
 use crate::store::Store;
 use crate::store::jobs::NewJob;
@@ -127,8 +127,8 @@ impl Requests {
         extends: Option<&str>,
     ) -> Result<AccessRequest, ApiError> {
         let person = requester(who)?;
-        let now = stamp(self.clock.now());
-        let mut req = self.draft(access, person, input, drafted_by, &now)?;
+        let now = self.clock.now();
+        let mut req = self.draft(access, person, input, drafted_by, now)?;
         req.extends = extends.map(str::to_string);
         let mut events = vec![NewEvent::new(
             who.describe(),
@@ -162,7 +162,7 @@ impl Requests {
         if !jobs.is_empty() {
             self.wake.notify_one();
         }
-        tracing::info!(id = %req.id, requester = %req.requester, status = %req.status, "request created");
+        tracing::info!(id = %req.id, requester = %req.requester, status = %req.status(), "request created");
         Ok(req)
     }
 
@@ -173,7 +173,7 @@ impl Requests {
         person: &Person,
         input: NewRequest,
         drafted_by: DraftedBy,
-        now: &str,
+        now: chrono::DateTime<chrono::Utc>,
     ) -> Result<AccessRequest, ApiError> {
         if input.resources.is_empty() && input.roles.is_empty() {
             return Err(ApiError::invalid(
@@ -199,14 +199,7 @@ impl Requests {
                 resources.push(res);
             }
         }
-        let mut privileges: Vec<String> = Vec::new();
-        for (i, p) in input.privileges.iter().enumerate() {
-            let p = crate::model::Privilege::parse(p)
-                .map_err(|m| ApiError::invalid(format!("privileges[{i}]"), m))?;
-            if !privileges.iter().any(|q| q == p.as_str()) {
-                privileges.push(p.as_str().to_string());
-            }
-        }
+        let privileges = parse_privileges(&input.privileges, "privileges")?;
         check_privileges(access, &resources, &privileges, "privileges")?;
         if !resources.is_empty() && privileges.is_empty() {
             return Err(ApiError::invalid(
@@ -250,11 +243,7 @@ impl Requests {
         }
         let duration = match input.duration.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(d) => Some(
-                Duration::parse(d)
-                    .map_err(|m| ApiError::invalid("duration", m))?
-                    .to_string(),
-            ),
+            Some(d) => Some(Duration::parse(d).map_err(|m| ApiError::invalid("duration", m))?),
         };
         let reason = input
             .reason
@@ -268,37 +257,12 @@ impl Requests {
                 "a reason is plain text: no control characters but line breaks",
             ));
         }
-        let mut req = AccessRequest {
-            id: new_id("req"),
-            status: Status::Open,
-            requester: person.name.clone(),
-            requester_id: person.id.clone(),
-            requester_email: person.email.clone(),
-            resources,
-            privileges,
-            roles,
-            reason,
-            duration,
-            expires_at: None,
-            activated_at: None,
-            closed_at: None,
-            ending: None,
-            drafted_by,
-            approvals_required: 1,
-            approvals: Vec::new(),
-            denial: None,
-            grantees: Vec::new(),
-            newly_gains: Vec::new(),
-            changes: Vec::new(),
-            manual: false,
-            auto_approved: false,
-            error: None,
-            extends: None,
-            revoking: false,
-            reminded: false,
-            created_at: now.to_string(),
-            updated_at: now.to_string(),
-        };
+        let mut req = AccessRequest::open(new_id("req"), person, drafted_by, now);
+        req.resources = resources;
+        req.privileges = privileges;
+        req.roles = roles;
+        req.reason = reason;
+        req.duration = duration;
         req.approvals_required = self.approvals_required(&req);
         Ok(req)
     }
@@ -335,10 +299,11 @@ impl Requests {
         let duration = req.lasts()?;
         self.config.auto_approve.iter().position(|rule| {
             duration <= rule.max_duration
-                && req
-                    .privileges
-                    .iter()
-                    .all(|p| rule.privileges.iter().any(|q| q.eq_ignore_ascii_case(p)))
+                && req.privileges.iter().all(|p| {
+                    rule.privileges
+                        .iter()
+                        .any(|q| q.eq_ignore_ascii_case(p.as_str()))
+                })
                 && req.resources.iter().all(|r| {
                     rule.connection.as_ref().is_none_or(|c| *c == r.connection)
                         && crate::policy::matches(&rule.resources, &r.name)
@@ -403,7 +368,9 @@ impl Requests {
         let page = (filter.limit - 1) as usize;
         let next = if items.len() > page {
             items.truncate(page);
-            items.last().map(|r| format!("{}~{}", r.created_at, r.id))
+            items
+                .last()
+                .map(|r| format!("{}~{}", super::clock::stamp(r.created_at), r.id))
         } else {
             None
         };
@@ -456,7 +423,7 @@ impl Requests {
         }
         let mut states = Vec::new();
         for (req, _) in reqs {
-            let now = self.load(&req.id).await.map(|(r, _)| r.status);
+            let now = self.load(&req.id).await.map(|(r, _)| r.status());
             states.push(format!(
                 "request {} is now {}",
                 req.id,
@@ -557,25 +524,37 @@ fn check_len(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
 
 /// Checks each privilege against what the platform of every resource knows on that kind of
 /// resource (`privileges[i]`, 400 with the closest words); at creation and at approval.
+/// The privilege words at `field`, parsed, each once (in the order first given).
+pub(super) fn parse_privileges(words: &[String], field: &str) -> Result<Vec<Privilege>, ApiError> {
+    let mut out: Vec<Privilege> = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let p = Privilege::parse(w).map_err(|m| ApiError::invalid(format!("{field}[{i}]"), m))?;
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
 pub(super) fn check_privileges(
     access: &Access,
     resources: &[RequestedResource],
-    privileges: &[String],
+    privileges: &[Privilege],
     field: &str,
 ) -> Result<(), ApiError> {
-    for (i, p) in privileges.iter().enumerate() {
+    for (i, word) in privileges.iter().enumerate() {
         let path = format!("{field}[{i}]");
-        let word = crate::model::Privilege::parse(p).map_err(|m| ApiError::invalid(&path, m))?;
         for r in resources {
             let Some((_, g)) = access.graph.connection(&r.connection) else {
                 continue;
             };
             let kind = crate::model::ResourceKind::parse(&r.kind);
-            crate::model::vocabulary::check(&word, g.platform, kind, &r.connection, &path)
-                .map_err(|e| {
+            crate::model::vocabulary::check(word, g.platform, kind, &r.connection, &path).map_err(
+                |e| {
                     let message = format!("{} (on {}:{})", e.message, r.connection, r.name);
                     ApiError { message, ..e }
-                })?;
+                },
+            )?;
         }
     }
     Ok(())

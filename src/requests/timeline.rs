@@ -1,8 +1,8 @@
 //! The request's clock: activation sets `expires_at` and schedules the expiry and the reminder.
 
-use super::clock::stamp;
+use super::AccessRequest;
 use super::service::Requests;
-use super::{AccessRequest, Status};
+use crate::model::request::WrongState;
 use crate::store::jobs::{JobKind, NewJob};
 
 impl Requests {
@@ -22,18 +22,13 @@ impl Requests {
     }
 
     /// Active from now: `expires_at` set from the duration, expiry and reminder jobs added.
-    pub(crate) fn activate(&self, req: &mut AccessRequest) -> Vec<NewJob> {
+    pub(crate) fn activate(&self, req: &mut AccessRequest) -> Result<Vec<NewJob>, WrongState> {
         let now = self.clock.now();
-        req.status = Status::Active;
-        req.activated_at = Some(stamp(now));
-        req.updated_at = stamp(now);
-        req.error = None;
-        let Some(lasts) = req.lasts() else {
-            return Vec::new();
-        };
-        let until = now + chrono::Duration::seconds(lasts.as_secs() as i64);
-        req.expires_at = Some(stamp(until));
-        self.expiry_jobs(req, until)
+        let until = req
+            .lasts()
+            .map(|lasts| now + chrono::Duration::seconds(lasts.as_secs() as i64));
+        req.activate(now, until)?;
+        Ok(until.map(|u| self.expiry_jobs(req, u)).unwrap_or_default())
     }
 
     /// The expiry job at `until` and the reminder before it (if that is still ahead).

@@ -80,13 +80,13 @@ async fn wait_for(app: &App, id: &str, want: Status) {
     let start = Instant::now();
     loop {
         let (req, _) = app.store.request(id).await.unwrap().unwrap();
-        if req.status == want {
+        if req.status() == want {
             return;
         }
         assert!(
             start.elapsed() < PATIENCE,
             "request {id} stayed {} (wanted {want}): {:?}",
-            req.status,
+            req.status(),
             req.error
         );
         tokio::time::sleep(Duration::from_millis(100)).await;

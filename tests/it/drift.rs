@@ -115,7 +115,7 @@ async fn a_grant_revoked_behind_wardens_back_is_drift_until_it_is_back() {
         .unwrap();
     warden::jobs::run_due(&app.requests).await.unwrap();
     let (active, _) = app.store.request(&req.id).await.unwrap().unwrap();
-    assert_eq!(active.status, Status::Active, "{active:?}");
+    assert_eq!(active.status(), Status::Active, "{active:?}");
     assert_eq!(active.changes.len(), 2, "{:?}", active.changes);
     assert!(
         active
@@ -183,7 +183,7 @@ async fn a_grant_revoked_behind_wardens_back_is_drift_until_it_is_back() {
         .unwrap();
     warden::jobs::run_due(&app.requests).await.unwrap();
     let (closed, _) = app.store.request(&req.id).await.unwrap().unwrap();
-    assert_eq!(closed.status, Status::Closed, "{closed:?}");
+    assert_eq!(closed.status(), Status::Closed, "{closed:?}");
     app.store.close().await;
     assert_eq!(sync(dir)["found"], 0, "revoked as recorded");
     exec(&admin, "GRANT analyst TO alice").await;

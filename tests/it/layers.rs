@@ -31,6 +31,28 @@ fn no_module_uses_a_sibling_that_uses_it_back() {
     assert!(found.is_empty(), "module cycles:\n{}", found.join("\n"));
 }
 
+/// One module layout: a module with children is `foo/mod.rs`, never `foo.rs` beside `foo/`.
+#[test]
+fn a_module_with_children_lives_in_its_folder_as_mod_rs() {
+    fn walk(dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                if path.with_extension("rs").is_file() {
+                    out.push(format!("{}.rs beside {}/", path.display(), path.display()));
+                }
+                walk(&path, out);
+            }
+        }
+    }
+    let mut both = Vec::new();
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut both,
+    );
+    assert!(both.is_empty(), "{}", both.join("\n"));
+}
+
 #[test]
 fn a_cycle_between_siblings_is_found_and_a_parent_child_pair_is_not() {
     let file = |path: &str, text: &str| {

@@ -260,7 +260,8 @@ async fn an_import_on_one_server_is_announced_to_the_others() {
     let second = open(d2.path()).await;
     let listener = second.store.listener().await;
     assert!(listener.is_some(), "a PostgreSQL store listens");
-    let watching = tokio::spawn(second.clone().follow(listener));
+    let (_stop, stop) = tokio::sync::watch::channel(false);
+    let watching = tokio::spawn(second.clone().follow(listener, stop));
     let generation = first
         .import(warden::demo::connections().unwrap())
         .await

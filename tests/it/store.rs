@@ -697,7 +697,9 @@ async fn store_keeps_who_relies_on_a_grant_and_refuses_a_stranding_write() {
 
         // Once A is closed, B relies on it; A releasing again would strand B: refused.
         let mut closed = releasing.clone();
-        closed.status = warden::requests::Status::Closed;
+        closed
+            .close(warden::requests::Ending::Revoked, chrono::Utc::now())
+            .unwrap();
         closed.changes[0].revoked = true;
         assert!(
             store.update_request(&closed, 2, &[], &[]).await.unwrap(),
@@ -713,9 +715,9 @@ async fn store_keeps_who_relies_on_a_grant_and_refuses_a_stranding_write() {
 
         // Two requests in one write: a stale version of either writes neither.
         let mut b2 = b.clone();
-        b2.reminded = true;
+        b2.reason = Some("changed".into());
         let mut a2 = closed.clone();
-        a2.reminded = true;
+        a2.reason = Some("changed".into());
         assert!(
             !store
                 .update_requests(&[(&b2, 1), (&a2, 1)], &[], &[])
@@ -724,7 +726,7 @@ async fn store_keeps_who_relies_on_a_grant_and_refuses_a_stranding_write() {
             "{name}"
         );
         assert!(
-            !store.request("req_b").await.unwrap().unwrap().0.reminded,
+            store.request("req_b").await.unwrap().unwrap().0.reason != b2.reason,
             "{name}"
         );
         assert!(
@@ -735,7 +737,7 @@ async fn store_keeps_who_relies_on_a_grant_and_refuses_a_stranding_write() {
             "{name}"
         );
         assert!(
-            store.request("req_a").await.unwrap().unwrap().0.reminded,
+            store.request("req_a").await.unwrap().unwrap().0.reason == a2.reason,
             "{name}"
         );
         store.close().await;

@@ -6,6 +6,7 @@ use super::jobs::insert_jobs;
 use super::{Db, LOCK_KEY};
 use crate::model::audit::NewEvent;
 use crate::model::request::AccessRequest;
+use crate::model::time::stamp;
 use crate::store::StoreError;
 use crate::store::db::WriteTx;
 use crate::store::jobs::NewJob;
@@ -39,15 +40,16 @@ pub(crate) async fn insert(
          VALUES ($1, $2, $3, $4, 1, $5)",
     )
     .bind(&req.id)
-    .bind(req.status.as_str())
+    .bind(req.status().as_str())
     .bind(&req.requester_id)
-    .bind(&req.created_at)
+    .bind(stamp(req.created_at))
     .bind(doc(req))
     .execute(&mut *tx)
     .await?;
     sync_grants(&mut tx, req).await?;
-    append(&mut tx, &req.updated_at, events).await?;
-    insert_jobs(&mut tx, &req.updated_at, jobs).await?;
+    let at = stamp(req.updated_at);
+    append(&mut tx, &at, events).await?;
+    insert_jobs(&mut tx, &at, jobs).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -81,7 +83,7 @@ pub(crate) async fn update(
             "UPDATE requests SET status = $1, doc = $2, version = version + 1
               WHERE id = $3 AND version = $4",
         )
-        .bind(req.status.as_str())
+        .bind(req.status().as_str())
         .bind(doc(req))
         .bind(&req.id)
         .bind(version)
@@ -93,8 +95,9 @@ pub(crate) async fn update(
         }
         sync_grants(&mut tx, req).await?;
     }
-    append(&mut tx, &first.updated_at, events).await?;
-    insert_jobs(&mut tx, &first.updated_at, jobs).await?;
+    let at = stamp(first.updated_at);
+    append(&mut tx, &at, events).await?;
+    insert_jobs(&mut tx, &at, jobs).await?;
     tx.commit().await?;
     Ok(true)
 }

@@ -30,7 +30,7 @@ use crate::people::Principal;
 use serde_json::Value;
 
 /// The system prompt, reviewed as a file (see `prompts/README.md`).
-pub const SYSTEM_PROMPT: &str = include_str!("../../prompts/system.md");
+pub const SYSTEM_PROMPT: &str = include_str!("../../../prompts/system.md");
 
 /// Answers `message`, appending the turn to `history` (chat-completions messages).
 pub async fn answer(

@@ -2,9 +2,15 @@
 //! identity or role was updated, and what Warden changed on each platform (so that expiry removes
 //! only that). The operations are in [`crate::requests`].
 
-use crate::model::Duration;
+mod doc;
+pub mod state;
+
+pub use state::{Provisioning, State, WrongState};
+
 use crate::model::change::Change;
 use crate::model::people::{Person, Principal};
+use crate::model::{Duration, Privilege};
+use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -116,9 +122,14 @@ pub enum DraftKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Decision {
     pub reviewer: String,
-    pub at: String,
+    #[serde(with = "crate::model::time::as_stamp")]
+    #[schemars(with = "String")]
+    pub at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The auto-approval rule of the config (1 for the first) when a rule decided, not a person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<usize>,
 }
 
 /// The identity or role updated on one connection.
@@ -204,57 +215,55 @@ pub enum Ending {
     Extended,
 }
 
-/// An access request, as every edge shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+/// An access request. Its state changes only through its methods (below and in [`state`]),
+/// each of which refuses a change its current state does not allow; every edge shows it as
+/// [`doc::RequestDoc`] (the flat document of INTERFACE.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "doc::RequestDoc", try_from = "doc::RequestDoc")]
 pub struct AccessRequest {
     pub id: String,
-    pub status: Status,
+    state: State,
     /// The person the access is for (their name).
     pub requester: String,
-    #[serde(skip)]
     pub requester_id: String,
     /// Their email then, which links them to platform identities.
-    #[serde(default)]
     pub requester_email: Option<String>,
     pub resources: Vec<RequestedResource>,
-    /// Privileges on every resource (upper case).
-    pub privileges: Vec<String>,
+    /// Privileges on every resource.
+    pub privileges: Vec<Privilege>,
     pub roles: Vec<RequestedRole>,
     pub reason: Option<String>,
-    /// How long the access lasts once active (`8h`, `2w`); none: until revoked.
-    pub duration: Option<String>,
+    /// How long the access lasts once active; none: until revoked.
+    pub duration: Option<Duration>,
     /// Set when the access becomes active.
-    pub expires_at: Option<String>,
-    pub activated_at: Option<String>,
-    pub closed_at: Option<String>,
-    pub ending: Option<Ending>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub activated_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
     pub drafted_by: DraftedBy,
     /// Approvals needed (from the config's rules; 1 by default).
     pub approvals_required: u32,
     pub approvals: Vec<Decision>,
     pub denial: Option<Decision>,
-    /// The identity or role updated on each connection, chosen at approval (at the first one,
-    /// where several are needed: every approval is for the same grantee).
+    /// The identity or role updated on each connection, chosen at approval.
     pub grantees: Vec<GranteeChoice>,
-    /// Who newly gains the access through the chosen grantee (members of a role included), as
-    /// the last approval saw it.
-    #[serde(default)]
+    /// Who newly gains the access through the chosen grantee, as the last approval saw it.
     pub newly_gains: Vec<Gainer>,
     pub changes: Vec<ChangeRecord>,
-    /// True when no connector can provision it: an admin grants it by hand and says so.
-    pub manual: bool,
-    /// Approved by a rule in the config rather than a person.
-    pub auto_approved: bool,
     /// The last provisioning error (in `failed`, or while retrying).
     pub error: Option<String>,
     /// The request this one extends (its approval moves that one's expiry).
     pub extends: Option<String>,
-    /// A revoke asked for and still under way.
-    pub revoking: bool,
-    /// A reminder of the coming expiry was sent.
-    pub reminded: bool,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl schemars::JsonSchema for AccessRequest {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "AccessRequest".into()
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        doc::RequestDoc::json_schema(g)
+    }
 }
 
 impl DraftedBy {
@@ -275,15 +284,260 @@ impl DraftedBy {
 }
 
 impl AccessRequest {
+    /// A new open request of `person`'s, drafted by `drafted_by`, asking for nothing yet.
+    pub fn open(id: String, person: &Person, drafted_by: DraftedBy, now: DateTime<Utc>) -> Self {
+        AccessRequest {
+            id,
+            state: State::Open,
+            requester: person.name.clone(),
+            requester_id: person.id.clone(),
+            requester_email: person.email.clone(),
+            resources: Vec::new(),
+            privileges: Vec::new(),
+            roles: Vec::new(),
+            reason: None,
+            duration: None,
+            expires_at: None,
+            activated_at: None,
+            closed_at: None,
+            drafted_by,
+            approvals_required: 1,
+            approvals: Vec::new(),
+            denial: None,
+            grantees: Vec::new(),
+            newly_gains: Vec::new(),
+            changes: Vec::new(),
+            error: None,
+            extends: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    pub fn status(&self) -> Status {
+        self.state.status()
+    }
+
+    /// No connector can provision it: an admin grants and removes it by hand.
+    pub fn is_manual(&self) -> bool {
+        self.state.is_manual()
+    }
+
+    /// A revoke asked for and still under way.
+    pub fn is_revoking(&self) -> bool {
+        self.state.is_revoking()
+    }
+
+    /// The reminder of the coming expiry was sent.
+    pub fn was_reminded(&self) -> bool {
+        self.state.was_reminded()
+    }
+
+    pub fn ending(&self) -> Option<Ending> {
+        self.state.ending()
+    }
+
+    /// Approved by a rule of the config rather than by people.
+    pub fn auto_approved(&self) -> bool {
+        self.approvals.iter().any(|d| d.rule.is_some())
+    }
+
+    fn refuse(&self, action: &'static str) -> WrongState {
+        WrongState {
+            id: self.id.clone(),
+            status: self.status(),
+            action,
+        }
+    }
+
+    /// Open → approved, provisioned by Warden or by hand.
+    pub fn approve(
+        &mut self,
+        provisioning: Provisioning,
+        now: DateTime<Utc>,
+    ) -> Result<(), WrongState> {
+        if self.state != State::Open {
+            return Err(self.refuse("approve"));
+        }
+        self.state = State::Approved(provisioning);
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// Approved → active from `now`, until `expires_at` (none: until revoked).
+    pub fn activate(
+        &mut self,
+        now: DateTime<Utc>,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<(), WrongState> {
+        let State::Approved(provisioning) = self.state else {
+            return Err(self.refuse("activate"));
+        };
+        self.state = State::Active {
+            provisioning,
+            reminded: false,
+            revoking: false,
+        };
+        self.activated_at = Some(now);
+        self.expires_at = expires_at;
+        self.updated_at = now;
+        self.error = None;
+        Ok(())
+    }
+
+    /// Warden's provisioning of an approved request gave up with `error`.
+    pub fn fail(&mut self, error: String, now: DateTime<Utc>) -> Result<(), WrongState> {
+        if self.state != State::Approved(Provisioning::Warden) {
+            return Err(self.refuse("fail"));
+        }
+        self.state = State::Failed;
+        self.error = Some(error);
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// Failed → approved again, for another provisioning attempt.
+    pub fn retry(&mut self, now: DateTime<Utc>) -> Result<(), WrongState> {
+        if self.state != State::Failed {
+            return Err(self.refuse("retry"));
+        }
+        self.state = State::Approved(Provisioning::Warden);
+        self.error = None;
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// Open or failed → denied by `decision`; `revoking` when what Warden granted before a
+    /// failure is being removed.
+    pub fn deny(&mut self, decision: Decision, revoking: bool) -> Result<(), WrongState> {
+        let revoking = match self.state {
+            State::Open => false,
+            State::Failed => revoking,
+            _ => return Err(self.refuse("deny")),
+        };
+        self.state = State::Denied { revoking };
+        self.updated_at = decision.at;
+        self.denial = Some(decision);
+        Ok(())
+    }
+
+    /// Open → deleted (kept with its history).
+    pub fn delete(&mut self, now: DateTime<Utc>) -> Result<(), WrongState> {
+        if self.state != State::Open {
+            return Err(self.refuse("delete"));
+        }
+        self.state = State::Deleted;
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// Active → active with a revoke under way.
+    pub fn start_revoke(&mut self, now: DateTime<Utc>) -> Result<(), WrongState> {
+        let State::Active {
+            provisioning,
+            reminded,
+            revoking: false,
+        } = self.state
+        else {
+            return Err(self.refuse("revoke"));
+        };
+        self.state = State::Active {
+            provisioning,
+            reminded,
+            revoking: true,
+        };
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// A denied request's revoke of what it held is done.
+    pub fn finish_denial(&mut self, now: DateTime<Utc>) -> Result<(), WrongState> {
+        if self.state != (State::Denied { revoking: true }) {
+            return Err(self.refuse("finish revoking"));
+        }
+        self.state = State::Denied { revoking: false };
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// The reminder of the coming expiry was sent.
+    pub fn reminded(&mut self) -> Result<(), WrongState> {
+        let State::Active {
+            provisioning,
+            revoking: false,
+            ..
+        } = self.state
+        else {
+            return Err(self.refuse("remind"));
+        };
+        self.state = State::Active {
+            provisioning,
+            reminded: true,
+            revoking: false,
+        };
+        Ok(())
+    }
+
+    /// An approved extension moved the expiry of this active request to `until`: a new reminder
+    /// is due.
+    pub fn extended(&mut self, until: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), WrongState> {
+        let State::Active {
+            provisioning,
+            revoking: false,
+            ..
+        } = self.state
+        else {
+            return Err(self.refuse("extend"));
+        };
+        self.state = State::Active {
+            provisioning,
+            reminded: false,
+            revoking: false,
+        };
+        self.expires_at = Some(until);
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// Closes the request at `now` with `ending` and returns the audit event's kind. An active
+    /// request expires or is revoked; an extension being approved closes as `extended`.
+    pub fn close(
+        &mut self,
+        ending: Ending,
+        now: DateTime<Utc>,
+    ) -> Result<&'static str, WrongState> {
+        let provisioning = match (self.state, ending) {
+            (State::Active { provisioning, .. }, _) => provisioning,
+            (State::Open, Ending::Extended) => Provisioning::Warden,
+            (State::Approved(p), Ending::Extended) => p,
+            _ => return Err(self.refuse("close")),
+        };
+        self.state = State::Closed {
+            provisioning,
+            ending,
+        };
+        self.closed_at = Some(now);
+        self.updated_at = now;
+        Ok(match ending {
+            Ending::Expired => "expired",
+            Ending::Revoked => "revoked",
+            Ending::Extended => "extension_applied",
+        })
+    }
+
     /// The grants this request counts on now, each once, and whether its revoke of that grant is
     /// under way; the store keeps them beside the request (`request_grants`) so that an ending
     /// request can find the others that still rely on the same grant.
     pub fn relied_grants(&self) -> Vec<(String, bool)> {
         let live = matches!(
-            self.status,
+            self.status(),
             Status::Approved | Status::Active | Status::Failed | Status::Denied
         );
-        if self.manual || !live {
+        if self.is_manual() || !live {
             return Vec::new();
         }
         let mut out: Vec<(String, bool)> = Vec::new();
@@ -300,22 +554,6 @@ impl AccessRequest {
     /// How long the access lasts once active; `None`: until revoked.
     pub fn lasts(&self) -> Option<Duration> {
         self.duration
-            .as_deref()
-            .and_then(|d| Duration::parse(d).ok())
-    }
-
-    /// Marks the request closed at `now` with `ending`, and returns the audit event's kind.
-    pub fn close(&mut self, ending: Ending, now: &str) -> &'static str {
-        self.status = Status::Closed;
-        self.ending = Some(ending);
-        self.revoking = false;
-        self.closed_at = Some(now.to_string());
-        self.updated_at = now.to_string();
-        match ending {
-            Ending::Expired => "expired",
-            Ending::Revoked => "revoked",
-            Ending::Extended => "extension_applied",
-        }
     }
 
     /// Every connection the request touches, in order, once each.
@@ -341,7 +579,11 @@ impl AccessRequest {
             let names: Vec<&str> = self.resources.iter().map(|r| r.name.as_str()).collect();
             parts.push(format!(
                 "{} on {}",
-                self.privileges.join(", "),
+                self.privileges
+                    .iter()
+                    .map(Privilege::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 names.join(", ")
             ));
         }
