@@ -5,7 +5,7 @@ use crate::chat::{ChatContext, EngineKind, Reply};
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::model::{Connection, ImportedConnection};
-use crate::people::{People, Principal, Role, Stamp};
+use crate::people::{Now, People, Principal, Role};
 use crate::requests::Requests;
 use crate::requests::clock::{Clock, SystemClock, stamp};
 use crate::store::Store;
@@ -58,7 +58,7 @@ impl App {
         let access = Arc::new(AccessHandle::new(access));
         Ok(App {
             requests: Requests::new(store.clone(), config.clone(), clock.clone()),
-            people: People::new(store.clone(), access.clone(), stamps(clock)),
+            people: People::new(store.clone(), access.clone(), now(clock)),
             store,
             access,
             config,
@@ -190,7 +190,7 @@ impl App {
     /// The same app going by another clock (tests move time instead of waiting).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> App {
         self.requests = Requests::new(self.store.clone(), self.config.clone(), clock.clone());
-        self.people = self.people.with_stamp(stamps(clock));
+        self.people = self.people.with_clock(now(clock));
         self
     }
 
@@ -199,9 +199,9 @@ impl App {
     }
 }
 
-/// `clock`'s time as stored text, for the people service.
-fn stamps(clock: Arc<dyn Clock>) -> Stamp {
-    Arc::new(move || stamp(clock.now()))
+/// `clock`'s time, for the people service.
+fn now(clock: Arc<dyn Clock>) -> Now {
+    Arc::new(move || clock.now())
 }
 
 /// Counts per imported connection.

@@ -8,5 +8,5 @@ mod tokens;
 
 pub use crate::model::people::{ManualLink, Person, Principal, Role, TokenInfo, new_id};
 pub use cache::TokenCache;
-pub use service::{People, Stamp};
+pub use service::{Now, People};
 pub use tokens::{NewToken, hash_token, new_token};

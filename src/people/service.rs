@@ -8,36 +8,38 @@ use super::tokens::{NewToken, hash_token, new_token};
 use super::{ManualLink, Person, Principal, Role, TokenInfo};
 use crate::access::AccessHandle;
 use crate::error::{ApiError, Candidate, ErrorCode};
+use crate::model::time::stamp;
 use crate::store::Store;
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
-/// The time changes are stamped with, as stored text: the request workflow's clock, handed in
-/// by the app (so that this module need not know the request workflow, which uses it).
-pub type Stamp = Arc<dyn Fn() -> String + Send + Sync>;
+/// The time changes are stamped with: the request workflow's clock, handed in by the app (so
+/// that this module need not know the request workflow, which uses it).
+pub type Now = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 /// People and their tokens over one store, with the current graph for their links.
 #[derive(Clone)]
 pub struct People {
     store: Store,
     access: Arc<AccessHandle>,
-    stamp: Stamp,
+    now: Now,
     /// Recently checked tokens; cleared when a token is revoked here.
     tokens: Arc<TokenCache>,
 }
 
 impl People {
-    pub fn new(store: Store, access: Arc<AccessHandle>, stamp: Stamp) -> People {
+    pub fn new(store: Store, access: Arc<AccessHandle>, now: Now) -> People {
         People {
             store,
             access,
-            stamp,
+            now,
             tokens: Arc::default(),
         }
     }
 
     /// The same service stamping changes with another clock (the token cache is kept).
-    pub fn with_stamp(mut self, stamp: Stamp) -> People {
-        self.stamp = stamp;
+    pub fn with_clock(mut self, now: Now) -> People {
+        self.now = now;
         self
     }
 
@@ -147,7 +149,7 @@ impl People {
         target: &NewLink,
         linked: bool,
     ) -> Result<Vec<Link>, ApiError> {
-        let at = (self.stamp)();
+        let at = stamp((self.now)());
         let access = self.access.load();
         links::set(&self.store, &access, who, person, target, linked, &at).await
     }
