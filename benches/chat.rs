@@ -407,12 +407,14 @@ async fn setup(dir: &std::path::Path) -> (App, HashMap<Option<String>, Principal
     principals.insert(None, Principal::operator());
     for (name, role) in warden::demo::PEOPLE {
         let p = app
+            .people
             .add_person(name, role, Some(&format!("{name}@acme.test")))
             .await
             .expect("person");
         principals.insert(Some(name.to_owned()), Principal::person(p));
     }
-    app.add_person(OPERATOR, Role::Admin, None)
+    app.people
+        .add_person(OPERATOR, Role::Admin, None)
         .await
         .expect("operator stand-in");
     (app, principals)
@@ -695,10 +697,14 @@ fn over_http(
     let (addr, tokens) = server_rt.block_on(async {
         let mut tokens: HashMap<Option<String>, String> = HashMap::new();
         for (name, _) in warden::demo::PEOPLE {
-            let (_, t) = app.create_token(name, None).await.expect("token");
+            let (_, t) = app.people.create_token(name, None).await.expect("token");
             tokens.insert(Some(name.to_owned()), t.secret);
         }
-        let (_, t) = app.create_token(OPERATOR, None).await.expect("token");
+        let (_, t) = app
+            .people
+            .create_token(OPERATOR, None)
+            .await
+            .expect("token");
         tokens.insert(None, t.secret);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

@@ -1386,10 +1386,11 @@ fn peer(report: &mut Report, n: usize, concurrency: &[usize]) {
         let t = Instant::now();
         app.import(conns.clone()).await.expect("import");
         let import_time = t.elapsed();
-        app.add_person("bench", warden::people::Role::Requester, None)
+        app.people
+            .add_person("bench", warden::people::Role::Requester, None)
             .await
             .expect("person");
-        let (_, token) = app.create_token("bench", None).await.expect("token");
+        let (_, token) = app.people.create_token("bench", None).await.expect("token");
         TOKEN.set(token.secret).expect("one token");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -1500,7 +1501,7 @@ fn peer(report: &mut Report, n: usize, concurrency: &[usize]) {
                             };
                             match answer {
                                 Ok(v) => axum::Json(v).into_response(),
-                                Err(e) => e.into_response(),
+                                Err(e) => warden::http::HttpError(e).into_response(),
                             }
                         },
                     ),

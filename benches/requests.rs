@@ -133,14 +133,28 @@ async fn app(dir: &std::path::Path, db: Option<String>, config: &str) -> (App, S
     let mut config = Config::parse(config, |_| None).unwrap();
     config.database_url = db.map(Secret::new);
     let app = App::open_with(dir, config).await.unwrap();
-    app.add_person("alice", Role::Requester, Some("alice@acme.test"))
+    app.people
+        .add_person("alice", Role::Requester, Some("alice@acme.test"))
         .await
         .unwrap();
-    app.add_person("carol", Role::Reviewer, Some("carol@acme.test"))
+    app.people
+        .add_person("carol", Role::Reviewer, Some("carol@acme.test"))
         .await
         .unwrap();
-    let alice = app.create_token("alice", None).await.unwrap().1.secret;
-    let carol = app.create_token("carol", None).await.unwrap().1.secret;
+    let alice = app
+        .people
+        .create_token("alice", None)
+        .await
+        .unwrap()
+        .1
+        .secret;
+    let carol = app
+        .people
+        .create_token("carol", None)
+        .await
+        .unwrap()
+        .1
+        .secret;
     (app, alice, carol)
 }
 

@@ -4,11 +4,10 @@ use crate::access::{Access, AccessHandle};
 use crate::chat::{ChatContext, EngineKind, Reply};
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::error::ErrorCode;
 use crate::model::{Connection, ImportedConnection};
-use crate::people::{NewToken, Person, Principal, Role, TokenCache, hash_token, new_token};
+use crate::people::{People, Principal, Role};
 use crate::requests::Requests;
-use crate::requests::clock::{Clock, SystemClock};
+use crate::requests::clock::{Clock, SystemClock, stamp};
 use crate::store::Store;
 use std::path::Path;
 use std::sync::Arc;
@@ -30,7 +29,8 @@ pub struct App {
     pub config: Arc<Config>,
     /// The request workflow (REST, tools, chat and the job runner share it).
     pub requests: Requests,
-    tokens: Arc<TokenCache>,
+    /// People, their tokens and links (REST, CLI and the demo share it).
+    pub people: People,
     /// The store generation the current graph was built from.
     generation: Arc<AtomicI64>,
 }
@@ -54,12 +54,14 @@ impl App {
         let generation = store.generation().await?;
         let access = build_access(store.load().await?).await?;
         let config = Arc::new(config);
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let access = Arc::new(AccessHandle::new(access));
         Ok(App {
-            requests: Requests::new(store.clone(), config.clone(), Arc::new(SystemClock)),
+            requests: Requests::new(store.clone(), config.clone(), clock.clone()),
+            people: People::new(store.clone(), access.clone()),
             store,
-            access: Arc::new(AccessHandle::new(access)),
+            access,
             config,
-            tokens: Arc::default(),
             generation: Arc::new(AtomicI64::new(generation)),
         })
     }
@@ -80,9 +82,25 @@ impl App {
     ) -> Result<(Vec<ImportedConnection>, i64), ApiError> {
         let summary = import_summary(&connections);
         let generation = self.import(connections).await?;
-        let at = crate::requests::clock::stamp(self.requests.clock().now());
+        let at = stamp(self.requests.clock().now());
         crate::audit::record_import(&self.store, &at, actor, &summary, generation).await?;
         Ok((summary, generation))
+    }
+
+    /// Whether `who` may import a snapshot: admins only. Asked before a snapshot is read, so
+    /// that a refused caller costs no parsing.
+    pub fn may_import(who: &Principal) -> Result<(), ApiError> {
+        who.require(Role::Admin, "importing a snapshot")
+    }
+
+    /// [`App::import_as`] by `who`, who must be an admin.
+    pub async fn import_by(
+        &self,
+        who: &Principal,
+        connections: Vec<Connection>,
+    ) -> Result<(Vec<ImportedConnection>, i64), ApiError> {
+        App::may_import(who)?;
+        self.import_as(&who.describe(), connections).await
     }
 
     /// Rebuilds when another process (a `warden import`) changed the store. Readers keep the
@@ -169,111 +187,11 @@ impl App {
         crate::chat::ask(cx, who, message, conversation_id, engine).await
     }
 
-    /// Adds a person; a taken name or email is refused.
-    pub async fn add_person(
-        &self,
-        name: &str,
-        role: Role,
-        email: Option<&str>,
-    ) -> Result<Person, ApiError> {
-        let name = name.trim();
-        if name.is_empty() || name.chars().any(char::is_control) {
-            return Err(ApiError::invalid("name", "a person needs a printable name"));
-        }
-        let email = email.map(str::trim).filter(|e| !e.is_empty());
-        if let Some(e) = email
-            && (!e.contains('@') || e.chars().any(char::is_whitespace))
-        {
-            return Err(ApiError::invalid(
-                "email",
-                format!("{e:?} is not an email address"),
-            ));
-        }
-        let person = Person {
-            id: format!("p_{}", &new_token().id[4..]),
-            name: name.to_string(),
-            email: email.map(str::to_string),
-            role,
-            // By the store's clock, as the store stamps the person's tokens.
-            created_at: self.store.clock().now().to_rfc3339(),
-        };
-        if !self.store.add_person(&person).await? {
-            return Err(ApiError::new(
-                ErrorCode::InvalidArgument,
-                format!("a person named {name:?} or with that email already exists"),
-            )
-            .at("name"));
-        }
-        Ok(person)
-    }
-
-    /// A person by name or email, or `not_found` listing the people there are.
-    pub async fn person(&self, key: &str) -> Result<Person, ApiError> {
-        if let Some(p) = self.store.find_person(key).await? {
-            return Ok(p);
-        }
-        let people = self.store.people().await?;
-        Err(
-            ApiError::new(ErrorCode::NotFound, format!("no person named {key:?}")).with_candidates(
-                people
-                    .into_iter()
-                    .take(20)
-                    .map(|p| crate::error::Candidate {
-                        name: p.name,
-                        kind: format!("person ({})", p.role),
-                        connection: String::new(),
-                    })
-                    .collect(),
-            ),
-        )
-    }
-
-    /// A new bearer token for a person, or for an agent acting for them. The secret is returned
-    /// once and only its hash is kept.
-    pub async fn create_token(
-        &self,
-        person: &str,
-        agent: Option<&str>,
-    ) -> Result<(Person, NewToken), ApiError> {
-        let person = self.person(person).await?;
-        let agent = agent.map(str::trim);
-        if agent.is_some_and(|a| a.is_empty() || a.chars().any(char::is_control)) {
-            return Err(ApiError::invalid(
-                "agent",
-                "an agent needs a printable name",
-            ));
-        }
-        let token = new_token();
-        self.store
-            .add_token(&token.id, &person.id, agent, &token.hash)
-            .await?;
-        Ok((person, token))
-    }
-
-    /// Who a bearer token stands for, if it is live (cached for [`crate::people::cache::TTL`]).
-    pub async fn principal_for_token(&self, secret: &str) -> Result<Option<Principal>, ApiError> {
-        let hash = hash_token(secret);
-        if let Some(who) = self.tokens.get(&hash) {
-            return Ok(Some(who));
-        }
-        let who = self.store.principal_for(&hash).await?;
-        if let Some(w) = &who {
-            self.tokens.put(hash, w.clone());
-        }
-        Ok(who)
-    }
-
-    /// Revokes a token; it stops working here at once (elsewhere within the cache's lifetime).
-    pub async fn revoke_token(&self, id: &str) -> Result<bool, ApiError> {
-        let revoked = self.store.revoke_token(id).await?;
-        self.tokens.clear();
-        Ok(revoked)
-    }
-
     /// The same app going by another clock (tests move time instead of waiting).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> App {
         self.store = self.store.with_clock(clock.clone());
         self.requests = Requests::new(self.store.clone(), self.config.clone(), clock);
+        self.people = self.people.with_store(self.store.clone());
         self
     }
 

@@ -60,49 +60,6 @@ impl ErrorCode {
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
         }
     }
-
-    pub fn http_status(self) -> u16 {
-        match self {
-            ErrorCode::InvalidArgument | ErrorCode::InvalidSnapshot | ErrorCode::Ambiguous => 400,
-            ErrorCode::NotFound => 404,
-            ErrorCode::Unauthenticated => 401,
-            ErrorCode::Forbidden => 403,
-            ErrorCode::Conflict => 409,
-            ErrorCode::Unprocessable => 422,
-            ErrorCode::Unavailable => 503,
-            ErrorCode::Internal => 500,
-            ErrorCode::TooLarge => 413,
-            ErrorCode::Timeout => 408,
-            ErrorCode::MethodNotAllowed => 405,
-            ErrorCode::UnsupportedMediaType => 415,
-        }
-    }
-
-    /// The code for an HTTP status that came from outside Warden's handlers.
-    pub fn for_status(status: u16) -> ErrorCode {
-        match status {
-            401 => ErrorCode::Unauthenticated,
-            403 => ErrorCode::Forbidden,
-            404 => ErrorCode::NotFound,
-            405 => ErrorCode::MethodNotAllowed,
-            408 => ErrorCode::Timeout,
-            409 => ErrorCode::Conflict,
-            413 => ErrorCode::TooLarge,
-            415 => ErrorCode::UnsupportedMediaType,
-            422 => ErrorCode::Unprocessable,
-            503 => ErrorCode::Unavailable,
-            s if s >= 500 => ErrorCode::Internal,
-            _ => ErrorCode::InvalidArgument,
-        }
-    }
-
-    /// The CLI exit status (INTERFACE.md): 2 bad input or unresolved name, 3 internal failure.
-    pub fn exit_code(self) -> i32 {
-        match self {
-            ErrorCode::Internal | ErrorCode::Unavailable | ErrorCode::Timeout => 3,
-            _ => 2,
-        }
-    }
 }
 
 /// A thing a name could have meant.

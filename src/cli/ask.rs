@@ -15,7 +15,7 @@ pub async fn run(
 ) -> Result<Output, ApiError> {
     let engine = engine.as_deref().map(EngineKind::parse).transpose()?;
     let who = match as_person {
-        Some(p) => Principal::person(app.person(&p).await.map_err(|e| e.at("--as"))?),
+        Some(p) => Principal::person(app.people.person(&p).await.map_err(|e| e.at("--as"))?),
         None => Principal::operator(),
     };
     let reply = app

@@ -192,7 +192,7 @@ async fn call_tool(
         // Through the same rights check and logs as every edge: as the person named, or as the
         // local operator (who may read every request but cannot make one: that is for a person).
         let who = match as_person {
-            Some(p) => match app.person(p).await {
+            Some(p) => match app.people.person(p).await {
                 Ok(person) => crate::people::Principal::person(person),
                 Err(e) => {
                     app.store.close().await;

@@ -40,13 +40,14 @@ pub async fn run(dir: PathBuf, listen: &str, reset: bool) -> Result<Output, ApiE
     app.import(connections).await?;
     let mut tokens = Vec::new();
     for (name, role) in crate::demo::PEOPLE {
-        app.add_person(name, role, Some(&format!("{name}@acme.test")))
+        app.people
+            .add_person(name, role, Some(&format!("{name}@acme.test")))
             .await?;
-        let (_, token) = app.create_token(name, None).await?;
+        let (_, token) = app.people.create_token(name, None).await?;
         tokens.push(format!("  token {name} ({role}): {}", token.secret));
     }
     let (person, agent) = crate::demo::AGENT;
-    let (_, token) = app.create_token(person, Some(agent)).await?;
+    let (_, token) = app.people.create_token(person, Some(agent)).await?;
     tokens.push(format!(
         "  token {person} via agent {agent}: {}",
         token.secret

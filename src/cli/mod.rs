@@ -10,7 +10,7 @@ mod people;
 mod render;
 
 use crate::config::Secret;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -254,7 +254,16 @@ pub fn report(e: &ApiError, json: bool) -> i32 {
     } else {
         eprintln!("error: {}", e.line());
     }
-    e.code.exit_code()
+    exit_code(e.code)
+}
+
+/// The exit status for an error (INTERFACE.md): 2 bad input or an unresolved name, 3 a failure
+/// that is not the input's (internal, unavailable, timed out).
+pub fn exit_code(code: ErrorCode) -> i32 {
+    match code {
+        ErrorCode::Internal | ErrorCode::Unavailable | ErrorCode::Timeout => 3,
+        _ => 2,
+    }
 }
 
 /// The listening socket for `serve` and `demo`: a bad address is the `--listen` argument's fault.

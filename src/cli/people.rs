@@ -3,16 +3,16 @@
 use super::{Output, TokenAction, UserAction};
 use crate::app::App;
 use crate::error::{ApiError, ErrorCode};
-use crate::people::links::{self, ManualLink, NewLink};
-use crate::people::{Person, Role};
+use crate::people::links::{Link, NewLink};
+use crate::people::{Person, Principal, Role};
 use serde_json::{Value, json};
 
 pub async fn user(app: &App, action: UserAction) -> Result<Output, ApiError> {
     match action {
         UserAction::Add { name, role, email } => {
             let role = Role::parse(&role).map_err(|m| ApiError::invalid("--role", m))?;
-            let person = app.add_person(&name, role, email.as_deref()).await?;
-            let shown = describe(app, &person, &[]);
+            let person = app.people.add_person(&name, role, email.as_deref()).await?;
+            let shown = describe(&person, &app.people.links(&person).await?);
             let text = format!(
                 "added {} ({}){}",
                 person.name,
@@ -32,20 +32,12 @@ pub async fn user(app: &App, action: UserAction) -> Result<Output, ApiError> {
             identity,
         } => set_link(app, &person, connection, identity, false).await,
         UserAction::List => {
-            let manual = app.store.links(None).await?;
             let people: Vec<Value> = app
-                .store
-                .people()
+                .people
+                .list_with_links()
                 .await?
                 .iter()
-                .map(|p| {
-                    let mine: Vec<ManualLink> = manual
-                        .iter()
-                        .filter(|(id, _)| *id == p.id)
-                        .map(|(_, l)| l.clone())
-                        .collect();
-                    describe(app, p, &mine)
-                })
+                .map(|(p, links)| describe(p, links))
                 .collect();
             let text = people
                 .iter()
@@ -73,14 +65,12 @@ async fn set_link(
     identity: String,
     linked: bool,
 ) -> Result<Output, ApiError> {
-    let at = crate::requests::clock::stamp(app.requests.clock().now());
     let target = NewLink {
         connection,
         identity,
     };
-    let access = app.access.load();
-    let who = crate::people::Principal::operator();
-    let links = links::set(&app.store, &access, &who, person, &target, linked, &at).await?;
+    let who = Principal::operator();
+    let links = app.people.set_link(&who, person, &target, linked).await?;
     let doc = json!({"person": person, "links": links});
     let text = format!(
         "{} {person} {} {}:{}; links now:{}",
@@ -94,9 +84,7 @@ async fn set_link(
 }
 
 /// A person with the platform identities they are linked to (automatic and manual).
-fn describe(app: &App, p: &Person, manual: &[ManualLink]) -> Value {
-    let access = app.access.load();
-    let links = links::shown(&access, p, manual);
+fn describe(p: &Person, links: &[Link]) -> Value {
     json!({"id": p.id, "name": p.name, "email": p.email, "role": p.role, "created_at": p.created_at, "links": links})
 }
 
@@ -123,7 +111,7 @@ fn links_text(links: &Value) -> String {
 pub async fn token(app: &App, action: TokenAction) -> Result<Output, ApiError> {
     match action {
         TokenAction::Create { person, agent } => {
-            let (person, token) = app.create_token(&person, agent.as_deref()).await?;
+            let (person, token) = app.people.create_token(&person, agent.as_deref()).await?;
             let whom = match &agent {
                 Some(a) => format!("agent {a:?} acting for {}", person.name),
                 None => person.name.clone(),
@@ -139,7 +127,7 @@ pub async fn token(app: &App, action: TokenAction) -> Result<Output, ApiError> {
             ))
         }
         TokenAction::List => {
-            let tokens = app.store.tokens().await?;
+            let tokens = app.people.tokens().await?;
             let text = tokens
                 .iter()
                 .map(|t| {
@@ -161,7 +149,7 @@ pub async fn token(app: &App, action: TokenAction) -> Result<Output, ApiError> {
             Ok(Output::ok(json!({ "tokens": tokens }), text))
         }
         TokenAction::Revoke { id } => {
-            if !app.revoke_token(&id).await? {
+            if !app.people.revoke_token(&id).await? {
                 return Err(ApiError::new(
                     ErrorCode::NotFound,
                     format!("no live token with id {id:?}"),

@@ -2,6 +2,7 @@
 //! `GET /v1/audit/verify` and `GET /v1/drift`. Reviewers and admins only (INTERFACE.md "Who may
 //! do what"): the log names every person's requests.
 
+use super::HttpError;
 use super::query::{Params, given, limit};
 use crate::app::App;
 use crate::audit::{Export, Format, Verification};
@@ -96,7 +97,7 @@ pub async fn list(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
     Params(q): Params<AuditQuery>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, HttpError> {
     who.require(Role::Reviewer, "reading the audit log")?;
     let after = match given(&q.cursor) {
         None => 0,
@@ -141,7 +142,7 @@ async fn download(
     kind: Option<String>,
     after: i64,
     max: Option<i64>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, HttpError> {
     let mut export = Export::new(app.store.clone(), format, request, kind, after, max);
     let first = export.next_chunk().await?;
     let rest = stream::unfold(Some(export), |state| async move {
@@ -173,7 +174,7 @@ async fn download(
 pub async fn verify(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
-) -> Result<Json<Verification>, ApiError> {
+) -> Result<Json<Verification>, HttpError> {
     who.require(Role::Reviewer, "verifying the audit log")?;
     Ok(Json(crate::audit::verify(&app.store).await?))
 }
@@ -182,7 +183,7 @@ pub async fn drift(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
     Params(q): Params<DriftQuery>,
-) -> Result<Json<DriftPage>, ApiError> {
+) -> Result<Json<DriftPage>, HttpError> {
     who.require(Role::Reviewer, "reading drift")?;
     let limit = limit(&q.limit)?;
     let after = match given(&q.cursor) {
@@ -198,10 +199,7 @@ pub async fn drift(
         None | Some("false") | Some("0") => false,
         Some("true") | Some("1") => true,
         Some(other) => {
-            return Err(ApiError::invalid(
-                "all",
-                format!("{other:?} is not true or false"),
-            ));
+            return Err(ApiError::invalid("all", format!("{other:?} is not true or false")).into());
         }
     };
     let mut items = app

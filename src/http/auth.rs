@@ -1,6 +1,7 @@
 //! Bearer tokens on `/v1` and `/mcp`: the token's hash is looked up in the store and the
 //! [`Principal`] it stands for goes into the request's extensions for the handlers (and rmcp).
 
+use super::HttpError;
 use crate::app::App;
 use crate::error::{ApiError, ErrorCode};
 use crate::people::Principal;
@@ -18,7 +19,7 @@ pub async fn require_token(State(app): State<App>, mut req: Request, next: Next)
             next.run(req).await
         }
         Err(e) => {
-            let mut resp = e.into_response();
+            let mut resp = HttpError(e).into_response();
             resp.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer realm=\"warden\""),
@@ -42,7 +43,8 @@ async fn principal(app: &App, header: Option<HeaderValue>) -> Result<Principal, 
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| unauthenticated("the Authorization header is not \"Bearer TOKEN\""))?;
-    app.principal_for_token(token)
+    app.people
+        .principal_for_token(token)
         .await?
         .ok_or_else(|| unauthenticated("unknown or revoked token"))
 }

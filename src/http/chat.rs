@@ -1,12 +1,12 @@
 //! `POST /v1/chat`: one chat turn as the token's person.
 
+use super::HttpError;
+use super::json_body::JsonBody;
 use crate::app::App;
-use crate::chat::EngineKind;
+use crate::chat::{EngineKind, Reply};
 use crate::people::Principal;
-use axum::Extension;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -26,21 +26,11 @@ pub struct ChatRequest {
 pub async fn chat(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
-    body: Bytes,
-) -> Response {
-    let req: ChatRequest = match super::json_body(&body) {
-        Ok(r) => r,
-        Err(e) => return e.into_response(),
-    };
-    let engine = match req.engine.as_deref().map(EngineKind::parse).transpose() {
-        Ok(e) => e,
-        Err(e) => return e.into_response(),
-    };
-    match app
+    JsonBody(req): JsonBody<ChatRequest>,
+) -> Result<Json<Reply>, HttpError> {
+    let engine = req.engine.as_deref().map(EngineKind::parse).transpose()?;
+    let reply = app
         .chat(&who, &req.message, req.conversation_id.as_deref(), engine)
-        .await
-    {
-        Ok(reply) => axum::Json(reply).into_response(),
-        Err(e) => e.into_response(),
-    }
+        .await?;
+    Ok(Json(reply))
 }

@@ -2,6 +2,8 @@
 //! Searches and single items go through the tools (the same rights check, the same answers as
 //! chat and MCP); plain listings page through the current graph by offset.
 
+use super::HttpError;
+use super::json_body::JsonBody;
 use super::query::{Params, PathParams, given, limit};
 use crate::app::App;
 use crate::error::ApiError;
@@ -9,9 +11,7 @@ use crate::people::links::{Link, NewLink};
 use crate::people::{Principal, Role};
 use aide::axum::ApiRouter;
 use aide::axum::routing::{delete_with, get_with, post_with};
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -25,7 +25,6 @@ pub fn routes() -> ApiRouter<App> {
                 op.id("listIdentities")
                     .tag("directory")
                     .summary("Identities: a search (`q`) or every one, page by page")
-                    .response::<200, Json<Page<Value>>>()
             }),
         )
         .api_route(
@@ -34,6 +33,7 @@ pub fn routes() -> ApiRouter<App> {
                 op.id("getIdentity")
                     .tag("directory")
                     .summary("One identity (or a person's identities): the get_identity tool")
+                    // The tool's answer is passed on as it comes: this says what it is.
                     .response::<200, Json<crate::tools::GetIdentityResult>>()
             }),
         )
@@ -43,7 +43,6 @@ pub fn routes() -> ApiRouter<App> {
                 op.id("listResources")
                     .tag("directory")
                     .summary("Resources: a search (`q`) or every one, page by page")
-                    .response::<200, Json<Page<Value>>>()
             }),
         )
         .api_route(
@@ -61,7 +60,6 @@ pub fn routes() -> ApiRouter<App> {
                 op.id("listPeople")
                     .tag("directory")
                     .summary("People (reviewers and admins)")
-                    .response::<200, Json<Page<crate::people::Person>>>()
             }),
         )
         .api_route(
@@ -70,7 +68,6 @@ pub fn routes() -> ApiRouter<App> {
                 op.id("linkPerson")
                     .tag("directory")
                     .summary("Link a person and a platform identity by hand (admins); survives re-imports")
-                    .response::<200, Json<PersonLinks>>()
             }),
         )
         .api_route(
@@ -79,7 +76,6 @@ pub fn routes() -> ApiRouter<App> {
                 op.id("unlinkPerson")
                     .tag("directory")
                     .summary("Unlink a person and a platform identity by hand (admins), automatic links included; survives re-imports")
-                    .response::<200, Json<PersonLinks>>()
             }),
         )
 }
@@ -105,25 +101,21 @@ async fn link(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
     PathParams(Named { name }): PathParams<Named>,
-    body: Bytes,
-) -> Response {
-    let result = async {
-        let target: NewLink = super::json_body(&body)?;
-        set_link(&app, &who, &name, &target, true).await
-    };
-    respond(result.await)
+    JsonBody(target): JsonBody<NewLink>,
+) -> Result<Json<PersonLinks>, HttpError> {
+    set_link(&app, &who, &name, &target, true).await
 }
 
 async fn unlink(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
     PathParams(p): PathParams<LinkPath>,
-) -> Response {
+) -> Result<Json<PersonLinks>, HttpError> {
     let target = NewLink {
         connection: p.connection,
         identity: p.identity,
     };
-    respond(set_link(&app, &who, &p.name, &target, false).await)
+    set_link(&app, &who, &p.name, &target, false).await
 }
 
 async fn set_link(
@@ -132,15 +124,12 @@ async fn set_link(
     person: &str,
     target: &NewLink,
     linked: bool,
-) -> Result<PersonLinks, ApiError> {
-    let at = crate::requests::clock::stamp(app.requests.clock().now());
-    let access = app.access.load();
-    let links =
-        crate::people::links::set(&app.store, &access, who, person, target, linked, &at).await?;
-    Ok(PersonLinks {
+) -> Result<Json<PersonLinks>, HttpError> {
+    let links = app.people.set_link(who, person, target, linked).await?;
+    Ok(Json(PersonLinks {
         person: person.to_string(),
         links,
-    })
+    }))
 }
 
 /// The identity or resource named in the path.
@@ -221,13 +210,6 @@ fn page<T>(all: Vec<T>, q: &PageQuery) -> Result<Page<T>, ApiError> {
     Ok(Page { items, next_cursor })
 }
 
-fn respond(result: Result<impl Serialize, ApiError>) -> Response {
-    match result {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => e.into_response(),
-    }
-}
-
 /// A search through `tool`, its `matches` as the page's items (those on `conn` only, when one
 /// is named: the tools search every connection).
 async fn search(
@@ -288,14 +270,16 @@ async fn identities(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
     Params(q): Params<DirectoryQuery>,
-) -> Response {
+) -> Result<Json<Page<Value>>, HttpError> {
     let each = |c: &crate::graph::ConnGraph| {
         c.identities
             .iter()
             .map(|i| json!({"name": i.name, "kind": i.kind, "connection": c.name, "email": i.email, "display_name": i.display_name}))
             .collect()
     };
-    respond(listing(&app, &who, &q, "search_identities", each).await)
+    Ok(Json(
+        listing(&app, &who, &q, "search_identities", each).await?,
+    ))
 }
 
 async fn identity(
@@ -303,23 +287,25 @@ async fn identity(
     Extension(who): Extension<Principal>,
     PathParams(Named { name }): PathParams<Named>,
     Params(q): Params<IdentityQuery>,
-) -> Response {
+) -> Result<Json<Value>, HttpError> {
     let args = json!({"identity": name, "connection": given(&q.connection)});
-    respond(app.call_tool(&who, "get_identity", args).await)
+    Ok(Json(app.call_tool(&who, "get_identity", args).await?))
 }
 
 async fn resources(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
     Params(q): Params<DirectoryQuery>,
-) -> Response {
+) -> Result<Json<Page<Value>>, HttpError> {
     let each = |c: &crate::graph::ConnGraph| {
         c.resources
             .iter()
             .map(|r| json!({"name": r.name, "kind": r.kind, "connection": c.name}))
             .collect()
     };
-    respond(listing(&app, &who, &q, "search_resources", each).await)
+    Ok(Json(
+        listing(&app, &who, &q, "search_resources", each).await?,
+    ))
 }
 
 /// One resource: who holds what on it (the `who_has_access` tool).
@@ -328,19 +314,15 @@ async fn resource(
     Extension(who): Extension<Principal>,
     PathParams(Named { name }): PathParams<Named>,
     Params(q): Params<ResourceQuery>,
-) -> Response {
+) -> Result<Json<Value>, HttpError> {
     let args = json!({"resource": name, "privilege": given(&q.privilege), "connection": given(&q.connection)});
-    respond(app.call_tool(&who, "who_has_access", args).await)
+    Ok(Json(app.call_tool(&who, "who_has_access", args).await?))
 }
 
 async fn people(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
     Params(q): Params<PageQuery>,
-) -> Response {
-    let result = async {
-        who.require(Role::Reviewer, "listing people")?;
-        page(app.store.people().await?, &q)
-    };
-    respond(result.await)
+) -> Result<Json<Page<crate::people::Person>>, HttpError> {
+    Ok(Json(page(app.people.list(&who).await?, &q)?))
 }

@@ -3,6 +3,7 @@
 //! request with a 500, never the process), and the error document for every error answer,
 //! including the plain-text ones that axum and hyper produce (413, 405, 408, 415...).
 
+use super::HttpError;
 use crate::config::ServerConfig;
 use crate::error::{ApiError, ErrorCode};
 use axum::body::Body;
@@ -58,17 +59,19 @@ pub async fn outer(State(limits): State<Arc<ServerConfig>>, req: Request, next: 
             Some(Ok(resp)) => resp,
             Some(Err(panic)) => {
                 tracing::error!(panic = %crate::fault::panic_message(&*panic), "handler panicked");
-                ApiError::internal("internal error: the request failed; the server logged why")
-                    .into_response()
+                HttpError(ApiError::internal(
+                    "internal error: the request failed; the server logged why",
+                ))
+                .into_response()
             }
-            None => ApiError::new(
+            None => HttpError(ApiError::new(
                 ErrorCode::Timeout,
                 format!(
                     "the request took longer than {} (server.{})",
                     crate::model::Duration::from_secs(limit.map_or(0, |l| l.as_secs())),
                     limit_key(&path)
                 ),
-            )
+            ))
             .into_response(),
         }
     }
@@ -166,7 +169,7 @@ fn from_status(status: StatusCode, body: &[u8], limits: &ServerConfig) -> ApiErr
             } else {
                 text.chars().take(500).collect()
             };
-            ApiError::new(ErrorCode::for_status(s.as_u16()), message)
+            ApiError::new(super::status::code_for(s), message)
         }
     }
 }

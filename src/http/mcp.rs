@@ -86,10 +86,10 @@ async fn answer(rmcp: &Rmcp, sessions: &LocalSessionManager, request: Request) -
     if existed {
         StatusCode::OK.into_response()
     } else {
-        crate::error::ApiError::new(
+        super::HttpError(crate::error::ApiError::new(
             crate::error::ErrorCode::NotFound,
             "no such MCP session (ended, or never begun)",
-        )
+        ))
         .into_response()
     }
 }

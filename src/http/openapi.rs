@@ -3,11 +3,7 @@
 //! (one schema source). Each tool's argument and result schemas are added as components, since
 //! `POST /v1/tools/{name}` takes a different body per tool.
 
-use crate::error::{ApiError, ErrorDocument};
-use aide::generate::GenContext;
-use aide::openapi::{
-    Components, Info, OpenApi, Operation, ReferenceOr, Response, SecurityScheme, Tag,
-};
+use aide::openapi::{Components, Info, OpenApi, ReferenceOr, SecurityScheme, Tag};
 use axum::Json;
 use indexmap::IndexMap;
 use schemars::generate::SchemaSettings;
@@ -15,15 +11,6 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{Map, Value, json};
 use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
-
-/// Every error answers with the error document.
-impl aide::OperationOutput for ApiError {
-    type Inner = ErrorDocument;
-
-    fn operation_response(ctx: &mut GenContext, operation: &mut Operation) -> Option<Response> {
-        Json::<ErrorDocument>::operation_response(ctx, operation)
-    }
-}
 
 /// The tags operations are grouped by (each operation's `op.tag(...)` names one of these).
 const TAGS: [(&str, &str); 7] = [
@@ -82,7 +69,7 @@ pub fn base() -> OpenApi {
 /// What holds for every route once they are all known: any of them may answer with the error
 /// document (its status is the code's: 400, 401, 403, 404, 409, 422, 503).
 pub fn finish(api: aide::transform::TransformOpenApi<'_>) -> aide::transform::TransformOpenApi<'_> {
-    api.default_response_with::<ApiError, _>(|r| {
+    api.default_response_with::<super::HttpError, _>(|r| {
         r.description("The error document: `{\"error\": {code, message, candidates?, path?}}`")
     })
 }
@@ -258,14 +245,10 @@ impl JsonSchema for ToolResult {
     }
 }
 
-/// The tool named in `POST /v1/tools/{name}` (for the document; the handler reads the text).
-#[derive(schemars::JsonSchema)]
+/// The tool named in `POST /v1/tools/{name}`.
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 pub struct ToolName {
     /// `check_access`, `who_has_access`, … (`GET /v1/tools` lists them).
-    #[expect(
-        dead_code,
-        reason = "only the schema reads it: tools::call takes the name as text"
-    )]
     pub name: String,
 }
 

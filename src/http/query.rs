@@ -1,6 +1,7 @@
 //! Query and path parameters, taken as text and parsed here, so that a bad one is answered with
 //! the error document naming it (axum's own rejections are plain text).
 
+use super::HttpError;
 use crate::error::ApiError;
 use aide::OperationInput;
 use aide::generate::GenContext;
@@ -45,12 +46,12 @@ pub fn limit(v: &Option<String>) -> Result<i64, ApiError> {
 pub struct Params<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
-    type Rejection = ApiError;
+    type Rejection = HttpError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, HttpError> {
         match Query::<T>::from_request_parts(parts, state).await {
             Ok(Query(v)) => Ok(Params(v)),
-            Err(e) => Err(rejected(&e.body_text())),
+            Err(e) => Err(HttpError(rejected(&e.body_text()))),
         }
     }
 }
@@ -66,12 +67,12 @@ impl<T: JsonSchema> OperationInput for Params<T> {
 pub struct PathParams<T>(pub T);
 
 impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PathParams<T> {
-    type Rejection = ApiError;
+    type Rejection = HttpError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, HttpError> {
         match Path::<T>::from_request_parts(parts, state).await {
             Ok(Path(v)) => Ok(PathParams(v)),
-            Err(e) => Err(rejected(&e.body_text())),
+            Err(e) => Err(HttpError(rejected(&e.body_text()))),
         }
     }
 }

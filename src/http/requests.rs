@@ -2,7 +2,9 @@
 //! its input (a bad body or parameter is a 400 naming it) and calls the one request service, which
 //! decides who may do what in which state; nothing is checked only here.
 
-use super::json_body;
+use super::answer::{Created, NoContent};
+use super::error::HttpError;
+use super::json_body::{JsonBody, OptionalJsonBody};
 use super::query::{Params, PathParams, given, limit};
 use crate::app::App;
 use crate::error::ApiError;
@@ -10,13 +12,9 @@ use crate::people::Principal;
 use crate::requests::{AccessRequest, Approval, NewRequest, RequestWithHistory, Status};
 use aide::axum::ApiRouter;
 use aide::axum::routing::{get_with, post_with};
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use schemars::JsonSchema;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 pub fn routes() -> ApiRouter<App> {
@@ -27,14 +25,11 @@ pub fn routes() -> ApiRouter<App> {
                 op.id("createRequest")
                     .tag("requests")
                     .summary("Create a request for the token's person")
-                    .input::<Json<NewRequest>>()
-                    .response::<201, Json<AccessRequest>>()
             })
             .get_with(list, |op| {
                 op.id("listRequests")
                     .tag("requests")
                     .summary("Requests the caller may see, newest first (requesters: their own)")
-                    .response::<200, Json<RequestPage>>()
             }),
         )
         .api_route(
@@ -43,13 +38,11 @@ pub fn routes() -> ApiRouter<App> {
                 op.id("getRequest")
                     .tag("requests")
                     .summary("One request with its history")
-                    .response::<200, Json<RequestWithHistory>>()
             })
             .delete_with(delete, |op| {
                 op.id("deleteRequest")
                     .tag("requests")
                     .summary("Delete an open request (kept as `deleted`)")
-                    .response::<204, ()>()
             }),
         )
         .api_route(
@@ -58,8 +51,6 @@ pub fn routes() -> ApiRouter<App> {
                 op.id("approveRequest")
                     .tag("requests")
                     .summary("Approve (reviewers; never one's own); may narrow, never widen (422)")
-                    .input::<Json<Approval>>()
-                    .response::<200, Json<AccessRequest>>()
             }),
         )
         .api_route(
@@ -68,8 +59,6 @@ pub fn routes() -> ApiRouter<App> {
                 op.id("denyRequest")
                     .tag("requests")
                     .summary("Deny an open or failed request (reviewers)")
-                    .input::<Json<ReasonBody>>()
-                    .response::<200, Json<AccessRequest>>()
             }),
         )
         .api_route(
@@ -78,8 +67,6 @@ pub fn routes() -> ApiRouter<App> {
                 op.id("revokeRequest")
                     .tag("requests")
                     .summary("Revoke an active request now (reviewers)")
-                    .input::<Json<ReasonBody>>()
-                    .response::<200, Json<AccessRequest>>()
             }),
         )
         .api_route(
@@ -88,8 +75,6 @@ pub fn routes() -> ApiRouter<App> {
                 op.id("extendRequest")
                     .tag("requests")
                     .summary("Ask for more time: a new linked request, reviewed like any other")
-                    .input::<Json<ExtendBody>>()
-                    .response::<201, Json<AccessRequest>>()
             }),
         )
         .api_route(
@@ -98,7 +83,6 @@ pub fn routes() -> ApiRouter<App> {
                 op.id("retryRequest")
                     .tag("requests")
                     .summary("Run a failed request's provisioning again (admins)")
-                    .response::<200, Json<AccessRequest>>()
             }),
         )
         .api_route(
@@ -107,24 +91,8 @@ pub fn routes() -> ApiRouter<App> {
                 op.id("markRequestProvisioned")
                     .tag("requests")
                     .summary("Say an approved request was granted by hand (admins)")
-                    .response::<200, Json<AccessRequest>>()
             }),
         )
-}
-
-/// A body whose fields are all optional may be empty.
-fn optional_body<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
-    }
-    json_body(body)
-}
-
-fn answer<T: Serialize>(status: StatusCode, result: Result<T, ApiError>) -> Response {
-    match result {
-        Ok(v) => (status, Json(v)).into_response(),
-        Err(e) => e.into_response(),
-    }
 }
 
 /// The request named in the path.
@@ -178,131 +146,106 @@ pub struct ListQuery {
 async fn create(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
-    body: Bytes,
-) -> Response {
-    let result = async {
-        let input: NewRequest = json_body(&body)?;
-        app.requests
-            .create(&app.access.load(), &who, input, None)
-            .await
-    };
-    answer(StatusCode::CREATED, result.await)
+    JsonBody(input): JsonBody<NewRequest>,
+) -> Result<Created<AccessRequest>, HttpError> {
+    let access = app.access.load();
+    Ok(Created(
+        app.requests.create(&access, &who, input, None).await?,
+    ))
 }
 
 async fn list(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
     Params(q): Params<ListQuery>,
-) -> Response {
-    let result = async {
-        let status = given(&q.status)
-            .map(|s| Status::parse(&s).map_err(|m| ApiError::invalid("status", m)))
-            .transpose()?;
-        let (items, next_cursor) = app
-            .requests
-            .list(
-                &who,
-                status,
-                given(&q.requester).as_deref(),
-                given(&q.cursor).as_deref(),
-                limit(&q.limit)?,
-            )
-            .await?;
-        Ok(RequestPage { items, next_cursor })
-    };
-    answer(StatusCode::OK, result.await)
+) -> Result<Json<RequestPage>, HttpError> {
+    let status = given(&q.status)
+        .map(|s| Status::parse(&s).map_err(|m| ApiError::invalid("status", m)))
+        .transpose()?;
+    let (items, next_cursor) = app
+        .requests
+        .list(
+            &who,
+            status,
+            given(&q.requester).as_deref(),
+            given(&q.cursor).as_deref(),
+            limit(&q.limit)?,
+        )
+        .await?;
+    Ok(Json(RequestPage { items, next_cursor }))
 }
 
 async fn one(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
     PathParams(RequestId { id }): PathParams<RequestId>,
-) -> Response {
-    answer(StatusCode::OK, app.requests.get(&who, &id).await)
+) -> Result<Json<RequestWithHistory>, HttpError> {
+    Ok(Json(app.requests.get(&who, &id).await?))
 }
 
 async fn approve(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
     PathParams(RequestId { id }): PathParams<RequestId>,
-    body: Bytes,
-) -> Response {
-    let result = async {
-        let input: Approval = optional_body(&body)?;
-        app.requests
-            .approve(&app.access.load(), &who, &id, input)
-            .await
-    };
-    answer(StatusCode::OK, result.await)
+    OptionalJsonBody(input): OptionalJsonBody<Approval>,
+) -> Result<Json<AccessRequest>, HttpError> {
+    let access = app.access.load();
+    Ok(Json(app.requests.approve(&access, &who, &id, input).await?))
 }
 
 async fn deny(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
     PathParams(RequestId { id }): PathParams<RequestId>,
-    body: Bytes,
-) -> Response {
-    let result = async {
-        let input: ReasonBody = optional_body(&body)?;
-        app.requests.deny(&who, &id, input.reason).await
-    };
-    answer(StatusCode::OK, result.await)
+    OptionalJsonBody(input): OptionalJsonBody<ReasonBody>,
+) -> Result<Json<AccessRequest>, HttpError> {
+    Ok(Json(app.requests.deny(&who, &id, input.reason).await?))
 }
 
 async fn revoke(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
     PathParams(RequestId { id }): PathParams<RequestId>,
-    body: Bytes,
-) -> Response {
-    let result = async {
-        let input: ReasonBody = optional_body(&body)?;
-        app.requests.revoke(&who, &id, input.reason).await
-    };
-    answer(StatusCode::OK, result.await)
+    OptionalJsonBody(input): OptionalJsonBody<ReasonBody>,
+) -> Result<Json<AccessRequest>, HttpError> {
+    Ok(Json(app.requests.revoke(&who, &id, input.reason).await?))
 }
 
 async fn extend(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
     PathParams(RequestId { id }): PathParams<RequestId>,
-    body: Bytes,
-) -> Response {
-    let result = async {
-        let input: ExtendBody = json_body(&body)?;
-        app.requests
-            .extend(&app.access.load(), &who, &id, &input.duration, input.reason)
-            .await
-    };
-    answer(StatusCode::CREATED, result.await)
+    JsonBody(input): JsonBody<ExtendBody>,
+) -> Result<Created<AccessRequest>, HttpError> {
+    let access = app.access.load();
+    let extended = app
+        .requests
+        .extend(&access, &who, &id, &input.duration, input.reason)
+        .await?;
+    Ok(Created(extended))
 }
 
 async fn delete(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
     PathParams(RequestId { id }): PathParams<RequestId>,
-) -> Response {
-    match app.requests.delete(&who, &id).await {
-        Ok(_) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => e.into_response(),
-    }
+) -> Result<NoContent, HttpError> {
+    app.requests.delete(&who, &id).await?;
+    Ok(NoContent)
 }
 
 async fn retry(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
     PathParams(RequestId { id }): PathParams<RequestId>,
-) -> Response {
-    answer(StatusCode::OK, app.requests.retry(&who, &id).await)
+) -> Result<Json<AccessRequest>, HttpError> {
+    Ok(Json(app.requests.retry(&who, &id).await?))
 }
 
 async fn provisioned(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
     PathParams(RequestId { id }): PathParams<RequestId>,
-) -> Response {
-    answer(
-        StatusCode::OK,
-        app.requests.mark_provisioned(&who, &id).await,
-    )
+) -> Result<Json<AccessRequest>, HttpError> {
+    Ok(Json(app.requests.mark_provisioned(&who, &id).await?))
 }

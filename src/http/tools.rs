@@ -1,19 +1,26 @@
 //! `GET /v1/tools`, `POST /v1/tools/{name}` and `POST /v1/import`.
 
+use super::HttpError;
+use super::answer::RawJson;
+use super::json_body::RawJsonBody;
+use super::openapi::{ToolArgs, ToolName, ToolResult};
+use super::query::PathParams;
 use crate::app::App;
 use crate::error::{ApiError, ErrorCode};
 use crate::model::Connection;
-use crate::people::{Principal, Role};
+use crate::people::Principal;
 use crate::tools;
-use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use aide::OperationInput;
+use aide::generate::GenContext;
+use aide::openapi::Operation;
+use axum::body::Body;
+use axum::extract::{FromRequest, Request, State};
 use axum::{Extension, Json};
 use futures_util::StreamExt;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio_util::io::{StreamReader, SyncIoBridge};
@@ -60,16 +67,32 @@ pub struct ImportAnswer {
 pub async fn call(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
-    Path(name): Path<String>,
-    body: Bytes,
-) -> Response {
+    PathParams(ToolName { name }): PathParams<ToolName>,
+    RawJsonBody(body, _): RawJsonBody<ToolArgs>,
+) -> Result<RawJson<ToolResult>, HttpError> {
     // From the body's bytes to the answer's: the rights check, the blocking pool for slow
     // walks and the agent log are tools::invoke_bytes's, as for every edge.
     crate::fault::panic_point("tool", &name);
     let access = app.access.load();
-    match tools::invoke_bytes(access, &app.requests, &who, &name, body).await {
-        Ok(bytes) => ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
-        Err(e) => e.into_response(),
+    let answer = tools::invoke_bytes(access, &app.requests, &who, &name, body).await?;
+    Ok(RawJson(answer.into(), PhantomData))
+}
+
+/// The body of `POST /v1/import`, as a stream: a snapshot document (SNAPSHOT.md).
+pub struct SnapshotBody(Body);
+
+impl<S: Send + Sync> FromRequest<S> for SnapshotBody {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(SnapshotBody(req.into_body()))
+    }
+}
+
+/// Any JSON document: the snapshot's schema is SNAPSHOT.md's, checked by the parser.
+impl OperationInput for SnapshotBody {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        Json::<Value>::operation_input(ctx, operation);
     }
 }
 
@@ -78,32 +101,26 @@ pub async fn call(
 pub async fn import(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
-    body: Body,
-) -> Response {
-    if let Err(e) = who.require(Role::Admin, "importing a snapshot") {
-        return e.into_response();
-    }
+    SnapshotBody(body): SnapshotBody,
+) -> Result<Json<ImportAnswer>, HttpError> {
+    App::may_import(&who)?;
     let max = app.config.server.max_import_size;
-    let too_large = || {
-        ApiError::new(
-            ErrorCode::TooLarge,
-            format!("the snapshot is larger than {max} (server.max_import_size)"),
-        )
-        .into_response()
-    };
     let parsed = match parse_streamed(body, max.as_u64()).await {
         Ok(c) => c,
-        Err(Streamed::TooLarge) => return too_large(),
-        Err(Streamed::Invalid(e)) => return e.into_response(),
+        Err(Streamed::TooLarge) => {
+            return Err(ApiError::new(
+                ErrorCode::TooLarge,
+                format!("the snapshot is larger than {max} (server.max_import_size)"),
+            )
+            .into());
+        }
+        Err(Streamed::Invalid(e)) => return Err(e.into()),
     };
-    match app.import_as(&who.describe(), parsed).await {
-        Ok((imported, generation)) => Json(ImportAnswer {
-            imported,
-            generation,
-        })
-        .into_response(),
-        Err(e) => e.into_response(),
-    }
+    let (imported, generation) = app.import_by(&who, parsed).await?;
+    Ok(Json(ImportAnswer {
+        imported,
+        generation,
+    }))
 }
 
 enum Streamed {

@@ -3,8 +3,10 @@
 
 pub mod cache;
 pub mod links;
+mod service;
 mod tokens;
 
 pub use crate::model::people::{ManualLink, Person, Principal, Role, TokenInfo, new_id};
 pub use cache::TokenCache;
+pub use service::People;
 pub use tokens::{NewToken, hash_token, new_token};

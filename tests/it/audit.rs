@@ -22,6 +22,7 @@ async fn populated(dir: &Path) -> i64 {
         .await
         .unwrap();
     let maya = app
+        .people
         .add_person("maya", Role::Requester, Some("maya@acme.test"))
         .await
         .unwrap();

@@ -208,7 +208,7 @@ async fn chat_and_tools_give_the_same_result_and_need_tokens() {
     assert_eq!(status, 200);
     let tokens = s.app.store.tokens().await.unwrap();
     let id = &tokens.iter().find(|t| t.person == "tom").unwrap().id;
-    assert!(s.app.revoke_token(id).await.unwrap());
+    assert!(s.app.people.revoke_token(id).await.unwrap());
     let (status, _) = s.post_as(&token, "/v1/chat", &q.to_string()).await;
     assert_eq!(status, 401, "a revoked token stops working");
 
@@ -348,7 +348,7 @@ async fn no_wording_reaches_a_review_action() {
             ("helpdesk-bot", "who_has_access")
         ]
     );
-    let maya = s.app.person("maya").await.unwrap();
+    let maya = s.app.people.person("maya").await.unwrap();
     assert!(
         log.iter()
             .all(|c| c.person_id == maya.id && c.outcome == "ok")

@@ -244,7 +244,8 @@ async fn score(file: &str, at_least: usize) {
         .await
         .unwrap();
     for (name, role) in warden::demo::PEOPLE {
-        app.add_person(name, role, Some(&format!("{name}@acme.test")))
+        app.people
+            .add_person(name, role, Some(&format!("{name}@acme.test")))
             .await
             .unwrap();
     }
@@ -256,9 +257,10 @@ async fn score(file: &str, at_least: usize) {
         assert!(ids.insert(id.to_owned()), "duplicate id {id}");
         let who = match q["as"].as_str() {
             // Someone asking who is not one of the demo people is added as a requester.
-            Some(p) => Principal::person(match app.person(p).await {
+            Some(p) => Principal::person(match app.people.person(p).await {
                 Ok(person) => person,
                 Err(_) => app
+                    .people
                     .add_person(p, Role::Requester, Some(&format!("{p}@acme.test")))
                     .await
                     .unwrap(),

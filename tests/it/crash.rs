@@ -131,11 +131,17 @@ async fn killed_at_every_step_of_provisioning_and_expiry() {
     .unwrap();
     let app = App::open_with(dir.path(), config).await.unwrap();
     let alice = Principal::person(
-        app.add_person("alice", Role::Requester, None)
+        app.people
+            .add_person("alice", Role::Requester, None)
             .await
             .unwrap(),
     );
-    let carol = Principal::person(app.add_person("carol", Role::Reviewer, None).await.unwrap());
+    let carol = Principal::person(
+        app.people
+            .add_person("carol", Role::Reviewer, None)
+            .await
+            .unwrap(),
+    );
 
     let ask = |duration: &'static str| {
         let app = app.clone();

@@ -86,10 +86,12 @@ async fn a_grant_revoked_behind_wardens_back_is_drift_until_it_is_back() {
     // Alice asks for SELECT and the analyst role; a reviewer approves; the job runner grants.
     let app = App::open(dir).await.unwrap();
     let alice = app
+        .people
         .add_person("alice", Role::Requester, Some("alice@acme.test"))
         .await
         .unwrap();
     let rev = app
+        .people
         .add_person("rev", Role::Reviewer, Some("rev@acme.test"))
         .await
         .unwrap();

@@ -111,7 +111,7 @@ fn cycles(files: &[(Vec<String>, String)]) -> Vec<String> {
         }
         for used in used_paths(module, &code_of(text)) {
             let k = module.iter().zip(&used).take_while(|(a, b)| a == b).count();
-            if k < module.len() && k < used.len() && modules.contains(&used[..=k].to_vec()) {
+            if k < module.len() && k < used.len() && modules.contains(&used[..=k]) {
                 edges
                     .entry(module[..k].to_vec())
                     .or_default()

@@ -78,7 +78,7 @@ async fn world_on(extra_config: &str, pg_store: bool) -> World {
     let person = |name: &str, role: Role| {
         let app = app.clone();
         let name = name.to_string();
-        async move { Principal::person(app.add_person(&name, role, None).await.unwrap()) }
+        async move { Principal::person(app.people.add_person(&name, role, None).await.unwrap()) }
     };
     World {
         alice: person("alice", Role::Requester).await,

@@ -318,3 +318,54 @@ async fn real_answers_match_their_schemas() {
     }
     validate_answers(s.dir.path(), &doc, &cases);
 }
+
+/// What a route reads is what the document says it reads: every operation that answers a body
+/// that is not JSON with "bad request body" documents a JSON request body, and documents it as
+/// required exactly when it refuses an empty one. (`POST /v1/people/{name}/links` once read a
+/// JSON body documented as `application/octet-stream`; approve, deny and revoke take an empty
+/// body but documented theirs as required.)
+#[tokio::test]
+async fn every_json_body_a_route_reads_is_the_one_it_documents() {
+    let s = TestServer::start().await;
+    let doc = document(&s).await;
+    let reads_json = |status: u16, answer: &Value| {
+        status == 400
+            && answer["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("bad request body"))
+    };
+    let mut problems = Vec::new();
+    let mut bodies = 0;
+    for (method, path, op) in operations(&doc) {
+        if method != "post" {
+            continue;
+        }
+        // Any value will do for a path parameter: the body is read before the path is looked up.
+        let url = path
+            .split('/')
+            .map(|part| if part.starts_with('{') { "x" } else { part })
+            .collect::<Vec<_>>()
+            .join("/");
+        let (status, answer) = s.post(&url, "[1").await;
+        if !reads_json(status, &answer) {
+            continue;
+        }
+        bodies += 1;
+        let body = &op["requestBody"];
+        let schema = &body["content"]["application/json"]["schema"];
+        if schema.as_object().is_none_or(|o| o.is_empty()) {
+            problems.push(format!(
+                "{path} reads a JSON body it does not document: {body}"
+            ));
+        }
+        let (status, answer) = s.post(&url, "").await;
+        let required = body["required"] == json!(true);
+        if reads_json(status, &answer) != required {
+            problems.push(format!(
+                "{path}: body documented as required: {required}; an empty one answers {status} {answer}"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_eq!(bodies, 7, "the routes that read a JSON body");
+}

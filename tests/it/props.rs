@@ -35,6 +35,7 @@ static DEMO: LazyLock<Demo> = LazyLock::new(|| {
             .await
             .unwrap();
         let p = app
+            .people
             .add_person("maya", Role::Requester, Some("maya@acme.test"))
             .await
             .unwrap();

@@ -29,10 +29,11 @@ impl TestServer {
         app.import(warden::demo::connections().unwrap())
             .await
             .unwrap();
-        app.add_person("admin", Role::Admin, Some("admin@warden.test"))
+        app.people
+            .add_person("admin", Role::Admin, Some("admin@warden.test"))
             .await
             .unwrap();
-        let (_, token) = app.create_token("admin", None).await.unwrap();
+        let (_, token) = app.people.create_token("admin", None).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         tokio::spawn(warden::server::serve(app.clone(), listener));
@@ -49,11 +50,18 @@ impl TestServer {
     pub async fn token_for(&self, name: &str, role: Role, agent: Option<&str>) -> String {
         if self.app.store.find_person(name).await.unwrap().is_none() {
             self.app
+                .people
                 .add_person(name, role, Some(&format!("{name}@acme.test")))
                 .await
                 .unwrap();
         }
-        self.app.create_token(name, agent).await.unwrap().1.secret
+        self.app
+            .people
+            .create_token(name, agent)
+            .await
+            .unwrap()
+            .1
+            .secret
     }
 
     pub async fn post(&self, path: &str, body: &str) -> (u16, Value) {

@@ -731,10 +731,14 @@ async fn an_apps_clock_stamps_what_its_store_writes() {
         .await
         .unwrap()
         .with_clock(clock.clone());
-    let maya = app.add_person("maya", Role::Requester, None).await.unwrap();
+    let maya = app
+        .people
+        .add_person("maya", Role::Requester, None)
+        .await
+        .unwrap();
     assert_eq!(maya.created_at, start.to_rfc3339());
     clock.advance(chrono::Duration::minutes(5));
-    app.create_token("maya", None).await.unwrap();
+    app.people.create_token("maya", None).await.unwrap();
     let tokens = app.store.tokens().await.unwrap();
     assert_eq!(
         tokens[0].created_at,
