@@ -7,6 +7,7 @@ mod conversation;
 pub mod embedded;
 mod guard;
 pub mod llm;
+mod wordlist;
 
 pub use conversation::Conversation;
 

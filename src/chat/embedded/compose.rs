@@ -1,7 +1,7 @@
 //! Answer texts, built only from tool results: the short answer first, then the path, then the
 //! caveats, then what to do next (DESIGN.md "Answers people like").
 
-use super::plan::{Choice, Slot};
+use super::choice::{Choice, Slot};
 use crate::error::{ApiError, ErrorCode};
 use serde_json::Value;
 

@@ -4,6 +4,7 @@
 //! Between turns it remembers a question it asked back and the last intent, so "the second one"
 //! or "what about bob?" continue the conversation.
 
+mod choice;
 mod compose;
 mod lexicon;
 mod normalize;
@@ -16,7 +17,8 @@ pub use normalize::normalize;
 
 use super::Toolbox;
 use crate::access::Access;
-use plan::{Choice, Pending, Slot};
+use choice::{Choice, Slot};
+use plan::Pending;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use understand::{Intent, Subject};

@@ -2,6 +2,7 @@
 //! identities on several connections are asked about one call per connection, and a name that
 //! still means several things becomes a question back instead of a guess.
 
+use super::choice::{Choice, Slot};
 use super::compose;
 use super::understand::{Intent, Subject};
 use crate::access::{Access, Resolved, person_email};
@@ -11,27 +12,6 @@ use crate::index::Target;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// A thing a name could have meant, offered back to the person asking.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Choice {
-    pub name: String,
-    pub connection: String,
-    pub kind: String,
-    /// Display name or email, to tell two Alices apart.
-    pub detail: Option<String>,
-    /// The person's email, which names them alone when the choice is taken.
-    #[serde(default)]
-    pub email: Option<String>,
-}
-
-/// Which name of the intent a question back is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Slot {
-    Subject,
-    Resource,
-}
 
 /// A question asked back, remembered until the answer comes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
