@@ -7,9 +7,11 @@ mod conversation;
 pub mod embedded;
 mod guard;
 pub mod llm;
+mod resolver;
 mod wordlist;
 
 pub use conversation::Conversation;
+pub use resolver::Resolver;
 
 use crate::access::Access;
 use crate::config::LlmConfig;
@@ -17,7 +19,9 @@ use crate::error::{ApiError, ErrorCode};
 use crate::people::Principal;
 use crate::requests::Requests;
 use crate::store::Store;
+use crate::tools::{ContextTool, Tool};
 use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;
@@ -97,13 +101,9 @@ impl Toolbox {
         }
     }
 
-    /// The graph and index the answers come from (for planning; facts come from [`Self::call`]).
-    pub fn access(&self) -> &Access {
-        &self.access
-    }
-
-    /// The same, owned: for planning that goes on between tool calls.
-    pub fn shared_access(&self) -> Arc<Access> {
+    /// The name look-ups a planner makes before calling a tool (the facts come from
+    /// [`Self::call_typed`]); shared, for reading a message off the async workers.
+    pub fn resolver(&self) -> Arc<dyn Resolver> {
         self.access.clone()
     }
 
@@ -131,6 +131,43 @@ impl Toolbox {
             },
         });
         result
+    }
+
+    /// Calls a graph tool as [`Self::call`] does, recording the same trace entry, and gives its
+    /// output back typed: the composer reads fields, so a misspelt one does not compile (with a
+    /// `Value`, it read as "").
+    pub async fn call_typed<T: Tool>(&mut self, arguments: Value) -> Result<T::Output, ApiError>
+    where
+        T::Output: DeserializeOwned,
+    {
+        self.call_decoded(T::NAME, arguments).await
+    }
+
+    /// [`Self::call_typed`] for a tool that reads or writes the request store.
+    pub async fn call_context_typed<T: ContextTool>(
+        &mut self,
+        arguments: Value,
+    ) -> Result<T::Output, ApiError>
+    where
+        T::Output: DeserializeOwned,
+    {
+        self.call_decoded(T::NAME, arguments).await
+    }
+
+    /// The call goes through [`Self::call`], the one path that checks rights and records the
+    /// trace, so the trace holds exactly the JSON any other edge would see; the result is then
+    /// read back into the tool's own output type.
+    async fn call_decoded<O: DeserializeOwned>(
+        &mut self,
+        tool: &str,
+        arguments: Value,
+    ) -> Result<O, ApiError> {
+        let value = self.call(tool, arguments).await?;
+        serde_json::from_value(value).map_err(|e| {
+            ApiError::internal(format!(
+                "the result of {tool} does not read as its type: {e}"
+            ))
+        })
     }
 
     /// Records a call that failed before any tool could run (arguments a model sent that are not
