@@ -50,7 +50,7 @@ fn same<T: serde::Serialize>(
     want: ToolCall,
 ) {
     let calls = tb.into_calls();
-    assert_eq!(calls, [want.clone()], "{}", want.tool);
+    assert_eq!(calls, std::slice::from_ref(&want), "{}", want.tool);
     let got = match typed {
         Ok(out) => serde_json::to_value(out).unwrap(),
         Err(e) => serde_json::to_value(e.document()).unwrap(),
