@@ -1,6 +1,8 @@
 //! The embedded engine: offline, deterministic, no model. A question is split into words
 //! ([`words`]), taken apart ([`parse`]), understood as one intent once its names are looked up
-//! ([`understand`]), answered through the tools ([`plan`]) and put into words ([`compose`]).
+//! ([`understand`]), answered through the tools ([`plan`]) and put into words ([`compose`]) from
+//! the tools' typed results. Names are looked up through [`super::Resolver`] only; every fact in
+//! an answer comes from a tool call in the trace.
 //! Between turns it remembers a question it asked back and the last intent, so "the second one"
 //! or "what about bob?" continue the conversation.
 
