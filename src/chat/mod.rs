@@ -21,7 +21,6 @@ use crate::requests::Requests;
 use crate::store::Store;
 use crate::tools::{ContextTool, Tool};
 use schemars::JsonSchema;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;
@@ -122,58 +121,76 @@ impl Toolbox {
             arguments.clone(),
         )
         .await;
-        self.calls.push(ToolCall {
-            tool: tool.to_string(),
-            arguments,
-            result: match &result {
-                Ok(v) => v.clone(),
-                Err(e) => serde_json::to_value(e.document()).unwrap_or(Value::Null),
-            },
-        });
-        result
+        self.record(tool, arguments, result)
     }
 
-    /// Calls a graph tool as [`Self::call`] does, recording the same trace entry, and gives its
-    /// output back typed: the composer reads fields, so a misspelt one does not compile (with a
-    /// `Value`, it read as "").
+    /// Calls a graph tool as [`Self::call`] does, and gives its output back typed: the composer
+    /// reads fields, so a misspelt one does not compile (with a `Value`, it read as ""). The trace
+    /// entry is the one [`Self::call`] records: the result written out as JSON, or the error.
     pub async fn call_typed<T: Tool>(&mut self, arguments: Value) -> Result<T::Output, ApiError>
     where
-        T::Output: DeserializeOwned,
+        T::Output: Send + 'static,
     {
-        self.call_decoded(T::NAME, arguments).await
+        let result = crate::tools::invoke_typed::<T>(
+            self.access.clone(),
+            &self.requests,
+            &self.who,
+            arguments.clone(),
+        )
+        .await;
+        self.record(T::NAME, arguments, result)
     }
 
     /// [`Self::call_typed`] for a tool that reads or writes the request store.
     pub async fn call_context_typed<T: ContextTool>(
         &mut self,
         arguments: Value,
-    ) -> Result<T::Output, ApiError>
-    where
-        T::Output: DeserializeOwned,
-    {
-        self.call_decoded(T::NAME, arguments).await
+    ) -> Result<T::Output, ApiError> {
+        let result = crate::tools::invoke_context_typed::<T>(
+            self.access.clone(),
+            &self.requests,
+            &self.who,
+            Some(self.engine.as_str()),
+            arguments.clone(),
+        )
+        .await;
+        self.record(T::NAME, arguments, result)
     }
 
-    /// The call goes through [`Self::call`], the one path that checks rights and records the
-    /// trace, so the trace holds exactly the JSON any other edge would see; the result is then
-    /// read back into the tool's own output type.
-    async fn call_decoded<O: DeserializeOwned>(
+    /// Records a call: its output as the JSON any other edge would have been sent (an output
+    /// that cannot be written out fails, as it does there), or the error document.
+    fn record<O: Serialize>(
         &mut self,
         tool: &str,
         arguments: Value,
+        result: Result<O, ApiError>,
     ) -> Result<O, ApiError> {
-        let value = self.call(tool, arguments).await?;
-        serde_json::from_value(value).map_err(|e| {
-            ApiError::internal(format!(
-                "the result of {tool} does not read as its type: {e}"
-            ))
-        })
+        let (result, traced) = match result {
+            Ok(out) => match serde_json::to_value(&out) {
+                Ok(v) => (Ok(out), v),
+                Err(e) => {
+                    let e = ApiError::internal(format!("cannot encode result: {e}"));
+                    let doc = error_json(&e);
+                    (Err(e), doc)
+                }
+            },
+            Err(e) => {
+                let doc = error_json(&e);
+                (Err(e), doc)
+            }
+        };
+        self.calls.push(ToolCall {
+            tool: tool.to_string(),
+            arguments,
+            result: traced,
+        });
+        result
     }
 
     /// Records a call that failed before any tool could run (arguments a model sent that are not
     /// JSON), so that the trace shows it like any other.
     pub fn record_failure(&mut self, tool: &str, arguments: Value, error: &ApiError) -> Value {
-        let result = serde_json::to_value(error.document()).unwrap_or(Value::Null);
+        let result = error_json(error);
         self.calls.push(ToolCall {
             tool: tool.to_string(),
             arguments,
@@ -189,6 +206,11 @@ impl Toolbox {
     pub fn into_calls(self) -> Vec<ToolCall> {
         self.calls
     }
+}
+
+/// An error as the trace shows it: its error document.
+fn error_json(e: &ApiError) -> Value {
+    serde_json::to_value(e.document()).unwrap_or(Value::Null)
 }
 
 /// Everything a chat turn needs from the server.

@@ -14,7 +14,6 @@ use crate::tools::{
     CheckAccess, CreateAccessRequest, GetIdentity, ListAccess, SearchIdentities, SearchResources,
     Tool, WhoHasAccess,
 };
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -243,7 +242,7 @@ async fn raw_call<T: Tool>(
     render: impl Fn(&[Result<T::Output, ApiError>]) -> String,
 ) -> Outcome
 where
-    T::Output: DeserializeOwned,
+    T::Output: Send + 'static,
 {
     let result = tb.call_typed::<T>(args).await;
     Outcome::text(render(&[result]))
@@ -448,7 +447,7 @@ async fn per_identity<T: Tool>(
     render_raw: impl Fn(&[Result<T::Output, ApiError>]) -> String,
 ) -> Outcome
 where
-    T::Output: DeserializeOwned,
+    T::Output: Send + 'static,
 {
     let people = match people(tb, subject, conn) {
         Ok(p) => p,
