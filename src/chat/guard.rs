@@ -3,61 +3,24 @@
 //! It looks for the action, not for politeness: "who can delete rows from orders?" is a question
 //! about the DELETE privilege, "delete request 4" is an action on a request.
 
+use super::wordlist;
+use std::sync::LazyLock;
+
 /// Words that act on a request or on a grant.
-const ACTIONS: &[&str] = &[
-    "approve",
-    "approved",
-    "approving",
-    "deny",
-    "denied",
-    "reject",
-    "rejected",
-    "decline",
-    "revoke",
-    "revoked",
-    "revoking",
-    "delete",
-    "remove",
-    "cancel",
-    "close",
-    "extend",
-    "accept",
-    "retry",
-    "escalate",
-    "sign",
-    "rubber-stamp",
-    "ok",
-    "lgtm",
-];
+static ACTIONS: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| wordlist::entries(wordlist::GUARD_ACTIONS));
 
 /// Phrases that try to change the rules rather than ask a question.
-const OVERRIDES: &[&str] = &[
-    "ignore your instructions",
-    "ignore all instructions",
-    "ignore all previous",
-    "ignore previous",
-    "ignore the previous",
-    "ignore your rules",
-    "ignore the rules",
-    "disregard your",
-    "disregard all",
-    "disregard the",
-    "forget your instructions",
-    "forget your rules",
-    "forget all previous",
-    "you are now",
-    "developer mode",
-    "jailbreak",
-    "system prompt",
-    "act as an admin",
-    "act as admin",
-    "pretend you are",
-    "pretend to be",
-    "bypass",
-    "override",
-    "as an administrator, grant",
-    "sudo",
-];
+static OVERRIDES: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| wordlist::entries(wordlist::GUARD_OVERRIDES));
+
+/// Words that may come before the verb of an order.
+static LEAD: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| wordlist::entries(wordlist::GUARD_LEAD));
+
+/// Verbs that order a change to a platform.
+static ORDERS: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| wordlist::entries(wordlist::GUARD_ORDERS));
 
 /// A refusal when the message asks for an action chat may not take, or tries to overrule the rules.
 pub fn refusal(message: &str) -> Option<String> {
@@ -103,9 +66,7 @@ pub fn refusal(message: &str) -> Option<String> {
             });
     // "add tom to sales_ops", "please drop the crm.leads table", "remove kevin from billing_read":
     // an order to change a platform, not a question and not a request for oneself.
-    let lead = [
-        "please", "can", "could", "would", "will", "you", "kindly", "go", "ahead", "now", "just",
-    ];
+    let lead = &*LEAD;
     let verb = words.iter().find(|w| !lead.contains(w)).copied();
     // "give peggy write on …" grants to someone else; "give me …" asks for oneself.
     let gives_other = verb == Some("give")
@@ -114,27 +75,7 @@ pub fn refusal(message: &str) -> Option<String> {
             .skip_while(|w| **w != "give")
             .nth(1)
             .is_some_and(|w| !matches!(*w, "me" | "us" | "myself"));
-    let mutation = matches!(
-        verb,
-        Some(
-            "add"
-                | "remove"
-                | "drop"
-                | "alter"
-                | "truncate"
-                | "insert"
-                | "update"
-                | "delete"
-                | "kick"
-                | "promote"
-                | "pop"
-                | "put"
-                | "move"
-                | "assign"
-                | "enroll"
-                | "attach"
-        )
-    );
+    let mutation = verb.is_some_and(|v| ORDERS.contains(&v));
     let changing = (gives_other || mutation)
         && words.len() > 2
         && !words

@@ -7,8 +7,11 @@ mod conversation;
 pub mod embedded;
 mod guard;
 pub mod llm;
+mod resolver;
+mod wordlist;
 
 pub use conversation::Conversation;
+pub use resolver::Resolver;
 
 use crate::access::Access;
 use crate::config::LlmConfig;
@@ -16,6 +19,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::people::Principal;
 use crate::requests::Requests;
 use crate::store::Store;
+use crate::tools::{ContextTool, Tool};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -96,13 +100,9 @@ impl Toolbox {
         }
     }
 
-    /// The graph and index the answers come from (for planning; facts come from [`Self::call`]).
-    pub fn access(&self) -> &Access {
-        &self.access
-    }
-
-    /// The same, owned: for planning that goes on between tool calls.
-    pub fn shared_access(&self) -> Arc<Access> {
+    /// The name look-ups a planner makes before calling a tool (the facts come from
+    /// [`Self::call_typed`]); shared, for reading a message off the async workers.
+    pub fn resolver(&self) -> Arc<dyn Resolver> {
         self.access.clone()
     }
 
@@ -121,13 +121,68 @@ impl Toolbox {
             arguments.clone(),
         )
         .await;
+        self.record(tool, arguments, result)
+    }
+
+    /// Calls a graph tool as [`Self::call`] does, and gives its output back typed: the composer
+    /// reads fields, so a misspelt one does not compile (with a `Value`, it read as ""). The trace
+    /// entry is the one [`Self::call`] records: the result written out as JSON, or the error.
+    pub async fn call_typed<T: Tool>(&mut self, arguments: Value) -> Result<T::Output, ApiError>
+    where
+        T::Output: Send + 'static,
+    {
+        let result = crate::tools::invoke_typed::<T>(
+            self.access.clone(),
+            &self.requests,
+            &self.who,
+            arguments.clone(),
+        )
+        .await;
+        self.record(T::NAME, arguments, result)
+    }
+
+    /// [`Self::call_typed`] for a tool that reads or writes the request store.
+    pub async fn call_context_typed<T: ContextTool>(
+        &mut self,
+        arguments: Value,
+    ) -> Result<T::Output, ApiError> {
+        let result = crate::tools::invoke_context_typed::<T>(
+            self.access.clone(),
+            &self.requests,
+            &self.who,
+            Some(self.engine.as_str()),
+            arguments.clone(),
+        )
+        .await;
+        self.record(T::NAME, arguments, result)
+    }
+
+    /// Records a call: its output as the JSON any other edge would have been sent (an output
+    /// that cannot be written out fails, as it does there), or the error document.
+    fn record<O: Serialize>(
+        &mut self,
+        tool: &str,
+        arguments: Value,
+        result: Result<O, ApiError>,
+    ) -> Result<O, ApiError> {
+        let (result, traced) = match result {
+            Ok(out) => match serde_json::to_value(&out) {
+                Ok(v) => (Ok(out), v),
+                Err(e) => {
+                    let e = ApiError::internal(format!("cannot encode result: {e}"));
+                    let doc = error_json(&e);
+                    (Err(e), doc)
+                }
+            },
+            Err(e) => {
+                let doc = error_json(&e);
+                (Err(e), doc)
+            }
+        };
         self.calls.push(ToolCall {
             tool: tool.to_string(),
             arguments,
-            result: match &result {
-                Ok(v) => v.clone(),
-                Err(e) => serde_json::to_value(e.document()).unwrap_or(Value::Null),
-            },
+            result: traced,
         });
         result
     }
@@ -135,7 +190,7 @@ impl Toolbox {
     /// Records a call that failed before any tool could run (arguments a model sent that are not
     /// JSON), so that the trace shows it like any other.
     pub fn record_failure(&mut self, tool: &str, arguments: Value, error: &ApiError) -> Value {
-        let result = serde_json::to_value(error.document()).unwrap_or(Value::Null);
+        let result = error_json(error);
         self.calls.push(ToolCall {
             tool: tool.to_string(),
             arguments,
@@ -151,6 +206,11 @@ impl Toolbox {
     pub fn into_calls(self) -> Vec<ToolCall> {
         self.calls
     }
+}
+
+/// An error as the trace shows it: its error document.
+fn error_json(e: &ApiError) -> Value {
+    serde_json::to_value(e.document()).unwrap_or(Value::Null)
 }
 
 /// Everything a chat turn needs from the server.

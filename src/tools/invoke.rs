@@ -1,7 +1,7 @@
 //! Calling a tool as someone: the rights check and the agent log that every edge (REST, MCP,
 //! chat, CLI) goes through, so that no edge can forget them.
 
-use super::{ToolContext, ToolInfo, find, unknown_tool};
+use super::{ContextTool, Tool, ToolContext, ToolInfo, find, parse_args, unknown_tool};
 use crate::access::Access;
 use crate::error::ApiError;
 use crate::model::audit::NewEvent;
@@ -30,10 +30,7 @@ pub async fn invoke(
     args: Value,
 ) -> Result<Value, ApiError> {
     let tool = authorize(who, name)?;
-    let logged = who
-        .agent
-        .is_some()
-        .then(|| super::logged::bounded(&args, 0));
+    let logged = agent_arguments(who, &args);
     let result = if tool.slow {
         tokio::task::spawn_blocking(move || tool.call(&access, args))
             .await
@@ -47,6 +44,74 @@ pub async fn invoke(
         };
         tool.call_in(&cx, args).await
     };
+    logged_if_agent(requests, who, name, logged, result).await
+}
+
+/// [`invoke`] for a graph tool named by its type, the output typed: for a chat engine, which
+/// words the fields (its trace writes them out as [`invoke`] would have). The same rights check,
+/// argument limits, blocking pool and agent log.
+pub async fn invoke_typed<T: Tool>(
+    access: Arc<Access>,
+    requests: &Requests,
+    who: &Principal,
+    args: Value,
+) -> Result<T::Output, ApiError>
+where
+    T::Output: Send + 'static,
+{
+    let tool = authorize(who, T::NAME)?;
+    let logged = agent_arguments(who, &args);
+    let run = move || {
+        tool.within_limits(&args)?;
+        T::run(&access, parse_args(T::NAME, args)?)
+    };
+    let result = if tool.slow {
+        tokio::task::spawn_blocking(run)
+            .await
+            .unwrap_or_else(|e| Err(failed(tool, e)))
+    } else {
+        run()
+    };
+    logged_if_agent(requests, who, T::NAME, logged, result).await
+}
+
+/// [`invoke_typed`] for a tool that reads or writes the request store.
+pub async fn invoke_context_typed<T: ContextTool>(
+    access: Arc<Access>,
+    requests: &Requests,
+    who: &Principal,
+    engine: Option<&str>,
+    args: Value,
+) -> Result<T::Output, ApiError> {
+    let tool = authorize(who, T::NAME)?;
+    let logged = agent_arguments(who, &args);
+    let cx = ToolContext {
+        requests,
+        access: &access,
+        who,
+        engine,
+    };
+    let result = async {
+        tool.within_limits(&args)?;
+        T::run(&cx, parse_args(T::NAME, args)?).await
+    }
+    .await;
+    logged_if_agent(requests, who, T::NAME, logged, result).await
+}
+
+/// An agent's call is logged with its arguments, bounded; another caller's is not logged.
+fn agent_arguments(who: &Principal, args: &Value) -> Option<Value> {
+    who.agent.is_some().then(|| super::logged::bounded(args, 0))
+}
+
+/// The result of a call, once an agent's call (`logged`: its arguments) is in the agent log.
+async fn logged_if_agent<T>(
+    requests: &Requests,
+    who: &Principal,
+    name: &str,
+    logged: Option<Value>,
+    result: Result<T, ApiError>,
+) -> Result<T, ApiError> {
     if let Some(arguments) = logged {
         log_agent_call(requests, who, name, arguments, &result).await?;
     }
@@ -86,10 +151,7 @@ where
         };
         tool.call_bytes_in(&cx, body.as_ref()).await
     };
-    if let Some(arguments) = logged {
-        log_agent_call(requests, who, name, arguments, &result).await?;
-    }
-    result
+    logged_if_agent(requests, who, name, logged, result).await
 }
 
 fn failed(tool: &ToolInfo, e: tokio::task::JoinError) -> ApiError {

@@ -25,7 +25,9 @@ pub use create_access_request::{CreateAccessRequest, CreateAccessRequestArgs};
 pub use export::{export_dir, exported_files};
 pub use get_access_request::{GetAccessRequest, GetAccessRequestArgs};
 pub use get_identity::{GetIdentity, GetIdentityArgs, GetIdentityResult};
-pub use invoke::{authorize, invoke, invoke_bytes, log_agent_call};
+pub use invoke::{
+    authorize, invoke, invoke_bytes, invoke_context_typed, invoke_typed, log_agent_call,
+};
 pub use list_access::{ListAccess, ListAccessArgs, ListAccessResult};
 pub use list_access_requests::{
     ListAccessRequests, ListAccessRequestsArgs, ListAccessRequestsResult,

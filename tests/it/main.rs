@@ -8,6 +8,7 @@ mod authz;
 mod chat;
 mod chat_eval;
 mod chat_requests;
+mod chat_typed;
 mod cli;
 mod common;
 mod crash;

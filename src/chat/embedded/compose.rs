@@ -1,20 +1,17 @@
 //! Answer texts, built only from tool results: the short answer first, then the path, then the
 //! caveats, then what to do next (DESIGN.md "Answers people like").
 
-use super::plan::{Choice, Slot};
+use super::choice::{Choice, Slot};
 use crate::error::{ApiError, ErrorCode};
-use serde_json::Value;
+use crate::graph::{GranteeEntry, Path};
+use crate::requests::AccessRequest;
+use crate::tools::{
+    CheckAccessResult, GetIdentityResult, ListAccessResult, SearchIdentitiesResult,
+    SearchResourcesResult, WhoHasAccessResult,
+};
 
 /// At most this many names are listed in one answer; the tool result holds them all.
 const LIST_MAX: usize = 12;
-
-fn s<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key].as_str().unwrap_or("")
-}
-
-fn arr<'a>(v: &'a Value, key: &str) -> &'a [Value] {
-    v[key].as_array().map(Vec::as_slice).unwrap_or(&[])
-}
 
 fn more(n: usize) -> String {
     if n > LIST_MAX {
@@ -24,7 +21,7 @@ fn more(n: usize) -> String {
     }
 }
 
-fn each<T>(results: &[Result<Value, ApiError>], f: impl Fn(&Value) -> T) -> Vec<Result<T, String>> {
+fn each<R, T>(results: &[Result<R, ApiError>], f: impl Fn(&R) -> T) -> Vec<Result<T, String>> {
     results
         .iter()
         .map(|r| match r {
@@ -42,7 +39,12 @@ fn join(parts: Vec<Result<String, String>>) -> String {
         .join("\n\n")
 }
 
-pub fn checks(results: &[Result<Value, ApiError>], assumed: bool) -> String {
+/// The first path's line, or nothing when there is none.
+fn first_path(paths: &[Path]) -> &str {
+    paths.first().map_or("", |p| p.text.as_str())
+}
+
+pub fn checks(results: &[Result<CheckAccessResult, ApiError>], assumed: bool) -> String {
     let mut text = join(each(results, check_one));
     if assumed {
         text.push_str("\n\n(I read \"access\" as SELECT; ask about another privilege by name, e.g. \"can … write to …\".)");
@@ -50,23 +52,18 @@ pub fn checks(results: &[Result<Value, ApiError>], assumed: bool) -> String {
     text
 }
 
-fn check_one(v: &Value) -> String {
-    let (who, privilege, resource, conn) = (
-        s(v, "identity"),
-        s(v, "privilege"),
-        s(v, "resource"),
-        s(v, "connection"),
-    );
-    let paths = arr(v, "paths");
-    let mut out = if v["allowed"].as_bool() == Some(true) {
-        let first = paths.first().map(|p| s(p, "text")).unwrap_or("");
+fn check_one(v: &CheckAccessResult) -> String {
+    let (who, privilege, resource, conn) = (&v.identity, &v.privilege, &v.resource, &v.connection);
+    let paths = &v.paths;
+    let mut out = if v.allowed {
+        let first = first_path(paths);
         let mut t = format!("Yes. {who} has {privilege} on {resource} ({conn}): {first}.");
         if paths.len() > 1 {
             t.push_str(&format!(
                 " Other paths: {}.",
                 paths[1..]
                     .iter()
-                    .map(|p| s(p, "text"))
+                    .map(|p| p.text.as_str())
                     .take(LIST_MAX)
                     .collect::<Vec<_>>()
                     .join("; ")
@@ -76,13 +73,13 @@ fn check_one(v: &Value) -> String {
     } else {
         format!("No. {who} holds no {privilege} on {resource} ({conn}).")
     };
-    for c in arr(v, "caveats") {
-        out.push_str(&format!(" Note: {}", s(c, "text")));
+    for c in &v.caveats {
+        out.push_str(&format!(" Note: {}", c.text));
         if !out.ends_with('.') {
             out.push('.');
         }
     }
-    if v["allowed"].as_bool() != Some(true) {
+    if !v.allowed {
         out.push_str(&format!(
             " To get it, ask a reviewer for {privilege} on {resource}."
         ));
@@ -90,35 +87,26 @@ fn check_one(v: &Value) -> String {
     out
 }
 
-pub fn who_has(results: &[Result<Value, ApiError>]) -> String {
+pub fn who_has(results: &[Result<WhoHasAccessResult, ApiError>]) -> String {
     join(each(results, |v| {
-        let grantees = arr(v, "grantees");
-        let what = match v["privilege"].as_str() {
+        let grantees = &v.grantees;
+        let what = match &v.privilege {
             Some(p) => format!("{p} on"),
             None => "privileges on".into(),
         };
         if grantees.is_empty() {
-            return format!(
-                "Nobody holds {what} {} ({}).",
-                s(v, "resource"),
-                s(v, "connection")
-            );
+            return format!("Nobody holds {what} {} ({}).", v.resource, v.connection);
         }
-        let (people, roles): (Vec<&Value>, Vec<&Value>) = grantees
+        let (people, roles): (Vec<&GranteeEntry>, Vec<&GranteeEntry>) = grantees
             .iter()
-            .partition(|g| matches!(s(g, "kind"), "user" | "service_account"));
-        let describe = |g: &&Value| {
-            let via = arr(g, "paths").first().map(|p| s(p, "text")).unwrap_or("");
-            format!("{} ({via})", s(g, "identity"))
-        };
+            .partition(|g| matches!(g.kind.as_str(), "user" | "service_account"));
+        let describe = |g: &&GranteeEntry| format!("{} ({})", g.identity, first_path(&g.paths));
         // The tool answers a page: the counts are of all grantees, the names of this page.
-        let total = v["total"].as_u64().map_or(grantees.len(), |n| n as usize);
-        let people_total = v["people"].as_u64().map_or(people.len(), |n| n as usize);
+        let (total, people_total) = (v.total, v.people);
         let roles_total = total.saturating_sub(people_total);
         let mut out = format!(
             "{total} identities hold {what} {} ({}).",
-            s(v, "resource"),
-            s(v, "connection")
+            v.resource, v.connection
         );
         if total > grantees.len() {
             out.push_str(&format!(
@@ -144,7 +132,7 @@ pub fn who_has(results: &[Result<Value, ApiError>]) -> String {
                 roles
                     .iter()
                     .take(LIST_MAX)
-                    .map(|g| s(g, "identity").to_string())
+                    .map(|g| g.identity.clone())
                     .collect::<Vec<_>>()
                     .join(", "),
                 more(roles_total.max(roles.len()))
@@ -154,22 +142,22 @@ pub fn who_has(results: &[Result<Value, ApiError>]) -> String {
     }))
 }
 
-pub fn list(results: &[Result<Value, ApiError>], privilege: Option<&str>) -> String {
+pub fn list(results: &[Result<ListAccessResult, ApiError>], privilege: Option<&str>) -> String {
     join(each(results, |v| {
-        let who = format!("{} ({})", s(v, "identity"), s(v, "connection"));
-        if v["superuser"].as_bool() == Some(true) {
+        let who = format!("{} ({})", v.identity, v.connection);
+        if v.superuser {
             return format!(
                 "{who} is a superuser: it holds every privilege on everything in {}.",
-                s(v, "connection")
+                v.connection
             );
         }
         let mut by_resource: Vec<(String, Vec<String>)> = Vec::new();
-        for e in arr(v, "access") {
-            let p = s(e, "privilege");
+        for e in &v.access {
+            let p = e.privilege.as_str();
             if privilege.is_some_and(|want| want != p && p != "ALL" && p != "OWNERSHIP") {
                 continue;
             }
-            let r = s(e, "resource").to_string();
+            let r = e.resource.clone();
             match by_resource.iter_mut().find(|(name, _)| *name == r) {
                 Some((_, ps)) => ps.push(p.to_string()),
                 None => by_resource.push((r, vec![p.to_string()])),
@@ -196,30 +184,25 @@ pub fn list(results: &[Result<Value, ApiError>], privilege: Option<&str>) -> Str
     }))
 }
 
-pub fn identity(results: &[Result<Value, ApiError>], describe: bool) -> String {
+pub fn identity(results: &[Result<GetIdentityResult, ApiError>], describe: bool) -> String {
     join(each(results, |v| {
-        arr(v, "identities")
+        v.identities
             .iter()
             .map(|i| {
-                let mut out = format!(
-                    "{} is a {} on {}",
-                    s(i, "name"),
-                    s(i, "kind"),
-                    s(i, "connection")
-                );
-                if let Some(d) = i["display_name"].as_str() {
+                let mut out = format!("{} is a {} on {}", i.name, i.kind, i.connection);
+                if let Some(d) = &i.display_name {
                     out.push_str(&format!(" ({d})"));
                 }
                 out.push('.');
-                if i["superuser"].as_bool() == Some(true) {
+                if i.superuser {
                     out.push_str(" It is a superuser.");
                 }
-                if i["inherit"].as_bool() == Some(false) {
+                if !i.inherit {
                     out.push_str(
                         " It does not inherit its roles' privileges (NOINHERIT): it must SET ROLE.",
                     );
                 }
-                let roles = arr(i, "roles");
+                let roles = &i.roles;
                 if roles.is_empty() {
                     out.push_str(" It belongs to no role or group.");
                 } else {
@@ -227,10 +210,10 @@ pub fn identity(results: &[Result<Value, ApiError>], describe: bool) -> String {
                         .iter()
                         .take(LIST_MAX)
                         .map(|r| {
-                            if r["direct"].as_bool() == Some(true) {
-                                s(r, "name").to_string()
+                            if r.direct {
+                                r.name.clone()
                             } else {
-                                format!("{} (through {})", s(r, "name"), s(r, "via"))
+                                format!("{} (through {})", r.name, r.via)
                             }
                         })
                         .collect();
@@ -240,14 +223,13 @@ pub fn identity(results: &[Result<Value, ApiError>], describe: bool) -> String {
                         more(roles.len())
                     ));
                 }
-                let members = arr(i, "members");
-                if describe && !members.is_empty() {
+                if describe && !i.members.is_empty() {
                     out.push_str(&format!(
                         " Members: {}.",
-                        members
+                        i.members
                             .iter()
                             .take(LIST_MAX)
-                            .map(|m| s(m, "name").to_string())
+                            .map(|m| m.name.clone())
                             .collect::<Vec<_>>()
                             .join(", ")
                     ));
@@ -259,25 +241,20 @@ pub fn identity(results: &[Result<Value, ApiError>], describe: bool) -> String {
     }))
 }
 
-pub fn members(results: &[Result<Value, ApiError>]) -> String {
+pub fn members(results: &[Result<GetIdentityResult, ApiError>]) -> String {
     join(each(results, |v| {
-        arr(v, "identities")
+        v.identities
             .iter()
             .map(|i| {
-                let members = arr(i, "members");
-                let name = format!(
-                    "{} ({} on {})",
-                    s(i, "name"),
-                    s(i, "kind"),
-                    s(i, "connection")
-                );
+                let members = &i.members;
+                let name = format!("{} ({} on {})", i.name, i.kind, i.connection);
                 if members.is_empty() {
                     return format!("{name} has no direct members.");
                 }
                 let names: Vec<String> = members
                     .iter()
                     .take(LIST_MAX)
-                    .map(|m| s(m, "name").to_string())
+                    .map(|m| m.name.clone())
                     .collect();
                 format!(
                     "{name} has {} direct members: {}{}.",
@@ -291,28 +268,24 @@ pub fn members(results: &[Result<Value, ApiError>]) -> String {
     }))
 }
 
-pub fn search_people(query: &str, r: Result<Value, ApiError>) -> String {
+pub fn search_people(query: &str, r: Result<SearchIdentitiesResult, ApiError>) -> String {
     match r {
         Err(e) => error(&e),
         Ok(v) => {
-            let m = arr(&v, "matches");
+            let m = &v.matches;
             if m.is_empty() {
                 return format!("Nobody matches {query:?}.");
             }
             let items: Vec<String> = m
                 .iter()
                 .map(|i| {
-                    let extra = i["display_name"]
-                        .as_str()
-                        .or(i["email"].as_str())
+                    let extra = i
+                        .display_name
+                        .as_deref()
+                        .or(i.email.as_deref())
                         .map(|d| format!(", {d}"))
                         .unwrap_or_default();
-                    format!(
-                        "{} ({} on {}{extra})",
-                        s(i, "name"),
-                        s(i, "kind"),
-                        s(i, "connection")
-                    )
+                    format!("{} ({} on {}{extra})", i.name, i.kind, i.connection)
                 })
                 .collect();
             format!("Identities matching {query:?}: {}.", items.join("; "))
@@ -320,39 +293,20 @@ pub fn search_people(query: &str, r: Result<Value, ApiError>) -> String {
     }
 }
 
-pub fn search_resources(query: &str, r: Result<Value, ApiError>) -> String {
+pub fn search_resources(query: &str, r: Result<SearchResourcesResult, ApiError>) -> String {
     match r {
         Err(e) => error(&e),
         Ok(v) => {
-            let m = arr(&v, "matches");
+            let m = &v.matches;
             if m.is_empty() {
                 return format!("No table, view, schema or dataset matches {query:?}.");
             }
             let items: Vec<String> = m
                 .iter()
-                .map(|i| {
-                    format!(
-                        "{} ({} on {})",
-                        s(i, "name"),
-                        s(i, "kind"),
-                        s(i, "connection")
-                    )
-                })
+                .map(|i| format!("{} ({} on {})", i.name, i.kind, i.connection))
                 .collect();
             format!("Resources matching {query:?}: {}.", items.join("; "))
         }
-    }
-}
-
-/// A result from a call whose names the tool resolved itself.
-pub fn result_of(tool: &str, v: &Value) -> String {
-    let one = [Ok(v.clone())];
-    match tool {
-        "check_access" => checks(&one, false),
-        "who_has_access" => who_has(&one),
-        "list_access" => list(&one, None),
-        "get_identity" => identity(&one, true),
-        _ => v.to_string(),
     }
 }
 
@@ -450,16 +404,14 @@ pub fn who_are_you() -> String {
 }
 
 /// A request drafted: what it asks for, that it waits for a human reviewer, and where it is.
-pub fn request_drafted(v: &Value) -> String {
-    let id = s(v, "id");
+pub fn request_drafted(v: &AccessRequest) -> String {
+    let id = &v.id;
     let mut wants: Vec<String> = Vec::new();
-    let privileges: Vec<&str> = arr(v, "privileges")
+    let privileges: Vec<String> = v.privileges.iter().map(ToString::to_string).collect();
+    let resources: Vec<String> = v
+        .resources
         .iter()
-        .filter_map(Value::as_str)
-        .collect();
-    let resources: Vec<String> = arr(v, "resources")
-        .iter()
-        .map(|r| format!("{} ({})", s(r, "name"), s(r, "connection")))
+        .map(|r| format!("{} ({})", r.name, r.connection))
         .collect();
     if !resources.is_empty() {
         wants.push(format!(
@@ -468,26 +420,27 @@ pub fn request_drafted(v: &Value) -> String {
             resources.join(", ")
         ));
     }
-    let roles: Vec<String> = arr(v, "roles")
+    let roles: Vec<String> = v
+        .roles
         .iter()
-        .map(|r| format!("{} ({})", s(r, "name"), s(r, "connection")))
+        .map(|r| format!("{} ({})", r.name, r.connection))
         .collect();
     if !roles.is_empty() {
         wants.push(format!("membership in {}", roles.join(", ")));
     }
-    let how_long = match v["duration"].as_str() {
+    let how_long = match &v.duration {
         Some(d) => format!("for {d} once granted"),
         None => "until revoked".into(),
     };
     let mut out = format!(
         "I drafted access request {id} for {}: {}, {how_long}.",
-        s(v, "requester"),
+        v.requester,
         wants.join(" and ")
     );
-    if let Some(r) = v["reason"].as_str() {
+    if let Some(r) = &v.reason {
         out.push_str(&format!(" Reason: {r}."));
     }
-    let approvals = v["approvals_required"].as_u64().unwrap_or(1);
+    let approvals = v.approvals_required;
     let needs = if approvals > 1 {
         format!("{approvals} human reviewers must approve it")
     } else {
@@ -496,7 +449,7 @@ pub fn request_drafted(v: &Value) -> String {
     out.push_str(&format!(
         " It is {}: {needs}; nothing is granted until then, and I cannot approve it. \
          Follow it at /v1/requests/{id}.",
-        s(v, "status")
+        v.status()
     ));
     out
 }
@@ -522,17 +475,23 @@ pub fn request_needs_resource() -> String {
 
 #[cfg(test)]
 mod tests {
+    use crate::tools::WhoHasAccessResult;
     use serde_json::json;
 
     #[test]
     fn a_page_of_grantees_is_summarised_with_the_totals() {
         let grantees: Vec<_> = (0..100)
-            .map(|i| json!({"identity": format!("u{i:03}"), "kind": "user", "paths": [{"text": "direct grant"}]}))
+            .map(|i| {
+                json!({"identity": format!("u{i:03}"), "kind": "user", "privileges": ["SELECT"],
+                            "paths": [{"text": "direct grant", "steps": []}]})
+            })
             .collect();
-        let page = json!({
-            "resource": "dw.sales.orders", "connection": "redshift_dw", "privilege": "SELECT",
-            "grantees": grantees, "total": 149, "people": 137, "next_cursor": "g2s",
-        });
+        let page: WhoHasAccessResult = serde_json::from_value(json!({
+            "resource": "dw.sales.orders", "resource_kind": "table", "connection": "redshift_dw",
+            "privilege": "SELECT", "grantees": grantees, "total": 149, "people": 137,
+            "next_cursor": "g2s",
+        }))
+        .unwrap();
         let text = super::who_has(&[Ok(page)]);
         assert!(
             text.starts_with("149 identities hold SELECT on dw.sales.orders"),

@@ -1,9 +1,12 @@
 //! The embedded engine: offline, deterministic, no model. A question is split into words
 //! ([`words`]), taken apart ([`parse`]), understood as one intent once its names are looked up
-//! ([`understand`]), answered through the tools ([`plan`]) and put into words ([`compose`]).
+//! ([`understand`]), answered through the tools ([`plan`]) and put into words ([`compose`]) from
+//! the tools' typed results. Names are looked up through [`super::Resolver`] only; every fact in
+//! an answer comes from a tool call in the trace.
 //! Between turns it remembers a question it asked back and the last intent, so "the second one"
 //! or "what about bob?" continue the conversation.
 
+mod choice;
 mod compose;
 mod lexicon;
 mod normalize;
@@ -15,10 +18,12 @@ mod words;
 pub use normalize::normalize;
 
 use super::Toolbox;
-use crate::access::Access;
-use plan::{Choice, Pending, Slot};
+use crate::chat::resolver::Resolver;
+use choice::{Choice, Slot};
+use plan::Pending;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::sync::Arc;
 use understand::{Intent, Subject};
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -40,9 +45,9 @@ struct Read {
 }
 
 /// Reads a normalised message; `last` is the last question, for "he", "she" and "it".
-fn read(access: &Access, message: &str, last: Option<&Intent>) -> Read {
-    let parsed = parse::parse(access, message);
-    let infos = understand::spans(access, &parsed);
+fn read(names: &dyn Resolver, message: &str, last: Option<&Intent>) -> Read {
+    let parsed = parse::parse(names, message);
+    let infos = understand::spans(names, &parsed);
     let understood = understand::understand(&parsed, &infos, last);
     Read {
         parsed,
@@ -57,16 +62,12 @@ const INLINE_BYTES: usize = 512;
 
 /// Reads `message` on the blocking pool when it is long: a long message is up to milliseconds of
 /// work that must not hold an async worker (and so every other request on it).
-async fn read_off_workers(
-    access: std::sync::Arc<Access>,
-    message: &str,
-    last: Option<Intent>,
-) -> Read {
+async fn read_off_workers(names: Arc<dyn Resolver>, message: &str, last: Option<Intent>) -> Read {
     if message.len() <= INLINE_BYTES {
-        return read(&access, message, last.as_ref());
+        return read(&*names, message, last.as_ref());
     }
     let text = message.to_owned();
-    match tokio::task::spawn_blocking(move || read(&access, &text, last.as_ref())).await {
+    match tokio::task::spawn_blocking(move || read(&*names, &text, last.as_ref())).await {
         Ok(r) => r,
         // Only a panic ends the task early; read nothing rather than fail the turn.
         Err(_) => Read {
@@ -87,22 +88,14 @@ pub async fn answer(tb: &mut Toolbox, memory: &mut Value, message: &str) -> Stri
         parsed,
         infos,
         understood,
-    } = read_off_workers(tb.shared_access(), message, mem.last.clone()).await;
-    let conn_index = |name: &Option<String>, tb: &Toolbox| {
-        name.as_ref().and_then(|n| {
-            tb.access()
-                .graph
-                .connections
-                .iter()
-                .position(|c| &c.name == n)
-                .map(|i| i as u32)
-        })
-    };
+    } = read_off_workers(tb.resolver(), message, mem.last.clone()).await;
+    let names = tb.resolver();
+    let conn_index = |name: &Option<String>| name.as_ref().and_then(|n| names.connection_index(n));
     let mut chosen = None;
     // A platform word in the reply ("the redshift one") names the connection it implies.
     let said_conn = parsed
         .connection
-        .map(|c| tb.access().conn(c).name.to_lowercase());
+        .map(|c| names.connection_name(c).to_lowercase());
     if let Some(pending) = mem.pending.take()
         && let Some(choice) = pick(&pending.choices, message, &parsed, said_conn.as_deref())
     {
@@ -111,15 +104,15 @@ pub async fn answer(tb: &mut Toolbox, memory: &mut Value, message: &str) -> Stri
         let (name, conn) = match (&pending.intent, pending.slot) {
             (Intent::Request { .. }, _) => (
                 format!("{}:{}", choice.connection, choice.name),
-                conn_index(&pending.connection, tb),
+                conn_index(&pending.connection),
             ),
             (_, Slot::Subject) => (
                 choice.email.clone().unwrap_or(choice.name.clone()),
-                conn_index(&pending.connection, tb),
+                conn_index(&pending.connection),
             ),
             (_, Slot::Resource) => (
                 choice.name.clone(),
-                conn_index(&Some(choice.connection.clone()), tb),
+                conn_index(&Some(choice.connection.clone())),
             ),
         };
         let intent = fill(
@@ -146,7 +139,7 @@ pub async fn answer(tb: &mut Toolbox, memory: &mut Value, message: &str) -> Stri
                         next,
                         parsed
                             .connection
-                            .or_else(|| conn_index(&mem.last_connection, tb)),
+                            .or_else(|| conn_index(&mem.last_connection)),
                     ),
                     None => (understood, parsed.connection),
                 },
@@ -157,7 +150,7 @@ pub async fn answer(tb: &mut Toolbox, memory: &mut Value, message: &str) -> Stri
     let outcome = plan::run(tb, &intent, conn).await;
     if intent != Intent::Unknown {
         mem.last = Some(intent);
-        mem.last_connection = conn.map(|c| tb.access().conn(c).name.clone());
+        mem.last_connection = conn.map(|c| names.connection_name(c).to_string());
     }
     mem.pending = outcome.pending;
     *memory = serde_json::to_value(&mem).unwrap_or(Value::Null);

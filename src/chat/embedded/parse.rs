@@ -3,7 +3,7 @@
 
 use super::lexicon::PRONOUNS;
 use super::words::{Class, Cue, Target, Token, tokenize};
-use crate::access::Access;
+use crate::chat::resolver::Resolver;
 use crate::model::{Duration, Platform};
 
 /// A run of name words, with the hints around it.
@@ -132,7 +132,7 @@ fn number(word: &str) -> Option<u64> {
     }
 }
 
-pub fn parse(access: &Access, text: &str) -> Parsed {
+pub fn parse(names: &dyn Resolver, text: &str) -> Parsed {
     // A reason runs from "because" to the end; it is not part of the question.
     let (question, reason) = split_reason(text);
     let mut tokens = tokenize(question);
@@ -142,20 +142,14 @@ pub fn parse(access: &Access, text: &str) -> Parsed {
         ..Parsed::default()
     };
     take_durations(&mut tokens, &mut p);
-    take_connection(access, &mut tokens, &mut p);
+    take_connection(names, &mut tokens, &mut p);
     // A word that names nothing but is one letter off a verb is that verb ("selct", "hav").
     // The lookups only for a word that is one letter off a verb: they cost more than the test.
     for t in tokens.iter_mut() {
         if t.class == Class::Name
             && super::words::correction(t).is_some()
-            && access
-                .exact(Target::Identity, &t.text, None)
-                .unwrap_or_default()
-                .is_empty()
-            && access
-                .exact(Target::Resource, &t.text, None)
-                .unwrap_or_default()
-                .is_empty()
+            && names.exact(Target::Identity, &t.text, None).is_empty()
+            && names.exact(Target::Resource, &t.text, None).is_empty()
         {
             super::words::correct(t);
         }
@@ -351,8 +345,8 @@ fn take_durations(tokens: &mut Vec<Token>, p: &mut Parsed) {
 }
 
 /// A connection named in words ("in snowflake", "on the warehouse", "bigquery's").
-fn take_connection(access: &Access, tokens: &mut Vec<Token>, p: &mut Parsed) {
-    let conns = &access.graph.connections;
+fn take_connection(names: &dyn Resolver, tokens: &mut Vec<Token>, p: &mut Parsed) {
+    let conns = names.connections();
     // Marked, then dropped in one pass (see take_durations).
     let mut keep = vec![true; tokens.len()];
     let mut last_kept: Option<usize> = None;
@@ -366,9 +360,9 @@ fn take_connection(access: &Access, tokens: &mut Vec<Token>, p: &mut Parsed) {
         }
         let by_name = conns
             .iter()
-            .position(|c| c.name.eq_ignore_ascii_case(&t.lower));
+            .position(|(name, _)| name.eq_ignore_ascii_case(&t.lower));
         let by_platform = platform_word(&t.lower).and_then(|pl| {
-            let mut of = conns.iter().enumerate().filter(|(_, c)| c.platform == pl);
+            let mut of = conns.iter().enumerate().filter(|(_, c)| c.1 == pl);
             match (of.next(), of.next()) {
                 (Some((i, _)), None) => Some(i),
                 _ => None,

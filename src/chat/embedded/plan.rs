@@ -2,36 +2,21 @@
 //! identities on several connections are asked about one call per connection, and a name that
 //! still means several things becomes a question back instead of a guess.
 
+use super::choice::{Choice, Slot};
 use super::compose;
 use super::understand::{Intent, Subject};
-use crate::access::{Access, Resolved, person_email};
+use crate::access::{Resolved, person_email};
 use crate::chat::Toolbox;
+use crate::chat::resolver::Resolver;
 use crate::error::ApiError;
 use crate::index::Target;
+use crate::tools::{
+    CheckAccess, CreateAccessRequest, GetIdentity, ListAccess, SearchIdentities, SearchResources,
+    Tool, WhoHasAccess,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// A thing a name could have meant, offered back to the person asking.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Choice {
-    pub name: String,
-    pub connection: String,
-    pub kind: String,
-    /// Display name or email, to tell two Alices apart.
-    pub detail: Option<String>,
-    /// The person's email, which names them alone when the choice is taken.
-    #[serde(default)]
-    pub email: Option<String>,
-}
-
-/// Which name of the intent a question back is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Slot {
-    Subject,
-    Resource,
-}
 
 /// A question asked back, remembered until the answer comes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -73,27 +58,37 @@ pub async fn run(tb: &mut Toolbox, intent: &Intent, conn: Option<u32>) -> Outcom
             privilege,
         } => who_has(tb, intent, resource, privilege.as_deref(), conn).await,
         Intent::List { subject, privilege } => {
-            per_identity(tb, intent, subject, conn, "list_access", |v| {
-                compose::list(v, privilege.as_deref())
-            })
+            per_identity::<ListAccess>(
+                tb,
+                intent,
+                subject,
+                conn,
+                |v| compose::list(v, privilege.as_deref()),
+                |v| compose::list(v, None),
+            )
             .await
         }
         Intent::Roles { subject } => {
-            per_identity(tb, intent, subject, conn, "get_identity", |v| {
-                compose::identity(v, false)
-            })
+            per_identity::<GetIdentity>(
+                tb,
+                intent,
+                subject,
+                conn,
+                |v| compose::identity(v, false),
+                |v| compose::identity(v, true),
+            )
             .await
         }
         Intent::Members { role } => members(tb, intent, role, conn).await,
         Intent::SearchPeople { query } => {
             let r = tb
-                .call("search_identities", json!({"query": query, "limit": 10}))
+                .call_typed::<SearchIdentities>(json!({"query": query, "limit": 10}))
                 .await;
             Outcome::text(compose::search_people(query, r))
         }
         Intent::SearchResources { query } => {
             let r = tb
-                .call("search_resources", json!({"query": query, "limit": 10}))
+                .call_typed::<SearchResources>(json!({"query": query, "limit": 10}))
                 .await;
             Outcome::text(compose::search_resources(query, r))
         }
@@ -102,9 +97,9 @@ pub async fn run(tb: &mut Toolbox, intent: &Intent, conn: Option<u32>) -> Outcom
     }
 }
 
-fn conn_name(access: &Access, conn: Option<u32>) -> Value {
+fn conn_name(names: &dyn Resolver, conn: Option<u32>) -> Value {
     match conn {
-        Some(c) => json!(access.conn(c).name),
+        Some(c) => json!(names.connection_name(c)),
         None => Value::Null,
     }
 }
@@ -115,13 +110,14 @@ fn people(
     subject: &Subject,
     conn: Option<u32>,
 ) -> Result<Vec<Vec<Resolved>>, String> {
-    let access = tb.access();
+    let shared = tb.resolver();
+    let names = &*shared;
     let hits = match subject {
         Subject::Me => {
             let Some(p) = &tb.who().person else {
                 return Err(compose::who_are_you());
             };
-            let linked = access.linked_identities(&p.name, p.email.as_deref());
+            let linked = names.linked_identities(&p.name, p.email.as_deref());
             if linked.is_empty() {
                 return Err(format!(
                     "You ({}) are not linked to any platform identity: no identity has your email or name.",
@@ -132,21 +128,21 @@ fn people(
                 .map(|v| v.into_iter().filter(|g| !g.is_empty()).collect());
         }
         Subject::Name(text) => {
-            let mut hits = access
+            let mut hits = names
                 .candidates(Target::Identity, text, conn, "identity")
                 .unwrap_or_default();
-            hits.extend(first_name_matches(access, text, conn));
+            hits.extend(first_name_matches(names, text, conn));
             hits
         }
     };
     let mut groups: BTreeMap<String, BTreeSet<(u32, u32)>> = BTreeMap::new();
     for h in hits {
-        let i = access.conn(h.conn).identity(h.id);
+        let i = names.identity(h);
         let email = person_email(i);
         let key = email.unwrap_or(&i.name).to_lowercase();
         let mut all = vec![h];
         // One person on every platform: the same email, or where there is none, the same name.
-        all.extend(access.linked_identities(&i.name, email));
+        all.extend(names.linked_identities(&i.name, email));
         let group = groups.entry(key).or_default();
         for r in filter_conn(all, conn) {
             group.insert((r.conn, r.id));
@@ -164,19 +160,16 @@ fn people(
 
 /// People whose display name starts with `text`: in chat, "alice" may mean Alice Liddell (`alice`)
 /// or Alice Chen (`achen`), and a person asking by first name must be asked which.
-fn first_name_matches(access: &Access, text: &str, conn: Option<u32>) -> Vec<Resolved> {
+fn first_name_matches(names: &dyn Resolver, text: &str, conn: Option<u32>) -> Vec<Resolved> {
     let word = text.trim();
     if word.is_empty() || !word.chars().all(char::is_alphabetic) {
         return Vec::new();
     }
-    access
-        .index
+    names
         .fuzzy(Target::Identity, word, conn, true, 50)
-        .unwrap_or_default()
         .into_iter()
-        .map(|(_, h)| Resolved::from(h))
         .filter(|h| {
-            let i = access.conn(h.conn).identity(h.id);
+            let i = names.identity(*h);
             i.display_name
                 .as_deref()
                 .and_then(|d| d.split_whitespace().next())
@@ -191,14 +184,13 @@ fn filter_conn(hits: Vec<Resolved>, conn: Option<u32>) -> Vec<Resolved> {
         .collect()
 }
 
-fn identity_choices(access: &Access, hits: &[Resolved]) -> Vec<Choice> {
+fn identity_choices(names: &dyn Resolver, hits: &[Resolved]) -> Vec<Choice> {
     hits.iter()
         .map(|h| {
-            let c = access.conn(h.conn);
-            let i = c.identity(h.id);
+            let i = names.identity(*h);
             Choice {
                 name: i.name.clone(),
-                connection: c.name.clone(),
+                connection: names.connection_name(h.conn).to_string(),
                 kind: i.kind.to_string(),
                 detail: i.display_name.clone().or_else(|| i.email.clone()),
                 email: person_email(i).map(str::to_string),
@@ -207,14 +199,13 @@ fn identity_choices(access: &Access, hits: &[Resolved]) -> Vec<Choice> {
         .collect()
 }
 
-fn resource_choices(access: &Access, hits: &[Resolved]) -> Vec<Choice> {
+fn resource_choices(names: &dyn Resolver, hits: &[Resolved]) -> Vec<Choice> {
     hits.iter()
         .map(|h| {
-            let c = access.conn(h.conn);
-            let r = c.resource(h.id);
+            let r = names.resource(*h);
             Choice {
                 name: r.name.clone(),
-                connection: c.name.clone(),
+                connection: names.connection_name(h.conn).to_string(),
                 kind: r.kind.to_string(),
                 detail: None,
                 email: None,
@@ -229,7 +220,7 @@ fn ask_back(
     text: &str,
     choices: Vec<Choice>,
     conn: Option<u32>,
-    access: &Access,
+    names: &dyn Resolver,
 ) -> Outcome {
     Outcome {
         text: compose::clarify(text, slot, &choices),
@@ -237,19 +228,24 @@ fn ask_back(
             intent: intent.clone(),
             slot,
             choices,
-            connection: conn.map(|c| access.conn(c).name.clone()),
+            connection: conn.map(|c| names.connection_name(c).to_string()),
             asked: Some(text.to_string()),
         }),
     }
 }
 
-/// The error a tool gives for names the planner could not pin down, as the answer.
-async fn raw_call(tb: &mut Toolbox, tool: &str, args: Value) -> Outcome {
-    let r = tb.call(tool, args).await;
-    Outcome::text(match r {
-        Ok(v) => compose::result_of(tool, &v),
-        Err(e) => compose::error(&e),
-    })
+/// A call whose names the planner could not pin down, left to the tool to resolve: its answer,
+/// or the error it gives, is the answer.
+async fn raw_call<T: Tool>(
+    tb: &mut Toolbox,
+    args: Value,
+    render: impl Fn(&[Result<T::Output, ApiError>]) -> String,
+) -> Outcome
+where
+    T::Output: Send + 'static,
+{
+    let result = tb.call_typed::<T>(args).await;
+    Outcome::text(render(&[result]))
 }
 
 async fn check(
@@ -265,9 +261,9 @@ async fn check(
         Ok(p) => p,
         Err(text) => return Outcome::text(text),
     };
-    let shared = tb.shared_access();
-    let access = &*shared;
-    let res = access
+    let shared = tb.resolver();
+    let names = &*shared;
+    let res = names
         .candidates(Target::Resource, resource, conn, "resource")
         .unwrap_or_default();
     let subject_text = match subject {
@@ -276,11 +272,11 @@ async fn check(
     };
     if res.is_empty() || people.is_empty() {
         if matches!(subject, Subject::Me) && res.is_empty() {
-            let e = access.not_found(Target::Resource, resource, conn, "resource");
+            let e = names.not_found(Target::Resource, resource, conn, "resource");
             return Outcome::text(compose::error(&e));
         }
-        let args = json!({"identity": subject_text, "privilege": privilege, "resource": resource, "connection": conn_name(access, conn)});
-        return raw_call(tb, "check_access", args).await;
+        let args = json!({"identity": subject_text, "privilege": privilege, "resource": resource, "connection": conn_name(names, conn)});
+        return raw_call::<CheckAccess>(tb, args, |r| compose::checks(r, false)).await;
     }
     // Only people who exist where the table does can be meant.
     let res_conns: BTreeSet<u32> = res.iter().map(|h| h.conn).collect();
@@ -294,22 +290,22 @@ async fn check(
             .iter()
             .filter_map(|g| g.iter().find(|h| res_conns.contains(&h.conn)).copied())
             .collect();
-        let choices = identity_choices(access, &all);
-        match named_exactly(access, &people, &subject_text) {
+        let choices = identity_choices(names, &all);
+        match named_exactly(names, &people, &subject_text) {
             Some(i) => {
                 also = Some(choices);
                 vec![people[i].clone()]
             }
-            None => return ask_back(intent, Slot::Subject, &subject_text, choices, conn, access),
+            None => return ask_back(intent, Slot::Subject, &subject_text, choices, conn, names),
         }
     } else {
         people
     };
     let Some(person) = people.into_iter().next() else {
         // The person exists, but not where the table is: the tool says so precisely.
-        let only = (res_conns.len() == 1).then(|| access.conn(res[0].conn).name.clone());
+        let only = (res_conns.len() == 1).then(|| names.connection_name(res[0].conn).to_string());
         let args = json!({"identity": subject_text, "privilege": privilege, "resource": resource, "connection": only});
-        return raw_call(tb, "check_access", args).await;
+        return raw_call::<CheckAccess>(tb, args, |r| compose::checks(r, false)).await;
     };
     let mut calls = Vec::new();
     for c in &res_conns {
@@ -319,46 +315,40 @@ async fn check(
             continue;
         }
         if rs.len() > 1 {
-            let choices = resource_choices(access, &res);
-            return ask_back(intent, Slot::Resource, resource, choices, conn, access);
+            let choices = resource_choices(names, &res);
+            return ask_back(intent, Slot::Resource, resource, choices, conn, names);
         }
         if ids.len() > 1 {
-            let choices = identity_choices(access, &ids);
-            return ask_back(intent, Slot::Subject, &subject_text, choices, conn, access);
+            let choices = identity_choices(names, &ids);
+            return ask_back(intent, Slot::Subject, &subject_text, choices, conn, names);
         }
-        let cg = access.conn(*c);
         calls.push(json!({
-            "identity": cg.identity(ids[0].id).name,
+            "identity": names.identity(ids[0]).name,
             "privilege": privilege,
-            "resource": cg.resource(rs[0].id).name,
-            "connection": cg.name,
+            "resource": names.resource(rs[0]).name,
+            "connection": names.connection_name(*c),
         }));
     }
     let mut results = Vec::new();
     for args in calls {
-        results.push(tb.call("check_access", args).await);
+        results.push(tb.call_typed::<CheckAccess>(args).await);
     }
     let text = compose::checks(&results, assumed);
     match also {
-        Some(choices) => answer_and_ask(intent, text, &subject_text, choices, conn, access),
+        Some(choices) => answer_and_ask(intent, text, &subject_text, choices, conn, names),
         None => Outcome::text(text),
     }
 }
 
 /// Among several people a word may mean, the one whose identity is named exactly that: in chat,
 /// "alice" is the user `alice`, though Alice Chen (`achen`) is an Alice too.
-fn named_exactly(access: &Access, people: &[Vec<Resolved>], text: &str) -> Option<usize> {
+fn named_exactly(names: &dyn Resolver, people: &[Vec<Resolved>], text: &str) -> Option<usize> {
     let named: Vec<usize> = people
         .iter()
         .enumerate()
         .filter(|(_, g)| {
-            g.iter().any(|h| {
-                access
-                    .conn(h.conn)
-                    .identity(h.id)
-                    .name
-                    .eq_ignore_ascii_case(text)
-            })
+            g.iter()
+                .any(|h| names.identity(*h).name.eq_ignore_ascii_case(text))
         })
         .map(|(i, _)| i)
         .collect();
@@ -372,9 +362,9 @@ fn answer_and_ask(
     said: &str,
     choices: Vec<Choice>,
     conn: Option<u32>,
-    access: &Access,
+    names: &dyn Resolver,
 ) -> Outcome {
-    let question = ask_back(intent, Slot::Subject, said, choices, conn, access);
+    let question = ask_back(intent, Slot::Subject, said, choices, conn, names);
     Outcome {
         text: format!(
             "{text}\n\n{}",
@@ -406,24 +396,24 @@ async fn who_has(
     privilege: Option<&str>,
     conn: Option<u32>,
 ) -> Outcome {
-    let access = tb.access();
-    let res = access
+    let shared = tb.resolver();
+    let names = &*shared;
+    let res = names
         .candidates(Target::Resource, resource, conn, "resource")
         .unwrap_or_default();
     if res.is_empty() {
-        let args = json!({"resource": resource, "privilege": privilege, "connection": conn_name(access, conn)});
-        return raw_call(tb, "who_has_access", args).await;
+        let args = json!({"resource": resource, "privilege": privilege, "connection": conn_name(names, conn)});
+        return raw_call::<WhoHasAccess>(tb, args, compose::who_has).await;
     }
     let by_conn = group(&res);
     if by_conn.values().any(|v| v.len() > 1) {
-        let choices = resource_choices(access, &res);
-        return ask_back(intent, Slot::Resource, resource, choices, conn, access);
+        let choices = resource_choices(names, &res);
+        return ask_back(intent, Slot::Resource, resource, choices, conn, names);
     }
     let calls: Vec<Value> = res
         .iter()
         .map(|h| {
-            let c = access.conn(h.conn);
-            let mut args = json!({"resource": c.resource(h.id).name, "connection": c.name});
+            let mut args = json!({"resource": names.resource(*h).name, "connection": names.connection_name(h.conn)});
             if let Some(p) = privilege {
                 args["privilege"] = json!(p);
             }
@@ -432,7 +422,7 @@ async fn who_has(
         .collect();
     let mut results = Vec::new();
     for args in calls {
-        results.push(tb.call("who_has_access", args).await);
+        results.push(tb.call_typed::<WhoHasAccess>(args).await);
     }
     Outcome::text(compose::who_has(&results))
 }
@@ -446,93 +436,97 @@ fn group(hits: &[Resolved]) -> BTreeMap<u32, Vec<Resolved>> {
 }
 
 /// One call of `tool` per identity of the person (list_access, get_identity).
-async fn per_identity(
+/// `render` words the answers; `render_raw` the tool's own answer when the planner could not pin
+/// the person down.
+async fn per_identity<T: Tool>(
     tb: &mut Toolbox,
     intent: &Intent,
     subject: &Subject,
     conn: Option<u32>,
-    tool: &str,
-    render: impl Fn(&[Result<Value, ApiError>]) -> String,
-) -> Outcome {
+    render: impl Fn(&[Result<T::Output, ApiError>]) -> String,
+    render_raw: impl Fn(&[Result<T::Output, ApiError>]) -> String,
+) -> Outcome
+where
+    T::Output: Send + 'static,
+{
     let people = match people(tb, subject, conn) {
         Ok(p) => p,
         Err(text) => return Outcome::text(text),
     };
-    let shared = tb.shared_access();
-    let access = &*shared;
+    let shared = tb.resolver();
+    let names = &*shared;
     let text = match subject {
         Subject::Name(n) => n.clone(),
         Subject::Me => identity_name(tb),
     };
     let mut also = None;
-    let people = match named_exactly(access, &people, &text) {
+    let people = match named_exactly(names, &people, &text) {
         Some(i) if people.len() > 1 => {
             let firsts: Vec<Resolved> = people.iter().map(|g| g[0]).collect();
-            also = Some(identity_choices(access, &firsts));
+            also = Some(identity_choices(names, &firsts));
             vec![people[i].clone()]
         }
         _ => people,
     };
     match people.len() {
         0 => {
-            let args = json!({"identity": text, "connection": conn_name(access, conn)});
-            raw_call(tb, tool, args).await
+            let args = json!({"identity": text, "connection": conn_name(names, conn)});
+            raw_call::<T>(tb, args, render_raw).await
         }
         1 => {
             let person = &people[0];
             if group(person).values().any(|v| v.len() > 1) {
-                let choices = identity_choices(access, person);
-                return ask_back(intent, Slot::Subject, &text, choices, conn, access);
+                let choices = identity_choices(names, person);
+                return ask_back(intent, Slot::Subject, &text, choices, conn, names);
             }
             let calls: Vec<Value> = person
                 .iter()
                 .map(|h| {
-                    let c = access.conn(h.conn);
-                    json!({"identity": c.identity(h.id).name, "connection": c.name})
+                    json!({"identity": names.identity(*h).name, "connection": names.connection_name(h.conn)})
                 })
                 .collect();
             let mut results = Vec::new();
             for args in calls {
-                results.push(tb.call(tool, args).await);
+                results.push(tb.call_typed::<T>(args).await);
             }
             match also {
                 Some(choices) => {
-                    answer_and_ask(intent, render(&results), &text, choices, conn, access)
+                    answer_and_ask(intent, render(&results), &text, choices, conn, names)
                 }
                 None => Outcome::text(render(&results)),
             }
         }
         _ => {
             let firsts: Vec<Resolved> = people.iter().map(|g| g[0]).collect();
-            let choices = identity_choices(access, &firsts);
-            ask_back(intent, Slot::Subject, &text, choices, conn, access)
+            let choices = identity_choices(names, &firsts);
+            ask_back(intent, Slot::Subject, &text, choices, conn, names)
         }
     }
 }
 
 async fn members(tb: &mut Toolbox, intent: &Intent, role: &str, conn: Option<u32>) -> Outcome {
-    let access = tb.access();
-    let hits = access
+    let shared = tb.resolver();
+    let names = &*shared;
+    let hits = names
         .candidates(Target::Identity, role, conn, "identity")
         .unwrap_or_default();
     if hits.is_empty() {
-        let args = json!({"identity": role, "connection": conn_name(access, conn)});
-        return raw_call(tb, "get_identity", args).await;
+        let args = json!({"identity": role, "connection": conn_name(names, conn)});
+        return raw_call::<GetIdentity>(tb, args, |r| compose::identity(r, true)).await;
     }
     if group(&hits).values().any(|v| v.len() > 1) {
-        let choices = identity_choices(access, &hits);
-        return ask_back(intent, Slot::Subject, role, choices, conn, access);
+        let choices = identity_choices(names, &hits);
+        return ask_back(intent, Slot::Subject, role, choices, conn, names);
     }
     let calls: Vec<Value> = hits
         .iter()
         .map(|h| {
-            let c = access.conn(h.conn);
-            json!({"identity": c.identity(h.id).name, "connection": c.name})
+            json!({"identity": names.identity(*h).name, "connection": names.connection_name(h.conn)})
         })
         .collect();
     let mut results = Vec::new();
     for args in calls {
-        results.push(tb.call("get_identity", args).await);
+        results.push(tb.call_typed::<GetIdentity>(args).await);
     }
     Outcome::text(compose::members(&results))
 }
@@ -555,12 +549,12 @@ async fn request(tb: &mut Toolbox, intent: &Intent, conn: Option<u32>) -> Outcom
     let Some(person) = tb.who().person.clone() else {
         return Outcome::text(compose::request_needs_person());
     };
-    let shared = tb.shared_access();
-    let access = &*shared;
-    let linked = access.linked_identities(&person.name, person.email.as_deref());
+    let shared = tb.resolver();
+    let names = &*shared;
+    let linked = names.linked_identities(&person.name, person.email.as_deref());
     // A request is the asker's own: one for someone else is theirs to make.
     if let Some(name) = other {
-        let them = access
+        let them = names
             .candidates(Target::Identity, name, None, "identity")
             .unwrap_or_default();
         let is_me = person.name.eq_ignore_ascii_case(name)
@@ -577,30 +571,30 @@ async fn request(tb: &mut Toolbox, intent: &Intent, conn: Option<u32>) -> Outcom
         return Outcome::text(compose::request_needs_resource());
     }
     let mine: BTreeSet<u32> = linked.iter().map(|h| h.conn).collect();
-    let mut names = Vec::new();
+    let mut resource_names = Vec::new();
     for text in resources {
-        match pin(access, Target::Resource, text, conn, &mine) {
-            Ok(one) => names.push(qualified(access, Target::Resource, one)),
+        match pin(names, Target::Resource, text, conn, &mine) {
+            Ok(one) => resource_names.push(qualified(names, Target::Resource, one)),
             Err(Pinned::Error(e)) => return Outcome::text(compose::error(&e)),
             Err(Pinned::Several(hits)) => {
-                let choices = resource_choices(access, &hits);
-                return ask_back(intent, Slot::Resource, text, choices, conn, access);
+                let choices = resource_choices(names, &hits);
+                return ask_back(intent, Slot::Resource, text, choices, conn, names);
             }
         }
     }
     let mut role_names = Vec::new();
     for text in roles {
-        match pin(access, Target::Identity, text, conn, &mine) {
-            Ok(one) => role_names.push(qualified(access, Target::Identity, one)),
+        match pin(names, Target::Identity, text, conn, &mine) {
+            Ok(one) => role_names.push(qualified(names, Target::Identity, one)),
             Err(Pinned::Error(e)) => return Outcome::text(compose::error(&e)),
             Err(Pinned::Several(hits)) => {
-                let choices = identity_choices(access, &hits);
-                return ask_back(intent, Slot::Subject, text, choices, conn, access);
+                let choices = identity_choices(names, &hits);
+                return ask_back(intent, Slot::Subject, text, choices, conn, names);
             }
         }
     }
     let mut args = json!({
-        "resources": names,
+        "resources": resource_names,
         "privileges": if resources.is_empty() { &[][..] } else { privileges.as_slice() },
     });
     if !role_names.is_empty() {
@@ -612,7 +606,7 @@ async fn request(tb: &mut Toolbox, intent: &Intent, conn: Option<u32>) -> Outcom
     if let Some(r) = reason {
         args["reason"] = json!(r);
     }
-    let result = tb.call("create_access_request", args).await;
+    let result = tb.call_context_typed::<CreateAccessRequest>(args).await;
     Outcome::text(match result {
         Ok(v) => compose::request_drafted(&v),
         Err(e) => compose::error(&e),
@@ -627,7 +621,7 @@ enum Pinned {
 
 /// The one thing `text` names, preferring the connections in `mine` when it names several.
 fn pin(
-    access: &Access,
+    names: &dyn Resolver,
     target: Target,
     text: &str,
     conn: Option<u32>,
@@ -637,7 +631,7 @@ fn pin(
         Target::Resource => "resources",
         Target::Identity => "roles",
     };
-    let hits = access
+    let hits = names
         .candidates(target, text, conn, path)
         .map_err(Pinned::Error)?;
     let narrowed: Vec<Resolved> = hits
@@ -652,17 +646,16 @@ fn pin(
     };
     match hits.as_slice() {
         [one] => Ok(*one),
-        [] => Err(Pinned::Error(access.not_found(target, text, conn, path))),
+        [] => Err(Pinned::Error(names.not_found(target, text, conn, path))),
         _ => Err(Pinned::Several(hits)),
     }
 }
 
 /// `connection:name`: a name that means exactly one thing, whatever else is named beside it.
-fn qualified(access: &Access, target: Target, h: Resolved) -> String {
-    let c = access.conn(h.conn);
+fn qualified(names: &dyn Resolver, target: Target, h: Resolved) -> String {
     let name = match target {
-        Target::Resource => &c.resource(h.id).name,
-        Target::Identity => &c.identity(h.id).name,
+        Target::Resource => &names.resource(h).name,
+        Target::Identity => &names.identity(h).name,
     };
-    format!("{}:{name}", c.name)
+    format!("{}:{name}", names.connection_name(h.conn))
 }

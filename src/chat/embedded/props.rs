@@ -124,9 +124,9 @@ proptest! {
     #[test]
     fn parsing_and_understanding_any_text_is_bounded(text in message()) {
         for t in [text.clone(), normalize(&text)] {
-            let p = parse(&DEMO, &t);
+            let p = parse(&*DEMO, &t);
             prop_assert!(p.spans.len() <= MAX_SPANS);
-            let infos = spans(&DEMO, &p);
+            let infos = spans(&*DEMO, &p);
             prop_assert!(infos.len() <= MAX_SPANS);
             let intent = understand(&p, &infos, None);
             // Understood twice, with the first as the last question ("he", "it").
@@ -145,12 +145,12 @@ fn the_reported_messages_are_read() {
         "MAYA\u{2019}S access",
         "jones\u{2019} access",
     ] {
-        let p = parse(&DEMO, text);
-        let _ = understand(&p, &spans(&DEMO, &p), None);
-        let p = parse(&DEMO, &normalize(text));
-        let _ = understand(&p, &spans(&DEMO, &p), None);
+        let p = parse(&*DEMO, text);
+        let _ = understand(&p, &spans(&*DEMO, &p), None);
+        let p = parse(&*DEMO, &normalize(text));
+        let _ = understand(&p, &spans(&*DEMO, &p), None);
     }
-    let p = parse(&DEMO, "\u{130} because \u{E9}\u{E9}");
+    let p = parse(&*DEMO, "\u{130} because \u{E9}\u{E9}");
     assert_eq!(p.reason.as_deref(), Some("\u{E9}\u{E9}"));
     let t = tokenize(&normalize("can maya\u{2019}s team read sales.orders?"));
     assert!(t.iter().any(|t| t.text == "maya" && t.possessive));
