@@ -11,23 +11,13 @@ use std::path::Path;
 /// One edge between sibling modules, with the file and path that made it.
 type Edges = BTreeMap<Vec<String>, BTreeMap<String, BTreeMap<String, String>>>;
 
-/// Parents whose children still form cycles, being taken apart (issue 11); empty when done.
-const STILL_TO_BREAK: &[&str] = &["chat::embedded"];
-
 #[test]
 fn no_module_uses_a_sibling_that_uses_it_back() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
     collect(&src, &src, &mut files);
     assert!(files.len() > 50, "read {} files under src/", files.len());
-    let found: Vec<String> = cycles(&files)
-        .into_iter()
-        .filter(|c| {
-            !STILL_TO_BREAK
-                .iter()
-                .any(|k| c.starts_with(&format!("in {k}:")))
-        })
-        .collect();
+    let found = cycles(&files);
     assert!(found.is_empty(), "module cycles:\n{}", found.join("\n"));
 }
 
