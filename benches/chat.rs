@@ -46,6 +46,7 @@ use support::knobs::{env_usize, env_usizes};
 use support::machine::{self, cpu_process, cpu_steal, cpu_system, cpu_threads, loadavg};
 use support::percentiles::{Percentiles, percentiles};
 use support::report::{Report, us_ms};
+use support::runtime::{CLIENT_THREADS, SERVER_THREADS, runtime};
 use warden::app::App;
 use warden::chat::{EngineKind, Toolbox, embedded};
 use warden::people::{Principal, Role};
@@ -70,12 +71,7 @@ fn main() {
     let (questions, source) = load_questions();
     eprintln!("{} questions from {source}", questions.len());
 
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("server")
-        .enable_all()
-        .build()
-        .expect("server runtime");
+    let server_rt = runtime(SERVER_THREADS);
     let dir = tempfile::tempdir().expect("temp dir");
     let (app, principals) = server_rt.block_on(setup(dir.path()));
 
@@ -467,9 +463,6 @@ fn with_store(
 
 // ---------------------------------------------------------------- (c) over HTTP
 
-/// The client runtime's thread name: its CPU time is told apart from the server's by it.
-const CLIENT_THREADS: &str = "bench-client";
-
 /// One request: the bearer header and the body.
 #[derive(Clone)]
 struct Req {
@@ -502,12 +495,7 @@ fn over_http(
     requests: usize,
     concurrency: &[usize],
 ) {
-    let client_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name(CLIENT_THREADS)
-        .enable_all()
-        .build()
-        .expect("client runtime");
+    let client_rt = runtime(CLIENT_THREADS);
     let (addr, tokens) = server_rt.block_on(async {
         let mut tokens: HashMap<Option<String>, String> = HashMap::new();
         for (name, _) in warden::demo::PEOPLE {
@@ -516,12 +504,7 @@ fn over_http(
         }
         let (_, t) = app.create_token(OPERATOR, None).await.expect("token");
         tokens.insert(None, t.secret);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        tokio::spawn(warden::server::serve(app.clone(), listener));
-        (addr, tokens)
+        (support::server::serve(app.clone()).await, tokens)
     });
     let bearer =
         |t: &str| reqwest::header::HeaderValue::from_str(&format!("Bearer {t}")).expect("header");

@@ -53,6 +53,8 @@ use support::percentiles::{Percentiles, percentiles};
 use support::postgres::{self, PgCluster, ident};
 use support::questions::{Question, questions};
 use support::report::{Report, mb, secs, us};
+use support::runtime::{CLIENT_THREADS, SERVER_THREADS, runtime};
+use support::server::loopback;
 use warden::access::Access;
 use warden::index::Target;
 use warden::model::{Connection, Grantee, IdentityKind, ResourceKind};
@@ -80,9 +82,6 @@ fn main() {
     }
     println!("{}", report.text);
 }
-
-/// The client runtime's thread name: its CPU time is told apart from the server's by it.
-const CLIENT_THREADS: &str = "bench-client";
 
 // ---------------------------------------------------------------- questions and percentiles
 
@@ -122,11 +121,7 @@ fn time_each<T, R, K>(
 fn tier_m(report: &mut Report, n: usize) {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("tier-m.json");
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = runtime(SERVER_THREADS);
 
     eprintln!("generating tier M ...");
     let t = Instant::now();
@@ -1049,18 +1044,8 @@ fn peer(report: &mut Report, n: usize, concurrency: &[usize]) {
             return;
         }
     };
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("server")
-        .enable_all()
-        .build()
-        .expect("server runtime");
-    let client_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name(CLIENT_THREADS)
-        .enable_all()
-        .build()
-        .expect("client runtime");
+    let server_rt = runtime(SERVER_THREADS);
+    let client_rt = runtime(CLIENT_THREADS);
 
     // PostgreSQL: the database, roles, memberships, schemas, tables, owners and grants.
     eprintln!("loading tier S into PostgreSQL ...");
@@ -1083,26 +1068,8 @@ fn peer(report: &mut Report, n: usize, concurrency: &[usize]) {
         let t = Instant::now();
         postgres::run_batches(&mut conn, &batches, &cluster, "loading PostgreSQL").await;
         let took = t.elapsed();
-        // Steady state before measuring: vacuum and analyze (the catalogs took hundreds of
-        // thousands of updates), then wait until no autovacuum worker is left running.
-        let t = Instant::now();
-        sqlx::raw_sql("VACUUM ANALYZE")
-            .execute(&mut conn)
-            .await
-            .expect("vacuum");
-        let vacuum = t.elapsed();
-        for _ in 0..120 {
-            let busy: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'",
-            )
-            .fetch_one(&mut conn)
-            .await
-            .expect("activity");
-            if busy == 0 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
+        // Steady state before measuring (the catalogs took hundreds of thousands of updates).
+        let vacuum = postgres::vacuum(&mut conn).await;
         // The ACL entries PostgreSQL holds on tables, the owners' own entries left out.
         let acl: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a \
@@ -1130,16 +1097,8 @@ fn peer(report: &mut Report, n: usize, concurrency: &[usize]) {
             .expect("person");
         let (_, token) = app.create_token("bench", None).await.expect("token");
         TOKEN.set(token.secret).expect("one token");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        tokio::spawn(warden::server::serve(app.clone(), listener));
-        let bare = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let bare_addr = bare.local_addr().expect("addr");
-        (app, addr, (bare, bare_addr), import_time)
+        let addr = support::server::serve(app.clone()).await;
+        (app, addr, loopback().await, import_time)
     });
     let (bare_listener, bare_addr) = bare_addr;
     drop(conns);
@@ -1217,10 +1176,7 @@ fn peer(report: &mut Report, n: usize, concurrency: &[usize]) {
     // of each layer of Warden's HTTP edge from the cost of the answer.
     let diagnostic = |blocking: bool| {
         server_rt.block_on(async {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            let addr = listener.local_addr().expect("addr");
+            let (listener, addr) = loopback().await;
             let router = axum::Router::new()
                 .route(
                     "/v1/tools/check_access",
@@ -1253,10 +1209,7 @@ fn peer(report: &mut Report, n: usize, concurrency: &[usize]) {
     let blocking_addr = diagnostic(true);
     let keys = Arc::new(ExactKeys::build(access.conn(0)));
     let proto_addr = server_rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
+        let (listener, addr) = loopback().await;
         let router = axum::Router::new()
             .route(
                 "/v1/tools/check_access",

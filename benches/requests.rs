@@ -30,6 +30,7 @@ use support::knobs::{env_usize, env_usizes};
 use support::percentiles::at;
 use support::postgres::{self, PgCluster};
 use support::report::ms;
+use support::runtime::{CLIENT_THREADS, SERVER_THREADS, runtime};
 use warden::app::App;
 use warden::config::{Config, Secret};
 use warden::people::Role;
@@ -96,14 +97,6 @@ fn fresh_db(cluster: &PgCluster, name: &str) -> String {
     rt.block_on(postgres::create_database(cluster, name))
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 /// An app on a fresh data dir (and the PostgreSQL store `db`, if given), with a requester and
 /// a reviewer and their tokens.
 async fn app(dir: &std::path::Path, db: Option<String>, config: &str) -> (App, String, String) {
@@ -122,10 +115,7 @@ async fn app(dir: &std::path::Path, db: Option<String>, config: &str) -> (App, S
 }
 
 async fn serve(app: App) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(warden::server::serve(app, listener));
-    base
+    format!("http://{}", support::server::serve(app).await)
 }
 
 struct RestRun {
@@ -137,7 +127,7 @@ struct RestRun {
 
 fn rest_run(db: Option<String>, pairs: usize, c: usize) -> RestRun {
     let dir = tempfile::tempdir().unwrap();
-    let server = runtime();
+    let server = runtime(SERVER_THREADS);
     let (base, alice, carol) = server.block_on(async {
         let (app, alice, carol) = app(dir.path(), db, "").await;
         app.import(warden::demo::connections().unwrap())
@@ -145,7 +135,7 @@ fn rest_run(db: Option<String>, pairs: usize, c: usize) -> RestRun {
             .unwrap();
         (serve(app).await, alice, carol)
     });
-    let clients = runtime();
+    let clients = runtime(CLIENT_THREADS);
     let run = clients.block_on(async move {
         let client = reqwest::Client::builder().no_proxy().build().unwrap();
         // Warm-up: a tenth, not counted.
@@ -234,7 +224,7 @@ async fn post(client: &reqwest::Client, url: &str, token: &str, body: String) ->
 /// Requests for 2 s granted on a real PostgreSQL by the server's job runner; for each, how long
 /// after `expires_at` the revoke was done.
 fn expiry_run(target: &str, store_db: Option<String>, n: usize) -> Vec<Duration> {
-    let rt = runtime();
+    let rt = runtime(SERVER_THREADS);
     rt.block_on(async {
         let admin = sqlx::PgPool::connect(target).await.unwrap();
         for sql in [

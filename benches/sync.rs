@@ -49,6 +49,7 @@ use support::machine::{
 };
 use support::postgres::{self, PgCluster, ident};
 use support::report::{Report, mb, secs_ms};
+use support::runtime::{SERVER_THREADS, runtime};
 use warden::model::{Connection, Grantee, ResourceKind};
 
 const SEED: u64 = 1;
@@ -120,11 +121,7 @@ fn main() {
             return;
         }
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = runtime(SERVER_THREADS);
     let url = cluster.url_for(DB);
     let server = rt.block_on(generate(&cluster, shape, &mut report));
     let conn = read_series(&rt, &url, &server, shape, runs, &mut report);
@@ -548,25 +545,10 @@ async fn generate(cluster: &PgCluster, shape: Shape, report: &mut Report) -> Ser
     )
     .await;
     let tables_spent = cpu.since(postmaster);
-    // Steady state before measuring: vacuum and analyze (the catalogs took hundreds of
-    // thousands of inserts and updates), then wait until no autovacuum worker is left running.
+    // Steady state before measuring (the catalogs took hundreds of thousands of inserts and
+    // updates).
     let cpu = Cpu::now(postmaster);
-    sqlx::raw_sql("VACUUM ANALYZE")
-        .execute(&mut conn)
-        .await
-        .expect("vacuum");
-    for _ in 0..120 {
-        let busy: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'",
-        )
-        .fetch_one(&mut conn)
-        .await
-        .expect("activity");
-        if busy == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
+    postgres::vacuum(&mut conn).await;
     let vacuum_spent = cpu.since(postmaster);
     let sizes: (i64, i64, i64, i64) = {
         let r = sqlx::query(

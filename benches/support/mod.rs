@@ -11,3 +11,5 @@ pub mod percentiles;
 pub mod postgres;
 pub mod questions;
 pub mod report;
+pub mod runtime;
+pub mod server;
