@@ -34,13 +34,19 @@
 // A benchmark stops at the first thing it cannot measure: unwrap is its error handling.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use axum::body::Bytes;
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+use support::knobs::{env_usize, env_usizes};
+use support::machine::{self, cpu_process, cpu_steal, cpu_system, cpu_threads, loadavg};
+use support::percentiles::{Percentiles, percentiles};
+use support::report::{Report, us_ms};
+use support::runtime::{CLIENT_THREADS, SERVER_THREADS, runtime};
 use warden::app::App;
 use warden::chat::{EngineKind, Toolbox, embedded};
 use warden::people::{Principal, Role};
@@ -51,35 +57,21 @@ const OPERATOR: &str = "bench-operator";
 /// The goal for the engine alone (a).
 const GOAL_P99: Duration = Duration::from_millis(2);
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn main() {
     let rounds = env_usize("WARDEN_BENCH_ROUNDS", 200).max(1);
     let chat_rounds = env_usize("WARDEN_BENCH_CHAT_ROUNDS", 20).max(1);
     let requests = env_usize("WARDEN_BENCH_REQUESTS", 20_000).max(1);
-    let concurrency: Vec<usize> = std::env::var("WARDEN_BENCH_CONCURRENCY")
-        .unwrap_or_else(|_| "1,4,16".into())
-        .split(',')
-        .filter_map(|c| c.trim().parse().ok())
+    let concurrency: Vec<usize> = env_usizes("WARDEN_BENCH_CONCURRENCY", "1,4,16")
+        .into_iter()
         .filter(|c| *c > 0)
         .collect();
 
     let mut report = Report::default();
-    machine(&mut report);
+    machine::describe(&mut report, "");
     let (questions, source) = load_questions();
     eprintln!("{} questions from {source}", questions.len());
 
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("server")
-        .enable_all()
-        .build()
-        .expect("server runtime");
+    let server_rt = runtime(SERVER_THREADS);
     let dir = tempfile::tempdir().expect("temp dir");
     let (app, principals) = server_rt.block_on(setup(dir.path()));
 
@@ -113,134 +105,7 @@ fn main() {
     server_rt.shutdown_background();
 }
 
-// ---------------------------------------------------------------- the report and the machine
-
-/// Everything printed at the end, as Markdown.
-#[derive(Default)]
-struct Report {
-    text: String,
-}
-
-impl Report {
-    fn heading(&mut self, h: &str) {
-        eprintln!("== {h}");
-        let _ = write!(self.text, "\n### {h}\n");
-    }
-
-    fn table(&mut self, header: &[&str]) {
-        let _ = writeln!(self.text, "\n| {} |", header.join(" | "));
-        let _ = writeln!(
-            self.text,
-            "|{}",
-            header.iter().map(|_| "---|").collect::<String>()
-        );
-    }
-
-    fn row(&mut self, cells: &[String]) {
-        eprintln!("   {}", cells.join("  "));
-        let _ = writeln!(self.text, "| {} |", cells.join(" | "));
-    }
-
-    fn note(&mut self, s: &str) {
-        eprintln!("   {s}");
-        let _ = writeln!(self.text, "\n{s}");
-    }
-}
-
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .unwrap_or_default()
-        .split_whitespace()
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn machine(report: &mut Report) {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown".into());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    report.heading("Machine");
-    report.note(&format!(
-        "{cores} cores ({cpu}); load average at start: {}",
-        loadavg()
-    ));
-}
-
-unsafe extern "C" {
-    fn sysconf(name: i32) -> i64;
-}
-
-fn clock_ticks() -> u64 {
-    // SAFETY: sysconf only reads a constant; 2 is _SC_CLK_TCK on Linux.
-    (unsafe { sysconf(2) }).max(1) as u64
-}
-
-/// CPU time (user + system) in a `/proc/.../stat` line.
-fn stat_cpu(stat: &str) -> Duration {
-    let ticks: u64 = stat
-        .rfind(')')
-        .map(|at| {
-            let f: Vec<&str> = stat[at + 1..].split_whitespace().collect();
-            f.get(11).and_then(|u| u.parse::<u64>().ok()).unwrap_or(0)
-                + f.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0)
-        })
-        .unwrap_or(0);
-    Duration::from_micros(ticks * 1_000_000 / clock_ticks())
-}
-
-/// CPU time of this whole process.
-fn cpu_process() -> Duration {
-    stat_cpu(&std::fs::read_to_string("/proc/self/stat").unwrap_or_default())
-}
-
-/// CPU time of this process's live threads named `name`.
-fn cpu_threads(name: &str) -> Duration {
-    std::fs::read_dir("/proc/self/task")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|t| {
-            std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim_end() == name)
-        })
-        .map(|t| stat_cpu(&std::fs::read_to_string(t.path().join("stat")).unwrap_or_default()))
-        .sum()
-}
-
-/// The sum of some columns of the `cpu` line of /proc/stat.
-fn proc_stat_cpu(columns: &[usize]) -> Duration {
-    let s = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-    let ticks: u64 = s
-        .lines()
-        .next()
-        .map(|l| {
-            let f: Vec<u64> = l
-                .split_whitespace()
-                .skip(1)
-                .filter_map(|v| v.parse().ok())
-                .collect();
-            columns.iter().filter_map(|&k| f.get(k)).sum()
-        })
-        .unwrap_or(0);
-    Duration::from_micros(ticks * 1_000_000 / clock_ticks())
-}
-
-/// CPU time the whole machine spent busy (all cores; steal left out).
-fn cpu_system() -> Duration {
-    proc_stat_cpu(&[0, 1, 2, 5, 6])
-}
-
-/// Time the hypervisor gave this machine's virtual CPUs to someone else.
-fn cpu_steal() -> Duration {
-    proc_stat_cpu(&[7])
-}
+// ---------------------------------------------------------------- the machine meanwhile
 
 /// What the rest of the machine did while something ran: other processes' CPU and steal, each as
 /// a share of all cores over the wall time.
@@ -286,62 +151,9 @@ impl Disturbance {
     }
 }
 
-// ---------------------------------------------------------------- percentiles
-
-struct Percentiles {
-    n: usize,
-    mean: Duration,
-    p50: Duration,
-    p90: Duration,
-    p99: Duration,
-    p999: Duration,
-    max: Duration,
-}
-
-fn percentiles(mut v: Vec<Duration>) -> Percentiles {
-    v.sort_unstable();
-    let n = v.len().max(1);
-    let at = |q: f64| v.get(((q * n as f64) as usize).min(n - 1)).copied();
-    Percentiles {
-        n: v.len(),
-        mean: v.iter().sum::<Duration>() / n as u32,
-        p50: at(0.50).unwrap_or_default(),
-        p90: at(0.90).unwrap_or_default(),
-        p99: at(0.99).unwrap_or_default(),
-        p999: at(0.999).unwrap_or_default(),
-        max: v.last().copied().unwrap_or_default(),
-    }
-}
-
-fn us(d: Duration) -> String {
-    let us = d.as_secs_f64() * 1e6;
-    if us >= 10_000.0 {
-        format!("{:.1} ms", us / 1000.0)
-    } else if us >= 1000.0 {
-        format!("{:.2} ms", us / 1000.0)
-    } else if us >= 100.0 {
-        format!("{us:.0} µs")
-    } else {
-        format!("{us:.1} µs")
-    }
-}
-
-/// A latency table's figures: count, mean, p50, p90, p99, p99.9, max.
-fn latency_cells(p: &Percentiles) -> [String; 7] {
-    [
-        p.n.to_string(),
-        us(p.mean),
-        us(p.p50),
-        us(p.p90),
-        us(p.p99),
-        us(p.p999),
-        us(p.max),
-    ]
-}
-
 fn latency_row(report: &mut Report, what: &str, p: &Percentiles, extra: &[String]) {
     let mut cells = vec![what.to_owned()];
-    cells.extend(latency_cells(p));
+    cells.extend(p.cells(us_ms));
     cells.extend_from_slice(extra);
     report.row(&cells);
 }
@@ -510,7 +322,7 @@ fn engine_alone(
     ]);
     let goal = |p: &Percentiles| {
         let met = if p.p99 <= GOAL_P99 { "met" } else { "MISSED" };
-        format!("p99 <= {}: {met}", us(GOAL_P99))
+        format!("p99 <= {}: {met}", us_ms(GOAL_P99))
     };
     let all = percentiles(per_question.iter().flatten().copied().collect());
     latency_row(
@@ -561,9 +373,9 @@ fn engine_alone(
             format!("{:?}", q.text),
             calls[*k].to_string(),
             if guarded[*k] { "yes" } else { "no" }.into(),
-            us(qp.p50),
-            us(qp.p99),
-            us(qp.max),
+            us_ms(qp.p50),
+            us_ms(qp.p99),
+            us_ms(qp.max),
         ]);
     }
     // Where the slow samples come from: the questions behind the worst 1%.
@@ -653,9 +465,6 @@ fn with_store(
 
 // ---------------------------------------------------------------- (c) over HTTP
 
-/// The client runtime's thread name: its CPU time is told apart from the server's by it.
-const CLIENT_THREADS: &str = "bench-client";
-
 /// One request: the bearer header and the body.
 #[derive(Clone)]
 struct Req {
@@ -688,12 +497,7 @@ fn over_http(
     requests: usize,
     concurrency: &[usize],
 ) {
-    let client_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name(CLIENT_THREADS)
-        .enable_all()
-        .build()
-        .expect("client runtime");
+    let client_rt = runtime(CLIENT_THREADS);
     let (addr, tokens) = server_rt.block_on(async {
         let mut tokens: HashMap<Option<String>, String> = HashMap::new();
         for (name, _) in warden::demo::PEOPLE {
@@ -706,12 +510,7 @@ fn over_http(
             .await
             .expect("token");
         tokens.insert(None, t.secret);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        tokio::spawn(warden::server::serve(app.clone(), listener));
-        (addr, tokens)
+        (support::server::serve(app.clone()).await, tokens)
     });
     let bearer =
         |t: &str| reqwest::header::HeaderValue::from_str(&format!("Bearer {t}")).expect("header");
@@ -776,15 +575,15 @@ fn over_http(
     ]);
     for (c, what, r) in &rows {
         let p = percentiles(r.lat.clone());
-        let per = |d: Duration| us(d / r.lat.len().max(1) as u32);
+        let per = |d: Duration| us_ms(d / r.lat.len().max(1) as u32);
         report.row(&[
             c.to_string(),
             (*what).to_owned(),
             format!("{:.0}", r.rate()),
-            us(p.p50),
-            us(p.p90),
-            us(p.p99),
-            us(p.max),
+            us_ms(p.p50),
+            us_ms(p.p90),
+            us_ms(p.p99),
+            us_ms(p.max),
             r.errors.to_string(),
             per(r.server_cpu),
             per(r.client_cpu),
@@ -1112,7 +911,7 @@ fn worst_messages(
         } else {
             "MISSED"
         };
-        format!("p99 <= {}: {met}", us(GOAL_WORST_P99))
+        format!("p99 <= {}: {met}", us_ms(GOAL_WORST_P99))
     };
     for (k, (what, text)) in messages.iter().enumerate() {
         let p = percentiles(per_message[k].clone());
@@ -1121,7 +920,7 @@ fn worst_messages(
             text.chars().count().to_string(),
             calls[k].to_string(),
         ];
-        cells.extend(latency_cells(&p));
+        cells.extend(p.cells(us_ms));
         cells.push(goal(&p));
         report.row(&cells);
     }
@@ -1131,7 +930,7 @@ fn worst_messages(
         String::new(),
         calls.iter().sum::<usize>().to_string(),
     ];
-    cells.extend(latency_cells(&all));
+    cells.extend(all.cells(us_ms));
     cells.push(goal(&all));
     report.row(&cells);
 }

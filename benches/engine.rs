@@ -12,7 +12,6 @@
 // A benchmark stops at the first thing it cannot measure: unwrap is its error handling.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "support/questions.rs"]
 mod support;
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -21,7 +20,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
-use support::{Question, questions};
+use support::questions::{Question, questions};
 use warden::access::Access;
 use warden::index::Target;
 use warden::synth::{self, Tier};

@@ -28,10 +28,6 @@
 // A benchmark stops at the first thing it cannot measure: unwrap is its error handling.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../tests/it/pg.rs"]
-mod pg;
-
-#[path = "support/questions.rs"]
 mod support;
 
 use axum::body::Bytes;
@@ -40,8 +36,8 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use sqlx::Connection as _;
 use sqlx::postgres::PgConnection;
-use sqlx::{AssertSqlSafe, Connection as _};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::fs::File;
@@ -49,7 +45,16 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use support::{Question, questions};
+use support::knobs::{env_usize, env_usizes};
+use support::machine::{
+    self, cpu_pids, cpu_process, cpu_steal, cpu_system, cpu_threads, hwm, reset_hwm, rss, trim,
+};
+use support::percentiles::{Percentiles, percentiles};
+use support::postgres::{self, PgCluster, ident};
+use support::questions::{Question, questions};
+use support::report::{Report, mb, secs, us};
+use support::runtime::{CLIENT_THREADS, SERVER_THREADS, runtime};
+use support::server::loopback;
 use warden::access::Access;
 use warden::index::Target;
 use warden::model::{Connection, Grantee, IdentityKind, ResourceKind};
@@ -60,23 +65,15 @@ const SEED: u64 = 1;
 const FEW: usize = 2_000;
 const MB: f64 = 1e6;
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn main() {
     let part = std::env::var("WARDEN_BENCH_PART").unwrap_or_default();
     let n = env_usize("WARDEN_BENCH_QUESTIONS", 100_000);
-    let concurrency: Vec<usize> = std::env::var("WARDEN_BENCH_CONCURRENCY")
-        .unwrap_or_else(|_| "4,16".into())
-        .split(',')
-        .filter_map(|c| c.trim().parse().ok())
-        .collect();
+    let concurrency = env_usizes("WARDEN_BENCH_CONCURRENCY", "4,16");
     let mut report = Report::default();
-    machine(&mut report);
+    machine::describe(
+        &mut report,
+        &format!(", {:.1} GiB memory", machine::memory_gib()),
+    );
     if part.is_empty() || part.eq_ignore_ascii_case("a") {
         tier_m(&mut report, n);
     }
@@ -84,195 +81,6 @@ fn main() {
         peer(&mut report, n, &concurrency);
     }
     println!("{}", report.text);
-}
-
-/// Everything printed at the end, as Markdown.
-#[derive(Default)]
-struct Report {
-    text: String,
-}
-
-impl Report {
-    fn heading(&mut self, h: &str) {
-        eprintln!("== {h}");
-        let _ = write!(self.text, "\n### {h}\n\n");
-    }
-
-    fn table(&mut self, header: &[&str]) {
-        let _ = writeln!(self.text, "| {} |", header.join(" | "));
-        let _ = writeln!(
-            self.text,
-            "|{}",
-            header.iter().map(|_| "---|").collect::<String>()
-        );
-    }
-
-    fn row(&mut self, cells: &[String]) {
-        eprintln!("   {}", cells.join("  "));
-        let _ = writeln!(self.text, "| {} |", cells.join(" | "));
-    }
-
-    fn note(&mut self, s: &str) {
-        eprintln!("   {s}");
-        let _ = writeln!(self.text, "\n{s}");
-    }
-}
-
-// ---------------------------------------------------------------- the machine and the process
-
-fn machine(report: &mut Report) {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown".into());
-    let mem = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("MemTotal"))
-                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_owned())
-        })
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .unwrap_or(0.0);
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    report.heading("Machine");
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    report.note(&format!(
-        "{cores} cores ({cpu}), {:.1} GiB memory; load average at start: {}",
-        mem / 1024.0 / 1024.0,
-        load.split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
-    ));
-}
-
-/// A field of /proc/self/status in bytes (`VmRSS`, `VmHWM`).
-fn status_bytes(field: &str) -> u64 {
-    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    s.lines()
-        .find(|l| l.starts_with(field) && l[field.len()..].starts_with(':'))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<u64>().ok())
-        .map_or(0, |kb| kb * 1024)
-}
-
-fn rss() -> u64 {
-    status_bytes("VmRSS")
-}
-
-fn hwm() -> u64 {
-    status_bytes("VmHWM")
-}
-
-/// Resets VmHWM to the current RSS (Linux: `5` in /proc/self/clear_refs), so that a peak can be
-/// attributed to one phase. False when the kernel refuses.
-fn reset_hwm() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
-}
-
-unsafe extern "C" {
-    /// glibc: give freed heap pages back to the kernel.
-    fn malloc_trim(pad: usize) -> i32;
-}
-
-/// Returns freed memory to the kernel so that RSS shows what is held, not what was once used.
-fn trim() {
-    // SAFETY: malloc_trim only walks glibc's own arenas; any pad is valid.
-    unsafe {
-        malloc_trim(0);
-    }
-}
-
-unsafe extern "C" {
-    fn sysconf(name: i32) -> i64;
-}
-
-/// CPU time (user + system) in a `/proc/.../stat` line.
-fn stat_cpu(stat: &str) -> Duration {
-    // SAFETY: sysconf only reads a constant; 2 is _SC_CLK_TCK on Linux.
-    let hz = unsafe { sysconf(2) }.max(1) as u64;
-    let ticks: u64 = stat
-        .rfind(')')
-        .map(|at| {
-            let f: Vec<&str> = stat[at + 1..].split_whitespace().collect();
-            f.get(11).and_then(|u| u.parse::<u64>().ok()).unwrap_or(0)
-                + f.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0)
-        })
-        .unwrap_or(0);
-    Duration::from_micros(ticks * 1_000_000 / hz)
-}
-
-/// CPU time of this whole process (threads that have ended included).
-fn cpu_process() -> Duration {
-    stat_cpu(&std::fs::read_to_string("/proc/self/stat").unwrap_or_default())
-}
-
-/// CPU time the whole machine spent busy (all cores; steal time left out).
-fn cpu_system() -> Duration {
-    // user nice system idle iowait irq softirq steal: the busy ones.
-    proc_stat_cpu(&[0, 1, 2, 5, 6])
-}
-
-/// Time the hypervisor gave this machine's virtual CPUs to someone else (all cores).
-fn cpu_steal() -> Duration {
-    proc_stat_cpu(&[7])
-}
-
-/// The sum of some columns of the `cpu` line of /proc/stat.
-fn proc_stat_cpu(columns: &[usize]) -> Duration {
-    // SAFETY: as in stat_cpu.
-    let hz = unsafe { sysconf(2) }.max(1) as u64;
-    let s = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-    let ticks: u64 = s
-        .lines()
-        .next()
-        .map(|l| {
-            let f: Vec<u64> = l
-                .split_whitespace()
-                .skip(1)
-                .filter_map(|v| v.parse().ok())
-                .collect();
-            columns.iter().filter_map(|&k| f.get(k)).sum()
-        })
-        .unwrap_or(0);
-    Duration::from_micros(ticks * 1_000_000 / hz)
-}
-
-/// CPU time of this process's live threads named `name`.
-fn cpu_threads(name: &str) -> Duration {
-    std::fs::read_dir("/proc/self/task")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|t| {
-            std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim_end() == name)
-        })
-        .map(|t| stat_cpu(&std::fs::read_to_string(t.path().join("stat")).unwrap_or_default()))
-        .sum()
-}
-
-/// CPU time of other processes (PostgreSQL backends).
-fn cpu_pids(pids: &[i32]) -> Duration {
-    pids.iter()
-        .map(|p| stat_cpu(&std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default()))
-        .sum()
-}
-
-/// The client runtime's thread name: its CPU time is told apart from the server's by it.
-const CLIENT_THREADS: &str = "bench-client";
-
-fn mb(b: u64) -> String {
-    format!("{:.0} MB", b as f64 / MB)
-}
-
-fn secs(d: Duration) -> String {
-    format!("{:.2} s", d.as_secs_f64())
 }
 
 // ---------------------------------------------------------------- questions and percentiles
@@ -283,54 +91,11 @@ impl Question {
     }
 }
 
-struct Percentiles {
-    n: usize,
-    mean: Duration,
-    p50: Duration,
-    p90: Duration,
-    p99: Duration,
-    p999: Duration,
-    max: Duration,
-}
-
-fn percentiles(mut v: Vec<Duration>) -> Percentiles {
-    v.sort_unstable();
-    let n = v.len().max(1);
-    let at = |q: f64| v.get(((q * n as f64) as usize).min(n - 1)).copied();
-    Percentiles {
-        n: v.len(),
-        mean: v.iter().sum::<Duration>() / n as u32,
-        p50: at(0.50).unwrap_or_default(),
-        p90: at(0.90).unwrap_or_default(),
-        p99: at(0.99).unwrap_or_default(),
-        p999: at(0.999).unwrap_or_default(),
-        max: v.last().copied().unwrap_or_default(),
-    }
-}
-
-fn us(d: Duration) -> String {
-    let us = d.as_secs_f64() * 1e6;
-    if us >= 10_000.0 {
-        format!("{:.1} ms", us / 1000.0)
-    } else if us >= 100.0 {
-        format!("{us:.0} µs")
-    } else {
-        format!("{us:.1} µs")
-    }
-}
-
 fn latency_row(report: &mut Report, what: &str, p: &Percentiles, goal: &str) {
-    report.row(&[
-        what.into(),
-        p.n.to_string(),
-        us(p.mean),
-        us(p.p50),
-        us(p.p90),
-        us(p.p99),
-        us(p.p999),
-        us(p.max),
-        goal.into(),
-    ]);
+    let mut cells = vec![what.to_owned()];
+    cells.extend(p.cells(us));
+    cells.push(goal.into());
+    report.row(&cells);
 }
 
 /// Times `f` once per item; `keep` takes what is worth keeping of each result after the clock
@@ -356,11 +121,7 @@ fn time_each<T, R, K>(
 fn tier_m(report: &mut Report, n: usize) {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("tier-m.json");
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = runtime(SERVER_THREADS);
 
     eprintln!("generating tier M ...");
     let t = Instant::now();
@@ -876,11 +637,6 @@ fn proto_check(access: &Access, keys: &ExactKeys, body: &[u8]) -> Option<(bool, 
 
 // ---------------------------------------------------------------- part B: the peer
 
-/// A double-quoted SQL identifier.
-fn ident(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
-
 /// What loading a connection into PostgreSQL did, and what it could not express.
 #[derive(Default)]
 struct PgLoad {
@@ -1199,11 +955,7 @@ async fn pg_run(url: &str, qs: Arc<Vec<(String, String, &'static str)>>, c: usiz
         .iter()
         .map(|p| {
             let s = std::fs::read_to_string(format!("/proc/{p}/status")).unwrap_or_default();
-            s.lines()
-                .find(|l| l.starts_with("RssAnon:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-                .map_or(0, |kb| kb * 1024)
+            machine::status_bytes_of(&s, "RssAnon")
         })
         .sum();
     run
@@ -1288,7 +1040,7 @@ fn peer(report: &mut Report, n: usize, concurrency: &[usize]) {
     let conns = warden::snapshot::parse_reader(File::open(&file).expect("open")).expect("valid");
     let grants: usize = conns.iter().map(|c| c.grants.len()).sum();
 
-    let cluster = match pg::PgCluster::try_start() {
+    let cluster = match PgCluster::try_start() {
         Ok(c) => c,
         Err(e) => {
             report.heading("Peer comparison (tier S)");
@@ -1296,18 +1048,8 @@ fn peer(report: &mut Report, n: usize, concurrency: &[usize]) {
             return;
         }
     };
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("server")
-        .enable_all()
-        .build()
-        .expect("server runtime");
-    let client_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name(CLIENT_THREADS)
-        .enable_all()
-        .build()
-        .expect("client runtime");
+    let server_rt = runtime(SERVER_THREADS);
+    let client_rt = runtime(CLIENT_THREADS);
 
     // PostgreSQL: the database, roles, memberships, schemas, tables, owners and grants.
     eprintln!("loading tier S into PostgreSQL ...");
@@ -1320,50 +1062,18 @@ fn peer(report: &mut Report, n: usize, concurrency: &[usize]) {
         .map_or_else(|| "db".to_owned(), |r| r.name.clone());
     let url = cluster.url_for(&db);
     let (pg_load_time, pg_vacuum_time, pg_version, pg_acl) = client_rt.block_on(async {
+        postgres::create_database(&cluster, &db).await;
         let mut admin = PgConnection::connect(&cluster.url).await.expect("connect");
-        sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {}", ident(&db))))
-            .execute(&mut admin)
-            .await
-            .expect("create database");
         let version: String = sqlx::query_scalar("SHOW server_version")
             .fetch_one(&mut admin)
             .await
             .expect("version");
         let mut conn = PgConnection::connect(&url).await.expect("connect");
         let t = Instant::now();
-        for b in batches {
-            if let Err(e) = sqlx::raw_sql(AssertSqlSafe(b.clone()))
-                .execute(&mut conn)
-                .await
-            {
-                panic!(
-                    "loading PostgreSQL failed: {e}\nbatch starts: {}\nserver log:\n{}",
-                    &b[..b.len().min(400)],
-                    cluster.log()
-                );
-            }
-        }
+        postgres::run_batches(&mut conn, &batches, &cluster, "loading PostgreSQL").await;
         let took = t.elapsed();
-        // Steady state before measuring: vacuum and analyze (the catalogs took hundreds of
-        // thousands of updates), then wait until no autovacuum worker is left running.
-        let t = Instant::now();
-        sqlx::raw_sql("VACUUM ANALYZE")
-            .execute(&mut conn)
-            .await
-            .expect("vacuum");
-        let vacuum = t.elapsed();
-        for _ in 0..120 {
-            let busy: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'",
-            )
-            .fetch_one(&mut conn)
-            .await
-            .expect("activity");
-            if busy == 0 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
+        // Steady state before measuring (the catalogs took hundreds of thousands of updates).
+        let vacuum = postgres::vacuum(&mut conn).await;
         // The ACL entries PostgreSQL holds on tables, the owners' own entries left out.
         let acl: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a \
@@ -1392,16 +1102,8 @@ fn peer(report: &mut Report, n: usize, concurrency: &[usize]) {
             .expect("person");
         let (_, token) = app.people.create_token("bench", None).await.expect("token");
         TOKEN.set(token.secret).expect("one token");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        tokio::spawn(warden::server::serve(app.clone(), listener));
-        let bare = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let bare_addr = bare.local_addr().expect("addr");
-        (app, addr, (bare, bare_addr), import_time)
+        let addr = support::server::serve(app.clone()).await;
+        (app, addr, loopback().await, import_time)
     });
     let (bare_listener, bare_addr) = bare_addr;
     drop(conns);
@@ -1479,10 +1181,7 @@ fn peer(report: &mut Report, n: usize, concurrency: &[usize]) {
     // of each layer of Warden's HTTP edge from the cost of the answer.
     let diagnostic = |blocking: bool| {
         server_rt.block_on(async {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            let addr = listener.local_addr().expect("addr");
+            let (listener, addr) = loopback().await;
             let router = axum::Router::new()
                 .route(
                     "/v1/tools/check_access",
@@ -1515,10 +1214,7 @@ fn peer(report: &mut Report, n: usize, concurrency: &[usize]) {
     let blocking_addr = diagnostic(true);
     let keys = Arc::new(ExactKeys::build(access.conn(0)));
     let proto_addr = server_rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
+        let (listener, addr) = loopback().await;
         let router = axum::Router::new()
             .route(
                 "/v1/tools/check_access",

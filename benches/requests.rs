@@ -21,53 +21,46 @@
 // A benchmark stops at the first thing it cannot measure: unwrap is its error handling.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../tests/it/pg.rs"]
-mod pg;
+mod support;
 
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use support::knobs::{env_usize, env_usizes};
+use support::percentiles::at;
+use support::postgres::{self, PgCluster};
+use support::report::ms;
+use support::runtime::{CLIENT_THREADS, SERVER_THREADS, runtime};
 use warden::app::App;
 use warden::config::{Config, Secret};
 use warden::people::Role;
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn main() {
     let pairs = env_usize("WARDEN_BENCH_PAIRS", 2000).max(1);
     let expiries = env_usize("WARDEN_BENCH_EXPIRIES", 40).max(1);
-    let levels: Vec<usize> = std::env::var("WARDEN_BENCH_CONCURRENCY")
-        .unwrap_or_else(|_| "1,4,16".into())
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect();
-    let cluster = pg::PgCluster::try_start();
+    let levels = env_usizes("WARDEN_BENCH_CONCURRENCY", "1,4,16");
+    let cluster = PgCluster::try_start();
     println!("## Requests through REST\n");
     println!("2 cores; server and clients in one process, 2 tokio workers each; loopback.\n");
     println!("| store | clients | pairs | pairs/s | create p50 / p99 | approve p50 / p99 |");
     println!("|---|---|---|---|---|---|");
-    let mut stores: Vec<(&str, Option<String>)> = vec![("SQLite", None)];
+    let mut stores: Vec<(&str, Option<&PgCluster>)> = vec![("SQLite", None)];
     match &cluster {
-        Ok(c) => stores.push(("PostgreSQL", Some(c.url.clone()))),
+        Ok(c) => stores.push(("PostgreSQL", Some(c))),
         Err(e) => println!("| PostgreSQL | SKIPPED: {e} | | | | |"),
     }
-    for (name, url) in &stores {
+    for (name, cluster) in &stores {
         for &c in &levels {
-            let db = url.as_ref().map(|u| fresh_db(u, &format!("rest_{c}")));
+            let db = cluster.map(|cl| fresh_db(cl, &format!("rest_{c}")));
             let r = rest_run(db, pairs, c);
             println!(
                 "| {name} | {c} | {} | {:.0} | {} / {} | {} / {} |",
                 r.pairs,
                 r.pairs as f64 / r.wall.as_secs_f64(),
-                ms(pct(&r.create, 0.5)),
-                ms(pct(&r.create, 0.99)),
-                ms(pct(&r.approve, 0.5)),
-                ms(pct(&r.approve, 0.99)),
+                ms(at(&r.create, 0.5)),
+                ms(at(&r.create, 0.99)),
+                ms(at(&r.approve, 0.5)),
+                ms(at(&r.approve, 0.99)),
             );
         }
     }
@@ -80,51 +73,28 @@ fn main() {
     println!("|---|---|---|---|---|");
     for (name, store_db) in [
         ("SQLite", None),
-        ("PostgreSQL", Some(fresh_db(&cluster.url, "expiry_store"))),
+        ("PostgreSQL", Some(fresh_db(cluster, "expiry_store"))),
     ] {
-        let target = fresh_db(&cluster.url, &format!("target_{}", name.to_lowercase()));
+        let target = fresh_db(cluster, &format!("target_{}", name.to_lowercase()));
         let mut delays = expiry_run(&target, store_db, expiries);
         delays.sort();
         println!(
             "| {name} | {} | {} | {} | {} |",
             delays.len(),
-            ms(pct(&delays, 0.5)),
-            ms(pct(&delays, 0.9)),
+            ms(at(&delays, 0.5)),
+            ms(at(&delays, 0.9)),
             ms(*delays.last().unwrap_or(&Duration::ZERO)),
         );
     }
 }
 
 /// A new database on the cluster, for a store or a target.
-fn fresh_db(url: &str, name: &str) -> String {
+fn fresh_db(cluster: &PgCluster, name: &str) -> String {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(async {
-        use sqlx::Connection as _;
-        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-        let sql = format!("DROP DATABASE IF EXISTS {name}");
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .execute(&mut c)
-            .await
-            .unwrap();
-        let sql = format!("CREATE DATABASE {name}");
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .execute(&mut c)
-            .await
-            .unwrap();
-    });
-    let base = url.rsplit_once('/').unwrap().0;
-    format!("{base}/{name}")
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
+    rt.block_on(postgres::create_database(cluster, name))
 }
 
 /// An app on a fresh data dir (and the PostgreSQL store `db`, if given), with a requester and
@@ -159,10 +129,7 @@ async fn app(dir: &std::path::Path, db: Option<String>, config: &str) -> (App, S
 }
 
 async fn serve(app: App) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(warden::server::serve(app, listener));
-    base
+    format!("http://{}", support::server::serve(app).await)
 }
 
 struct RestRun {
@@ -174,7 +141,7 @@ struct RestRun {
 
 fn rest_run(db: Option<String>, pairs: usize, c: usize) -> RestRun {
     let dir = tempfile::tempdir().unwrap();
-    let server = runtime();
+    let server = runtime(SERVER_THREADS);
     let (base, alice, carol) = server.block_on(async {
         let (app, alice, carol) = app(dir.path(), db, "").await;
         app.import(warden::demo::connections().unwrap())
@@ -182,7 +149,7 @@ fn rest_run(db: Option<String>, pairs: usize, c: usize) -> RestRun {
             .unwrap();
         (serve(app).await, alice, carol)
     });
-    let clients = runtime();
+    let clients = runtime(CLIENT_THREADS);
     let run = clients.block_on(async move {
         let client = reqwest::Client::builder().no_proxy().build().unwrap();
         // Warm-up: a tenth, not counted.
@@ -271,7 +238,7 @@ async fn post(client: &reqwest::Client, url: &str, token: &str, body: String) ->
 /// Requests for 2 s granted on a real PostgreSQL by the server's job runner; for each, how long
 /// after `expires_at` the revoke was done.
 fn expiry_run(target: &str, store_db: Option<String>, n: usize) -> Vec<Duration> {
-    let rt = runtime();
+    let rt = runtime(SERVER_THREADS);
     rt.block_on(async {
         let admin = sqlx::PgPool::connect(target).await.unwrap();
         for sql in [
@@ -314,15 +281,4 @@ fn expiry_run(target: &str, store_db: Option<String>, n: usize) -> Vec<Duration>
         }
         delays
     })
-}
-
-fn pct(v: &[Duration], q: f64) -> Duration {
-    if v.is_empty() {
-        return Duration::ZERO;
-    }
-    v[((q * v.len() as f64) as usize).min(v.len() - 1)]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }

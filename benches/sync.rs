@@ -32,8 +32,7 @@
 // A benchmark stops at the first thing it cannot measure: unwrap is its error handling.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../tests/it/pg.rs"]
-mod pg;
+mod support;
 
 use rand::rngs::SmallRng;
 use rand::seq::index::sample;
@@ -41,10 +40,16 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{AssertSqlSafe, Connection as _, Row};
-use std::fmt::Write as _;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
+use support::knobs::env_usize;
+use support::machine::{
+    self, cpu_process, cpu_steal, cpu_system, cpu_tree, hwm, reset_hwm, rss, trim,
+};
+use support::postgres::{self, PgCluster, ident};
+use support::report::{Report, mb, secs_ms};
+use support::runtime::{SERVER_THREADS, runtime};
 use warden::model::{Connection, Grantee, ResourceKind};
 
 const SEED: u64 = 1;
@@ -87,13 +92,6 @@ const RELATIONS: &str = "SELECT n.nspname::text AS schema, c.relname::text AS na
     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
       AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'";
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 /// The size of the generated cluster.
 #[derive(Clone, Copy)]
 struct Shape {
@@ -114,8 +112,8 @@ fn main() {
     };
     catalog_matches_the_connector();
     let mut report = Report::default();
-    machine(&mut report);
-    let cluster = match pg::PgCluster::try_start() {
+    describe_machine(&mut report);
+    let cluster = match PgCluster::try_start() {
         Ok(c) => c,
         Err(e) => {
             report.note(&format!("SKIPPED: no PostgreSQL cluster: {e}"));
@@ -123,11 +121,7 @@ fn main() {
             return;
         }
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = runtime(SERVER_THREADS);
     let url = cluster.url_for(DB);
     let server = rt.block_on(generate(&cluster, shape, &mut report));
     let conn = read_series(&rt, &url, &server, shape, runs, &mut report);
@@ -137,14 +131,7 @@ fn main() {
     if parts.contains('i') {
         import_series(&rt, conn, runs, &mut report);
     }
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    report.note(&format!(
-        "Load average at the end: {}.",
-        load.split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
-    ));
+    report.note(&format!("Load average at the end: {}.", machine::loadavg()));
     drop(cluster);
     println!("{}", report.text);
 }
@@ -177,51 +164,10 @@ fn catalog_matches_the_connector() {
     }
 }
 
-/// Everything printed at the end, as Markdown.
-#[derive(Default)]
-struct Report {
-    text: String,
-}
-
-impl Report {
-    fn heading(&mut self, h: &str) {
-        eprintln!("== {h}");
-        let _ = write!(self.text, "\n### {h}\n\n");
-    }
-
-    fn table(&mut self, header: &[&str]) {
-        let _ = writeln!(self.text, "| {} |", header.join(" | "));
-        let _ = writeln!(
-            self.text,
-            "|{}",
-            header.iter().map(|_| "---|").collect::<String>()
-        );
-    }
-
-    fn row(&mut self, cells: &[String]) {
-        eprintln!("   {}", cells.join("  "));
-        let _ = writeln!(self.text, "| {} |", cells.join(" | "));
-    }
-
-    fn note(&mut self, s: &str) {
-        eprintln!("   {s}");
-        let _ = writeln!(self.text, "\n{s}");
-    }
-}
-
 // ---------------------------------------------------------------- the machine and the process
 
-fn machine(report: &mut Report) {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown".into());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+/// The machine, and the commit measured (the figures belong to it).
+fn describe_machine(report: &mut Report) {
     let git = |args: &[&str]| {
         std::process::Command::new("git")
             .args(args)
@@ -235,128 +181,17 @@ fn machine(report: &mut Report) {
     // Cargo.toml is left out: it holds this bench's own entry until that is committed.
     let dirty =
         git(&["status", "--porcelain", "--", "src", "Cargo.lock"]).is_some_and(|s| !s.is_empty());
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    report.heading("Machine");
-    report.note(&format!(
-        "{cores} cores ({cpu}); commit {commit}{}; load average at start: {}",
-        if dirty {
-            " (the working tree has uncommitted changes under src/ or in Cargo.lock)"
-        } else {
-            ""
-        },
-        load.split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
-    ));
-}
-
-/// A field of /proc/self/status in bytes (`VmRSS`, `VmHWM`).
-fn status_bytes(field: &str) -> u64 {
-    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    s.lines()
-        .find(|l| l.starts_with(field) && l[field.len()..].starts_with(':'))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<u64>().ok())
-        .map_or(0, |kb| kb * 1024)
-}
-
-fn rss() -> u64 {
-    status_bytes("VmRSS")
-}
-
-fn hwm() -> u64 {
-    status_bytes("VmHWM")
-}
-
-/// Resets VmHWM to the current RSS (Linux: `5` in /proc/self/clear_refs), so that a peak can be
-/// attributed to one phase. False when the kernel refuses.
-fn reset_hwm() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
-}
-
-/// Returns freed memory to the kernel so that RSS shows what is held, not what was once used.
-fn trim() {
-    // SAFETY: malloc_trim only walks glibc's own arenas; any pad is valid.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
-fn ticks_to_duration(ticks: u64) -> Duration {
-    // SAFETY: sysconf only reads a constant.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
-    Duration::from_micros(ticks * 1_000_000 / hz)
-}
-
-/// The fields after the command name of a `/proc/PID/stat` line (field 3, the state, first).
-fn stat_fields(stat: &str) -> Vec<u64> {
-    stat.rfind(')')
-        .map(|at| {
-            stat[at + 1..]
-                .split_whitespace()
-                .map(|f| f.parse().unwrap_or(0))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// utime + stime (and cutime + cstime when `children`) of a `/proc/PID/stat` line.
-fn stat_cpu(stat: &str, children: bool) -> Duration {
-    let f = stat_fields(stat);
-    let get = |i: usize| f.get(i).copied().unwrap_or(0);
-    let own = get(11) + get(12);
-    ticks_to_duration(if children {
-        own + get(13) + get(14)
-    } else {
-        own
-    })
-}
-
-/// CPU time of this whole process.
-fn cpu_process() -> Duration {
-    stat_cpu(
-        &std::fs::read_to_string("/proc/self/stat").unwrap_or_default(),
-        false,
-    )
-}
-
-/// CPU time of the PostgreSQL server: the postmaster, the backends it has reaped (its cutime)
-/// and those still running. The sum only grows: a backend's time moves from the live children
-/// to the postmaster's cutime when it ends.
-fn cpu_server(postmaster: i32) -> Duration {
-    let own = stat_cpu(
-        &std::fs::read_to_string(format!("/proc/{postmaster}/stat")).unwrap_or_default(),
-        true,
+    machine::describe(
+        report,
+        &format!(
+            "; commit {commit}{}",
+            if dirty {
+                " (the working tree has uncommitted changes under src/ or in Cargo.lock)"
+            } else {
+                ""
+            }
+        ),
     );
-    let live: Duration = std::fs::read_dir("/proc")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().parse::<i32>().is_ok())
-        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
-        .filter(|s| stat_fields(s).get(1).copied() == Some(postmaster as u64))
-        .map(|s| stat_cpu(&s, false))
-        .sum();
-    own + live
-}
-
-/// The sum of some columns of the `cpu` line of /proc/stat.
-fn proc_stat_cpu(columns: &[usize]) -> Duration {
-    let s = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-    let ticks: u64 = s
-        .lines()
-        .next()
-        .map(|l| {
-            let f: Vec<u64> = l
-                .split_whitespace()
-                .skip(1)
-                .filter_map(|v| v.parse().ok())
-                .collect();
-            columns.iter().filter_map(|&k| f.get(k)).sum()
-        })
-        .unwrap_or(0);
-    ticks_to_duration(ticks)
 }
 
 /// CPU spent by this process, the PostgreSQL server, the whole machine (busy, steal left out)
@@ -375,10 +210,9 @@ impl Cpu {
         Cpu {
             at: Instant::now(),
             process: cpu_process(),
-            server: cpu_server(postmaster),
-            // user nice system idle iowait irq softirq steal: the busy ones.
-            machine: proc_stat_cpu(&[0, 1, 2, 5, 6]),
-            steal: proc_stat_cpu(&[7]),
+            server: cpu_tree(postmaster),
+            machine: cpu_system(),
+            steal: cpu_steal(),
         }
     }
 
@@ -411,27 +245,19 @@ struct Spent {
     steal: Duration,
 }
 
-fn secs(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s < 0.1 {
-        format!("{:.1} ms", s * 1e3)
-    } else {
-        format!("{s:.2} s")
-    }
-}
-
-fn mb(b: u64) -> String {
-    format!("{:.0} MB", b as f64 / MB)
-}
-
 /// "median (min-max)" of some durations.
 fn spread(v: &[Duration]) -> String {
     let mut v = v.to_vec();
     v.sort();
     match v.len() {
         0 => "-".into(),
-        1 => secs(v[0]),
-        n => format!("{} ({}-{})", secs(v[n / 2]), secs(v[0]), secs(v[n - 1])),
+        1 => secs_ms(v[0]),
+        n => format!(
+            "{} ({}-{})",
+            secs_ms(v[n / 2]),
+            secs_ms(v[0]),
+            secs_ms(v[n - 1])
+        ),
     }
 }
 
@@ -449,10 +275,10 @@ fn spread_mb(v: &[u64]) -> String {
 fn spent_row(label: String, s: &Spent, peak: Option<u64>) -> Vec<String> {
     vec![
         label,
-        secs(s.wall),
-        secs(s.process),
-        secs(s.server),
-        format!("{} / {}", secs(s.other), secs(s.steal)),
+        secs_ms(s.wall),
+        secs_ms(s.process),
+        secs_ms(s.server),
+        format!("{} / {}", secs_ms(s.other), secs_ms(s.steal)),
         peak.map_or_else(String::new, mb),
     ]
 }
@@ -465,11 +291,6 @@ struct Server {
     postmaster: i32,
 }
 
-fn ident(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
-
-/// Role names by group.
 struct Roles {
     owners: Vec<String>,
     depts: Vec<String>,
@@ -675,23 +496,8 @@ fn table_sql(shape: Shape, roles: &Roles, rng: &mut SmallRng) -> (Batches, usize
     (b, acl_entries)
 }
 
-async fn run_batches(conn: &mut PgConnection, batches: &[String], cluster: &pg::PgCluster) {
-    for sql in batches {
-        if let Err(e) = sqlx::raw_sql(AssertSqlSafe(sql.clone()))
-            .execute(&mut *conn)
-            .await
-        {
-            panic!(
-                "generating the cluster failed: {e}\nbatch starts: {}\nserver log:\n{}",
-                &sql[..sql.len().min(400)],
-                cluster.log()
-            );
-        }
-    }
-}
-
 /// Builds the cluster, reports how long it took, and returns the server's version and pid.
-async fn generate(cluster: &pg::PgCluster, shape: Shape, report: &mut Report) -> Server {
+async fn generate(cluster: &PgCluster, shape: Shape, report: &mut Report) -> Server {
     let mut rng = SmallRng::seed_from_u64(SEED);
     let roles = Roles::new(shape);
     let t = Instant::now();
@@ -708,53 +514,41 @@ async fn generate(cluster: &pg::PgCluster, shape: Shape, report: &mut Report) ->
         .fetch_one(&mut admin)
         .await
         .expect("backend pid");
-    let postmaster =
-        stat_fields(&std::fs::read_to_string(format!("/proc/{backend}/stat")).unwrap_or_default())
-            .get(1)
-            .copied()
-            .unwrap_or(0) as i32;
-    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {DB}")))
-        .execute(&mut admin)
-        .await
-        .expect("create database");
+    let postmaster = machine::parent_of(backend);
     admin.close().await.ok();
+    let url = postgres::create_database(cluster, DB).await;
 
-    let mut conn = PgConnection::connect(&cluster.url_for(DB))
-        .await
-        .expect("connect");
+    let mut conn = PgConnection::connect(&url).await.expect("connect");
     eprintln!(
         "generating: {} roles, {memberships} memberships ...",
         shape.roles + shape.users
     );
     let cpu = Cpu::now(postmaster);
-    run_batches(&mut conn, &role_batches.batches, cluster).await;
+    postgres::run_batches(
+        &mut conn,
+        &role_batches.batches,
+        cluster,
+        "generating the cluster",
+    )
+    .await;
     let roles_spent = cpu.since(postmaster);
     eprintln!(
         "generating: {} schemas x {} tables, {acl_entries} grants ...",
         shape.schemas, shape.tables
     );
     let cpu = Cpu::now(postmaster);
-    run_batches(&mut conn, &table_batches.batches, cluster).await;
+    postgres::run_batches(
+        &mut conn,
+        &table_batches.batches,
+        cluster,
+        "generating the cluster",
+    )
+    .await;
     let tables_spent = cpu.since(postmaster);
-    // Steady state before measuring: vacuum and analyze (the catalogs took hundreds of
-    // thousands of inserts and updates), then wait until no autovacuum worker is left running.
+    // Steady state before measuring (the catalogs took hundreds of thousands of inserts and
+    // updates).
     let cpu = Cpu::now(postmaster);
-    sqlx::raw_sql("VACUUM ANALYZE")
-        .execute(&mut conn)
-        .await
-        .expect("vacuum");
-    for _ in 0..120 {
-        let busy: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'",
-        )
-        .fetch_one(&mut conn)
-        .await
-        .expect("activity");
-        if busy == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
+    postgres::vacuum(&mut conn).await;
     let vacuum_spent = cpu.since(postmaster);
     let sizes: (i64, i64, i64, i64) = {
         let r = sqlx::query(
@@ -804,16 +598,16 @@ async fn generate(cluster: &pg::PgCluster, shape: Shape, report: &mut Report) ->
         vec![
             label.to_owned(),
             n.to_string(),
-            secs(s.wall),
-            secs(s.process),
-            secs(s.server),
-            format!("{} / {}", secs(s.other), secs(s.steal)),
+            secs_ms(s.wall),
+            secs_ms(s.process),
+            secs_ms(s.server),
+            format!("{} / {}", secs_ms(s.other), secs_ms(s.steal)),
         ]
     };
     report.row(&[
         "SQL text (in process)".into(),
         (role_batches.statements + table_batches.statements).to_string(),
-        secs(sql_time),
+        secs_ms(sql_time),
         String::new(),
         String::new(),
         String::new(),
@@ -1129,7 +923,7 @@ fn phase_series(
     report.row(&[
         "rest: rows into maps, the JSON document".into(),
         String::new(),
-        secs(read_median.saturating_sub(sum_median)),
+        secs_ms(read_median.saturating_sub(sum_median)),
         String::new(),
     ]);
     report.row(&[

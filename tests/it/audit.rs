@@ -3,7 +3,7 @@
 //! audit export` writes JSON lines and CSV that parse back into the same events (and whose CSV
 //! rows re-hash to their chain); `/v1/audit…` is for reviewers, paged, and downloadable.
 
-use crate::cli::run;
+use crate::binary::run;
 use crate::server::TestServer;
 use serde_json::{Value, json};
 use sqlx::{Row, SqlitePool};

@@ -1,7 +1,7 @@
 //! Chat as people and scripts use it: `warden ask`, `POST /v1/chat`, people and tokens on the
 //! command line, bearer tokens on every `/v1` route, follow-ups, refusals and the agent log.
 
-use crate::cli::{demo_dir, run};
+use crate::binary::{demo_dir, run};
 use crate::server::TestServer;
 use serde_json::{Value, json};
 use warden::people::Role;

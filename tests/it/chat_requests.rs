@@ -2,7 +2,7 @@
 //! tokens over REST and MCP, and read back with `get_access_request` by whom may read them. Every
 //! draft is left `open` for a human reviewer: no tool decides a request.
 
-use crate::cli::{demo_dir, run};
+use crate::binary::{demo_dir, run};
 use crate::mcp::{call, connect};
 use crate::server::TestServer;
 use serde_json::{Value, json};

@@ -1,31 +1,6 @@
 //! The command line as scripts use it: exit statuses, `--json` documents, one-line errors.
 
-use crate::common::warden_bin;
-use std::path::Path;
-use std::process::Command;
-
-pub fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(warden_bin())
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
-
-pub fn demo_dir() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/demo/acme.json");
-    let (code, out, err) = run(dir.path(), &["import", demo.to_str().unwrap()]);
-    assert_eq!(code, 0, "{err}");
-    assert!(out.contains("imported warehouse (postgres)"), "{out}");
-    dir
-}
+use crate::binary::{demo_dir, run};
 
 #[test]
 fn check_exit_status_says_yes_or_no() {

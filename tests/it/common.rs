@@ -45,8 +45,3 @@ pub fn caveat_codes(result: &Value) -> Vec<String> {
     v.dedup();
     v
 }
-
-/// Path of the built `warden` binary.
-pub fn warden_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_warden")
-}

@@ -7,11 +7,10 @@
 //! Requests are created and approved through the store from this process (the same SQLite
 //! file); the server process runs the jobs. `WARDEN_CRASH_AT` names the step to abort at.
 
-use crate::common::warden_bin;
+use crate::binary::{Launch, Server, command};
 use crate::pg::PgCluster;
 use sqlx::{AssertSqlSafe, PgPool};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use warden::app::App;
 use warden::people::{Principal, Role};
@@ -28,45 +27,22 @@ const SETUP: &[&str] = &[
 /// dead server's lease lasts one second).
 const PATIENCE: Duration = Duration::from_secs(30);
 
-struct Server(Child);
-
-impl Server {
-    fn start(dir: &Path, url: &str, crash_at: Option<&str>) -> Server {
-        let mut cmd = Command::new(warden_bin());
-        cmd.args(["serve", "--listen", "127.0.0.1:0"])
-            .env("WARDEN_DATA_DIR", dir)
-            .env("WH_URL", url)
-            .env_remove("WARDEN_CRASH_AT")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        if let Some(step) = crash_at {
-            cmd.env("WARDEN_CRASH_AT", step);
-        }
-        Server(cmd.spawn().unwrap())
+/// `warden serve` over `dir` with the warehouse at `url`, aborting at `crash_at` if given.
+fn start(dir: &Path, url: &str, crash_at: Option<&str>) -> Server {
+    let launch = Launch::serve(dir).env("WH_URL", url);
+    match crash_at {
+        Some(step) => launch.env("WARDEN_CRASH_AT", step),
+        None => launch,
     }
-
-    /// Waits for the process to die at its crash point.
-    fn wait_for_crash(&mut self) {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.0.try_wait().unwrap() {
-                assert!(!status.success(), "it aborted, it did not exit cleanly");
-                return;
-            }
-            assert!(
-                start.elapsed() < PATIENCE,
-                "the server never reached its crash point"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
+    .start()
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// Waits for the server to die at its crash point.
+fn wait_for_crash(server: &mut Server) {
+    let status = server
+        .wait_for_exit(PATIENCE)
+        .expect("the server never reached its crash point");
+    assert!(!status.success(), "it aborted, it did not exit cleanly");
 }
 
 async fn has(admin: &PgPool) -> bool {
@@ -113,7 +89,7 @@ async fn killed_at_every_step_of_provisioning_and_expiry() {
         "[[connections]]\nname = \"wh\"\nplatform = \"postgres\"\nurl = \"${WH_URL}\"\n\n[jobs]\nlease = \"1s\"\nbackoff = \"1s\"\n",
     )
     .unwrap();
-    let sync = Command::new(warden_bin())
+    let sync = command()
         .args(["sync"])
         .env("WARDEN_DATA_DIR", dir.path())
         .env("WH_URL", &pg.url)
@@ -175,10 +151,10 @@ async fn killed_at_every_step_of_provisioning_and_expiry() {
         ] {
             // Long enough that expiry does not come into it.
             let id = ask("1h").await;
-            let mut server = Server::start(dir.path(), &pg.url, Some(step));
-            server.wait_for_crash();
+            let mut server = start(dir.path(), &pg.url, Some(step));
+            wait_for_crash(&mut server);
             drop(server);
-            let _server = Server::start(dir.path(), &pg.url, None);
+            let _server = start(dir.path(), &pg.url, None);
             wait_for(&app, &id, Status::Active).await;
             assert!(has(&admin).await, "round {round}, {step}: granted");
             let (req, _) = app.store.request(&id).await.unwrap().unwrap();
@@ -202,16 +178,16 @@ async fn killed_at_every_step_of_provisioning_and_expiry() {
         for step in ["expire:claimed", "expire:revoked", "expire:before_write"] {
             let id = ask("2s").await;
             {
-                let _server = Server::start(dir.path(), &pg.url, None);
+                let _server = start(dir.path(), &pg.url, None);
                 wait_for(&app, &id, Status::Active).await;
             }
             assert!(has(&admin).await);
             // The expiry passes while the server is down; the next one crashes carrying it out.
             tokio::time::sleep(Duration::from_secs(2)).await;
-            let mut server = Server::start(dir.path(), &pg.url, Some(step));
-            server.wait_for_crash();
+            let mut server = start(dir.path(), &pg.url, Some(step));
+            wait_for_crash(&mut server);
             drop(server);
-            let _server = Server::start(dir.path(), &pg.url, None);
+            let _server = start(dir.path(), &pg.url, None);
             wait_for(&app, &id, Status::Closed).await;
             assert!(!has(&admin).await, "round {round}, {step}: revoked at last");
             let history = app.requests.get(&carol, &id).await.unwrap().history;

@@ -1,39 +1,21 @@
 //! The README's first command: `warden demo` serves the demo organisation, and its documented
 //! answers (src/demo/QUESTIONS.md) hold over HTTP.
 
-use crate::common::{caveat_codes, path_texts, warden_bin};
+use crate::binary::{Launch, Server, command};
+use crate::common::{caveat_codes, path_texts};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 
 /// A `warden demo` process, killed when dropped.
 struct Demo {
-    child: Child,
-    base: String,
+    server: Server,
     /// The printed tokens by person (`maya`) or `maya via helpdesk-bot`.
     tokens: std::collections::BTreeMap<String, String>,
 }
 
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start_demo(dir: &std::path::Path) -> Demo {
-    let mut child = Command::new(warden_bin())
-        .args(["demo", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut base = None;
+    let server = Launch::demo(dir).start();
     let mut tokens = std::collections::BTreeMap::new();
-    for line in lines.by_ref() {
-        let line = line.unwrap();
+    for line in &server.banner {
         if let Some(rest) = line.trim().strip_prefix("token ")
             && let Some((who, token)) = rest.rsplit_once(": ")
         {
@@ -44,23 +26,13 @@ fn start_demo(dir: &std::path::Path) -> Demo {
                 .replace(" via agent ", " via ");
             tokens.insert(who, token.to_owned());
         }
-        if let Some(url) = line.trim().strip_prefix("health:") {
-            base = Some(url.trim().trim_end_matches("/healthz").to_owned());
-            break;
-        }
     }
-    // Keep reading what the demo prints after, as a terminal would.
-    std::thread::spawn(move || lines.for_each(drop));
-    Demo {
-        child,
-        base: base.expect("the demo prints its health URL"),
-        tokens,
-    }
+    Demo { server, tokens }
 }
 
 async fn ask(demo: &Demo, tool: &str, args: Value) -> Value {
     let r = reqwest::Client::new()
-        .post(format!("{}/v1/tools/{tool}", demo.base))
+        .post(format!("{}/v1/tools/{tool}", demo.server.base))
         .bearer_auth(&demo.tokens["maya"])
         .json(&args)
         .send()
@@ -73,7 +45,7 @@ async fn ask(demo: &Demo, tool: &str, args: Value) -> Value {
 async fn demo_serves_documented_answers() {
     let dir = tempfile::tempdir().unwrap();
     let demo = start_demo(&dir.path().join("demo"));
-    let health: Value = reqwest::get(format!("{}/healthz", demo.base))
+    let health: Value = reqwest::get(format!("{}/healthz", demo.server.base))
         .await
         .unwrap()
         .json()
@@ -98,7 +70,7 @@ async fn demo_serves_documented_answers() {
     assert_eq!(distinct.len(), people.len());
     // Without a token the API answers 401.
     let r = reqwest::Client::new()
-        .post(format!("{}/v1/tools/check_access", demo.base))
+        .post(format!("{}/v1/tools/check_access", demo.server.base))
         .json(&json!({"identity": "maya", "privilege": "SELECT", "resource": "crm.leads"}))
         .send()
         .await
@@ -198,7 +170,7 @@ async fn demo_runs_a_request_from_ask_to_active() {
     let client = reqwest::Client::new();
     let post = |who: &str, path: String, body: Value| {
         client
-            .post(format!("{}{path}", demo.base))
+            .post(format!("{}{path}", demo.server.base))
             .bearer_auth(&demo.tokens[who])
             .json(&body)
             .send()
@@ -232,7 +204,7 @@ async fn demo_runs_a_request_from_ask_to_active() {
 fn demo_refuses_a_non_empty_data_dir_without_reset() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("something"), "x").unwrap();
-    let out = Command::new(warden_bin())
+    let out = command()
         .args(["demo", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(dir.path())
         .output()

@@ -4,7 +4,7 @@
 //! membership granted again by hand → `reappeared`. Each finding is in the audit log. The drift
 //! store itself behaves alike on SQLite and PostgreSQL.
 
-use crate::cli::run;
+use crate::binary::run;
 use crate::pg::PgCluster;
 use serde_json::Value;
 use sqlx::{AssertSqlSafe, PgPool};

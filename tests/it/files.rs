@@ -1,7 +1,7 @@
 //! What Warden leaves on disk and prints about it: a private data dir, a private database, and
 //! config errors that never show the file's text (it may hold a secret).
 
-use crate::cli::run;
+use crate::binary::run;
 use std::path::Path;
 
 #[cfg(unix)]
@@ -35,7 +35,7 @@ fn the_data_dir_and_the_database_are_private() {
 
 #[test]
 fn a_config_error_names_the_place_not_the_text() {
-    let dir = crate::cli::demo_dir();
+    let dir = crate::binary::demo_dir();
     let secret = "sk-live-9f8e7d6c5b4a";
     let cases = [
         // A syntax error on the line that holds the secret.
@@ -49,7 +49,7 @@ fn a_config_error_names_the_place_not_the_text() {
     ];
     for text in &cases {
         std::fs::write(dir.path().join("warden.toml"), text).unwrap();
-        let out = std::process::Command::new(crate::common::warden_bin())
+        let out = crate::binary::command()
             .arg("--data-dir")
             .arg(dir.path())
             .args(["sync"])

@@ -1,38 +1,14 @@
 //! Import validation: each malformed document is rejected with an error naming what is wrong
 //! (and where), through the real binary, and the store is left exactly as it was.
 
-use crate::common::warden_bin;
+use crate::binary::{command, output};
 use serde_json::json;
-use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// Runs `warden --data-dir DIR ARGS…` with `stdin`, returning (status, stdout, stderr).
 fn warden(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> (i32, String, String) {
-    let mut child = Command::new(warden_bin())
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut pipe = child.stdin.take().unwrap();
-    let input = stdin.map(<[u8]>::to_vec);
-    // Write from a thread: a large input must not deadlock against a full stdout pipe.
-    let writer = std::thread::spawn(move || {
-        if let Some(bytes) = input {
-            let _ = pipe.write_all(&bytes);
-        }
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
+    output(command().arg("--data-dir").arg(dir).args(args), stdin)
 }
 
 /// A small valid snapshot for connection `warehouse`; `edit` breaks it.
@@ -321,7 +297,7 @@ fn a_tier_m_snapshot_imports_without_several_copies_in_memory() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("tier-m.json");
     let (code, _) = run_measured(
-        Command::new(warden_bin())
+        command()
             .args(["gen", "--tier", "M", "--seed", "7", "--out"])
             .arg(&file),
     );
@@ -331,7 +307,7 @@ fn a_tier_m_snapshot_imports_without_several_copies_in_memory() {
 
     let data = dir.path().join("data");
     let (code, peak) = run_measured(
-        Command::new(warden_bin())
+        command()
             .arg("--data-dir")
             .arg(&data)
             .arg("import")

@@ -5,6 +5,7 @@
 
 mod audit;
 mod authz;
+mod binary;
 mod chat;
 mod chat_eval;
 mod chat_requests;

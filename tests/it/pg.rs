@@ -1,8 +1,8 @@
 //! A throwaway PostgreSQL cluster for tests and benches: `initdb` in a temporary directory,
 //! `postgres` on a free loopback port, stopped and removed when the value is dropped.
 //!
-//! Self-contained (std + tempfile) so that a bench can include it with
-//! `#[path = "../tests/it/pg.rs"] mod pg;`.
+//! Self-contained (std + tempfile) so that the benches can include it: `benches/support/postgres.rs`
+//! does, with `#[path]`.
 
 #![allow(dead_code)]
 

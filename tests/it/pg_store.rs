@@ -2,12 +2,10 @@
 //! the CLI, two `warden serve` processes answering from the same database and both following
 //! a later import, and the one-line errors for a bad or unreachable URL.
 
-use crate::common::warden_bin;
+use crate::binary::{Launch, Server, command, output};
 use crate::store::fresh_database;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A password that must never reach the output.
@@ -15,18 +13,7 @@ const PASSWORD: &str = "s3cret-pw";
 
 /// Runs `warden ARGS…` with `envs`, returning (status, stdout, stderr).
 fn warden(args: &[&str], envs: &[(&str, &str)]) -> (i32, String, String) {
-    let out = Command::new(warden_bin())
-        .args(args)
-        .env_remove("WARDEN_DATABASE_URL")
-        .env_remove("WARDEN_DATA_DIR")
-        .envs(envs.iter().copied())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
+    output(command().args(args).envs(envs.iter().copied()), None)
 }
 
 /// `warden --data-dir DIR --database-url URL ARGS…`, which must succeed; its stdout.
@@ -39,45 +26,9 @@ fn warden_ok(dir: &Path, url: &str, args: &[&str]) -> String {
     stdout
 }
 
-/// A `warden serve` process, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Starts `warden serve` on a free port, with the URL from the environment this time.
 fn serve(dir: &Path, url: &str) -> Server {
-    let mut child = Command::new(warden_bin())
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir)
-        .env("WARDEN_DATABASE_URL", url)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut base = None;
-    let mut seen = String::new();
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if let Some(addr) = line.trim().strip_prefix("warden listening on ") {
-            base = Some(addr.to_owned());
-            break;
-        }
-        seen.push_str(&line);
-        seen.push('\n');
-    }
-    // Keep draining the log, or the server blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    let base = base.unwrap_or_else(|| panic!("serve printed no address:\n{seen}"));
-    Server { child, base }
+    Launch::serve(dir).env("WARDEN_DATABASE_URL", url).start()
 }
 
 /// Whether `maya` may SELECT `crm.leads`, asked over HTTP.

@@ -173,14 +173,14 @@ async fn a_request_needs_an_identity_on_its_connection_and_an_admin_can_link_one
 
     // The CLI does the same, as the local operator.
     let dir = s.dir.path();
-    let (code, out, err) = crate::cli::run(dir, &["user", "link", "maya", "warehouse", "maya"]);
+    let (code, out, err) = crate::binary::run(dir, &["user", "link", "maya", "warehouse", "maya"]);
     assert_eq!(code, 0, "{out} {err}");
     assert!(out.contains("warehouse:maya"), "{out}");
     let (status, r) = s.post_as(&maya, "/v1/requests", &body).await;
     assert_eq!(status, 201, "linked again from the CLI: {r}");
-    let (code, _, err) = crate::cli::run(dir, &["user", "unlink", "maya", "warehouse", "maya"]);
+    let (code, _, err) = crate::binary::run(dir, &["user", "unlink", "maya", "warehouse", "maya"]);
     assert_eq!(code, 0, "{err}");
-    let (code, _, err) = crate::cli::run(dir, &["user", "link", "nobody", "warehouse", "maya"]);
+    let (code, _, err) = crate::binary::run(dir, &["user", "link", "nobody", "warehouse", "maya"]);
     assert_ne!(code, 0);
     assert!(err.contains("nobody"), "{err}");
 }

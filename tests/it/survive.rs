@@ -2,54 +2,11 @@
 //! fails that one request (500, the error document, a request id) and the process serves on;
 //! SIGTERM lets an in-flight request finish before the process exits 0.
 
-use crate::cli::{demo_dir, run};
-use crate::common::warden_bin;
+use crate::binary::{Launch, demo_dir, run};
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// A `warden serve` process, killed when dropped.
-struct Serve {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(dir: &Path, envs: &[(&str, &str)]) -> Serve {
-    let mut cmd = Command::new(warden_bin());
-    cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir)
-        .env_remove("WARDEN_PANIC_AT")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut addr = None;
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if let Some(a) = line.trim().strip_prefix("warden listening on http://") {
-            addr = Some(a.to_owned());
-            break;
-        }
-    }
-    std::thread::spawn(move || lines.for_each(drop));
-    Serve {
-        child,
-        addr: addr.expect("serve printed its address"),
-    }
-}
 
 fn admin_token(dir: &Path) -> String {
     let (code, _, err) = run(dir, &["user", "add", "root_admin", "--role", "admin"]);
@@ -64,11 +21,14 @@ fn admin_token(dir: &Path) -> String {
 async fn a_panic_in_a_handler_fails_one_request_and_the_server_serves_on() {
     let dir = demo_dir();
     let token = admin_token(dir.path());
-    let mut server = serve(dir.path(), &[("WARDEN_PANIC_AT", "tool:check_access")]);
+    let mut server = Launch::serve(dir.path())
+        .env("WARDEN_PANIC_AT", "tool:check_access")
+        .start();
     let client = reqwest::Client::new();
+    let base = server.base.clone();
     let call = |tool: &str, body: &str| {
         client
-            .post(format!("http://{}/v1/tools/{tool}", server.addr))
+            .post(format!("{base}/v1/tools/{tool}"))
             .bearer_auth(&token)
             .header("content-type", "application/json")
             .body(body.to_string())
@@ -89,10 +49,7 @@ async fn a_panic_in_a_handler_fails_one_request_and_the_server_serves_on() {
         assert!(!body.to_string().contains("WARDEN_PANIC_AT"), "{body}");
     }
     // The process is alive and answers everything else.
-    assert!(
-        server.child.try_wait().unwrap().is_none(),
-        "the server died"
-    );
+    assert!(server.try_wait().is_none(), "the server died");
     let resp = call("who_has_access", r#"{"resource":"crm.leads"}"#)
         .await
         .unwrap();
@@ -104,7 +61,7 @@ async fn a_panic_in_a_handler_fails_one_request_and_the_server_serves_on() {
 async fn sigterm_lets_the_request_in_flight_finish() {
     let dir = demo_dir();
     let token = admin_token(dir.path());
-    let mut server = serve(dir.path(), &[]);
+    let mut server = Launch::serve(dir.path()).start();
     let snapshot =
         std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/demo/acme.json")).unwrap();
     let (first, rest) = snapshot.split_at(snapshot.len() / 2);
@@ -121,7 +78,7 @@ async fn sigterm_lets_the_request_in_flight_finish() {
     conn.flush().await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     // SAFETY: sending a signal to our own child process.
-    let pid = server.child.id() as libc::pid_t;
+    let pid = server.pid() as libc::pid_t;
     assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
     tokio::time::sleep(Duration::from_millis(300)).await;
     // New connections are no longer taken...
@@ -147,17 +104,8 @@ async fn sigterm_lets_the_request_in_flight_finish() {
         .unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("\"generation\""), "{answer}");
-    let mut waited = Duration::ZERO;
-    let status = loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            waited < Duration::from_secs(30),
-            "still running after SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        waited += Duration::from_millis(50);
-    };
+    let status = server
+        .wait_for_exit(Duration::from_secs(30))
+        .expect("still running after SIGTERM");
     assert!(status.success(), "exit status after SIGTERM: {status:?}");
 }

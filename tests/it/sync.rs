@@ -3,7 +3,7 @@
 //! `has_table_privilege`; an unprivileged connecting user reads the same; a connection that fails
 //! keeps its last good snapshot, says why, and does not stop the others.
 
-use crate::cli::run;
+use crate::binary::run;
 use crate::pg::PgCluster;
 use serde_json::{Value, json};
 use sqlx::{AssertSqlSafe, PgPool, Row};
@@ -63,7 +63,7 @@ fn config(urls: &[(&str, &str)]) -> String {
 }
 
 fn sync(dir: &std::path::Path, envs: &[(&str, String)]) -> (i32, Value) {
-    let out = std::process::Command::new(crate::common::warden_bin())
+    let out = crate::binary::command()
         .arg("--data-dir")
         .arg(dir)
         .args(["--json", "sync"])
