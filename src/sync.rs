@@ -175,7 +175,7 @@ pub async fn periodic(app: App, mut stop: crate::app::Stop) {
             _ = tick.tick() => {}
             _ = stop.wait_for(|s| *s) => return,
         }
-        let now = chrono::Utc::now().timestamp();
+        let now = app.store.clock().now().timestamp();
         for (name, interval) in &scheduled {
             match app.store.claim_sync(name, now, *interval).await {
                 Ok(true) => {

@@ -130,8 +130,9 @@ fn connection(
         SnapshotError::at(
             format!("{at}.platform"),
             format!(
-                "unknown platform {:?} (expected postgres, redshift, snowflake or bigquery)",
-                c.platform
+                "unknown platform {:?} (expected {})",
+                c.platform,
+                Platform::names()
             ),
         )
     })?;
