@@ -2,7 +2,7 @@
 //! narrowed (fewer privileges, a shorter duration) and with the identity or role to update chosen
 //! among those that can receive it; anything wider is refused with 422.
 
-use super::rules::{Action, check_actor, check_state};
+use super::rules::Action;
 use super::service::{Requests, check_privileges, parse_privileges};
 use super::{AccessRequest, ChangeRecord, Decision, GranteeChoice};
 use crate::access::{Access, Resolved};
@@ -48,9 +48,7 @@ impl Requests {
         id: &str,
         input: Approval,
     ) -> Result<AccessRequest, ApiError> {
-        let (mut req, version) = self.load(id).await?;
-        check_actor(who, &req, Action::Approve)?;
-        check_state(&req, Action::Approve)?;
+        let (mut req, version) = self.load_for(who, id, Action::Approve).await?;
         let reviewer = who.describe();
         if req.approvals.iter().any(|a| a.reviewer == reviewer) {
             return Err(ApiError::new(
@@ -229,11 +227,7 @@ impl Requests {
             );
             return Ok((vec![event], Vec::new()));
         }
-        let job = NewJob {
-            request_id: req.id.clone(),
-            kind: JobKind::Provision,
-            run_at: self.now_ms(),
-        };
+        let job = self.job_now(&req.id, JobKind::Provision);
         Ok((Vec::new(), vec![job]))
     }
 

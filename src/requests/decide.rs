@@ -3,13 +3,13 @@
 //! the request, its events and its jobs together.
 
 use super::clock::stamp;
-use super::rules::{Action, check_actor, check_state};
+use super::rules::Action;
 use super::service::Requests;
 use super::{AccessRequest, Decision, Ending};
 use crate::error::ApiError;
 use crate::model::audit::NewEvent;
 use crate::people::Principal;
-use crate::store::jobs::{JobKind, NewJob};
+use crate::store::jobs::JobKind;
 use serde_json::json;
 
 impl Requests {
@@ -19,9 +19,7 @@ impl Requests {
         id: &str,
         reason: Option<String>,
     ) -> Result<AccessRequest, ApiError> {
-        let (mut req, version) = self.load(id).await?;
-        check_actor(who, &req, Action::Deny)?;
-        check_state(&req, Action::Deny)?;
+        let (mut req, version) = self.load_for(who, id, Action::Deny).await?;
         // A failed request may hold some of its grants (those done before the failure): a
         // revoke job removes what Warden granted, as for any other ending.
         let revoking = !req.is_manual() && req.changes.iter().any(|c| c.relies());
@@ -42,20 +40,14 @@ impl Requests {
         )];
         let mut jobs = Vec::new();
         if req.is_revoking() {
-            jobs.push(NewJob {
-                request_id: req.id.clone(),
-                kind: JobKind::Revoke,
-                run_at: self.now_ms(),
-            });
+            jobs.push(self.job_now(&req.id, JobKind::Revoke));
         }
         self.save(&req, version, &events, &jobs).await?;
         Ok(req)
     }
 
     pub async fn delete(&self, who: &Principal, id: &str) -> Result<AccessRequest, ApiError> {
-        let (mut req, version) = self.load(id).await?;
-        check_actor(who, &req, Action::Delete)?;
-        check_state(&req, Action::Delete)?;
+        let (mut req, version) = self.load_for(who, id, Action::Delete).await?;
         req.delete(self.clock.now())?;
         let events = [NewEvent::new(
             who.describe(),
@@ -74,9 +66,7 @@ impl Requests {
         id: &str,
         reason: Option<String>,
     ) -> Result<AccessRequest, ApiError> {
-        let (mut req, version) = self.load(id).await?;
-        check_actor(who, &req, Action::Revoke)?;
-        check_state(&req, Action::Revoke)?;
+        let (mut req, version) = self.load_for(who, id, Action::Revoke).await?;
         let now = self.clock.now();
         req.start_revoke(now)?;
         let mut events = vec![NewEvent::new(
@@ -96,11 +86,7 @@ impl Requests {
                 json!({"manual": true}),
             ));
         } else {
-            jobs.push(NewJob {
-                request_id: req.id.clone(),
-                kind: JobKind::Revoke,
-                run_at: self.now_ms(),
-            });
+            jobs.push(self.job_now(&req.id, JobKind::Revoke));
         }
         self.save(&req, version, &events, &jobs).await?;
         Ok(req)
@@ -108,9 +94,7 @@ impl Requests {
 
     /// An admin runs a failed request's provisioning again.
     pub async fn retry(&self, who: &Principal, id: &str) -> Result<AccessRequest, ApiError> {
-        let (mut req, version) = self.load(id).await?;
-        check_actor(who, &req, Action::Retry)?;
-        check_state(&req, Action::Retry)?;
+        let (mut req, version) = self.load_for(who, id, Action::Retry).await?;
         req.retry(self.clock.now())?;
         let events = [NewEvent::new(
             who.describe(),
@@ -118,11 +102,7 @@ impl Requests {
             Some(&req.id),
             json!({}),
         )];
-        let jobs = [NewJob {
-            request_id: req.id.clone(),
-            kind: JobKind::Provision,
-            run_at: self.now_ms(),
-        }];
+        let jobs = [self.job_now(&req.id, JobKind::Provision)];
         self.save(&req, version, &events, &jobs).await?;
         Ok(req)
     }
@@ -134,9 +114,7 @@ impl Requests {
         who: &Principal,
         id: &str,
     ) -> Result<AccessRequest, ApiError> {
-        let (mut req, version) = self.load(id).await?;
-        check_actor(who, &req, Action::MarkProvisioned)?;
-        check_state(&req, Action::MarkProvisioned)?;
+        let (mut req, version) = self.load_for(who, id, Action::MarkProvisioned).await?;
         for c in &mut req.changes {
             c.granted = true;
         }

@@ -2,7 +2,7 @@
 //! reviewed like any other; its approval moves the original's expiry.
 
 use super::clock::stamp;
-use super::rules::{Action, check_actor, check_state};
+use super::rules::Action;
 use super::service::{NewRequest, Requests, requester};
 use super::{AccessRequest, DraftedBy, Ending, Status};
 use crate::access::Access;
@@ -24,9 +24,7 @@ impl Requests {
         duration: &str,
         reason: Option<String>,
     ) -> Result<AccessRequest, ApiError> {
-        let (original, _) = self.load(id).await?;
-        check_actor(who, &original, Action::Extend)?;
-        check_state(&original, Action::Extend)?;
+        let (original, _) = self.load_for(who, id, Action::Extend).await?;
         no_expiry(&original)?;
         let duration = Duration::parse(duration).map_err(|m| ApiError::invalid("duration", m))?;
         let input = NewRequest {

@@ -396,6 +396,29 @@ impl Requests {
         self.save_all(&[(req, version)], events, jobs).await
     }
 
+    /// The request `id` and the version it was read at, once `who` may take `action` on it
+    /// and its state allows it ([`super::rules`]).
+    pub(super) async fn load_for(
+        &self,
+        who: &Principal,
+        id: &str,
+        action: super::rules::Action,
+    ) -> Result<(AccessRequest, i64), ApiError> {
+        let (req, version) = self.load(id).await?;
+        super::rules::check_actor(who, &req, action)?;
+        super::rules::check_state(&req, action)?;
+        Ok((req, version))
+    }
+
+    /// A job of `kind` for the request `id`, due now.
+    pub(super) fn job_now(&self, id: &str, kind: crate::store::jobs::JobKind) -> NewJob {
+        NewJob {
+            request_id: id.to_string(),
+            kind,
+            run_at: self.now_ms(),
+        }
+    }
+
     /// Writes several requests changed together (an extension and the request it extends) in
     /// one transaction; someone else's change to any of them in between is a 409 naming it.
     pub(super) async fn save_all(

@@ -8,6 +8,44 @@
 //! [`with_pool!`] hands a block the pool of whichever backend the store is, with that backend's
 //! copy of the queries; [`WriteTx`] opens a write transaction the way each backend needs.
 
+/// Declares the query modules in a backend's module: each file is compiled once per backend,
+/// on purpose (the SQL is written once; the types are the backend's).
+macro_rules! query_modules {
+    () => {
+        #[allow(clippy::duplicate_mod)]
+        #[path = "agent_calls.rs"]
+        pub(crate) mod agent_calls;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "audit.rs"]
+        pub(crate) mod audit;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "conversations.rs"]
+        pub(crate) mod conversations;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "drift.rs"]
+        pub(crate) mod drift;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "jobs.rs"]
+        pub(crate) mod jobs;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "links.rs"]
+        pub(crate) mod links;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "people.rs"]
+        pub(crate) mod people;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "requests.rs"]
+        pub(crate) mod requests;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "snapshots.rs"]
+        pub(crate) mod snapshots;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "sync.rs"]
+        pub(crate) mod sync;
+    };
+}
+use query_modules;
+
 pub(crate) mod columns;
 pub(crate) mod postgres;
 pub(crate) mod sqlite;

@@ -17,36 +17,8 @@ pub(crate) const WRITE_ORDER: &str = "seq";
 /// they rebuild now rather than at their next poll: `$1` the channel, `$2` the generation.
 pub(crate) const ANNOUNCE: Option<&str> = Some("SELECT pg_notify($1, $2)");
 
-#[allow(clippy::duplicate_mod)] // once per backend, on purpose (portable.rs)
-#[path = "agent_calls.rs"]
-pub(crate) mod agent_calls;
-#[allow(clippy::duplicate_mod)] // once per backend, on purpose (portable.rs)
-#[path = "audit.rs"]
-pub(crate) mod audit;
 /// The snapshot rows, written in bulk as this backend does it fastest.
 #[path = "bulk_postgres.rs"]
 pub(crate) mod bulk;
-#[allow(clippy::duplicate_mod)] // once per backend, on purpose (portable.rs)
-#[path = "conversations.rs"]
-pub(crate) mod conversations;
-#[allow(clippy::duplicate_mod)] // once per backend, on purpose (portable.rs)
-#[path = "drift.rs"]
-pub(crate) mod drift;
-#[allow(clippy::duplicate_mod)] // once per backend, on purpose (portable.rs)
-#[path = "jobs.rs"]
-pub(crate) mod jobs;
-#[allow(clippy::duplicate_mod)] // once per backend, on purpose (portable.rs)
-#[path = "links.rs"]
-pub(crate) mod links;
-#[allow(clippy::duplicate_mod)] // once per backend, on purpose (portable.rs)
-#[path = "people.rs"]
-pub(crate) mod people;
-#[allow(clippy::duplicate_mod)] // once per backend, on purpose (portable.rs)
-#[path = "requests.rs"]
-pub(crate) mod requests;
-#[allow(clippy::duplicate_mod)] // once per backend, on purpose (portable.rs)
-#[path = "snapshots.rs"]
-pub(crate) mod snapshots;
-#[allow(clippy::duplicate_mod)] // once per backend, on purpose (portable.rs)
-#[path = "sync.rs"]
-pub(crate) mod sync;
+
+super::query_modules!();
