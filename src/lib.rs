@@ -1,22 +1,32 @@
 //! Warden: who can touch which data, and why.
 //!
 //! # Layout
-//! - [`model`]: plain validated types (identities, resources, grants, durations).
-//! - [`config`]: `warden.toml`, with secrets from the environment.
-//! - [`people`]: people, roles, tokens and the [`people::Principal`] every rule is decided by.
-//! - [`snapshot`]: the snapshot format, parsed and validated with JSON-path errors.
-//! - [`store`]: where imported connections live (SQLite; PostgreSQL later), behind one face.
-//! - [`graph`]: the effective-privilege engine; every answer carries its paths.
-//! - [`index`]: the tantivy index that resolves names people type.
-//! - [`access`]: graph + index as one swappable, read-optimised snapshot.
-//! - [`connectors`]: live platforms read into snapshots (PostgreSQL).
+//! From the top down; each part uses only the parts after it (DESIGN.md "Layers"). The order is
+//! `LAYERS` in `tests/it/layers.rs`, which fails on a use against it, and on any cycle between
+//! modules at any level below.
+//!
+//! - [`cli`] (called by `main.rs`): the command line, its exit codes and its output.
+//! - [`server`]: the running server, the one place that starts and stops the background workers.
+//! - [`http`]: REST, MCP and the OpenAPI document; handlers read, call a service, answer.
+//! - [`sync`], [`drift`]: live connections read and imported; grants that drifted from Warden's record.
+//! - [`app`]: the wiring (config, store, access, people, requests) the edges share.
+//! - [`chat`]: the embedded engine and the LLM engine, both calling the [`tools`].
 //! - [`tools`]: the typed tools (one file each) reachable from CLI, HTTP, MCP and chat.
-//! - [`chat`]: the embedded engine and the LLM engine, both calling the tools.
-//! - [`http`], [`cli`]: the edges, where errors become documents and exit codes.
-//! - [`server`]: the running server: connections, limits, background workers, graceful stop.
-//! - [`sync`]: live connections read and imported, each failure kept apart.
-//! - [`audit`], [`drift`]: the audit log verified and exported; grants that drifted from Warden's record.
+//! - [`jobs`], [`audit`]: provisioning and expiry as jobs; the audit log, verified and exported.
+//! - [`requests`]: the request workflow, its rules and its service.
 //! - [`demo`], [`synth`]: the built-in demo organisation and the seeded generator.
+//! - [`people`]: people, tokens and their links to platform identities.
+//! - [`access`]: graph and index as one swappable, read-optimised snapshot.
+//! - [`connectors`]: live platforms read into snapshots and changed by grants.
+//! - [`index`], [`graph`]: the tantivy index that resolves names people type; the
+//!   effective-privilege engine, whose every answer carries its paths.
+//! - [`store`]: SQLite or PostgreSQL behind one face, its SQL written once in `store/portable/`.
+//! - [`snapshot`]: the snapshot format, parsed and validated with JSON-path errors.
+//! - [`config`], [`policy`]: `warden.toml` (secrets from the environment); name patterns.
+//! - [`model`]: the typed domain: platforms, ids, privileges, durations, times, people, requests
+//!   and their states.
+//! - [`error`]: the error document and its stable codes; it depends on nothing in the crate.
+//! - [`fault`]: the fault points tests use.
 
 pub mod access;
 pub mod app;

@@ -11,6 +11,60 @@ use std::path::Path;
 /// One edge between sibling modules, with the file and path that made it.
 type Edges = BTreeMap<Vec<String>, BTreeMap<String, BTreeMap<String, String>>>;
 
+/// The crate's modules from the top down (DESIGN.md "Layers", lib.rs): each may use only those
+/// after it.
+const LAYERS: &[&str] = &[
+    "cli",
+    "server",
+    "http",
+    "sync",
+    "drift",
+    "app",
+    "chat",
+    "tools",
+    "jobs",
+    "audit",
+    "requests",
+    "demo",
+    "synth",
+    "people",
+    "access",
+    "connectors",
+    "index",
+    "graph",
+    "store",
+    "snapshot",
+    "config",
+    "policy",
+    "model",
+    "error",
+    "fault",
+];
+
+#[test]
+fn each_top_level_module_uses_only_those_below_it() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    collect(&src, &src, &mut files);
+    let edges = edges(&files);
+    let top = edges.get(&Vec::new()).cloned().unwrap_or_default();
+    assert!(top.len() > 10, "read {} modules", top.len());
+    let place = |m: &str| LAYERS.iter().position(|l| *l == m);
+    let mut up = Vec::new();
+    for (from, uses) in &top {
+        let Some(at) = place(from) else {
+            up.push(format!("{from} is not in LAYERS"));
+            continue;
+        };
+        for (to, why) in uses {
+            if place(to).is_none_or(|below| below <= at) {
+                up.push(format!("{from} -> {to} ({why})"));
+            }
+        }
+    }
+    assert!(up.is_empty(), "uses against the layers:\n{}", up.join("\n"));
+}
+
 #[test]
 fn no_module_uses_a_sibling_that_uses_it_back() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
@@ -93,6 +147,11 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(Vec<String>, String)>) {
 
 /// Every cycle among siblings, one line each: `in store: a -> b -> a (a: file uses path; …)`.
 fn cycles(files: &[(Vec<String>, String)]) -> Vec<String> {
+    cycles_in(&edges(files))
+}
+
+/// Which sibling uses which, under each parent, with the file and path that show it.
+fn edges(files: &[(Vec<String>, String)]) -> Edges {
     let modules: BTreeSet<Vec<String>> = files.iter().map(|(m, _)| m.clone()).collect();
     let mut edges: Edges = BTreeMap::new();
     for (module, text) in files {
@@ -112,8 +171,12 @@ fn cycles(files: &[(Vec<String>, String)]) -> Vec<String> {
             }
         }
     }
+    edges
+}
+
+fn cycles_in(edges: &Edges) -> Vec<String> {
     let mut out = Vec::new();
-    for (parent, graph) in &edges {
+    for (parent, graph) in edges {
         let mut reported: BTreeSet<BTreeSet<String>> = BTreeSet::new();
         for start in graph.keys() {
             if let Some(cycle) = cycle_from(graph, start) {
