@@ -339,12 +339,9 @@ pub fn error(e: &ApiError) -> String {
     }
 }
 
-pub fn clarify(text: &str, slot: Slot, choices: &[Choice]) -> String {
-    let what = match slot {
-        Slot::Subject => "identities",
-        Slot::Resource => "resources",
-    };
-    let items: Vec<String> = choices
+/// The choices as a numbered list: `1. alice (user on warehouse, Alice Smith)`.
+fn numbered(choices: &[Choice]) -> Vec<String> {
+    choices
         .iter()
         .enumerate()
         .map(|(n, c)| {
@@ -361,7 +358,15 @@ pub fn clarify(text: &str, slot: Slot, choices: &[Choice]) -> String {
                 c.connection
             )
         })
-        .collect();
+        .collect()
+}
+
+pub fn clarify(text: &str, slot: Slot, choices: &[Choice]) -> String {
+    let what = match slot {
+        Slot::Subject => "identities",
+        Slot::Resource => "resources",
+    };
+    let items = numbered(choices);
     format!(
         "{text:?} matches {} {what}. Which one do you mean? {}. Reply with a number or a name.",
         choices.len(),
@@ -371,24 +376,7 @@ pub fn clarify(text: &str, slot: Slot, choices: &[Choice]) -> String {
 
 /// After answering for the person a name fits exactly: the others it may have meant.
 pub fn also_meant(text: &str, choices: &[Choice]) -> String {
-    let items: Vec<String> = choices
-        .iter()
-        .enumerate()
-        .map(|(n, c)| {
-            let detail = c
-                .detail
-                .as_deref()
-                .map(|d| format!(", {d}"))
-                .unwrap_or_default();
-            format!(
-                "{}. {} ({} on {}{detail})",
-                n + 1,
-                c.name,
-                c.kind,
-                c.connection
-            )
-        })
-        .collect();
+    let items = numbered(choices);
     format!(
         "{text:?} may mean more than one person: {}. I answered for the one named exactly {text:?}; if you meant another, which one? Reply with a number or a name.",
         items.join("; ")
