@@ -3,7 +3,7 @@
 //! against the object's list, and every lookup binds its names as parameters. Each operation says
 //! whether the grant was there before it ran, so that expiry removes only what Warden added.
 
-use super::{connect, failure};
+use super::{connect, current_database, failure};
 use crate::connectors::{Applied, Change, ConnectorError, FailureKind, quote};
 use crate::model::vocabulary::words;
 use crate::model::{Platform, ResourceKind};
@@ -23,10 +23,7 @@ fn refuse(message: String) -> ConnectorError {
 impl Provisioner {
     pub async fn connect(url: &str) -> Result<Provisioner, ConnectorError> {
         let mut conn = connect(url).await?;
-        let database: String = sqlx::query_scalar("SELECT current_database()::text")
-            .fetch_one(&mut conn)
-            .await
-            .map_err(failure)?;
+        let database = current_database(&mut conn, "SELECT current_database()::text").await?;
         Ok(Provisioner { conn, database })
     }
 

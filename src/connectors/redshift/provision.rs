@@ -12,7 +12,7 @@
 //! runs the lookups on PostgreSQL with SVV-shaped views, and the statements PostgreSQL also
 //! accepts (`TO GROUP`, `ALTER GROUP`); `TO ROLE` and `GRANT ROLE` are checked as text only.
 
-use super::{catalog, connect, failure};
+use super::{catalog, connect, current_database, failure};
 use crate::connectors::{Applied, Change, ConnectorError, FailureKind, quote};
 use crate::model::vocabulary::words;
 use crate::model::{Platform, ResourceKind};
@@ -300,10 +300,7 @@ pub struct Provisioner {
 impl Provisioner {
     pub async fn connect(url: &str) -> Result<Provisioner, ConnectorError> {
         let mut conn = connect(url).await?;
-        let database: String = sqlx::query_scalar(catalog::CURRENT_DATABASE)
-            .fetch_one(&mut conn)
-            .await
-            .map_err(failure)?;
+        let database = current_database(&mut conn, catalog::CURRENT_DATABASE).await?;
         Ok(Provisioner { conn, database })
     }
 
