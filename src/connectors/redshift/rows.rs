@@ -5,6 +5,7 @@
 //! Redshift keeps users, groups and roles in three namespaces (a user and a group may both be
 //! called `sales`), so every reference in the document says the kind of identity it names.
 
+use crate::connectors::normal_privilege;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -380,11 +381,8 @@ fn collect_grants(db: &str, rows: &Rows, resources: &BTreeMap<Vec<String>, Resou
         {
             return;
         }
-        let privilege = match privilege.trim().to_ascii_uppercase().as_str() {
-            // Redshift reports TEMP; questions and SNAPSHOT.md say TEMPORARY.
-            "TEMP" => "TEMPORARY".to_owned(),
-            p => p.to_owned(),
-        };
+        // Redshift reports TEMP; questions and SNAPSHOT.md say TEMPORARY.
+        let privilege = normal_privilege(privilege);
         *out.entry((grantee, privilege, path)).or_insert(false) |= option;
     };
     // Every resource path of one kind below `prefix`, for a scoped grant.
