@@ -270,9 +270,8 @@ impl ConnGraph {
                 out.push(caveat(
                     "conditional_binding",
                     format!(
-                        "the binding of {} on {} holds only under its IAM condition {what:?}",
-                        self.privilege_name(self.grants[g as usize].privilege),
-                        self.resource(self.grants[g as usize].resource).name
+                        "the binding of {} holds only under its IAM condition {what:?}",
+                        self.grant_text(g)
                     ),
                 ));
             }
