@@ -83,15 +83,51 @@ pub(crate) fn validated(doc: serde_json::Value) -> Result<Connection, ConnectorE
         .ok_or_else(|| ConnectorError::new(FailureKind::Invalid, "no connection was read"))
 }
 
+/// The url of a configured connection, which every live connector needs.
+pub(crate) fn url(cfg: &ConnectionConfig) -> Result<&str, ConnectorError> {
+    cfg.url
+        .as_ref()
+        .map(|u| u.expose())
+        .ok_or_else(|| ConnectorError::new(FailureKind::Config, "the connection has no url"))
+}
+
+/// A privilege as the PostgreSQL-wire platforms spell it: upper case, TEMP as TEMPORARY.
+pub(crate) fn normal_privilege(privilege: &str) -> String {
+    match privilege.trim().to_ascii_uppercase() {
+        p if p == "TEMP" => "TEMPORARY".to_owned(),
+        p => p,
+    }
+}
+
+/// The keyword `privilege` names among the `allowed` ones on `what` (`a table`, ...), or the
+/// refusal that lists them.
+pub(crate) fn allowed_privilege(
+    privilege: &str,
+    allowed: &[&'static str],
+    what: &str,
+) -> Result<&'static str, ConnectorError> {
+    let upper = normal_privilege(privilege);
+    allowed
+        .iter()
+        .find(|p| **p == upper)
+        .copied()
+        .ok_or_else(|| {
+            ConnectorError::new(
+                FailureKind::Config,
+                format!(
+                    "{privilege:?} is not a privilege on {what} (one of {})",
+                    allowed.join(", ")
+                ),
+            )
+        })
+}
+
 /// Reads one configured connection: those whose platform [`Platform::can_sync`].
 pub async fn read(cfg: &ConnectionConfig) -> Result<Connection, ConnectorError> {
-    let url = cfg
-        .url
-        .as_ref()
-        .ok_or_else(|| ConnectorError::new(FailureKind::Config, "the connection has no url"))?;
+    let url = url(cfg)?;
     match cfg.platform {
-        Platform::Postgres => postgres::read(url.expose(), &cfg.name).await,
-        Platform::Redshift => redshift::read(url.expose(), &cfg.name).await,
+        Platform::Postgres => postgres::read(url, &cfg.name).await,
+        Platform::Redshift => redshift::read(url, &cfg.name).await,
         other @ (Platform::Snowflake | Platform::Bigquery) => Err(ConnectorError::new(
             FailureKind::Unsupported,
             format!("no live connector for {other} yet; import its snapshot with `warden import`"),

@@ -13,16 +13,13 @@ pub enum Provisioner {
 impl Provisioner {
     /// Connects to the platform `cfg` describes: those that [`Platform::can_provision`].
     pub async fn connect(cfg: &ConnectionConfig) -> Result<Provisioner, ConnectorError> {
-        let url = cfg
-            .url
-            .as_ref()
-            .ok_or_else(|| ConnectorError::new(FailureKind::Config, "the connection has no url"))?;
+        let url = super::url(cfg)?;
         match cfg.platform {
             Platform::Postgres => Ok(Provisioner::Postgres(
-                postgres::Provisioner::connect(url.expose()).await?,
+                postgres::Provisioner::connect(url).await?,
             )),
             Platform::Redshift => Ok(Provisioner::Redshift(
-                redshift::Provisioner::connect(url.expose()).await?,
+                redshift::Provisioner::connect(url).await?,
             )),
             Platform::Snowflake | Platform::Bigquery => Err(ConnectorError::new(
                 FailureKind::Unsupported,

@@ -13,30 +13,27 @@ impl ConnGraph {
         let flows = |m: &crate::model::Membership| {
             !postgres_like || (c.identities[m.member as usize].inherit && m.inherit)
         };
-        let up = Csr::build(
-            n,
-            c.memberships.iter().map(|m| {
-                (
-                    m.member,
-                    Edge {
-                        to: m.role,
-                        flows: flows(m),
-                    },
-                )
-            }),
-        );
-        let down = Csr::build(
-            n,
-            c.memberships.iter().map(|m| {
-                (
-                    m.role,
-                    Edge {
-                        to: m.member,
-                        flows: flows(m),
-                    },
-                )
-            }),
-        );
+        // The membership edges in one direction: `up` from member to role, else role to member.
+        let edges = |up: bool| {
+            Csr::build(
+                n,
+                c.memberships.iter().map(|m| {
+                    let (from, to) = if up {
+                        (m.member, m.role)
+                    } else {
+                        (m.role, m.member)
+                    };
+                    (
+                        from,
+                        Edge {
+                            to,
+                            flows: flows(m),
+                        },
+                    )
+                }),
+            )
+        };
+        let (up, down) = (edges(true), edges(false));
 
         let mut privileges: Vec<String> = Vec::new();
         let mut privilege_ids: HashMap<String, u16> = HashMap::new();

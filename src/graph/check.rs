@@ -270,9 +270,8 @@ impl ConnGraph {
                 out.push(caveat(
                     "conditional_binding",
                     format!(
-                        "the binding of {} on {} holds only under its IAM condition {what:?}",
-                        self.privilege_name(self.grants[g as usize].privilege),
-                        self.resource(self.grants[g as usize].resource).name
+                        "the binding of {} holds only under its IAM condition {what:?}",
+                        self.grant_text(g)
                     ),
                 ));
             }
@@ -369,41 +368,29 @@ impl ConnGraph {
                 );
             }
             Terminal::Grant(g) => {
-                let step = self.grant_step(holder, g);
-                let grant = &self.grants[g as usize];
-                b.hop(
-                    format!(
-                        "{} on {}",
-                        self.privilege_name(grant.privilege),
-                        self.resource(grant.resource).name
-                    ),
-                    Some(step),
-                );
+                b.hop(self.grant_text(g), Some(self.grant_step(holder, g)));
             }
             Terminal::Special { basic, grant } => {
-                let bg = &self.grants[basic as usize];
-                b.hop(
-                    format!(
-                        "{} on {}",
-                        self.privilege_name(bg.privilege),
-                        self.resource(bg.resource).name
-                    ),
-                    Some(self.grant_step(holder, basic)),
-                );
+                b.hop(self.grant_text(basic), Some(self.grant_step(holder, basic)));
                 let special = self.grants[grant as usize].grantee;
                 b.hop(self.pseudo_text(special), None);
-                let g = &self.grants[grant as usize];
                 b.hop(
-                    format!(
-                        "{} on {}",
-                        self.privilege_name(g.privilege),
-                        self.resource(g.resource).name
-                    ),
+                    self.grant_text(grant),
                     Some(self.grant_step(special, grant)),
                 );
             }
         }
         b.finish()
+    }
+
+    /// `SELECT on sales.orders`: a grant as one hop of an explanation.
+    fn grant_text(&self, g: u32) -> String {
+        let grant = &self.grants[g as usize];
+        format!(
+            "{} on {}",
+            self.privilege_name(grant.privilege),
+            self.resource(grant.resource).name
+        )
     }
 
     fn grant_step(&self, holder: GranteeRef, g: u32) -> Step {

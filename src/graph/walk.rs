@@ -1,7 +1,7 @@
 //! Walks membership edges: every chain from an identity up to the holders it reaches, or from a
 //! holder down to every member that inherits from it.
 
-use super::ConnGraph;
+use super::{ConnGraph, Csr, Edge};
 use std::collections::HashMap;
 
 impl ConnGraph {
@@ -17,40 +17,12 @@ impl ConnGraph {
         limit: usize,
     ) -> Vec<Vec<u32>> {
         let reach = self.reachability(start, any_edge, is_target);
-        let mut out = Vec::new();
         if !reach.get(&start).copied().unwrap_or(false) {
-            return out;
+            return Vec::new();
         }
-        let mut chain = vec![start];
-        let mut next = vec![0usize];
-        if is_target(start) {
-            out.push(chain.clone());
-        }
-        while let Some(&node) = chain.last() {
-            if out.len() >= limit {
-                break;
-            }
-            let edges = self.up.get(node);
-            // `next` grows and shrinks with `chain`, so it is never empty here.
-            let Some(k) = next.last_mut() else {
-                break;
-            };
-            if *k < edges.len() {
-                let e = edges[*k];
-                *k += 1;
-                if (any_edge || e.flows) && reach.get(&e.to).copied().unwrap_or(false) {
-                    chain.push(e.to);
-                    next.push(0);
-                    if is_target(e.to) {
-                        out.push(chain.clone());
-                    }
-                }
-            } else {
-                chain.pop();
-                next.pop();
-            }
-        }
-        out
+        let take = |e: &Edge| (any_edge || e.flows) && reach.get(&e.to).copied().unwrap_or(false);
+        let ends_at_target = |chain: &[u32]| is_target(*chain.last()?).then(|| chain.to_vec());
+        chains(&self.up, start, limit, take, ends_at_target)
     }
 
     /// For every identity above `start`: can it reach a target?
@@ -88,31 +60,46 @@ impl ConnGraph {
     /// Every identity that inherits from `holder` (itself included), with the chains from it
     /// down to `holder` written member first. Stops after `limit` chains.
     pub(crate) fn chains_down(&self, holder: u32, limit: usize) -> Vec<Vec<u32>> {
-        let mut out = vec![vec![holder]];
-        let mut chain = vec![holder];
-        let mut next = vec![0usize];
-        while let Some(&node) = chain.last() {
-            if out.len() >= limit {
-                break;
-            }
-            let edges = self.down.get(node);
-            // `next` grows and shrinks with `chain`, so it is never empty here.
-            let Some(k) = next.last_mut() else {
-                break;
-            };
-            if *k < edges.len() {
-                let e = edges[*k];
-                *k += 1;
-                if e.flows {
-                    chain.push(e.to);
-                    next.push(0);
-                    out.push(chain.iter().rev().copied().collect());
-                }
-            } else {
-                chain.pop();
-                next.pop();
-            }
-        }
-        out
+        // Every chain down is an answer, written member first.
+        let member_first = |chain: &[u32]| Some(chain.iter().rev().copied().collect());
+        chains(&self.down, holder, limit, |e: &Edge| e.flows, member_first)
     }
+}
+
+/// Depth first along `edges` from `start`, taking the edges `take` allows: each chain `keep`
+/// turns into an answer, until there are `limit`. An explicit stack, so a deep hierarchy cannot
+/// overflow the thread's.
+fn chains(
+    edges: &Csr<Edge>,
+    start: u32,
+    limit: usize,
+    take: impl Fn(&Edge) -> bool,
+    keep: impl Fn(&[u32]) -> Option<Vec<u32>>,
+) -> Vec<Vec<u32>> {
+    let mut chain = vec![start];
+    let mut out: Vec<Vec<u32>> = keep(&chain).into_iter().collect();
+    let mut next = vec![0usize];
+    while let Some(&node) = chain.last() {
+        if out.len() >= limit {
+            break;
+        }
+        let from = edges.get(node);
+        // `next` grows and shrinks with `chain`, so it is never empty here.
+        let Some(k) = next.last_mut() else {
+            break;
+        };
+        if *k < from.len() {
+            let e = from[*k];
+            *k += 1;
+            if take(&e) {
+                chain.push(e.to);
+                next.push(0);
+                out.extend(keep(&chain));
+            }
+        } else {
+            chain.pop();
+            next.pop();
+        }
+    }
+    out
 }

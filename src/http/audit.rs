@@ -3,7 +3,7 @@
 //! do what"): the log names every person's requests.
 
 use super::HttpError;
-use super::query::{Params, given, limit};
+use super::query::{Params, bad_cursor, cut_page, given, limit};
 use crate::app::App;
 use crate::audit::{Export, Format, Verification};
 use crate::error::ApiError;
@@ -101,9 +101,11 @@ pub async fn list(
     who.require(Role::Reviewer, "reading the audit log")?;
     let after = match given(&q.cursor) {
         None => 0,
-        Some(c) => c.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-            ApiError::invalid("cursor", format!("{c:?} is not a cursor this server gave"))
-        })?,
+        Some(c) => c
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| bad_cursor(&c))?,
     };
     if let Some(f) = given(&q.format) {
         let format = Format::parse(&f).map_err(|m| ApiError::invalid("format", m))?;
@@ -120,12 +122,7 @@ pub async fn list(
             limit: limit + 1,
         })
         .await?;
-    let next = if items.len() as i64 > limit {
-        items.truncate(limit as usize);
-        items.last().map(|e| e.seq.to_string())
-    } else {
-        None
-    };
+    let next = cut_page(&mut items, limit, |e| e.seq.to_string());
     Ok(Json(AuditPage {
         items,
         next_cursor: next,
@@ -189,9 +186,7 @@ pub async fn drift(
     let after = match given(&q.cursor) {
         None => None,
         Some(c) => {
-            let (at, id) = c.split_once('~').ok_or_else(|| {
-                ApiError::invalid("cursor", format!("{c:?} is not a cursor this server gave"))
-            })?;
+            let (at, id) = c.split_once('~').ok_or_else(|| bad_cursor(&c))?;
             Some((at.to_string(), id.to_string()))
         }
     };
@@ -212,12 +207,7 @@ pub async fn drift(
             limit: limit + 1,
         })
         .await?;
-    let next = if items.len() as i64 > limit {
-        items.truncate(limit as usize);
-        items.last().map(|r| format!("{}~{}", r.found_at, r.id))
-    } else {
-        None
-    };
+    let next = cut_page(&mut items, limit, |r| format!("{}~{}", r.found_at, r.id));
     Ok(Json(DriftPage {
         items,
         next_cursor: next,

@@ -4,7 +4,7 @@
 
 use super::HttpError;
 use super::json_body::JsonBody;
-use super::query::{Params, PathParams, given, limit};
+use super::query::{Params, PathParams, bad_cursor, given, limit};
 use crate::app::App;
 use crate::error::ApiError;
 use crate::people::links::{Link, NewLink};
@@ -195,9 +195,7 @@ pub struct Page<T> {
 fn offset(cursor: &Option<String>) -> Result<usize, ApiError> {
     match given(cursor) {
         None => Ok(0),
-        Some(c) => c.parse().map_err(|_| {
-            ApiError::invalid("cursor", format!("{c:?} is not a cursor this server gave"))
-        }),
+        Some(c) => c.parse().map_err(|_| bad_cursor(&c)),
     }
 }
 

@@ -40,6 +40,25 @@ pub fn limit(v: &Option<String>) -> Result<i64, ApiError> {
     }
 }
 
+/// A `cursor` this server did not give.
+pub fn bad_cursor(c: &str) -> ApiError {
+    ApiError::invalid("cursor", format!("{c:?} is not a cursor this server gave"))
+}
+
+/// `items`, read with one more than `limit` to learn whether more follow, cut to `limit`; the
+/// cursor after the last one kept when more follow.
+pub fn cut_page<T>(
+    items: &mut Vec<T>,
+    limit: i64,
+    cursor: impl Fn(&T) -> String,
+) -> Option<String> {
+    if items.len() as i64 <= limit {
+        return None;
+    }
+    items.truncate(limit as usize);
+    items.last().map(cursor)
+}
+
 /// The query string as `T`. Every field of a `T` here is text, so what can still fail is the
 /// string itself (a parameter given twice, bad percent-encoding): answered with the error
 /// document naming the parameter, like every other bad input.

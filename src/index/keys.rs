@@ -12,6 +12,12 @@ use std::hash::{DefaultHasher, Hasher};
 struct Table(Vec<(u64, Hit)>);
 
 impl Table {
+    /// `keys` as keys of `hit` (sorted once every key is in).
+    fn add<K: AsRef<str>>(&mut self, keys: impl IntoIterator<Item = K>, hit: Hit) {
+        self.0
+            .extend(keys.into_iter().map(|k| (hash(k.as_ref()), hit)));
+    }
+
     fn get(&self, hash: u64) -> impl Iterator<Item = Hit> + '_ {
         let start = self.0.partition_point(|(h, _)| *h < hash);
         self.0[start..]
@@ -70,25 +76,17 @@ impl ExactKeys {
     pub fn build(graph: &Graph) -> ExactKeys {
         let mut k = ExactKeys::default();
         for (ci, c) in graph.connections.iter().enumerate() {
+            let hit = |id: usize| Hit {
+                conn: ci as u32,
+                id: id as u32,
+            };
             for (id, ident) in c.identities.iter().enumerate() {
-                let hit = Hit {
-                    conn: ci as u32,
-                    id: id as u32,
-                };
-                k.identity_names.0.push((hash(&ident.name), hit));
-                k.identity_aliases
-                    .0
-                    .extend(identity_aliases(ident).map(|a| (hash(a), hit)));
+                k.identity_names.add([&ident.name], hit(id));
+                k.identity_aliases.add(identity_aliases(ident), hit(id));
             }
             for (id, res) in c.resources.iter().enumerate() {
-                let hit = Hit {
-                    conn: ci as u32,
-                    id: id as u32,
-                };
-                k.resource_names.0.push((hash(&res.name), hit));
-                k.resource_aliases
-                    .0
-                    .extend(resource_aliases(res).map(|a| (hash(&a), hit)));
+                k.resource_names.add([&res.name], hit(id));
+                k.resource_aliases.add(resource_aliases(res), hit(id));
             }
         }
         for t in [

@@ -32,9 +32,7 @@ pub async fn invoke(
     let tool = authorize(who, name)?;
     let logged = agent_arguments(who, &args);
     let result = if tool.slow {
-        tokio::task::spawn_blocking(move || tool.call(&access, args))
-            .await
-            .unwrap_or_else(|e| Err(failed(tool, e)))
+        blocking(tool, move || tool.call(&access, args)).await
     } else {
         let cx = ToolContext {
             requests,
@@ -66,9 +64,7 @@ where
         T::run(&access, parse_args(T::NAME, args)?)
     };
     let result = if tool.slow {
-        tokio::task::spawn_blocking(run)
-            .await
-            .unwrap_or_else(|e| Err(failed(tool, e)))
+        blocking(tool, run).await
     } else {
         run()
     };
@@ -139,9 +135,7 @@ where
     // Walks that can take milliseconds go to the blocking pool; a check, a few microseconds, is
     // cheaper to answer here than to hand over.
     let result = if tool.slow {
-        tokio::task::spawn_blocking(move || tool.call_bytes(&access, body.as_ref()))
-            .await
-            .unwrap_or_else(|e| Err(failed(tool, e)))
+        blocking(tool, move || tool.call_bytes(&access, body.as_ref())).await
     } else {
         let cx = ToolContext {
             requests,
@@ -154,8 +148,19 @@ where
     logged_if_agent(requests, who, name, logged, result).await
 }
 
-fn failed(tool: &ToolInfo, e: tokio::task::JoinError) -> ApiError {
-    ApiError::internal(format!("tool {} failed: {e}", tool.name))
+/// `run` on the blocking pool, for a tool whose walks can take milliseconds; a panic in it is
+/// the tool failing, not the server.
+async fn blocking<T, F>(tool: &ToolInfo, run: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(run).await.unwrap_or_else(|e| {
+        Err(ApiError::internal(format!(
+            "tool {} failed: {e}",
+            tool.name
+        )))
+    })
 }
 
 /// Records a call made with an agent token: the agent, its person, the tool and the outcome, in

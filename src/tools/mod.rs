@@ -349,35 +349,38 @@ fn schemas<A: JsonSchema, O: JsonSchema>() -> (String, Value, Value) {
 }
 
 fn info<T: Tool>() -> ToolInfo {
-    let (description, parameters, result) = schemas::<T::Args, T::Output>();
-    ToolInfo {
-        name: T::NAME,
-        description,
-        parameters,
-        result,
-        slow: T::SLOW,
-        role: T::ROLE,
-        kind: Kind::Graph {
-            call: call_typed::<T>,
-            call_bytes: call_typed_bytes::<T>,
-        },
-    }
+    let kind = Kind::Graph {
+        call: call_typed::<T>,
+        call_bytes: call_typed_bytes::<T>,
+    };
+    described::<T::Args, T::Output>(T::NAME, T::ROLE, T::SLOW, kind)
 }
 
 fn context_info<T: ContextTool>() -> ToolInfo {
-    let (description, parameters, result) = schemas::<T::Args, T::Output>();
+    let kind = Kind::Context {
+        call: call_context::<T>,
+        call_bytes: call_context_bytes::<T>,
+    };
+    // Async already: nothing to hand to the blocking pool.
+    described::<T::Args, T::Output>(T::NAME, T::ROLE, false, kind)
+}
+
+/// The entry of a tool whose arguments are `A` and output `O`, with their schemas.
+fn described<A: JsonSchema, O: JsonSchema>(
+    name: &'static str,
+    role: Role,
+    slow: bool,
+    kind: Kind,
+) -> ToolInfo {
+    let (description, parameters, result) = schemas::<A, O>();
     ToolInfo {
-        name: T::NAME,
+        name,
         description,
         parameters,
         result,
-        // Async already: nothing to hand to the blocking pool.
-        slow: false,
-        role: T::ROLE,
-        kind: Kind::Context {
-            call: call_context::<T>,
-            call_bytes: call_context_bytes::<T>,
-        },
+        slow,
+        role,
+        kind,
     }
 }
 

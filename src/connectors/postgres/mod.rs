@@ -30,18 +30,29 @@ pub async fn read(url: &str, name: &str) -> Result<Connection, ConnectorError> {
 
 /// One connection to `url`, bounded by the connect timeout.
 async fn connect(url: &str) -> Result<PgConnection, ConnectorError> {
-    let options = PgConnectOptions::from_str(url)
-        .map_err(|_| {
-            ConnectorError::new(
-                FailureKind::Config,
-                "the url is not a postgres://user:password@host:port/database URL",
-            )
-        })?
-        .application_name("warden")
-        .options([("statement_timeout", STATEMENT_TIMEOUT_MS)]);
+    let options = options(url)?.options([("statement_timeout", STATEMENT_TIMEOUT_MS)]);
+    connect_within(&options).await
+}
+
+/// `url` as connection options, named `warden` in the server's activity view. Redshift speaks the
+/// same wire protocol, so its connector starts here too.
+pub(super) fn options(url: &str) -> Result<PgConnectOptions, ConnectorError> {
+    let options = PgConnectOptions::from_str(url).map_err(|_| {
+        ConnectorError::new(
+            FailureKind::Config,
+            "the url is not a postgres://user:password@host:port/database URL",
+        )
+    })?;
+    Ok(options.application_name("warden"))
+}
+
+/// One connection with `options`, bounded by the connect timeout.
+pub(super) async fn connect_within(
+    options: &PgConnectOptions,
+) -> Result<PgConnection, ConnectorError> {
     // One connection, no pool: a pool would retry a refused connect until its timeout and
     // report a timeout instead of the refusal.
-    tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
+    tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(options))
         .await
         .map_err(|_| {
             ConnectorError::new(
@@ -49,6 +60,17 @@ async fn connect(url: &str) -> Result<PgConnection, ConnectorError> {
                 format!("no connection within {}s", CONNECT_TIMEOUT.as_secs()),
             )
         })?
+        .map_err(failure)
+}
+
+/// The name of the database `conn` is on, asked with the platform's own `sql` (the cast differs).
+pub(super) async fn current_database(
+    conn: &mut PgConnection,
+    sql: &'static str,
+) -> Result<String, ConnectorError> {
+    sqlx::query_scalar(sql)
+        .fetch_one(conn)
+        .await
         .map_err(failure)
 }
 

@@ -3,8 +3,8 @@
 //! against the object's list, and every lookup binds its names as parameters. Each operation says
 //! whether the grant was there before it ran, so that expiry removes only what Warden added.
 
-use super::{connect, failure};
-use crate::connectors::{Applied, Change, ConnectorError, FailureKind, quote};
+use super::{connect, current_database, failure};
+use crate::connectors::{Applied, Change, ConnectorError, FailureKind, allowed_privilege, quote};
 use crate::model::vocabulary::words;
 use crate::model::{Platform, ResourceKind};
 use sqlx::postgres::PgConnection;
@@ -23,10 +23,7 @@ fn refuse(message: String) -> ConnectorError {
 impl Provisioner {
     pub async fn connect(url: &str) -> Result<Provisioner, ConnectorError> {
         let mut conn = connect(url).await?;
-        let database: String = sqlx::query_scalar("SELECT current_database()::text")
-            .fetch_one(&mut conn)
-            .await
-            .map_err(failure)?;
+        let database = current_database(&mut conn, "SELECT current_database()::text").await?;
         Ok(Provisioner { conn, database })
     }
 
@@ -153,12 +150,6 @@ impl Provisioner {
         privilege: &str,
         resource: &[String],
     ) -> Result<&'static str, ConnectorError> {
-        let upper = privilege.trim().to_ascii_uppercase();
-        let upper = if upper == "TEMP" {
-            "TEMPORARY".to_string()
-        } else {
-            upper
-        };
         let (allowed, kind) = match resource.len() {
             3 => (words(Platform::Postgres, ResourceKind::Table), "a table"),
             2 => (words(Platform::Postgres, ResourceKind::Schema), "a schema"),
@@ -180,16 +171,7 @@ impl Provisioner {
                 self.database
             )));
         }
-        allowed
-            .iter()
-            .find(|p| **p == upper)
-            .copied()
-            .ok_or_else(|| {
-                refuse(format!(
-                    "{privilege:?} is not a privilege on {kind} (one of {})",
-                    allowed.join(", ")
-                ))
-            })
+        allowed_privilege(privilege, allowed, kind)
     }
 
     /// The GRANT or REVOKE statement, every name quoted.

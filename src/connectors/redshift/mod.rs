@@ -10,17 +10,14 @@ pub mod rows;
 
 pub use provision::Provisioner;
 
-use super::postgres::failure;
+use super::postgres::{connect_within, current_database, failure, options};
 use super::{ConnectorError, FailureKind};
 use crate::model::Connection;
 use rows::Rows;
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgRow};
+use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::{Connection as _, FromRow};
-use std::str::FromStr;
-use std::time::Duration;
 
-/// How long connecting may take, and how long one catalog query may run.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one catalog query may run (connecting is bounded as for PostgreSQL).
 const STATEMENT_TIMEOUT: &str = "SET statement_timeout TO 60000";
 
 /// Reads the database `url` points at (`postgres://user:password@host:5439/database`; the
@@ -39,25 +36,7 @@ pub fn connection(name: &str, rows: &Rows) -> Result<Connection, ConnectorError>
 
 /// One connection to `url`, bounded by the connect timeout.
 async fn connect(url: &str) -> Result<PgConnection, ConnectorError> {
-    let options = PgConnectOptions::from_str(url)
-        .map_err(|_| {
-            ConnectorError::new(
-                FailureKind::Config,
-                "the url is not a postgres://user:password@host:port/database URL",
-            )
-        })?
-        .application_name("warden");
-    // One connection, no pool: a pool would retry a refused connect until its timeout and
-    // report a timeout instead of the refusal.
-    let mut conn = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
-        .await
-        .map_err(|_| {
-            ConnectorError::new(
-                FailureKind::Timeout,
-                format!("no connection within {}s", CONNECT_TIMEOUT.as_secs()),
-            )
-        })?
-        .map_err(failure)?;
+    let mut conn = connect_within(&options(url)?).await?;
     // A SET after connecting rather than the `options` startup parameter, which Redshift does not
     // document.
     sqlx::raw_sql(STATEMENT_TIMEOUT)

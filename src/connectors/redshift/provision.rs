@@ -12,8 +12,10 @@
 //! runs the lookups on PostgreSQL with SVV-shaped views, and the statements PostgreSQL also
 //! accepts (`TO GROUP`, `ALTER GROUP`); `TO ROLE` and `GRANT ROLE` are checked as text only.
 
-use super::{catalog, connect, failure};
-use crate::connectors::{Applied, Change, ConnectorError, FailureKind, quote};
+use super::{catalog, connect, current_database, failure};
+use crate::connectors::{
+    Applied, Change, ConnectorError, FailureKind, allowed_privilege, normal_privilege, quote,
+};
 use crate::model::vocabulary::words;
 use crate::model::{Platform, ResourceKind};
 use sqlx::postgres::PgConnection;
@@ -105,16 +107,6 @@ fn object<'a>(resource: &'a [String], database: &str) -> Result<Object<'a>, Conn
     Ok(object)
 }
 
-/// A privilege as Redshift's pages spell it; TEMP is TEMPORARY.
-fn normal(privilege: &str) -> String {
-    let upper = privilege.trim().to_ascii_uppercase();
-    if upper == "TEMP" {
-        "TEMPORARY".into()
-    } else {
-        upper
-    }
-}
-
 /// The privilege keyword, if the object's kind has it.
 fn privilege(privilege: &str, object: &Object) -> Result<&'static str, ConnectorError> {
     let (allowed, kind) = match object {
@@ -122,17 +114,7 @@ fn privilege(privilege: &str, object: &Object) -> Result<&'static str, Connector
         Object::Schema(_) => (words(Platform::Redshift, ResourceKind::Schema), "a schema"),
         Object::Database(_) => (DATABASE, "a database"),
     };
-    let upper = normal(privilege);
-    allowed
-        .iter()
-        .find(|p| **p == upper)
-        .copied()
-        .ok_or_else(|| {
-            refuse(format!(
-                "{privilege:?} is not a privilege on {kind} on Redshift (one of {})",
-                allowed.join(", ")
-            ))
-        })
+    allowed_privilege(privilege, allowed, &format!("{kind} on Redshift"))
 }
 
 /// The names a change holds, each of which must be looked up.
@@ -281,7 +263,7 @@ fn any_grant(
     scope: Option<&str>,
 ) -> bool {
     rows.iter().any(|(p, t, s)| {
-        p.as_deref().map(normal).as_deref() == Some(privilege)
+        p.as_deref().map(normal_privilege).as_deref() == Some(privilege)
             && t.as_deref()
                 .is_some_and(|t| t.eq_ignore_ascii_case(kind.name()))
             && match (scope, s) {
@@ -300,10 +282,7 @@ pub struct Provisioner {
 impl Provisioner {
     pub async fn connect(url: &str) -> Result<Provisioner, ConnectorError> {
         let mut conn = connect(url).await?;
-        let database: String = sqlx::query_scalar(catalog::CURRENT_DATABASE)
-            .fetch_one(&mut conn)
-            .await
-            .map_err(failure)?;
+        let database = current_database(&mut conn, catalog::CURRENT_DATABASE).await?;
         Ok(Provisioner { conn, database })
     }
 

@@ -5,6 +5,7 @@
 //! Redshift keeps users, groups and roles in three namespaces (a user and a group may both be
 //! called `sales`), so every reference in the document says the kind of identity it names.
 
+use crate::connectors::normal_privilege;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -370,8 +371,9 @@ pub fn snapshot(name: &str, rows: &Rows) -> Value {
 /// The grants of the three privilege views on the objects that were read.
 fn collect_grants(db: &str, rows: &Rows, resources: &BTreeMap<Vec<String>, Resource>) -> Grants {
     let mut out = Grants::new();
-    let mut add = |grantee: Option<Grantee>, privilege: &str, path: Vec<String>, option: bool| {
-        let (Some(grantee), Some(r)) = (grantee, resources.get(&path)) else {
+    let mut add = |g: &dyn PrivilegeRow, path: Vec<String>| {
+        let (privilege, option) = (g.privilege_type(), g.admin_option());
+        let (Some(grantee), Some(r)) = (g.grantee(), resources.get(&path)) else {
             return;
         };
         if let (Grantee::Identity((Kind::User, n)), Some(o)) = (&grantee, &r.owner)
@@ -379,11 +381,8 @@ fn collect_grants(db: &str, rows: &Rows, resources: &BTreeMap<Vec<String>, Resou
         {
             return;
         }
-        let privilege = match privilege.trim().to_ascii_uppercase().as_str() {
-            // Redshift reports TEMP; questions and SNAPSHOT.md say TEMPORARY.
-            "TEMP" => "TEMPORARY".to_owned(),
-            p => p.to_owned(),
-        };
+        // Redshift reports TEMP; questions and SNAPSHOT.md say TEMPORARY.
+        let privilege = normal_privilege(privilege);
         *out.entry((grantee, privilege, path)).or_insert(false) |= option;
     };
     // Every resource path of one kind below `prefix`, for a scoped grant.
@@ -401,12 +400,7 @@ fn collect_grants(db: &str, rows: &Rows, resources: &BTreeMap<Vec<String>, Resou
             g.namespace_name.clone(),
             g.relation_name.clone(),
         ];
-        add(
-            grantee(&g.identity_type, g.identity_name.as_deref()),
-            &g.privilege_type,
-            path,
-            g.admin_option,
-        );
+        add(g, path);
     }
     for g in &rows.schema_privileges {
         let schema = vec![db.to_owned(), g.namespace_name.clone()];
@@ -417,12 +411,7 @@ fn collect_grants(db: &str, rows: &Rows, resources: &BTreeMap<Vec<String>, Resou
             _ => Vec::new(),
         };
         for path in targets {
-            add(
-                grantee(&g.identity_type, g.identity_name.as_deref()),
-                &g.privilege_type,
-                path,
-                g.admin_option,
-            );
+            add(g, path);
         }
     }
     let database = vec![db.to_owned()];
@@ -438,12 +427,7 @@ fn collect_grants(db: &str, rows: &Rows, resources: &BTreeMap<Vec<String>, Resou
             _ => Vec::new(),
         };
         for path in targets {
-            add(
-                grantee(&g.identity_type, g.identity_name.as_deref()),
-                &g.privilege_type,
-                path,
-                g.admin_option,
-            );
+            add(g, path);
         }
     }
     out
@@ -458,6 +442,41 @@ impl Resource {
         }
     }
 }
+
+/// What the three privilege views share: who is granted what, and whether with the option to
+/// grant it on.
+trait PrivilegeRow {
+    fn identity(&self) -> (&str, Option<&str>);
+    fn privilege_type(&self) -> &str;
+    fn admin_option(&self) -> bool;
+
+    fn grantee(&self) -> Option<Grantee> {
+        let (identity_type, identity_name) = self.identity();
+        grantee(identity_type, identity_name)
+    }
+}
+
+/// One impl per view row: the fields have the same names, the types are distinct.
+macro_rules! privilege_row {
+    ($($row:ty),*) => {$(
+        impl PrivilegeRow for $row {
+            fn identity(&self) -> (&str, Option<&str>) {
+                (&self.identity_type, self.identity_name.as_deref())
+            }
+            fn privilege_type(&self) -> &str {
+                &self.privilege_type
+            }
+            fn admin_option(&self) -> bool {
+                self.admin_option
+            }
+        }
+    )*};
+}
+privilege_row!(
+    RelationPrivilegeRow,
+    SchemaPrivilegeRow,
+    DatabasePrivilegeRow
+);
 
 fn scope(scope: Option<&str>, default: &str) -> String {
     scope.map_or_else(|| default.to_owned(), |s| s.trim().to_ascii_uppercase())
