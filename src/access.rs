@@ -5,7 +5,7 @@
 //! a display name, a dotted suffix; case-insensitive, the exact spelling winning a tie), then
 //! typo-tolerant search that is accepted only when it finds exactly one thing.
 
-use crate::error::{ApiError, Candidate, ErrorCode};
+use crate::error::{Candidate, ErrorCode, Problem};
 use crate::graph::{ConnGraph, Graph};
 use crate::index::{Hit, NameIndex, Target, Tier, identity_aliases, resource_aliases, same_key};
 use crate::model::{Connection, IdentityId, ResourceId};
@@ -47,7 +47,7 @@ impl From<Hit> for Resolved {
 }
 
 impl Access {
-    pub fn build(connections: Vec<Connection>) -> Result<Access, ApiError> {
+    pub fn build(connections: Vec<Connection>) -> Result<Access, Problem> {
         let graph = Graph::build(connections);
         let index = NameIndex::build(&graph)?;
         Ok(Access { graph, index })
@@ -58,7 +58,7 @@ impl Access {
     }
 
     /// The connection an argument names, if any.
-    pub fn connection_arg(&self, name: Option<&str>, path: &str) -> Result<Option<u32>, ApiError> {
+    pub fn connection_arg(&self, name: Option<&str>, path: &str) -> Result<Option<u32>, Problem> {
         let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) else {
             return Ok(None);
         };
@@ -69,22 +69,21 @@ impl Access {
             .position(|c| c.name == name || c.name.eq_ignore_ascii_case(name))
         {
             Some(i) => Ok(Some(i as u32)),
-            None => Err(ApiError::new(
-                ErrorCode::NotFound,
-                format!("no connection named {name:?}"),
-            )
-            .at(path)
-            .with_candidates(
-                self.graph
-                    .connections
-                    .iter()
-                    .map(|c| Candidate {
-                        name: c.name.clone(),
-                        kind: c.platform.to_string(),
-                        connection: c.name.clone(),
-                    })
-                    .collect(),
-            )),
+            None => Err(
+                Problem::new(ErrorCode::NotFound, format!("no connection named {name:?}"))
+                    .at(path)
+                    .with_candidates(
+                        self.graph
+                            .connections
+                            .iter()
+                            .map(|c| Candidate {
+                                name: c.name.clone(),
+                                kind: c.platform.to_string(),
+                                connection: c.name.clone(),
+                            })
+                            .collect(),
+                    ),
+            ),
         }
     }
 
@@ -94,13 +93,13 @@ impl Access {
         text: &'a str,
         conn: Option<u32>,
         path: &str,
-    ) -> Result<(&'a str, Option<u32>), ApiError> {
+    ) -> Result<(&'a str, Option<u32>), Problem> {
         if let Some((prefix, rest)) = text.split_once(':')
             && let Some(c) = self.graph.connections.iter().position(|c| c.name == prefix)
         {
             let c = c as u32;
             if conn.is_some_and(|given| given != c) {
-                return Err(ApiError::invalid(
+                return Err(Problem::invalid(
                     path,
                     format!(
                         "{text:?} names connection {prefix:?}, but the question is about another connection"
@@ -123,7 +122,7 @@ impl Access {
         text: &str,
         conn: Option<u32>,
         path: &str,
-    ) -> Result<Vec<Resolved>, ApiError> {
+    ) -> Result<Vec<Resolved>, Problem> {
         Ok(self.matches(target, text, conn, path)?.hits)
     }
 
@@ -134,9 +133,9 @@ impl Access {
         text: &str,
         conn: Option<u32>,
         path: &str,
-    ) -> Result<Matches, ApiError> {
+    ) -> Result<Matches, Problem> {
         if text.trim().is_empty() {
-            return Err(ApiError::invalid(path, "name is empty"));
+            return Err(Problem::invalid(path, "name is empty"));
         }
         let hits = self.exact(target, text, conn)?;
         if !hits.is_empty() {
@@ -173,7 +172,7 @@ impl Access {
         target: Target,
         text: &str,
         conn: Option<u32>,
-    ) -> Result<Vec<Resolved>, ApiError> {
+    ) -> Result<Vec<Resolved>, Problem> {
         for tier in [Tier::Name, Tier::Alias] {
             let mut hits: Vec<Resolved> = self
                 .index
@@ -240,7 +239,7 @@ impl Access {
         text: &str,
         conn: Option<u32>,
         path: &str,
-    ) -> Result<Resolved, ApiError> {
+    ) -> Result<Resolved, Problem> {
         let m = self.matches(target, text, conn, path)?;
         self.settle(target, text, m, conn, path)
     }
@@ -253,7 +252,7 @@ impl Access {
         m: Matches,
         conn: Option<u32>,
         path: &str,
-    ) -> Result<Resolved, ApiError> {
+    ) -> Result<Resolved, Problem> {
         if m.guessed {
             return Err(self.not_guessed(target, text, &m.hits, conn, path));
         }
@@ -268,7 +267,7 @@ impl Access {
         guesses: &[Resolved],
         conn: Option<u32>,
         path: &str,
-    ) -> ApiError {
+    ) -> Problem {
         let candidates = guesses
             .iter()
             .take(5)
@@ -285,12 +284,12 @@ impl Access {
         conn: Option<u32>,
         path: &str,
         candidates: Vec<Candidate>,
-    ) -> ApiError {
+    ) -> Problem {
         let scope = match conn {
             Some(c) => format!(" in connection {:?}", self.conn(c).name),
             None => String::new(),
         };
-        ApiError::new(
+        Problem::new(
             ErrorCode::NotFound,
             format!("no {} named {text:?}{scope}", target_word(target)),
         )
@@ -305,11 +304,11 @@ impl Access {
         hits: Vec<Resolved>,
         conn: Option<u32>,
         path: &str,
-    ) -> Result<Resolved, ApiError> {
+    ) -> Result<Resolved, Problem> {
         match hits.as_slice() {
             [one] => Ok(*one),
             [] => Err(self.not_found(target, text, conn, path)),
-            many => Err(ApiError::new(
+            many => Err(Problem::new(
                 ErrorCode::Ambiguous,
                 format!(
                     "{text:?} matches {} {}; say which (a connection prefix such as {}:… narrows it)",
@@ -337,7 +336,7 @@ impl Access {
         text: &str,
         conn: Option<u32>,
         path: &str,
-    ) -> ApiError {
+    ) -> Problem {
         let suggestions = self
             .index
             .fuzzy(target, text, conn, false, 5)
@@ -377,7 +376,7 @@ impl Access {
         identity: &str,
         resource: &str,
         connection: Option<&str>,
-    ) -> Result<(u32, IdentityId, ResourceId), ApiError> {
+    ) -> Result<(u32, IdentityId, ResourceId), Problem> {
         let conn = self.connection_arg(connection, "connection")?;
         let res = self.matches(Target::Resource, resource, conn, "resource")?;
         if res.hits.is_empty() {

@@ -3,7 +3,7 @@
 use crate::access::{Access, AccessHandle};
 use crate::chat::{ChatContext, EngineKind, Reply};
 use crate::config::Config;
-use crate::error::ApiError;
+use crate::error::Problem;
 use crate::model::{Connection, ImportedConnection};
 use crate::people::{People, Principal, Role};
 use crate::requests::Requests;
@@ -36,20 +36,20 @@ pub struct App {
 }
 
 /// Builds the graph and index off the async threads (it takes seconds on large snapshots).
-pub async fn build_access(connections: Vec<Connection>) -> Result<Access, ApiError> {
+pub async fn build_access(connections: Vec<Connection>) -> Result<Access, Problem> {
     tokio::task::spawn_blocking(move || Access::build(connections))
         .await
-        .map_err(|e| ApiError::internal(format!("graph build failed: {e}")))?
+        .map_err(|e| Problem::internal(format!("graph build failed: {e}")))?
 }
 
 impl App {
     /// Reads the config, opens the store in `data_dir` and builds the graph from what it holds.
-    pub async fn open(data_dir: &Path) -> Result<App, ApiError> {
+    pub async fn open(data_dir: &Path) -> Result<App, Problem> {
         let config = Config::load(data_dir, None)?;
         App::open_with(data_dir, config).await
     }
 
-    pub async fn open_with(data_dir: &Path, config: Config) -> Result<App, ApiError> {
+    pub async fn open_with(data_dir: &Path, config: Config) -> Result<App, Problem> {
         let store = Store::open(data_dir, config.database_url.as_ref().map(|u| u.expose())).await?;
         let generation = store.generation().await?;
         let access = build_access(store.load().await?).await?;
@@ -67,7 +67,7 @@ impl App {
     }
 
     /// Imports validated connections and swaps in a graph that includes them.
-    pub async fn import(&self, connections: Vec<Connection>) -> Result<i64, ApiError> {
+    pub async fn import(&self, connections: Vec<Connection>) -> Result<i64, Problem> {
         let generation = self.store.replace_connections(&connections).await?;
         self.rebuild(generation).await?;
         Ok(generation)
@@ -79,7 +79,7 @@ impl App {
         &self,
         actor: &str,
         connections: Vec<Connection>,
-    ) -> Result<(Vec<ImportedConnection>, i64), ApiError> {
+    ) -> Result<(Vec<ImportedConnection>, i64), Problem> {
         let summary = import_summary(&connections);
         let generation = self.import(connections).await?;
         let at = stamp(self.requests.clock().now());
@@ -89,7 +89,7 @@ impl App {
 
     /// Whether `who` may import a snapshot: admins only. Asked before a snapshot is read, so
     /// that a refused caller costs no parsing.
-    pub fn may_import(who: &Principal) -> Result<(), ApiError> {
+    pub fn may_import(who: &Principal) -> Result<(), Problem> {
         who.require(Role::Admin, "importing a snapshot")
     }
 
@@ -98,14 +98,14 @@ impl App {
         &self,
         who: &Principal,
         connections: Vec<Connection>,
-    ) -> Result<(Vec<ImportedConnection>, i64), ApiError> {
+    ) -> Result<(Vec<ImportedConnection>, i64), Problem> {
         App::may_import(who)?;
         self.import_as(&who.describe(), connections).await
     }
 
     /// Rebuilds when another process (a `warden import`) changed the store. Readers keep the
     /// old graph until the new one is ready.
-    pub async fn refresh_if_stale(&self) -> Result<bool, ApiError> {
+    pub async fn refresh_if_stale(&self) -> Result<bool, Problem> {
         let current = self.store.generation().await?;
         if current == self.generation.load(Ordering::Acquire) {
             return Ok(false);
@@ -152,7 +152,7 @@ impl App {
         }
     }
 
-    async fn rebuild(&self, generation: i64) -> Result<(), ApiError> {
+    async fn rebuild(&self, generation: i64) -> Result<(), Problem> {
         let access = build_access(self.store.load().await?).await?;
         self.access.swap(access);
         self.generation.store(generation, Ordering::Release);
@@ -166,7 +166,7 @@ impl App {
         who: &Principal,
         name: &str,
         args: serde_json::Value,
-    ) -> Result<serde_json::Value, ApiError> {
+    ) -> Result<serde_json::Value, Problem> {
         crate::tools::invoke(self.access.load(), &self.requests, who, None, name, args).await
     }
 
@@ -177,7 +177,7 @@ impl App {
         message: &str,
         conversation_id: Option<&str>,
         engine: Option<EngineKind>,
-    ) -> Result<Reply, ApiError> {
+    ) -> Result<Reply, Problem> {
         let cx = ChatContext {
             access: self.access.load(),
             store: &self.store,

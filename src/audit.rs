@@ -1,7 +1,7 @@
 //! The audit log as people and scripts read it: the hash chain verified, and the log written
 //! out as JSON lines or CSV, a page at a time. `warden audit …` and `/v1/audit…` share these.
 
-use crate::error::ApiError;
+use crate::error::Problem;
 use crate::model::audit::{AuditEvent, AuditFilter, Break, ChainCheck, NewEvent};
 use crate::store::Store;
 use schemars::JsonSchema;
@@ -36,7 +36,7 @@ pub struct Verification {
 /// Checks the chain a page at a time (a log of any length, in bounded memory), hashing off the
 /// async threads. Events appended while it runs are past the head it read first, and left for
 /// the next check.
-pub async fn verify(store: &Store) -> Result<Verification, ApiError> {
+pub async fn verify(store: &Store) -> Result<Verification, Problem> {
     let (head_seq, head_hash) = store.audit_head().await?;
     let mut check = ChainCheck::default();
     loop {
@@ -53,7 +53,7 @@ pub async fn verify(store: &Store) -> Result<Verification, ApiError> {
             check
         })
         .await
-        .map_err(|e| ApiError::internal(format!("audit verification failed: {e}")))?;
+        .map_err(|e| Problem::internal(format!("audit verification failed: {e}")))?;
     }
     let events = check.seen();
     let breaks = check.finish(head_seq, &head_hash);
@@ -71,7 +71,7 @@ pub async fn record_import(
     actor: &str,
     summary: &[crate::model::ImportedConnection],
     generation: i64,
-) -> Result<(), ApiError> {
+) -> Result<(), Problem> {
     let event = NewEvent::new(
         actor,
         "import",
@@ -193,7 +193,7 @@ impl Export {
     }
 
     /// The next piece of the file (the CSV header comes with the first), or `None` at the end.
-    pub async fn next_chunk(&mut self) -> Result<Option<String>, ApiError> {
+    pub async fn next_chunk(&mut self) -> Result<Option<String>, Problem> {
         if self.done {
             return Ok(None);
         }

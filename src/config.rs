@@ -1,7 +1,7 @@
 //! `warden.toml`: connections and the LLM engine, with `${ENV_VAR}` replaced from the
 //! environment (INTERFACE.md "Configuration"). Secrets stay in [`Secret`], which never prints.
 
-use crate::error::ApiError;
+use crate::error::Problem;
 use crate::model::{ByteSize, Duration, Platform};
 use serde::Deserialize;
 use std::fmt;
@@ -152,7 +152,7 @@ impl Config {
     }
 
     /// Reads the file if it exists. `explicit` files must exist.
-    pub fn load(data_dir: &Path, explicit: Option<&Path>) -> Result<Config, ApiError> {
+    pub fn load(data_dir: &Path, explicit: Option<&Path>) -> Result<Config, Problem> {
         let path = Config::path(data_dir, explicit);
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
@@ -160,14 +160,14 @@ impl Config {
                 return Ok(Config::default());
             }
             Err(e) => {
-                return Err(ApiError::invalid(
+                return Err(Problem::invalid(
                     "config",
                     format!("cannot read {}: {e}", path.display()),
                 ));
             }
         };
         Config::parse(&text, |name| std::env::var(name).ok())
-            .map_err(|m| ApiError::invalid("config", format!("{}: {m}", path.display())))
+            .map_err(|m| Problem::invalid("config", format!("{}: {m}", path.display())))
     }
 
     /// Parses config text, taking `${VAR}` values from `env`.

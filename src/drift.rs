@@ -10,7 +10,7 @@
 
 use crate::app::App;
 use crate::connectors::Change;
-use crate::error::ApiError;
+use crate::error::Problem;
 use crate::graph::{ConnGraph, DirectNames};
 use crate::requests::{AccessRequest, Status};
 use crate::store::Store;
@@ -35,7 +35,7 @@ pub struct Outcome {
 
 /// Compares Warden's record with the graph just imported for `connection`, and writes the
 /// differences (new and resolved) to the store.
-pub async fn check(app: &App, connection: &str) -> Result<Outcome, ApiError> {
+pub async fn check(app: &App, connection: &str) -> Result<Outcome, Problem> {
     let mut active = requests(&app.store, Status::Active).await?;
     active.extend(requests(&app.store, Status::Failed).await?);
     let mut closed = requests(&app.store, Status::Closed).await?;
@@ -89,7 +89,7 @@ fn key(request_id: &str, kind: DriftKind, detail: &Value) -> (String, DriftKind,
 }
 
 /// Every request in `status`, a page at a time.
-async fn requests(store: &Store, status: Status) -> Result<Vec<AccessRequest>, ApiError> {
+async fn requests(store: &Store, status: Status) -> Result<Vec<AccessRequest>, Problem> {
     let mut out = Vec::new();
     let mut filter = RequestFilter {
         status: Some(status),

@@ -1,6 +1,6 @@
 //! The error document every edge speaks (HTTP bodies, `--json` output, tool results in chat):
 //! `{"error": {"code", "message", "candidates"?, "path"?}}`, with a small stable set of codes.
-//! Each layer keeps its own error type, with its conversion into [`ApiError`] beside it; this
+//! Each layer keeps its own error type, with its conversion into [`Problem`] beside it; this
 //! module depends on nothing else in the crate.
 
 use schemars::JsonSchema;
@@ -70,10 +70,12 @@ pub struct Candidate {
     pub connection: String,
 }
 
-/// The one error shape every edge renders.
+/// A problem to report to whoever asked: a stable code, one line of words, and where it can be
+/// said, the input path and the names that were meant. Every layer above the store returns it;
+/// the edges render it (HTTP status in `http::status`, exit code in `cli::exit_code`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, thiserror::Error)]
 #[error("{}", self.line())]
-pub struct ApiError {
+pub struct Problem {
     pub code: ErrorCode,
     pub message: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -89,12 +91,12 @@ pub struct ApiError {
 /// `{"error": …}`, as written on the wire.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ErrorDocument {
-    pub error: ApiError,
+    pub error: Problem,
 }
 
-impl ApiError {
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
-        ApiError {
+impl Problem {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Problem {
+        Problem {
             code,
             message: message.into(),
             candidates: Vec::new(),
@@ -103,20 +105,20 @@ impl ApiError {
         }
     }
 
-    pub fn invalid(path: impl Into<String>, message: impl Into<String>) -> ApiError {
-        ApiError::new(ErrorCode::InvalidArgument, message).at(path)
+    pub fn invalid(path: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem::new(ErrorCode::InvalidArgument, message).at(path)
     }
 
-    pub fn internal(message: impl Into<String>) -> ApiError {
-        ApiError::new(ErrorCode::Internal, message)
+    pub fn internal(message: impl Into<String>) -> Problem {
+        Problem::new(ErrorCode::Internal, message)
     }
 
-    pub fn at(mut self, path: impl Into<String>) -> ApiError {
+    pub fn at(mut self, path: impl Into<String>) -> Problem {
         self.path = Some(path.into());
         self
     }
 
-    pub fn with_candidates(mut self, candidates: Vec<Candidate>) -> ApiError {
+    pub fn with_candidates(mut self, candidates: Vec<Candidate>) -> Problem {
         self.candidates = candidates;
         self
     }

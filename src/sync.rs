@@ -4,7 +4,7 @@
 
 use crate::app::App;
 use crate::connectors::{self, ConnectorError};
-use crate::error::ApiError;
+use crate::error::Problem;
 use crate::model::audit::NewEvent;
 use crate::requests::clock::stamp;
 use serde::Serialize;
@@ -38,7 +38,7 @@ impl Serialize for ConnectorError {
 }
 
 /// Syncs the configured connections (`only` one of them, when given).
-pub async fn sync(app: &App, only: Option<&str>) -> Result<Vec<SyncResult>, ApiError> {
+pub async fn sync(app: &App, only: Option<&str>) -> Result<Vec<SyncResult>, Problem> {
     let configured = &app.config.connections;
     let chosen: Vec<_> = configured
         .iter()
@@ -46,7 +46,7 @@ pub async fn sync(app: &App, only: Option<&str>) -> Result<Vec<SyncResult>, ApiE
         .collect();
     if chosen.is_empty() {
         return Err(match only {
-            Some(n) => ApiError::new(
+            Some(n) => Problem::new(
                 crate::error::ErrorCode::NotFound,
                 format!("no connection named {n:?} in the config"),
             )
@@ -60,7 +60,7 @@ pub async fn sync(app: &App, only: Option<&str>) -> Result<Vec<SyncResult>, ApiE
                     })
                     .collect(),
             ),
-            None => ApiError::invalid(
+            None => Problem::invalid(
                 "connections",
                 "no [[connections]] in the config; add one with name, platform and url",
             ),
@@ -126,7 +126,7 @@ pub async fn sync(app: &App, only: Option<&str>) -> Result<Vec<SyncResult>, ApiE
 
 /// One `sync` event per connection, by `warden`: its counts, or the failure's kind and message
 /// (which never hold the URL).
-async fn audit(app: &App, results: &[SyncResult]) -> Result<(), ApiError> {
+async fn audit(app: &App, results: &[SyncResult]) -> Result<(), Problem> {
     let events: Vec<NewEvent> = results
         .iter()
         .map(|r| {

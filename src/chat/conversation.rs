@@ -1,7 +1,7 @@
 //! A conversation's memory between turns, kept in the store so that a follow-up can reach any
 //! server that shares it. Only its owner can continue it.
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ErrorCode, Problem};
 use crate::people::Principal;
 use crate::store::Store;
 use rand::RngCore;
@@ -32,7 +32,7 @@ impl Conversation {
         store: &Store,
         who: &Principal,
         id: Option<&str>,
-    ) -> Result<(String, Conversation), ApiError> {
+    ) -> Result<(String, Conversation), Problem> {
         let Some(id) = id.map(str::trim).filter(|s| !s.is_empty()) else {
             let mut bytes = [0u8; 12];
             rand::rng().fill_bytes(&mut bytes);
@@ -40,18 +40,18 @@ impl Conversation {
             return Ok((format!("c_{id}"), Conversation::default()));
         };
         let state = store.conversation(id, &owner(who)).await?.ok_or_else(|| {
-            ApiError::new(ErrorCode::NotFound, format!("no conversation {id:?}"))
+            Problem::new(ErrorCode::NotFound, format!("no conversation {id:?}"))
                 .at("conversation_id")
         })?;
         let conversation = serde_json::from_str(&state).map_err(|e| {
-            ApiError::internal(format!("conversation {id:?} cannot be read back: {e}"))
+            Problem::internal(format!("conversation {id:?} cannot be read back: {e}"))
         })?;
         Ok((id.to_string(), conversation))
     }
 
-    pub async fn save(&self, store: &Store, who: &Principal, id: &str) -> Result<(), ApiError> {
+    pub async fn save(&self, store: &Store, who: &Principal, id: &str) -> Result<(), Problem> {
         let state = serde_json::to_string(self)
-            .map_err(|e| ApiError::internal(format!("cannot save conversation: {e}")))?;
+            .map_err(|e| Problem::internal(format!("cannot save conversation: {e}")))?;
         store.save_conversation(id, &owner(who), &state).await?;
         Ok(())
     }

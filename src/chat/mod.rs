@@ -15,7 +15,7 @@ pub use resolver::Resolver;
 
 use crate::access::Access;
 use crate::config::LlmConfig;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ErrorCode, Problem};
 use crate::people::Principal;
 use crate::requests::Requests;
 use crate::store::Store;
@@ -62,11 +62,11 @@ impl EngineKind {
         }
     }
 
-    pub fn parse(s: &str) -> Result<EngineKind, ApiError> {
+    pub fn parse(s: &str) -> Result<EngineKind, Problem> {
         match s.trim().to_ascii_lowercase().as_str() {
             "embedded" => Ok(EngineKind::Embedded),
             "llm" => Ok(EngineKind::Llm),
-            _ => Err(ApiError::invalid(
+            _ => Err(Problem::invalid(
                 "engine",
                 format!("{s:?} is not an engine (embedded or llm)"),
             )),
@@ -111,7 +111,7 @@ impl Toolbox {
     }
 
     /// Calls a tool with the rights of the person asking and records the call.
-    pub async fn call(&mut self, tool: &str, arguments: Value) -> Result<Value, ApiError> {
+    pub async fn call(&mut self, tool: &str, arguments: Value) -> Result<Value, Problem> {
         let result = crate::tools::invoke(
             self.access.clone(),
             &self.requests,
@@ -127,7 +127,7 @@ impl Toolbox {
     /// Calls a graph tool as [`Self::call`] does, and gives its output back typed: the composer
     /// reads fields, so a misspelt one does not compile (with a `Value`, it read as ""). The trace
     /// entry is the one [`Self::call`] records: the result written out as JSON, or the error.
-    pub async fn call_typed<T: Tool>(&mut self, arguments: Value) -> Result<T::Output, ApiError>
+    pub async fn call_typed<T: Tool>(&mut self, arguments: Value) -> Result<T::Output, Problem>
     where
         T::Output: Send + 'static,
     {
@@ -145,7 +145,7 @@ impl Toolbox {
     pub async fn call_context_typed<T: ContextTool>(
         &mut self,
         arguments: Value,
-    ) -> Result<T::Output, ApiError> {
+    ) -> Result<T::Output, Problem> {
         let result = crate::tools::invoke_context_typed::<T>(
             self.access.clone(),
             &self.requests,
@@ -163,13 +163,13 @@ impl Toolbox {
         &mut self,
         tool: &str,
         arguments: Value,
-        result: Result<O, ApiError>,
-    ) -> Result<O, ApiError> {
+        result: Result<O, Problem>,
+    ) -> Result<O, Problem> {
         let (result, traced) = match result {
             Ok(out) => match serde_json::to_value(&out) {
                 Ok(v) => (Ok(out), v),
                 Err(e) => {
-                    let e = ApiError::internal(format!("cannot encode result: {e}"));
+                    let e = Problem::internal(format!("cannot encode result: {e}"));
                     let doc = error_json(&e);
                     (Err(e), doc)
                 }
@@ -189,7 +189,7 @@ impl Toolbox {
 
     /// Records a call that failed before any tool could run (arguments a model sent that are not
     /// JSON), so that the trace shows it like any other.
-    pub fn record_failure(&mut self, tool: &str, arguments: Value, error: &ApiError) -> Value {
+    pub fn record_failure(&mut self, tool: &str, arguments: Value, error: &Problem) -> Value {
         let result = error_json(error);
         self.calls.push(ToolCall {
             tool: tool.to_string(),
@@ -209,7 +209,7 @@ impl Toolbox {
 }
 
 /// An error as the trace shows it: its error document.
-fn error_json(e: &ApiError) -> Value {
+fn error_json(e: &Problem) -> Value {
     serde_json::to_value(e.document()).unwrap_or(Value::Null)
 }
 
@@ -230,20 +230,20 @@ pub async fn ask(
     message: &str,
     conversation_id: Option<&str>,
     engine: Option<EngineKind>,
-) -> Result<Reply, ApiError> {
+) -> Result<Reply, Problem> {
     let message = message.trim();
     if message.is_empty() {
-        return Err(ApiError::invalid("message", "the message is empty"));
+        return Err(Problem::invalid("message", "the message is empty"));
     }
     if message.chars().count() > MAX_MESSAGE_CHARS {
-        return Err(ApiError::invalid(
+        return Err(Problem::invalid(
             "message",
             format!("the message is longer than {MAX_MESSAGE_CHARS} characters"),
         ));
     }
     let engine = match (engine, cx.llm) {
         (Some(EngineKind::Llm), None) => {
-            return Err(ApiError::new(
+            return Err(Problem::new(
                 ErrorCode::InvalidArgument,
                 "the llm engine is not configured: add an [llm] section to warden.toml",
             )

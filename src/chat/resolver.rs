@@ -5,7 +5,7 @@
 //! come from tool calls ([`super::Toolbox::call_typed`]), never from here.
 
 use crate::access::{Access, Resolved};
-use crate::error::ApiError;
+use crate::error::Problem;
 use crate::index::Target;
 use crate::model::{Identity, Platform, Resource};
 
@@ -27,9 +27,9 @@ pub trait Resolver: Send + Sync {
         text: &str,
         conn: Option<u32>,
         path: &str,
-    ) -> Result<Vec<Resolved>, ApiError>;
+    ) -> Result<Vec<Resolved>, Problem>;
     /// The error a tool gives when `text` names nothing, with its suggestions.
-    fn not_found(&self, target: Target, text: &str, conn: Option<u32>, path: &str) -> ApiError;
+    fn not_found(&self, target: Target, text: &str, conn: Option<u32>, path: &str) -> Problem;
     /// Typo-tolerant matches of `text`, best first (`all_words`: every word must match).
     fn fuzzy(
         &self,
@@ -79,11 +79,11 @@ impl Resolver for Access {
         text: &str,
         conn: Option<u32>,
         path: &str,
-    ) -> Result<Vec<Resolved>, ApiError> {
+    ) -> Result<Vec<Resolved>, Problem> {
         Access::candidates(self, target, text, conn, path)
     }
 
-    fn not_found(&self, target: Target, text: &str, conn: Option<u32>, path: &str) -> ApiError {
+    fn not_found(&self, target: Target, text: &str, conn: Option<u32>, path: &str) -> Problem {
         Access::not_found(self, target, text, conn, path)
     }
 

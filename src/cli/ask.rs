@@ -3,7 +3,7 @@
 use super::Output;
 use crate::app::App;
 use crate::chat::EngineKind;
-use crate::error::ApiError;
+use crate::error::Problem;
 use crate::people::Principal;
 
 pub async fn run(
@@ -12,7 +12,7 @@ pub async fn run(
     as_person: Option<String>,
     engine: Option<String>,
     conversation: Option<String>,
-) -> Result<Output, ApiError> {
+) -> Result<Output, Problem> {
     let engine = engine.as_deref().map(EngineKind::parse).transpose()?;
     let who = match as_person {
         Some(p) => Principal::person(app.people.person(&p).await.map_err(|e| e.at("--as"))?),
@@ -22,6 +22,6 @@ pub async fn run(
         .chat(&who, question, conversation.as_deref(), engine)
         .await?;
     let json = serde_json::to_value(&reply)
-        .map_err(|e| ApiError::internal(format!("cannot encode the answer: {e}")))?;
+        .map_err(|e| Problem::internal(format!("cannot encode the answer: {e}")))?;
     Ok(Output::ok(json, reply.answer))
 }

@@ -4,7 +4,7 @@
 use super::Output;
 use crate::audit::{Export, Format};
 use crate::config::Secret;
-use crate::error::ApiError;
+use crate::error::Problem;
 use crate::store::Store;
 use clap::Subcommand;
 use serde_json::Value;
@@ -29,7 +29,7 @@ pub enum AuditAction {
     },
 }
 
-pub async fn run(dir: &Path, db: Option<&Secret>, action: AuditAction) -> Result<Output, ApiError> {
+pub async fn run(dir: &Path, db: Option<&Secret>, action: AuditAction) -> Result<Output, Problem> {
     let store = open(dir, db).await?;
     let out = match action {
         AuditAction::Verify => verify(&store).await,
@@ -45,12 +45,12 @@ pub async fn run(dir: &Path, db: Option<&Secret>, action: AuditAction) -> Result
 
 /// The store: PostgreSQL when `--database-url` names it, else the data dir's, which must already
 /// exist (verifying a log that was never written would create an empty one and call it intact).
-pub(super) async fn open(dir: &Path, db: Option<&Secret>) -> Result<Store, ApiError> {
+pub(super) async fn open(dir: &Path, db: Option<&Secret>) -> Result<Store, Problem> {
     if let Some(url) = db {
         crate::store::check_database_url(url.expose())
-            .map_err(|m| ApiError::invalid("--database-url", m))?;
+            .map_err(|m| Problem::invalid("--database-url", m))?;
     } else if !dir.join("warden.db").exists() {
-        return Err(ApiError::invalid(
+        return Err(Problem::invalid(
             "--data-dir",
             format!("no Warden data in {} (pass --data-dir)", dir.display()),
         ));
@@ -58,7 +58,7 @@ pub(super) async fn open(dir: &Path, db: Option<&Secret>) -> Result<Store, ApiEr
     Ok(Store::open(dir, db.map(Secret::expose)).await?)
 }
 
-async fn verify(store: &Store) -> Result<Output, ApiError> {
+async fn verify(store: &Store) -> Result<Output, Problem> {
     let v = crate::audit::verify(store).await?;
     let text = if v.ok {
         format!("audit log intact: {} events", v.events)
@@ -87,8 +87,8 @@ async fn export(
     format: &str,
     request: Option<String>,
     kind: Option<String>,
-) -> Result<Output, ApiError> {
-    let format = Format::parse(format).map_err(|m| ApiError::invalid("--format", m))?;
+) -> Result<Output, Problem> {
+    let format = Format::parse(format).map_err(|m| Problem::invalid("--format", m))?;
     let mut export = Export::new(store.clone(), format, request, kind, 0, None);
     while let Some(chunk) = export.next_chunk().await? {
         // The lock is taken per chunk: it may not be held across the next page's read.
@@ -97,7 +97,7 @@ async fn export(
             Ok(()) => {}
             // A reader that stopped early (`| head`) is not a failure of the export.
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => break,
-            Err(e) => return Err(ApiError::internal(format!("cannot write the export: {e}"))),
+            Err(e) => return Err(Problem::internal(format!("cannot write the export: {e}"))),
         }
     }
     // The file is the output: nothing more on stdout, even with --json.

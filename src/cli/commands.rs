@@ -3,7 +3,7 @@
 use super::{Cli, Command, Output, ToolsAction, render};
 use crate::app::App;
 use crate::config::{Config, Secret};
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ErrorCode, Problem};
 use crate::model::Connection;
 use crate::tools;
 use serde_json::{Value, json};
@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 const DEFAULT_DATA_DIR: &str = "./warden-data";
 
-pub async fn dispatch(cli: Cli) -> Result<Output, ApiError> {
+pub async fn dispatch(cli: Cli) -> Result<Output, Problem> {
     let data_dir = cli.data_dir.clone();
     let config = cli.config.clone();
     let db = cli.database_url.clone();
@@ -22,7 +22,7 @@ pub async fn dispatch(cli: Cli) -> Result<Output, ApiError> {
             .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR))
     };
     match cli.command {
-        Command::Demo { .. } if db.is_some() => Err(ApiError::invalid(
+        Command::Demo { .. } if db.is_some() => Err(Problem::invalid(
             "--database-url",
             "the demo keeps its own SQLite store in its data dir; to serve from PostgreSQL, \
              `warden import` a snapshot and `warden serve` with --database-url",
@@ -74,7 +74,7 @@ pub async fn dispatch(cli: Cli) -> Result<Output, ApiError> {
         Command::Tools { export, action } => match (export, action) {
             (Some(out), None) => {
                 let written = tools::export_dir(&out).map_err(|e| {
-                    ApiError::new(
+                    Problem::new(
                         ErrorCode::Internal,
                         format!("cannot write {}: {e}", out.display()),
                     )
@@ -94,7 +94,7 @@ pub async fn dispatch(cli: Cli) -> Result<Output, ApiError> {
                 }),
             ) => {
                 let args: Value = serde_json::from_str(&arguments)
-                    .map_err(|e| ApiError::invalid("arguments", format!("not valid JSON: {e}")))?;
+                    .map_err(|e| Problem::invalid("arguments", format!("not valid JSON: {e}")))?;
                 let result = call_tool(&dir(), db, &name, args, as_person.as_deref()).await?;
                 Ok(Output::ok(
                     result.clone(),
@@ -119,7 +119,7 @@ pub async fn dispatch(cli: Cli) -> Result<Output, ApiError> {
                     .join("\n");
                 Ok(Output::ok(json!({"tools": list}), text))
             }
-            (Some(_), Some(_)) => Err(ApiError::invalid(
+            (Some(_), Some(_)) => Err(Problem::invalid(
                 "--export",
                 "give either --export DIR or a subcommand, not both",
             )),
@@ -184,7 +184,7 @@ async fn call_tool(
     name: &str,
     args: Value,
     as_person: Option<&str>,
-) -> Result<Value, ApiError> {
+) -> Result<Value, Problem> {
     let tool = tools::find(name).ok_or_else(|| tools::unknown_tool(name))?;
     // A question about the graph needs no config (connection URLs may name unset variables).
     let app = open_existing(dir, with_database(Config::default(), db)?).await?;
@@ -209,15 +209,15 @@ async fn call_tool(
     app.store.close().await;
     tokio::task::spawn_blocking(move || tool.call(&access, args))
         .await
-        .map_err(|e| ApiError::internal(format!("tool failed: {e}")))?
+        .map_err(|e| Problem::internal(format!("tool failed: {e}")))?
 }
 
 /// `config` with the store's `--database-url`, checked first: a malformed URL is bad input
 /// (exit 2); one that cannot be reached fails when the store opens (exit 3).
-fn with_database(mut config: Config, db: Option<&Secret>) -> Result<Config, ApiError> {
+fn with_database(mut config: Config, db: Option<&Secret>) -> Result<Config, Problem> {
     if let Some(url) = db {
         crate::store::check_database_url(url.expose())
-            .map_err(|m| ApiError::invalid("--database-url", m))?;
+            .map_err(|m| Problem::invalid("--database-url", m))?;
     }
     config.database_url = db.cloned();
     Ok(config)
@@ -228,16 +228,16 @@ async fn open_store(
     dir: &Path,
     config: Option<&Path>,
     db: Option<&Secret>,
-) -> Result<App, ApiError> {
+) -> Result<App, Problem> {
     let config = with_database(Config::load(dir, config)?, db)?;
     App::open_with(dir, config).await
 }
 
 /// Opens a data dir that must already hold a store (questions about an empty one are mistakes).
 /// A PostgreSQL store is not in the data dir: it is opened as it is.
-async fn open_existing(dir: &Path, config: Config) -> Result<App, ApiError> {
+async fn open_existing(dir: &Path, config: Config) -> Result<App, Problem> {
     if config.database_url.is_none() && !dir.join("warden.db").exists() {
-        return Err(ApiError::invalid(
+        return Err(Problem::invalid(
             "--data-dir",
             format!(
                 "no Warden data in {} (run `warden import FILE` first, or pass --data-dir)",
@@ -257,22 +257,22 @@ fn cli_actor() -> String {
 }
 
 /// Reads and validates every file first, then imports them in one go: a bad file changes nothing.
-async fn import(dir: &Path, db: Option<&Secret>, files: &[String]) -> Result<Output, ApiError> {
+async fn import(dir: &Path, db: Option<&Secret>, files: &[String]) -> Result<Output, Problem> {
     let mut all = Vec::new();
     for f in files {
         let f2 = f.clone();
-        let parsed = tokio::task::spawn_blocking(move || -> Result<Vec<Connection>, ApiError> {
+        let parsed = tokio::task::spawn_blocking(move || -> Result<Vec<Connection>, Problem> {
             if f2 == "-" {
                 Ok(crate::snapshot::parse_reader(std::io::stdin().lock())?)
             } else {
                 let file = std::fs::File::open(&f2).map_err(|e| {
-                    ApiError::invalid(f2.clone(), format!("cannot read snapshot: {e}"))
+                    Problem::invalid(f2.clone(), format!("cannot read snapshot: {e}"))
                 })?;
                 Ok(crate::snapshot::parse_reader(file)?)
             }
         })
         .await
-        .map_err(|e| ApiError::internal(format!("import failed: {e}")))?;
+        .map_err(|e| Problem::internal(format!("import failed: {e}")))?;
         let conns = parsed.map_err(|mut e| {
             let source = if f == "-" {
                 "standard input"
@@ -319,31 +319,31 @@ async fn serve(
     config: Option<&Path>,
     db: Option<&Secret>,
     listen: &str,
-) -> Result<Output, ApiError> {
+) -> Result<Output, Problem> {
     let app = open_store(dir, config, db).await?;
     let listener = super::bind(listen).await?;
     let addr = listener
         .local_addr()
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+        .map_err(|e| Problem::internal(e.to_string()))?;
     eprintln!("warden listening on http://{addr}");
     crate::server::serve(app, listener)
         .await
-        .map_err(|e| ApiError::internal(format!("server failed: {e}")))?;
+        .map_err(|e| Problem::internal(format!("server failed: {e}")))?;
     Ok(Output::ok(json!({"stopped": true}), String::new()))
 }
 
-fn gen_snapshot(tier: &str, seed: u64, out: &str) -> Result<Output, ApiError> {
+fn gen_snapshot(tier: &str, seed: u64, out: &str) -> Result<Output, Problem> {
     let tier = crate::synth::Tier::parse(tier).ok_or_else(|| {
-        ApiError::invalid("--tier", format!("unknown tier {tier:?} (expected S or M)"))
+        Problem::invalid("--tier", format!("unknown tier {tier:?} (expected S or M)"))
     })?;
     let stats = if out == "-" {
         crate::synth::write(tier, seed, std::io::stdout().lock())
     } else {
         let file = std::fs::File::create(out)
-            .map_err(|e| ApiError::invalid("--out", format!("cannot create {out}: {e}")))?;
+            .map_err(|e| Problem::invalid("--out", format!("cannot create {out}: {e}")))?;
         crate::synth::write(tier, seed, file)
     }
-    .map_err(|e| ApiError::internal(format!("cannot write snapshot: {e}")))?;
+    .map_err(|e| Problem::internal(format!("cannot write snapshot: {e}")))?;
     let json = serde_json::to_value(&stats).unwrap_or_default();
     // The snapshot itself may be on stdout: say nothing more there.
     if out == "-" {

@@ -2,19 +2,19 @@
 
 use super::Output;
 use crate::app::App;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ErrorCode, Problem};
 use std::io::Write;
 use std::path::PathBuf;
 
 pub const DEFAULT_DIR: &str = "./warden-demo";
 
-pub async fn run(dir: PathBuf, listen: &str, reset: bool) -> Result<Output, ApiError> {
+pub async fn run(dir: PathBuf, listen: &str, reset: bool) -> Result<Output, Problem> {
     let non_empty = std::fs::read_dir(&dir)
         .map(|mut d| d.next().is_some())
         .unwrap_or(false);
     if non_empty {
         if !reset {
-            return Err(ApiError::invalid(
+            return Err(Problem::invalid(
                 "--data-dir",
                 format!(
                     "{} is not empty; pass --reset to load the demo there afresh",
@@ -23,7 +23,7 @@ pub async fn run(dir: PathBuf, listen: &str, reset: bool) -> Result<Output, ApiE
             ));
         }
         std::fs::remove_dir_all(&dir).map_err(|e| {
-            ApiError::new(
+            Problem::new(
                 ErrorCode::Internal,
                 format!("cannot empty {}: {e}", dir.display()),
             )
@@ -33,7 +33,7 @@ pub async fn run(dir: PathBuf, listen: &str, reset: bool) -> Result<Output, ApiE
     let listener = super::bind(listen).await?;
     let addr = listener
         .local_addr()
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+        .map_err(|e| Problem::internal(e.to_string()))?;
     let app = App::open(&dir).await?;
     let connections = crate::demo::connections()?;
     let summary = crate::app::import_summary(&connections);
@@ -66,7 +66,7 @@ pub async fn run(dir: PathBuf, listen: &str, reset: bool) -> Result<Output, ApiE
     drop(out);
     crate::server::serve(app, listener)
         .await
-        .map_err(|e| ApiError::internal(format!("server failed: {e}")))?;
+        .map_err(|e| Problem::internal(format!("server failed: {e}")))?;
     Ok(Output::ok(
         serde_json::json!({"stopped": true}),
         String::new(),

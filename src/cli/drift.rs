@@ -4,12 +4,12 @@
 use super::Output;
 use crate::config::Secret;
 use crate::drift::describe;
-use crate::error::ApiError;
+use crate::error::Problem;
 use crate::store::drift::DriftFilter;
 use serde_json::json;
 use std::path::Path;
 
-pub async fn run(dir: &Path, db: Option<&Secret>, all: bool) -> Result<Output, ApiError> {
+pub async fn run(dir: &Path, db: Option<&Secret>, all: bool) -> Result<Output, Problem> {
     let store = super::audit::open(dir, db).await?;
     let records = store
         .drift(&DriftFilter {

@@ -10,7 +10,7 @@ mod people;
 mod render;
 
 use crate::config::Secret;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ErrorCode, Problem};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -245,7 +245,7 @@ pub async fn run(cli: Cli) -> i32 {
 }
 
 /// Prints an error the way the interface promises and returns its exit status.
-pub fn report(e: &ApiError, json: bool) -> i32 {
+pub fn report(e: &Problem, json: bool) -> i32 {
     if json {
         println!(
             "{}",
@@ -267,15 +267,15 @@ pub fn exit_code(code: ErrorCode) -> i32 {
 }
 
 /// The listening socket for `serve` and `demo`: a bad address is the `--listen` argument's fault.
-async fn bind(listen: &str) -> Result<tokio::net::TcpListener, ApiError> {
+async fn bind(listen: &str) -> Result<tokio::net::TcpListener, Problem> {
     let addr: std::net::SocketAddr = listen.parse().map_err(|_| {
-        ApiError::invalid(
+        Problem::invalid(
             "--listen",
             format!("{listen:?} is not an address like 127.0.0.1:8080"),
         )
     })?;
     tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-        ApiError::new(
+        Problem::new(
             crate::error::ErrorCode::Unavailable,
             format!("cannot listen on {addr}: {e}"),
         )

@@ -2,15 +2,15 @@
 
 use super::{Output, TokenAction, UserAction};
 use crate::app::App;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ErrorCode, Problem};
 use crate::people::links::{Link, NewLink};
 use crate::people::{Person, Principal, Role};
 use serde_json::{Value, json};
 
-pub async fn user(app: &App, action: UserAction) -> Result<Output, ApiError> {
+pub async fn user(app: &App, action: UserAction) -> Result<Output, Problem> {
     match action {
         UserAction::Add { name, role, email } => {
-            let role = Role::parse(&role).map_err(|m| ApiError::invalid("--role", m))?;
+            let role = Role::parse(&role).map_err(|m| Problem::invalid("--role", m))?;
             let person = app.people.add_person(&name, role, email.as_deref()).await?;
             let shown = describe(&person, &app.people.links(&person).await?);
             let text = format!(
@@ -64,7 +64,7 @@ async fn set_link(
     connection: String,
     identity: String,
     linked: bool,
-) -> Result<Output, ApiError> {
+) -> Result<Output, Problem> {
     let target = NewLink {
         connection,
         identity,
@@ -108,7 +108,7 @@ fn links_text(links: &Value) -> String {
     }
 }
 
-pub async fn token(app: &App, action: TokenAction) -> Result<Output, ApiError> {
+pub async fn token(app: &App, action: TokenAction) -> Result<Output, Problem> {
     match action {
         TokenAction::Create { person, agent } => {
             let (person, token) = app.people.create_token(&person, agent.as_deref()).await?;
@@ -150,7 +150,7 @@ pub async fn token(app: &App, action: TokenAction) -> Result<Output, ApiError> {
         }
         TokenAction::Revoke { id } => {
             if !app.people.revoke_token(&id).await? {
-                return Err(ApiError::new(
+                return Err(Problem::new(
                     ErrorCode::NotFound,
                     format!("no live token with id {id:?}"),
                 ));

@@ -6,7 +6,7 @@ use super::HttpError;
 use super::query::{Params, bad_cursor, cut_page, given, limit};
 use crate::app::App;
 use crate::audit::{Export, Format, Verification};
-use crate::error::ApiError;
+use crate::error::Problem;
 use crate::model::audit::AuditFilter;
 use crate::people::{Principal, Role};
 use crate::store::drift::{DriftFilter, DriftRecord};
@@ -108,7 +108,7 @@ pub async fn list(
             .ok_or_else(|| bad_cursor(&c))?,
     };
     if let Some(f) = given(&q.format) {
-        let format = Format::parse(&f).map_err(|m| ApiError::invalid("format", m))?;
+        let format = Format::parse(&f).map_err(|m| Problem::invalid("format", m))?;
         let max = given(&q.limit).map(|_| limit(&q.limit)).transpose()?;
         return download(app, format, given(&q.request), given(&q.kind), after, max).await;
     }
@@ -194,7 +194,7 @@ pub async fn drift(
         None | Some("false") | Some("0") => false,
         Some("true") | Some("1") => true,
         Some(other) => {
-            return Err(ApiError::invalid("all", format!("{other:?} is not true or false")).into());
+            return Err(Problem::invalid("all", format!("{other:?} is not true or false")).into());
         }
     };
     let mut items = app

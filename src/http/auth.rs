@@ -3,7 +3,7 @@
 
 use super::HttpError;
 use crate::app::App;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ErrorCode, Problem};
 use crate::people::Principal;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
@@ -29,8 +29,8 @@ pub async fn require_token(State(app): State<App>, mut req: Request, next: Next)
     }
 }
 
-async fn principal(app: &App, header: Option<HeaderValue>) -> Result<Principal, ApiError> {
-    let unauthenticated = |m: &str| ApiError::new(ErrorCode::Unauthenticated, m);
+async fn principal(app: &App, header: Option<HeaderValue>) -> Result<Principal, Problem> {
+    let unauthenticated = |m: &str| Problem::new(ErrorCode::Unauthenticated, m);
     let value =
         header.ok_or_else(|| unauthenticated("missing Authorization: Bearer TOKEN header"))?;
     let token = value

@@ -6,7 +6,7 @@ use super::HttpError;
 use super::json_body::JsonBody;
 use super::query::{Params, PathParams, bad_cursor, given, limit};
 use crate::app::App;
-use crate::error::ApiError;
+use crate::error::Problem;
 use crate::people::links::{Link, NewLink};
 use crate::people::{Principal, Role};
 use aide::axum::ApiRouter;
@@ -192,7 +192,7 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-fn offset(cursor: &Option<String>) -> Result<usize, ApiError> {
+fn offset(cursor: &Option<String>) -> Result<usize, Problem> {
     match given(cursor) {
         None => Ok(0),
         Some(c) => c.parse().map_err(|_| bad_cursor(&c)),
@@ -200,7 +200,7 @@ fn offset(cursor: &Option<String>) -> Result<usize, ApiError> {
 }
 
 /// One page of `all` from the cursor's offset.
-fn page<T>(all: Vec<T>, q: &PageQuery) -> Result<Page<T>, ApiError> {
+fn page<T>(all: Vec<T>, q: &PageQuery) -> Result<Page<T>, Problem> {
     let (from, n) = (offset(&q.cursor)?, limit(&q.limit)? as usize);
     let total = all.len();
     let items: Vec<T> = all.into_iter().skip(from).take(n).collect();
@@ -217,7 +217,7 @@ async fn search(
     q: &DirectoryQuery,
     text: String,
     conn: Option<&str>,
-) -> Result<Page<Value>, ApiError> {
+) -> Result<Page<Value>, Problem> {
     let args = json!({"query": text, "limit": limit(&q.limit)?});
     let mut found = app.call_tool(who, tool, args).await?;
     let items = match found["matches"].take() {
@@ -241,7 +241,7 @@ async fn listing(
     q: &DirectoryQuery,
     tool: &str,
     items: impl Fn(&crate::graph::ConnGraph) -> Vec<Value>,
-) -> Result<Page<Value>, ApiError> {
+) -> Result<Page<Value>, Problem> {
     who.require(Role::Requester, "listing")?;
     let access = app.access.load();
     let conn = access.connection_arg(q.connection.as_deref(), "connection")?;

@@ -5,7 +5,7 @@
 
 use super::HttpError;
 use crate::config::ServerConfig;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ErrorCode, Problem};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -59,12 +59,12 @@ pub async fn outer(State(limits): State<Arc<ServerConfig>>, req: Request, next: 
             Some(Ok(resp)) => resp,
             Some(Err(panic)) => {
                 tracing::error!(panic = %crate::fault::panic_message(&*panic), "handler panicked");
-                HttpError(ApiError::internal(
+                HttpError(Problem::internal(
                     "internal error: the request failed; the server logged why",
                 ))
                 .into_response()
             }
-            None => HttpError(ApiError::new(
+            None => HttpError(Problem::new(
                 ErrorCode::Timeout,
                 format!(
                     "the request took longer than {} (server.{})",
@@ -140,36 +140,36 @@ async fn as_error_document(resp: Response, id: &str, limits: &ServerConfig) -> R
 }
 
 /// The error behind a plain-text answer from axum or hyper, by its status.
-fn from_status(status: StatusCode, body: &[u8], limits: &ServerConfig) -> ApiError {
+fn from_status(status: StatusCode, body: &[u8], limits: &ServerConfig) -> Problem {
     let text = String::from_utf8_lossy(body);
     let text = text.trim();
     match status {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
             ErrorCode::TooLarge,
             format!(
                 "the request body is larger than {} (server.max_body_size)",
                 limits.max_body_size
             ),
         ),
-        StatusCode::METHOD_NOT_ALLOWED => ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED => Problem::new(
             ErrorCode::MethodNotAllowed,
             "this route does not take that method",
         ),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => Problem::new(
             ErrorCode::UnsupportedMediaType,
             format!("unsupported media type: {text}"),
         ),
         StatusCode::REQUEST_TIMEOUT => {
-            ApiError::new(ErrorCode::Timeout, "the request took too long")
+            Problem::new(ErrorCode::Timeout, "the request took too long")
         }
-        s if s.is_server_error() => ApiError::internal("internal error"),
+        s if s.is_server_error() => Problem::internal("internal error"),
         s => {
             let message = if text.is_empty() {
                 s.canonical_reason().unwrap_or("bad request").to_lowercase()
             } else {
                 text.chars().take(500).collect()
             };
-            ApiError::new(super::status::code_for(s), message)
+            Problem::new(super::status::code_for(s), message)
         }
     }
 }

@@ -3,7 +3,7 @@
 //! shared error type stays free of HTTP; handlers return `Result<_, HttpError>` and `?` converts.
 
 use super::status;
-use crate::error::{ApiError, ErrorDocument};
+use crate::error::{ErrorDocument, Problem};
 use aide::generate::GenContext;
 use aide::openapi::{Operation, Response as DocResponse};
 use axum::Json;
@@ -11,10 +11,10 @@ use axum::response::{IntoResponse, Response};
 
 /// An error as an HTTP answer.
 #[derive(Debug)]
-pub struct HttpError(pub ApiError);
+pub struct HttpError(pub Problem);
 
 /// Whatever becomes the shared error becomes an HTTP answer (the `?` in handlers).
-impl<E: Into<ApiError>> From<E> for HttpError {
+impl<E: Into<Problem>> From<E> for HttpError {
     fn from(e: E) -> HttpError {
         HttpError(e.into())
     }

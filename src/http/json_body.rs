@@ -4,7 +4,7 @@
 //! [`OptionalJsonBody`] is the same for a body whose fields are all optional: it may be empty.
 
 use super::error::HttpError;
-use crate::error::ApiError;
+use crate::error::Problem;
 use aide::OperationInput;
 use aide::generate::GenContext;
 use aide::openapi::Operation;
@@ -78,7 +78,7 @@ impl<T: JsonSchema> OperationInput for OptionalJsonBody<T> {
 }
 
 /// Parses a JSON body; a problem is a 400 naming its JSON path.
-pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -90,10 +90,10 @@ pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             Some(f) => format!("{path}.{f}"),
             None => path,
         };
-        ApiError::invalid(path, format!("bad request body: {message}"))
+        Problem::invalid(path, format!("bad request body: {message}"))
     })?;
     de.end()
-        .map_err(|e| ApiError::invalid("", format!("bad request body: {e}")))?;
+        .map_err(|e| Problem::invalid("", format!("bad request body: {e}")))?;
     Ok(value)
 }
 

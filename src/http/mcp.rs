@@ -86,7 +86,7 @@ async fn answer(rmcp: &Rmcp, sessions: &LocalSessionManager, request: Request) -
     if existed {
         StatusCode::OK.into_response()
     } else {
-        super::HttpError(crate::error::ApiError::new(
+        super::HttpError(crate::error::Problem::new(
             crate::error::ErrorCode::NotFound,
             "no such MCP session (ended, or never begun)",
         ))
@@ -129,7 +129,7 @@ fn principal(context: &RequestContext<RoleServer>) -> Option<&Principal> {
         .and_then(|parts| parts.extensions.get::<Principal>())
 }
 
-fn error_result(error: &crate::error::ApiError) -> CallToolResult {
+fn error_result(error: &crate::error::Problem) -> CallToolResult {
     let text = serde_json::to_string(&error.document()).unwrap_or_else(|_| {
         r#"{"error":{"code":"internal","message":"cannot encode error"}}"#.into()
     });
@@ -167,7 +167,7 @@ impl ServerHandler for WardenMcp {
         let Some(who) = principal(&context) else {
             // Only reachable if the route lost its token middleware: refuse, never default.
             tracing::error!(tool = %request.name, "MCP call without a principal refused");
-            let error = crate::error::ApiError::new(
+            let error = crate::error::Problem::new(
                 crate::error::ErrorCode::Unauthenticated,
                 "no caller identity on this MCP request",
             );

@@ -17,7 +17,7 @@ mod status;
 mod tools;
 
 use crate::app::App;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ErrorCode, Problem};
 use axum::Router;
 use axum::extract::State;
 use axum::middleware;
@@ -105,7 +105,7 @@ pub fn router(app: App) -> Router {
     let _ = document.set(openapi::document(&api));
     let limits = Arc::new(app.config.server.clone());
     router
-        .fallback(|| async { HttpError(ApiError::new(ErrorCode::NotFound, "no such route")) })
+        .fallback(|| async { HttpError(Problem::new(ErrorCode::NotFound, "no such route")) })
         .with_state(app)
         .layer(axum::extract::DefaultBodyLimit::max(
             limits.max_body_size.as_usize(),

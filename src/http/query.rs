@@ -2,7 +2,7 @@
 //! the error document naming it (axum's own rejections are plain text).
 
 use super::HttpError;
-use crate::error::ApiError;
+use crate::error::Problem;
 use aide::OperationInput;
 use aide::generate::GenContext;
 use aide::openapi::Operation;
@@ -24,7 +24,7 @@ pub fn given(v: &Option<String>) -> Option<String> {
 }
 
 /// `limit`: a number from 1 to [`MAX_LIMIT`], [`DEFAULT_LIMIT`] when absent.
-pub fn limit(v: &Option<String>) -> Result<i64, ApiError> {
+pub fn limit(v: &Option<String>) -> Result<i64, Problem> {
     match given(v) {
         None => Ok(DEFAULT_LIMIT),
         Some(s) => s
@@ -32,7 +32,7 @@ pub fn limit(v: &Option<String>) -> Result<i64, ApiError> {
             .ok()
             .filter(|n| (1..=MAX_LIMIT).contains(n))
             .ok_or_else(|| {
-                ApiError::invalid(
+                Problem::invalid(
                     "limit",
                     format!("{s:?} is not a number from 1 to {MAX_LIMIT}"),
                 )
@@ -41,8 +41,8 @@ pub fn limit(v: &Option<String>) -> Result<i64, ApiError> {
 }
 
 /// A `cursor` this server did not give.
-pub fn bad_cursor(c: &str) -> ApiError {
-    ApiError::invalid("cursor", format!("{c:?} is not a cursor this server gave"))
+pub fn bad_cursor(c: &str) -> Problem {
+    Problem::invalid("cursor", format!("{c:?} is not a cursor this server gave"))
 }
 
 /// `items`, read with one more than `limit` to learn whether more follow, cut to `limit`; the
@@ -104,11 +104,11 @@ impl<T: JsonSchema> OperationInput for PathParams<T> {
 
 /// axum and serde name the parameter only inside their message, between backticks
 /// ("duplicate field `limit`", "Invalid UTF-8 in `id`").
-fn rejected(message: &str) -> ApiError {
+fn rejected(message: &str) -> Problem {
     let name = message
         .split_once('`')
         .and_then(|(_, rest)| rest.split_once('`'))
         .map(|(name, _)| name)
         .unwrap_or("");
-    ApiError::invalid(name, message.to_string())
+    Problem::invalid(name, message.to_string())
 }

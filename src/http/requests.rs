@@ -7,7 +7,7 @@ use super::error::HttpError;
 use super::json_body::{JsonBody, OptionalJsonBody};
 use super::query::{Params, PathParams, given, limit};
 use crate::app::App;
-use crate::error::ApiError;
+use crate::error::Problem;
 use crate::people::Principal;
 use crate::requests::{AccessRequest, Approval, NewRequest, RequestWithHistory, Status};
 use aide::axum::ApiRouter;
@@ -160,7 +160,7 @@ async fn list(
     Params(q): Params<ListQuery>,
 ) -> Result<Json<RequestPage>, HttpError> {
     let status = given(&q.status)
-        .map(|s| Status::parse(&s).map_err(|m| ApiError::invalid("status", m)))
+        .map(|s| Status::parse(&s).map_err(|m| Problem::invalid("status", m)))
         .transpose()?;
     let (items, next_cursor) = app
         .requests

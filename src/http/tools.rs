@@ -6,7 +6,7 @@ use super::json_body::RawJsonBody;
 use super::openapi::{ToolArgs, ToolName, ToolResult};
 use super::query::PathParams;
 use crate::app::App;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ErrorCode, Problem};
 use crate::model::Connection;
 use crate::people::Principal;
 use crate::tools;
@@ -108,7 +108,7 @@ pub async fn import(
     let parsed = match parse_streamed(body, max.as_u64()).await {
         Ok(c) => c,
         Err(Streamed::TooLarge) => {
-            return Err(ApiError::new(
+            return Err(Problem::new(
                 ErrorCode::TooLarge,
                 format!("the snapshot is larger than {max} (server.max_import_size)"),
             )
@@ -125,7 +125,7 @@ pub async fn import(
 
 enum Streamed {
     TooLarge,
-    Invalid(ApiError),
+    Invalid(Problem),
 }
 
 /// Feeds the body to the (blocking) snapshot parser as it arrives, counting bytes: past `max`
@@ -149,7 +149,7 @@ async fn parse_streamed(body: Body, max: u64) -> Result<Vec<Connection>, Streame
     match parsed {
         Ok(Ok(c)) => Ok(c),
         Ok(Err(e)) => Err(Streamed::Invalid(e.into())),
-        Err(e) => Err(Streamed::Invalid(ApiError::internal(format!(
+        Err(e) => Err(Streamed::Invalid(Problem::internal(format!(
             "import failed: {e}"
         )))),
     }

@@ -274,10 +274,10 @@ fn decode(v: u64) -> Hit {
     }
 }
 
-impl From<IndexError> for crate::error::ApiError {
+impl From<IndexError> for crate::error::Problem {
     fn from(e: IndexError) -> Self {
         tracing::debug!(error = %e, "index failure");
-        crate::error::ApiError::internal("search index failure")
+        crate::error::Problem::internal("search index failure")
     }
 }
 

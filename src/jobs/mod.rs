@@ -68,8 +68,8 @@ impl From<crate::connectors::ConnectorError> for JobError {
     }
 }
 
-impl From<crate::error::ApiError> for JobError {
-    fn from(e: crate::error::ApiError) -> JobError {
+impl From<crate::error::Problem> for JobError {
+    fn from(e: crate::error::Problem) -> JobError {
         JobError::transient(e.line())
     }
 }
@@ -92,7 +92,7 @@ impl From<crate::store::StoreError> for JobError {
 }
 
 /// Runs due jobs until there are none; returns how many ran.
-pub async fn run_due(requests: &Requests) -> Result<usize, crate::error::ApiError> {
+pub async fn run_due(requests: &Requests) -> Result<usize, crate::error::Problem> {
     run_due_while(requests, || true).await
 }
 
@@ -101,7 +101,7 @@ pub async fn run_due(requests: &Requests) -> Result<usize, crate::error::ApiErro
 async fn run_due_while(
     requests: &Requests,
     go_on: impl Fn() -> bool,
-) -> Result<usize, crate::error::ApiError> {
+) -> Result<usize, crate::error::Problem> {
     let lease = requests.config().jobs.lease.as_secs() as i64 * 1000;
     let mut ran = 0;
     while go_on() {
@@ -151,7 +151,7 @@ async fn until_next(requests: &Requests) -> Duration {
     }
 }
 
-async fn run_one(requests: &Requests, job: &Job) -> Result<(), crate::error::ApiError> {
+async fn run_one(requests: &Requests, job: &Job) -> Result<(), crate::error::Problem> {
     tracing::info!(job = %job.id, request = %job.request_id, kind = job.kind.as_str(), attempt = job.attempts, "job");
     let result = run_step(requests, job).await;
     let store = requests.store();

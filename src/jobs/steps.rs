@@ -370,7 +370,7 @@ pub(super) async fn give_up(
     requests: &Requests,
     job: &Job,
     error: &str,
-) -> Result<bool, crate::error::ApiError> {
+) -> Result<bool, crate::error::Problem> {
     let Some((mut req, version)) = requests.store().request(&job.request_id).await? else {
         return Ok(true);
     };

@@ -1,7 +1,7 @@
 //! People, their roles and [`Principal`]: who is asking, which is what every rule on the server
 //! is decided by (INTERFACE.md "Who may do what"). Plain data; the service is [`crate::people`].
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ErrorCode, Problem};
 use rand::RngCore;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -116,7 +116,7 @@ impl Principal {
     }
 
     /// Fails with `forbidden` unless the principal holds at least `role`.
-    pub fn require(&self, role: Role, action: &str) -> Result<(), ApiError> {
+    pub fn require(&self, role: Role, action: &str) -> Result<(), Problem> {
         if self.role() >= role {
             return Ok(());
         }
@@ -125,7 +125,7 @@ impl Principal {
         } else {
             format!("{} is a {}", self.describe(), self.role())
         };
-        Err(ApiError::new(
+        Err(Problem::new(
             ErrorCode::Forbidden,
             format!("{action} needs the {role} role; {why}"),
         ))

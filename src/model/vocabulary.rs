@@ -4,7 +4,7 @@
 //! word is kept and matches only itself).
 
 use super::{Platform, Privilege, ResourceKind};
-use crate::error::{ApiError, Candidate};
+use crate::error::{Candidate, Problem};
 
 // Each list is a kind's own words; `ALL` (ALL PRIVILEGES), which every kind on PostgreSQL,
 // Redshift and Snowflake takes, is added by [`known`].
@@ -134,7 +134,7 @@ pub fn check(
     kind: Option<ResourceKind>,
     connection: &str,
     field: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), Problem> {
     let word = privilege.as_str();
     let role_like = word.contains('/') || word.contains('.');
     if platform == Platform::Bigquery && role_like {
@@ -182,7 +182,7 @@ pub fn check(
             connection: connection.to_string(),
         })
         .collect();
-    Err(ApiError::invalid(field, message).with_candidates(candidates))
+    Err(Problem::invalid(field, message).with_candidates(candidates))
 }
 
 fn platform_name(p: Platform) -> &'static str {
@@ -225,7 +225,7 @@ fn edits(a: &str, b: &str) -> usize {
 mod tests {
     use super::*;
 
-    fn run(word: &str, platform: Platform, kind: ResourceKind) -> Result<(), ApiError> {
+    fn run(word: &str, platform: Platform, kind: ResourceKind) -> Result<(), Problem> {
         let p = Privilege::parse(word).unwrap();
         check(&p, platform, Some(kind), "wh", "privilege")
     }

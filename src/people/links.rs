@@ -4,7 +4,7 @@
 
 use super::{Person, Principal, Role};
 use crate::access::{Access, Resolved};
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ErrorCode, Problem};
 use crate::index::{Target, Tier};
 use crate::model::audit::NewEvent;
 pub use crate::model::people::ManualLink;
@@ -108,7 +108,7 @@ pub async fn of(
     person_id: &str,
     name: &str,
     email: Option<&str>,
-) -> Result<Vec<Resolved>, ApiError> {
+) -> Result<Vec<Resolved>, Problem> {
     let manual: Vec<ManualLink> = store
         .links(Some(person_id))
         .await?
@@ -138,12 +138,12 @@ pub async fn set(
     target: &NewLink,
     linked: bool,
     at: &str,
-) -> Result<Vec<Link>, ApiError> {
+) -> Result<Vec<Link>, Problem> {
     let (connection, identity) = (target.connection.trim(), target.identity.trim());
     let action = if linked { "linking" } else { "unlinking" };
     who.require(Role::Admin, &format!("{action} a person and an identity"))?;
     let person = store.find_person(person.trim()).await?.ok_or_else(|| {
-        ApiError::new(ErrorCode::NotFound, format!("no person named {person:?}")).at("person")
+        Problem::new(ErrorCode::NotFound, format!("no person named {person:?}")).at("person")
     })?;
     let Some((c, _)) = access.graph.connection(connection) else {
         let known: Vec<&str> = access
@@ -152,7 +152,7 @@ pub async fn set(
             .iter()
             .map(|c| c.name.as_str())
             .collect();
-        return Err(ApiError::new(
+        return Err(Problem::new(
             ErrorCode::NotFound,
             format!("no connection {connection:?} (known: {})", known.join(", ")),
         )
@@ -163,8 +163,8 @@ pub async fn set(
         let e = access
             .resolve(Target::Identity, identity, Some(c as u32), "identity")
             .err()
-            .unwrap_or_else(|| ApiError::new(ErrorCode::NotFound, "").at("identity"));
-        return Err(ApiError::new(
+            .unwrap_or_else(|| Problem::new(ErrorCode::NotFound, "").at("identity"));
+        return Err(Problem::new(
             ErrorCode::NotFound,
             format!("no identity named exactly {identity:?} on {connection}"),
         )

@@ -7,7 +7,7 @@ use super::links::{self, Link, NewLink};
 use super::tokens::{NewToken, hash_token, new_token};
 use super::{ManualLink, Person, Principal, Role, TokenInfo};
 use crate::access::AccessHandle;
-use crate::error::{ApiError, Candidate, ErrorCode};
+use crate::error::{Candidate, ErrorCode, Problem};
 use crate::model::time::stamp;
 use crate::store::Store;
 use chrono::{DateTime, Utc};
@@ -49,16 +49,16 @@ impl People {
         name: &str,
         role: Role,
         email: Option<&str>,
-    ) -> Result<Person, ApiError> {
+    ) -> Result<Person, Problem> {
         let name = name.trim();
         if name.is_empty() || name.chars().any(char::is_control) {
-            return Err(ApiError::invalid("name", "a person needs a printable name"));
+            return Err(Problem::invalid("name", "a person needs a printable name"));
         }
         let email = email.map(str::trim).filter(|e| !e.is_empty());
         if let Some(e) = email
             && (!e.contains('@') || e.chars().any(char::is_whitespace))
         {
-            return Err(ApiError::invalid(
+            return Err(Problem::invalid(
                 "email",
                 format!("{e:?} is not an email address"),
             ));
@@ -71,7 +71,7 @@ impl People {
             created_at: self.now().to_rfc3339(),
         };
         if !self.store.add_person(&person).await? {
-            return Err(ApiError::new(
+            return Err(Problem::new(
                 ErrorCode::InvalidArgument,
                 format!("a person named {name:?} or with that email already exists"),
             )
@@ -81,13 +81,13 @@ impl People {
     }
 
     /// A person by name or email, or `not_found` listing the people there are.
-    pub async fn person(&self, key: &str) -> Result<Person, ApiError> {
+    pub async fn person(&self, key: &str) -> Result<Person, Problem> {
         if let Some(p) = self.store.find_person(key).await? {
             return Ok(p);
         }
         let people = self.store.people().await?;
         Err(
-            ApiError::new(ErrorCode::NotFound, format!("no person named {key:?}")).with_candidates(
+            Problem::new(ErrorCode::NotFound, format!("no person named {key:?}")).with_candidates(
                 people
                     .into_iter()
                     .take(20)
@@ -102,13 +102,13 @@ impl People {
     }
 
     /// Every person, for `who` (reviewers and admins: the list names everyone).
-    pub async fn list(&self, who: &Principal) -> Result<Vec<Person>, ApiError> {
+    pub async fn list(&self, who: &Principal) -> Result<Vec<Person>, Problem> {
         who.require(Role::Reviewer, "listing people")?;
         Ok(self.store.people().await?)
     }
 
     /// Every person with the identities they are linked to (the local operator's view).
-    pub async fn list_with_links(&self) -> Result<Vec<(Person, Vec<Link>)>, ApiError> {
+    pub async fn list_with_links(&self) -> Result<Vec<(Person, Vec<Link>)>, Problem> {
         let manual = self.store.links(None).await?;
         let access = self.access.load();
         Ok(self
@@ -129,7 +129,7 @@ impl People {
     }
 
     /// The identities `person` is linked to now, automatic and manual.
-    pub async fn links(&self, person: &Person) -> Result<Vec<Link>, ApiError> {
+    pub async fn links(&self, person: &Person) -> Result<Vec<Link>, Problem> {
         let manual: Vec<ManualLink> = self
             .store
             .links(Some(&person.id))
@@ -148,7 +148,7 @@ impl People {
         person: &str,
         target: &NewLink,
         linked: bool,
-    ) -> Result<Vec<Link>, ApiError> {
+    ) -> Result<Vec<Link>, Problem> {
         let at = stamp(self.now());
         let access = self.access.load();
         links::set(&self.store, &access, who, person, target, linked, &at).await
@@ -160,14 +160,11 @@ impl People {
         &self,
         person: &str,
         agent: Option<&str>,
-    ) -> Result<(Person, NewToken), ApiError> {
+    ) -> Result<(Person, NewToken), Problem> {
         let person = self.person(person).await?;
         let agent = agent.map(str::trim);
         if agent.is_some_and(|a| a.is_empty() || a.chars().any(char::is_control)) {
-            return Err(ApiError::invalid(
-                "agent",
-                "an agent needs a printable name",
-            ));
+            return Err(Problem::invalid("agent", "an agent needs a printable name"));
         }
         let token = new_token();
         self.store
@@ -177,12 +174,12 @@ impl People {
     }
 
     /// Every token, live or revoked (never the secrets: only their hashes are kept).
-    pub async fn tokens(&self) -> Result<Vec<TokenInfo>, ApiError> {
+    pub async fn tokens(&self) -> Result<Vec<TokenInfo>, Problem> {
         Ok(self.store.tokens().await?)
     }
 
     /// Who a bearer token stands for, if it is live (cached for [`super::cache::TTL`]).
-    pub async fn principal_for_token(&self, secret: &str) -> Result<Option<Principal>, ApiError> {
+    pub async fn principal_for_token(&self, secret: &str) -> Result<Option<Principal>, Problem> {
         let hash = hash_token(secret);
         if let Some(who) = self.tokens.get(&hash) {
             return Ok(Some(who));
@@ -196,7 +193,7 @@ impl People {
 
     /// Revokes a token; it stops working here at once (elsewhere within the cache's lifetime).
     /// False when there was no live token with that id.
-    pub async fn revoke_token(&self, id: &str) -> Result<bool, ApiError> {
+    pub async fn revoke_token(&self, id: &str) -> Result<bool, Problem> {
         let revoked = self.store.revoke_token(id).await?;
         self.tokens.clear();
         Ok(revoked)

@@ -7,7 +7,7 @@ use super::service::{Requests, check_privileges, parse_privileges};
 use super::{AccessRequest, ChangeRecord, Decision, GranteeChoice};
 use crate::access::{Access, Resolved};
 use crate::connectors::Change;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ErrorCode, Problem};
 use crate::model::Duration;
 use crate::model::audit::NewEvent;
 use crate::model::request::{Provisioning, WrongState};
@@ -36,8 +36,8 @@ pub struct Approval {
     pub reason: Option<String>,
 }
 
-pub(super) fn unprocessable(path: &str, message: String) -> ApiError {
-    ApiError::new(ErrorCode::Unprocessable, message).at(path)
+pub(super) fn unprocessable(path: &str, message: String) -> Problem {
+    Problem::new(ErrorCode::Unprocessable, message).at(path)
 }
 
 impl Requests {
@@ -47,11 +47,11 @@ impl Requests {
         who: &Principal,
         id: &str,
         input: Approval,
-    ) -> Result<AccessRequest, ApiError> {
+    ) -> Result<AccessRequest, Problem> {
         let (mut req, version) = self.load_for(who, id, Action::Approve).await?;
         let reviewer = who.describe();
         if req.approvals.iter().any(|a| a.reviewer == reviewer) {
-            return Err(ApiError::new(
+            return Err(Problem::new(
                 ErrorCode::Conflict,
                 format!(
                     "{reviewer} already approved {}; it needs {} approvals from different reviewers",
@@ -91,7 +91,7 @@ impl Requests {
         // know: it cannot be approved as it is (deny it, or approve the known ones).
         check_privileges(access, &req.resources, &req.privileges, "privileges")?;
         if let Some(d) = input.duration.as_deref() {
-            let d = Duration::parse(d).map_err(|m| ApiError::invalid("duration", m))?;
+            let d = Duration::parse(d).map_err(|m| Problem::invalid("duration", m))?;
             if let Some(asked) = req.duration
                 && d > asked
             {
@@ -181,7 +181,7 @@ impl Requests {
         req: &mut AccessRequest,
         rule: usize,
         mine: &[Resolved],
-    ) -> Result<(Vec<NewEvent>, Vec<NewJob>), ApiError> {
+    ) -> Result<(Vec<NewEvent>, Vec<NewJob>), Problem> {
         let Ok(grantees) = self.default_grantees(access, req, mine) else {
             // Nobody to grant it to without a reviewer's choice: leave it open.
             return Ok((Vec::new(), Vec::new()));
@@ -239,7 +239,7 @@ impl Requests {
         who: &Principal,
         req: &AccessRequest,
         newly: &[super::gains::Gainer],
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), Problem> {
         if newly.is_empty() {
             return Ok(());
         }
@@ -289,7 +289,7 @@ impl Requests {
         req: &AccessRequest,
         chosen: Option<&BTreeMap<String, String>>,
         mine: &[Resolved],
-    ) -> Result<Vec<GranteeChoice>, ApiError> {
+    ) -> Result<Vec<GranteeChoice>, Problem> {
         let Some(chosen) = chosen else {
             return self.default_grantees(access, req, mine);
         };
@@ -339,7 +339,7 @@ impl Requests {
         access: &Access,
         req: &AccessRequest,
         mine: &[Resolved],
-    ) -> Result<Vec<GranteeChoice>, ApiError> {
+    ) -> Result<Vec<GranteeChoice>, Problem> {
         req.connections()
             .into_iter()
             .map(|c| {
@@ -358,7 +358,7 @@ impl Requests {
         req: &AccessRequest,
         conn: &str,
         mine: &[Resolved],
-    ) -> Result<String, ApiError> {
+    ) -> Result<String, Problem> {
         let own = linked(access, conn, mine);
         match own.as_slice() {
             [one] => Ok(one.clone()),
@@ -386,7 +386,7 @@ impl Requests {
         &self,
         access: &Access,
         req: &AccessRequest,
-    ) -> Result<Vec<Resolved>, ApiError> {
+    ) -> Result<Vec<Resolved>, Problem> {
         crate::people::links::of(
             &self.store,
             access,

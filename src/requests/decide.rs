@@ -6,7 +6,7 @@ use super::clock::stamp;
 use super::rules::Action;
 use super::service::Requests;
 use super::{AccessRequest, Decision, Ending};
-use crate::error::ApiError;
+use crate::error::Problem;
 use crate::model::audit::NewEvent;
 use crate::people::Principal;
 use crate::store::jobs::JobKind;
@@ -18,7 +18,7 @@ impl Requests {
         who: &Principal,
         id: &str,
         reason: Option<String>,
-    ) -> Result<AccessRequest, ApiError> {
+    ) -> Result<AccessRequest, Problem> {
         let (mut req, version) = self.load_for(who, id, Action::Deny).await?;
         // A failed request may hold some of its grants (those done before the failure): a
         // revoke job removes what Warden granted, as for any other ending.
@@ -46,7 +46,7 @@ impl Requests {
         Ok(req)
     }
 
-    pub async fn delete(&self, who: &Principal, id: &str) -> Result<AccessRequest, ApiError> {
+    pub async fn delete(&self, who: &Principal, id: &str) -> Result<AccessRequest, Problem> {
         let (mut req, version) = self.load_for(who, id, Action::Delete).await?;
         req.delete(self.clock.now())?;
         let events = [NewEvent::new(
@@ -65,7 +65,7 @@ impl Requests {
         who: &Principal,
         id: &str,
         reason: Option<String>,
-    ) -> Result<AccessRequest, ApiError> {
+    ) -> Result<AccessRequest, Problem> {
         let (mut req, version) = self.load_for(who, id, Action::Revoke).await?;
         let now = self.clock.now();
         req.start_revoke(now)?;
@@ -93,7 +93,7 @@ impl Requests {
     }
 
     /// An admin runs a failed request's provisioning again.
-    pub async fn retry(&self, who: &Principal, id: &str) -> Result<AccessRequest, ApiError> {
+    pub async fn retry(&self, who: &Principal, id: &str) -> Result<AccessRequest, Problem> {
         let (mut req, version) = self.load_for(who, id, Action::Retry).await?;
         req.retry(self.clock.now())?;
         let events = [NewEvent::new(
@@ -113,7 +113,7 @@ impl Requests {
         &self,
         who: &Principal,
         id: &str,
-    ) -> Result<AccessRequest, ApiError> {
+    ) -> Result<AccessRequest, Problem> {
         let (mut req, version) = self.load_for(who, id, Action::MarkProvisioned).await?;
         for c in &mut req.changes {
             c.granted = true;

@@ -6,7 +6,7 @@ use super::rules::Action;
 use super::service::{NewRequest, Requests, requester};
 use super::{AccessRequest, DraftedBy, Ending, Status};
 use crate::access::Access;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ErrorCode, Problem};
 use crate::model::Duration;
 use crate::model::audit::NewEvent;
 use crate::people::Principal;
@@ -23,10 +23,10 @@ impl Requests {
         id: &str,
         duration: &str,
         reason: Option<String>,
-    ) -> Result<AccessRequest, ApiError> {
+    ) -> Result<AccessRequest, Problem> {
         let (original, _) = self.load_for(who, id, Action::Extend).await?;
         no_expiry(&original)?;
-        let duration = Duration::parse(duration).map_err(|m| ApiError::invalid("duration", m))?;
+        let duration = Duration::parse(duration).map_err(|m| Problem::invalid("duration", m))?;
         let input = NewRequest {
             resources: original
                 .resources
@@ -59,10 +59,10 @@ impl Requests {
         &self,
         ext: &mut AccessRequest,
         original_id: &str,
-    ) -> Result<(Vec<NewEvent>, Vec<NewJob>, (AccessRequest, i64)), ApiError> {
+    ) -> Result<(Vec<NewEvent>, Vec<NewJob>, (AccessRequest, i64)), Problem> {
         let (mut orig, version) = self.load(original_id).await?;
         if orig.status() != Status::Active || orig.is_revoking() {
-            return Err(ApiError::new(
+            return Err(Problem::new(
                 ErrorCode::Conflict,
                 format!(
                     "request {} that this extends is {} now: there is nothing to extend",
@@ -98,11 +98,11 @@ impl Requests {
 }
 
 /// An access without an expiry lasts until revoked: there is no end to move.
-fn no_expiry(original: &AccessRequest) -> Result<(), ApiError> {
+fn no_expiry(original: &AccessRequest) -> Result<(), Problem> {
     if original.expires_at.is_some() {
         return Ok(());
     }
-    Err(ApiError::new(
+    Err(Problem::new(
         ErrorCode::Conflict,
         format!(
             "request {} has no expiry (it lasts until revoked): there is nothing to extend",

@@ -3,7 +3,7 @@
 //! edge (REST, tools, chat, CLI, Slack) gets the same answer.
 
 use super::{AccessRequest, Status};
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ErrorCode, Problem};
 use crate::people::{Principal, Role};
 
 /// Something done to an existing request.
@@ -46,8 +46,8 @@ impl Action {
 }
 
 /// Fails with 409 naming the state when `action` does not apply to `request` now.
-pub fn check_state(request: &AccessRequest, action: Action) -> Result<(), ApiError> {
-    let conflict = |why: String| Err(ApiError::new(ErrorCode::Conflict, why).at("status"));
+pub fn check_state(request: &AccessRequest, action: Action) -> Result<(), Problem> {
+    let conflict = |why: String| Err(Problem::new(ErrorCode::Conflict, why).at("status"));
     if !action.states().contains(&request.status()) {
         let allowed = allowed_actions(request.status());
         let tail = if allowed.is_empty() {
@@ -104,11 +104,11 @@ pub fn check_actor(
     who: &Principal,
     request: &AccessRequest,
     action: Action,
-) -> Result<(), ApiError> {
+) -> Result<(), Problem> {
     // Someone who may not read the request is told it does not exist, whatever the action:
     // a 403 here would confirm that another person's request id is real.
     check_read(who, request)?;
-    let forbidden = |m: String| Err(ApiError::new(ErrorCode::Forbidden, m));
+    let forbidden = |m: String| Err(Problem::new(ErrorCode::Forbidden, m));
     let own = is_own(who, request);
     if who.agent.is_some() && action != Action::Extend {
         return forbidden(format!(
@@ -153,13 +153,13 @@ pub fn check_actor(
 }
 
 /// Whether `who` may read `request`: its requester, a reviewer or an admin.
-pub fn check_read(who: &Principal, request: &AccessRequest) -> Result<(), ApiError> {
+pub fn check_read(who: &Principal, request: &AccessRequest) -> Result<(), Problem> {
     if is_own(who, request) || who.role() >= Role::Reviewer {
         return Ok(());
     }
     // Not 403: whether another person's request exists is not the caller's to know.
     // The same words as for an id that does not exist.
-    Err(ApiError::new(ErrorCode::NotFound, format!("no request {:?}", request.id)).at("id"))
+    Err(Problem::new(ErrorCode::NotFound, format!("no request {:?}", request.id)).at("id"))
 }
 
 fn is_own(who: &Principal, request: &AccessRequest) -> bool {

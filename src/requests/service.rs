@@ -6,7 +6,7 @@ use super::clock::Clock;
 use super::{AccessRequest, DraftKind, DraftedBy, RequestedResource, RequestedRole, Status};
 use crate::access::Access;
 use crate::config::Config;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ErrorCode, Problem};
 use crate::index::Target;
 use crate::model::audit::{AuditEvent, AuditFilter, NewEvent};
 use crate::model::{Duration, Privilege};
@@ -110,7 +110,7 @@ impl Requests {
         who: &Principal,
         input: NewRequest,
         engine: Option<&str>,
-    ) -> Result<AccessRequest, ApiError> {
+    ) -> Result<AccessRequest, Problem> {
         let person = requester(who)?;
         let drafted_by = DraftedBy::of(who, person, engine);
         self.create_linked(access, who, input, drafted_by, None)
@@ -125,7 +125,7 @@ impl Requests {
         input: NewRequest,
         drafted_by: DraftedBy,
         extends: Option<&str>,
-    ) -> Result<AccessRequest, ApiError> {
+    ) -> Result<AccessRequest, Problem> {
         let person = requester(who)?;
         let now = self.clock.now();
         let mut req = self.draft(access, person, input, drafted_by, now)?;
@@ -174,9 +174,9 @@ impl Requests {
         input: NewRequest,
         drafted_by: DraftedBy,
         now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<AccessRequest, ApiError> {
+    ) -> Result<AccessRequest, Problem> {
         if input.resources.is_empty() && input.roles.is_empty() {
-            return Err(ApiError::invalid(
+            return Err(Problem::invalid(
                 "resources",
                 "a request names at least one resource or role",
             ));
@@ -202,13 +202,13 @@ impl Requests {
         let privileges = parse_privileges(&input.privileges, "privileges")?;
         check_privileges(access, &resources, &privileges, "privileges")?;
         if !resources.is_empty() && privileges.is_empty() {
-            return Err(ApiError::invalid(
+            return Err(Problem::invalid(
                 "privileges",
                 "say which privileges are wanted on the resources (e.g. SELECT)",
             ));
         }
         if resources.is_empty() && !privileges.is_empty() {
-            return Err(ApiError::invalid(
+            return Err(Problem::invalid(
                 "resources",
                 "privileges were given but no resource to hold them on",
             ));
@@ -225,7 +225,7 @@ impl Requests {
                     | crate::model::IdentityKind::Group
                     | crate::model::IdentityKind::DatabaseRole
             ) {
-                return Err(ApiError::invalid(
+                return Err(Problem::invalid(
                     path,
                     format!(
                         "{} is a {} on {}, not a role or group one can be granted",
@@ -243,7 +243,7 @@ impl Requests {
         }
         let duration = match input.duration.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(d) => Some(Duration::parse(d).map_err(|m| ApiError::invalid("duration", m))?),
+            Some(d) => Some(Duration::parse(d).map_err(|m| Problem::invalid("duration", m))?),
         };
         let reason = input
             .reason
@@ -252,7 +252,7 @@ impl Requests {
         if let Some(r) = &reason
             && r.chars().any(|c| c.is_control() && c != '\n')
         {
-            return Err(ApiError::invalid(
+            return Err(Problem::invalid(
                 "reason",
                 "a reason is plain text: no control characters but line breaks",
             ));
@@ -312,7 +312,7 @@ impl Requests {
     }
 
     /// A request as `who` may see it, with its history.
-    pub async fn get(&self, who: &Principal, id: &str) -> Result<RequestWithHistory, ApiError> {
+    pub async fn get(&self, who: &Principal, id: &str) -> Result<RequestWithHistory, Problem> {
         let (request, _) = self.load(id).await?;
         super::rules::check_read(who, &request)?;
         let history = self
@@ -335,7 +335,7 @@ impl Requests {
         requester: Option<&str>,
         cursor: Option<&str>,
         limit: i64,
-    ) -> Result<(Vec<AccessRequest>, Option<String>), ApiError> {
+    ) -> Result<(Vec<AccessRequest>, Option<String>), Problem> {
         let mut filter = RequestFilter {
             status,
             limit: limit.clamp(1, 500) + 1,
@@ -343,14 +343,14 @@ impl Requests {
         };
         if let Some(r) = requester.map(str::trim).filter(|r| !r.is_empty()) {
             let person = self.store.find_person(r).await?.ok_or_else(|| {
-                ApiError::new(ErrorCode::NotFound, format!("no person named {r:?}")).at("requester")
+                Problem::new(ErrorCode::NotFound, format!("no person named {r:?}")).at("requester")
             })?;
             filter.requester_id = Some(person.id);
         }
         if who.role() < crate::people::Role::Reviewer {
             let me = requester_id(who)?;
             if filter.requester_id.as_ref().is_some_and(|r| *r != me) {
-                return Err(ApiError::new(
+                return Err(Problem::new(
                     ErrorCode::Forbidden,
                     "only reviewers and admins list other people's requests",
                 )
@@ -360,7 +360,7 @@ impl Requests {
         }
         if let Some(c) = cursor.filter(|c| !c.is_empty()) {
             let (at, id) = c.split_once('~').ok_or_else(|| {
-                ApiError::invalid("cursor", format!("{c:?} is not a cursor this server gave"))
+                Problem::invalid("cursor", format!("{c:?} is not a cursor this server gave"))
             })?;
             filter.before = Some((at.to_string(), id.to_string()));
         }
@@ -378,10 +378,11 @@ impl Requests {
     }
 
     /// The stored request, or `not_found`.
-    pub(super) async fn load(&self, id: &str) -> Result<(AccessRequest, i64), ApiError> {
-        self.store.request(id.trim()).await?.ok_or_else(|| {
-            ApiError::new(ErrorCode::NotFound, format!("no request {id:?}")).at("id")
-        })
+    pub(super) async fn load(&self, id: &str) -> Result<(AccessRequest, i64), Problem> {
+        self.store
+            .request(id.trim())
+            .await?
+            .ok_or_else(|| Problem::new(ErrorCode::NotFound, format!("no request {id:?}")).at("id"))
     }
 
     /// Writes a change made from `version`; someone else's change in between is a 409 that
@@ -392,7 +393,7 @@ impl Requests {
         version: i64,
         events: &[NewEvent],
         jobs: &[NewJob],
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), Problem> {
         self.save_all(&[(req, version)], events, jobs).await
     }
 
@@ -403,7 +404,7 @@ impl Requests {
         who: &Principal,
         id: &str,
         action: super::rules::Action,
-    ) -> Result<(AccessRequest, i64), ApiError> {
+    ) -> Result<(AccessRequest, i64), Problem> {
         let (req, version) = self.load(id).await?;
         super::rules::check_actor(who, &req, action)?;
         super::rules::check_state(&req, action)?;
@@ -426,11 +427,11 @@ impl Requests {
         reqs: &[(&AccessRequest, i64)],
         events: &[NewEvent],
         jobs: &[NewJob],
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), Problem> {
         let written = match self.store.update_requests(reqs, events, jobs).await {
             // A revoke of a grant this request relies on is under way on another request.
             Err(crate::store::StoreError::Busy(why)) => {
-                return Err(ApiError::new(
+                return Err(Problem::new(
                     ErrorCode::Conflict,
                     format!("{why}; nothing was done, try again in a moment"),
                 )
@@ -453,7 +454,7 @@ impl Requests {
                 now.map(|s| s.to_string()).unwrap_or_else(|_| "gone".into())
             ));
         }
-        Err(ApiError::new(
+        Err(Problem::new(
             ErrorCode::Conflict,
             format!(
                 "changed by someone else at the same moment ({}); nothing was done",
@@ -471,7 +472,7 @@ fn check_identities(
     access: &Access,
     req: &AccessRequest,
     mine: &[crate::access::Resolved],
-) -> Result<(), ApiError> {
+) -> Result<(), Problem> {
     for conn in req.connections() {
         if mine.iter().any(|h| access.conn(h.conn).name == conn) {
             continue;
@@ -488,7 +489,7 @@ fn check_identities(
                     .map(|i| format!("roles[{i}]"))
             })
             .unwrap_or_else(|| "resources".into());
-        return Err(ApiError::new(
+        return Err(Problem::new(
             ErrorCode::Unprocessable,
             format!(
                 "{} has no identity on {conn} (none with their email or name), so this could never be granted; an admin can link one: warden user link {} {conn} IDENTITY",
@@ -503,7 +504,7 @@ fn check_identities(
 /// Caps what one request may store (every edge creates requests here: REST, tools, chat): how
 /// many resources, privileges and roles, and how long each name and the reason are. Checked
 /// before anything is resolved, so a huge request costs nothing; a 400 names the field.
-fn check_sizes(input: &NewRequest) -> Result<(), ApiError> {
+fn check_sizes(input: &NewRequest) -> Result<(), Problem> {
     let lists = [
         ("resources", &input.resources, MAX_RESOURCES),
         ("privileges", &input.privileges, MAX_PRIVILEGES),
@@ -511,7 +512,7 @@ fn check_sizes(input: &NewRequest) -> Result<(), ApiError> {
     ];
     for (field, list, max) in lists {
         if list.len() > max {
-            return Err(ApiError::invalid(
+            return Err(Problem::invalid(
                 field,
                 format!("at most {max} {field} per request ({} given)", list.len()),
             ));
@@ -534,13 +535,10 @@ fn check_sizes(input: &NewRequest) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn check_len(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
+fn check_len(field: &str, value: &str, max: usize) -> Result<(), Problem> {
     // Counted without walking past the limit: a 2 MB string costs max + 1 steps.
     if value.chars().nth(max).is_some() {
-        return Err(ApiError::invalid(
-            field,
-            format!("at most {max} characters"),
-        ));
+        return Err(Problem::invalid(field, format!("at most {max} characters")));
     }
     Ok(())
 }
@@ -548,10 +546,10 @@ fn check_len(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
 /// Checks each privilege against what the platform of every resource knows on that kind of
 /// resource (`privileges[i]`, 400 with the closest words); at creation and at approval.
 /// The privilege words at `field`, parsed, each once (in the order first given).
-pub(super) fn parse_privileges(words: &[String], field: &str) -> Result<Vec<Privilege>, ApiError> {
+pub(super) fn parse_privileges(words: &[String], field: &str) -> Result<Vec<Privilege>, Problem> {
     let mut out: Vec<Privilege> = Vec::new();
     for (i, w) in words.iter().enumerate() {
-        let p = Privilege::parse(w).map_err(|m| ApiError::invalid(format!("{field}[{i}]"), m))?;
+        let p = Privilege::parse(w).map_err(|m| Problem::invalid(format!("{field}[{i}]"), m))?;
         if !out.contains(&p) {
             out.push(p);
         }
@@ -564,7 +562,7 @@ pub(super) fn check_privileges(
     resources: &[RequestedResource],
     privileges: &[Privilege],
     field: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), Problem> {
     for (i, word) in privileges.iter().enumerate() {
         let path = format!("{field}[{i}]");
         for r in resources {
@@ -575,7 +573,7 @@ pub(super) fn check_privileges(
             crate::model::vocabulary::check(word, g.platform, kind, &r.connection, &path).map_err(
                 |e| {
                     let message = format!("{} (on {}:{})", e.message, r.connection, r.name);
-                    ApiError { message, ..e }
+                    Problem { message, ..e }
                 },
             )?;
         }
@@ -584,15 +582,15 @@ pub(super) fn check_privileges(
 }
 
 /// The person a principal stands for; the local operator must say who (`--as`).
-pub(super) fn requester(who: &Principal) -> Result<&Person, ApiError> {
+pub(super) fn requester(who: &Principal) -> Result<&Person, Problem> {
     who.person.as_ref().ok_or_else(|| {
-        ApiError::invalid(
+        Problem::invalid(
             "as",
             "a request is made for a person: say who with --as (or use their token)",
         )
     })
 }
 
-fn requester_id(who: &Principal) -> Result<String, ApiError> {
+fn requester_id(who: &Principal) -> Result<String, Problem> {
     requester(who).map(|p| p.id.clone())
 }

@@ -87,9 +87,9 @@ fn json_message(e: &serde_json::Error) -> String {
     }
 }
 
-impl From<SnapshotError> for crate::error::ApiError {
+impl From<SnapshotError> for crate::error::Problem {
     fn from(e: SnapshotError) -> Self {
-        crate::error::ApiError {
+        crate::error::Problem {
             code: crate::error::ErrorCode::InvalidSnapshot,
             message: e.message,
             candidates: Vec::new(),

@@ -184,12 +184,12 @@ impl Store {
     }
 }
 
-impl From<StoreError> for crate::error::ApiError {
+impl From<StoreError> for crate::error::Problem {
     fn from(e: StoreError) -> Self {
         // Store messages can carry file paths and SQL: summarised here, in full at debug level
         // (the edge that reports the error logs or prints it once: no second line beside it).
         tracing::debug!(error = %e, "store failure");
-        crate::error::ApiError::new(
+        crate::error::Problem::new(
             crate::error::ErrorCode::Unavailable,
             format!("store unavailable: {}", e.summary()),
         )

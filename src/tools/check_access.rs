@@ -2,7 +2,7 @@
 
 use super::{Tool, privilege_arg};
 use crate::access::Access;
-use crate::error::ApiError;
+use crate::error::Problem;
 use crate::graph::{Caveat, Path};
 use crate::model::Platform;
 use schemars::JsonSchema;
@@ -59,7 +59,7 @@ impl Tool for CheckAccess {
     type Args = CheckAccessArgs;
     type Output = CheckAccessResult;
 
-    fn run(access: &Access, args: CheckAccessArgs) -> Result<CheckAccessResult, ApiError> {
+    fn run(access: &Access, args: CheckAccessArgs) -> Result<CheckAccessResult, Problem> {
         let privilege = privilege_arg(&args.privilege)?;
         let (c, i, r) =
             access.resolve_pair(&args.identity, &args.resource, args.connection.as_deref())?;

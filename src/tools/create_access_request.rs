@@ -2,7 +2,7 @@
 //! for a human reviewer. Nothing here approves anything: there is no tool that does.
 
 use super::{ContextTool, ToolContext};
-use crate::error::ApiError;
+use crate::error::Problem;
 use crate::requests::{AccessRequest, NewRequest};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -63,7 +63,7 @@ impl ContextTool for CreateAccessRequest {
     async fn run(
         cx: &ToolContext<'_>,
         args: CreateAccessRequestArgs,
-    ) -> Result<AccessRequest, ApiError> {
+    ) -> Result<AccessRequest, Problem> {
         // The service attributes the request to the caller's person, and marks it drafted by an
         // AI when a chat engine calls, by the agent when an agent token does.
         cx.requests

@@ -1,7 +1,7 @@
 //! `get_access_request`: one request with its history, if the caller may read it.
 
 use super::{ContextTool, ToolContext};
-use crate::error::ApiError;
+use crate::error::Problem;
 use crate::requests::RequestWithHistory;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -27,7 +27,7 @@ impl ContextTool for GetAccessRequest {
     async fn run(
         cx: &ToolContext<'_>,
         args: GetAccessRequestArgs,
-    ) -> Result<RequestWithHistory, ApiError> {
+    ) -> Result<RequestWithHistory, Problem> {
         cx.requests.get(cx.who, &args.id).await
     }
 }

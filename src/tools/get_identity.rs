@@ -2,7 +2,7 @@
 
 use super::Tool;
 use crate::access::{Access, Resolved};
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ErrorCode, Problem};
 use crate::graph::ConnGraph;
 use crate::index::Target;
 use crate::model::{IdentityId, Platform};
@@ -75,7 +75,7 @@ impl Tool for GetIdentity {
     type Args = GetIdentityArgs;
     type Output = GetIdentityResult;
 
-    fn run(access: &Access, args: GetIdentityArgs) -> Result<GetIdentityResult, ApiError> {
+    fn run(access: &Access, args: GetIdentityArgs) -> Result<GetIdentityResult, Problem> {
         let conn = access.connection_arg(args.connection.as_deref(), "connection")?;
         let hits = access.candidates(Target::Identity, &args.identity, conn, "identity")?;
         if hits.is_empty() {
@@ -86,7 +86,7 @@ impl Tool for GetIdentity {
             by_conn.entry(h.conn).or_default().push(h);
         }
         if let Some(many) = by_conn.values().find(|v| v.len() > 1) {
-            return Err(ApiError::new(
+            return Err(Problem::new(
                 ErrorCode::Ambiguous,
                 format!(
                     "{:?} matches {} identities in connection {:?}; say which",

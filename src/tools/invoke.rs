@@ -3,7 +3,7 @@
 
 use super::{ContextTool, Tool, ToolContext, ToolInfo, find, parse_args, unknown_tool};
 use crate::access::Access;
-use crate::error::ApiError;
+use crate::error::Problem;
 use crate::model::audit::NewEvent;
 use crate::people::Principal;
 use crate::requests::Requests;
@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// Finds `name` and checks that `who` may call it.
-pub fn authorize(who: &Principal, name: &str) -> Result<&'static ToolInfo, ApiError> {
+pub fn authorize(who: &Principal, name: &str) -> Result<&'static ToolInfo, Problem> {
     let tool = find(name).ok_or_else(|| unknown_tool(name))?;
     who.require(tool.role, &format!("the tool {name}"))?;
     Ok(tool)
@@ -28,7 +28,7 @@ pub async fn invoke(
     engine: Option<&str>,
     name: &str,
     args: Value,
-) -> Result<Value, ApiError> {
+) -> Result<Value, Problem> {
     let tool = authorize(who, name)?;
     let logged = agent_arguments(who, &args);
     let result = if tool.slow {
@@ -53,7 +53,7 @@ pub async fn invoke_typed<T: Tool>(
     requests: &Requests,
     who: &Principal,
     args: Value,
-) -> Result<T::Output, ApiError>
+) -> Result<T::Output, Problem>
 where
     T::Output: Send + 'static,
 {
@@ -78,7 +78,7 @@ pub async fn invoke_context_typed<T: ContextTool>(
     who: &Principal,
     engine: Option<&str>,
     args: Value,
-) -> Result<T::Output, ApiError> {
+) -> Result<T::Output, Problem> {
     let tool = authorize(who, T::NAME)?;
     let logged = agent_arguments(who, &args);
     let cx = ToolContext {
@@ -106,8 +106,8 @@ async fn logged_if_agent<T>(
     who: &Principal,
     name: &str,
     logged: Option<Value>,
-    result: Result<T, ApiError>,
-) -> Result<T, ApiError> {
+    result: Result<T, Problem>,
+) -> Result<T, Problem> {
     if let Some(arguments) = logged {
         log_agent_call(requests, who, name, arguments, &result).await?;
     }
@@ -122,7 +122,7 @@ pub async fn invoke_bytes<B>(
     who: &Principal,
     name: &str,
     body: B,
-) -> Result<Vec<u8>, ApiError>
+) -> Result<Vec<u8>, Problem>
 where
     B: AsRef<[u8]> + Send + 'static,
 {
@@ -150,17 +150,14 @@ where
 
 /// `run` on the blocking pool, for a tool whose walks can take milliseconds; a panic in it is
 /// the tool failing, not the server.
-async fn blocking<T, F>(tool: &ToolInfo, run: F) -> Result<T, ApiError>
+async fn blocking<T, F>(tool: &ToolInfo, run: F) -> Result<T, Problem>
 where
     T: Send + 'static,
-    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce() -> Result<T, Problem> + Send + 'static,
 {
-    tokio::task::spawn_blocking(run).await.unwrap_or_else(|e| {
-        Err(ApiError::internal(format!(
-            "tool {} failed: {e}",
-            tool.name
-        )))
-    })
+    tokio::task::spawn_blocking(run)
+        .await
+        .unwrap_or_else(|e| Err(Problem::internal(format!("tool {} failed: {e}", tool.name))))
 }
 
 /// Records a call made with an agent token: the agent, its person, the tool and the outcome, in
@@ -171,8 +168,8 @@ pub async fn log_agent_call<T>(
     who: &Principal,
     tool: &str,
     arguments: Value,
-    result: &Result<T, ApiError>,
-) -> Result<(), ApiError> {
+    result: &Result<T, Problem>,
+) -> Result<(), Problem> {
     let (Some(agent), Some(person)) = (&who.agent, &who.person) else {
         return Ok(());
     };

@@ -2,7 +2,7 @@
 
 use super::Tool;
 use crate::access::Access;
-use crate::error::ApiError;
+use crate::error::Problem;
 use crate::graph::AccessEntry;
 use crate::index::Target;
 use schemars::JsonSchema;
@@ -39,7 +39,7 @@ impl Tool for ListAccess {
     type Args = ListAccessArgs;
     type Output = ListAccessResult;
 
-    fn run(access: &Access, args: ListAccessArgs) -> Result<ListAccessResult, ApiError> {
+    fn run(access: &Access, args: ListAccessArgs) -> Result<ListAccessResult, Problem> {
         let conn = access.connection_arg(args.connection.as_deref(), "connection")?;
         let found = access.resolve(Target::Identity, &args.identity, conn, "identity")?;
         let (c, i) = (access.conn(found.conn), found.identity());

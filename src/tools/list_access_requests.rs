@@ -1,7 +1,7 @@
 //! `list_access_requests`: the requests the caller may see, newest first.
 
 use super::{ContextTool, ToolContext};
-use crate::error::ApiError;
+use crate::error::Problem;
 use crate::requests::{AccessRequest, Status};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -48,7 +48,7 @@ impl ContextTool for ListAccessRequests {
     async fn run(
         cx: &ToolContext<'_>,
         args: ListAccessRequestsArgs,
-    ) -> Result<ListAccessRequestsResult, ApiError> {
+    ) -> Result<ListAccessRequestsResult, Problem> {
         let status = args
             .status
             .as_deref()
@@ -56,7 +56,7 @@ impl ContextTool for ListAccessRequests {
             .filter(|s| !s.is_empty())
             .map(Status::parse)
             .transpose()
-            .map_err(|m| ApiError::invalid("status", m))?;
+            .map_err(|m| Problem::invalid("status", m))?;
         let limit = args.limit.map_or(DEFAULT_LIMIT, i64::from);
         let (requests, next_cursor) = cx
             .requests

@@ -37,7 +37,7 @@ pub use search_resources::{SearchResources, SearchResourcesArgs, SearchResources
 pub use who_has_access::{WhoHasAccess, WhoHasAccessArgs, WhoHasAccessResult};
 
 use crate::access::Access;
-use crate::error::ApiError;
+use crate::error::Problem;
 use crate::people::{Principal, Role};
 use crate::requests::Requests;
 use schemars::JsonSchema;
@@ -58,7 +58,7 @@ pub trait Tool {
     const SLOW: bool = true;
     /// The least role that may call it (an agent token counts as a requester).
     const ROLE: Role = Role::Requester;
-    fn run(access: &Access, args: Self::Args) -> Result<Self::Output, ApiError>;
+    fn run(access: &Access, args: Self::Args) -> Result<Self::Output, Problem>;
 }
 
 /// What a [`ContextTool`] is given besides its arguments: the request workflow, the graph names
@@ -82,18 +82,18 @@ pub trait ContextTool {
     fn run(
         cx: &ToolContext<'_>,
         args: Self::Args,
-    ) -> impl Future<Output = Result<Self::Output, ApiError>> + Send;
+    ) -> impl Future<Output = Result<Self::Output, Problem>> + Send;
 }
 
 /// A boxed future, as the registry holds a context tool's call.
-pub type ToolFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, ApiError>> + Send + 'a>>;
+pub type ToolFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, Problem>> + Send + 'a>>;
 
 /// How the registry calls a tool of either kind.
 #[derive(Clone, Copy)]
 enum Kind {
     Graph {
-        call: fn(&Access, Value) -> Result<Value, ApiError>,
-        call_bytes: fn(&Access, &[u8]) -> Result<Vec<u8>, ApiError>,
+        call: fn(&Access, Value) -> Result<Value, Problem>,
+        call_bytes: fn(&Access, &[u8]) -> Result<Vec<u8>, Problem>,
     },
     Context {
         call: for<'a> fn(&'a ToolContext<'a>, Value) -> ToolFuture<'a, Value>,
@@ -125,7 +125,7 @@ impl ToolInfo {
     }
 
     /// Calls a graph tool on JSON arguments; a bad argument is an error naming its JSON path.
-    pub fn call(&self, access: &Access, args: Value) -> Result<Value, ApiError> {
+    pub fn call(&self, access: &Access, args: Value) -> Result<Value, Problem> {
         self.within_limits(&args)?;
         match self.kind {
             Kind::Graph { call, .. } => call(access, args),
@@ -135,7 +135,7 @@ impl ToolInfo {
 
     /// The same call from JSON text to JSON text, skipping the intermediate `Value`s: the HTTP
     /// path, where a check costs microseconds and every copy shows.
-    pub fn call_bytes(&self, access: &Access, args: &[u8]) -> Result<Vec<u8>, ApiError> {
+    pub fn call_bytes(&self, access: &Access, args: &[u8]) -> Result<Vec<u8>, Problem> {
         self.within_limits_bytes(args)?;
         match self.kind {
             Kind::Graph { call_bytes, .. } => call_bytes(access, args),
@@ -145,7 +145,7 @@ impl ToolInfo {
 
     /// Calls a tool of either kind with its context (a graph tool uses only `cx.access`, on the
     /// calling thread: [`invoke`] sends slow ones to the blocking pool first).
-    async fn call_in(&self, cx: &ToolContext<'_>, args: Value) -> Result<Value, ApiError> {
+    async fn call_in(&self, cx: &ToolContext<'_>, args: Value) -> Result<Value, Problem> {
         self.within_limits(&args)?;
         match self.kind {
             Kind::Graph { call, .. } => call(cx.access, args),
@@ -154,7 +154,7 @@ impl ToolInfo {
     }
 
     /// [`Self::call_in`] from JSON text to JSON text.
-    async fn call_bytes_in(&self, cx: &ToolContext<'_>, args: &[u8]) -> Result<Vec<u8>, ApiError> {
+    async fn call_bytes_in(&self, cx: &ToolContext<'_>, args: &[u8]) -> Result<Vec<u8>, Problem> {
         self.within_limits_bytes(args)?;
         match self.kind {
             Kind::Graph { call_bytes, .. } => call_bytes(cx.access, args),
@@ -165,7 +165,7 @@ impl ToolInfo {
     /// The one place every call's string arguments are held to the `maxLength` its schema
     /// states ([`bound_strings`]): a longer one is an `invalid_argument` naming the field. Only
     /// the top level and arrays of strings are read: that is where the tools take text.
-    fn within_limits(&self, args: &Value) -> Result<(), ApiError> {
+    fn within_limits(&self, args: &Value) -> Result<(), Problem> {
         let (Some(args), Some(props)) =
             (args.as_object(), self.parameters["properties"].as_object())
         else {
@@ -176,7 +176,7 @@ impl ToolInfo {
             // Bytes bound characters from above: most strings are decided without counting.
             let long = s.len() as u64 > max && s.chars().count() as u64 > max;
             match long {
-                true => Err(ApiError::invalid(
+                true => Err(Problem::invalid(
                     path.clone(),
                     format!(
                         "bad arguments for {}: {path} is longer than {max} characters",
@@ -213,7 +213,7 @@ impl ToolInfo {
 
     /// [`Self::within_limits`] for JSON text. Text no longer than the smallest limit cannot hold
     /// a string over it, so the fast path (a check of a few hundred bytes) parses nothing twice.
-    fn within_limits_bytes(&self, args: &[u8]) -> Result<(), ApiError> {
+    fn within_limits_bytes(&self, args: &[u8]) -> Result<(), Problem> {
         if args.len() <= MAX_NAME_CHARS {
             return Ok(());
         }
@@ -224,8 +224,8 @@ impl ToolInfo {
         }
     }
 
-    fn context_needed(&self) -> ApiError {
-        ApiError::internal(format!(
+    fn context_needed(&self) -> Problem {
+        Problem::internal(format!(
             "the tool {} needs the request store and the caller; call it through tools::invoke",
             self.name
         ))
@@ -233,7 +233,7 @@ impl ToolInfo {
 }
 
 /// Arguments from any JSON source, or an error naming the JSON path of the bad one.
-fn parse_args<'de, A: DeserializeOwned, D>(tool: &str, de: D) -> Result<A, ApiError>
+fn parse_args<'de, A: DeserializeOwned, D>(tool: &str, de: D) -> Result<A, Problem>
 where
     D: serde::Deserializer<'de, Error = serde_json::Error>,
 {
@@ -241,12 +241,12 @@ where
         let path = e.path().to_string();
         let msg = e.into_inner().to_string();
         let path = if path == "." { String::new() } else { path };
-        ApiError::invalid(path, format!("bad arguments for {tool}: {msg}"))
+        Problem::invalid(path, format!("bad arguments for {tool}: {msg}"))
     })
 }
 
 /// Arguments from JSON text (blank text is `{}`), all of it.
-fn parse_bytes<A: DeserializeOwned>(tool: &str, args: &[u8]) -> Result<A, ApiError> {
+fn parse_bytes<A: DeserializeOwned>(tool: &str, args: &[u8]) -> Result<A, Problem> {
     let args = if args.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
@@ -255,23 +255,23 @@ fn parse_bytes<A: DeserializeOwned>(tool: &str, args: &[u8]) -> Result<A, ApiErr
     let mut de = serde_json::Deserializer::from_slice(args);
     let parsed = parse_args(tool, &mut de)?;
     de.end()
-        .map_err(|e| ApiError::invalid("", format!("bad arguments for {tool}: {e}")))?;
+        .map_err(|e| Problem::invalid("", format!("bad arguments for {tool}: {e}")))?;
     Ok(parsed)
 }
 
-fn encode_value<T: Serialize>(out: T) -> Result<Value, ApiError> {
-    serde_json::to_value(out).map_err(|e| ApiError::internal(format!("cannot encode result: {e}")))
+fn encode_value<T: Serialize>(out: T) -> Result<Value, Problem> {
+    serde_json::to_value(out).map_err(|e| Problem::internal(format!("cannot encode result: {e}")))
 }
 
-fn encode_bytes<T: Serialize>(out: T) -> Result<Vec<u8>, ApiError> {
-    serde_json::to_vec(&out).map_err(|e| ApiError::internal(format!("cannot encode result: {e}")))
+fn encode_bytes<T: Serialize>(out: T) -> Result<Vec<u8>, Problem> {
+    serde_json::to_vec(&out).map_err(|e| Problem::internal(format!("cannot encode result: {e}")))
 }
 
-fn call_typed<T: Tool>(access: &Access, args: Value) -> Result<Value, ApiError> {
+fn call_typed<T: Tool>(access: &Access, args: Value) -> Result<Value, Problem> {
     encode_value(T::run(access, parse_args(T::NAME, args)?)?)
 }
 
-fn call_typed_bytes<T: Tool>(access: &Access, args: &[u8]) -> Result<Vec<u8>, ApiError> {
+fn call_typed_bytes<T: Tool>(access: &Access, args: &[u8]) -> Result<Vec<u8>, Problem> {
     encode_bytes(T::run(access, parse_bytes(T::NAME, args)?)?)
 }
 
@@ -409,7 +409,7 @@ pub fn find(name: &str) -> Option<&'static ToolInfo> {
 
 /// Calls a graph tool by name, on the graph alone (tests, benchmarks); every edge goes through
 /// [`invoke`], which also checks rights, logs agents and serves the request tools.
-pub fn call(access: &Access, name: &str, args: Value) -> Result<Value, ApiError> {
+pub fn call(access: &Access, name: &str, args: Value) -> Result<Value, Problem> {
     match find(name) {
         Some(t) => t.call(access, args),
         None => Err(unknown_tool(name)),
@@ -417,8 +417,8 @@ pub fn call(access: &Access, name: &str, args: Value) -> Result<Value, ApiError>
 }
 
 /// The error for a tool name that is not in the registry, listing those that are.
-pub fn unknown_tool(name: &str) -> ApiError {
-    ApiError::new(
+pub fn unknown_tool(name: &str) -> Problem {
+    Problem::new(
         crate::error::ErrorCode::NotFound,
         format!("no tool named {name:?}"),
     )
@@ -435,6 +435,6 @@ pub fn unknown_tool(name: &str) -> ApiError {
 }
 
 /// Parses a privilege argument.
-pub(crate) fn privilege_arg(p: &str) -> Result<crate::model::Privilege, ApiError> {
-    crate::model::Privilege::parse(p).map_err(|m| ApiError::invalid("privilege", m))
+pub(crate) fn privilege_arg(p: &str) -> Result<crate::model::Privilege, Problem> {
+    crate::model::Privilege::parse(p).map_err(|m| Problem::invalid("privilege", m))
 }

@@ -1,7 +1,7 @@
 //! Shared search for the two search tools: exact keys first, then typo-tolerant matches.
 
 use crate::access::{Access, Resolved};
-use crate::error::ApiError;
+use crate::error::Problem;
 use crate::index::Target;
 
 /// Default and largest number of matches a search returns.
@@ -14,16 +14,16 @@ pub fn search(
     target: Target,
     query: &str,
     limit: Option<usize>,
-) -> Result<Vec<(f64, Resolved)>, ApiError> {
+) -> Result<Vec<(f64, Resolved)>, Problem> {
     let limit = limit.unwrap_or(DEFAULT_LIMIT);
     if limit == 0 || limit > MAX_LIMIT {
-        return Err(ApiError::invalid(
+        return Err(Problem::invalid(
             "limit",
             format!("limit must be between 1 and {MAX_LIMIT}"),
         ));
     }
     if query.trim().is_empty() {
-        return Err(ApiError::invalid("query", "query is empty"));
+        return Err(Problem::invalid("query", "query is empty"));
     }
     let mut out: Vec<(f64, Resolved)> = Vec::new();
     out.extend(

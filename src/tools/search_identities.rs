@@ -2,7 +2,7 @@
 
 use super::{Tool, search};
 use crate::access::Access;
-use crate::error::ApiError;
+use crate::error::Problem;
 use crate::index::Target;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -43,10 +43,7 @@ impl Tool for SearchIdentities {
     type Args = SearchIdentitiesArgs;
     type Output = SearchIdentitiesResult;
 
-    fn run(
-        access: &Access,
-        args: SearchIdentitiesArgs,
-    ) -> Result<SearchIdentitiesResult, ApiError> {
+    fn run(access: &Access, args: SearchIdentitiesArgs) -> Result<SearchIdentitiesResult, Problem> {
         let matches = search::search(access, Target::Identity, &args.query, args.limit)?
             .into_iter()
             .map(|(score, h)| {

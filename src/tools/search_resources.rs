@@ -2,7 +2,7 @@
 
 use super::{Tool, search};
 use crate::access::Access;
-use crate::error::ApiError;
+use crate::error::Problem;
 use crate::index::Target;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -42,7 +42,7 @@ impl Tool for SearchResources {
     type Args = SearchResourcesArgs;
     type Output = SearchResourcesResult;
 
-    fn run(access: &Access, args: SearchResourcesArgs) -> Result<SearchResourcesResult, ApiError> {
+    fn run(access: &Access, args: SearchResourcesArgs) -> Result<SearchResourcesResult, Problem> {
         let matches = search::search(access, Target::Resource, &args.query, args.limit)?
             .into_iter()
             .map(|(score, h)| {

@@ -3,7 +3,7 @@
 
 use super::{Tool, privilege_arg};
 use crate::access::Access;
-use crate::error::ApiError;
+use crate::error::Problem;
 use crate::graph::GranteeEntry;
 use crate::index::Target;
 use schemars::JsonSchema;
@@ -75,13 +75,13 @@ fn encode_cursor(at: usize) -> String {
         .collect()
 }
 
-fn decode_cursor(cursor: &str) -> Result<usize, ApiError> {
+fn decode_cursor(cursor: &str) -> Result<usize, Problem> {
     cursor
         .strip_prefix('g')
         .filter(|d| !d.is_empty() && d.len() <= 12)
         .and_then(|d| usize::from_str_radix(d, 36).ok())
         .ok_or_else(|| {
-            ApiError::invalid(
+            Problem::invalid(
                 "cursor",
                 format!("{cursor:?} is not a cursor of who_has_access (pass a next_cursor back)"),
             )
@@ -100,11 +100,11 @@ impl Tool for WhoHasAccess {
     type Args = WhoHasAccessArgs;
     type Output = WhoHasAccessResult;
 
-    fn run(access: &Access, args: WhoHasAccessArgs) -> Result<WhoHasAccessResult, ApiError> {
+    fn run(access: &Access, args: WhoHasAccessArgs) -> Result<WhoHasAccessResult, Problem> {
         let limit = match args.limit.unwrap_or(DEFAULT_LIMIT) {
             l @ 1..=MAX_LIMIT => l as usize,
             l => {
-                return Err(ApiError::invalid(
+                return Err(Problem::invalid(
                     "limit",
                     format!("limit {l} is out of range (1 to {MAX_LIMIT})"),
                 ));
@@ -169,7 +169,7 @@ mod paging {
         Access::build(crate::demo::connections().unwrap()).unwrap()
     }
 
-    fn call(a: &Access, args: Value) -> Result<Value, crate::error::ApiError> {
+    fn call(a: &Access, args: Value) -> Result<Value, crate::error::Problem> {
         crate::tools::call(a, "who_has_access", args)
     }
 

@@ -46,7 +46,7 @@ async fn untyped(app: &App, who: &Principal, tool: &str, args: &Value) -> ToolCa
 /// Asserts that a typed call traced what the untyped one did, and that its output, written out
 /// again, is the recorded result (an error: the error document).
 fn same<T: serde::Serialize>(
-    typed: Result<T, warden::error::ApiError>,
+    typed: Result<T, warden::error::Problem>,
     tb: Toolbox,
     want: ToolCall,
 ) {

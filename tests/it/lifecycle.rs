@@ -131,7 +131,7 @@ impl World {
         id: &str,
         who: &Principal,
         approval: Approval,
-    ) -> Result<Status, warden::error::ApiError> {
+    ) -> Result<Status, warden::error::Problem> {
         let access = self.app.access.load();
         self.app
             .requests

@@ -2,7 +2,7 @@
 //! caveats, then what to do next (DESIGN.md "Answers people like").
 
 use super::choice::{Choice, Slot};
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ErrorCode, Problem};
 use crate::graph::{GranteeEntry, Path};
 use crate::requests::AccessRequest;
 use crate::tools::{
@@ -21,7 +21,7 @@ fn more(n: usize) -> String {
     }
 }
 
-fn each<R, T>(results: &[Result<R, ApiError>], f: impl Fn(&R) -> T) -> Vec<Result<T, String>> {
+fn each<R, T>(results: &[Result<R, Problem>], f: impl Fn(&R) -> T) -> Vec<Result<T, String>> {
     results
         .iter()
         .map(|r| match r {
@@ -44,7 +44,7 @@ fn first_path(paths: &[Path]) -> &str {
     paths.first().map_or("", |p| p.text.as_str())
 }
 
-pub fn checks(results: &[Result<CheckAccessResult, ApiError>], assumed: bool) -> String {
+pub fn checks(results: &[Result<CheckAccessResult, Problem>], assumed: bool) -> String {
     let mut text = join(each(results, check_one));
     if assumed {
         text.push_str("\n\n(I read \"access\" as SELECT; ask about another privilege by name, e.g. \"can … write to …\".)");
@@ -87,7 +87,7 @@ fn check_one(v: &CheckAccessResult) -> String {
     out
 }
 
-pub fn who_has(results: &[Result<WhoHasAccessResult, ApiError>]) -> String {
+pub fn who_has(results: &[Result<WhoHasAccessResult, Problem>]) -> String {
     join(each(results, |v| {
         let grantees = &v.grantees;
         let what = match &v.privilege {
@@ -142,7 +142,7 @@ pub fn who_has(results: &[Result<WhoHasAccessResult, ApiError>]) -> String {
     }))
 }
 
-pub fn list(results: &[Result<ListAccessResult, ApiError>], privilege: Option<&str>) -> String {
+pub fn list(results: &[Result<ListAccessResult, Problem>], privilege: Option<&str>) -> String {
     join(each(results, |v| {
         let who = format!("{} ({})", v.identity, v.connection);
         if v.superuser {
@@ -184,7 +184,7 @@ pub fn list(results: &[Result<ListAccessResult, ApiError>], privilege: Option<&s
     }))
 }
 
-pub fn identity(results: &[Result<GetIdentityResult, ApiError>], describe: bool) -> String {
+pub fn identity(results: &[Result<GetIdentityResult, Problem>], describe: bool) -> String {
     join(each(results, |v| {
         v.identities
             .iter()
@@ -241,7 +241,7 @@ pub fn identity(results: &[Result<GetIdentityResult, ApiError>], describe: bool)
     }))
 }
 
-pub fn members(results: &[Result<GetIdentityResult, ApiError>]) -> String {
+pub fn members(results: &[Result<GetIdentityResult, Problem>]) -> String {
     join(each(results, |v| {
         v.identities
             .iter()
@@ -268,7 +268,7 @@ pub fn members(results: &[Result<GetIdentityResult, ApiError>]) -> String {
     }))
 }
 
-pub fn search_people(query: &str, r: Result<SearchIdentitiesResult, ApiError>) -> String {
+pub fn search_people(query: &str, r: Result<SearchIdentitiesResult, Problem>) -> String {
     match r {
         Err(e) => error(&e),
         Ok(v) => {
@@ -293,7 +293,7 @@ pub fn search_people(query: &str, r: Result<SearchIdentitiesResult, ApiError>) -
     }
 }
 
-pub fn search_resources(query: &str, r: Result<SearchResourcesResult, ApiError>) -> String {
+pub fn search_resources(query: &str, r: Result<SearchResourcesResult, Problem>) -> String {
     match r {
         Err(e) => error(&e),
         Ok(v) => {
@@ -310,7 +310,7 @@ pub fn search_resources(query: &str, r: Result<SearchResourcesResult, ApiError>)
     }
 }
 
-pub fn error(e: &ApiError) -> String {
+pub fn error(e: &Problem) -> String {
     let names: Vec<String> = e
         .candidates
         .iter()

@@ -8,7 +8,7 @@ use super::understand::{Intent, Subject};
 use crate::access::{Resolved, person_email};
 use crate::chat::Toolbox;
 use crate::chat::resolver::Resolver;
-use crate::error::ApiError;
+use crate::error::Problem;
 use crate::index::Target;
 use crate::tools::{
     CheckAccess, CreateAccessRequest, GetIdentity, ListAccess, SearchIdentities, SearchResources,
@@ -239,7 +239,7 @@ fn ask_back(
 async fn raw_call<T: Tool>(
     tb: &mut Toolbox,
     args: Value,
-    render: impl Fn(&[Result<T::Output, ApiError>]) -> String,
+    render: impl Fn(&[Result<T::Output, Problem>]) -> String,
 ) -> Outcome
 where
     T::Output: Send + 'static,
@@ -443,8 +443,8 @@ async fn per_identity<T: Tool>(
     intent: &Intent,
     subject: &Subject,
     conn: Option<u32>,
-    render: impl Fn(&[Result<T::Output, ApiError>]) -> String,
-    render_raw: impl Fn(&[Result<T::Output, ApiError>]) -> String,
+    render: impl Fn(&[Result<T::Output, Problem>]) -> String,
+    render_raw: impl Fn(&[Result<T::Output, Problem>]) -> String,
 ) -> Outcome
 where
     T::Output: Send + 'static,
@@ -615,7 +615,7 @@ async fn request(tb: &mut Toolbox, intent: &Intent, conn: Option<u32>) -> Outcom
 
 /// Why a name could not be pinned to one thing.
 enum Pinned {
-    Error(ApiError),
+    Error(Problem),
     Several(Vec<Resolved>),
 }
 

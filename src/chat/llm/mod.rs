@@ -125,7 +125,7 @@ async fn run(toolbox: &mut Toolbox, call: &wire::Call) -> Value {
     let arguments = match arguments {
         Ok(a) => a,
         Err(e) => {
-            let error = crate::error::ApiError::invalid(
+            let error = crate::error::Problem::invalid(
                 "",
                 format!("arguments for {} are not valid JSON: {e}", call.name),
             );

@@ -137,9 +137,9 @@ pub struct WrongState {
     pub action: &'static str,
 }
 
-impl From<WrongState> for crate::error::ApiError {
+impl From<WrongState> for crate::error::Problem {
     fn from(e: WrongState) -> Self {
-        crate::error::ApiError::new(crate::error::ErrorCode::Conflict, e.to_string()).at("status")
+        crate::error::Problem::new(crate::error::ErrorCode::Conflict, e.to_string()).at("status")
     }
 }
 
