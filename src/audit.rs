@@ -3,6 +3,7 @@
 
 use crate::error::Problem;
 use crate::model::audit::{AuditEvent, AuditFilter, Break, ChainCheck, NewEvent};
+use crate::people::{Principal, Role};
 use crate::store::Store;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -31,6 +32,28 @@ pub struct Verification {
     /// Events read.
     pub events: usize,
     pub breaks: Vec<Break>,
+}
+
+/// Reading the log, checking it and what was found against it (drift) are for reviewers and
+/// admins (INTERFACE.md "Who may do what"); every edge asks here.
+pub fn may_read(who: &Principal, what: &str) -> Result<(), Problem> {
+    who.require(Role::Reviewer, what)
+}
+
+/// A page of the log, for `who`.
+pub async fn page(
+    store: &Store,
+    who: &Principal,
+    filter: &AuditFilter,
+) -> Result<Vec<AuditEvent>, Problem> {
+    may_read(who, "reading the audit log")?;
+    Ok(store.audit(filter).await?)
+}
+
+/// [`verify`], for `who`.
+pub async fn verify_for(store: &Store, who: &Principal) -> Result<Verification, Problem> {
+    may_read(who, "verifying the audit log")?;
+    verify(store).await
 }
 
 /// Checks the chain a page at a time (a log of any length, in bounded memory), hashing off the

@@ -12,6 +12,7 @@ use crate::app::App;
 use crate::connectors::Change;
 use crate::error::Problem;
 use crate::graph::{ConnGraph, DirectNames};
+use crate::people::Principal;
 use crate::requests::{AccessRequest, Status};
 use crate::store::Store;
 use crate::store::drift::{DriftFilter, NewDrift};
@@ -35,6 +36,16 @@ pub struct Outcome {
 
 /// Compares Warden's record with the graph just imported for `connection`, and writes the
 /// differences (new and resolved) to the store.
+/// The drift found so far, for `who` (reviewers and admins, as for the audit log).
+pub async fn list(
+    store: &Store,
+    who: &Principal,
+    filter: &DriftFilter,
+) -> Result<Vec<DriftRecord>, Problem> {
+    crate::audit::may_read(who, "reading drift")?;
+    Ok(store.drift(filter).await?)
+}
+
 pub async fn check(app: &App, connection: &str) -> Result<Outcome, Problem> {
     let mut active = requests(&app.store, Status::Active).await?;
     active.extend(requests(&app.store, Status::Failed).await?);
