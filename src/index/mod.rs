@@ -223,6 +223,31 @@ impl NameIndex {
         self.run(&BooleanQuery::new(clauses), limit)
     }
 
+    /// Names with a word starting with each word of `query`, however short (`a`, `al`): what
+    /// search-as-you-type lists from the first letter. [`NameIndex::fuzzy`] leaves words under
+    /// three letters to exact matches, where a prefix would match most names.
+    pub fn prefixed(
+        &self,
+        target: Target,
+        query: &str,
+        conn: Option<u32>,
+        limit: usize,
+    ) -> Result<Vec<(f32, Hit)>, IndexError> {
+        let words = words(query);
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut clauses = self.scope(target, conn);
+        for w in &words {
+            let term = Term::from_field_text(self.fields.text, w);
+            clauses.push((
+                Occur::Must,
+                Box::new(FuzzyTermQuery::new_prefix(term, 0, false)),
+            ));
+        }
+        self.run(&BooleanQuery::new(clauses), limit)
+    }
+
     fn run(&self, query: &dyn Query, limit: usize) -> Result<Vec<(f32, Hit)>, IndexError> {
         let searcher = self.searcher();
         let top = searcher.search(query, &TopDocs::with_limit(limit).order_by_score())?;

@@ -50,6 +50,16 @@ pub fn search(
             }
         }
     }
+    // Nothing yet for a word too short to search within (`a`, `al`): names starting with it,
+    // so that a search box lists matches from the first letter typed.
+    if out.len() < limit {
+        for (score, h) in access.index.prefixed(target, query, None, limit * 2)? {
+            let h: Resolved = h.into();
+            if !out.iter().any(|(_, x)| *x == h) {
+                out.push(((score as f64 * 1000.0).round() / 1000.0, h));
+            }
+        }
+    }
     out.truncate(limit);
     Ok(out)
 }

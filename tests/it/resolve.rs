@@ -268,3 +268,65 @@ fn search_tools_rank_exact_matches_first() {
     let e = call(&a, "search_resources", json!({"query": "x", "limit": 0})).unwrap_err();
     assert_eq!(e["error"]["path"], "limit");
 }
+
+/// Issue 12 item 4: search-as-you-type lists matches from the first letter. Every name with a
+/// word (of its name, email or display name) starting with the letters typed is a match, and
+/// nothing else is, counted from the demo's own identities and resources.
+#[test]
+fn a_one_or_two_letter_search_lists_the_names_with_a_word_starting_so() {
+    let access = demo();
+    let starts = |texts: &[Option<&str>], prefix: &str| {
+        texts.iter().flatten().any(|t| {
+            t.split(|c: char| !c.is_alphanumeric())
+                .any(|w| w.to_lowercase().starts_with(prefix))
+        })
+    };
+    for prefix in ["a", "al", "m", "fi", "z"] {
+        let mut people = std::collections::BTreeSet::new();
+        let mut tables = std::collections::BTreeSet::new();
+        for c in &access.graph.connections {
+            for i in &c.identities {
+                let texts = [
+                    Some(i.name.as_str()),
+                    i.email.as_deref(),
+                    i.display_name.as_deref(),
+                ];
+                if starts(&texts, prefix) {
+                    people.insert((c.name.clone(), i.name.clone()));
+                }
+            }
+            for r in &c.resources {
+                if starts(&[Some(r.name.as_str())], prefix) {
+                    tables.insert((c.name.clone(), r.name.clone()));
+                }
+            }
+        }
+        for (tool, expected) in [
+            ("search_identities", &people),
+            ("search_resources", &tables),
+        ] {
+            let r = call(&access, tool, json!({"query": prefix, "limit": 100})).unwrap();
+            let got: std::collections::BTreeSet<(String, String)> = r["matches"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| {
+                    let s = |k: &str| m[k].as_str().unwrap().to_string();
+                    (s("connection"), s("name"))
+                })
+                .collect();
+            if expected.len() <= 100 {
+                assert_eq!(&got, expected, "{tool} {prefix:?}");
+            } else {
+                assert_eq!(got.len(), 100, "{tool} {prefix:?}");
+                assert!(got.is_subset(expected), "{tool} {prefix:?}");
+            }
+        }
+        if prefix == "a" {
+            assert!(
+                !people.is_empty() && !tables.is_empty(),
+                "the demo has names for {prefix:?}"
+            );
+        }
+    }
+}
