@@ -387,12 +387,12 @@ pub(super) async fn give_up(
             if req.error.as_deref() == Some(error) {
                 return Ok(false);
             }
+            req.error = Some(error.to_string());
+            req.updated_at = now;
             ("revoke_failed", false)
         }
         _ => return Ok(true),
     };
-    req.error = Some(error.to_string());
-    req.updated_at = now;
     let event = NewEvent::new(
         "warden",
         kind,

@@ -72,12 +72,11 @@ impl Requests {
             check_privileges(access, &req.resources, &kept, "privileges")?;
             for (i, p) in kept.iter().enumerate() {
                 if !req.privileges.contains(p) {
-                    let asked: Vec<&str> = req.privileges.iter().map(|p| p.as_str()).collect();
                     return Err(unprocessable(
                         &format!("privileges[{i}]"),
                         format!(
                             "{p} was not asked for (asked: {}); an approval cannot widen a request",
-                            asked.join(", ")
+                            req.privilege_list()
                         ),
                     ));
                 }

@@ -39,27 +39,30 @@ pub fn search(
         if out.len() >= limit || (!all_words && out.len() > exact) {
             break;
         }
-        for (score, h) in access
+        let hits = access
             .index
-            .fuzzy(target, query, None, all_words, limit * 2)?
-        {
-            let h: Resolved = h.into();
-            if !out.iter().any(|(_, x)| *x == h) {
-                // Three decimals: enough to rank, and the same number in every JSON encoder.
-                out.push(((score as f64 * 1000.0).round() / 1000.0, h));
-            }
-        }
+            .fuzzy(target, query, None, all_words, limit * 2)?;
+        add_new(&mut out, hits);
     }
     // Nothing yet for a word too short to search within (`a`, `al`): names starting with it,
     // so that a search box lists matches from the first letter typed.
     if out.len() < limit {
-        for (score, h) in access.index.prefixed(target, query, None, limit * 2)? {
-            let h: Resolved = h.into();
-            if !out.iter().any(|(_, x)| *x == h) {
-                out.push(((score as f64 * 1000.0).round() / 1000.0, h));
-            }
-        }
+        add_new(
+            &mut out,
+            access.index.prefixed(target, query, None, limit * 2)?,
+        );
     }
     out.truncate(limit);
     Ok(out)
+}
+
+/// Appends the index's hits not already in `out`, in their order.
+fn add_new(out: &mut Vec<(f64, Resolved)>, hits: Vec<(f32, crate::index::Hit)>) {
+    for (score, h) in hits {
+        let h: Resolved = h.into();
+        if !out.iter().any(|(_, x)| *x == h) {
+            // Three decimals: enough to rank, and the same number in every JSON encoder.
+            out.push(((score as f64 * 1000.0).round() / 1000.0, h));
+        }
+    }
 }

@@ -8,25 +8,15 @@ use crate::server::TestServer;
 use serde_json::{Value, json};
 use sqlx::{Row, SqlitePool};
 use std::path::Path;
-use warden::app::App;
 use warden::model::audit::{AuditEvent, AuditFilter, NewEvent, chain_hash};
-use warden::people::{Principal, Role};
+use warden::people::Role;
 use warden::requests::NewRequest;
 
 /// A data dir holding the demo organisation, two requests and a few sync-like events (one with
 /// an actor that needs CSV quoting). Returns the number of events written.
 async fn populated(dir: &Path) -> i64 {
     std::fs::write(dir.join("warden.toml"), "").unwrap();
-    let app = App::open(dir).await.unwrap();
-    app.import(warden::demo::connections().unwrap())
-        .await
-        .unwrap();
-    let maya = app
-        .people
-        .add_person("maya", Role::Requester, Some("maya@acme.test"))
-        .await
-        .unwrap();
-    let who = Principal::person(maya);
+    let (app, who) = crate::common::demo_app_with_maya(dir).await;
     let access = app.access.load();
     for resource in ["crm.leads", "people.salaries"] {
         let input = NewRequest {

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 use warden::app::App;
 use warden::chat::{EngineKind, ToolCall, Toolbox};
-use warden::people::{Principal, Role};
+use warden::people::Principal;
 use warden::tools::{
     CheckAccess, CreateAccessRequest, GetIdentity, ListAccess, SearchIdentities, SearchResources,
     WhoHasAccess,
@@ -13,16 +13,8 @@ use warden::tools::{
 
 async fn demo() -> (tempfile::TempDir, App, Principal) {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).await.unwrap();
-    app.import(warden::demo::connections().unwrap())
-        .await
-        .unwrap();
-    let p = app
-        .people
-        .add_person("maya", Role::Requester, Some("maya@acme.test"))
-        .await
-        .unwrap();
-    (dir, app, Principal::person(p))
+    let (app, maya) = crate::common::demo_app_with_maya(dir.path()).await;
+    (dir, app, maya)
 }
 
 fn toolbox(app: &App, who: &Principal) -> Toolbox {

@@ -45,3 +45,23 @@ pub fn caveat_codes(result: &Value) -> Vec<String> {
     v.dedup();
     v
 }
+
+/// The app in `dir` over the demo organisation, with maya (a requester) as a person, and her.
+pub async fn demo_app_with_maya(
+    dir: &std::path::Path,
+) -> (warden::app::App, warden::people::Principal) {
+    let app = warden::app::App::open(dir).await.unwrap();
+    app.import(warden::demo::connections().unwrap())
+        .await
+        .unwrap();
+    let maya = app
+        .people
+        .add_person(
+            "maya",
+            warden::people::Role::Requester,
+            Some("maya@acme.test"),
+        )
+        .await
+        .unwrap();
+    (app, warden::people::Principal::person(maya))
+}

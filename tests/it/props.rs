@@ -11,7 +11,7 @@ use warden::app::App;
 use warden::chat::{EngineKind, MAX_MESSAGE_CHARS, Toolbox, embedded};
 use warden::error::ErrorCode;
 use warden::model::Duration;
-use warden::people::{Principal, Role};
+use warden::people::Principal;
 
 /// The demo organisation in a real app (SQLite store in a temporary dir), maya as a person, and
 /// the runtime the async calls are driven on.
@@ -29,18 +29,7 @@ static DEMO: LazyLock<Demo> = LazyLock::new(|| {
         .build()
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let (app, maya) = rt.block_on(async {
-        let app = App::open(dir.path()).await.unwrap();
-        app.import(warden::demo::connections().unwrap())
-            .await
-            .unwrap();
-        let p = app
-            .people
-            .add_person("maya", Role::Requester, Some("maya@acme.test"))
-            .await
-            .unwrap();
-        (app, Principal::person(p))
-    });
+    let (app, maya) = rt.block_on(crate::common::demo_app_with_maya(dir.path()));
     Demo {
         rt,
         app,

@@ -395,7 +395,6 @@ pub fn who_are_you() -> String {
 pub fn request_drafted(v: &AccessRequest) -> String {
     let id = &v.id;
     let mut wants: Vec<String> = Vec::new();
-    let privileges: Vec<String> = v.privileges.iter().map(ToString::to_string).collect();
     let resources: Vec<String> = v
         .resources
         .iter()
@@ -404,7 +403,7 @@ pub fn request_drafted(v: &AccessRequest) -> String {
     if !resources.is_empty() {
         wants.push(format!(
             "{} on {}",
-            privileges.join(", "),
+            v.privilege_list(),
             resources.join(", ")
         ));
     }

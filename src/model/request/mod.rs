@@ -437,19 +437,10 @@ impl AccessRequest {
 
     /// Active → active with a revoke under way.
     pub fn start_revoke(&mut self, now: DateTime<Utc>) -> Result<(), WrongState> {
-        let State::Active {
-            provisioning,
-            reminded,
-            revoking: false,
-        } = self.state
-        else {
+        let Some((_, revoking)) = self.state.live_flags() else {
             return Err(self.refuse("revoke"));
         };
-        self.state = State::Active {
-            provisioning,
-            reminded,
-            revoking: true,
-        };
+        *revoking = true;
         self.updated_at = now;
         Ok(())
     }
@@ -466,38 +457,20 @@ impl AccessRequest {
 
     /// The reminder of the coming expiry was sent.
     pub fn reminded(&mut self) -> Result<(), WrongState> {
-        let State::Active {
-            provisioning,
-            revoking: false,
-            ..
-        } = self.state
-        else {
+        let Some((reminded, _)) = self.state.live_flags() else {
             return Err(self.refuse("remind"));
         };
-        self.state = State::Active {
-            provisioning,
-            reminded: true,
-            revoking: false,
-        };
+        *reminded = true;
         Ok(())
     }
 
     /// An approved extension moved the expiry of this active request to `until`: a new reminder
     /// is due.
     pub fn extended(&mut self, until: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), WrongState> {
-        let State::Active {
-            provisioning,
-            revoking: false,
-            ..
-        } = self.state
-        else {
+        let Some((reminded, _)) = self.state.live_flags() else {
             return Err(self.refuse("extend"));
         };
-        self.state = State::Active {
-            provisioning,
-            reminded: false,
-            revoking: false,
-        };
+        *reminded = false;
         self.expires_at = Some(until);
         self.updated_at = now;
         Ok(())
@@ -572,20 +545,18 @@ impl AccessRequest {
         out
     }
 
+    /// The privileges asked for, as words: `SELECT, INSERT`.
+    pub fn privilege_list(&self) -> String {
+        let words: Vec<&str> = self.privileges.iter().map(Privilege::as_str).collect();
+        words.join(", ")
+    }
+
     /// A one-line summary for answers and notices: `SELECT on analytics.sales.orders for 2w`.
     pub fn summary(&self) -> String {
         let mut parts = Vec::new();
         if !self.resources.is_empty() {
             let names: Vec<&str> = self.resources.iter().map(|r| r.name.as_str()).collect();
-            parts.push(format!(
-                "{} on {}",
-                self.privileges
-                    .iter()
-                    .map(Privilege::as_str)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                names.join(", ")
-            ));
+            parts.push(format!("{} on {}", self.privilege_list(), names.join(", ")));
         }
         if !self.roles.is_empty() {
             let names: Vec<&str> = self.roles.iter().map(|r| r.name.as_str()).collect();

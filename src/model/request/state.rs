@@ -81,6 +81,17 @@ impl State {
         matches!(self, State::Active { reminded: true, .. })
     }
 
+    /// An active request's `reminded` and `revoking`, to change, while no revoke is under way
+    /// (an active request being revoked takes no other change).
+    pub(super) fn live_flags(&mut self) -> Option<(&mut bool, &mut bool)> {
+        match self {
+            State::Active {
+                reminded, revoking, ..
+            } if !*revoking => Some((reminded, revoking)),
+            _ => None,
+        }
+    }
+
     pub fn ending(self) -> Option<Ending> {
         match self {
             State::Closed { ending, .. } => Some(ending),
