@@ -56,10 +56,29 @@ pub async fn verify_for(store: &Store, who: &Principal) -> Result<Verification, 
     verify(store).await
 }
 
+/// What the dashboard shows of the chain: the check, and the head it checked up to.
+#[derive(Debug, Clone)]
+pub struct ChainStatus {
+    pub verification: Verification,
+    /// The last event's sequence number and hash, as the head row records them.
+    pub head_seq: i64,
+    pub head_hash: String,
+}
+
+/// [`verify`] with the head it checked against, for `who`.
+pub async fn status_for(store: &Store, who: &Principal) -> Result<ChainStatus, Problem> {
+    may_read(who, "verifying the audit log")?;
+    check(store).await
+}
+
 /// Checks the chain a page at a time (a log of any length, in bounded memory), hashing off the
 /// async threads. Events appended while it runs are past the head it read first, and left for
 /// the next check.
 pub async fn verify(store: &Store) -> Result<Verification, Problem> {
+    Ok(check(store).await?.verification)
+}
+
+async fn check(store: &Store) -> Result<ChainStatus, Problem> {
     let (head_seq, head_hash) = store.audit_head().await?;
     let mut check = ChainCheck::default();
     loop {
@@ -80,10 +99,14 @@ pub async fn verify(store: &Store) -> Result<Verification, Problem> {
     }
     let events = check.seen();
     let breaks = check.finish(head_seq, &head_hash);
-    Ok(Verification {
-        ok: breaks.is_empty(),
-        events,
-        breaks,
+    Ok(ChainStatus {
+        verification: Verification {
+            ok: breaks.is_empty(),
+            events,
+            breaks,
+        },
+        head_seq,
+        head_hash,
     })
 }
 
@@ -200,19 +223,39 @@ impl Export {
         after: i64,
         limit: Option<i64>,
     ) -> Export {
+        let filter = AuditFilter {
+            after,
+            request_id,
+            kind,
+            ..AuditFilter::default()
+        };
+        Export::filtered(store, format, filter, limit)
+    }
+
+    /// The events `filter` selects, oldest first (the order the chain is checked in, whatever
+    /// order the filter asked for), at most `limit` of them (all when none).
+    pub fn filtered(
+        store: Store,
+        format: Format,
+        filter: AuditFilter,
+        limit: Option<i64>,
+    ) -> Export {
         Export {
             store,
             filter: AuditFilter {
-                after,
-                request_id,
-                kind,
+                newest_first: false,
                 limit: PAGE,
+                ..filter
             },
             format,
             remaining: limit.map(|l| l.max(0)),
             started: false,
             done: false,
         }
+    }
+
+    pub fn format(&self) -> Format {
+        self.format
     }
 
     /// The next piece of the file (the CSV header comes with the first), or `None` at the end.

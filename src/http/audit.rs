@@ -110,7 +110,15 @@ pub async fn list(
         let format = Format::parse(&f).map_err(|m| Problem::invalid("format", m))?;
         let max = given(&q.limit).map(|_| limit(&q.limit)).transpose()?;
         crate::audit::may_read(&who, "reading the audit log")?;
-        return download(app, format, given(&q.request), given(&q.kind), after, max).await;
+        let export = Export::new(
+            app.store.clone(),
+            format,
+            given(&q.request),
+            given(&q.kind),
+            after,
+            max,
+        );
+        return Ok(download(export).await?);
     }
     let limit = limit(&q.limit)?;
     let filter = AuditFilter {
@@ -118,6 +126,7 @@ pub async fn list(
         request_id: given(&q.request),
         kind: given(&q.kind),
         limit: limit + 1,
+        ..AuditFilter::default()
     };
     let mut items = crate::audit::page(&app.store, &who, &filter).await?;
     let next = cut_page(&mut items, limit, |e| e.seq.to_string());
@@ -128,17 +137,11 @@ pub async fn list(
     .into_response())
 }
 
-/// The log as a file, streamed a page at a time. The first page is read before answering, so
-/// that a store that cannot be read is a proper error rather than a cut-off download.
-async fn download(
-    app: App,
-    format: Format,
-    request: Option<String>,
-    kind: Option<String>,
-    after: i64,
-    max: Option<i64>,
-) -> Result<Response, HttpError> {
-    let mut export = Export::new(app.store.clone(), format, request, kind, after, max);
+/// The log as a file, streamed a page at a time (the dashboard's export buttons answer with it
+/// too). The first page is read before answering, so that a store that cannot be read is a
+/// proper error rather than a cut-off download.
+pub async fn download(mut export: Export) -> Result<Response, Problem> {
+    let format = export.format();
     let first = export.next_chunk().await?;
     let rest = stream::unfold(Some(export), |state| async move {
         let mut export = state?;

@@ -23,6 +23,7 @@ use axum::extract::State;
 use axum::middleware;
 use std::sync::Arc;
 
+pub use audit::download as audit_download;
 pub use error::HttpError;
 
 /// Every route of the server, and the OpenAPI document built from them; `pages` (the dashboard,

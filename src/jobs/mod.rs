@@ -25,6 +25,19 @@ pub(crate) enum Outcome {
     Later(i64),
 }
 
+/// Jobs that failed at least once and are waiting to be tried again (their backoff), for `who`
+/// (reviewers and admins, who read the log and drift too), soonest first. A job given up on is
+/// done, and its request `failed`: those are listed as requests.
+pub async fn failing(
+    store: &crate::store::Store,
+    who: &crate::people::Principal,
+) -> Result<Vec<Job>, crate::error::Problem> {
+    crate::audit::may_read(who, "reading failed jobs")?;
+    let mut jobs = store.pending_jobs().await?;
+    jobs.retain(|j| j.last_error.as_deref().is_some_and(|e| !e.is_empty()));
+    Ok(jobs)
+}
+
 /// Why a job failed; permanent failures are not retried.
 #[derive(Debug)]
 pub(crate) struct JobError {

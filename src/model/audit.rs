@@ -56,6 +56,16 @@ pub struct AuditFilter {
     pub after: i64,
     pub request_id: Option<String>,
     pub kind: Option<String>,
+    /// Only this actor's events (exactly as recorded).
+    pub actor: Option<String>,
+    /// Only events at or after this time (a stored timestamp, or a prefix of one: a date).
+    pub since: Option<String>,
+    /// Only events before this time (compared as `since`).
+    pub until: Option<String>,
+    /// Newest first, and only events before this sequence number (its paging cursor); the
+    /// dashboard reads the log this way, exports and the API oldest first with `after`.
+    pub newest_first: bool,
+    pub before: Option<i64>,
     pub limit: i64,
 }
 

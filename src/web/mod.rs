@@ -3,6 +3,9 @@
 //! htmx (vendored, served from the binary) makes some parts live; every action is also a plain
 //! form post that works without JavaScript.
 
+mod audit;
+mod chat;
+mod drift;
 mod form;
 mod login;
 pub mod page;
@@ -33,6 +36,12 @@ pub fn routes() -> Router<App> {
         .route("/login/link/{secret}", get(login::link))
         .route("/logout", post(login::logout))
         .route("/requests", get(requests_list::page))
+        .route("/audit", get(audit::page))
+        .route("/audit/export.jsonl", get(audit::export_jsonl))
+        .route("/audit/export.csv", get(audit::export_csv))
+        .route("/drift", get(drift::page))
+        .route("/drift/retry/{id}", post(drift::retry))
+        .route("/chat", get(chat::page).post(chat::ask))
         .route("/static/{file}", get(static_files::serve))
         .layer(axum::middleware::from_fn(page::headers))
 }

@@ -71,19 +71,29 @@ fn event(row: &<Db as sqlx::Database>::Row) -> Result<AuditEvent, StoreError> {
     })
 }
 
-/// Events in order of `seq`, after `filter.after`, at most `filter.limit`.
+/// Events after `filter.after` (and before `filter.before`) matching its other fields, at most
+/// `filter.limit`, in order of `seq` (newest first when asked).
 pub(crate) async fn list(pool: &Pool<Db>, f: &AuditFilter) -> Result<Vec<AuditEvent>, StoreError> {
-    let rows = sqlx::query(
+    let order = if f.newest_first { "DESC" } else { "ASC" };
+    let sql = format!(
         "SELECT seq, at, actor, kind, request_id, data, prev_hash, hash FROM audit
-          WHERE seq > $1 AND ($2 IS NULL OR request_id = $2) AND ($3 IS NULL OR kind = $3)
-          ORDER BY seq LIMIT $4",
-    )
-    .bind(f.after)
-    .bind(&f.request_id)
-    .bind(&f.kind)
-    .bind(f.limit)
-    .fetch_all(pool)
-    .await?;
+          WHERE seq > $1 AND ($2 IS NULL OR seq < $2)
+            AND ($3 IS NULL OR request_id = $3) AND ($4 IS NULL OR kind = $4)
+            AND ($5 IS NULL OR actor = $5) AND ($6 IS NULL OR at >= $6)
+            AND ($7 IS NULL OR at < $7)
+          ORDER BY seq {order} LIMIT $8"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(f.after)
+        .bind(f.before)
+        .bind(&f.request_id)
+        .bind(&f.kind)
+        .bind(&f.actor)
+        .bind(&f.since)
+        .bind(&f.until)
+        .bind(f.limit)
+        .fetch_all(pool)
+        .await?;
     rows.iter().map(event).collect()
 }
 

@@ -4,6 +4,9 @@
 
 #![allow(dead_code)]
 
+mod audit;
+mod chat;
+mod drift;
 mod login;
 
 use crate::server::TestServer;
