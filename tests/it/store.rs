@@ -949,3 +949,67 @@ async fn store_fills_request_grants_for_requests_of_before() {
         backend.store.close().await;
     }
 }
+
+/// The audit log as the dashboard reads it (issue 12): by actor and time, newest first a page
+/// at a time, on both backends alike.
+#[tokio::test]
+async fn store_lists_the_audit_log_by_actor_time_and_newest_first() {
+    use warden::model::audit::{AuditFilter, NewEvent};
+    let dir = tempfile::tempdir().unwrap();
+    for Backend { name, store, .. } in backends(dir.path()).await {
+        for (at, actor) in [
+            ("2030-01-01T10:00:00.000000Z", "alice"),
+            ("2030-01-02T10:00:00.000000Z", "bob"),
+            ("2030-01-03T10:00:00.000000Z", "alice"),
+        ] {
+            let events = [
+                NewEvent::new(actor, "note", Some("req_1"), serde_json::json!({"at": at})),
+                NewEvent::new(actor, "other", None, serde_json::json!({})),
+            ];
+            store.append_audit(at, &events).await.unwrap();
+        }
+        let seqs = |f: AuditFilter| {
+            let store = store.clone();
+            async move {
+                let got = store.audit(&f).await.unwrap();
+                got.iter().map(|e| e.seq).collect::<Vec<i64>>()
+            }
+        };
+        let all = AuditFilter {
+            limit: 100,
+            ..AuditFilter::default()
+        };
+        assert_eq!(seqs(all.clone()).await, [1, 2, 3, 4, 5, 6], "{name}");
+        let newest = AuditFilter {
+            newest_first: true,
+            ..all.clone()
+        };
+        assert_eq!(seqs(newest.clone()).await, [6, 5, 4, 3, 2, 1], "{name}");
+        let page = AuditFilter {
+            before: Some(5),
+            limit: 2,
+            ..newest.clone()
+        };
+        assert_eq!(seqs(page).await, [4, 3], "{name}: the page before #5");
+        let alice = AuditFilter {
+            actor: Some("alice".into()),
+            ..newest.clone()
+        };
+        assert_eq!(seqs(alice).await, [6, 5, 2, 1], "{name}");
+        let days = AuditFilter {
+            since: Some("2030-01-02".into()),
+            until: Some("2030-01-03".into()),
+            ..all.clone()
+        };
+        assert_eq!(seqs(days).await, [3, 4], "{name}: the second day only");
+        let mixed = AuditFilter {
+            actor: Some("alice".into()),
+            kind: Some("note".into()),
+            request_id: Some("req_1".into()),
+            since: Some("2030-01-01T10:00:00.000000Z".into()),
+            ..newest
+        };
+        assert_eq!(seqs(mixed).await, [5, 1], "{name}");
+        store.close().await;
+    }
+}
