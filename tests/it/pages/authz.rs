@@ -9,9 +9,12 @@ use crate::authz::{NEW, Setup, TABLE, WHO, request_in};
 use crate::server::TestServer;
 use warden::people::Role;
 
+/// A page route: method, path and form fields.
+type Twin = (&'static str, String, Vec<(&'static str, String)>);
+
 /// The page twin of a REST route: method, path and form fields; none for routes with no page
 /// (the tools, import, health, the OpenAPI document).
-fn twin(method: &str, path: &str) -> Option<(&'static str, String, Vec<(&'static str, String)>)> {
+fn twin(method: &str, path: &str) -> Option<Twin> {
     let action = |a: &str| path.replace("/v1/requests/{id}", "/requests/{id}") + a;
     Some(match (method, path) {
         ("GET", "/v1/requests") => ("GET", "/requests".into(), vec![]),
@@ -64,6 +67,7 @@ fn page_status(method: &str, rest: u16) -> u16 {
 }
 
 #[tokio::test]
+#[ignore = "until the request, directory, audit and chat pages are merged"]
 async fn every_page_for_every_caller_as_rest_decides() {
     let s = TestServer::start().await;
     let roles = [
