@@ -21,6 +21,16 @@ pub enum Action {
 }
 
 impl Action {
+    pub const ALL: [Action; 7] = [
+        Action::Approve,
+        Action::Deny,
+        Action::Delete,
+        Action::Revoke,
+        Action::Extend,
+        Action::Retry,
+        Action::MarkProvisioned,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Approve => "approve",
@@ -84,19 +94,39 @@ pub fn check_state(request: &AccessRequest, action: Action) -> Result<(), Proble
 
 /// The actions a state allows, for messages and listings.
 pub fn allowed_actions(status: Status) -> Vec<&'static str> {
-    [
-        Action::Approve,
-        Action::Deny,
-        Action::Delete,
-        Action::Revoke,
-        Action::Extend,
-        Action::Retry,
-        Action::MarkProvisioned,
-    ]
-    .into_iter()
-    .filter(|a| a.states().contains(&status))
-    .map(Action::as_str)
-    .collect()
+    Action::ALL
+        .into_iter()
+        .filter(|a| a.states().contains(&status))
+        .map(Action::as_str)
+        .collect()
+}
+
+/// Every action `who` may take on `request` now: those that both [`check_actor`] and
+/// [`check_state`] allow (and, for approve, that `who` has not approved it already). The pages
+/// show these as buttons; the service checks each again when it is taken.
+pub fn permitted(who: &Principal, request: &AccessRequest) -> Vec<Action> {
+    Action::ALL
+        .into_iter()
+        .filter(|&a| check_actor(who, request, a).is_ok() && check_state(request, a).is_ok())
+        .filter(|&a| a != Action::Approve || check_first_approval(who, request).is_ok())
+        .collect()
+}
+
+/// Fails with 409 when `who` already approved `request`: several approvals come from different
+/// reviewers.
+pub fn check_first_approval(who: &Principal, request: &AccessRequest) -> Result<(), Problem> {
+    let reviewer = who.describe();
+    if request.approvals.iter().any(|a| a.reviewer == reviewer) {
+        return Err(Problem::new(
+            ErrorCode::Conflict,
+            format!(
+                "{reviewer} already approved {}; it needs {} approvals from different reviewers",
+                request.id, request.approvals_required
+            ),
+        )
+        .at("status"));
+    }
+    Ok(())
 }
 
 /// Fails with 403 unless `who` may take `action` on `request` (404 if they may not see it).

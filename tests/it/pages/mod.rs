@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 mod login;
+mod request_page;
 
 use crate::server::TestServer;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
