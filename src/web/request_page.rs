@@ -137,7 +137,12 @@ fn history(events: Vec<AuditEvent>) -> Vec<HistoryRow> {
         .into_iter()
         .map(|e| HistoryRow {
             detail: match &e.data {
-                serde_json::Value::Object(m) if m.is_empty() => String::new(),
+                // Empty, or the whole request as created: the page above shows it already.
+                serde_json::Value::Object(m)
+                    if m.is_empty() || (m.len() == 1 && m.contains_key("request")) =>
+                {
+                    String::new()
+                }
                 serde_json::Value::Null => String::new(),
                 d => d.to_string(),
             },

@@ -337,6 +337,64 @@ async fn a_reviewer_approves_through_the_card_choosing_a_role_and_a_shorter_dura
 }
 
 #[tokio::test]
+async fn where_two_approvals_are_needed_the_first_reviewer_is_not_offered_a_second() {
+    let s =
+        TestServer::start_with_config("[[approval_rules]]\nresources = \"crm.*\"\napprovals = 2\n")
+            .await;
+    let mut c = cast_on(s).await;
+    let id = create(&c.s, &c.alice_token, leads()).await;
+    let page = format!("/requests/{id}");
+    assert!(
+        c.carol
+            .get(&page)
+            .await
+            .body
+            .contains("0 of 2 given; 2 more needed")
+    );
+    let first = c
+        .carol
+        .post_from(
+            &page,
+            &format!("{page}/approve"),
+            &[("grantee.warehouse", "data_eng")],
+        )
+        .await;
+    assert_eq!(first.status, 303, "{}", first.body);
+    assert_eq!(status_of(&c.s, &id).await["status"], "open");
+    assert_eq!(actions(&c.carol.get(&page).await), ["Deny"]);
+    let second = c.priya.get(&page).await;
+    assert_eq!(actions(&second), ["Approve", "Deny"]);
+    // The next reviewer starts from the first one's grantee, and sees one approval left.
+    assert!(
+        second.body.contains(r#"value="data_eng" checked"#),
+        "{}",
+        second.body
+    );
+    assert!(
+        second.body.contains("1 of 2 given; 1 more needed"),
+        "{}",
+        second.body
+    );
+    // Posting a second approval anyway is refused as the API refuses it.
+    let again = c
+        .carol
+        .post_from(&page, &format!("{page}/approve"), &[])
+        .await;
+    assert_eq!(again.status, 409, "{}", again.body);
+    let done = c
+        .priya
+        .post_from(&page, &format!("{page}/approve"), &[])
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let r = status_of(&c.s, &id).await;
+    assert_eq!(
+        (r["status"].as_str(), r["grantees"][0]["identity"].as_str()),
+        (Some("approved"), Some("data_eng")),
+        "{r}"
+    );
+}
+
+#[tokio::test]
 async fn refused_actions_change_nothing_and_say_why_with_the_services_status() {
     let mut c = cast().await;
     let id = create(&c.s, &c.alice_token, leads()).await;
