@@ -5,8 +5,10 @@
 
 mod form;
 mod login;
+mod new_request;
 pub mod page;
 mod requests_list;
+mod search;
 pub mod session;
 mod static_files;
 
@@ -33,6 +35,11 @@ pub fn routes() -> Router<App> {
         .route("/login/link/{secret}", get(login::link))
         .route("/logout", post(login::logout))
         .route("/requests", get(requests_list::page))
+        .route(
+            "/requests/new",
+            get(new_request::page).post(new_request::create),
+        )
+        .route("/requests/new/search", get(search::fragment))
         .route("/static/{file}", get(static_files::serve))
         .layer(axum::middleware::from_fn(page::headers))
 }

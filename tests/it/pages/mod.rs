@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 mod login;
+mod new_request;
 
 use crate::server::TestServer;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
