@@ -6,10 +6,17 @@
 mod audit;
 mod chat;
 mod drift;
+mod current_access;
 mod form;
 mod login;
+mod manual;
+mod new_request;
 pub mod page;
+mod request_actions;
+mod request_page;
 mod requests_list;
+mod review;
+mod search;
 pub mod session;
 mod static_files;
 
@@ -42,6 +49,23 @@ pub fn routes() -> Router<App> {
         .route("/drift", get(drift::page))
         .route("/drift/retry/{id}", post(drift::retry))
         .route("/chat", get(chat::page).post(chat::ask))
+        .route("/requests/{id}", get(request_page::page))
+        .route("/requests/{id}/gains", get(review::fragment))
+        .route("/requests/{id}/approve", post(request_actions::approve))
+        .route("/requests/{id}/deny", post(request_actions::deny))
+        .route("/requests/{id}/delete", post(request_actions::delete))
+        .route("/requests/{id}/revoke", post(request_actions::revoke))
+        .route("/requests/{id}/extend", post(request_actions::extend))
+        .route("/requests/{id}/retry", post(request_actions::retry))
+        .route(
+            "/requests/{id}/provisioned",
+            post(request_actions::provisioned),
+        )
+        .route(
+            "/requests/new",
+            get(new_request::page).post(new_request::create),
+        )
+        .route("/requests/new/search", get(search::fragment))
         .route("/static/{file}", get(static_files::serve))
         .layer(axum::middleware::from_fn(page::headers))
 }

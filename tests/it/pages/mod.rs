@@ -7,7 +7,10 @@
 mod audit;
 mod chat;
 mod drift;
+mod authz;
 mod login;
+mod request_page;
+mod new_request;
 
 use crate::server::TestServer;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
