@@ -10,7 +10,7 @@ pub mod llm;
 mod resolver;
 mod wordlist;
 
-pub use conversation::Conversation;
+pub use conversation::{CallSummary, Conversation, Said, cut, transcript};
 pub use resolver::Resolver;
 
 use crate::access::Access;
@@ -267,11 +267,15 @@ pub async fn ask(
             _ => embedded::answer(&mut toolbox, &mut conversation.embedded, message).await,
         }
     };
-    conversation.save(cx.store, who, &id).await?;
-    Ok(Reply {
+    let reply = Reply {
         conversation_id: id,
         answer,
         tool_calls: toolbox.into_calls(),
         engine,
-    })
+    };
+    conversation.remember(Said::of(message, &reply));
+    conversation
+        .save(cx.store, who, &reply.conversation_id)
+        .await?;
+    Ok(reply)
 }

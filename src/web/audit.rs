@@ -114,7 +114,7 @@ struct AuditPage {
 impl AuditPage {
     /// The event's data as one line of JSON, cut short (the export has it whole).
     fn data(&self, e: &AuditEvent) -> String {
-        super::chat::cut(&e.data.to_string(), DATA_CHARS)
+        crate::chat::cut(&e.data.to_string(), DATA_CHARS)
     }
 }
 

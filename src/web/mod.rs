@@ -5,8 +5,8 @@
 
 mod audit;
 mod chat;
-mod drift;
 mod current_access;
+mod drift;
 mod form;
 mod login;
 mod manual;

@@ -25,14 +25,30 @@ fn conversation_of(html: &str) -> String {
     html[at..at + html[at..].find('"').unwrap()].to_string()
 }
 
-/// Asks on the page as a form without JavaScript would.
-async fn ask(v: &mut Visitor, message: &str, conversation: &str) -> Answer {
+/// Posts the form as a browser without JavaScript would: the raw answer.
+async fn post_chat(v: &mut Visitor, message: &str, conversation: &str) -> Answer {
     v.post_from(
         "/chat",
         "/chat",
         &[("message", message), ("conversation", conversation)],
     )
     .await
+}
+
+/// Asks without JavaScript: the form is answered with a redirect to the conversation, whose
+/// page is returned.
+async fn ask(v: &mut Visitor, message: &str, conversation: &str) -> Answer {
+    let posted = post_chat(v, message, conversation).await;
+    assert_eq!(
+        posted.status, 303,
+        "{message:.60} in {conversation:?}: {}",
+        posted.body
+    );
+    let to = posted.location.unwrap();
+    assert!(to.starts_with("/chat?conversation=c_"), "{to}");
+    let page = v.get(&to).await;
+    assert_eq!(page.status, 200, "{message:.60}: {}", page.body);
+    page
 }
 
 /// Asks as htmx does: the same form, with `HX-Request: true`.
@@ -149,6 +165,12 @@ async fn the_page_answers_as_rest_does_with_the_tool_calls_behind_it() {
         page2.body
     );
     assert_ne!(rest1["answer"], rest2["answer"]);
+    // The conversation's page shows its turns in order.
+    let (a1, a2) = (
+        page2.body.find(&escape(rest1["answer"].as_str().unwrap())),
+        page2.body.find(&escape(rest2["answer"].as_str().unwrap())),
+    );
+    assert!(a1.unwrap() < a2.unwrap(), "both turns, oldest first");
 }
 
 #[tokio::test]
@@ -173,6 +195,10 @@ async fn htmx_gets_the_turn_alone_and_the_conversation_id_out_of_band() {
     let (status, next) = ask_htmx(&mut v, "who can read the customers table?", &id).await;
     assert_eq!(status, 200);
     assert_eq!(conversation_of(&next), id);
+    // Shown again later, both turns are there.
+    let again = v.get(&format!("/chat?conversation={id}")).await;
+    assert_eq!(again.status, 200);
+    assert_eq!(again.body.matches("<article class=\"chat-turn").count(), 2);
     // A refusal is shown in the conversation (htmx swaps only a 200), never a 500.
     let (status, refused) = ask_htmx(&mut v, &"x".repeat(8_001), &id).await;
     assert_eq!(status, 200, "{refused}");
@@ -238,22 +264,21 @@ async fn hostile_messages_never_give_a_500() {
         ("hello", "c_not_mine", 404),
         ("hello", "' OR 1=1 --", 404),
     ] {
-        let page = ask(&mut v, message, conversation).await;
+        let page = post_chat(&mut v, message, conversation).await;
         assert_eq!(page.status, status, "{}", page.body);
     }
     let other = s.token_for("omar", Role::Requester, None).await;
     let theirs = rest_chat(&s, &other, "can omar read crm.leads?", None).await;
-    let page = ask(
-        &mut v,
-        "and now?",
-        theirs["conversation_id"].as_str().unwrap(),
-    )
-    .await;
+    let theirs = theirs["conversation_id"].as_str().unwrap();
+    let page = post_chat(&mut v, "and now?", theirs).await;
     assert_eq!(
         page.status, 404,
         "another person's conversation: {}",
         page.body
     );
+    let page = v.get(&format!("/chat?conversation={theirs}")).await;
+    assert_eq!(page.status, 404, "nor shown: {}", page.body);
+    assert!(!page.body.contains("omar"), "{}", page.body);
     // Without the form's CSRF token, nothing is asked.
     let forged = v.post("/chat", &[("message", "hello")]).await;
     assert_eq!(forged.status, 403);

@@ -5,12 +5,12 @@
 #![allow(dead_code)]
 
 mod audit;
+mod authz;
 mod chat;
 mod drift;
-mod authz;
 mod login;
-mod request_page;
 mod new_request;
+mod request_page;
 
 use crate::server::TestServer;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
