@@ -12,7 +12,7 @@ use crate::app::App;
 use crate::chat::Said;
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -61,6 +61,11 @@ pub async fn page(
     })
 }
 
+/// Where conversation `id` is shown.
+fn shown_at(id: &str) -> String {
+    format!("/chat?conversation={}", url_encode(id))
+}
+
 /// `POST /chat` (fields `message`, `conversation`; CSRF-checked): one turn as the viewer.
 pub async fn ask(
     State(app): State<App>,
@@ -77,17 +82,21 @@ pub async fn ask(
         .await
         .map_err(PageError::from);
     match asked {
-        Ok(reply) if by_htmx => render(&TurnFragment {
-            said: Some(Said::of(&question, &reply)),
-            question,
-            error: String::new(),
-            conversation: reply.conversation_id,
-        }),
-        Ok(reply) => Ok(Redirect::to(&format!(
-            "/chat?conversation={}",
-            url_encode(&reply.conversation_id)
-        ))
-        .into_response()),
+        Ok(reply) if by_htmx => {
+            let shown = shown_at(&reply.conversation_id);
+            let mut resp = render(&TurnFragment {
+                said: Some(Said::of(&question, &reply)),
+                question,
+                error: String::new(),
+                conversation: reply.conversation_id,
+            })?;
+            // The address bar follows the conversation, so that a reload shows it whole.
+            if let Ok(v) = HeaderValue::from_str(&shown) {
+                resp.headers_mut().insert("hx-push-url", v);
+            }
+            Ok(resp)
+        }
+        Ok(reply) => Ok(Redirect::to(&shown_at(&reply.conversation_id)).into_response()),
         // htmx swaps only successful answers: a refusal is shown in the conversation instead
         // (an error of ours stays an error page).
         Err(e) if by_htmx && e.status.is_client_error() => render(&TurnFragment {

@@ -2,7 +2,7 @@
 //! chain shown verified, then broken after a row is edited behind Warden's back; the exports the
 //! same files as REST's; and a requester refused as REST refuses.
 
-use super::Visitor;
+use super::{Visitor, escape};
 use crate::server::TestServer;
 use serde_json::{Value, json};
 use sqlx::SqlitePool;
@@ -321,15 +321,6 @@ fn urlencode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
-}
-
-/// HTML-escapes text as the templates do.
-fn escape(s: &str) -> String {
-    s.replace('&', "&#38;")
-        .replace('<', "&#60;")
-        .replace('>', "&#62;")
-        .replace('"', "&#34;")
-        .replace('\'', "&#39;")
 }
 
 fn next_day(day: &str) -> String {

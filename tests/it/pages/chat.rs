@@ -2,19 +2,10 @@
 //! tool calls behind it; a conversation goes on across turns; a drafted request links to its
 //! page; htmx gets the turn alone to append; and hostile messages never give a 500.
 
-use super::{Answer, Visitor, csrf_of};
+use super::{Answer, Visitor, csrf_of, escape};
 use crate::server::TestServer;
 use serde_json::{Value, json};
 use warden::people::Role;
-
-/// HTML-escapes text as the templates do.
-fn escape(s: &str) -> String {
-    s.replace('&', "&#38;")
-        .replace('<', "&#60;")
-        .replace('>', "&#62;")
-        .replace('"', "&#34;")
-        .replace('\'', "&#39;")
-}
 
 /// The conversation id the page's form carries.
 fn conversation_of(html: &str) -> String {
@@ -52,7 +43,18 @@ async fn ask(v: &mut Visitor, message: &str, conversation: &str) -> Answer {
 }
 
 /// Asks as htmx does: the same form, with `HX-Request: true`.
+/// Its status and body (the fragment htmx appends).
 async fn ask_htmx(v: &mut Visitor, message: &str, conversation: &str) -> (u16, String) {
+    let (status, _, body) = ask_htmx_pushing(v, message, conversation).await;
+    (status, body)
+}
+
+/// As [`ask_htmx`], with the address htmx is told to push (`HX-Push-Url`).
+async fn ask_htmx_pushing(
+    v: &mut Visitor,
+    message: &str,
+    conversation: &str,
+) -> (u16, Option<String>, String) {
     let page = v.get("/chat").await;
     let csrf = csrf_of(&page.body).unwrap();
     let cookies: Vec<String> = v
@@ -73,7 +75,11 @@ async fn ask_htmx(v: &mut Visitor, message: &str, conversation: &str) -> (u16, S
         .send()
         .await
         .unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
+    let push = r
+        .headers()
+        .get("hx-push-url")
+        .map(|h| h.to_str().unwrap().to_string());
+    (r.status().as_u16(), push, r.text().await.unwrap())
 }
 
 async fn rest_chat(
@@ -180,7 +186,7 @@ async fn htmx_gets_the_turn_alone_and_the_conversation_id_out_of_band() {
     let mut v = Visitor::signed_in(&s, "maya", Role::Requester).await;
     let q = "does maya have SELECT on sales.orders?";
     let rest = rest_chat(&s, &maya, q, None).await;
-    let (status, fragment) = ask_htmx(&mut v, q, "").await;
+    let (status, push, fragment) = ask_htmx_pushing(&mut v, q, "").await;
     assert_eq!(status, 200, "{fragment}");
     assert!(!fragment.contains("<html"), "a fragment, not a page");
     assert!(fragment.contains(&escape(rest["answer"].as_str().unwrap())));
@@ -191,6 +197,11 @@ async fn htmx_gets_the_turn_alone_and_the_conversation_id_out_of_band() {
     let id = conversation_of(&fragment);
     assert!(id.starts_with("c_"));
     assert!(fragment.contains("hx-swap-oob=\"true\""));
+    assert_eq!(
+        push,
+        Some(format!("/chat?conversation={id}")),
+        "a reload shows it"
+    );
     // The next turn continues it.
     let (status, next) = ask_htmx(&mut v, "who can read the customers table?", &id).await;
     assert_eq!(status, 200);

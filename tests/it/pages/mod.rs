@@ -140,3 +140,12 @@ pub fn buttons(html: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// Text HTML-escaped as the templates (askama) escape it, to find a value on a page.
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&#38;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}
