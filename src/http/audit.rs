@@ -5,7 +5,7 @@
 use super::HttpError;
 use super::query::{Params, bad_cursor, cut_page, given, limit};
 use crate::app::App;
-use crate::audit::{Export, Format, Verification};
+use crate::audit::{Export, Format, Verification, time_bound};
 use crate::error::Problem;
 use crate::model::audit::AuditFilter;
 use crate::people::Principal;
@@ -73,6 +73,12 @@ pub fn routes() -> ApiRouter<App> {
 pub struct AuditQuery {
     pub request: Option<String>,
     pub kind: Option<String>,
+    /// Only this actor's events (as recorded: `alice`, `warden`).
+    pub actor: Option<String>,
+    /// A date (`2026-12-06`) or an RFC 3339 time: events from then on.
+    pub since: Option<String>,
+    /// A date (that whole day included) or an RFC 3339 time: events before then.
+    pub until: Option<String>,
     /// Items per page, 1 to 1000 (default 100); with `format`, the most events to download.
     #[schemars(with = "Option<u32>", range(min = 1, max = 1000))]
     pub limit: Option<String>,
@@ -106,27 +112,26 @@ pub async fn list(
             .filter(|n| *n >= 0)
             .ok_or_else(|| bad_cursor(&c))?,
     };
-    if let Some(f) = given(&q.format) {
-        let format = Format::parse(&f).map_err(|m| Problem::invalid("format", m))?;
-        let max = given(&q.limit).map(|_| limit(&q.limit)).transpose()?;
-        crate::audit::may_read(&who, "reading the audit log")?;
-        let export = Export::new(
-            app.store.clone(),
-            format,
-            given(&q.request),
-            given(&q.kind),
-            after,
-            max,
-        );
-        return Ok(download(export).await?);
-    }
-    let limit = limit(&q.limit)?;
     let filter = AuditFilter {
         after,
         request_id: given(&q.request),
         kind: given(&q.kind),
-        limit: limit + 1,
+        actor: given(&q.actor),
+        since: time_bound("since", q.since.as_deref().unwrap_or(""), false)?,
+        until: time_bound("until", q.until.as_deref().unwrap_or(""), true)?,
         ..AuditFilter::default()
+    };
+    if let Some(f) = given(&q.format) {
+        let format = Format::parse(&f).map_err(|m| Problem::invalid("format", m))?;
+        let max = given(&q.limit).map(|_| limit(&q.limit)).transpose()?;
+        crate::audit::may_read(&who, "reading the audit log")?;
+        let export = Export::filtered(app.store.clone(), format, filter, max);
+        return Ok(download(export).await?);
+    }
+    let limit = limit(&q.limit)?;
+    let filter = AuditFilter {
+        limit: limit + 1,
+        ..filter
     };
     let mut items = crate::audit::page(&app.store, &who, &filter).await?;
     let next = cut_page(&mut items, limit, |e| e.seq.to_string());

@@ -6,13 +6,12 @@
 use super::page::{Layout, PageError, render, url_encode};
 use super::session::Viewer;
 use crate::app::App;
-use crate::audit::{ChainStatus, Export, Format};
+use crate::audit::{ChainStatus, Export, Format, time_bound};
 use crate::error::Problem;
 use crate::model::audit::{AuditEvent, AuditFilter};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use chrono::{Days, NaiveDate};
 use serde::Deserialize;
 
 /// Events on one page.
@@ -73,30 +72,6 @@ impl Filters {
             url_encode(self.since.trim()),
             url_encode(self.until.trim()),
         )
-    }
-}
-
-/// A time filter as the stored timestamps compare: a date is its day's start (for `until`, the
-/// next day's, so the day itself is included); a full time is written as the store writes times.
-fn time_bound(field: &str, value: &str, end_of_day: bool) -> Result<Option<String>, Problem> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Ok(None);
-    }
-    if let Ok(day) = NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-        let day = if end_of_day {
-            day.checked_add_days(Days::new(1)).unwrap_or(day)
-        } else {
-            day
-        };
-        return Ok(Some(day.format("%Y-%m-%d").to_string()));
-    }
-    match crate::model::time::parse_stamp(v) {
-        Some(t) => Ok(Some(crate::model::time::stamp(t))),
-        None => Err(Problem::invalid(
-            field,
-            format!("{v:?} is not a date (2026-12-06) or an RFC 3339 time"),
-        )),
     }
 }
 
@@ -182,27 +157,6 @@ async fn export(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_date_is_its_whole_day_and_a_time_is_written_as_stored() {
-        assert_eq!(
-            time_bound("since", "2026-12-06", false).unwrap().as_deref(),
-            Some("2026-12-06")
-        );
-        assert_eq!(
-            time_bound("until", "2026-12-31", true).unwrap().as_deref(),
-            Some("2027-01-01")
-        );
-        assert_eq!(
-            time_bound("since", "2026-12-06T10:00:00+01:00", false)
-                .unwrap()
-                .as_deref(),
-            Some("2026-12-06T09:00:00.000000Z")
-        );
-        assert_eq!(time_bound("until", " ", true).unwrap(), None);
-        let bad = time_bound("until", "last week", true).unwrap_err();
-        assert_eq!(bad.path.as_deref(), Some("until"));
-    }
 
     #[test]
     fn a_cursor_must_be_a_sequence_number() {

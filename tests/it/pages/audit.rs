@@ -90,19 +90,19 @@ async fn the_page_lists_what_rest_lists_newest_first_and_the_filters_narrow_it()
         assert_eq!(page.status, 200, "{}", page.body);
         assert_eq!(rows(&page.body), expected, "{page_query}");
     }
-    // By actor (REST has no such filter: what REST lists, kept to that actor).
+    // By actor, as REST filters them.
     let actor = all.iter().find(|e| e["kind"] == "created").unwrap()["actor"]
         .as_str()
         .unwrap()
         .to_string();
-    let by_actor: Vec<Value> = all
-        .iter()
-        .filter(|e| e["actor"] == actor.as_str())
-        .cloned()
-        .collect();
+    let by_actor = rest_events(&s, &format!("actor={}", urlencode(&actor))).await;
+    assert!(by_actor.iter().all(|e| e["actor"] == actor.as_str()));
+    assert!(
+        !by_actor.is_empty() && by_actor.len() < all.len(),
+        "narrowed"
+    );
     let page = v.get(&format!("/audit?actor={}", urlencode(&actor))).await;
     assert_eq!(rows(&page.body), newest_first(&by_actor));
-    assert!(by_actor.len() < all.len(), "the actor filter narrowed it");
 
     // By time: the day the events were written holds them all; the days around it none.
     let day = &all.last().unwrap()["at"].as_str().unwrap()[..10];
@@ -111,10 +111,13 @@ async fn the_page_lists_what_rest_lists_newest_first_and_the_filters_narrow_it()
         .get(&format!("/audit?since={first_day}&until={day}"))
         .await;
     assert_eq!(rows(&page.body), expected[..expected.len().min(50)]);
+    let rest_days = rest_events(&s, &format!("since={first_day}&until={day}")).await;
+    assert_eq!(newest_first(&rest_days), expected);
     let after = next_day(day);
     let page = v.get(&format!("/audit?since={after}")).await;
     assert_eq!(page.status, 200);
     assert_eq!(rows(&page.body), Vec::<i64>::new());
+    assert!(rest_events(&s, &format!("since={after}")).await.is_empty());
     assert!(page.body.contains("No events match."));
     let before = prev_day(first_day);
     assert_eq!(
@@ -125,7 +128,14 @@ async fn the_page_lists_what_rest_lists_newest_first_and_the_filters_narrow_it()
     // A filter that makes no sense is a 400 naming it, not a 500.
     let bad = v.get("/audit?since=last%20week").await;
     assert_eq!(bad.status, 400, "{}", bad.body);
-    assert!(bad.body.contains("since"), "{}", bad.body);
+    let (status, rest) = s.get("/v1/audit?since=last%20week").await;
+    assert_eq!((status, &rest["error"]["path"]), (400, &json!("since")));
+    assert!(
+        bad.body
+            .contains(&escape(rest["error"]["message"].as_str().unwrap())),
+        "{}",
+        bad.body
+    );
     let bad = v.get("/audit?cursor=abc").await;
     assert_eq!(bad.status, 400, "{}", bad.body);
 }
@@ -219,6 +229,8 @@ async fn the_chain_is_shown_verified_then_broken_where_a_row_was_edited() {
 async fn the_exports_are_rests_files_with_the_pages_filters() {
     let (s, ids) = with_history().await;
     let mut v = Visitor::signed_in(&s, "rita", Role::Reviewer).await;
+    let all = rest_events(&s, "").await;
+    let day = all.last().unwrap()["at"].as_str().unwrap()[..10].to_string();
     let page = v.get(&format!("/audit?request={}", ids[0])).await;
     // The page's buttons carry its filters.
     for ext in ["jsonl", "csv"] {
@@ -235,6 +247,11 @@ async fn the_exports_are_rests_files_with_the_pages_filters() {
         (String::new(), String::new()),
         ("kind=created".to_string(), "kind=created".to_string()),
         (format!("request={}", ids[0]), format!("request={}", ids[0])),
+        ("actor=maya".to_string(), "actor=maya".to_string()),
+        (
+            format!("since={day}&until={day}"),
+            format!("since={day}&until={day}"),
+        ),
     ] {
         for format in ["jsonl", "csv"] {
             let rest = s
@@ -276,7 +293,7 @@ async fn the_exports_are_rests_files_with_the_pages_filters() {
             }
         }
     }
-    // The actor filter (the page's own) keeps only that actor's events in the file too.
+    // The actor filter keeps only that actor's events in the file.
     let got = v.get("/audit/export.jsonl?actor=maya").await;
     assert_eq!(got.status, 200);
     let lines: Vec<Value> = got
