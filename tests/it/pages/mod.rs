@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+mod authz;
 mod login;
 mod request_page;
 
