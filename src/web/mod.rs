@@ -4,9 +4,14 @@
 //! form post that works without JavaScript.
 
 mod form;
+mod hrefs;
+mod identities;
+mod identity;
 mod login;
 pub mod page;
 mod requests_list;
+mod resource;
+mod resources;
 pub mod session;
 mod static_files;
 
@@ -33,6 +38,13 @@ pub fn routes() -> Router<App> {
         .route("/login/link/{secret}", get(login::link))
         .route("/logout", post(login::logout))
         .route("/requests", get(requests_list::page))
+        .route("/identities", get(identities::page))
+        .route(
+            "/identities/{connection}/{*name}",
+            get(identity::page).post(identity::link),
+        )
+        .route("/resources", get(resources::page))
+        .route("/resources/{connection}/{*name}", get(resource::page))
         .route("/static/{file}", get(static_files::serve))
         .layer(axum::middleware::from_fn(page::headers))
 }

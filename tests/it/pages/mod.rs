@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+mod directory;
 mod login;
 
 use crate::server::TestServer;
