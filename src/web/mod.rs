@@ -9,6 +9,7 @@ mod identities;
 mod identity;
 mod login;
 pub mod page;
+mod people;
 mod requests_list;
 mod resource;
 mod resources;
@@ -43,6 +44,9 @@ pub fn routes() -> Router<App> {
             "/identities/{connection}/{*name}",
             get(identity::page).post(identity::link),
         )
+        .route("/people", get(people::page).post(people::add))
+        .route("/people/tokens", post(people::create_token))
+        .route("/people/tokens/revoke", post(people::revoke_token))
         .route("/resources", get(resources::page))
         .route("/resources/{connection}/{*name}", get(resource::page))
         .route("/static/{file}", get(static_files::serve))

@@ -364,6 +364,12 @@ async fn hostile_and_odd_names_are_text_and_their_links_round_trip() {
     assert!(page.body.contains(&format!("<h1>{}</h1>", esc(ODD_USER))));
     assert!(!page.body.contains(SCRIPT));
     assert!(page.body.contains(&esc(SCRIPT)));
+    // Typed by hand with the slash left bare, the address still names the whole name.
+    let bare = format!("/identities/odd/{}", enc(ODD_USER).replace("%2F", "/"));
+    assert!(bare.contains("smith/ops"));
+    let typed = v.get(&bare).await;
+    assert_eq!(typed.status, 200, "{}", typed.body);
+    assert!(typed.body.contains(&format!("<h1>{}</h1>", esc(ODD_USER))));
 
     // The role's link round-trips too, and its page escapes it.
     let role_link = identity_href("odd", SCRIPT);
@@ -482,4 +488,106 @@ async fn admins_link_and_unlink_people_and_nobody_else_can() {
         .await;
     assert_eq!(unknown.status, 404, "{}", unknown.body);
     assert!(unknown.body.contains("zed-nobody"));
+}
+
+#[tokio::test]
+async fn the_people_page_is_for_admins_and_manages_people_and_tokens() {
+    let s = TestServer::start().await;
+    // Reviewers and requesters are refused by the service, and their forged forms change nothing.
+    for (name, role) in [("rhea", Role::Reviewer), ("maya", Role::Requester)] {
+        let mut v = Visitor::signed_in(&s, name, role).await;
+        let page = v.get("/people").await;
+        assert_eq!(page.status, 403, "{name}: {}", page.body);
+        let forged = v
+            .post_from(
+                "/requests",
+                "/people",
+                &[("name", "mallory"), ("role", "admin")],
+            )
+            .await;
+        assert_eq!(forged.status, 403, "{name}: {}", forged.body);
+        let forged = v
+            .post_from("/requests", "/people/tokens", &[("person", "admin")])
+            .await;
+        assert_eq!(forged.status, 403, "{name}: {}", forged.body);
+    }
+    assert!(s.app.store.find_person("mallory").await.unwrap().is_none());
+    let tokens_before = s.app.store.tokens().await.unwrap().len();
+
+    let mut admin = Visitor::signed_in(&s, "ada", Role::Admin).await;
+    let page = admin.get("/people").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let people = section(&page.body, "people");
+    for p in s.app.store.people().await.unwrap() {
+        assert!(people.contains(&esc(&p.name)), "{} missing", p.name);
+    }
+    // maya's automatic links (by email) are listed, linked to the identity pages.
+    let maya = s.app.people.person("maya").await.unwrap();
+    for l in s.app.people.links(&maya).await.unwrap() {
+        assert!(people.contains(&identity_href(&l.connection, &l.identity)));
+    }
+
+    // Add a person, make them a token: the secret is on the answer once, and works.
+    let added = admin
+        .post_from(
+            "/people",
+            "/people",
+            &[
+                ("name", "newbie"),
+                ("email", "newbie@acme.test"),
+                ("role", "reviewer"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    let newbie = s.app.people.person("newbie").await.unwrap();
+    assert_eq!(newbie.role, Role::Reviewer);
+    let made = admin
+        .post_from("/people", "/people/tokens", &[("person", "newbie")])
+        .await;
+    assert_eq!(made.status, 200, "{}", made.body);
+    let at = made.body.find("id=\"token-secret\">").unwrap() + "id=\"token-secret\">".len();
+    let secret = &made.body[at..at + made.body[at..].find('<').unwrap()];
+    assert!(secret.starts_with("wdn_"), "{secret}");
+    let (status, _) = s.get_as(secret, "/v1/requests").await;
+    assert_eq!(status, 200, "the new token works");
+    let again = admin.get("/people").await;
+    assert!(!again.body.contains(secret), "a secret is shown once");
+    assert_eq!(s.app.store.tokens().await.unwrap().len(), tokens_before + 2);
+
+    // Revoke it: listed as revoked, and it stops working.
+    let id = s
+        .app
+        .store
+        .tokens()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.person == "newbie")
+        .unwrap()
+        .id;
+    assert!(section(&again.body, "tokens").contains(&id));
+    let revoked = admin
+        .post_from("/people", "/people/tokens/revoke", &[("id", &id)])
+        .await;
+    assert_eq!(revoked.status, 303, "{}", revoked.body);
+    let r = s
+        .client
+        .get(format!("{}/v1/requests", s.base))
+        .bearer_auth(secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "a revoked token is refused");
+    let twice = admin
+        .post_from("/people", "/people/tokens/revoke", &[("id", &id)])
+        .await;
+    assert_eq!(twice.status, 404);
+
+    // A taken name is named, and nothing is added.
+    let taken = admin
+        .post_from("/people", "/people", &[("name", "newbie")])
+        .await;
+    assert_eq!(taken.status, 400, "{}", taken.body);
+    assert!(taken.body.contains("newbie"));
 }
