@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 mod authz;
+mod directory;
 mod login;
 mod request_page;
 mod new_request;
