@@ -7,6 +7,7 @@
 //!
 //! - [`cli`] (called by `main.rs`): the command line, its exit codes and its output.
 //! - [`server`]: the running server, the one place that starts and stops the background workers.
+//! - [`web`]: the dashboard's pages (sessions, CSRF, templates) over the same services.
 //! - [`http`]: REST, MCP and the OpenAPI document; handlers read, call a service, answer.
 //! - [`sync`], [`drift`]: live connections read and imported; grants that drifted from Warden's record.
 //! - [`app`]: the wiring (config, store, access, people, requests) the edges share.
@@ -53,3 +54,4 @@ pub mod store;
 pub mod sync;
 pub mod synth;
 pub mod tools;
+pub mod web;

@@ -34,7 +34,7 @@ pub async fn serve_until(
     workers.spawn(app.clone().keep_fresh(stopped.clone()));
     workers.spawn(crate::sync::periodic(app.clone(), stopped.clone()));
     workers.spawn(crate::jobs::run_until(app.requests.clone(), stopped));
-    let router = crate::http::router(app);
+    let router = crate::http::router(app, crate::web::routes());
 
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));

@@ -39,12 +39,18 @@ pub async fn run(dir: PathBuf, listen: &str, reset: bool) -> Result<Output, Prob
     let summary = crate::app::import_summary(&connections);
     app.import(connections).await?;
     let mut tokens = Vec::new();
+    let mut links = Vec::new();
     for (name, role) in crate::demo::PEOPLE {
-        app.people
+        let person = app
+            .people
             .add_person(name, role, Some(&format!("{name}@acme.test")))
             .await?;
         let (_, token) = app.people.create_token(name, None).await?;
         tokens.push(format!("  token {name} ({role}): {}", token.secret));
+        let link = app.people.sign_in_link(&person).await?;
+        links.push(format!(
+            "  {name} ({role}): http://{addr}/login/link/{link}"
+        ));
     }
     let (person, agent) = crate::demo::AGENT;
     let (_, token) = app.people.create_token(person, Some(agent)).await?;
@@ -56,6 +62,7 @@ pub async fn run(dir: PathBuf, listen: &str, reset: bool) -> Result<Output, Prob
     let maya = tokens[1].rsplit(' ').next().unwrap_or_default().to_string();
     let text = banner(
         &addr.to_string(),
+        &links.join("\n"),
         &dir.display().to_string(),
         summary.len(),
         &tokens.join("\n"),
@@ -73,7 +80,14 @@ pub async fn run(dir: PathBuf, listen: &str, reset: bool) -> Result<Output, Prob
     ))
 }
 
-fn banner(addr: &str, dir: &str, connections: usize, tokens: &str, token: &str) -> String {
+fn banner(
+    addr: &str,
+    links: &str,
+    dir: &str,
+    connections: usize,
+    tokens: &str,
+    token: &str,
+) -> String {
     let base = format!("http://{addr}");
     let call = |tool: &str, args: &str| {
         format!(
@@ -121,8 +135,9 @@ fn banner(addr: &str, dir: &str, connections: usize, tokens: &str, token: &str) 
             call("search_resources", r#"{"query":"the payroll table"}"#),
         ),
     ];
+    let minutes = crate::people::sessions::LINK_TTL.as_secs() / 60;
     let mut out = format!(
-        "Warden demo: {connections} connections (postgres, redshift, snowflake, bigquery) loaded into {dir}\n\nPeople and their bearer tokens (shown once):\n{tokens}\n\n  health:  {base}/healthz\n  tools:   {base}/v1/tools\n  chat:    {base}/v1/chat\n  mcp:     {base}/mcp\n\nAs maya:\n  export TOKEN={token}\n\nAsk in plain language:\n  curl -s {base}/v1/chat -H \"authorization: Bearer $TOKEN\" -H 'content-type: application/json' -d '{{\"message\":\"can maya read crm.leads?\"}}'\n\nOr call the tools directly:\n"
+        "Warden demo: {connections} connections (postgres, redshift, snowflake, bigquery) loaded into {dir}\n\nPeople and their bearer tokens (shown once):\n{tokens}\n\nThe dashboard: {base}/ (sign in with a token above, or with one click: each link works once, within {minutes} minutes)\n{links}\n\n  health:  {base}/healthz\n  tools:   {base}/v1/tools\n  chat:    {base}/v1/chat\n  mcp:     {base}/mcp\n\nAs maya:\n  export TOKEN={token}\n\nAsk in plain language:\n  curl -s {base}/v1/chat -H \"authorization: Bearer $TOKEN\" -H 'content-type: application/json' -d '{{\"message\":\"can maya read crm.leads?\"}}'\n\nOr call the tools directly:\n"
     );
     for (q, c) in tries {
         out.push_str(&format!("# {q}\n{c}\n"));

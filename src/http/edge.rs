@@ -77,7 +77,12 @@ pub async fn outer(State(limits): State<Arc<ServerConfig>>, req: Request, next: 
     }
     .instrument(span.clone());
     let mut resp = inner.await;
-    if !streaming && resp.status().as_u16() >= 400 {
+    // A page's error is a page (web::page); everything else answers with the error document.
+    let is_page = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if !streaming && !is_page && resp.status().as_u16() >= 400 {
         resp = as_error_document(resp, &id, &limits).instrument(span).await;
     }
     if let Ok(v) = HeaderValue::from_str(&id) {
@@ -102,7 +107,7 @@ fn limit_key(path: &str) -> &'static str {
         "/mcp" => "",
         p if p.starts_with("/mcp/") => "",
         "/v1/import" => "import_timeout",
-        "/v1/chat" => "chat_timeout",
+        "/v1/chat" | "/chat" => "chat_timeout",
         _ => "request_timeout",
     }
 }

@@ -13,7 +13,7 @@ mod mcp;
 mod openapi;
 mod query;
 mod requests;
-mod status;
+pub mod status;
 mod tools;
 
 use crate::app::App;
@@ -25,8 +25,9 @@ use std::sync::Arc;
 
 pub use error::HttpError;
 
-/// Every route of the server, and the OpenAPI document built from them.
-pub fn router(app: App) -> Router {
+/// Every route of the server, and the OpenAPI document built from them; `pages` (the dashboard,
+/// served on the same address) join them under the same limits.
+pub fn router(app: App, pages: Router<App>) -> Router {
     use aide::axum::ApiRouter;
     use aide::axum::routing::{get_with, post_with};
     let v1 = ApiRouter::new()
@@ -105,6 +106,7 @@ pub fn router(app: App) -> Router {
     let _ = document.set(openapi::document(&api));
     let limits = Arc::new(app.config.server.clone());
     router
+        .merge(pages)
         .fallback(|| async { HttpError(Problem::new(ErrorCode::NotFound, "no such route")) })
         .with_state(app)
         .layer(axum::extract::DefaultBodyLimit::max(

@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod links;
 mod service;
+pub mod sessions;
 mod tokens;
 
 pub use crate::model::people::{ManualLink, Person, Principal, Role, TokenInfo, new_id};

@@ -16,7 +16,7 @@ use std::sync::Arc;
 /// People and their tokens over one store, with the current graph for their links.
 #[derive(Clone)]
 pub struct People {
-    store: Store,
+    pub(super) store: Store,
     access: Arc<AccessHandle>,
     /// Recently checked tokens; cleared when a token is revoked here.
     tokens: Arc<TokenCache>,

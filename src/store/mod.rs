@@ -23,11 +23,13 @@ mod portable;
 mod postgres;
 pub mod requests;
 mod rows;
+mod sessions;
 mod snapshots;
 mod sqlite;
 mod sync;
 
 pub use agent_calls::AgentCall;
+pub use sessions::NewSession;
 
 use crate::model::clock::{Clock, SystemClock};
 use std::path::Path;

@@ -16,6 +16,7 @@ type Edges = BTreeMap<Vec<String>, BTreeMap<String, BTreeMap<String, String>>>;
 const LAYERS: &[&str] = &[
     "cli",
     "server",
+    "web",
     "http",
     "sync",
     "drift",

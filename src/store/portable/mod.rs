@@ -37,6 +37,9 @@ macro_rules! query_modules {
         #[path = "requests.rs"]
         pub(crate) mod requests;
         #[allow(clippy::duplicate_mod)]
+        #[path = "sessions.rs"]
+        pub(crate) mod sessions;
+        #[allow(clippy::duplicate_mod)]
         #[path = "snapshots.rs"]
         pub(crate) mod snapshots;
         #[allow(clippy::duplicate_mod)]

@@ -8,9 +8,9 @@ use crate::model::people::{Person, Principal, Role, TokenInfo};
 use crate::store::StoreError;
 use sqlx::{AssertSqlSafe, Pool, Row};
 
-const PERSON_COLUMNS: &str = "p.id, p.name, p.email, p.role, p.created_at";
+pub(crate) const PERSON_COLUMNS: &str = "p.id, p.name, p.email, p.role, p.created_at";
 
-fn person(row: &<Db as sqlx::Database>::Row) -> Result<Person, StoreError> {
+pub(crate) fn person(row: &<Db as sqlx::Database>::Row) -> Result<Person, StoreError> {
     let role: String = row.try_get("role")?;
     Ok(Person {
         id: row.try_get("id")?,

@@ -5,3 +5,4 @@ pub mod agent_calls;
 pub mod drift;
 pub mod jobs;
 pub mod requests;
+pub mod sessions;
