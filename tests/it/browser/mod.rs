@@ -8,7 +8,9 @@
 #![allow(dead_code)]
 
 mod driver;
+mod flows;
 mod harness;
+mod site;
 
 use driver::Driver;
 use fantoccini::elements::Element;
