@@ -14,29 +14,65 @@ pub async fn ask(s: &TestServer, token: &str, body: Value) -> String {
     r["id"].as_str().unwrap().to_owned()
 }
 
+/// Requests in most states, from several people, for a list worth looking at: (open, denied).
+pub async fn seed(s: &TestServer) -> (String, String) {
+    let carol = s.token_for("carol", Role::Reviewer, None).await;
+    let victor = s.token_for("victor", Role::Admin, None).await;
+    let mut ids = Vec::new();
+    for (who, resource, privilege, duration, reason) in [
+        (
+            "alice",
+            "prod.finance.invoices",
+            "SELECT",
+            "2w",
+            "quarter close",
+        ),
+        ("maya", "prod.crm.leads", "SELECT", "1w", "pipeline review"),
+        (
+            "bob",
+            "prod.billing.payments",
+            "SELECT",
+            "3d",
+            "refund audit",
+        ),
+        ("dan", "prod.people.salaries", "SELECT", "1d", "curious"),
+        (
+            "erin",
+            "prod.sales.orders",
+            "INSERT",
+            "8h",
+            "backfill a missed load",
+        ),
+    ] {
+        let token = s.token_for(who, Role::Requester, None).await;
+        let body = json!({"resources": [resource], "privileges": [privilege],
+                          "reason": reason, "duration": duration});
+        ids.push(ask(s, &token, body).await);
+    }
+    let act = |token: &str, id: &str, action: &str| {
+        let (token, path) = (token.to_owned(), format!("/v1/requests/{id}/{action}"));
+        async move {
+            let (status, r) = s.post_as(&token, &path, "{}").await;
+            assert_eq!(status, 200, "{path}: {r}");
+        }
+    };
+    // maya's approved (waiting for an admin: the demo's connections come from files), bob's
+    // active, dan's denied, erin's revoked (closed).
+    act(&carol, &ids[1], "approve").await;
+    act(&carol, &ids[2], "approve").await;
+    act(&victor, &ids[2], "provisioned").await;
+    act(&carol, &ids[3], "deny").await;
+    act(&carol, &ids[4], "approve").await;
+    act(&victor, &ids[4], "provisioned").await;
+    act(&carol, &ids[4], "revoke").await;
+    (ids[0].clone(), ids[3].clone())
+}
+
 #[tokio::test]
 async fn signing_in_shows_the_requests_and_signing_out_ends_the_session() {
     let s = TestServer::start().await;
-    let alice = s.token_for("alice", Role::Requester, None).await;
     let carol = s.token_for("carol", Role::Reviewer, None).await;
-    let open = ask(
-        &s,
-        &alice,
-        json!({"resources": ["finance.invoices"], "privileges": ["SELECT"],
-               "reason": "quarter close", "duration": "2w"}),
-    )
-    .await;
-    let denied = ask(
-        &s,
-        &alice,
-        json!({"resources": ["prod.sales.orders"], "privileges": ["SELECT"],
-               "reason": "pipeline review", "duration": "1w"}),
-    )
-    .await;
-    let (status, r) = s
-        .post_as(&carol, &format!("/v1/requests/{denied}/deny"), "{}")
-        .await;
-    assert_eq!(status, 200, "{r}");
+    let (open, denied) = seed(&s).await;
     let Some(b) = Browser::start().await else {
         return;
     };
@@ -73,5 +109,23 @@ async fn signing_in_shows_the_requests_and_signing_out_ends_the_session() {
     sign_out(&b).await;
     b.goto(&format!("{}/requests", s.base)).await;
     b.wait_for_url("/login").await;
+    b.close().await;
+}
+
+#[tokio::test]
+#[ignore = "issue 12: /requests shows the resource filter but ignores it (RequestService::list has no resource filter)"]
+async fn the_resource_filter_narrows_the_list() {
+    let s = TestServer::start().await;
+    let carol = s.token_for("carol", Role::Reviewer, None).await;
+    let (open, denied) = seed(&s).await;
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    sign_in(&b, &s.base, &carol).await;
+    b.fill("input[name=resource]", "finance.invoices").await;
+    b.click_button("Filter").await;
+    b.wait_for_url("resource=finance.invoices").await;
+    b.wait_for_text(&open).await;
+    assert!(!b.text().await.contains(&denied), "{}", b.text().await);
     b.close().await;
 }
