@@ -29,6 +29,7 @@ mod limits;
 mod llm;
 mod mcp;
 mod openapi;
+mod pages;
 mod pg;
 mod pg16;
 mod pg_store;
