@@ -84,6 +84,9 @@ async fn signing_in_shows_the_requests_and_signing_out_ends_the_session() {
     b.click_button("Sign in").await;
     b.wait_for_text("that token is unknown").await;
     assert_eq!(b.cookie("warden_session").await, None);
+    // The console logs that 401: read it away.
+    let refused = b.console_errors().await.join("\n");
+    assert!(refused.contains("401"), "{refused}");
 
     sign_in(&b, &s.base, &carol).await;
     let session = b
@@ -98,6 +101,8 @@ async fn signing_in_shows_the_requests_and_signing_out_ends_the_session() {
     b.wait_for_text(&open).await;
     b.wait_for_text(&denied).await;
     b.screenshot_for_docs("requests.png").await;
+    // The pages' own files load, and the Content-Security-Policy refuses nothing they do.
+    b.assert_no_console_errors().await;
 
     // The status filter narrows the list.
     b.select("select[name=status]", "denied").await;

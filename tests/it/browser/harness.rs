@@ -54,6 +54,17 @@ async fn echo(Form(form): Form<HashMap<String, String>>) -> impl IntoResponse {
     )
 }
 
+/// A page whose inline script its Content-Security-Policy refuses, and with a missing image.
+async fn strict() -> impl IntoResponse {
+    (
+        [(header::CONTENT_SECURITY_POLICY, "script-src 'self'")],
+        Html(
+            "<!doctype html><html><body><p>strict</p><script>document.title = 'ran'</script>\
+             <img src=\"/missing.png\" alt=\"\"></body></html>",
+        ),
+    )
+}
+
 /// The page's address.
 async fn serve() -> String {
     let app = Router::new()
@@ -62,7 +73,8 @@ async fn serve() -> String {
             "/app.js",
             get(|| async { ([(header::CONTENT_TYPE, "text/javascript")], SCRIPT) }),
         )
-        .route("/echo", axum::routing::post(echo));
+        .route("/echo", axum::routing::post(echo))
+        .route("/strict", get(strict));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -114,6 +126,15 @@ async fn drives_a_page_with_a_form_a_script_and_a_link() {
         "a screenshot of a page is more than a header"
     );
     assert_eq!(b.alert_text().await, None);
+    b.assert_no_console_errors().await;
+
+    // What the console shows: the CSP's refusal and the missing file.
+    b.goto(&format!("{base}/strict")).await;
+    b.wait_for_text("strict").await;
+    let errors = b.console_errors().await.join("\n");
+    assert!(errors.contains("Content Security Policy"), "{errors}");
+    assert!(errors.contains("missing.png"), "{errors}");
+    assert!(b.console_errors().await.is_empty(), "each read empties it");
     b.close().await;
 }
 

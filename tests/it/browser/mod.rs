@@ -102,6 +102,8 @@ impl Browser {
             "browserName": "chrome",
             // An unexpected alert stays open for the test to see (`alert_text`), not dismissed.
             "unhandledPromptBehavior": "ignore",
+            // The console (script errors, CSP refusals, failed loads) for `console_errors`.
+            "goog:loggingPrefs": {"browser": "ALL"},
             "goog:chromeOptions": {"binary": chromium, "args": args},
         });
         let Value::Object(caps) = caps else {
@@ -409,6 +411,37 @@ impl Browser {
         self.client.get_alert_text().await.ok()
     }
 
+    /// The console's errors since the last call (each read empties chromedriver's buffer):
+    /// script errors, resources that failed to load, what the Content-Security-Policy refused.
+    pub async fn console_errors(&self) -> Vec<String> {
+        let entries = self
+            .client
+            .issue_cmd(BrowserLog)
+            .await
+            .unwrap_or_else(|e| panic!("cannot read the browser's console: {e}"));
+        entries
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["level"] == "SEVERE")
+            .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
+            // The browser asks for /favicon.ico by itself; no page asked for it.
+            .filter(|m| !m.contains("/favicon.ico "))
+            .collect()
+    }
+
+    /// Fails when the console holds errors: a page whose script the CSP refused, or whose file
+    /// is missing, looks fine in a screenshot and works only half.
+    pub async fn assert_no_console_errors(&self) {
+        let errors = self.console_errors().await;
+        assert!(
+            errors.is_empty(),
+            "the browser's console has errors at {}:\n{}",
+            self.current_url().await,
+            errors.join("\n")
+        );
+    }
+
     /// Writes a PNG of the viewport to `path`, creating its folder.
     pub async fn screenshot(&self, path: &Path) {
         let png = self.client.screenshot().await.unwrap();
@@ -447,6 +480,31 @@ impl Browser {
             "browser: {what} within {:?}\n--- at {url}, the page reads:\n{text}\n---",
             self.wait
         );
+    }
+}
+
+/// chromedriver's (Selenium's) `POST /session/{id}/se/log` for the `browser` log, which the
+/// W3C protocol lacks.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &reqwest::Url,
+        session_id: Option<&str>,
+    ) -> Result<reqwest::Url, <reqwest::Url as std::str::FromStr>::Err> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &reqwest::Url) -> (axum::http::Method, Option<String>) {
+        (
+            axum::http::Method::POST,
+            Some(json!({"type": "browser"}).to_string()),
+        )
     }
 }
 
