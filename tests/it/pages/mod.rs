@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+mod authz;
 mod login;
 
 use crate::server::TestServer;
