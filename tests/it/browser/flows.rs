@@ -14,8 +14,18 @@ pub async fn ask(s: &TestServer, token: &str, body: Value) -> String {
     r["id"].as_str().unwrap().to_owned()
 }
 
-/// Requests in most states, from several people, for a list worth looking at: (open, denied).
-pub async fn seed(s: &TestServer) -> (String, String) {
+/// Requests in most states, from several people (a list worth looking at).
+pub struct Seeded {
+    pub open: String,
+    pub approved: String,
+    pub active: String,
+    pub denied: String,
+    pub closed: String,
+}
+
+/// Seeds one request per state: alice's open, maya's approved (waiting for an admin: the demo's
+/// connections come from files), bob's active, dan's denied, erin's revoked (closed).
+pub async fn seed(s: &TestServer) -> Seeded {
     let carol = s.token_for("carol", Role::Reviewer, None).await;
     let victor = s.token_for("victor", Role::Admin, None).await;
     let mut ids = Vec::new();
@@ -56,8 +66,6 @@ pub async fn seed(s: &TestServer) -> (String, String) {
             assert_eq!(status, 200, "{path}: {r}");
         }
     };
-    // maya's approved (waiting for an admin: the demo's connections come from files), bob's
-    // active, dan's denied, erin's revoked (closed).
     act(&carol, &ids[1], "approve").await;
     act(&carol, &ids[2], "approve").await;
     act(&victor, &ids[2], "provisioned").await;
@@ -65,14 +73,21 @@ pub async fn seed(s: &TestServer) -> (String, String) {
     act(&carol, &ids[4], "approve").await;
     act(&victor, &ids[4], "provisioned").await;
     act(&carol, &ids[4], "revoke").await;
-    (ids[0].clone(), ids[3].clone())
+    let [open, approved, active, denied, closed] = <[String; 5]>::try_from(ids).unwrap();
+    Seeded {
+        open,
+        approved,
+        active,
+        denied,
+        closed,
+    }
 }
 
 #[tokio::test]
 async fn signing_in_shows_the_requests_and_signing_out_ends_the_session() {
     let s = TestServer::start().await;
     let carol = s.token_for("carol", Role::Reviewer, None).await;
-    let (open, denied) = seed(&s).await;
+    let Seeded { open, denied, .. } = seed(&s).await;
     let Some(b) = Browser::start().await else {
         return;
     };
@@ -122,7 +137,7 @@ async fn signing_in_shows_the_requests_and_signing_out_ends_the_session() {
 async fn the_resource_filter_narrows_the_list() {
     let s = TestServer::start().await;
     let carol = s.token_for("carol", Role::Reviewer, None).await;
-    let (open, denied) = seed(&s).await;
+    let Seeded { open, denied, .. } = seed(&s).await;
     let Some(b) = Browser::start().await else {
         return;
     };
@@ -132,5 +147,73 @@ async fn the_resource_filter_narrows_the_list() {
     b.wait_for_url("resource=finance.invoices").await;
     b.wait_for_text(&open).await;
     assert!(!b.text().await.contains(&denied), "{}", b.text().await);
+    b.close().await;
+}
+
+/// Every action button a request's page may show (INTERFACE.md "Web pages").
+const ACTIONS: [&str; 7] = [
+    "Approve",
+    "Deny",
+    "Delete",
+    "Revoke",
+    "Extend",
+    "Retry",
+    "Mark provisioned",
+];
+
+/// The action buttons on the page now.
+async fn actions_shown(b: &Browser) -> Vec<&'static str> {
+    let mut shown = Vec::new();
+    for a in ACTIONS {
+        if b.has_button(a).await {
+            shown.push(a);
+        }
+    }
+    shown
+}
+
+#[tokio::test]
+async fn each_state_shows_exactly_its_actions_and_closed_ones_none() {
+    let s = TestServer::start().await;
+    let seeded = seed(&s).await;
+    let alice = s.token_for("alice", Role::Requester, None).await;
+    let deleted = ask(
+        &s,
+        &alice,
+        json!({"resources": ["prod.crm.leads"], "privileges": ["SELECT"],
+               "reason": "mistake", "duration": "1d"}),
+    )
+    .await;
+    let r = s
+        .client
+        .delete(format!("{}/v1/requests/{deleted}", s.base))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    // An admin sees every action a state allows anyone (the requester's Extend and Delete are
+    // the requester's, so they are not here).
+    sign_in(&b, &s.base, &s.token).await;
+    for (id, expected) in [
+        (&seeded.open, &["Approve", "Deny", "Delete"][..]),
+        (&seeded.approved, &["Mark provisioned"][..]),
+        (&seeded.active, &["Revoke"][..]),
+        (&seeded.denied, &[][..]),
+        (&seeded.closed, &[][..]),
+        (&deleted, &[][..]),
+    ] {
+        b.goto(&format!("{}/requests/{id}", s.base)).await;
+        b.wait_for_text(id).await;
+        if expected.is_empty() {
+            b.wait_for_text("No actions available").await;
+        }
+        let shown = actions_shown(&b).await;
+        assert_eq!(shown, expected, "{id}: {}", b.text().await);
+        b.assert_no_console_errors().await;
+    }
     b.close().await;
 }

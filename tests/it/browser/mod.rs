@@ -7,9 +7,12 @@
 // Verbs the flow tests may not all use yet.
 #![allow(dead_code)]
 
+mod chat;
 mod driver;
 mod flows;
+mod forgery;
 mod harness;
+mod names;
 mod site;
 
 use driver::Driver;
