@@ -3,10 +3,15 @@
 //! htmx (vendored, served from the binary) makes some parts live; every action is also a plain
 //! form post that works without JavaScript.
 
+mod current_access;
 mod form;
 mod login;
+mod manual;
 pub mod page;
+mod request_actions;
+mod request_page;
 mod requests_list;
+mod review;
 pub mod session;
 mod static_files;
 
@@ -33,6 +38,18 @@ pub fn routes() -> Router<App> {
         .route("/login/link/{secret}", get(login::link))
         .route("/logout", post(login::logout))
         .route("/requests", get(requests_list::page))
+        .route("/requests/{id}", get(request_page::page))
+        .route("/requests/{id}/gains", get(review::fragment))
+        .route("/requests/{id}/approve", post(request_actions::approve))
+        .route("/requests/{id}/deny", post(request_actions::deny))
+        .route("/requests/{id}/delete", post(request_actions::delete))
+        .route("/requests/{id}/revoke", post(request_actions::revoke))
+        .route("/requests/{id}/extend", post(request_actions::extend))
+        .route("/requests/{id}/retry", post(request_actions::retry))
+        .route(
+            "/requests/{id}/provisioned",
+            post(request_actions::provisioned),
+        )
         .route("/static/{file}", get(static_files::serve))
         .layer(axum::middleware::from_fn(page::headers))
 }

@@ -6,6 +6,7 @@
 
 mod authz;
 mod login;
+mod request_page;
 
 use crate::server::TestServer;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
