@@ -191,7 +191,7 @@ async fn each_state_shows_exactly_its_actions_and_closed_ones_none() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
+    assert_eq!(r.status().as_u16(), 204, "{}", r.text().await.unwrap());
     let Some(b) = Browser::start().await else {
         return;
     };

@@ -92,12 +92,12 @@ async fn a_requester_sees_no_approve_and_forged_posts_change_nothing() {
     // Her session's cookie and CSRF token, as a script in her browser could read them.
     let alice_cookie = b.cookie("warden_session").await.expect("a session");
     let alice_csrf = b.attr("input[name=csrf]", "value").await.expect("a token");
-    sign_out(&b).await;
 
     // A requester's session with its own valid token: refused by the service's rule.
     let code = forge(&s, &approve, Some(&alice_cookie), &[("csrf", &alice_csrf)]).await;
     assert_eq!(code, 403, "a requester approving");
     assert_eq!(status(&s, &id).await, "open");
+    sign_out(&b).await;
 
     sign_in(&b, &s.base, &carol).await;
     let carol_cookie = b.cookie("warden_session").await.expect("a session");

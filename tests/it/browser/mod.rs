@@ -13,6 +13,7 @@ mod flows;
 mod forgery;
 mod harness;
 mod names;
+mod review;
 mod site;
 
 use driver::Driver;
@@ -333,6 +334,20 @@ impl Browser {
         e.click()
             .await
             .unwrap_or_else(|err| panic!("cannot click {css:?}: {err}"));
+    }
+
+    /// Scrolls the element at `css` to the top of the viewport, a little margin above it
+    /// (before a screenshot).
+    pub async fn scroll_to(&self, css: &str) {
+        let e = self.wait_for(css).await;
+        let arg = serde_json::to_value(&e).unwrap();
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'start'}); window.scrollBy(0, -16);",
+                vec![arg],
+            )
+            .await
+            .unwrap();
     }
 
     /// An attribute of the first element at `css`.

@@ -6,6 +6,7 @@ use crate::pg::PgCluster;
 use serde_json::Value;
 use sqlx::{AssertSqlSafe, PgPool};
 use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 use warden::app::App;
 use warden::config::Config;
 use warden::people::Role;
@@ -16,6 +17,8 @@ const SETUP: &[&str] = &[
     "CREATE ROLE bob LOGIN",
     "CREATE ROLE analysts",
     "GRANT analysts TO alice",
+    // A role reaches all its members: granting to analysts gives bob access too.
+    "GRANT analysts TO bob",
     "CREATE SCHEMA finance",
     "CREATE TABLE finance.invoices (id int)",
     "CREATE TABLE finance.ledger (id int)",
@@ -107,6 +110,49 @@ impl PgSite {
             .await
             .unwrap();
         (r.status().as_u16(), r.json().await.unwrap())
+    }
+}
+
+impl PgSite {
+    /// Creates a request over REST as the holder of `token`; returns its id.
+    pub async fn ask(&self, token: &str, body: Value) -> String {
+        let r = self
+            .http
+            .post(format!("{}/v1/requests", self.base))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(status, 201, "{body}");
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// The request over REST, as the admin reads it.
+    pub async fn request(&self, id: &str) -> Value {
+        let (status, r) = self.get(&self.victor, &format!("/v1/requests/{id}")).await;
+        assert_eq!(status, 200, "{r}");
+        r
+    }
+
+    /// Waits (bounded) until the request's status is `want`; the job runner provisions and
+    /// revokes in the background. Fails on a status it cannot leave on its own.
+    pub async fn wait_for_status(&self, id: &str, want: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let r = self.request(id).await;
+            if r["status"] == want {
+                return r;
+            }
+            assert!(
+                Instant::now() < deadline && r["status"] != "failed",
+                "{id} is {}, never {want}: {r}",
+                r["status"]
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 }
 
