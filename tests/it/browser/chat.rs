@@ -7,6 +7,7 @@ use crate::server::TestServer;
 use warden::people::Role;
 
 #[tokio::test]
+#[ignore = "until the chat page is merged"]
 async fn the_chat_answers_and_links_a_drafted_request_to_its_page() {
     let s = TestServer::start().await;
     let maya = s.token_for("maya", Role::Requester, None).await;
