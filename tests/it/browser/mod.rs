@@ -28,7 +28,7 @@ pub use fantoccini::cookies::Cookie;
 
 /// How long a wait for text, an element or a button polls before the test fails. Generous: the
 /// machine may be busy compiling; a page that is right shows up long before.
-const WAIT_TIMEOUT: Duration = Duration::from_secs(20);
+const WAIT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How often a wait looks again.
 const POLL: Duration = Duration::from_millis(100);
