@@ -7,11 +7,13 @@ mod current_access;
 mod form;
 mod login;
 mod manual;
+mod new_request;
 pub mod page;
 mod request_actions;
 mod request_page;
 mod requests_list;
 mod review;
+mod search;
 pub mod session;
 mod static_files;
 
@@ -50,6 +52,11 @@ pub fn routes() -> Router<App> {
             "/requests/{id}/provisioned",
             post(request_actions::provisioned),
         )
+        .route(
+            "/requests/new",
+            get(new_request::page).post(new_request::create),
+        )
+        .route("/requests/new/search", get(search::fragment))
         .route("/static/{file}", get(static_files::serve))
         .layer(axum::middleware::from_fn(page::headers))
 }

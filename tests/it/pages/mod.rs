@@ -7,6 +7,7 @@
 mod authz;
 mod login;
 mod request_page;
+mod new_request;
 
 use crate::server::TestServer;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
