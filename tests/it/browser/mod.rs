@@ -294,6 +294,18 @@ impl Browser {
         }
     }
 
+    /// Adds `text` to the field at `css` key by key, after what it holds.
+    pub async fn type_more(&self, css: &str, text: &str) {
+        let field = self.wait_for(css).await;
+        for c in text.chars() {
+            field
+                .send_keys(&c.to_string())
+                .await
+                .unwrap_or_else(|e| panic!("cannot type {c:?} into {css:?}: {e}"));
+            tokio::time::sleep(KEY_PAUSE).await;
+        }
+    }
+
     /// Sets the value of the field at `css` directly and fires `input` and `change`, for fields
     /// whose keyboard entry is locale-dependent (`datetime-local`, `date`).
     pub async fn set_value(&self, css: &str, value: &str) {
@@ -364,6 +376,23 @@ impl Browser {
         e.click()
             .await
             .unwrap_or_else(|err| panic!("cannot click the button {label:?}: {err}"));
+    }
+
+    /// Clicks the button `label` in the list item or table row that shows `text` as the whole
+    /// text of one of its elements (the "Choose" of one search result among many).
+    pub async fn click_button_in_row(&self, text: &str, label: &str) {
+        let (t, l) = (xpath_literal(text), xpath_literal(label));
+        let xpath = format!(
+            "//*[self::li or self::tr][.//*[normalize-space(.)={t}]]\
+             //*[self::button[normalize-space(.)={l}] or \
+                 self::input[(@type='submit' or @type='button') and normalize-space(@value)={l}]]"
+        );
+        let e = self
+            .wait_for_displayed(&xpath, &format!("a button {label:?} beside {text:?}"))
+            .await;
+        e.click()
+            .await
+            .unwrap_or_else(|err| panic!("cannot click {label:?} beside {text:?}: {err}"));
     }
 
     /// Whether a displayed `<button>` or submit input reads exactly `label` now (no waiting).

@@ -6,6 +6,9 @@ use super::Browser;
 use super::site::{PgSite, sign_in, sign_out};
 use serde_json::json;
 
+/// The table alice asks for, by its full name (database, schema, table).
+const TABLE: &str = "postgres.finance.invoices";
+
 #[tokio::test]
 async fn ask_approve_with_a_role_and_a_shorter_expiry_then_revoke() {
     let site = PgSite::start().await;
@@ -14,15 +17,31 @@ async fn ask_approve_with_a_role_and_a_shorter_expiry_then_revoke() {
         return;
     };
 
-    // alice asks (over REST until the new-request page is in).
+    // alice asks: the search lists the table from the first letter she types.
     sign_in(&b, &site.base, &site.alice).await;
-    let id = site
-        .ask(
-            &site.alice,
-            json!({"resources": ["finance.invoices"], "privileges": ["SELECT"],
-                   "reason": "quarter close", "duration": "2w"}),
-        )
-        .await;
+    b.click_link("New request").await;
+    b.wait_for_url("/requests/new").await;
+    b.type_slowly("#q", "i").await;
+    b.wait_for_text(TABLE).await;
+    b.type_more("#q", "nvoi").await;
+    b.wait_for_text(TABLE).await;
+    b.click_button_in_row(TABLE, "Choose").await;
+    b.wait_for(".chosen-resource").await;
+    b.click("input[name=privilege][value=SELECT]").await;
+    b.fill("#reason", "quarter close").await;
+    b.fill("#duration", "2w").await;
+    b.click_button("Create request").await;
+    b.wait_for_url("/requests/req_").await;
+    let url = b.current_url().await;
+    let id = url.rsplit('/').next().unwrap().to_owned();
+    b.wait_for_text("quarter close").await;
+    let r = site.request(&id).await;
+    assert_eq!(r["status"], "open", "{r}");
+    assert_eq!(r["requester"], "alice", "{r}");
+    assert_eq!(r["resources"][0]["name"], TABLE, "{r}");
+    assert_eq!(r["privileges"], json!(["SELECT"]), "{r}");
+    assert_eq!(r["duration"], "2w", "{r}");
+    b.assert_no_console_errors().await;
     sign_out(&b).await;
 
     // carol reviews: the role analysts as the grantee, 3 days instead of 2 weeks.
