@@ -10,7 +10,6 @@ const SCRIPT: &str = "<script>alert(1)</script>";
 const IMG: &str = "\"><img src=x onerror=alert(2)>";
 
 #[tokio::test]
-#[ignore = "until the identity pages are merged"]
 async fn a_role_named_like_markup_is_text_on_its_identity_page() {
     let s = TestServer::start().await;
     let snapshot = json!({
