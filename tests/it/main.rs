@@ -6,6 +6,7 @@
 mod audit;
 mod authz;
 mod binary;
+mod browser;
 mod chat;
 mod chat_eval;
 mod chat_requests;
