@@ -4,7 +4,9 @@
 
 #![allow(dead_code)]
 
+mod authz;
 mod login;
+mod request_page;
 mod new_request;
 
 use crate::server::TestServer;
