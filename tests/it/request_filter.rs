@@ -103,6 +103,17 @@ fn expected(text: &str) -> Vec<String> {
     out
 }
 
+/// Each backend, holding [`many`].
+async fn with_many(dir: &std::path::Path) -> Vec<Backend> {
+    let all = backends(dir).await;
+    for b in &all {
+        for r in many() {
+            b.store.insert_request(&r, &[], &[]).await.unwrap();
+        }
+    }
+    all
+}
+
 async fn sql(b: &Backend, statement: &'static str) {
     match &b.pg {
         Some(pg) => {
@@ -143,11 +154,8 @@ const TYPED: &[&str] = &[
 #[tokio::test]
 async fn the_store_filters_by_resource_before_paging_on_both_backends() {
     let dir = tempfile::tempdir().unwrap();
-    for b in backends(dir.path()).await {
+    for b in with_many(dir.path()).await {
         let name = b.name;
-        for r in many() {
-            b.store.insert_request(&r, &[], &[]).await.unwrap();
-        }
         // The case: a tail finds the full name, on any connection, in any case.
         let (ids, _) = walk(&b.store, "sales.orders", 100).await;
         let thirds_or_fifths = (0..40).rev().filter(|i| i % 3 == 0 || i % 5 == 0).count();
@@ -179,11 +187,8 @@ async fn the_store_filters_by_resource_before_paging_on_both_backends() {
 #[tokio::test]
 async fn requests_stored_before_the_filter_are_found_after_reopening() {
     let dir = tempfile::tempdir().unwrap();
-    for b in backends(dir.path()).await {
+    for b in with_many(dir.path()).await {
         let name = b.name;
-        for r in many() {
-            b.store.insert_request(&r, &[], &[]).await.unwrap();
-        }
         // A request of roles only: nothing to find it by, and no reason to fail.
         let mut roles = asking("req_roles", 50, &[]);
         roles.roles =

@@ -170,23 +170,40 @@ async fn write_grants(
     Ok(())
 }
 
+/// A write transaction holding the lock `lock`, if `probe` (a table's first row) finds
+/// nothing: a table added beside the requests is filled once, by whichever server opening the
+/// store comes first; none when it is filled already.
+async fn still_empty(
+    pool: &Pool<Db>,
+    lock: &str,
+    probe: &'static str,
+) -> Result<Option<Transaction<'static, Db>>, StoreError> {
+    let mut tx = pool.write_tx().await?;
+    sqlx::query(AssertSqlSafe(LOCK_KEY))
+        .bind(lock)
+        .execute(&mut *tx)
+        .await?;
+    let filled: Option<String> = sqlx::query_scalar(probe).fetch_optional(&mut *tx).await?;
+    if filled.is_some() {
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    Ok(Some(tx))
+}
+
 /// Fills `request_grants` from the live requests of a store that had them before the table
 /// existed (it is empty then, and live requests rely on grants); once, under a lock, however
 /// many servers start together.
 pub(crate) async fn backfill_grants(pool: &Pool<Db>) -> Result<(), StoreError> {
-    let mut tx = pool.write_tx().await?;
-    sqlx::query(AssertSqlSafe(LOCK_KEY))
-        .bind("request_grants backfill")
-        .execute(&mut *tx)
-        .await?;
-    let filled: Option<String> =
-        sqlx::query_scalar("SELECT request_id FROM request_grants LIMIT 1")
-            .fetch_optional(&mut *tx)
-            .await?;
-    if filled.is_some() {
-        tx.rollback().await?;
+    let Some(mut tx) = still_empty(
+        pool,
+        "request_grants backfill",
+        "SELECT request_id FROM request_grants LIMIT 1",
+    )
+    .await?
+    else {
         return Ok(());
-    }
+    };
     let rows = sqlx::query(
         "SELECT requester_id, version, doc FROM requests
           WHERE status IN ('approved', 'active', 'failed', 'denied')",
@@ -229,19 +246,15 @@ async fn write_resources(
 /// together. Only documents that name a resource are read, so a store of role requests alone
 /// costs one scan of the documents, not a decode of each.
 pub(crate) async fn backfill_resources(pool: &Pool<Db>) -> Result<(), StoreError> {
-    let mut tx = pool.write_tx().await?;
-    sqlx::query(AssertSqlSafe(LOCK_KEY))
-        .bind("request_resources backfill")
-        .execute(&mut *tx)
-        .await?;
-    let filled: Option<String> =
-        sqlx::query_scalar("SELECT request_id FROM request_resources LIMIT 1")
-            .fetch_optional(&mut *tx)
-            .await?;
-    if filled.is_some() {
-        tx.rollback().await?;
+    let Some(mut tx) = still_empty(
+        pool,
+        "request_resources backfill",
+        "SELECT request_id FROM request_resources LIMIT 1",
+    )
+    .await?
+    else {
         return Ok(());
-    }
+    };
     // serde_json writes `"resources":[` without spaces; an empty list is `[]`.
     let rows = sqlx::query(
         "SELECT requester_id, version, doc FROM requests

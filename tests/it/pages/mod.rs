@@ -6,8 +6,8 @@
 
 mod authz;
 mod login;
-mod request_page;
 mod new_request;
+mod request_page;
 
 use crate::server::TestServer;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
