@@ -303,6 +303,25 @@ async fn rest_the_tool_and_the_page_filter_requests_by_resource() {
     assert!(!page.body.contains("dw.sales.orders"), "{}", page.body);
     let page = v.get("/requests?resource=nothing.like.this").await;
     assert!(page.body.contains("No requests match."));
+    // Odd text finds nothing and fails nothing (LIKE's wildcards are not wildcards here).
+    for odd in [
+        "%",
+        "_",
+        "“crm.leads”",
+        "İ",
+        "🦀",
+        "crm%leads",
+        "/",
+        ":",
+        "a/b:c",
+        "'--",
+    ] {
+        let e = warden::web::page::url_encode(odd);
+        let (status, r) = s.get_as(&maya, &format!("/v1/requests?resource={e}")).await;
+        assert_eq!((status, r["items"].clone()), (200, json!([])), "{odd:?}");
+        let page = v.get(&format!("/requests?resource={e}")).await;
+        assert_eq!(page.status, 200, "{odd:?}");
+    }
     // A name longer than any the service keeps is the parameter's error, not a failure.
     let long = "x".repeat(5000);
     let (status, e) = s
