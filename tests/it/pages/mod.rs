@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 mod authz;
+mod directory;
 mod login;
 mod new_request;
 mod request_page;
