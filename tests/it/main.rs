@@ -37,6 +37,7 @@ mod props;
 mod provision;
 mod redshift;
 mod request_checks;
+mod request_filter;
 mod requests_http;
 mod resolve;
 mod scenarios;
