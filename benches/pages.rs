@@ -175,7 +175,7 @@ async fn setup(dir: &std::path::Path, tier: Tier, n: usize) -> (App, Fixture) {
         .unwrap();
     let (_, cursor) = app
         .requests
-        .list(&reviewer, None, None, None, 500)
+        .list(&reviewer, None, None, None, None, 500)
         .await
         .unwrap();
     let (identity, identity_entries) = busiest_identity(&access);

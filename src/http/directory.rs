@@ -5,10 +5,12 @@
 use super::HttpError;
 use super::json_body::JsonBody;
 use super::query::{Params, PathParams, bad_cursor, given, limit};
+use crate::access::Access;
 use crate::app::App;
 use crate::error::Problem;
 use crate::people::links::{Link, NewLink};
 use crate::people::{Principal, Role};
+use crate::tools::browse::{self, Browse};
 use aide::axum::ApiRouter;
 use aide::axum::routing::{delete_with, get_with, post_with};
 use axum::extract::State;
@@ -233,14 +235,14 @@ async fn search(
     })
 }
 
-/// A listing: a search through `tool` when `q` is given, else every item `items` gives for each
-/// connection (or the one named), page by page.
+/// A listing: a search through `tool` when `q` is given, else every item of each connection
+/// (or the one named), page by page (`tools::browse`, which the dashboard lists through too).
 async fn listing(
     app: &App,
     who: &Principal,
     q: &DirectoryQuery,
     tool: &str,
-    items: impl Fn(&crate::graph::ConnGraph) -> Vec<Value>,
+    list: ListFn,
 ) -> Result<Page<Value>, Problem> {
     who.require(Role::Requester, "listing")?;
     let access = app.access.load();
@@ -249,19 +251,57 @@ async fn listing(
         let name = conn.map(|c| access.conn(c).name.clone());
         return search(app, who, tool, q, text, name.as_deref()).await;
     }
-    let all: Vec<Value> = access
-        .graph
-        .connections
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| conn.is_none_or(|c| c as usize == *i))
-        .flat_map(|(_, c)| items(c))
-        .collect();
-    let paging = PageQuery {
-        limit: q.limit.clone(),
-        cursor: q.cursor.clone(),
+    let (from, n) = (offset(&q.cursor)?, limit(&q.limit)? as usize);
+    let f = Browse {
+        connection: q.connection.as_deref(),
+        ..Browse::default()
     };
-    page(all, &paging)
+    let (items, next) = list(&access, who, &f, from, n)?;
+    Ok(Page {
+        items,
+        next_cursor: next.map(|at| at.to_string()),
+    })
+}
+
+/// A listing's page as JSON items, and where the next page starts.
+type ListFn = fn(
+    &Access,
+    &Principal,
+    &Browse<'_>,
+    usize,
+    usize,
+) -> Result<(Vec<Value>, Option<usize>), Problem>;
+
+fn identity_items(
+    access: &Access,
+    who: &Principal,
+    f: &Browse<'_>,
+    from: usize,
+    n: usize,
+) -> Result<(Vec<Value>, Option<usize>), Problem> {
+    let l = browse::identities(access, who, f, from, n)?;
+    let items = l
+        .items
+        .into_iter()
+        .map(|i| json!({"name": i.name, "kind": i.kind, "connection": i.connection, "email": i.email, "display_name": i.display_name}))
+        .collect();
+    Ok((items, l.next))
+}
+
+fn resource_items(
+    access: &Access,
+    who: &Principal,
+    f: &Browse<'_>,
+    from: usize,
+    n: usize,
+) -> Result<(Vec<Value>, Option<usize>), Problem> {
+    let l = browse::resources(access, who, f, from, n)?;
+    let items = l
+        .items
+        .into_iter()
+        .map(|r| json!({"name": r.name, "kind": r.kind, "connection": r.connection}))
+        .collect();
+    Ok((items, l.next))
 }
 
 async fn identities(
@@ -269,14 +309,8 @@ async fn identities(
     Extension(who): Extension<Principal>,
     Params(q): Params<DirectoryQuery>,
 ) -> Result<Json<Page<Value>>, HttpError> {
-    let each = |c: &crate::graph::ConnGraph| {
-        c.identities
-            .iter()
-            .map(|i| json!({"name": i.name, "kind": i.kind, "connection": c.name, "email": i.email, "display_name": i.display_name}))
-            .collect()
-    };
     Ok(Json(
-        listing(&app, &who, &q, "search_identities", each).await?,
+        listing(&app, &who, &q, "search_identities", identity_items).await?,
     ))
 }
 
@@ -295,14 +329,8 @@ async fn resources(
     Extension(who): Extension<Principal>,
     Params(q): Params<DirectoryQuery>,
 ) -> Result<Json<Page<Value>>, HttpError> {
-    let each = |c: &crate::graph::ConnGraph| {
-        c.resources
-            .iter()
-            .map(|r| json!({"name": r.name, "kind": r.kind, "connection": c.name}))
-            .collect()
-    };
     Ok(Json(
-        listing(&app, &who, &q, "search_resources", each).await?,
+        listing(&app, &who, &q, "search_resources", resource_items).await?,
     ))
 }
 

@@ -128,6 +128,39 @@ impl People {
             .collect())
     }
 
+    /// [`People::list_with_links`] for `who`, who must be an admin (the people page).
+    pub async fn overview(&self, who: &Principal) -> Result<Vec<(Person, Vec<Link>)>, Problem> {
+        who.require(Role::Admin, "managing people")?;
+        self.list_with_links().await
+    }
+
+    /// The people linked to the identity `identity` on `connection` (automatically or by hand),
+    /// each with how, for `who` (reviewers and admins: the list names people).
+    pub async fn linked_to(
+        &self,
+        who: &Principal,
+        connection: &str,
+        identity: &str,
+    ) -> Result<Vec<(Person, String)>, Problem> {
+        who.require(Role::Reviewer, "listing people")?;
+        let access = self.access.load();
+        let Some(h) = links::exact_identity(&access, connection, identity) else {
+            return Ok(Vec::new());
+        };
+        let name = &access.conn(h.conn).identity(h.id).name;
+        Ok(self
+            .list_with_links()
+            .await?
+            .into_iter()
+            .filter_map(|(p, shown)| {
+                let l = shown
+                    .into_iter()
+                    .find(|l| l.connection == connection && l.identity == *name)?;
+                Some((p, l.source))
+            })
+            .collect())
+    }
+
     /// The identities `person` is linked to now, automatic and manual.
     pub async fn links(&self, person: &Person) -> Result<Vec<Link>, Problem> {
         let manual: Vec<ManualLink> = self
@@ -171,6 +204,41 @@ impl People {
             .add_token(&token.id, &person.id, agent, &token.hash)
             .await?;
         Ok((person, token))
+    }
+
+    /// [`People::add_person`] by `who`, who must be an admin.
+    pub async fn add_person_by(
+        &self,
+        who: &Principal,
+        name: &str,
+        role: Role,
+        email: Option<&str>,
+    ) -> Result<Person, Problem> {
+        who.require(Role::Admin, "adding a person")?;
+        self.add_person(name, role, email).await
+    }
+
+    /// [`People::create_token`] by `who`, who must be an admin.
+    pub async fn create_token_by(
+        &self,
+        who: &Principal,
+        person: &str,
+        agent: Option<&str>,
+    ) -> Result<(Person, NewToken), Problem> {
+        who.require(Role::Admin, "creating a token")?;
+        self.create_token(person, agent).await
+    }
+
+    /// [`People::tokens`] for `who`, who must be an admin.
+    pub async fn tokens_for(&self, who: &Principal) -> Result<Vec<TokenInfo>, Problem> {
+        who.require(Role::Admin, "listing tokens")?;
+        self.tokens().await
+    }
+
+    /// [`People::revoke_token`] by `who`, who must be an admin.
+    pub async fn revoke_token_by(&self, who: &Principal, id: &str) -> Result<bool, Problem> {
+        who.require(Role::Admin, "revoking a token")?;
+        self.revoke_token(id).await
     }
 
     /// Every token, live or revoked (never the secrets: only their hashes are kept).

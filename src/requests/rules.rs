@@ -83,11 +83,8 @@ pub fn check_state(request: &AccessRequest, action: Action) -> Result<(), Proble
             action.as_str()
         ));
     }
-    if action == Action::Extend && request.expires_at.is_none() {
-        return conflict(format!(
-            "request {} has no expiry (it lasts until revoked): there is nothing to extend",
-            request.id
-        ));
+    if action == Action::Extend {
+        check_expiry(request)?;
     }
     if action == Action::MarkProvisioned && !request.is_manual() {
         return conflict(format!(
@@ -96,6 +93,22 @@ pub fn check_state(request: &AccessRequest, action: Action) -> Result<(), Proble
         ));
     }
     Ok(())
+}
+
+/// Fails with 409 when `request` has no expiry: it lasts until revoked, so there is no end for
+/// an extension to move.
+pub fn check_expiry(request: &AccessRequest) -> Result<(), Problem> {
+    if request.expires_at.is_some() {
+        return Ok(());
+    }
+    Err(Problem::new(
+        ErrorCode::Conflict,
+        format!(
+            "request {} has no expiry (it lasts until revoked): there is nothing to extend",
+            request.id
+        ),
+    )
+    .at("status"))
 }
 
 /// The actions a state allows, for messages and listings.

@@ -6,6 +6,7 @@
 //! microseconds; the HTTP path calls it from bytes to bytes). A [`ContextTool`] needs the request
 //! store and the caller ([`ToolContext`]) and is async: the request tools.
 
+pub mod browse;
 mod check_access;
 mod create_access_request;
 mod export;

@@ -57,7 +57,7 @@ pub async fn page(State(app): State<App>, viewer: Viewer) -> Result<Response, Pa
     drift.truncate(PAGE as usize);
     let (failed, next) = app
         .requests
-        .list(&viewer.who, Some(Status::Failed), None, None, PAGE)
+        .list(&viewer.who, Some(Status::Failed), None, None, None, PAGE)
         .await?;
     let jobs = crate::jobs::failing(&app.store, &viewer.who)
         .await?

@@ -3,12 +3,17 @@
 //! SQL, every name quoted by the platform's rules. Shown on the request's page beside
 //! `Mark provisioned`.
 
-use super::request_page::ManualStep;
 use crate::access::Access;
 use crate::connectors::quote;
 use crate::model::Platform;
 use crate::model::change::Change;
 use crate::requests::AccessRequest;
+
+/// A statement an admin runs by hand on a connection Warden cannot provision.
+pub struct ManualStep {
+    pub connection: String,
+    pub statement: String,
+}
 
 /// The statements for every change of `r`, in order.
 pub fn steps(access: &Access, r: &AccessRequest) -> Vec<ManualStep> {

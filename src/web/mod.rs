@@ -8,13 +8,19 @@ mod chat;
 mod current_access;
 mod drift;
 mod form;
+mod hrefs;
+mod identities;
+mod identity;
 mod login;
 mod manual;
 mod new_request;
 pub mod page;
+mod people;
 mod request_actions;
 mod request_page;
 mod requests_list;
+mod resource;
+mod resources;
 mod review;
 mod search;
 pub mod session;
@@ -66,6 +72,16 @@ pub fn routes() -> Router<App> {
             get(new_request::page).post(new_request::create),
         )
         .route("/requests/new/search", get(search::fragment))
+        .route("/identities", get(identities::page))
+        .route(
+            "/identities/{connection}/{*name}",
+            get(identity::page).post(identity::link),
+        )
+        .route("/people", get(people::page).post(people::add))
+        .route("/people/tokens", post(people::create_token))
+        .route("/people/tokens/revoke", post(people::revoke_token))
+        .route("/resources", get(resources::page))
+        .route("/resources/{connection}/{*name}", get(resource::page))
         .route("/static/{file}", get(static_files::serve))
         .layer(axum::middleware::from_fn(page::headers))
 }

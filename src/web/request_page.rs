@@ -4,6 +4,7 @@
 //! this viewer take now ([`crate::requests::rules::permitted`]).
 
 use super::current_access::{self, Held};
+use super::manual::ManualStep;
 use super::page::{Layout, PageError, render, url_encode};
 use super::review::{self, ReviewCard};
 use super::session::Viewer;
@@ -55,12 +56,6 @@ fn changes(r: &AccessRequest) -> Vec<ChangeRow> {
             statements: c.statements.clone(),
         })
         .collect()
-}
-
-/// A statement an admin runs by hand on a connection Warden cannot provision.
-pub struct ManualStep {
-    pub connection: String,
-    pub statement: String,
 }
 
 #[derive(Template)]

@@ -75,7 +75,7 @@ impl Choice {
 }
 
 /// One eligible grantee, as a radio button.
-pub struct Option_ {
+pub struct GranteeOption {
     pub name: String,
     pub kind: String,
     pub checked: bool,
@@ -84,7 +84,7 @@ pub struct Option_ {
 /// The grantees of one connection.
 pub struct GranteeRadios {
     pub connection: String,
-    pub options: Vec<Option_>,
+    pub options: Vec<GranteeOption>,
 }
 
 /// Who newly gains access through the chosen grantees (or why that cannot be said yet).
@@ -132,7 +132,7 @@ pub async fn card(
                 options: o
                     .eligible
                     .iter()
-                    .map(|name| Option_ {
+                    .map(|name| GranteeOption {
                         kind: kind_of(access, &o.connection, name),
                         checked: picked.as_deref() == Some(name.as_str()),
                         name: name.clone(),

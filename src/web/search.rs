@@ -98,18 +98,56 @@ pub fn find(access: &Access, q: &str, chosen: &[&str]) -> Found {
     }
     match identities {
         Ok(r) => {
-            for m in r
+            let full = r.matches.len() >= SEARCH_MAX_LIMIT;
+            let mut roles: Vec<(String, String, String)> = r
                 .matches
                 .into_iter()
                 .filter(|m| grantable(&m.kind))
+                .map(|m| (m.name, m.kind, m.connection))
                 .take(ROLES)
-            {
-                add("role", m.name, m.kind, m.connection);
+                .collect();
+            if full && roles.len() < ROLES {
+                more_roles(access, q, &mut roles);
+            }
+            for (name, kind, connection) in roles {
+                add("role", name, kind, connection);
             }
         }
         Err(p) => found.problem = found.problem.or(Some(p.message)),
     }
     found
+}
+
+/// Tops `roles` up to [`ROLES`] when the identity search came back full: users (every email
+/// has a word, `acme`) can fill it before any role. The roles and groups with a word (of the
+/// name, email or display name) starting with each word of `q`, as the search's prefix
+/// matching reads it, in the snapshot's order.
+fn more_roles(access: &Access, q: &str, roles: &mut Vec<(String, String, String)>) {
+    let wanted = crate::index::words(q);
+    if wanted.is_empty() {
+        return;
+    }
+    for c in &access.graph.connections {
+        for i in c.identities.iter().filter(|i| grantable(i.kind.as_str())) {
+            if roles.len() >= ROLES {
+                return;
+            }
+            let texts = [Some(&i.name), i.email.as_ref(), i.display_name.as_ref()];
+            let words: Vec<String> = texts
+                .into_iter()
+                .flatten()
+                .flat_map(|t| t.split(|ch: char| !ch.is_alphanumeric()))
+                .map(str::to_lowercase)
+                .collect();
+            let matches = wanted
+                .iter()
+                .all(|w| words.iter().any(|x| x.starts_with(w.as_str())));
+            let row = (i.name.clone(), i.kind.to_string(), c.name.clone());
+            if matches && !roles.contains(&row) {
+                roles.push(row);
+            }
+        }
+    }
 }
 
 /// Whether an identity of `kind` is one a person can be made a member of (as the service

@@ -7,6 +7,7 @@
 mod audit;
 mod authz;
 mod chat;
+mod directory;
 mod drift;
 mod login;
 mod new_request;

@@ -467,3 +467,40 @@ async fn hostile_input_never_fails_the_page() {
     }
     assert!(requests_over_rest(&s).await.is_empty(), "nothing created");
 }
+
+/// Roles are listed even when a query matches far more users than the search returns at once
+/// (every user of a large organisation has an email with a word starting `a`, `acme`): the roles
+/// are not crowded out of the list by the users before them.
+#[tokio::test]
+async fn roles_are_listed_when_users_crowd_the_search() {
+    let s = TestServer::start().await;
+    let mut identities: Vec<Value> = (0..300)
+        .map(|i| {
+            serde_json::json!({"name": format!("user{i}"), "kind": "user",
+                               "email": format!("user{i}@acme.test")})
+        })
+        .collect();
+    for name in ["aardvark_readers", "alpha_writers", "zeta"] {
+        identities.push(serde_json::json!({"name": name, "kind": "role"}));
+    }
+    let snapshot = serde_json::json!({
+        "version": 1, "taken_at": "2026-11-26T12:00:00Z",
+        "connections": [{"name": "crowd", "platform": "postgres", "identities": identities,
+                         "resources": [], "memberships": [], "grants": []}]
+    });
+    let conns = warden::snapshot::parse_str(&snapshot.to_string()).unwrap();
+    s.app.import(conns).await.unwrap();
+    let mut v = Visitor::signed_in(&s, "maya", Role::Requester).await;
+    let (_, roles) = expected(&s, "a");
+    assert!(roles.contains("crowd/aardvark_readers") && roles.len() > LISTED_ROLES);
+    for path in ["/requests/new?q=a", "/requests/new/search?q=a"] {
+        let got = offered(&v.get(path).await.body);
+        check_listed(&got, "role", &roles, LISTED_ROLES, "a");
+    }
+    // Whatever else is listed, a role whose own name starts so is among the first.
+    let got = offered(&v.get("/requests/new?q=aa").await.body);
+    assert!(
+        got.contains(&("role".into(), "crowd/aardvark_readers".into())),
+        "{got:?}"
+    );
+}

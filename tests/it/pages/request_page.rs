@@ -487,6 +487,15 @@ async fn the_page_shows_the_request_and_the_requesters_access_with_paths() {
     ] {
         assert!(page.body.contains(fact), "{fact}: {}", page.body);
     }
+    // Drafted by an agent of maya's: the page says which.
+    let bot = c.s.token_for("maya", Role::Requester, Some("bot")).await;
+    let drafted = create(&c.s, &bot, leads()).await;
+    let page = c.carol.get(&format!("/requests/{drafted}")).await;
+    assert!(page.body.contains("agent bot for maya"), "{}", page.body);
+    // No such request: the API's 404, as a page.
+    let missing = c.carol.get("/requests/req_nope").await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.contains("no request"), "{}", missing.body);
 }
 
 #[tokio::test]
