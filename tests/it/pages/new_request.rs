@@ -299,6 +299,9 @@ async fn the_form_creates_the_request_rest_shows_drafted_by_the_person() {
     let to = a.location.unwrap();
     let id = to.strip_prefix("/requests/").unwrap();
     assert!(id.starts_with("req_"), "{to}");
+    let shown = v.get(&to).await;
+    assert_eq!(shown.status, 200, "the request's page: {}", shown.body);
+    assert!(shown.body.contains("prod.crm.leads"));
 
     let (status, r) = s.get(&format!("/v1/requests/{id}")).await;
     assert_eq!(status, 200, "{r}");
