@@ -136,6 +136,10 @@ pub struct ListQuery {
     pub status: Option<String>,
     /// One person's requests (name or email); requesters may only name themselves.
     pub requester: Option<String>,
+    /// Only requests asking for this resource: its full name or a dotted tail of it
+    /// (`sales.orders` matches `analytics.sales.orders`), any case, on any connection, or on
+    /// one as `CONNECTION/NAME`.
+    pub resource: Option<String>,
     /// Items per page, 1 to 1000 (default 100).
     #[schemars(with = "Option<u32>", range(min = 1, max = 1000))]
     pub limit: Option<String>,
@@ -168,6 +172,7 @@ async fn list(
             &who,
             status,
             given(&q.requester).as_deref(),
+            given(&q.resource).as_deref(),
             given(&q.cursor).as_deref(),
             limit(&q.limit)?,
         )

@@ -36,6 +36,17 @@ pub struct Approval {
     pub reason: Option<String>,
 }
 
+/// The identities and roles that can receive a request's grant on one connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GranteeOptions {
+    pub connection: String,
+    /// The requester's identities there and the roles they belong to directly.
+    pub eligible: Vec<String>,
+    /// What an approval naming no grantee updates: an earlier approval's choice, else the
+    /// requester's only identity there; none when the reviewer must choose.
+    pub default: Option<String>,
+}
+
 pub(super) fn unprocessable(path: &str, message: String) -> Problem {
     Problem::new(ErrorCode::Unprocessable, message).at(path)
 }
@@ -49,17 +60,8 @@ impl Requests {
         input: Approval,
     ) -> Result<AccessRequest, Problem> {
         let (mut req, version) = self.load_for(who, id, Action::Approve).await?;
+        super::rules::check_first_approval(who, &req)?;
         let reviewer = who.describe();
-        if req.approvals.iter().any(|a| a.reviewer == reviewer) {
-            return Err(Problem::new(
-                ErrorCode::Conflict,
-                format!(
-                    "{reviewer} already approved {}; it needs {} approvals from different reviewers",
-                    req.id, req.approvals_required
-                ),
-            )
-            .at("status"));
-        }
         let mut narrowed = json!({});
         if let Some(ps) = &input.privileges {
             if ps.is_empty() {
@@ -111,10 +113,7 @@ impl Requests {
         let mut events = Vec::new();
         // Every approval is for one grantee: a later approval that names none keeps the first
         // one's; naming another resets the approvals given for the first.
-        let grantees = match (&input.grantee, req.grantees.is_empty()) {
-            (None, false) => req.grantees.clone(),
-            _ => self.grantees(access, &req, input.grantee.as_ref(), &mine)?,
-        };
+        let grantees = self.pick_grantees(access, &req, input.grantee.as_ref(), &mine)?;
         if !req.approvals.is_empty() && !req.grantees.is_empty() && grantees != req.grantees {
             events.push(NewEvent::new(
                 &reviewer,
@@ -171,6 +170,59 @@ impl Requests {
             None => self.save(&req, version, &events, &jobs).await?,
         }
         Ok(req)
+    }
+
+    /// Who can receive `req`'s grant on each of its connections, for a reviewer to choose from,
+    /// and the one an approval naming none would update there (none: the reviewer must choose).
+    pub async fn grantee_options(
+        &self,
+        access: &Access,
+        req: &AccessRequest,
+    ) -> Result<Vec<GranteeOptions>, Problem> {
+        let mine = self.linked_to(access, req).await?;
+        Ok(req
+            .connections()
+            .into_iter()
+            .map(|c| {
+                let default = req
+                    .grantees
+                    .iter()
+                    .find(|g| g.connection == c)
+                    .map(|g| g.identity.clone())
+                    .or_else(|| self.default_one(access, req, &c, &mine).ok());
+                GranteeOptions {
+                    eligible: self.eligible(access, &c, &mine),
+                    connection: c,
+                    default,
+                }
+            })
+            .collect())
+    }
+
+    /// The grantees an approval of `req` naming `chosen` would update, checked as
+    /// [`Requests::approve`] checks them (for a preview of who gains access).
+    pub async fn choose_grantees(
+        &self,
+        access: &Access,
+        req: &AccessRequest,
+        chosen: Option<&BTreeMap<String, String>>,
+    ) -> Result<Vec<GranteeChoice>, Problem> {
+        let mine = self.linked_to(access, req).await?;
+        self.pick_grantees(access, req, chosen, &mine)
+    }
+
+    /// Every approval is for one grantee: one that names none keeps an earlier approval's.
+    fn pick_grantees(
+        &self,
+        access: &Access,
+        req: &AccessRequest,
+        chosen: Option<&BTreeMap<String, String>>,
+        mine: &[Resolved],
+    ) -> Result<Vec<GranteeChoice>, Problem> {
+        match (chosen, req.grantees.is_empty()) {
+            (None, false) => Ok(req.grantees.clone()),
+            _ => self.grantees(access, req, chosen, mine),
+        }
     }
 
     /// Approval by a rule of the config (called on a fresh request, before it is stored).

@@ -24,8 +24,8 @@ impl Requests {
         duration: &str,
         reason: Option<String>,
     ) -> Result<AccessRequest, Problem> {
+        // rules::check_state refuses an original without an expiry (nothing to move).
         let (original, _) = self.load_for(who, id, Action::Extend).await?;
-        no_expiry(&original)?;
         let duration = Duration::parse(duration).map_err(|m| Problem::invalid("duration", m))?;
         let input = NewRequest {
             resources: original
@@ -72,7 +72,7 @@ impl Requests {
             )
             .at("status"));
         }
-        no_expiry(&orig)?;
+        super::rules::check_expiry(&orig)?;
         let by = ext.lasts().map(|d| d.as_secs()).unwrap_or(0);
         let from = orig.expires_at.unwrap_or_else(|| self.clock.now());
         let until = from + chrono::Duration::seconds(by as i64);
@@ -95,19 +95,4 @@ impl Requests {
         ));
         Ok((events, jobs, (orig, version)))
     }
-}
-
-/// An access without an expiry lasts until revoked: there is no end to move.
-fn no_expiry(original: &AccessRequest) -> Result<(), Problem> {
-    if original.expires_at.is_some() {
-        return Ok(());
-    }
-    Err(Problem::new(
-        ErrorCode::Conflict,
-        format!(
-            "request {} has no expiry (it lasts until revoked): there is nothing to extend",
-            original.id
-        ),
-    )
-    .at("status"))
 }

@@ -11,7 +11,7 @@ pub mod rules;
 pub mod service;
 mod timeline;
 
-pub use approve::Approval;
+pub use approve::{Approval, GranteeOptions};
 pub use service::{MAX_NAME, MAX_REASON, NewRequest, RequestWithHistory, Requests};
 
 pub use crate::model::request::{

@@ -21,6 +21,16 @@ pub enum Action {
 }
 
 impl Action {
+    pub const ALL: [Action; 7] = [
+        Action::Approve,
+        Action::Deny,
+        Action::Delete,
+        Action::Revoke,
+        Action::Extend,
+        Action::Retry,
+        Action::MarkProvisioned,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Approve => "approve",
@@ -73,6 +83,9 @@ pub fn check_state(request: &AccessRequest, action: Action) -> Result<(), Proble
             action.as_str()
         ));
     }
+    if action == Action::Extend {
+        check_expiry(request)?;
+    }
     if action == Action::MarkProvisioned && !request.is_manual() {
         return conflict(format!(
             "request {} is being provisioned by Warden, not by hand",
@@ -82,21 +95,57 @@ pub fn check_state(request: &AccessRequest, action: Action) -> Result<(), Proble
     Ok(())
 }
 
+/// Fails with 409 when `request` has no expiry: it lasts until revoked, so there is no end for
+/// an extension to move.
+pub fn check_expiry(request: &AccessRequest) -> Result<(), Problem> {
+    if request.expires_at.is_some() {
+        return Ok(());
+    }
+    Err(Problem::new(
+        ErrorCode::Conflict,
+        format!(
+            "request {} has no expiry (it lasts until revoked): there is nothing to extend",
+            request.id
+        ),
+    )
+    .at("status"))
+}
+
 /// The actions a state allows, for messages and listings.
 pub fn allowed_actions(status: Status) -> Vec<&'static str> {
-    [
-        Action::Approve,
-        Action::Deny,
-        Action::Delete,
-        Action::Revoke,
-        Action::Extend,
-        Action::Retry,
-        Action::MarkProvisioned,
-    ]
-    .into_iter()
-    .filter(|a| a.states().contains(&status))
-    .map(Action::as_str)
-    .collect()
+    Action::ALL
+        .into_iter()
+        .filter(|a| a.states().contains(&status))
+        .map(Action::as_str)
+        .collect()
+}
+
+/// Every action `who` may take on `request` now: those that both [`check_actor`] and
+/// [`check_state`] allow (and, for approve, that `who` has not approved it already). The pages
+/// show these as buttons; the service checks each again when it is taken.
+pub fn permitted(who: &Principal, request: &AccessRequest) -> Vec<Action> {
+    Action::ALL
+        .into_iter()
+        .filter(|&a| check_actor(who, request, a).is_ok() && check_state(request, a).is_ok())
+        .filter(|&a| a != Action::Approve || check_first_approval(who, request).is_ok())
+        .collect()
+}
+
+/// Fails with 409 when `who` already approved `request`: several approvals come from different
+/// reviewers.
+pub fn check_first_approval(who: &Principal, request: &AccessRequest) -> Result<(), Problem> {
+    let reviewer = who.describe();
+    if request.approvals.iter().any(|a| a.reviewer == reviewer) {
+        return Err(Problem::new(
+            ErrorCode::Conflict,
+            format!(
+                "{reviewer} already approved {}; it needs {} approvals from different reviewers",
+                request.id, request.approvals_required
+            ),
+        )
+        .at("status"));
+    }
+    Ok(())
 }
 
 /// Fails with 403 unless `who` may take `action` on `request` (404 if they may not see it).
@@ -166,4 +215,121 @@ fn is_own(who: &Principal, request: &AccessRequest) -> bool {
     who.person
         .as_ref()
         .is_some_and(|p| p.id == request.requester_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::request::{Decision, DraftKind, DraftedBy, Ending, Provisioning};
+    use crate::people::Person;
+    use chrono::Utc;
+
+    fn person(name: &str, role: Role) -> Principal {
+        Principal {
+            person: Some(Person {
+                id: format!("p_{name}"),
+                name: name.into(),
+                email: None,
+                role,
+                created_at: String::new(),
+            }),
+            agent: None,
+            token_id: None,
+        }
+    }
+
+    fn request(of: &Principal) -> AccessRequest {
+        let p = of.person.clone().unwrap();
+        let by = DraftedBy {
+            kind: DraftKind::Person,
+            person: p.name.clone(),
+            engine: None,
+            agent: None,
+        };
+        AccessRequest::open("req_1".into(), &p, by, Utc::now())
+    }
+
+    fn names(who: &Principal, r: &AccessRequest) -> Vec<&'static str> {
+        permitted(who, r).into_iter().map(Action::as_str).collect()
+    }
+
+    #[test]
+    fn each_viewer_is_offered_exactly_what_the_service_would_do() {
+        let alice = person("alice", Role::Requester);
+        let maya = person("maya", Role::Requester);
+        let carol = person("carol", Role::Reviewer);
+        let victor = person("victor", Role::Admin);
+        let now = Utc::now();
+        let mut r = request(&alice);
+        assert_eq!(names(&alice, &r), ["delete"]);
+        assert_eq!(names(&maya, &r), Vec::<&str>::new());
+        assert_eq!(names(&carol, &r), ["approve", "deny"]);
+        assert_eq!(names(&victor, &r), ["approve", "deny", "delete"]);
+        // A reviewer's own request: never approve or deny it.
+        assert_eq!(names(&carol, &request(&carol)), ["delete"]);
+        // Approved by carol where two are needed: carol may not approve twice.
+        r.approvals_required = 2;
+        r.approvals.push(Decision {
+            reviewer: "carol".into(),
+            at: now,
+            reason: None,
+            rule: None,
+        });
+        assert_eq!(names(&carol, &r), ["deny"]);
+        assert_eq!(names(&victor, &r), ["approve", "deny", "delete"]);
+
+        let mut manual = request(&alice);
+        manual.approve(Provisioning::Manual, now).unwrap();
+        for who in [&alice, &carol] {
+            assert_eq!(names(who, &manual), Vec::<&str>::new());
+        }
+        assert_eq!(names(&victor, &manual), ["mark provisioned"]);
+        // Approved and provisioned by Warden: nothing to press while it runs.
+        let mut warden = request(&alice);
+        warden.approve(Provisioning::Warden, now).unwrap();
+        assert_eq!(names(&victor, &warden), Vec::<&str>::new());
+
+        // Failed: the admins' to retry or deny.
+        warden.fail("boom".into(), now).unwrap();
+        assert_eq!(names(&carol, &warden), Vec::<&str>::new());
+        assert_eq!(names(&victor, &warden), ["deny", "retry"]);
+
+        // Active: reviewers revoke, the requester extends (only when it has an expiry).
+        manual.activate(now, None).unwrap();
+        assert_eq!(names(&alice, &manual), Vec::<&str>::new());
+        assert_eq!(names(&carol, &manual), ["revoke"]);
+        let mut timed = request(&alice);
+        timed.approve(Provisioning::Manual, now).unwrap();
+        timed
+            .activate(now, Some(now + chrono::Duration::days(1)))
+            .unwrap();
+        assert_eq!(names(&alice, &timed), ["extend"]);
+        assert_eq!(names(&victor, &timed), ["revoke"]);
+        // Being revoked: nothing more.
+        timed.start_revoke(now).unwrap();
+        assert_eq!(names(&carol, &timed), Vec::<&str>::new());
+        assert_eq!(names(&alice, &timed), Vec::<&str>::new());
+
+        // Closed, denied, deleted: no action for anyone.
+        manual.close(Ending::Revoked, now).unwrap();
+        let mut denied = request(&alice);
+        denied
+            .deny(
+                Decision {
+                    reviewer: "carol".into(),
+                    at: now,
+                    reason: None,
+                    rule: None,
+                },
+                false,
+            )
+            .unwrap();
+        let mut deleted = request(&alice);
+        deleted.delete(now).unwrap();
+        for r in [&manual, &denied, &deleted] {
+            for who in [&alice, &carol, &victor] {
+                assert_eq!(names(who, r), Vec::<&str>::new(), "{}", r.status());
+            }
+        }
+    }
 }

@@ -13,7 +13,7 @@ use crate::model::{Duration, Privilege};
 use crate::people::{Person, Principal, new_id};
 use crate::store::Store;
 use crate::store::jobs::NewJob;
-use crate::store::requests::RequestFilter;
+use crate::store::requests::{RequestFilter, ResourceMatch};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -327,17 +327,24 @@ impl Requests {
     }
 
     /// Requests `who` may see, newest first: their own for a requester (and agent), all for
-    /// reviewers and admins. `requester` narrows to one person (name or email).
+    /// reviewers and admins. `requester` narrows to one person (name or email); `resource` to
+    /// the requests asking for a resource whose full name is or ends with it (`sales.orders`,
+    /// any case), on one connection if it says which (`warehouse/sales.orders`).
     pub async fn list(
         &self,
         who: &Principal,
         status: Option<Status>,
         requester: Option<&str>,
+        resource: Option<&str>,
         cursor: Option<&str>,
         limit: i64,
     ) -> Result<(Vec<AccessRequest>, Option<String>), Problem> {
+        if let Some(r) = resource {
+            check_len("resource", r, MAX_NAME)?;
+        }
         let mut filter = RequestFilter {
             status,
+            resource: resource.and_then(ResourceMatch::parse),
             limit: limit.clamp(1, 500) + 1,
             ..RequestFilter::default()
         };

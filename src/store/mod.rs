@@ -137,6 +137,7 @@ impl Store {
             None => Store::open_data_dir(data_dir).await?,
         };
         store.backfill_request_grants().await?;
+        store.backfill_request_resources().await?;
         Ok(store)
     }
 

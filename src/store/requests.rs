@@ -6,7 +6,7 @@ use crate::model::audit::NewEvent;
 use crate::model::request::AccessRequest;
 
 use super::rows::jobs::NewJob;
-pub use super::rows::requests::RequestFilter;
+pub use super::rows::requests::{RequestFilter, ResourceMatch};
 
 impl Store {
     /// Stores a new request, its audit events and the jobs it starts, in one transaction.
@@ -53,6 +53,12 @@ impl Store {
     /// it (see `portable/requests.rs`).
     pub(crate) async fn backfill_request_grants(&self) -> Result<(), StoreError> {
         with_pool!(self, pool, sql => sql::requests::backfill_grants(pool).await)
+    }
+
+    /// Fills the table of the keys requests are found by when filtered by resource, for a
+    /// store whose requests predate it (see `portable/requests.rs`).
+    pub(crate) async fn backfill_request_resources(&self) -> Result<(), StoreError> {
+        with_pool!(self, pool, sql => sql::requests::backfill_resources(pool).await)
     }
 
     /// The other requests that rely on the grant `key` ([`crate::model::request::ChangeRecord::key`])

@@ -22,6 +22,10 @@ pub struct ListAccessRequestsArgs {
     /// Only this person's requests (a Warden person's name or email).
     #[serde(default)]
     pub requester: Option<String>,
+    /// Only requests asking for this resource: its full name or its end (`sales.orders`
+    /// matches `analytics.sales.orders`), any case; `CONNECTION/NAME` for one connection.
+    #[serde(default)]
+    pub resource: Option<String>,
     /// At most this many requests (default 50, at most 500).
     #[serde(default)]
     pub limit: Option<u32>,
@@ -64,6 +68,7 @@ impl ContextTool for ListAccessRequests {
                 cx.who,
                 status,
                 args.requester.as_deref(),
+                args.resource.as_deref(),
                 args.cursor.as_deref(),
                 limit,
             )

@@ -33,6 +33,8 @@ pub use list_access::{ListAccess, ListAccessArgs, ListAccessResult};
 pub use list_access_requests::{
     ListAccessRequests, ListAccessRequestsArgs, ListAccessRequestsResult,
 };
+/// The most matches one search returns (the search tools' `limit`).
+pub use search::MAX_LIMIT as SEARCH_MAX_LIMIT;
 pub use search_identities::{SearchIdentities, SearchIdentitiesArgs, SearchIdentitiesResult};
 pub use search_resources::{SearchResources, SearchResourcesArgs, SearchResourcesResult};
 pub use who_has_access::{WhoHasAccess, WhoHasAccessArgs, WhoHasAccessResult};

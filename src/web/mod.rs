@@ -3,16 +3,23 @@
 //! htmx (vendored, served from the binary) makes some parts live; every action is also a plain
 //! form post that works without JavaScript.
 
+mod current_access;
 mod form;
 mod hrefs;
 mod identities;
 mod identity;
 mod login;
+mod manual;
+mod new_request;
 pub mod page;
 mod people;
+mod request_actions;
+mod request_page;
 mod requests_list;
 mod resource;
 mod resources;
+mod review;
+mod search;
 pub mod session;
 mod static_files;
 
@@ -39,6 +46,23 @@ pub fn routes() -> Router<App> {
         .route("/login/link/{secret}", get(login::link))
         .route("/logout", post(login::logout))
         .route("/requests", get(requests_list::page))
+        .route("/requests/{id}", get(request_page::page))
+        .route("/requests/{id}/gains", get(review::fragment))
+        .route("/requests/{id}/approve", post(request_actions::approve))
+        .route("/requests/{id}/deny", post(request_actions::deny))
+        .route("/requests/{id}/delete", post(request_actions::delete))
+        .route("/requests/{id}/revoke", post(request_actions::revoke))
+        .route("/requests/{id}/extend", post(request_actions::extend))
+        .route("/requests/{id}/retry", post(request_actions::retry))
+        .route(
+            "/requests/{id}/provisioned",
+            post(request_actions::provisioned),
+        )
+        .route(
+            "/requests/new",
+            get(new_request::page).post(new_request::create),
+        )
+        .route("/requests/new/search", get(search::fragment))
         .route("/identities", get(identities::page))
         .route(
             "/identities/{connection}/{*name}",

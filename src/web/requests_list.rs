@@ -48,10 +48,11 @@ pub async fn page(
         .map(|s| Status::parse(s).map_err(|m| Problem::invalid("status", m)))
         .transpose()?;
     let requester = Some(filters.requester.trim()).filter(|s| !s.is_empty());
+    let resource = Some(filters.resource.trim()).filter(|s| !s.is_empty());
     let cursor = Some(filters.cursor.trim()).filter(|s| !s.is_empty());
     let (items, next_cursor) = app
         .requests
-        .list(&viewer.who, status, requester, cursor, PAGE)
+        .list(&viewer.who, status, requester, resource, cursor, PAGE)
         .await?;
     let next = next_cursor.map(|c| {
         format!(

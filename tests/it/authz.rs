@@ -8,13 +8,13 @@ use serde_json::json;
 use warden::people::Role;
 
 /// The callers, in the table's column order.
-const WHO: [&str; 5] = ["anonymous", "requester", "reviewer", "admin", "agent"];
+pub const WHO: [&str; 5] = ["anonymous", "requester", "reviewer", "admin", "agent"];
 
 /// The state a route's request must be in before the call, and whose it is: maya's, or (`Own…`)
 /// made with the caller's own token (alice's for the anonymous column, which never gets past
 /// the token check anyway).
 #[derive(Clone, Copy, Debug)]
-enum Setup {
+pub enum Setup {
     None,
     Open,
     Approved,
@@ -23,12 +23,12 @@ enum Setup {
     OwnActive,
 }
 
-struct Row {
-    method: &'static str,
-    path: &'static str,
-    body: &'static str,
-    setup: Setup,
-    expect: [u16; 5],
+pub struct Row {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub body: &'static str,
+    pub setup: Setup,
+    pub expect: [u16; 5],
 }
 
 const fn row(
@@ -47,12 +47,12 @@ const fn row(
     }
 }
 
-const NEW: &str = r#"{"resources": ["crm.leads"], "privileges": ["SELECT"], "duration": "8h"}"#;
+pub const NEW: &str = r#"{"resources": ["crm.leads"], "privileges": ["SELECT"], "duration": "8h"}"#;
 const LINK: &str = r#"{"connection": "warehouse", "identity": "alice"}"#;
 const CHECK: &str = r#"{"identity": "alice", "privilege": "SELECT", "resource": "crm.leads"}"#;
 
 #[rustfmt::skip]
-const TABLE: &[Row] = &[
+pub const TABLE: &[Row] = &[
     //                                                                      anon requester reviewer admin agent
     row("GET",    "/healthz",                      "",       Setup::None,     [200, 200, 200, 200, 200]),
     row("GET",    "/v1/tools",                     "",       Setup::None,     [401, 200, 200, 200, 200]),
@@ -156,7 +156,7 @@ async fn every_route_for_every_caller() {
 
 /// A request made with `owner`'s token in `state` (approved and active through the REST routes
 /// themselves).
-async fn request_in(s: &TestServer, owner: &str, priya: &str, state: Setup) -> String {
+pub async fn request_in(s: &TestServer, owner: &str, priya: &str, state: Setup) -> String {
     let (status, r) = s.post_as(owner, "/v1/requests", NEW).await;
     assert_eq!(status, 201, "{r}");
     let id = r["id"].as_str().unwrap().to_string();

@@ -213,3 +213,37 @@ fn demo_refuses_a_non_empty_data_dir_without_reset() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--reset"));
     assert!(dir.path().join("something").exists(), "nothing was removed");
 }
+
+/// The demo prints a one-click sign-in link per person (not their token): each opens the
+/// dashboard as that person, once.
+#[tokio::test]
+async fn demo_prints_one_time_sign_in_links_for_the_dashboard() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = start_demo(&dir.path().join("demo"));
+    let links: Vec<(String, String)> = demo
+        .server
+        .banner
+        .iter()
+        .filter_map(|l| {
+            let (who, url) = l.trim().split_once(": ")?;
+            url.contains("/login/link/")
+                .then(|| (who.split(' ').next().unwrap().to_string(), url.to_string()))
+        })
+        .collect();
+    let names: Vec<&str> = links.iter().map(|(w, _)| w.as_str()).collect();
+    assert_eq!(names, ["alice", "maya", "tom", "carol", "priya", "victor"]);
+    for (who, url) in &links {
+        assert!(url.starts_with(&demo.server.base), "{url}");
+        assert!(
+            !demo.tokens.values().any(|t| url.contains(t.as_str())),
+            "a link never carries the token"
+        );
+        let mut v = crate::pages::Visitor::new(&demo.server.base);
+        let first = v.get(&url[demo.server.base.len()..]).await;
+        assert_eq!(first.status, 303, "{who}: {}", first.body);
+        let page = v.get("/requests").await;
+        assert!(page.body.contains(who.as_str()), "signed in as {who}");
+        let mut again = crate::pages::Visitor::new(&demo.server.base);
+        assert_eq!(again.get(&url[demo.server.base.len()..]).await.status, 401);
+    }
+}

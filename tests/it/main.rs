@@ -6,6 +6,7 @@
 mod audit;
 mod authz;
 mod binary;
+mod browser;
 mod chat;
 mod chat_eval;
 mod chat_requests;
@@ -36,6 +37,7 @@ mod props;
 mod provision;
 mod redshift;
 mod request_checks;
+mod request_filter;
 mod requests_http;
 mod resolve;
 mod scenarios;

@@ -61,21 +61,22 @@ pub async fn fresh_database() -> PgDatabase {
 }
 
 /// One backend under test, and how to open it again (a second server on the same store).
-struct Backend {
-    name: &'static str,
-    store: Store,
-    dir: PathBuf,
-    pg: Option<PgDatabase>,
+pub struct Backend {
+    pub name: &'static str,
+    pub store: Store,
+    pub dir: PathBuf,
+    pub pg: Option<PgDatabase>,
 }
 
 impl Backend {
-    async fn open_again(&self) -> Store {
+    pub async fn open_again(&self) -> Store {
         let url = self.pg.as_ref().map(|p| p.url.as_str());
         Store::open(&self.dir, url).await.unwrap()
     }
 }
 
-async fn backends(dir: &Path) -> Vec<Backend> {
+/// The store on each backend: SQLite in `dir`, PostgreSQL in a fresh database.
+pub async fn backends(dir: &Path) -> Vec<Backend> {
     let pg = fresh_database().await;
     vec![
         Backend {

@@ -10,7 +10,7 @@ use crate::model::time::stamp;
 use crate::store::StoreError;
 use crate::store::portable::WriteTx;
 use crate::store::rows::jobs::NewJob;
-use crate::store::rows::requests::RequestFilter;
+use crate::store::rows::requests::{RequestFilter, resource_keys};
 use sqlx::{AssertSqlSafe, Pool, Row, Transaction};
 
 fn doc(req: &AccessRequest) -> String {
@@ -46,6 +46,7 @@ pub(crate) async fn insert(
     .bind(doc(req))
     .execute(&mut *tx)
     .await?;
+    write_resources(&mut tx, req).await?;
     sync_grants(&mut tx, req).await?;
     let at = stamp(req.updated_at);
     append(&mut tx, &at, events).await?;
@@ -169,23 +170,40 @@ async fn write_grants(
     Ok(())
 }
 
+/// A write transaction holding the lock `lock`, if `probe` (a table's first row) finds
+/// nothing: a table added beside the requests is filled once, by whichever server opening the
+/// store comes first; none when it is filled already.
+async fn still_empty(
+    pool: &Pool<Db>,
+    lock: &str,
+    probe: &'static str,
+) -> Result<Option<Transaction<'static, Db>>, StoreError> {
+    let mut tx = pool.write_tx().await?;
+    sqlx::query(AssertSqlSafe(LOCK_KEY))
+        .bind(lock)
+        .execute(&mut *tx)
+        .await?;
+    let filled: Option<String> = sqlx::query_scalar(probe).fetch_optional(&mut *tx).await?;
+    if filled.is_some() {
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    Ok(Some(tx))
+}
+
 /// Fills `request_grants` from the live requests of a store that had them before the table
 /// existed (it is empty then, and live requests rely on grants); once, under a lock, however
 /// many servers start together.
 pub(crate) async fn backfill_grants(pool: &Pool<Db>) -> Result<(), StoreError> {
-    let mut tx = pool.write_tx().await?;
-    sqlx::query(AssertSqlSafe(LOCK_KEY))
-        .bind("request_grants backfill")
-        .execute(&mut *tx)
-        .await?;
-    let filled: Option<String> =
-        sqlx::query_scalar("SELECT request_id FROM request_grants LIMIT 1")
-            .fetch_optional(&mut *tx)
-            .await?;
-    if filled.is_some() {
-        tx.rollback().await?;
+    let Some(mut tx) = still_empty(
+        pool,
+        "request_grants backfill",
+        "SELECT request_id FROM request_grants LIMIT 1",
+    )
+    .await?
+    else {
         return Ok(());
-    }
+    };
     let rows = sqlx::query(
         "SELECT requester_id, version, doc FROM requests
           WHERE status IN ('approved', 'active', 'failed', 'denied')",
@@ -198,6 +216,55 @@ pub(crate) async fn backfill_grants(pool: &Pool<Db>) -> Result<(), StoreError> {
         if !mine.is_empty() {
             write_grants(&mut tx, &req, &mine).await?;
         }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Writes the keys `req` is found by when a list is filtered by resource. A request's
+/// resources are fixed when it is created (approval narrows privileges and expiry, never the
+/// resources), so this runs once, with the insert.
+async fn write_resources(
+    tx: &mut Transaction<'static, Db>,
+    req: &AccessRequest,
+) -> Result<(), StoreError> {
+    for (connection, key) in resource_keys(req) {
+        sqlx::query(
+            "INSERT INTO request_resources (match_key, connection, request_id) VALUES ($1, $2, $3)",
+        )
+        .bind(key)
+        .bind(connection)
+        .bind(&req.id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Fills `request_resources` from the requests of a store that had them before the table
+/// existed (migration 0009 leaves it empty): once, under a lock, however many servers start
+/// together. Only documents that name a resource are read, so a store of role requests alone
+/// costs one scan of the documents, not a decode of each.
+pub(crate) async fn backfill_resources(pool: &Pool<Db>) -> Result<(), StoreError> {
+    let Some(mut tx) = still_empty(
+        pool,
+        "request_resources backfill",
+        "SELECT request_id FROM request_resources LIMIT 1",
+    )
+    .await?
+    else {
+        return Ok(());
+    };
+    // serde_json writes `"resources":[` without spaces; an empty list is `[]`.
+    let rows = sqlx::query(
+        "SELECT requester_id, version, doc FROM requests
+          WHERE doc LIKE '%\"resources\":[{%'",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for row in &rows {
+        let (req, _) = request(row)?;
+        write_resources(&mut tx, &req).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -230,12 +297,16 @@ pub(crate) async fn list(
         Some((at, id)) => (Some(at.clone()), Some(id.clone())),
         None => (None, None),
     };
+    let qualified = f.resource.as_ref().and_then(|r| r.qualified.as_ref());
     let rows = sqlx::query(
         "SELECT requester_id, version, doc FROM requests
           WHERE ($1 IS NULL OR status = $1)
             AND ($2 IS NULL OR requester_id = $2)
             AND ($3 OR status <> 'deleted')
             AND ($4 IS NULL OR created_at < $4 OR (created_at = $4 AND id < $5))
+            AND ($7 IS NULL OR id IN (
+                  SELECT rr.request_id FROM request_resources rr
+                   WHERE rr.match_key = $7 OR (rr.connection = $8 AND rr.match_key = $9)))
           ORDER BY created_at DESC, id DESC LIMIT $6",
     )
     .bind(f.status.map(|s| s.as_str()))
@@ -244,6 +315,9 @@ pub(crate) async fn list(
     .bind(before_at)
     .bind(before_id)
     .bind(f.limit)
+    .bind(f.resource.as_ref().map(|r| r.name.as_str()))
+    .bind(qualified.map(|(c, _)| c.as_str()))
+    .bind(qualified.map(|(_, n)| n.as_str()))
     .fetch_all(pool)
     .await?;
     rows.iter()

@@ -4,8 +4,11 @@
 
 #![allow(dead_code)]
 
+mod authz;
 mod directory;
 mod login;
+mod new_request;
+mod request_page;
 
 use crate::server::TestServer;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
