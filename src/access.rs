@@ -230,6 +230,27 @@ impl Access {
         }
     }
 
+    /// The identity or resource named exactly `name` (any case, the exact spelling winning) on
+    /// the connection called `connection`: how links and pages name one thing, never a guess.
+    pub fn named(&self, target: Target, connection: &str, name: &str) -> Option<Resolved> {
+        let (c, _) = self.graph.connection(connection)?;
+        let full = |h: &Resolved| match target {
+            Target::Identity => self.conn(h.conn).identity(h.id).name.as_str(),
+            Target::Resource => self.conn(h.conn).resource(h.id).name.as_str(),
+        };
+        let hits: Vec<Resolved> = self
+            .index
+            .lookup(target, Tier::Name, name, Some(c as u32))
+            .into_iter()
+            .map(Resolved::from)
+            .filter(|h| full(h).eq_ignore_ascii_case(name))
+            .collect();
+        hits.iter()
+            .find(|h| full(h) == name)
+            .or(hits.first())
+            .copied()
+    }
+
     /// The one thing `text` names, or an error listing what it could have meant. Only an exact
     /// key (a name, an email, a display name, a dotted suffix) resolves: a typo-tolerant match
     /// ("ALICE" for Alice Chen's `achen`) is a guess, offered as a candidate, never taken.

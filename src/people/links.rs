@@ -5,7 +5,7 @@
 use super::{Person, Principal, Role};
 use crate::access::{Access, Resolved};
 use crate::error::{ErrorCode, Problem};
-use crate::index::{Target, Tier};
+use crate::index::Target;
 use crate::model::audit::NewEvent;
 pub use crate::model::people::ManualLink;
 use crate::store::Store;
@@ -32,24 +32,7 @@ pub struct NewLink {
 
 /// The identity named exactly `name` (any case, the exact spelling winning) on `connection`.
 pub(crate) fn exact_identity(access: &Access, connection: &str, name: &str) -> Option<Resolved> {
-    let (c, _) = access.graph.connection(connection)?;
-    let hits: Vec<Resolved> = access
-        .index
-        .lookup(Target::Identity, Tier::Name, name, Some(c as u32))
-        .into_iter()
-        .map(Resolved::from)
-        .filter(|h| {
-            access
-                .conn(h.conn)
-                .identity(h.id)
-                .name
-                .eq_ignore_ascii_case(name)
-        })
-        .collect();
-    hits.iter()
-        .find(|h| access.conn(h.conn).identity(h.id).name == name)
-        .or(hits.first())
-        .copied()
+    access.named(Target::Identity, connection, name)
 }
 
 /// The identities `person` is linked to, with where each link comes from.

@@ -17,12 +17,12 @@ pub fn resource(connection: &str, name: &str) -> String {
     format!("/resources/{}/{}", url_encode(connection), url_encode(name))
 }
 
-/// A new request for a resource, named as people write it across connections
-/// (`warehouse:sales.orders`).
+/// A new request for a resource, named as the new-request page takes it (`CONNECTION/NAME`,
+/// split at the first slash, so the name may hold more).
 pub fn new_request(connection: &str, name: &str) -> String {
     with_query(
         "/requests/new",
-        &[("resource", &format!("{connection}:{name}"))],
+        &[("resource", &format!("{connection}/{name}"))],
     )
 }
 

@@ -5,9 +5,8 @@
 use super::hrefs;
 use super::page::{Layout, PageError, render};
 use super::session::Viewer;
-use crate::access::{Access, Resolved};
 use crate::app::App;
-use crate::index::{Target, Tier};
+use crate::index::Target;
 use crate::tools::{WhoHasAccess, invoke_typed};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -67,28 +66,6 @@ struct ResourcePage {
     start: Option<String>,
 }
 
-/// The resource named exactly `name` (any case, the exact spelling winning) on `connection`.
-fn exact_resource(access: &Access, connection: &str, name: &str) -> Option<Resolved> {
-    let (c, _) = access.graph.connection(connection)?;
-    let hits: Vec<Resolved> = access
-        .index
-        .lookup(Target::Resource, Tier::Name, name, Some(c as u32))
-        .into_iter()
-        .map(Resolved::from)
-        .filter(|h| {
-            access
-                .conn(h.conn)
-                .resource(h.id)
-                .name
-                .eq_ignore_ascii_case(name)
-        })
-        .collect();
-    hits.iter()
-        .find(|h| access.conn(h.conn).resource(h.id).name == name)
-        .or(hits.first())
-        .copied()
-}
-
 pub async fn page(
     State(app): State<App>,
     viewer: Viewer,
@@ -96,11 +73,13 @@ pub async fn page(
     Query(paging): Query<Paging>,
 ) -> Result<Response, PageError> {
     let access = app.access.load();
-    let found = exact_resource(&access, &connection, &name).ok_or_else(|| {
-        PageError::not_found(format!(
-            "no resource named {name:?} on connection {connection:?}"
-        ))
-    })?;
+    let found = access
+        .named(Target::Resource, &connection, &name)
+        .ok_or_else(|| {
+            PageError::not_found(format!(
+                "no resource named {name:?} on connection {connection:?}"
+            ))
+        })?;
     let c = access.conn(found.conn);
     let res = c.resource(found.id);
     let (connection, name) = (c.name.clone(), res.name.clone());

@@ -199,7 +199,7 @@ async fn a_resource_page_lists_who_has_access_as_the_api_does() {
         assert!(
             page.body.contains(&format!(
                 "href=\"/requests/new?resource={}\"",
-                enc(&format!("{conn}:{name}"))
+                enc(&format!("{conn}/{name}"))
             )),
             "a link to request it"
         );
