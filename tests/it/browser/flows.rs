@@ -133,7 +133,6 @@ async fn signing_in_shows_the_requests_and_signing_out_ends_the_session() {
 }
 
 #[tokio::test]
-#[ignore = "issue 12: /requests shows the resource filter but ignores it (RequestService::list has no resource filter)"]
 async fn the_resource_filter_narrows_the_list() {
     let s = TestServer::start().await;
     let carol = s.token_for("carol", Role::Reviewer, None).await;
