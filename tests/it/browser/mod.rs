@@ -370,12 +370,8 @@ impl Browser {
     /// Clicks the displayed `<button>` or submit input whose text is exactly `label` (spaces
     /// trimmed), waiting for one to appear.
     pub async fn click_button(&self, label: &str) {
-        let e = self
-            .wait_for_displayed(&button_xpath(label), &format!("a button {label:?}"))
+        self.click_displayed(&button_xpath(label), &format!("the button {label:?}"))
             .await;
-        e.click()
-            .await
-            .unwrap_or_else(|err| panic!("cannot click the button {label:?}: {err}"));
     }
 
     /// Clicks the button `label` in the list item or table row that shows `text` as the whole
@@ -387,12 +383,8 @@ impl Browser {
              //*[self::button[normalize-space(.)={l}] or \
                  self::input[(@type='submit' or @type='button') and normalize-space(@value)={l}]]"
         );
-        let e = self
-            .wait_for_displayed(&xpath, &format!("a button {label:?} beside {text:?}"))
+        self.click_displayed(&xpath, &format!("a button {label:?} beside {text:?}"))
             .await;
-        e.click()
-            .await
-            .unwrap_or_else(|err| panic!("cannot click {label:?} beside {text:?}: {err}"));
     }
 
     /// Whether a displayed `<button>` or submit input reads exactly `label` now (no waiting).
@@ -404,12 +396,24 @@ impl Browser {
     /// to appear.
     pub async fn click_link(&self, text: &str) {
         let xpath = format!("//a[normalize-space(.)={}]", xpath_literal(text));
-        let e = self
-            .wait_for_displayed(&xpath, &format!("a link {text:?}"))
+        self.click_displayed(&xpath, &format!("the link {text:?}"))
             .await;
-        e.click()
-            .await
-            .unwrap_or_else(|err| panic!("cannot follow the link {text:?}: {err}"));
+    }
+
+    /// Clicks the displayed element at `xpath`, waiting for one. When htmx swaps the part of the
+    /// page it is in between finding and clicking (live search results re-rendered as the last
+    /// keys arrive), the element found is stale: it is found again in the new part, a bounded
+    /// number of times.
+    async fn click_displayed(&self, xpath: &str, what: &str) {
+        const TRIES: usize = 10;
+        for attempt in 1..=TRIES {
+            let e = self.wait_for_displayed(xpath, what).await;
+            match e.click().await {
+                Ok(()) => return,
+                Err(err) if attempt < TRIES && err.to_string().contains("stale element") => {}
+                Err(err) => panic!("cannot click {what}: {err}"),
+            }
+        }
     }
 
     async fn displayed(&self, xpath: &str) -> Option<Element> {
