@@ -257,6 +257,16 @@ impl Browser {
             .is_empty()
     }
 
+    /// Whether an element matches the XPath `xpath` now (no waiting).
+    pub async fn has_xpath(&self, xpath: &str) -> bool {
+        !self
+            .client
+            .find_all(Locator::XPath(xpath))
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    }
+
     async fn wait_for_locator(&self, locator: Locator<'_>, what: &str) -> Element {
         let deadline = Instant::now() + self.wait;
         loop {
