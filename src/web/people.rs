@@ -1,6 +1,7 @@
-//! `/people` (admins): people with their roles and linked identities, and every token (never a
-//! secret: only hashes are kept); forms to add a person, create a token (its secret shown once,
-//! on the page that answers the form) and revoke one. Every rule is `app.people`'s.
+//! `/people`: people with their roles and linked identities (reviewers and admins, as
+//! `GET /v1/people`); for admins also every token (never a secret: only hashes are kept) and
+//! forms to add a person, create a token (its secret shown once, on the page that answers the
+//! form) and revoke one. Every rule is `app.people`'s.
 
 use super::form::Posted;
 use super::hrefs;
@@ -48,8 +49,11 @@ pub struct Created {
 
 /// The page, with the token just created (if any) on top.
 async fn show(app: &App, viewer: &Viewer, created: Option<Created>) -> Result<Response, PageError> {
-    // Tokens first: the service refuses anyone but an admin.
-    let tokens = app.people.tokens_for(&viewer.who).await?;
+    // The service refuses requesters the people, and anyone but an admin the tokens.
+    let tokens = match viewer.is_admin() {
+        true => app.people.tokens_for(&viewer.who).await?,
+        false => Vec::new(),
+    };
     let people = app
         .people
         .overview(&viewer.who)

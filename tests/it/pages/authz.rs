@@ -67,7 +67,6 @@ fn page_status(method: &str, rest: u16) -> u16 {
 }
 
 #[tokio::test]
-#[ignore = "until the request, directory, audit and chat pages are merged"]
 async fn every_page_for_every_caller_as_rest_decides() {
     let s = TestServer::start().await;
     let roles = [

@@ -1,7 +1,7 @@
 //! The directory pages over real HTTP: identities and resources listed and paged, an identity's
 //! memberships up and down and its access with paths, a resource's holders as `who_has_access`
 //! answers them, admins linking people, odd and hostile names shown as text and linked so that
-//! they round-trip, and `/people` for admins only.
+//! they round-trip, and `/people` (its tokens and forms for admins only).
 
 use super::{Visitor, buttons};
 use crate::server::TestServer;
@@ -493,11 +493,20 @@ async fn admins_link_and_unlink_people_and_nobody_else_can() {
 #[tokio::test]
 async fn the_people_page_is_for_admins_and_manages_people_and_tokens() {
     let s = TestServer::start().await;
-    // Reviewers and requesters are refused by the service, and their forged forms change nothing.
-    for (name, role) in [("rhea", Role::Reviewer), ("maya", Role::Requester)] {
+    // Reviewers see the people (as `GET /v1/people` shows them) but no token and no form;
+    // requesters are refused; the forged forms of both change nothing.
+    for (name, role, status) in [
+        ("rhea", Role::Reviewer, 200),
+        ("maya", Role::Requester, 403),
+    ] {
         let mut v = Visitor::signed_in(&s, name, role).await;
         let page = v.get("/people").await;
-        assert_eq!(page.status, 403, "{name}: {}", page.body);
+        assert_eq!(page.status, status, "{name}: {}", page.body);
+        assert!(!page.body.contains("id=\"tokens\""), "{name} sees no token");
+        assert!(
+            !page.body.contains("action=\"/people"),
+            "{name} sees no form"
+        );
         let forged = v
             .post_from(
                 "/requests",
