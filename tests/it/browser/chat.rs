@@ -7,7 +7,6 @@ use crate::server::TestServer;
 use warden::people::Role;
 
 #[tokio::test]
-#[ignore = "until the chat page is merged"]
 async fn the_chat_answers_and_links_a_drafted_request_to_its_page() {
     let s = TestServer::start().await;
     let maya = s.token_for("maya", Role::Requester, None).await;
@@ -26,6 +25,8 @@ async fn the_chat_answers_and_links_a_drafted_request_to_its_page() {
     .await;
     b.click_button("Ask").await;
     b.wait_for_text("Yes.").await;
+    b.wait_for_text("maya → sales_ops → sales_read → SELECT on prod.sales.orders")
+        .await;
     b.wait_for_text("check_access").await;
 
     // A request drafted by the assistant: the answer links to the request's page.

@@ -249,9 +249,18 @@ impl Browser {
 
     /// Whether an element matches the CSS selector `css` now (no waiting).
     pub async fn has(&self, css: &str) -> bool {
+        self.any(Locator::Css(css)).await
+    }
+
+    /// Whether an element matches the XPath `xpath` now (no waiting).
+    pub async fn has_xpath(&self, xpath: &str) -> bool {
+        self.any(Locator::XPath(xpath)).await
+    }
+
+    async fn any(&self, locator: Locator<'_>) -> bool {
         !self
             .client
-            .find_all(Locator::Css(css))
+            .find_all(locator)
             .await
             .unwrap_or_default()
             .is_empty()

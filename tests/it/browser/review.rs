@@ -82,5 +82,33 @@ async fn ask_approve_with_a_role_and_a_shorter_expiry_then_revoke() {
     b.goto(&format!("{}/requests/{id}", site.base)).await;
     b.wait_for_text("No actions available").await;
     b.assert_no_console_errors().await;
+
+    // The audit page, filtered to this request: carol's approval and her revocation, and
+    // Warden's grant and revoke on the platform, on a verified chain.
+    b.click_link("Audit").await;
+    b.wait_for_url("/audit").await;
+    b.wait_for_text("Chain verified").await;
+    b.fill("input[name=request]", &id).await;
+    b.click_button("Filter").await;
+    b.wait_for_url(&format!("request={id}")).await;
+    for (actor, kind) in [
+        ("carol", "approved"),
+        ("warden", "provisioned"),
+        ("carol", "revoke_requested"),
+        ("warden", "revoked"),
+    ] {
+        let row = format!(
+            "//table[contains(@class, 'audit')]//tr[td[3][normalize-space(.)='{actor}']]\
+             [td[4][normalize-space(.)='{kind}']][td[5][normalize-space(.)='{id}']]"
+        );
+        assert!(
+            b.has_xpath(&row).await,
+            "no {kind} by {actor}: {}",
+            b.text().await
+        );
+    }
+    b.wait_for_text(r#""narrowed":{"duration":{"approved":"3d","asked":"2w"}}"#)
+        .await;
+    b.assert_no_console_errors().await;
     b.close().await;
 }
