@@ -2,7 +2,8 @@
 //! by status, requester and resource, a page at a time. The service applies the same rules as
 //! `GET /v1/requests`.
 
-use super::page::{Layout, PageError, render, url_encode};
+use super::hrefs;
+use super::page::{Layout, PageError, render};
 use super::session::Viewer;
 use crate::app::App;
 use crate::error::Problem;
@@ -55,12 +56,14 @@ pub async fn page(
         .list(&viewer.who, status, requester, resource, cursor, PAGE)
         .await?;
     let next = next_cursor.map(|c| {
-        format!(
-            "/requests?status={}&requester={}&resource={}&cursor={}",
-            url_encode(&filters.status),
-            url_encode(&filters.requester),
-            url_encode(&filters.resource),
-            url_encode(&c)
+        hrefs::with_query(
+            "/requests",
+            &[
+                ("status", &filters.status),
+                ("requester", &filters.requester),
+                ("resource", &filters.resource),
+                ("cursor", &c),
+            ],
         )
     });
     render(&RequestsPage {
