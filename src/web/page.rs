@@ -178,6 +178,22 @@ mod tests {
         assert_eq!(local_path(None), "/requests");
     }
 
+    proptest::proptest! {
+        /// Whatever is typed or forged into `next`, sign-in lands on a path of this server.
+        #[test]
+        fn any_next_lands_on_a_local_path(next in "\\PC{0,64}") {
+            let p = local_path(Some(&next));
+            proptest::prop_assert!(p.starts_with('/') && !p.starts_with("//") && !p.contains('\\'));
+        }
+
+        /// Any text (curly quotes, combining marks, emoji) encodes to unreserved ASCII and `%XX`.
+        #[test]
+        fn any_text_encodes_to_safe_ascii(s in "\\PC{0,64}") {
+            let e = url_encode(&s);
+            proptest::prop_assert!(e.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~%".contains(&b)));
+        }
+    }
+
     #[test]
     fn query_values_are_percent_encoded() {
         assert_eq!(url_encode("a b&c=é"), "a%20b%26c%3D%C3%A9");

@@ -183,6 +183,21 @@ mod tests {
         assert_eq!(cookie(&h, "missing"), None);
     }
 
+    proptest::proptest! {
+        /// Any `Cookie` header a browser or a forger sends is read without a panic, and a value
+        /// found is never blank.
+        #[test]
+        fn any_cookie_header_is_read_safely(raw in "\\PC{0,80}") {
+            let mut h = HeaderMap::new();
+            if let Ok(v) = HeaderValue::from_str(&raw) {
+                h.insert(header::COOKIE, v);
+            }
+            if let Some(v) = cookie(&h, COOKIE) {
+                proptest::prop_assert!(!v.is_empty());
+            }
+        }
+    }
+
     #[test]
     fn the_cookie_is_secure_only_behind_tls() {
         let mut h = HeaderMap::new();
