@@ -1,4 +1,4 @@
-//! `list`: everything one identity holds, each with its paths.
+//! `list`: everything one identity holds, each with its paths, a page at a time.
 
 use super::check::{EVERY, RawPath};
 use super::holders::Terminal;
@@ -6,7 +6,7 @@ use super::{ConnGraph, GranteeRef, MAX_PATHS, Path};
 use crate::model::{IdentityId, Platform, SpecialGroup};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 /// Most chains followed up from one identity.
 const MAX_CHAINS: usize = 10_000;
@@ -19,11 +19,52 @@ pub struct AccessEntry {
     pub paths: Vec<Path>,
 }
 
-/// Everything an identity holds on its connection.
+/// Everything an identity holds on its connection, or one page of it.
 #[derive(Debug, Clone)]
 pub struct IdentityAccess {
+    /// The entries asked for, ordered by resource then privilege.
     pub entries: Vec<AccessEntry>,
+    /// How many entries there are in all (the page is a slice of them).
+    pub total: usize,
     pub superuser: bool,
+}
+
+/// A path found while listing, before it is known to be shown: its chain is an index into the
+/// listing's chains, so a path costs no allocation until it is written out.
+struct Found {
+    chain: usize,
+    pseudo: Option<GranteeRef>,
+    terminal: Terminal,
+}
+
+/// What one identity holds, keyed by (resource index or [`EVERY`], privilege name).
+struct Listing<'g> {
+    chains: Vec<Vec<u32>>,
+    found: HashMap<(u32, &'g str), Vec<Found>>,
+}
+
+impl<'g> Listing<'g> {
+    fn add(&mut self, resource: u32, privilege: &'g str, found: Found) {
+        let list = self.found.entry((resource, privilege)).or_default();
+        if list.len() < MAX_PATHS {
+            list.push(found);
+        }
+    }
+
+    /// Adds a path that brings its own chain.
+    fn add_raw(&mut self, resource: u32, privilege: &'g str, raw: RawPath) {
+        self.chains.push(raw.chain);
+        let chain = self.chains.len() - 1;
+        self.add(
+            resource,
+            privilege,
+            Found {
+                chain,
+                pseudo: raw.pseudo,
+                terminal: raw.terminal,
+            },
+        );
+    }
 }
 
 impl ConnGraph {
@@ -31,28 +72,92 @@ impl ConnGraph {
     /// bound (they apply to everything below); a predefined role's or a superuser's blanket
     /// privileges are listed once, on `*`.
     pub fn list_access(&self, i: IdentityId) -> IdentityAccess {
+        self.list_access_page(i, 0, usize::MAX)
+    }
+
+    /// Entries `from..from + limit` of [`Self::list_access`], with the total. Paths are written
+    /// out only for the entries returned: an identity holding 100,000 privileges costs a walk and
+    /// a sort, not 100,000 rendered paths.
+    pub fn list_access_page(&self, i: IdentityId, from: usize, limit: usize) -> IdentityAccess {
         let i = i.get();
-        let mut found: BTreeMap<(String, String), Vec<RawPath>> = BTreeMap::new();
-        let mut add = |resource: String, privilege: String, raw: RawPath| {
-            let list = found.entry((resource, privilege)).or_default();
-            if list.len() < MAX_PATHS {
-                list.push(raw);
+        let superuser = self.is_superuser(i);
+        let listing = self.collect_access(i, superuser);
+        let name = |r: u32| {
+            if r == EVERY {
+                "*"
+            } else {
+                &self.resource(r).name
             }
         };
-        let superuser = self.is_superuser(i);
-        if superuser {
-            add(
-                "*".into(),
-                "ALL".into(),
-                RawPath {
-                    chain: vec![i],
-                    pseudo: None,
-                    terminal: Terminal::Superuser,
-                },
-            );
+        let mut keys: Vec<(&str, &str, u32)> = listing
+            .found
+            .keys()
+            .map(|&(r, p)| (name(r), p, r))
+            .collect();
+        let total = keys.len();
+        let to = from.saturating_add(limit).min(total);
+        let from = from.min(to);
+        // Only the page's entries need their exact place; the rest need only be on the right side.
+        if to < total {
+            keys.select_nth_unstable(to);
+            keys.truncate(to);
         }
-        for chain in self.chains_up(i, false, &|_| true, MAX_CHAINS) {
-            let Some(&n) = chain.last() else {
+        if from > 0 && from < keys.len() {
+            keys.select_nth_unstable(from);
+        }
+        let mut page = keys.split_off(from);
+        page.sort_unstable();
+        let entries = page
+            .into_iter()
+            .map(|(resource, privilege, r)| {
+                let raw: Vec<RawPath> = listing.found[&(r, privilege)]
+                    .iter()
+                    .map(|f| RawPath {
+                        chain: listing.chains[f.chain].clone(),
+                        pseudo: f.pseudo,
+                        terminal: f.terminal,
+                    })
+                    .collect();
+                AccessEntry {
+                    paths: self.render_all(&raw, privilege),
+                    resource: resource.to_owned(),
+                    privilege: privilege.to_owned(),
+                }
+            })
+            .collect();
+        IdentityAccess {
+            entries,
+            total,
+            superuser,
+        }
+    }
+
+    /// Every (resource, privilege) `i` holds, with up to [`MAX_PATHS`] unwritten paths each.
+    fn collect_access(&self, i: u32, superuser: bool) -> Listing<'_> {
+        let mut l = Listing {
+            chains: Vec::new(),
+            found: HashMap::new(),
+        };
+        if superuser {
+            let raw = RawPath {
+                chain: vec![i],
+                pseudo: None,
+                terminal: Terminal::Superuser,
+            };
+            l.add_raw(EVERY, "ALL", raw);
+        }
+        let owner_privilege = if self.platform == Platform::Snowflake {
+            "OWNERSHIP"
+        } else {
+            "ALL"
+        };
+        let predefined: [(Option<u32>, &[&str]); 2] = [
+            (self.read_all, &["SELECT", "USAGE"]),
+            (self.write_all, &["INSERT", "UPDATE", "DELETE", "USAGE"]),
+        ];
+        l.chains = self.chains_up(i, false, &|_| true, MAX_CHAINS);
+        for c in 0..l.chains.len() {
+            let Some(&n) = l.chains[c].last() else {
                 continue;
             };
             for &g in self.by_grantee.get(n) {
@@ -60,53 +165,36 @@ impl ConnGraph {
                 if grant.future {
                     continue;
                 }
-                let res = self.resource(grant.resource).name.clone();
-                add(
-                    res,
-                    self.privilege_name(grant.privilege).to_owned(),
-                    RawPath {
-                        chain: chain.clone(),
-                        pseudo: None,
-                        terminal: Terminal::Grant(g),
-                    },
-                );
+                let found = Found {
+                    chain: c,
+                    pseudo: None,
+                    terminal: Terminal::Grant(g),
+                };
+                l.add(grant.resource, self.privilege_name(grant.privilege), found);
             }
             for &r in self.owned.get(n) {
-                let privilege = if self.platform == Platform::Snowflake {
-                    "OWNERSHIP"
-                } else {
-                    "ALL"
+                let found = Found {
+                    chain: c,
+                    pseudo: None,
+                    terminal: Terminal::Owner(r),
                 };
-                add(
-                    self.resource(r).name.clone(),
-                    privilege.into(),
-                    RawPath {
-                        chain: chain.clone(),
-                        pseudo: None,
-                        terminal: Terminal::Owner(r),
-                    },
-                );
+                l.add(r, owner_privilege, found);
             }
-            let predefined: &[(Option<u32>, &[&str])] = &[
-                (self.read_all, &["SELECT", "USAGE"]),
-                (self.write_all, &["INSERT", "UPDATE", "DELETE", "USAGE"]),
-            ];
-            for (role, privileges) in predefined {
-                if *role == Some(n) {
-                    for p in *privileges {
-                        add(
-                            "*".into(),
-                            p.to_string(),
-                            RawPath {
-                                chain: chain.clone(),
-                                pseudo: None,
-                                terminal: Terminal::Predefined {
-                                    role: n,
-                                    resource: EVERY,
-                                },
-                            },
-                        );
-                    }
+            for (role, privileges) in &predefined {
+                if *role != Some(n) {
+                    continue;
+                }
+                for p in *privileges {
+                    let terminal = Terminal::Predefined {
+                        role: n,
+                        resource: EVERY,
+                    };
+                    let found = Found {
+                        chain: c,
+                        pseudo: None,
+                        terminal,
+                    };
+                    l.add(EVERY, p, found);
                 }
             }
         }
@@ -115,37 +203,25 @@ impl ConnGraph {
             if grant.future {
                 continue;
             }
-            let res = self.resource(grant.resource).name.clone();
-            let privilege = self.privilege_name(grant.privilege).to_owned();
+            let privilege = self.privilege_name(grant.privilege);
             match grant.grantee {
                 GranteeRef::Special(group) => {
                     for raw in self.special_paths(i, group, grant.resource, g) {
-                        add(res.clone(), privilege.clone(), raw);
+                        l.add_raw(grant.resource, privilege, raw);
                     }
                 }
                 other if self.pseudo_applies(other, i) => {
-                    add(
-                        res,
-                        privilege,
-                        RawPath {
-                            chain: vec![i],
-                            pseudo: Some(other),
-                            terminal: Terminal::Grant(g),
-                        },
-                    );
+                    let raw = RawPath {
+                        chain: vec![i],
+                        pseudo: Some(other),
+                        terminal: Terminal::Grant(g),
+                    };
+                    l.add_raw(grant.resource, privilege, raw);
                 }
                 _ => {}
             }
         }
-        let entries = found
-            .into_iter()
-            .map(|((resource, privilege), raw)| AccessEntry {
-                paths: self.render_all(&raw, &privilege),
-                resource,
-                privilege,
-            })
-            .collect();
-        IdentityAccess { entries, superuser }
+        l
     }
 
     /// Paths by which `i` is in a dataset's special group: it holds the basic role on the project.

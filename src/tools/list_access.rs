@@ -20,6 +20,12 @@ pub struct ListAccessArgs {
     /// The connection, needed when the identity exists on several.
     #[serde(default)]
     pub connection: Option<String>,
+    /// How many entries to skip (for paging through a long list; default 0).
+    #[serde(default)]
+    pub offset: Option<usize>,
+    /// At most this many entries (default: all of them).
+    #[serde(default)]
+    pub limit: Option<usize>,
 }
 
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
@@ -29,7 +35,11 @@ pub struct ListAccessResult {
     pub connection: String,
     /// True when the identity is a superuser: it holds every privilege on everything.
     pub superuser: bool,
+    /// The entries, ordered by resource then privilege (the page asked for, when `offset` or
+    /// `limit` was given).
     pub access: Vec<AccessEntry>,
+    /// How many entries there are in all.
+    pub total: usize,
 }
 
 pub struct ListAccess;
@@ -43,13 +53,15 @@ impl Tool for ListAccess {
         let conn = access.connection_arg(args.connection.as_deref(), "connection")?;
         let found = access.resolve(Target::Identity, &args.identity, conn, "identity")?;
         let (c, i) = (access.conn(found.conn), found.identity());
-        let list = c.list_access(i);
+        let from = args.offset.unwrap_or(0);
+        let list = c.list_access_page(i, from, args.limit.unwrap_or(usize::MAX));
         Ok(ListAccessResult {
             identity: c.identity(i).name.clone(),
             identity_kind: c.identity(i).kind.to_string(),
             connection: c.name.clone(),
             superuser: list.superuser,
             access: list.entries,
+            total: list.total,
         })
     }
 }

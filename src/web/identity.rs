@@ -99,10 +99,15 @@ fn offset(v: &Option<String>) -> usize {
         .unwrap_or(0)
 }
 
+/// Where the last page of `total` items starts.
+fn last_start(total: usize) -> usize {
+    total.saturating_sub(1) / PAGE * PAGE
+}
+
 /// The page of `total` items from `from`, and the links to the pages around it; `at(n)` is the
 /// page's address with the list starting at `n`.
 fn pager(from: usize, total: usize, at: impl Fn(usize) -> String) -> Pager {
-    let from = from.min(total.saturating_sub(1) / PAGE * PAGE);
+    let from = from.min(last_start(total));
     Pager {
         first: if total == 0 { 0 } else { from + 1 },
         last: (from + PAGE).min(total),
@@ -135,7 +140,6 @@ pub async fn page(
         .identities
         .pop()
         .ok_or_else(|| PageError::not_found(format!("no identity named {name:?}")))?;
-    let held = invoke_typed::<ListAccess>(access.clone(), &app.requests, &viewer.who, args).await?;
     let linked = match viewer.is_reviewer() {
         true => Some(
             app.people
@@ -158,7 +162,18 @@ pub async fn page(
             &[("members", &n.to_string()), ("access", &a_from.to_string())],
         )
     });
-    let access_pager = pager(a_from, held.access.len(), |n| {
+    // The page's slice only: paths are written out for the entries shown, not all of them.
+    let slice = |from: usize| {
+        let args =
+            json!({"identity": name, "connection": connection, "offset": from, "limit": PAGE});
+        invoke_typed::<ListAccess>(access.clone(), &app.requests, &viewer.who, args)
+    };
+    let mut held = slice(a_from).await?;
+    if held.access.is_empty() && held.total > 0 {
+        // Past the end: the last page, as the pager shows it.
+        held = slice(last_start(held.total)).await?;
+    }
+    let access_pager = pager(a_from, held.total, |n| {
         hrefs::with_query(
             &here,
             &[("members", &m_from.to_string()), ("access", &n.to_string())],
@@ -192,8 +207,6 @@ pub async fn page(
     let access_rows = held
         .access
         .into_iter()
-        .skip(access_pager.first.saturating_sub(1))
-        .take(PAGE)
         .map(|e| AccessRow {
             href: (e.resource != "*").then(|| hrefs::resource(&connection, &e.resource)),
             more_paths: e.paths.len().saturating_sub(PATHS_SHOWN),

@@ -175,6 +175,30 @@ proptest! {
     }
 
     #[test]
+    fn a_page_of_list_access_is_that_slice_of_the_whole(
+        who in any::<prop::sample::Index>(),
+        from in 0usize..40,
+        limit in 0usize..40,
+    ) {
+        let access = access();
+        let everyone: Vec<_> = access
+            .graph
+            .connections
+            .iter()
+            .flat_map(|c| (0..c.identities.len()).map(move |i| (c, i)))
+            .collect();
+        let (c, i) = everyone[who.index(everyone.len())];
+        let id = warden::model::IdentityId::new(i as u32);
+        let whole = c.list_access(id);
+        let page = c.list_access_page(id, from, limit);
+        prop_assert_eq!(page.total, whole.entries.len());
+        prop_assert_eq!(page.superuser, whole.superuser);
+        let end = from.saturating_add(limit).min(whole.entries.len());
+        let expected = &whole.entries[from.min(end)..end];
+        prop_assert_eq!(&page.entries[..], expected);
+    }
+
+    #[test]
     fn durations_parse_or_say_why(text in prop_oneof![
         any::<String>(),
         "[0-9+\\- ]{0,24}[smhdwSMHDW\u{130}\u{2019}]?",

@@ -401,6 +401,25 @@ async fn hostile_and_odd_names_are_text_and_their_links_round_trip() {
         section(&page.body, "access")
             .contains(&esc(&format!("{ODD_USER} → {SCRIPT} → SELECT on s.t000")))
     );
+    // Past the end (a hand-typed offset): the last page, not an empty one.
+    let far = v.get(&format!("{user_link}?access=100000")).await;
+    assert_eq!(far.status, 200, "{}", far.body);
+    assert_eq!(links(section(&far.body, "access"), "/resources/"), second);
+
+    // The tool pages the same way: a slice of the whole, in order, with the total.
+    let (status, slice) = s
+        .post(
+            "/v1/tools/list_access",
+            &json!({"identity": ODD_USER, "connection": "odd", "offset": 140, "limit": 20})
+                .to_string(),
+        )
+        .await;
+    assert_eq!(status, 200, "{slice}");
+    assert_eq!(slice["total"], 150);
+    assert_eq!(
+        slice["access"].as_array().unwrap()[..],
+        held["access"].as_array().unwrap()[140..]
+    );
 
     // A resource page of the odd connection links its holders back.
     let t = v.get(&resource_href("odd", "s.t007")).await;
