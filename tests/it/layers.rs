@@ -18,6 +18,7 @@ const LAYERS: &[&str] = &[
     "server",
     "web",
     "http",
+    "slack",
     "sync",
     "drift",
     "app",

@@ -42,6 +42,7 @@ mod requests_http;
 mod resolve;
 mod scenarios;
 mod server;
+mod slack;
 mod store;
 mod survive;
 mod sync;
