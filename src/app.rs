@@ -178,13 +178,27 @@ impl App {
         conversation_id: Option<&str>,
         engine: Option<EngineKind>,
     ) -> Result<Reply, Problem> {
-        let cx = ChatContext {
+        crate::chat::ask(self.chat_context(), who, message, conversation_id, engine).await
+    }
+
+    /// One chat turn as `who` in the conversation the caller names by `key` (a Slack thread),
+    /// started by the first message that names it.
+    pub async fn chat_in(
+        &self,
+        who: &Principal,
+        message: &str,
+        key: &str,
+    ) -> Result<Reply, Problem> {
+        crate::chat::ask_in(self.chat_context(), who, message, key, None).await
+    }
+
+    fn chat_context(&self) -> ChatContext<'_> {
+        ChatContext {
             access: self.access.load(),
             store: &self.store,
             requests: &self.requests,
             llm: self.config.llm.as_ref(),
-        };
-        crate::chat::ask(cx, who, message, conversation_id, engine).await
+        }
     }
 
     /// The same app going by another clock (tests move time instead of waiting).

@@ -31,6 +31,9 @@ pub struct Config {
     pub jobs: crate::policy::JobsConfig,
     #[serde(default)]
     pub requests: crate::policy::RequestsConfig,
+    /// Absent: no Slack (INTERFACE.md "Slack").
+    #[serde(default)]
+    pub slack: Option<SlackConfig>,
     /// Where the store is when it is PostgreSQL (`--database-url`); not read from the file, so
     /// the file never needs the password. `None`: SQLite in the data dir.
     #[serde(skip)]
@@ -82,6 +85,47 @@ impl Default for ServerConfig {
             shutdown_grace: Duration::from_secs(30),
         }
     }
+}
+
+/// The Slack app: its tokens, the reviewers' channel, and who each Slack user is.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlackConfig {
+    /// The bot's OAuth token (`xoxb-…`), for the Web API.
+    pub bot_token: Secret,
+    /// The app's signing secret, which signs every request Slack sends.
+    pub signing_secret: Secret,
+    /// The reviewers' channel, by id (`C0123456789`).
+    pub channel: String,
+    /// Slack's Web API (tests point it at a local server).
+    #[serde(default = "default_slack_api")]
+    pub api_url: String,
+    /// The dashboard's address as reviewers reach it, for `Open in Warden` links. Absent: the
+    /// address the server listens on.
+    #[serde(default)]
+    pub dashboard_url: Option<String>,
+    /// Slack user id → Warden person. Users not listed are found by the email Slack has for them
+    /// (`users.info`, which needs the `users:read.email` scope).
+    #[serde(default)]
+    pub users: std::collections::BTreeMap<String, String>,
+    /// How long what `users.info` said about a user is trusted.
+    #[serde(default = "default_user_cache")]
+    pub user_cache: Duration,
+    /// How long one Web API call may take.
+    #[serde(default = "default_slack_timeout")]
+    pub timeout: Duration,
+}
+
+fn default_slack_api() -> String {
+    "https://slack.com/api".into()
+}
+
+fn default_user_cache() -> Duration {
+    Duration::from_secs(3600)
+}
+
+fn default_slack_timeout() -> Duration {
+    Duration::from_secs(10)
 }
 
 /// A live platform to sync from (used by the connectors).
@@ -176,6 +220,9 @@ impl Config {
         substitute(&mut value, &env, &mut String::new())?;
         check_platforms(&value)?;
         let config = Config::deserialize(value).map_err(|e| toml_error(&e, ""))?;
+        if let Some(slack) = &config.slack {
+            check_slack(slack)?;
+        }
         let mut seen = std::collections::BTreeSet::new();
         for (i, c) in config.connections.iter().enumerate() {
             if c.name.trim().is_empty() {
@@ -187,6 +234,30 @@ impl Config {
         }
         Ok(config)
     }
+}
+
+/// What a `[slack]` section must hold to work at all, named by key.
+fn check_slack(slack: &SlackConfig) -> Result<(), String> {
+    for (key, value) in [
+        ("slack.bot_token", slack.bot_token.expose()),
+        ("slack.signing_secret", slack.signing_secret.expose()),
+        ("slack.channel", slack.channel.as_str()),
+    ] {
+        if value.trim().is_empty() {
+            return Err(format!("{key}: empty"));
+        }
+    }
+    for (key, url) in [
+        ("slack.api_url", Some(&slack.api_url)),
+        ("slack.dashboard_url", slack.dashboard_url.as_ref()),
+    ] {
+        if let Some(url) = url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(format!("{key}: not an http(s) address"));
+        }
+    }
+    Ok(())
 }
 
 /// A connection's `platform` that names no platform, as an error naming the connection and the
@@ -336,6 +407,32 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.contains("llm.api_key") && e.contains("MISSING"), "{e}");
+    }
+
+    #[test]
+    fn reads_slack_and_checks_it() {
+        let text = "[slack]\nbot_token = \"${KEY}\"\nsigning_secret = \"${KEY}\"\nchannel = \"C1\"\n[slack.users]\nU024BE7LH = \"carol\"\n";
+        let c = Config::parse(text, env).unwrap();
+        let slack = c.slack.unwrap();
+        assert_eq!(slack.api_url, "https://slack.com/api");
+        assert_eq!(slack.users["U024BE7LH"], "carol");
+        assert!(!format!("{slack:?}").contains("sk-123"));
+        let e = Config::parse(&text.replace("C1", " "), env).unwrap_err();
+        assert_eq!(e, "slack.channel: empty");
+        let e = Config::parse(
+            &text.replace("${KEY}\"\nchannel", "${NOPE}\"\nchannel"),
+            env,
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("slack.signing_secret") && e.contains("NOPE"),
+            "{e}"
+        );
+        let bad = text.replace("[slack.users]", "api_url = \"slack.com\"\n[slack.users]");
+        assert_eq!(
+            Config::parse(&bad, env).unwrap_err(),
+            "slack.api_url: not an http(s) address"
+        );
     }
 
     #[test]

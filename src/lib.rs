@@ -9,7 +9,8 @@
 //! - [`server`]: the running server, the one place that starts and stops the background workers.
 //! - [`web`]: the dashboard's pages (sessions, CSRF, templates) over the same services.
 //! - [`http`]: REST, MCP and the OpenAPI document; handlers read, call a service, answer.
-//! - [`slack`]: the reviewers' channel in Slack: the Web API client and Slack's request signatures.
+//! - [`slack`]: the reviewers' channel in Slack: notifications, approval by ✅ and buttons, the
+//!   assistant in threads and direct messages.
 //! - [`sync`], [`drift`]: live connections read and imported; grants that drifted from Warden's record.
 //! - [`app`]: the wiring (config, store, access, people, requests) the edges share.
 //! - [`chat`]: the embedded engine and the LLM engine, both calling the [`tools`].

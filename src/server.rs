@@ -33,8 +33,29 @@ pub async fn serve_until(
     let mut workers = JoinSet::new();
     workers.spawn(app.clone().keep_fresh(stopped.clone()));
     workers.spawn(crate::sync::periodic(app.clone(), stopped.clone()));
-    workers.spawn(crate::jobs::run_until(app.requests.clone(), stopped));
-    let router = crate::http::router(app, crate::web::routes());
+    let mut pages = crate::web::routes();
+    let mut handlers = None;
+    if let Some(config) = &app.config.slack {
+        let dashboard = format!("http://{}", listener.local_addr()?);
+        let slack = crate::slack::Slack::new(app.clone(), config, &dashboard)
+            .map_err(|e| std::io::Error::other(e.line()))?;
+        // Before the first request is served, so that none is missed: the notifier starts at
+        // the log's end the first time Slack is configured.
+        app.store
+            .slack_start()
+            .await
+            .map_err(|e| std::io::Error::other(e.summary()))?;
+        workers.spawn(slack.clone().follow(stopped.clone()));
+        pages = pages.merge(slack.routes());
+        handlers = Some(slack.handler());
+        tracing::info!(channel = %config.channel, "Slack: notifying the reviewers' channel");
+    }
+    workers.spawn(crate::jobs::run_until(
+        app.requests.clone(),
+        handlers,
+        stopped,
+    ));
+    let router = crate::http::router(app, pages);
 
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));

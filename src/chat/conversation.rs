@@ -89,7 +89,7 @@ pub fn cut(s: &str, max: usize) -> String {
 
 /// The turns of `who`'s conversation `id`, oldest first (another person's is not found).
 pub async fn transcript(store: &Store, who: &Principal, id: &str) -> Result<Vec<Said>, Problem> {
-    let (_, conversation) = Conversation::open(store, who, Some(id)).await?;
+    let (_, conversation) = Conversation::open(store, who, Some(id), false).await?;
     Ok(conversation.transcript)
 }
 
@@ -106,6 +106,7 @@ impl Conversation {
         store: &Store,
         who: &Principal,
         id: Option<&str>,
+        start_if_new: bool,
     ) -> Result<(String, Conversation), Problem> {
         let Some(id) = id.map(str::trim).filter(|s| !s.is_empty()) else {
             let mut bytes = [0u8; 12];
@@ -113,7 +114,11 @@ impl Conversation {
             let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
             return Ok((format!("c_{id}"), Conversation::default()));
         };
-        let state = store.conversation(id, &owner(who)).await?.ok_or_else(|| {
+        let found = store.conversation(id, &owner(who)).await?;
+        if found.is_none() && start_if_new {
+            return Ok((id.to_string(), Conversation::default()));
+        }
+        let state = found.ok_or_else(|| {
             Problem::new(ErrorCode::NotFound, format!("no conversation {id:?}"))
                 .at("conversation_id")
         })?;

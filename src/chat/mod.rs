@@ -231,6 +231,29 @@ pub async fn ask(
     conversation_id: Option<&str>,
     engine: Option<EngineKind>,
 ) -> Result<Reply, Problem> {
+    turn(cx, who, message, conversation_id, false, engine).await
+}
+
+/// [`ask`] in the conversation named `key` by the caller (a Slack thread), started by the first
+/// message that names it.
+pub async fn ask_in(
+    cx: ChatContext<'_>,
+    who: &Principal,
+    message: &str,
+    key: &str,
+    engine: Option<EngineKind>,
+) -> Result<Reply, Problem> {
+    turn(cx, who, message, Some(key), true, engine).await
+}
+
+async fn turn(
+    cx: ChatContext<'_>,
+    who: &Principal,
+    message: &str,
+    conversation_id: Option<&str>,
+    start_if_new: bool,
+    engine: Option<EngineKind>,
+) -> Result<Reply, Problem> {
     let message = message.trim();
     if message.is_empty() {
         return Err(Problem::invalid("message", "the message is empty"));
@@ -253,7 +276,8 @@ pub async fn ask(
         (None, Some(_)) => EngineKind::Llm,
         (None, None) => EngineKind::Embedded,
     };
-    let (id, mut conversation) = Conversation::open(cx.store, who, conversation_id).await?;
+    let (id, mut conversation) =
+        Conversation::open(cx.store, who, conversation_id, start_if_new).await?;
     let mut toolbox = Toolbox::new(cx.access.clone(), cx.requests.clone(), who.clone(), engine);
     // The guard reads the message as the embedded engine does: a zero-width space or a bidi
     // override inside "approve" must not slip it past.

@@ -1,5 +1,5 @@
-//! The job runner: claims due jobs from the store (provision, expire, revoke, remind), runs them
-//! against the platforms, and retries failures with backoff. Every step that must survive a crash
+//! The job runner: claims due jobs from the store (provision, expire, revoke, remind, and the
+//! Slack calls a [`Handler`] runs), runs them, and retries failures with backoff. Every step that must survive a crash
 //! is written before the next one starts (see [`steps`]); jobs are leased, so a job held by a
 //! server that died is taken over once its lease runs out, and each runs once however many
 //! servers share the store.
@@ -8,6 +8,9 @@ mod steps;
 
 use crate::requests::Requests;
 use crate::store::jobs::{Job, JobKind};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How often the runner looks for due jobs when nothing woke it.
@@ -18,10 +21,23 @@ const MIN_SLEEP_MS: i64 = 5;
 /// The longest wait between two attempts of a failing job.
 const MAX_BACKOFF_SECS: u64 = 600;
 
+/// Runs the jobs a part of Warden above the runner queues for itself (Slack's calls and events:
+/// [`JobKind::Slack`]). The runner claims, retries and gives up on them like the rest.
+pub trait Handler: Send + Sync {
+    fn run<'a>(
+        &'a self,
+        job: &'a Job,
+    ) -> Pin<Box<dyn Future<Output = Result<Outcome, JobError>> + Send + 'a>>;
+}
+
+/// The handler of Slack jobs, when this server has one.
+pub type Handlers = Option<Arc<dyn Handler>>;
+
 /// What running a job came to.
-pub(crate) enum Outcome {
+pub enum Outcome {
     Done,
-    /// Not due yet (an expiry moved by an extension): run again at this time (unix ms).
+    /// Not due yet (an expiry moved by an extension, a service that asked to be called later):
+    /// run again at this time (unix ms).
     Later(i64),
 }
 
@@ -40,12 +56,14 @@ pub async fn failing(
 
 /// Why a job failed; permanent failures are not retried.
 #[derive(Debug)]
-pub(crate) struct JobError {
+pub struct JobError {
     pub message: String,
     pub permanent: bool,
     /// Waiting for another request's revoke of the same grant: retried without counting
     /// towards giving up (that revoke finishes, or keeps retrying itself).
     pub waiting: bool,
+    /// When to try again, when the other side said (Slack's `Retry-After`); else the backoff.
+    pub retry_after: Option<Duration>,
 }
 
 impl JobError {
@@ -54,13 +72,22 @@ impl JobError {
             message: message.into(),
             permanent: false,
             waiting: false,
+            retry_after: None,
         }
     }
     pub fn permanent(message: impl Into<String>) -> JobError {
         JobError {
-            message: message.into(),
             permanent: true,
-            waiting: false,
+            ..JobError::transient(message)
+        }
+    }
+    /// A failure of a service that will come back (Slack down): retried with backoff for as
+    /// long as it takes, never given up on.
+    pub fn outage(message: impl Into<String>, retry_after: Option<Duration>) -> JobError {
+        JobError {
+            waiting: true,
+            retry_after,
+            ..JobError::transient(message)
         }
     }
 }
@@ -74,9 +101,8 @@ impl From<crate::connectors::ConnectorError> for JobError {
         // changed the same ACL) and is retried.
         let permanent = matches!(e.kind, Config | Unsupported);
         JobError {
-            message: e.to_string(),
             permanent,
-            waiting: false,
+            ..JobError::transient(e.to_string())
         }
     }
 }
@@ -104,15 +130,25 @@ impl From<crate::store::StoreError> for JobError {
     }
 }
 
-/// Runs due jobs until there are none; returns how many ran.
+/// Runs due jobs until there are none; returns how many ran. Slack jobs, with no handler here,
+/// are finished as not deliverable.
 pub async fn run_due(requests: &Requests) -> Result<usize, crate::error::Problem> {
-    run_due_while(requests, || true).await
+    run_due_while(requests, &None, || true).await
+}
+
+/// [`run_due`] with the Slack handler.
+pub async fn run_due_with(
+    requests: &Requests,
+    handlers: &Handlers,
+) -> Result<usize, crate::error::Problem> {
+    run_due_while(requests, handlers, || true).await
 }
 
 /// [`run_due`], looking at `go_on` before each job: a server that is stopping finishes the job
 /// step it is in and claims no more.
 async fn run_due_while(
     requests: &Requests,
+    handlers: &Handlers,
     go_on: impl Fn() -> bool,
 ) -> Result<usize, crate::error::Problem> {
     let lease = requests.config().jobs.lease.as_secs() as i64 * 1000;
@@ -125,7 +161,7 @@ async fn run_due_while(
         else {
             break;
         };
-        run_one(requests, &job).await?;
+        run_one(requests, handlers, &job).await?;
         ran += 1;
     }
     Ok(ran)
@@ -134,11 +170,15 @@ async fn run_due_while(
 /// Runs jobs for as long as the server runs: at start (so an expiry that passed while Warden was
 /// down is carried out now), when woken, and every tick; returns once `stop` turns true and the
 /// job in hand is done.
-pub async fn run_until(requests: Requests, mut stop: tokio::sync::watch::Receiver<bool>) {
+pub async fn run_until(
+    requests: Requests,
+    handlers: Handlers,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     let watching = stop.clone();
     let going = move || !*watching.borrow();
     while going() {
-        if let Err(e) = run_due_while(&requests, &going).await {
+        if let Err(e) = run_due_while(&requests, &handlers, &going).await {
             tracing::warn!(error = %e.line(), "job runner: store unavailable; retrying");
         }
         tokio::select! {
@@ -164,9 +204,13 @@ async fn until_next(requests: &Requests) -> Duration {
     }
 }
 
-async fn run_one(requests: &Requests, job: &Job) -> Result<(), crate::error::Problem> {
+async fn run_one(
+    requests: &Requests,
+    handlers: &Handlers,
+    job: &Job,
+) -> Result<(), crate::error::Problem> {
     tracing::info!(job = %job.id, request = %job.request_id, kind = job.kind.as_str(), attempt = job.attempts, "job");
-    let result = run_step(requests, job).await;
+    let result = run_step(requests, handlers, job).await;
     let store = requests.store();
     match result {
         Ok(Outcome::Done) => store.finish_job(&job.id).await?,
@@ -180,12 +224,16 @@ async fn run_one(requests: &Requests, job: &Job) -> Result<(), crate::error::Pro
                 store.finish_job(&job.id).await?;
             } else {
                 let exp = (job.attempts.clamp(1, 20) - 1) as u32;
-                let wait = cfg
+                let backoff = cfg
                     .backoff
                     .as_secs()
                     .saturating_mul(1 << exp)
-                    .min(MAX_BACKOFF_SECS);
-                let at = requests.clock().now().timestamp_millis() + wait as i64 * 1000;
+                    .min(MAX_BACKOFF_SECS)
+                    * 1000;
+                let wait = e
+                    .retry_after
+                    .map_or(backoff, |d| d.as_millis().min(u64::MAX as u128) as u64);
+                let at = requests.clock().now().timestamp_millis() + wait as i64;
                 store.retry_job(&job.id, at, &e.message).await?;
             }
         }
@@ -195,13 +243,23 @@ async fn run_one(requests: &Requests, job: &Job) -> Result<(), crate::error::Pro
 
 /// Runs the job's step in its own task, so that a panic in it (a bug) fails this one attempt,
 /// logged and retried like any transient error, and never the runner or the process.
-async fn run_step(requests: &Requests, job: &Job) -> Result<Outcome, JobError> {
-    let (requests, job) = (requests.clone(), job.clone());
+async fn run_step(
+    requests: &Requests,
+    handlers: &Handlers,
+    job: &Job,
+) -> Result<Outcome, JobError> {
+    let (requests, handlers, job) = (requests.clone(), handlers.clone(), job.clone());
     let task = tokio::spawn(async move {
         match job.kind {
             JobKind::Provision => steps::provision(&requests, &job).await,
             JobKind::Expire | JobKind::Revoke => steps::unprovision(&requests, &job).await,
             JobKind::Remind => steps::remind(&requests, &job).await,
+            JobKind::Slack => match &handlers {
+                Some(h) => h.run(&job).await,
+                None => Err(JobError::permanent(
+                    "Slack is not configured on this server",
+                )),
+            },
         }
     });
     match task.await {

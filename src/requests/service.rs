@@ -424,6 +424,7 @@ impl Requests {
             request_id: id.to_string(),
             kind,
             run_at: self.now_ms(),
+            payload: None,
         }
     }
 

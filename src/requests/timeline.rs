@@ -18,6 +18,7 @@ impl Requests {
             request_id: req.id.clone(),
             kind: JobKind::Remind,
             run_at: at.timestamp_millis(),
+            payload: None,
         })
     }
 
@@ -41,6 +42,7 @@ impl Requests {
             request_id: req.id.clone(),
             kind: JobKind::Expire,
             run_at: until.timestamp_millis(),
+            payload: None,
         }];
         jobs.extend(self.remind_job(req, until));
         jobs

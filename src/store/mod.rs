@@ -4,7 +4,7 @@
 //!
 //! The modules depend one way, top to bottom:
 //! - the faces (`audit`, `drift`, `jobs`, `links`, `requests`, `people`, `conversations`,
-//!   `agent_calls`, `sync`, `snapshots`): the `Store` methods of one table group, each one
+//!   `agent_calls`, `sync`, `snapshots`, `slack`): the `Store` methods of one table group, each one
 //!   `with_pool!` call into
 //! - `portable`: every query, written once and compiled per backend, with `with_pool!` and
 //!   `WriteTx`; it reads and writes the model's types and
@@ -24,6 +24,7 @@ mod postgres;
 pub mod requests;
 mod rows;
 mod sessions;
+mod slack;
 mod snapshots;
 mod sqlite;
 mod sync;

@@ -12,6 +12,7 @@ mod create_access_request;
 mod export;
 mod get_access_request;
 mod get_identity;
+pub mod held;
 mod invoke;
 mod list_access;
 mod list_access_requests;

@@ -5,7 +5,6 @@
 
 mod audit;
 mod chat;
-mod current_access;
 mod drift;
 mod form;
 mod hrefs;

@@ -3,7 +3,6 @@
 //! asked with the paths behind it, and the buttons of exactly the actions the service would let
 //! this viewer take now ([`crate::requests::rules::permitted`]).
 
-use super::current_access::{self, Held};
 use super::manual::ManualStep;
 use super::page::{Layout, PageError, render, url_encode};
 use super::review::{self, ReviewCard};
@@ -11,8 +10,9 @@ use super::session::Viewer;
 use crate::app::App;
 use crate::model::audit::AuditEvent;
 use crate::model::change::Change;
+use crate::requests::AccessRequest;
 use crate::requests::rules::{Action, permitted};
-use crate::requests::{AccessRequest, DraftKind};
+use crate::tools::held::{self, Held};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -111,20 +111,7 @@ impl Can {
 
 /// Who wrote the request down, in words.
 pub fn drafted_by(r: &AccessRequest) -> String {
-    let d = &r.drafted_by;
-    match d.kind {
-        DraftKind::Person => d.person.clone(),
-        DraftKind::Ai => format!(
-            "the AI assistant ({}) for {}",
-            d.engine.as_deref().unwrap_or("chat"),
-            d.person
-        ),
-        DraftKind::Agent => format!(
-            "agent {} for {}",
-            d.agent.as_deref().unwrap_or("(unnamed)"),
-            d.person
-        ),
-    }
+    r.drafted_by.describe()
 }
 
 fn history(events: Vec<AuditEvent>) -> Vec<HistoryRow> {
@@ -182,7 +169,7 @@ pub async fn page(
     } else {
         Vec::new()
     };
-    let current = current_access::of(&app, &access, &r).await?;
+    let current = held::of(&app.store, &access, &r).await?;
     render(&RequestPage {
         layout: viewer.layout(format!("Request {}", r.id), "requests"),
         drafted: drafted_by(&r),

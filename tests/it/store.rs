@@ -1014,3 +1014,95 @@ async fn store_lists_the_audit_log_by_actor_time_and_newest_first() {
         store.close().await;
     }
 }
+
+/// Slack's bookkeeping, alike on both backends: the notifier's cursor starts at the log's end
+/// once and moves only from where it is (two servers: one wins and queues), each channel message
+/// is known by its ts once posted, and a callback id is taken once with its jobs.
+#[tokio::test]
+async fn store_slack_cursor_messages_and_callbacks_are_once_only() {
+    use warden::model::audit::NewEvent;
+    use warden::slack::job::SlackJob;
+    let dir = tempfile::tempdir().unwrap();
+    for b in backends(dir.path()).await {
+        let (name, store) = (b.name, &b.store);
+        let other = b.open_again().await;
+        store
+            .append_audit(
+                "2026-12-06T00:00:00Z",
+                &[NewEvent::new("x", "sync", None, serde_json::json!({}))],
+            )
+            .await
+            .unwrap();
+        assert_eq!(store.slack_cursor().await.unwrap(), None, "{name}");
+        store.slack_start().await.unwrap();
+        let start = store.slack_cursor().await.unwrap().unwrap();
+        assert_eq!(
+            start,
+            store.audit_head().await.unwrap().0,
+            "{name}: at the end"
+        );
+        other.slack_start().await.unwrap();
+        assert_eq!(
+            other.slack_cursor().await.unwrap(),
+            Some(start),
+            "{name}: once"
+        );
+
+        let job = SlackJob::Announce {
+            request: "req_1".into(),
+        }
+        .queued(0);
+        let messages = [("req_1".to_string(), "C1".to_string())];
+        assert!(
+            store
+                .slack_advance(start, start + 1, &messages, std::slice::from_ref(&job))
+                .await
+                .unwrap(),
+            "{name}"
+        );
+        assert!(
+            !other
+                .slack_advance(start, start + 1, &messages, std::slice::from_ref(&job))
+                .await
+                .unwrap(),
+            "{name}: the second server lost the race and queued nothing"
+        );
+        let queued = store.pending_jobs().await.unwrap();
+        assert_eq!(queued.len(), 1, "{name}");
+        assert_eq!(queued[0].payload, job.payload, "{name}");
+
+        assert_eq!(
+            store.slack_message("req_1").await.unwrap(),
+            Some(("C1".to_string(), None)),
+            "{name}"
+        );
+        assert_eq!(store.slack_request_at("C1", "9.1").await.unwrap(), None);
+        store.slack_posted("req_1", "9.1").await.unwrap();
+        assert_eq!(
+            other
+                .slack_request_at("C1", "9.1")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("req_1"),
+            "{name}"
+        );
+
+        assert!(
+            store
+                .slack_take("event:Ev1", std::slice::from_ref(&job))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !other
+                .slack_take("event:Ev1", std::slice::from_ref(&job))
+                .await
+                .unwrap(),
+            "{name}: a replay"
+        );
+        assert_eq!(store.pending_jobs().await.unwrap().len(), 2, "{name}");
+        other.close().await;
+        store.close().await;
+    }
+}

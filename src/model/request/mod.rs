@@ -118,6 +118,26 @@ pub enum DraftKind {
     Agent,
 }
 
+impl DraftedBy {
+    /// Who wrote the request down, in words: `maya`, `the AI assistant (embedded) for maya`,
+    /// `agent nightly-etl for maya`.
+    pub fn describe(&self) -> String {
+        match self.kind {
+            DraftKind::Person => self.person.clone(),
+            DraftKind::Ai => format!(
+                "the AI assistant ({}) for {}",
+                self.engine.as_deref().unwrap_or("chat"),
+                self.person
+            ),
+            DraftKind::Agent => format!(
+                "agent {} for {}",
+                self.agent.as_deref().unwrap_or("(unnamed)"),
+                self.person
+            ),
+        }
+    }
+}
+
 /// A reviewer's decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Decision {

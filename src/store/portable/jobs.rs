@@ -15,8 +15,8 @@ pub(crate) async fn insert_jobs(
 ) -> Result<(), StoreError> {
     for j in jobs {
         sqlx::query(
-            "INSERT INTO jobs (id, request_id, kind, run_at, attempts, lease_until, done, created_at)
-             VALUES ($1, $2, $3, $4, 0, 0, $5, $6)",
+            "INSERT INTO jobs (id, request_id, kind, run_at, attempts, lease_until, done, created_at, payload)
+             VALUES ($1, $2, $3, $4, 0, 0, $5, $6, $7)",
         )
         .bind(crate::model::people::new_id("job"))
         .bind(&j.request_id)
@@ -24,6 +24,7 @@ pub(crate) async fn insert_jobs(
         .bind(j.run_at)
         .bind(false)
         .bind(at)
+        .bind(&j.payload)
         .execute(&mut **tx)
         .await?;
     }
@@ -52,7 +53,7 @@ pub(crate) async fn claim(
     };
     let row = sqlx::query(
         "UPDATE jobs SET lease_until = $1, attempts = attempts + 1 WHERE id = $2
-         RETURNING id, request_id, kind, run_at, attempts, last_error",
+         RETURNING id, request_id, kind, run_at, attempts, last_error, payload",
     )
     .bind(now + lease)
     .bind(&id)
@@ -73,6 +74,7 @@ fn job(row: &<Db as sqlx::Database>::Row) -> Result<Job, StoreError> {
         run_at: row.try_get("run_at")?,
         attempts: row.try_get("attempts")?,
         last_error: row.try_get("last_error")?,
+        payload: row.try_get("payload")?,
     })
 }
 
@@ -105,7 +107,7 @@ pub(crate) async fn retry(
 /// Jobs not yet done, soonest first.
 pub(crate) async fn pending(pool: &Pool<Db>) -> Result<Vec<Job>, StoreError> {
     let rows = sqlx::query(
-        "SELECT id, request_id, kind, run_at, attempts, last_error FROM jobs
+        "SELECT id, request_id, kind, run_at, attempts, last_error, payload FROM jobs
           WHERE done = $1 ORDER BY run_at, id",
     )
     .bind(false)

@@ -40,6 +40,9 @@ macro_rules! query_modules {
         #[path = "sessions.rs"]
         pub(crate) mod sessions;
         #[allow(clippy::duplicate_mod)]
+        #[path = "slack.rs"]
+        pub(crate) mod slack;
+        #[allow(clippy::duplicate_mod)]
         #[path = "snapshots.rs"]
         pub(crate) mod snapshots;
         #[allow(clippy::duplicate_mod)]

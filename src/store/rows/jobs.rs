@@ -1,4 +1,5 @@
-//! Jobs as queued and claimed: what a job does to its request, and when.
+//! Jobs as queued and claimed: what a job does to its request (or, for Slack, what it sends), and
+//! when.
 
 use std::str::FromStr;
 
@@ -13,6 +14,8 @@ pub enum JobKind {
     Revoke,
     /// Tell the requester the access expires soon.
     Remind,
+    /// A call to Slack, or an event from it (the job's payload says which).
+    Slack,
 }
 
 impl JobKind {
@@ -22,6 +25,7 @@ impl JobKind {
             JobKind::Expire => "expire",
             JobKind::Revoke => "revoke",
             JobKind::Remind => "remind",
+            JobKind::Slack => "slack",
         }
     }
 }
@@ -34,6 +38,7 @@ impl FromStr for JobKind {
             JobKind::Expire,
             JobKind::Revoke,
             JobKind::Remind,
+            JobKind::Slack,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -48,6 +53,8 @@ pub struct NewJob {
     pub kind: JobKind,
     /// Unix milliseconds.
     pub run_at: i64,
+    /// What the job carries besides its request (a Slack call's message); most carry nothing.
+    pub payload: Option<String>,
 }
 
 /// A job as claimed.
@@ -60,4 +67,5 @@ pub struct Job {
     /// Including the current one.
     pub attempts: i64,
     pub last_error: Option<String>,
+    pub payload: Option<String>,
 }

@@ -121,6 +121,19 @@ impl FakeSlack {
         });
     }
 
+    /// A message a person posted (a mention of the bot, a direct message): Slack has it, so a
+    /// reply in its thread is accepted. Not counted among the calls.
+    pub fn person_posts(&self, channel: &str, ts: &str, text: &str) {
+        self.inner.lock().unwrap().messages.push(Message {
+            channel: channel.to_owned(),
+            ts: ts.to_owned(),
+            thread_ts: None,
+            text: text.to_owned(),
+            blocks: Value::Null,
+            updates: 0,
+        });
+    }
+
     /// The DM channel a message posted to user `user` lands in (`U0ALICE` -> `D0ALICE`), as
     /// Slack answers a `chat.postMessage` whose `channel` is a user id.
     pub fn dm_channel(user: &str) -> String {

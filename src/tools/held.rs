@@ -1,12 +1,13 @@
 //! The requester's access now to what a request asks for, with the paths behind it
 //! (`maya → analyst → reporting → SELECT on …`): the same `check_access` and `get_identity`
-//! answers the tools give, asked for each of the requester's linked identities.
+//! answers the tools give, asked for each of the requester's linked identities. Shown on a
+//! request's page and in its Slack message.
 
+use super::{CheckAccess, CheckAccessArgs, GetIdentity, GetIdentityArgs, Tool};
 use crate::access::Access;
-use crate::app::App;
 use crate::error::Problem;
 use crate::requests::AccessRequest;
-use crate::tools::{CheckAccess, CheckAccessArgs, GetIdentity, GetIdentityArgs, Tool};
+use crate::store::Store;
 
 /// Whether one of the requester's identities holds one asked-for thing now.
 pub struct Held {
@@ -23,9 +24,9 @@ pub struct Held {
 }
 
 /// One row per asked-for privilege and role, per identity of the requester on its connection.
-pub async fn of(app: &App, access: &Access, r: &AccessRequest) -> Result<Vec<Held>, Problem> {
+pub async fn of(store: &Store, access: &Access, r: &AccessRequest) -> Result<Vec<Held>, Problem> {
     let linked = crate::people::links::of(
-        &app.store,
+        store,
         access,
         &r.requester_id,
         &r.requester,
