@@ -7,6 +7,7 @@ use crate::model::{IdentityId, Platform, SpecialGroup};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 /// Most chains followed up from one identity.
 const MAX_CHAINS: usize = 10_000;
@@ -37,17 +38,42 @@ struct Found {
     terminal: Terminal,
 }
 
+/// The paths found for one (resource, privilege): most have one, so it is held inline.
+struct Paths {
+    first: Found,
+    more: Vec<Found>,
+}
+
+impl Paths {
+    fn iter(&self) -> impl Iterator<Item = &Found> {
+        std::iter::once(&self.first).chain(&self.more)
+    }
+}
+
 /// What one identity holds, keyed by (resource index or [`EVERY`], privilege name).
 struct Listing<'g> {
     chains: Vec<Vec<u32>>,
-    found: HashMap<(u32, &'g str), Vec<Found>>,
+    found: HashMap<(u32, &'g str), Paths>,
+    /// The index of the one-identity chain `[i]` (PUBLIC's and the superuser's paths), once
+    /// made: thousands of PUBLIC grants share it.
+    alone: Option<usize>,
 }
 
 impl<'g> Listing<'g> {
     fn add(&mut self, resource: u32, privilege: &'g str, found: Found) {
-        let list = self.found.entry((resource, privilege)).or_default();
-        if list.len() < MAX_PATHS {
-            list.push(found);
+        match self.found.entry((resource, privilege)) {
+            Entry::Vacant(v) => {
+                v.insert(Paths {
+                    first: found,
+                    more: Vec::new(),
+                });
+            }
+            Entry::Occupied(mut o) => {
+                let paths = o.get_mut();
+                if 1 + paths.more.len() < MAX_PATHS {
+                    paths.more.push(found);
+                }
+            }
         }
     }
 
@@ -62,6 +88,30 @@ impl<'g> Listing<'g> {
                 chain,
                 pseudo: raw.pseudo,
                 terminal: raw.terminal,
+            },
+        );
+    }
+
+    /// A path from `i` alone (no membership crossed).
+    fn add_alone(
+        &mut self,
+        i: u32,
+        resource: u32,
+        privilege: &'g str,
+        pseudo: Option<GranteeRef>,
+        terminal: Terminal,
+    ) {
+        let chain = *self.alone.get_or_insert_with(|| {
+            self.chains.push(vec![i]);
+            self.chains.len() - 1
+        });
+        self.add(
+            resource,
+            privilege,
+            Found {
+                chain,
+                pseudo,
+                terminal,
             },
         );
     }
@@ -135,16 +185,12 @@ impl ConnGraph {
     /// Every (resource, privilege) `i` holds, with up to [`MAX_PATHS`] unwritten paths each.
     fn collect_access(&self, i: u32, superuser: bool) -> Listing<'_> {
         let mut l = Listing {
-            chains: Vec::new(),
+            chains: self.chains_up(i, false, &|_| true, MAX_CHAINS),
             found: HashMap::new(),
+            alone: None,
         };
         if superuser {
-            let raw = RawPath {
-                chain: vec![i],
-                pseudo: None,
-                terminal: Terminal::Superuser,
-            };
-            l.add_raw(EVERY, "ALL", raw);
+            l.add_alone(i, EVERY, "ALL", None, Terminal::Superuser);
         }
         let owner_privilege = if self.platform == Platform::Snowflake {
             "OWNERSHIP"
@@ -155,7 +201,6 @@ impl ConnGraph {
             (self.read_all, &["SELECT", "USAGE"]),
             (self.write_all, &["INSERT", "UPDATE", "DELETE", "USAGE"]),
         ];
-        l.chains = self.chains_up(i, false, &|_| true, MAX_CHAINS);
         for c in 0..l.chains.len() {
             let Some(&n) = l.chains[c].last() else {
                 continue;
@@ -211,12 +256,13 @@ impl ConnGraph {
                     }
                 }
                 other if self.pseudo_applies(other, i) => {
-                    let raw = RawPath {
-                        chain: vec![i],
-                        pseudo: Some(other),
-                        terminal: Terminal::Grant(g),
-                    };
-                    l.add_raw(grant.resource, privilege, raw);
+                    l.add_alone(
+                        i,
+                        grant.resource,
+                        privilege,
+                        Some(other),
+                        Terminal::Grant(g),
+                    );
                 }
                 _ => {}
             }

@@ -160,6 +160,45 @@ mod tests {
     }
 
     #[test]
+    fn the_requester_is_told_of_decisions_grants_reminders_and_endings_only() {
+        let told = |kind: &str, data: Value| {
+            jobs_for(&event(kind, data), "req_1", "maya")
+                .into_iter()
+                .any(|j| matches!(j, SlackJob::Tell { ref person, .. } if person == "maya"))
+        };
+        for kind in [
+            "approved",
+            "denied",
+            "provisioned",
+            "failed",
+            "revoked",
+            "expired",
+        ] {
+            assert!(told(kind, json!({})), "{kind}");
+        }
+        assert!(told(
+            "expiry_reminder",
+            json!({"expires_at": "2026-12-08T10:00:00.000000Z"})
+        ));
+        for kind in ["approvals_reset", "retried", "revoke_requested", "deleted"] {
+            assert!(!told(kind, json!({})), "{kind}");
+        }
+        // A reminder is a message to the requester and nothing else; it names the time.
+        let jobs = jobs_for(
+            &event(
+                "expiry_reminder",
+                json!({"expires_at": "2026-12-08T10:00:00.000000Z"}),
+            ),
+            "req_1",
+            "maya",
+        );
+        assert_eq!(jobs.len(), 1);
+        assert!(
+            matches!(&jobs[0], SlackJob::Tell { text, .. } if text.contains("2026-12-08 10:00 UTC"))
+        );
+    }
+
+    #[test]
     fn events_slack_has_nothing_to_say_about_make_no_jobs() {
         for kind in [
             "tool_call",

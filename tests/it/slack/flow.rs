@@ -21,6 +21,7 @@ pub const CHANNEL: &str = "C0REVIEWERS";
 const SETUP: &[&str] = &[
     "CREATE ROLE alice LOGIN",
     "CREATE ROLE rita LOGIN",
+    "CREATE ROLE alice_ops LOGIN",
     "CREATE SCHEMA finance",
     "CREATE TABLE finance.invoices (id int)",
     "CREATE TABLE finance.ledger (id int)",
@@ -645,4 +646,36 @@ async fn a_mention_asks_the_assistant_and_its_draft_lands_in_the_channel() {
                 .any(|m| m.channel == "D0STRANGER" && m.text.contains("does not know you"))
         })
         .await;
+}
+
+#[tokio::test]
+async fn a_check_mark_that_needs_a_grantee_choice_points_to_the_review_card() {
+    let rig = Rig::start().await;
+    // alice has two identities on the warehouse: which one to update is the reviewer's choice.
+    let link = warden::people::links::NewLink {
+        connection: "wh".into(),
+        identity: "alice_ops".into(),
+    };
+    rig.app
+        .people
+        .set_link(&warden::people::Principal::operator(), "alice", &link, true)
+        .await
+        .unwrap();
+    let id = rig.request("SELECT", "finance.invoices").await;
+    rig.slack
+        .wait_until("posted", |_| rig.message_of(&id).is_some())
+        .await;
+    let ts = rig.message_of(&id).unwrap().ts;
+    assert_eq!(rig.event("EvChoose", reaction(CAROL, &ts, true)).await, 200);
+    rig.slack
+        .wait_until("a button to the review card in the thread", |s| {
+            s.replies_to(&ts).iter().any(|r| {
+                let blocks = r.blocks.to_string();
+                blocks.contains(&format!("/requests/{id}")) && blocks.contains("Choose the grantee")
+            })
+        })
+        .await;
+    assert_eq!(rig.status(&id).await, Status::Open);
+    assert!(!rig.has("alice", "finance.invoices").await);
+    assert!(!rig.has("alice_ops", "finance.invoices").await);
 }
