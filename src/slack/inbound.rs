@@ -201,7 +201,35 @@ pub fn deny_modal(request: &str, channel: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
+
+    proptest! {
+        /// Whatever arrives (signed, so it got this far): an answer or a one-line error, never a
+        /// panic; and a question keeps its text whole, curly quotes, `İ` and emoji included.
+        #[test]
+        fn any_body_is_read_or_refused_in_one_line(
+            bytes in proptest::collection::vec(any::<u8>(), 0..300),
+            text in "\\PC{0,200}",
+            kind in prop::sample::select(vec!["app_mention", "message", "reaction_added", "reaction_removed", "team_join"]),
+        ) {
+            for result in [event(&bytes), interaction(&String::from_utf8_lossy(&bytes))] {
+                if let Err(e) = result {
+                    prop_assert!(!e.contains('\n'), "{}", e);
+                }
+            }
+            let body = json!({"type": "event_callback", "event_id": "Ev", "event": {
+                "type": kind, "user": "U1", "channel": "C1", "channel_type": "im", "ts": "1.1",
+                "text": text, "reaction": text, "item": {"type": "message", "channel": "C1", "ts": text}}});
+            let read = event(body.to_string().as_bytes());
+            prop_assert!(read.is_ok());
+            if let Ok(Inbound::Take { jobs, .. }) = read
+                && let Some(SlackJob::Ask { text: asked, .. }) = jobs.first()
+            {
+                prop_assert_eq!(asked, &without_mentions(&text));
+            }
+        }
+    }
 
     #[test]
     fn a_check_mark_on_a_message_is_a_reaction_job_and_other_emoji_are_not() {

@@ -231,7 +231,22 @@ async fn embedded_engine_scores_on_the_request_set() {
     score("requests.json", 40).await;
 }
 
+/// Issue 14's first fresh blind set (written without sight of the engine or the other sets),
+/// used for fixes after its first-contact score was recorded. Issue 14 is open: the floor is the
+/// score reached so far (a ratchet, raised with each fix), not yet the 95% every set must reach.
+#[tokio::test]
+async fn embedded_engine_scores_on_the_fresh_set_a() {
+    score_at("fresh-a.json", 80, FRESH_A_FLOOR).await;
+}
+
+/// Where issue 14's work on the fresh set stands (tests/chat/README.md has the history).
+const FRESH_A_FLOOR: f64 = 0.35;
+
 async fn score(file: &str, at_least: usize) {
+    score_at(file, at_least, PASS).await
+}
+
+async fn score_at(file: &str, at_least: usize, pass: f64) {
     let path = format!("{}/tests/chat/{file}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).expect(&path);
     let set: Value = serde_json::from_str(&text).expect("the set is JSON");
@@ -314,10 +329,10 @@ async fn score(file: &str, at_least: usize) {
         println!("{m}");
     }
     assert!(
-        score >= PASS,
+        score >= pass,
         "score {:.1}% is under {:.0}%",
         score * 100.0,
-        PASS * 100.0
+        pass * 100.0
     );
 }
 

@@ -679,3 +679,49 @@ async fn a_check_mark_that_needs_a_grantee_choice_points_to_the_review_card() {
     assert!(!rig.has("alice", "finance.invoices").await);
     assert!(!rig.has("alice_ops", "finance.invoices").await);
 }
+
+#[tokio::test]
+async fn hostile_callbacks_get_an_answer_and_change_nothing() {
+    let rig = Rig::start().await;
+    let long = "İ’😀".repeat(1400);
+    let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+    let bodies: Vec<(&str, String, &str)> = vec![
+        ("/slack/events", "{\"type\":\"event_callback\",\"event_id\":\"Ev’1\"".into(), "application/json"),
+        ("/slack/events", deep.clone(), "application/json"),
+        ("/slack/events", json!({"type": "event_callback", "event_id": "EvH1", "event": {"type": "app_mention", "user": 7, "text": long}}).to_string(), "application/json"),
+        ("/slack/events", json!({"type": "event_callback", "event_id": "EvH2", "event": {"type": "reaction_added", "user": "U1", "reaction": "white_check_mark", "item": {"type": "message", "channel": CHANNEL, "ts": long}}}).to_string(), "application/json"),
+        ("/slack/interactions", format!("payload={}", enc(&deep)), "application/x-www-form-urlencoded"),
+        ("/slack/interactions", format!("payload={}", enc(&json!({"type": "view_submission", "user": {"id": "U1"}, "view": {"id": "V9", "callback_id": "warden_deny", "private_metadata": long}}).to_string())), "application/x-www-form-urlencoded"),
+        ("/slack/interactions", "payload=%FF%FE".into(), "application/x-www-form-urlencoded"),
+    ];
+    for (path, body, content_type) in &bodies {
+        let (status, answer) = rig.send_signed(path, body, content_type, SECRET, 0).await;
+        assert!(status == 200 || status == 400, "{path} {status}: {answer}");
+        if status == 400 {
+            assert!(
+                answer.contains("\"code\"") && !answer.contains('\n'),
+                "{answer}"
+            );
+        }
+    }
+    // The server is alive; the deny with an absurd request id ran as a job and only told its
+    // sender (unknown to Warden) so; nothing reached the reviewers' channel.
+    let (status, _) = rig
+        .send_signed(
+            "/slack/events",
+            &json!({"type": "url_verification", "challenge": "c’😀"}).to_string(),
+            "application/json",
+            SECRET,
+            0,
+        )
+        .await;
+    assert_eq!(status, 200);
+    rig.slack
+        .wait_until("the unknown sender told", |s| {
+            s.dms_to("U1")
+                .iter()
+                .any(|m| m.text.contains("does not know you"))
+        })
+        .await;
+    assert!(rig.slack.top_level_in(CHANNEL).is_empty());
+}
