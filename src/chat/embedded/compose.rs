@@ -441,6 +441,29 @@ pub fn request_drafted(v: &AccessRequest) -> String {
     out
 }
 
+/// A person asked about on a platform where they have no identity: where they do have one.
+pub fn no_identity_there(who: &str, connection: &str, elsewhere: &[String]) -> String {
+    let (has, their) = if who == "You" {
+        ("have", "you have")
+    } else {
+        ("has", "they have")
+    };
+    format!(
+        "{who} {has} no identity on {connection}, so nothing there is held by {}. {} identities on: {}.",
+        if who == "You" { "you" } else { who },
+        capitalise(their),
+        elsewhere.join(", ")
+    )
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
 /// A request asked for without anyone to ask it for.
 pub fn request_needs_person() -> String {
     "A request is made for the person asking, and I do not know who you are: ask with your personal token, or `warden ask --as PERSON`.".into()

@@ -12,6 +12,7 @@ mod lexicon;
 mod normalize;
 mod parse;
 mod plan;
+mod requests_said;
 mod understand;
 mod words;
 
@@ -34,6 +35,9 @@ struct Memory {
     last: Option<Intent>,
     #[serde(default)]
     last_connection: Option<String>,
+    /// The request this conversation drafted last: "that request", "what's its status".
+    #[serde(default)]
+    last_request: Option<String>,
 }
 
 /// A message read: taken apart, its names looked up, understood on its own. The part of a turn
@@ -147,7 +151,29 @@ pub async fn answer(tb: &mut Toolbox, memory: &mut Value, message: &str) -> Stri
             }
         }
     };
+    // "that request": the one drafted here last; with none, the asker's own.
+    let intent = match intent {
+        Intent::RequestStatus { id: None } => match &mem.last_request {
+            Some(id) => Intent::RequestStatus {
+                id: Some(id.clone()),
+            },
+            None => Intent::Requests {
+                status: None,
+                requester: Some(Subject::Me),
+            },
+        },
+        other => other,
+    };
     let outcome = plan::run(tb, &intent, conn).await;
+    if let Some(id) = tb
+        .calls()
+        .iter()
+        .rev()
+        .find(|c| c.tool == "create_access_request")
+        .and_then(|c| c.result["id"].as_str())
+    {
+        mem.last_request = Some(id.to_string());
+    }
     if intent != Intent::Unknown {
         mem.last = Some(intent);
         mem.last_connection = conn.map(|c| names.connection_name(c).to_string());

@@ -11,8 +11,8 @@ use crate::chat::resolver::Resolver;
 use crate::error::Problem;
 use crate::index::Target;
 use crate::tools::{
-    CheckAccess, CreateAccessRequest, GetIdentity, ListAccess, SearchIdentities, SearchResources,
-    Tool, WhoHasAccess,
+    CheckAccess, CreateAccessRequest, GetAccessRequest, GetIdentity, ListAccess,
+    ListAccessRequests, SearchIdentities, SearchResources, Tool, WhoHasAccess,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -93,6 +93,40 @@ pub async fn run(tb: &mut Toolbox, intent: &Intent, conn: Option<u32>) -> Outcom
             Outcome::text(compose::search_resources(query, r))
         }
         Intent::Request { .. } => request(tb, intent, conn).await,
+        Intent::CheckEach {
+            subjects,
+            privilege,
+            resource,
+            assumed,
+        } => {
+            // One answer per person, in the order named; a person who must be asked back about
+            // stops the list there (the reply continues that person's check).
+            let mut texts = Vec::new();
+            for subject in subjects {
+                let one = Intent::Check {
+                    subject: subject.clone(),
+                    privilege: privilege.clone(),
+                    resource: resource.clone(),
+                    assumed: *assumed,
+                };
+                let out = check(tb, &one, subject, privilege, resource, *assumed, conn).await;
+                texts.push(out.text);
+                if out.pending.is_some() {
+                    return Outcome {
+                        text: texts.join("\n\n"),
+                        pending: out.pending,
+                    };
+                }
+            }
+            Outcome::text(texts.join("\n\n"))
+        }
+        Intent::Requests { status, requester } => {
+            requests_listed(tb, status.as_deref(), requester.as_ref()).await
+        }
+        Intent::RequestStatus { id } => match id {
+            Some(id) => request_status(tb, id).await,
+            None => requests_listed(tb, None, Some(&Subject::Me)).await,
+        },
         Intent::Unknown => Outcome::text(compose::not_understood()),
     }
 }
@@ -124,8 +158,17 @@ fn people(
                     p.name
                 ));
             }
-            return Ok(vec![filter_conn(linked, conn)])
-                .map(|v| v.into_iter().filter(|g| !g.is_empty()).collect());
+            let here = filter_conn(linked.clone(), conn);
+            if here.is_empty()
+                && let Some(c) = conn
+            {
+                return Err(compose::no_identity_there(
+                    "You",
+                    names.connection_name(c),
+                    &elsewhere(names, &linked),
+                ));
+            }
+            return Ok(vec![here]).map(|v| v.into_iter().filter(|g| !g.is_empty()).collect());
         }
         Subject::Name(text) => {
             let mut hits = names
@@ -148,14 +191,55 @@ fn people(
             group.insert((r.conn, r.id));
         }
     }
-    Ok(groups
+    let found: Vec<Vec<Resolved>> = groups
         .into_values()
+        .filter(|g| !g.is_empty())
         .map(|g| {
             g.into_iter()
                 .map(|(conn, id)| Resolved { conn, id })
                 .collect()
         })
-        .collect())
+        .collect();
+    // Named on a platform where they have no identity: say so, and where they do have one.
+    if found.is_empty()
+        && let (Some(c), Subject::Name(text)) = (conn, subject)
+    {
+        let mut anywhere = names
+            .candidates(Target::Identity, text, None, "identity")
+            .unwrap_or_default();
+        anywhere.extend(first_name_matches(names, text, None));
+        let mut all = Vec::new();
+        for h in anywhere {
+            let i = names.identity(h);
+            all.push(h);
+            all.extend(names.linked_identities(&i.name, person_email(i)));
+        }
+        if !all.is_empty() {
+            return Err(compose::no_identity_there(
+                text,
+                names.connection_name(c),
+                &elsewhere(names, &all),
+            ));
+        }
+    }
+    Ok(found)
+}
+
+/// `warehouse (tom), redshift_dw (tom)`: where these identities are, once each.
+fn elsewhere(names: &dyn Resolver, hits: &[Resolved]) -> Vec<String> {
+    let mut out: Vec<String> = hits
+        .iter()
+        .map(|h| {
+            format!(
+                "{} ({})",
+                names.connection_name(h.conn),
+                names.identity(*h).name
+            )
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// People whose display name starts with `text`: in chat, "alice" may mean Alice Liddell (`alice`)
@@ -280,6 +364,7 @@ async fn check(
     }
     // Only people who exist where the table does can be meant.
     let res_conns: BTreeSet<u32> = res.iter().map(|h| h.conn).collect();
+    let everywhere: Vec<Resolved> = people.iter().flatten().copied().collect();
     let people: Vec<Vec<Resolved>> = people
         .into_iter()
         .filter(|g| g.iter().any(|h| res_conns.contains(&h.conn)))
@@ -304,8 +389,13 @@ async fn check(
     let Some(person) = people.into_iter().next() else {
         // The person exists, but not where the table is: the tool says so precisely.
         let only = (res_conns.len() == 1).then(|| names.connection_name(res[0].conn).to_string());
-        let args = json!({"identity": subject_text, "privilege": privilege, "resource": resource, "connection": only});
-        return raw_call::<CheckAccess>(tb, args, |r| compose::checks(r, false)).await;
+        let args = json!({"identity": subject_text, "privilege": privilege, "resource": resource, "connection": only.clone()});
+        let mut out = raw_call::<CheckAccess>(tb, args, |r| compose::checks(r, false)).await;
+        if let Some(c) = only {
+            out.text =
+                compose::no_identity_there(&subject_text, &c, &elsewhere(names, &everywhere));
+        }
+        return out;
     };
     let mut calls = Vec::new();
     for c in &res_conns {
@@ -572,9 +662,29 @@ async fn request(tb: &mut Toolbox, intent: &Intent, conn: Option<u32>) -> Outcom
     }
     let mine: BTreeSet<u32> = linked.iter().map(|h| h.conn).collect();
     let mut resource_names = Vec::new();
+    // Access can only be granted to an identity: a request on a platform where the asker has
+    // none could never be approved, so it is explained, not drafted.
+    let unreachable = |one: Resolved| {
+        (!mine.contains(&one.conn)).then(|| {
+            let mut text = compose::no_identity_there(
+                "You",
+                names.connection_name(one.conn),
+                &elsewhere(names, &linked),
+            );
+            text.push_str(
+                " A request there could never be granted, so I have not drafted one; an admin can link an identity of yours there first.",
+            );
+            Outcome::text(text)
+        })
+    };
     for text in resources {
         match pin(names, Target::Resource, text, conn, &mine) {
-            Ok(one) => resource_names.push(qualified(names, Target::Resource, one)),
+            Ok(one) => {
+                if let Some(why) = unreachable(one) {
+                    return why;
+                }
+                resource_names.push(qualified(names, Target::Resource, one))
+            }
             Err(Pinned::Error(e)) => return Outcome::text(compose::error(&e)),
             Err(Pinned::Several(hits)) => {
                 let choices = resource_choices(names, &hits);
@@ -585,7 +695,12 @@ async fn request(tb: &mut Toolbox, intent: &Intent, conn: Option<u32>) -> Outcom
     let mut role_names = Vec::new();
     for text in roles {
         match pin(names, Target::Identity, text, conn, &mine) {
-            Ok(one) => role_names.push(qualified(names, Target::Identity, one)),
+            Ok(one) => {
+                if let Some(why) = unreachable(one) {
+                    return why;
+                }
+                role_names.push(qualified(names, Target::Identity, one))
+            }
             Err(Pinned::Error(e)) => return Outcome::text(compose::error(&e)),
             Err(Pinned::Several(hits)) => {
                 let choices = identity_choices(names, &hits);
@@ -658,4 +773,52 @@ fn qualified(names: &dyn Resolver, target: Target, h: Resolved) -> String {
         Target::Identity => &names.identity(h).name,
     };
     format!("{}:{name}", names.connection_name(h.conn))
+}
+
+/// The requests asked about, through `list_access_requests` (which shows each person only what
+/// they may see): by status, and the asker's own ("my"), someone's, or all they may see.
+async fn requests_listed(
+    tb: &mut Toolbox,
+    status: Option<&str>,
+    requester: Option<&Subject>,
+) -> Outcome {
+    const SHOWN: usize = 20;
+    let mut args = json!({"limit": SHOWN});
+    if let Some(s) = status {
+        args["status"] = json!(s);
+    }
+    let owner = match requester {
+        Some(Subject::Me) => match &tb.who().person {
+            Some(p) => {
+                args["requester"] = json!(p.name);
+                Some("you".to_string())
+            }
+            None => return Outcome::text(compose::request_needs_person()),
+        },
+        Some(Subject::Name(name)) => {
+            args["requester"] = json!(name);
+            Some(name.clone())
+        }
+        None => None,
+    };
+    match tb.call_context_typed::<ListAccessRequests>(args).await {
+        Ok(r) => Outcome::text(super::requests_said::list(
+            &r.requests,
+            owner.as_deref(),
+            status,
+            r.next_cursor.is_some(),
+        )),
+        Err(e) => Outcome::text(compose::error(&e)),
+    }
+}
+
+/// One request's state through `get_access_request`.
+async fn request_status(tb: &mut Toolbox, id: &str) -> Outcome {
+    match tb
+        .call_context_typed::<GetAccessRequest>(json!({"id": id}))
+        .await
+    {
+        Ok(r) => Outcome::text(super::requests_said::one(&r)),
+        Err(e) => Outcome::text(compose::error(&e)),
+    }
 }

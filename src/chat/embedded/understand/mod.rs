@@ -8,6 +8,7 @@ use crate::chat::resolver::Resolver;
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
 
+mod asked;
 mod request;
 mod rules;
 mod shape;
@@ -64,6 +65,24 @@ pub enum Intent {
         /// A person named as the one it is for ("… for tom"): chat drafts only for the asker.
         #[serde(default)]
         other: Option<String>,
+    },
+    /// The same check for several people named together ("do judy, kevin and frank have read
+    /// on the ledger?"): each is answered.
+    CheckEach {
+        subjects: Vec<Subject>,
+        privilege: String,
+        resource: String,
+        assumed: bool,
+    },
+    /// Requests themselves, listed: by status, by whose (the asker's, someone's, everyone's
+    /// the asker may see).
+    Requests {
+        status: Option<String>,
+        requester: Option<Subject>,
+    },
+    /// One request's state: by id, or (`None`) the one this conversation drafted last.
+    RequestStatus {
+        id: Option<String>,
     },
     Unknown,
 }
@@ -241,6 +260,11 @@ fn info(lookup: &dyn Resolver, s: &Span, conn: Option<u32>, fuzzy: &Cell<usize>)
             res = true;
             text = joined;
         }
+    }
+    // A person named with a platform where they have no identity ("what can tom do in
+    // snowflake?") is still a person: the planner says where they do have one.
+    if !id && !res && conn.is_some() && !lookup.exact(Target::Identity, &text, None).is_empty() {
+        id = true;
     }
     let exact_match = id || res;
     let found = exact_match || fuzzy(Target::Identity, &text) || fuzzy(Target::Resource, &text);

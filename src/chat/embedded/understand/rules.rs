@@ -4,8 +4,9 @@
 
 use super::super::parse::Parsed;
 use super::super::words::{Class, Cue, Target};
+use super::asked::about_requests;
 use super::request::{is_request, request};
-use super::shape::{object, starts_with_which_people, subject};
+use super::shape::{object, several_people, starts_with_which_people, subject};
 use super::{Intent, SpanInfo, Subject};
 
 /// What the rules read: the message taken apart, its spans looked up, the last question, and
@@ -81,6 +82,11 @@ pub struct Rule {
 /// The rules, in the order they are tried.
 pub const RULES: &[Rule] = &[
     Rule {
+        name: "about_requests",
+        yields: &["requests", "request_status"],
+        apply: |c| about_requests(c.p, c.infos),
+    },
+    Rule {
         name: "off_topic",
         yields: &["unknown"],
         apply: off_topic,
@@ -109,6 +115,11 @@ pub const RULES: &[Rule] = &[
         name: "roles",
         yields: &["roles"],
         apply: roles,
+    },
+    Rule {
+        name: "several",
+        yields: &["check_each"],
+        apply: several,
     },
     Rule {
         name: "who_is",
@@ -226,6 +237,32 @@ fn roles(c: &Cues<'_>) -> Option<Intent> {
         return Some(Intent::Roles { subject });
     }
     None
+}
+
+/// Several people joined into a list and one resource: the same check for each ("do judy, kevin
+/// and frank have read on the ledger?", "maya or tom, who can update quotas?").
+fn several(c: &Cues<'_>) -> Option<Intent> {
+    let people = several_people(c.p, c.infos);
+    if people.is_empty() {
+        return None;
+    }
+    let taken = |i: &SpanInfo| people.iter().flatten().any(|p| p.span.at == i.span.at);
+    let resource = object(c.p, c.infos, None)
+        .filter(|o| !taken(o) && o.maybe_resource())
+        .or_else(|| c.infos.iter().find(|i| !taken(i) && i.resource))?;
+    let subjects = people
+        .iter()
+        .map(|p| match p {
+            Some(i) => Subject::Name(i.text.clone()),
+            None => Subject::Me,
+        })
+        .collect();
+    Some(Intent::CheckEach {
+        subjects,
+        assumed: c.privilege.is_none(),
+        privilege: c.privilege.clone().unwrap_or_else(|| "SELECT".into()),
+        resource: resource.text.clone(),
+    })
 }
 
 /// "who is maya" looks a person up; it does not ask about access.
@@ -426,6 +463,90 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), RULES.len());
+    }
+
+    #[test]
+    fn about_requests() {
+        let listed = |status: Option<&str>, requester: serde_json::Value| json!({"kind": "requests", "status": status, "requester": requester});
+        cases(
+            "about_requests",
+            &[
+                (
+                    "has my access request been looked at yet",
+                    listed(None, json!("me")),
+                ),
+                (
+                    "show the tickets i opened that are still pending",
+                    listed(Some("open"), json!("me")),
+                ),
+                (
+                    "anything in my review queue?",
+                    listed(Some("open"), json!(null)),
+                ),
+                (
+                    "which requests did the reviewers reject last week",
+                    listed(Some("denied"), json!(null)),
+                ),
+                (
+                    "expired requests of tom",
+                    listed(Some("closed"), json!({"name": "tom"})),
+                ),
+                (
+                    "what happened to REQ_0a1b2c3d",
+                    json!({"kind": "request_status", "id": "req_0a1b2c3d"}),
+                ),
+                (
+                    "and the status of that request?",
+                    json!({"kind": "request_status", "id": null}),
+                ),
+            ],
+        );
+        // Asking for access with a privilege or a table named is drafting, not listing.
+        for m in [
+            "request read on billing.plans",
+            "file a request for crm.leads please",
+        ] {
+            assert_ne!(fired(m, None).0, "about_requests", "{m}");
+        }
+    }
+
+    #[test]
+    fn several() {
+        let each = |subjects: serde_json::Value, privilege: &str, resource: &str| json!({"kind": "check_each", "subjects": subjects, "privilege": privilege, "resource": resource, "assumed": false});
+        cases(
+            "several",
+            &[
+                (
+                    "can quinn and erin select from crm.leads",
+                    each(
+                        json!([{"name": "quinn"}, {"name": "erin"}]),
+                        "SELECT",
+                        "crm.leads",
+                    ),
+                ),
+                (
+                    "heidi, priya or kevin - insert into payroll?",
+                    each(
+                        json!([{"name": "heidi"}, {"name": "priya"}, {"name": "kevin"}]),
+                        "INSERT",
+                        "payroll",
+                    ),
+                ),
+                (
+                    "can maya and me update quotas",
+                    each(json!([{"name": "maya"}, "me"]), "UPDATE", "quotas"),
+                ),
+            ],
+        );
+        // One person named as context, another asked about: not a list.
+        assert_ne!(
+            fired(
+                "support wants quinn to fix it, can erin update crm.leads",
+                None
+            )
+            .0,
+            "several"
+        );
     }
 
     #[test]

@@ -129,3 +129,62 @@ pub(super) fn object<'a>(
         .or_else(|| others.iter().find(|i| i.span.after_preposition).copied())
         .or(others.last().copied())
 }
+
+/// Words that join names into a list: "judy, kevin and frank", "maya or tom", "bob & grace".
+const JOINERS: &[&str] = &["and", "or", "&", "+", "plus", "nor", "n"];
+
+/// The people a question asks about together, when it names two or more joined into a list
+/// ("do judy, kevin and frank have read on …", "maya or tom, who can …", "can tom and I …"), in
+/// the order named; `None` stands for the person asking ("I", "me"). Names that are only context
+/// ("support wants quinn to fix it, can he edit …") are not joined, and are left to [`subject`].
+pub(super) fn several_people<'a>(p: &Parsed, infos: &'a [SpanInfo]) -> Vec<Option<&'a SpanInfo>> {
+    let mut people: Vec<&SpanInfo> = infos
+        .iter()
+        .filter(|i| i.identity && !i.resource && i.exact)
+        .collect();
+    people.sort_by_key(|i| i.span.at);
+    let joined = |from: usize, to: usize| {
+        p.tokens
+            .get(from..to)
+            .is_some_and(|between| between.iter().all(|t| JOINERS.contains(&t.lower.as_str())))
+    };
+    let end = |i: &SpanInfo| i.span.at + i.span.text.split_whitespace().count().max(1);
+    let mut best: Vec<Option<&SpanInfo>> = Vec::new();
+    let mut run: Vec<Option<&SpanInfo>> = Vec::new();
+    let mut last_end = 0;
+    for i in people {
+        if run.is_empty() || !joined(last_end, i.span.at) {
+            if run.len() > best.len() {
+                best = std::mem::take(&mut run);
+            }
+            run.clear();
+        }
+        run.push(Some(i));
+        last_end = end(i);
+    }
+    if run.len() > best.len() {
+        best = run;
+    }
+    // "tom and I", "me and maya": the asker joined to the list.
+    let me_at = |at: usize| {
+        p.tokens
+            .get(at)
+            .is_some_and(|t| matches!(t.lower.as_str(), "i" | "me" | "myself"))
+    };
+    if let (Some(Some(first)), Some(Some(last))) = (best.first().copied(), best.last().copied()) {
+        let after = end(last);
+        if p.tokens
+            .get(after)
+            .is_some_and(|t| JOINERS.contains(&t.lower.as_str()))
+            && me_at(after + 1)
+        {
+            best.push(None);
+        } else if first.span.at >= 2
+            && me_at(first.span.at - 2)
+            && joined(first.span.at - 1, first.span.at)
+        {
+            best.insert(0, None);
+        }
+    }
+    if best.len() < 2 { Vec::new() } else { best }
+}

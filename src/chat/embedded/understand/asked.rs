@@ -1,0 +1,115 @@
+//! Questions about access requests themselves, not for access: "did my request go through?",
+//! "list the requests I still have open", "what do I need to review?", "which of my requests
+//! were denied?", "any open requests from maya?", "what happened to req_…?". Listing is not
+//! deciding: these are answered from `list_access_requests` and `get_access_request`.
+
+use super::super::parse::Parsed;
+use super::{Intent, SpanInfo, Subject};
+
+/// Words that name requests (or the approvals they wait for).
+const NOUNS: &[&str] = &[
+    "request",
+    "requests",
+    "req",
+    "reqs",
+    "ticket",
+    "tickets",
+    "approval",
+    "approvals",
+];
+
+/// Words of a status, and the status they mean.
+const STATUSES: &[(&str, &str)] = &[
+    ("open", "open"),
+    ("pending", "open"),
+    ("outstanding", "open"),
+    ("waiting", "open"),
+    ("unapproved", "open"),
+    ("denied", "denied"),
+    ("rejected", "denied"),
+    ("declined", "denied"),
+    ("refused", "denied"),
+    // "which did they reject": the verb of the decision names the state it leaves.
+    ("reject", "denied"),
+    ("deny", "denied"),
+    ("decline", "denied"),
+    ("refuse", "denied"),
+    ("expire", "closed"),
+    ("approved", "approved"),
+    ("active", "active"),
+    ("granted", "active"),
+    ("live", "active"),
+    ("closed", "closed"),
+    ("expired", "closed"),
+    ("revoked", "closed"),
+    ("failed", "failed"),
+    ("deleted", "deleted"),
+    ("withdrawn", "deleted"),
+    ("cancelled", "deleted"),
+    ("canceled", "deleted"),
+];
+
+/// A request's id as Warden writes them: `req_` and hex digits.
+fn request_id(p: &Parsed) -> Option<String> {
+    p.text
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .find(|w| {
+            w.len() > 4
+                && w[..4].eq_ignore_ascii_case("req_")
+                && w[4..].chars().all(|c| c.is_ascii_hexdigit())
+        })
+        .map(str::to_ascii_lowercase)
+}
+
+/// The reviewer's queue: "what do I need to review", "anything waiting on me", "pending
+/// approvals".
+fn asks_for_queue(p: &Parsed) -> bool {
+    let waiting_on_me = p.word("waiting") && (p.word("me") || p.word("my"));
+    p.word("review")
+        || p.word("reviews")
+        || p.word("approve") && p.word("need")
+        || waiting_on_me
+        || (p.word("approvals") || p.word("approval")) && (p.word("pending") || p.word("waiting"))
+}
+
+/// The question's intent when it is about requests, else `None`.
+pub(super) fn about_requests(p: &Parsed, infos: &[SpanInfo]) -> Option<Intent> {
+    if let Some(id) = request_id(p) {
+        return Some(Intent::RequestStatus { id: Some(id) });
+    }
+    let noun = NOUNS.iter().any(|w| p.word(w));
+    let queue = asks_for_queue(p);
+    if !noun && !queue {
+        return None;
+    }
+    // "request read on X", "file a request for billing.plans": asking for access, not about
+    // requests. A privilege or a table named makes it that.
+    let names_a_table = infos.iter().any(|i| i.found && i.resource && !i.identity);
+    if !p.privileges.is_empty() || names_a_table {
+        return None;
+    }
+    let status = STATUSES
+        .iter()
+        .find(|(w, _)| p.word(w))
+        .map(|(_, s)| s.to_string());
+    // "that request", "the status of it": the one just drafted, when there is one.
+    let that = (p.word("that") || p.word("this") || p.word("it"))
+        && (p.word("request") || p.word("status"))
+        && !p.word("requests");
+    if that && status.is_none() {
+        return Some(Intent::RequestStatus { id: None });
+    }
+    let named = infos.iter().find(|i| i.found && i.identity);
+    let requester = match named {
+        Some(i) => Some(Subject::Name(i.text.clone())),
+        // The queue is everyone's requests waiting for a decision; "my requests" are mine.
+        None if queue && !(p.me && noun && !p.word("approvals")) => None,
+        None if p.me => Some(Subject::Me),
+        None => None,
+    };
+    let status = match (status, queue && requester.is_none()) {
+        (None, true) => Some("open".to_string()),
+        (s, _) => s,
+    };
+    Some(Intent::Requests { status, requester })
+}
