@@ -31,16 +31,25 @@ pub fn refusal(message: &str) -> Option<String> {
         .collect();
     let overrides = OVERRIDES.iter().any(|o| lower.contains(o));
     // "approve request 3", "deny #12", "revoke bob's request", "close req-7".
+    let names_one = |n: &&str| {
+        n.starts_with("req-")
+            || n.starts_with("req_")
+            || n.starts_with('#')
+            || n.chars().all(|c| c.is_ascii_digit())
+    };
     let on_request = words.iter().enumerate().any(|(i, w)| {
+        let next = || words[i + 1..].iter().take(4);
+        // "ok", "lgtm" are also just words ("ok request it for a week"): they act on a request
+        // only when one is named by its number or id ("ok #12", "lgtm req-7").
+        let weak = matches!(*w, "ok" | "lgtm" | "sign");
         ACTIONS.contains(w)
-            && words[i + 1..].iter().take(4).any(|n| {
-                n.starts_with("request")
-                    || n.starts_with("req-")
-                    || n.starts_with('#')
-                    || *n == "req"
-                    || *n == "ticket"
-                    || n.chars().all(|c| c.is_ascii_digit())
-            })
+            && if weak {
+                next().any(names_one)
+            } else {
+                next().any(|n| {
+                    n.starts_with("request") || *n == "req" || *n == "ticket" || names_one(n)
+                })
+            }
     });
     // "revoke bob's access", "revoke alice from analyst": revoking is a reviewer's decision.
     let revoking = words

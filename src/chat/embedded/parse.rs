@@ -89,8 +89,26 @@ const UNITS: [(&str, u64); 5] = [
     ("minute", 60),
 ];
 
+/// Units as people shorten them ("2 wks", "8 hrs", "30 mins").
+const SHORT_UNITS: [(&str, &str); 7] = [
+    ("wk", "week"),
+    ("hr", "hour"),
+    ("h", "hour"),
+    ("min", "minute"),
+    ("mo", "month"),
+    ("mth", "month"),
+    ("d", "day"),
+];
+
 fn unit(word: &str) -> Option<u64> {
+    if word == "fortnight" || word == "fortnights" {
+        return Some(14 * 86_400);
+    }
     let w = word.trim_end_matches('s');
+    let w = SHORT_UNITS
+        .iter()
+        .find(|(short, _)| *short == w)
+        .map_or(w, |(_, long)| long);
     UNITS.iter().find(|(u, _)| *u == w).map(|(_, s)| *s)
 }
 
@@ -222,12 +240,20 @@ fn split_reason(text: &str) -> (&str, Option<String>) {
     let lower = text.to_ascii_lowercase();
     for marker in [
         " because ",
+        " bc ",
+        " b/c ",
+        " cause ",
+        " cuz ",
         " since ",
         " reason: ",
         " reason is ",
         " for the purpose of ",
         " as i need ",
         " as we need ",
+        " as i'm ",
+        " as i am ",
+        " as im ",
+        " as we're ",
         " so that ",
         " so i can ",
         " to work on ",
@@ -322,6 +348,16 @@ fn take_durations(tokens: &mut Vec<Token>, p: &mut Parsed) {
             && let Some(secs) = n.checked_mul(scale)
         {
             p.duration = Some(Duration::from_secs(secs));
+            keep[i] = false;
+            keep[i + 1] = false;
+            i += 2;
+            continue;
+        }
+        // "over the next week", "for the next 3 days": "next" counts one unless a number follows.
+        if w == "next"
+            && let Some(scale) = tokens.get(i + 1).and_then(|t| unit(&t.lower))
+        {
+            p.duration = Some(Duration::from_secs(scale));
             keep[i] = false;
             keep[i + 1] = false;
             i += 2;

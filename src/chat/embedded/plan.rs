@@ -4,7 +4,7 @@
 
 use super::choice::{Choice, Slot};
 use super::compose;
-use super::understand::{Intent, Subject};
+use super::understand::{Intent, Subject, WRITE};
 use crate::access::{Resolved, person_email};
 use crate::chat::Toolbox;
 use crate::chat::resolver::Resolver;
@@ -47,6 +47,32 @@ impl Outcome {
 
 pub async fn run(tb: &mut Toolbox, intent: &Intent, conn: Option<u32>) -> Outcome {
     match intent {
+        Intent::Check {
+            subject,
+            privilege,
+            resource,
+            assumed,
+        } if privilege == WRITE => {
+            // Writing takes three privileges: each is checked, and each answer says which hold.
+            let mut texts = vec!["Writing to a table takes INSERT, UPDATE and DELETE:".to_string()];
+            for p in ["INSERT", "UPDATE", "DELETE"] {
+                let one = Intent::Check {
+                    subject: subject.clone(),
+                    privilege: p.into(),
+                    resource: resource.clone(),
+                    assumed: *assumed,
+                };
+                let out = check(tb, &one, subject, p, resource, *assumed, conn).await;
+                texts.push(out.text);
+                if out.pending.is_some() {
+                    return Outcome {
+                        text: texts.join("\n"),
+                        pending: out.pending,
+                    };
+                }
+            }
+            Outcome::text(texts.join("\n"))
+        }
         Intent::Check {
             subject,
             privilege,
@@ -109,7 +135,7 @@ pub async fn run(tb: &mut Toolbox, intent: &Intent, conn: Option<u32>) -> Outcom
                     resource: resource.clone(),
                     assumed: *assumed,
                 };
-                let out = check(tb, &one, subject, privilege, resource, *assumed, conn).await;
+                let out = Box::pin(run(tb, &one, conn)).await;
                 texts.push(out.text);
                 if out.pending.is_some() {
                     return Outcome {

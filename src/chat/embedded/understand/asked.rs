@@ -82,10 +82,16 @@ pub(super) fn about_requests(p: &Parsed, infos: &[SpanInfo]) -> Option<Intent> {
     if !noun && !queue {
         return None;
     }
-    // "request read on X", "file a request for billing.plans": asking for access, not about
-    // requests. A privilege or a table named makes it that.
-    let names_a_table = infos.iter().any(|i| i.found && i.resource && !i.identity);
-    if !p.privileges.is_empty() || names_a_table {
+    // "request read on X", "file a request for billing.plans", "a request for the reporting
+    // role": asking for access, not about requests. A privilege, a table or a role named, or
+    // "a request", makes it that.
+    let names_a_thing = infos
+        .iter()
+        .any(|i| i.found && (i.resource && !i.identity || i.role));
+    let a_request = p.tokens.windows(2).any(|w| {
+        matches!(w[0].lower.as_str(), "a" | "an" | "new") && NOUNS.contains(&w[1].lower.as_str())
+    });
+    if !p.privileges.is_empty() || names_a_thing || a_request {
         return None;
     }
     let status = STATUSES

@@ -13,7 +13,7 @@ mod request;
 mod rules;
 mod shape;
 
-pub use rules::understand;
+pub use rules::{WRITE, understand};
 
 /// Who a question is about: a name as typed, or the person asking.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

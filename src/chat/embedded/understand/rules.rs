@@ -60,6 +60,18 @@ impl<'a> Cues<'a> {
         }
     }
 
+    /// The privilege a check asks about: the verb's, SELECT when there is none, and
+    /// [`WRITE`] for "write" (writing to a table takes INSERT, UPDATE and DELETE: each is checked).
+    fn checked_privilege(&self) -> String {
+        let verb = self.p.verb_at.and_then(|at| self.p.tokens.get(at));
+        if verb.is_some_and(|t| t.lower.starts_with("writ"))
+            && self.privilege.as_deref() == Some("INSERT")
+        {
+            return WRITE.into();
+        }
+        self.privilege.clone().unwrap_or_else(|| "SELECT".into())
+    }
+
     /// What a who-question is about: the resource the verb points at, else an identity, else
     /// whatever may be a resource.
     fn who_target(&self) -> Option<&'a SpanInfo> {
@@ -69,6 +81,9 @@ impl<'a> Cues<'a> {
             .or_else(|| self.infos.iter().find(|i| i.maybe_resource()))
     }
 }
+
+/// A check of "write": INSERT, UPDATE and DELETE, each checked (the planner expands it).
+pub const WRITE: &str = "WRITE";
 
 /// One rule: its name, the kinds of intent it can yield, and when it applies (`None`: not here).
 pub struct Rule {
@@ -260,7 +275,7 @@ fn several(c: &Cues<'_>) -> Option<Intent> {
     Some(Intent::CheckEach {
         subjects,
         assumed: c.privilege.is_none(),
-        privilege: c.privilege.clone().unwrap_or_else(|| "SELECT".into()),
+        privilege: c.checked_privilege(),
         resource: resource.text.clone(),
     })
 }
@@ -296,7 +311,7 @@ fn check(c: &Cues<'_>) -> Option<Intent> {
     Some(Intent::Check {
         subject,
         assumed: c.privilege.is_none(),
-        privilege: c.privilege.clone().unwrap_or_else(|| "SELECT".into()),
+        privilege: c.checked_privilege(),
         resource,
     })
 }
