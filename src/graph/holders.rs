@@ -117,7 +117,7 @@ impl ConnGraph {
     }
 
     /// Does binding `role` answer a question about `privilege`?
-    fn role_gives(role: &str, privilege: &str) -> bool {
+    pub(super) fn role_gives(role: &str, privilege: &str) -> bool {
         match permission_for(privilege) {
             Some(perm) => role_holds(role, perm) == Some(true),
             None => role == privilege,

@@ -1,5 +1,6 @@
 //! `list`: everything one identity holds, each with its paths, a page at a time.
 
+use super::bigquery::{is_known_role, question_privileges};
 use super::check::{EVERY, RawPath};
 use super::holders::Terminal;
 use super::{ConnGraph, GranteeRef, MAX_PATHS, Path};
@@ -32,6 +33,7 @@ pub struct IdentityAccess {
 
 /// A path found while listing, before it is known to be shown: its chain is an index into the
 /// listing's chains, so a path costs no allocation until it is written out.
+#[derive(Clone, Copy)]
 struct Found {
     chain: usize,
     pseudo: Option<GranteeRef>,
@@ -267,7 +269,44 @@ impl ConnGraph {
                 _ => {}
             }
         }
+        if self.platform == Platform::Bigquery {
+            self.bigquery_tables(&mut l);
+        }
         l
+    }
+
+    /// BigQuery bindings are listed where they are bound (a dataset, a project); each also gives
+    /// privileges on every table below, as a check would answer: those are listed too, each with
+    /// the binding as its path.
+    fn bigquery_tables<'g>(&'g self, l: &mut Listing<'g>) {
+        let mut bound: HashMap<u32, Vec<(&'g str, Vec<Found>)>> = HashMap::new();
+        for (&(r, role), paths) in &l.found {
+            if r != EVERY && is_known_role(role) {
+                bound
+                    .entry(r)
+                    .or_default()
+                    .push((role, paths.iter().copied().collect()));
+            }
+        }
+        if bound.is_empty() {
+            return;
+        }
+        for t in 0..self.resources.len() as u32 {
+            if !self.resource(t).kind.is_table_like() {
+                continue;
+            }
+            for a in std::iter::once(t).chain(self.ancestors(t)) {
+                for (role, paths) in bound.get(&a).into_iter().flatten() {
+                    for &q in question_privileges() {
+                        if Self::role_gives(role, q) {
+                            for f in paths {
+                                l.add(t, q, *f);
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Paths by which `i` is in a dataset's special group: it holds the basic role on the project.

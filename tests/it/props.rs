@@ -383,3 +383,59 @@ fn long_arguments_are_refused_naming_the_field() {
         assert_eq!(e.path.as_deref(), Some(field), "{tool}: {e:?}");
     }
 }
+
+/// On BigQuery, `list_access` and `check_access` tell the same story: for every identity, table
+/// and question privilege of the demo, the list holds (table, privilege) exactly when the check
+/// says yes, and with the check's paths among its own (issue 14: the list used to report only the
+/// bindings, so "what can uma read" said nothing while the check said yes).
+#[test]
+fn bigquery_lists_exactly_what_checks_allow() {
+    use warden::model::{IdentityId, ResourceId};
+    let access = access();
+    let (_, g) = access
+        .graph
+        .connections
+        .iter()
+        .enumerate()
+        .find(|(_, c)| c.platform == warden::model::Platform::Bigquery)
+        .expect("the demo has a BigQuery connection");
+    let mut compared = 0;
+    for i in 0..g.identities.len() {
+        let id = IdentityId::new(i as u32);
+        let listed = g.list_access(id);
+        for r in 0..g.resources.len() {
+            let res = &g.resources[r];
+            if !res.kind.is_table_like() {
+                continue;
+            }
+            for p in ["SELECT", "INSERT", "UPDATE", "DELETE"] {
+                let check = g.check(id, p, ResourceId::new(r as u32));
+                let entry = listed
+                    .entries
+                    .iter()
+                    .find(|e| e.resource == res.name && e.privilege == p);
+                assert_eq!(
+                    check.allowed,
+                    entry.is_some(),
+                    "{} {p} {}: check {} but list {}",
+                    g.identities[i].name,
+                    res.name,
+                    check.allowed,
+                    entry.is_some()
+                );
+                if let Some(e) = entry {
+                    let listed: Vec<&str> = e.paths.iter().map(|p| p.text.as_str()).collect();
+                    for path in &check.paths {
+                        assert!(
+                            listed.contains(&path.text.as_str()),
+                            "{} not listed: {listed:?}",
+                            path.text
+                        );
+                    }
+                }
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 100, "only {compared} comparisons");
+}

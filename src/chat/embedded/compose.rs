@@ -147,7 +147,7 @@ pub fn list(results: &[Result<ListAccessResult, Problem>], privilege: Option<&st
         let who = format!("{} ({})", v.identity, v.connection);
         if v.superuser {
             return format!(
-                "{who} is a superuser: it holds every privilege on everything in {}.",
+                "{who} is a superuser: it holds every privilege on every table and everything else in {}.",
                 v.connection
             );
         }
@@ -157,7 +157,18 @@ pub fn list(results: &[Result<ListAccessResult, Problem>], privilege: Option<&st
             if privilege.is_some_and(|want| want != p && p != "ALL" && p != "OWNERSHIP") {
                 continue;
             }
-            let r = e.resource.clone();
+            // `*` is every table the privilege applies to; the path says through what.
+            let r = if e.resource == "*" {
+                let through = e
+                    .paths
+                    .first()
+                    .and_then(|p| p.text.rsplit(" → ").nth(1))
+                    .filter(|role| *role != v.identity)
+                    .map_or(String::new(), |role| format!(", through {role}"));
+                format!("every table{through}")
+            } else {
+                e.resource.clone()
+            };
             match by_resource.iter_mut().find(|(name, _)| *name == r) {
                 Some((_, ps)) => ps.push(p.to_string()),
                 None => by_resource.push((r, vec![p.to_string()])),

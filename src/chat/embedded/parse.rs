@@ -382,6 +382,25 @@ fn take_durations(tokens: &mut Vec<Token>, p: &mut Parsed) {
 
 /// A connection named in words ("in snowflake", "on the warehouse", "bigquery's").
 fn take_connection(names: &dyn Resolver, tokens: &mut Vec<Token>, p: &mut Parsed) {
+    // Platform names people split in two ("big query", "red shift", "snow flake"): one word.
+    // One pass (a paste of many must not cost a removal each).
+    let mut merged: Vec<Token> = Vec::with_capacity(tokens.len());
+    for t in tokens.drain(..) {
+        if let Some(prev) = merged.last_mut() {
+            let joined = format!("{}{}", prev.lower, t.lower);
+            if !prev.quoted
+                && !t.quoted
+                && matches!(joined.as_str(), "bigquery" | "redshift" | "snowflake")
+            {
+                prev.text = joined.clone();
+                prev.lower = joined;
+                prev.class = Class::Name;
+                continue;
+            }
+        }
+        merged.push(t);
+    }
+    *tokens = merged;
     let conns = names.connections();
     // Marked, then dropped in one pass (see take_durations).
     let mut keep = vec![true; tokens.len()];
