@@ -8,6 +8,7 @@
 
 mod choice;
 mod compose;
+mod how_said;
 mod lexicon;
 mod normalize;
 mod parse;

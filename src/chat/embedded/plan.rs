@@ -146,6 +146,10 @@ pub async fn run(tb: &mut Toolbox, intent: &Intent, conn: Option<u32>) -> Outcom
             }
             Outcome::text(texts.join("\n\n"))
         }
+        Intent::HowToGet {
+            privilege,
+            resource,
+        } => how_to_get(tb, intent, privilege, resource, conn).await,
         Intent::Requests { status, requester } => {
             requests_listed(tb, status.as_deref(), requester.as_ref()).await
         }
@@ -847,4 +851,88 @@ async fn request_status(tb: &mut Toolbox, id: &str) -> Outcome {
         Ok(r) => Outcome::text(super::requests_said::one(&r)),
         Err(e) => Outcome::text(compose::error(&e)),
     }
+}
+
+/// The roles most narrowly considered first that would give the asker `privilege` on `resource`:
+/// who holds it (`who_has_access`), its roles and groups, each sized by `list_access` (its total),
+/// and whether the asker has it already (`check_access`).
+async fn how_to_get(
+    tb: &mut Toolbox,
+    intent: &Intent,
+    privilege: &str,
+    resource: &str,
+    conn: Option<u32>,
+) -> Outcome {
+    const WAYS: usize = 5;
+    let people = match people(tb, &Subject::Me, conn) {
+        Ok(p) => p,
+        Err(text) => return Outcome::text(text),
+    };
+    let shared = tb.resolver();
+    let names = &*shared;
+    let mine: BTreeSet<u32> = people.iter().flatten().map(|h| h.conn).collect();
+    let res = match pin(names, Target::Resource, resource, conn, &mine) {
+        Ok(r) => r,
+        Err(Pinned::Error(e)) => return Outcome::text(compose::error(&e)),
+        Err(Pinned::Several(hits)) => {
+            let choices = resource_choices(names, &hits);
+            return ask_back(intent, Slot::Resource, resource, choices, conn, names);
+        }
+    };
+    let connection = names.connection_name(res.conn).to_string();
+    let full = names.resource(res).name.clone();
+    let me = people
+        .iter()
+        .flatten()
+        .find(|h| h.conn == res.conn)
+        .copied();
+    let Some(me) = me else {
+        let all: Vec<Resolved> = people.iter().flatten().copied().collect();
+        return Outcome::text(compose::no_identity_there(
+            "You",
+            &connection,
+            &elsewhere(names, &all),
+        ));
+    };
+    let my_name = names.identity(me).name.clone();
+    let check = json!({"identity": my_name, "privilege": privilege, "resource": full, "connection": connection});
+    let already = match tb.call_typed::<CheckAccess>(check).await {
+        Ok(a) if a.allowed => a.paths.first().map(|p| p.text.clone()),
+        Ok(_) => None,
+        Err(e) => return Outcome::text(compose::error(&e)),
+    };
+    let who =
+        json!({"resource": full, "privilege": privilege, "connection": connection, "limit": 1000});
+    let holders = match tb.call_typed::<WhoHasAccess>(who).await {
+        Ok(h) => h,
+        Err(e) => return Outcome::text(compose::error(&e)),
+    };
+    let mut ways = Vec::new();
+    for g in holders
+        .grantees
+        .iter()
+        .filter(|g| g.kind != "user" && g.kind != "public" && g.kind != "service_account")
+        .take(WAYS * 2)
+    {
+        let size = json!({"identity": g.identity, "connection": connection, "limit": 0});
+        if let Ok(l) = tb.call_typed::<ListAccess>(size).await {
+            if l.superuser {
+                continue;
+            }
+            ways.push(super::how_said::Way {
+                role: g.identity.clone(),
+                kind: g.kind.clone(),
+                holds: l.total,
+            });
+        }
+    }
+    ways.sort_by(|a, b| a.holds.cmp(&b.holds).then_with(|| a.role.cmp(&b.role)));
+    ways.truncate(WAYS);
+    Outcome::text(super::how_said::roles_that_give(
+        privilege,
+        &full,
+        &connection,
+        &ways,
+        already.as_deref(),
+    ))
 }

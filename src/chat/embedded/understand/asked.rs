@@ -91,7 +91,15 @@ pub(super) fn about_requests(p: &Parsed, infos: &[SpanInfo]) -> Option<Intent> {
     let a_request = p.tokens.windows(2).any(|w| {
         matches!(w[0].lower.as_str(), "a" | "an" | "new") && NOUNS.contains(&w[1].lower.as_str())
     });
-    if !p.privileges.is_empty() || names_a_thing || a_request {
+    // "request it for a week", "request me access": the word is the verb of asking.
+    let verb = p.tokens.windows(2).any(|w| {
+        matches!(w[0].lower.as_str(), "request" | "req")
+            && matches!(
+                w[1].lower.as_str(),
+                "it" | "that" | "this" | "them" | "me" | "access"
+            )
+    });
+    if !p.privileges.is_empty() || names_a_thing || a_request || verb {
         return None;
     }
     let status = STATUSES

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::cell::Cell;
 
 mod asked;
+mod how;
 mod request;
 mod rules;
 mod shape;
@@ -73,6 +74,11 @@ pub enum Intent {
         privilege: String,
         resource: String,
         assumed: bool,
+    },
+    /// How the asker could come to hold `privilege` on `resource`: the roles that give it.
+    HowToGet {
+        privilege: String,
+        resource: String,
     },
     /// Requests themselves, listed: by status, by whose (the asker's, someone's, everyone's
     /// the asker may see).

@@ -231,7 +231,27 @@ pub(super) fn is_request(p: &Parsed, infos: &[SpanInfo]) -> bool {
     let role_named = infos
         .iter()
         .any(|i| i.role && i.span.kind == Some(Target::Identity));
-    let first = p.first_word();
+    // "ok request it for a week", "sure, give me read on …": the interjection is not the verb.
+    let first = words
+        .iter()
+        .copied()
+        .find(|w| {
+            !matches!(
+                *w,
+                "ok" | "okay"
+                    | "sure"
+                    | "alright"
+                    | "great"
+                    | "cool"
+                    | "then"
+                    | "so"
+                    | "yes"
+                    | "yeah"
+                    | "pls"
+                    | "please"
+            )
+        })
+        .unwrap_or("");
     if matches!(first, "give" | "get" | "grant") {
         return access_follows(first) || role_named && p.me;
     }

@@ -5,6 +5,7 @@
 use super::super::parse::Parsed;
 use super::super::words::{Class, Cue, Target};
 use super::asked::about_requests;
+use super::how::how_to_get;
 use super::request::{is_request, request};
 use super::shape::{object, several_people, starts_with_which_people, subject};
 use super::{Intent, SpanInfo, Subject};
@@ -102,6 +103,11 @@ pub const RULES: &[Rule] = &[
         apply: |c| about_requests(c.p, c.infos),
     },
     Rule {
+        name: "how_to_get",
+        yields: &["how_to_get"],
+        apply: |c| how_to_get(c.p, c.infos, c.earlier),
+    },
+    Rule {
         name: "off_topic",
         yields: &["unknown"],
         apply: off_topic,
@@ -109,7 +115,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         name: "request",
         yields: &["request"],
-        apply: |c| is_request(c.p, c.infos).then(|| request(c.p, c.infos)),
+        apply: |c| is_request(c.p, c.infos).then(|| request_of(c)),
     },
     Rule {
         name: "search",
@@ -194,7 +200,9 @@ fn off_topic(c: &Cues<'_>) -> Option<Intent> {
         || p.generic_access
         || p.has(Cue::Roles)
         || p.has(Cue::Members)
-        || p.tokens.iter().any(|t| matches!(t.class, Class::Kind(_)));
+        || p.tokens.iter().any(|t| matches!(t.class, Class::Kind(_)))
+        || p.word("request")
+        || p.word("requests");
     (!c.infos.is_empty() && !c.infos.iter().any(|i| i.found) && !about_access)
         .then_some(Intent::Unknown)
 }
@@ -252,6 +260,49 @@ fn roles(c: &Cues<'_>) -> Option<Intent> {
         return Some(Intent::Roles { subject });
     }
     None
+}
+
+/// A request; "request it", "ask for that" names the last question's resource (and its
+/// privilege, when the request says none).
+fn request_of(c: &Cues<'_>) -> Intent {
+    let mut intent = request(c.p, c.infos);
+    if let Intent::Request {
+        resources,
+        privileges,
+        roles,
+        ..
+    } = &mut intent
+        && resources.is_empty()
+        && roles.is_empty()
+        && (c.p.word("it") || c.p.word("that") || c.p.word("this"))
+        && let Some(earlier) = c.earlier
+    {
+        let (resource, privilege) = match earlier {
+            Intent::Check {
+                resource,
+                privilege,
+                ..
+            }
+            | Intent::HowToGet {
+                resource,
+                privilege,
+            } => (Some(resource.clone()), Some(privilege.clone())),
+            Intent::WhoHas {
+                resource,
+                privilege,
+            } => (Some(resource.clone()), privilege.clone()),
+            _ => (None, None),
+        };
+        if let Some(r) = resource {
+            resources.push(r);
+            if c.p.privileges.is_empty()
+                && let Some(p) = privilege.filter(|p| p != WRITE)
+            {
+                *privileges = vec![p];
+            }
+        }
+    }
+    intent
 }
 
 /// Several people joined into a list and one resource: the same check for each ("do judy, kevin
@@ -523,6 +574,44 @@ mod tests {
         ] {
             assert_ne!(fired(m, None).0, "about_requests", "{m}");
         }
+    }
+
+    #[test]
+    fn how_to_get() {
+        let how = |p: &str, r: &str| json!({"kind": "how_to_get", "privilege": p, "resource": r});
+        cases(
+            "how_to_get",
+            &[
+                (
+                    "how can i obtain select on crm.accounts",
+                    how("SELECT", "crm.accounts"),
+                ),
+                (
+                    "which role do i need to insert into payroll?",
+                    how("INSERT", "payroll"),
+                ),
+            ],
+        );
+        let earlier = Intent::Check {
+            subject: Subject::Me,
+            privilege: "UPDATE".into(),
+            resource: "prod.sales.quotas".into(),
+            assumed: false,
+        };
+        cases_after(
+            "how_to_get",
+            Some(&earlier),
+            &[(
+                "fine, how would I get that",
+                how("UPDATE", "prod.sales.quotas"),
+            )],
+        );
+        // After a question, "request it" asks for what it was about.
+        let (rule, intent) = fired("sure, request it for 3 days", Some(&earlier));
+        assert_eq!(rule, "request");
+        let got = serde_json::to_value(&intent).unwrap();
+        assert_eq!(got["resources"], json!(["prod.sales.quotas"]));
+        assert_eq!(got["privileges"], json!(["UPDATE"]));
     }
 
     #[test]
