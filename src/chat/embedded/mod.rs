@@ -138,6 +138,13 @@ pub async fn answer(tb: &mut Toolbox, memory: &mut Value, message: &str) -> Stri
                 understood.clone()
             };
             match (&intent, &mem.last) {
+                // "snowflake", "the redshift one", "and on the warehouse?": only a platform or a
+                // connection named, after a question: the same question, there.
+                (Intent::Unknown, Some(last))
+                    if parsed.connection.is_some() && infos.iter().all(|i| !i.found) =>
+                {
+                    (last.clone(), parsed.connection)
+                }
                 (Intent::Unknown, Some(last)) => match follow_up(last, &parsed, &infos) {
                     // A follow-up keeps the connection of the question it follows.
                     Some(next) => (

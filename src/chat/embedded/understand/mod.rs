@@ -244,8 +244,16 @@ fn info(lookup: &dyn Resolver, s: &Span, conn: Option<u32>, fuzzy: &Cell<usize>)
     };
     // "the Finance team", "Data team": the kind word may be part of a display name.
     if let Some(w) = &s.kind_word {
-        let whole = format!("{} {w}", s.text);
-        if exact(Target::Identity, &whole) {
+        // As typed ("Finance team", a display name), or joined as names are ("sales_team",
+        // "data-team").
+        let whole = [
+            format!("{} {w}", s.text),
+            format!("{}_{w}", s.text.replace(' ', "_")),
+            format!("{}-{w}", s.text.replace(' ', "-")),
+        ]
+        .into_iter()
+        .find(|name| exact(Target::Identity, name));
+        if let Some(whole) = whole {
             return SpanInfo {
                 span: s.clone(),
                 identity: true,

@@ -228,7 +228,12 @@ fn members(c: &Cues<'_>) -> Option<Intent> {
     let lower: Vec<&str> = p.tokens.iter().map(|t| t.lower.as_str()).collect();
     let phrase = |a: &[&str]| lower.windows(a.len()).any(|w| w == a);
     // "who is in analyst", "which users are in analyst_role" (not "… in the audit log, who is that?").
-    let in_role = phrase(&["who", "is", "in"]) || phrase(&["are", "in"]);
+    // "who's on the sales team", "who is part of data-team": a team or group named.
+    let on_team = (phrase(&["who", "is", "on"])
+        || phrase(&["is", "part", "of"])
+        || phrase(&["who", "is", "part"]))
+        && infos.iter().any(|i| i.role);
+    let in_role = phrase(&["who", "is", "in"]) || phrase(&["are", "in"]) || on_team;
     if (p.has(Cue::Members) || who_q && (in_role || p.word("granted") || p.has(Cue::Roles)))
         && !owner_named
         && !(p.starts_with(Cue::What) && !starts_with_which_people(p) && !p.word("members"))
