@@ -43,6 +43,11 @@ pub fn routes() -> ApiRouter<App> {
                 op.id("deleteRequest")
                     .tag("requests")
                     .summary("Delete an open request (kept as `deleted`)")
+            })
+            .patch_with(change, |op| {
+                op.id("changeRequest")
+                    .tag("requests")
+                    .summary("Change an open request no one has approved yet (its requester: duration, reason, privileges)")
             }),
         )
         .api_route(
@@ -228,6 +233,16 @@ async fn extend(
         .extend(&access, &who, &id, &input.duration, input.reason)
         .await?;
     Ok(Created(extended))
+}
+
+async fn change(
+    State(app): State<App>,
+    Extension(who): Extension<Principal>,
+    PathParams(RequestId { id }): PathParams<RequestId>,
+    JsonBody(input): JsonBody<crate::requests::RequestChange>,
+) -> Result<Json<AccessRequest>, HttpError> {
+    let access = app.access.load();
+    Ok(Json(app.requests.change(&access, &who, &id, input).await?))
 }
 
 async fn delete(

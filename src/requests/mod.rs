@@ -3,6 +3,7 @@
 //! The rules that move a request between states are in [`rules`]; the operations in [`service`].
 
 mod approve;
+mod change;
 pub use crate::model::clock;
 mod decide;
 mod extend;
@@ -12,6 +13,7 @@ pub mod service;
 mod timeline;
 
 pub use approve::{Approval, GranteeOptions};
+pub use change::RequestChange;
 pub use service::{MAX_NAME, MAX_REASON, NewRequest, RequestWithHistory, Requests};
 
 pub use crate::model::request::{

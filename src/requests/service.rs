@@ -241,22 +241,8 @@ impl Requests {
                 roles.push(role);
             }
         }
-        let duration = match input.duration.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(d) => Some(Duration::parse(d).map_err(|m| Problem::invalid("duration", m))?),
-        };
-        let reason = input
-            .reason
-            .map(|r| r.trim().to_string())
-            .filter(|r| !r.is_empty());
-        if let Some(r) = &reason
-            && r.chars().any(|c| c.is_control() && c != '\n')
-        {
-            return Err(Problem::invalid(
-                "reason",
-                "a reason is plain text: no control characters but line breaks",
-            ));
-        }
+        let duration = parse_duration(input.duration.as_deref())?;
+        let reason = clean_reason(input.reason)?;
         let mut req = AccessRequest::open(new_id("req"), person, drafted_by, now);
         req.resources = resources;
         req.privileges = privileges;
@@ -543,7 +529,7 @@ fn check_sizes(input: &NewRequest) -> Result<(), Problem> {
     Ok(())
 }
 
-fn check_len(field: &str, value: &str, max: usize) -> Result<(), Problem> {
+pub(super) fn check_len(field: &str, value: &str, max: usize) -> Result<(), Problem> {
     // Counted without walking past the limit: a 2 MB string costs max + 1 steps.
     if value.chars().nth(max).is_some() {
         return Err(Problem::invalid(field, format!("at most {max} characters")));
@@ -554,6 +540,32 @@ fn check_len(field: &str, value: &str, max: usize) -> Result<(), Problem> {
 /// Checks each privilege against what the platform of every resource knows on that kind of
 /// resource (`privileges[i]`, 400 with the closest words); at creation and at approval.
 /// The privilege words at `field`, parsed, each once (in the order first given).
+/// A request's duration as written (`2w`, `48h`); blank is none (until revoked).
+pub(super) fn parse_duration(text: Option<&str>) -> Result<Option<Duration>, Problem> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(d) => Ok(Some(
+            Duration::parse(d).map_err(|m| Problem::invalid("duration", m))?,
+        )),
+    }
+}
+
+/// A request's reason: trimmed, blank is none, plain text only.
+pub(super) fn clean_reason(reason: Option<String>) -> Result<Option<String>, Problem> {
+    let reason = reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    if let Some(r) = &reason
+        && r.chars().any(|c| c.is_control() && c != '\n')
+    {
+        return Err(Problem::invalid(
+            "reason",
+            "a reason is plain text: no control characters but line breaks",
+        ));
+    }
+    Ok(reason)
+}
+
 pub(super) fn parse_privileges(words: &[String], field: &str) -> Result<Vec<Privilege>, Problem> {
     let mut out: Vec<Privilege> = Vec::new();
     for (i, w) in words.iter().enumerate() {

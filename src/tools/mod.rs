@@ -7,6 +7,7 @@
 //! store and the caller ([`ToolContext`]) and is async: the request tools.
 
 pub mod browse;
+mod change_access_request;
 mod check_access;
 mod create_access_request;
 mod export;
@@ -22,6 +23,9 @@ mod search_identities;
 mod search_resources;
 mod who_has_access;
 
+pub use change_access_request::{
+    ChangeAccessRequest, ChangeAccessRequestArgs, WithdrawAccessRequest, WithdrawAccessRequestArgs,
+};
 pub use check_access::{CheckAccess, CheckAccessArgs, CheckAccessResult};
 pub use create_access_request::{CreateAccessRequest, CreateAccessRequestArgs};
 pub use export::{export_dir, exported_files};
@@ -399,6 +403,8 @@ static REGISTRY: LazyLock<Vec<ToolInfo>> = LazyLock::new(|| {
         context_info::<CreateAccessRequest>(),
         context_info::<ListAccessRequests>(),
         context_info::<GetAccessRequest>(),
+        context_info::<ChangeAccessRequest>(),
+        context_info::<WithdrawAccessRequest>(),
     ]
 });
 

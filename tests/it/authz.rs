@@ -67,6 +67,8 @@ pub const TABLE: &[Row] = &[
     row("POST",   "/v1/requests/{id}/approve",     "",       Setup::Open,     [401, 404, 200, 200, 404]),
     row("POST",   "/v1/requests/{id}/deny",        "",       Setup::Open,     [401, 404, 200, 200, 404]),
     row("DELETE", "/v1/requests/{id}",             "",       Setup::Open,     [401, 404, 403, 204, 404]),
+    // Only its requester changes an open request; anyone else who may see it gets 403.
+    row("PATCH",  "/v1/requests/{id}",             r#"{"duration": "2d"}"#, Setup::Open, [401, 404, 403, 403, 404]),
     row("POST",   "/v1/requests/{id}/revoke",      "",       Setup::Active,   [401, 404, 200, 200, 404]),
     // Only the requester extends; anyone else who may see it gets 403.
     row("POST",   "/v1/requests/{id}/extend",      r#"{"duration": "1d"}"#, Setup::Active, [401, 404, 403, 403, 404]),
@@ -77,6 +79,7 @@ pub const TABLE: &[Row] = &[
     row("GET",    "/v1/requests/{id}",             "",       Setup::OwnOpen,  [401, 200, 200, 200, 200]),
     row("POST",   "/v1/requests/{id}/approve",     "",       Setup::OwnOpen,  [401, 403, 403, 403, 403]),
     row("POST",   "/v1/requests/{id}/deny",        "",       Setup::OwnOpen,  [401, 403, 403, 403, 403]),
+    row("PATCH",  "/v1/requests/{id}",             r#"{"duration": "2d"}"#, Setup::OwnOpen, [401, 200, 200, 200, 200]),
     row("DELETE", "/v1/requests/{id}",             "",       Setup::OwnOpen,  [401, 204, 204, 204, 403]),
     row("POST",   "/v1/requests/{id}/revoke",      "",       Setup::OwnActive, [401, 403, 403, 403, 403]),
     row("POST",   "/v1/requests/{id}/extend",      r#"{"duration": "1d"}"#, Setup::OwnActive, [401, 201, 201, 201, 201]),
@@ -132,6 +135,11 @@ async fn every_route_for_every_caller() {
                     .header("content-type", "application/json")
                     .body(r.body),
                 "DELETE" => s.client.delete(&url),
+                "PATCH" => s
+                    .client
+                    .patch(&url)
+                    .header("content-type", "application/json")
+                    .body(r.body),
                 m => panic!("{m}"),
             };
             if let Some(t) = token {
@@ -254,7 +262,7 @@ async fn the_openapi_document_describes_every_route() {
     // Every /v1/requests… path, with exactly its methods, and nothing undocumented beside them.
     let requests: &[(&str, &[&str])] = &[
         ("/v1/requests", &["get", "post"]),
-        ("/v1/requests/{id}", &["delete", "get"]),
+        ("/v1/requests/{id}", &["delete", "get", "patch"]),
         ("/v1/requests/{id}/approve", &["post"]),
         ("/v1/requests/{id}/deny", &["post"]),
         ("/v1/requests/{id}/extend", &["post"]),

@@ -35,7 +35,9 @@ fn every_tool_has_a_description_and_object_schemas() {
             "search_resources",
             "create_access_request",
             "list_access_requests",
-            "get_access_request"
+            "get_access_request",
+            "change_access_request",
+            "withdraw_access_request"
         ]
     );
     for t in tools {

@@ -343,3 +343,77 @@ async fn lists_page_with_a_cursor_and_show_each_person_theirs() {
     let (_, toms) = s.get_as(&p.carol, "/v1/requests?requester=tom").await;
     assert_eq!(toms["items"].as_array().unwrap().len(), 1);
 }
+
+async fn patch(s: &TestServer, token: &str, id: &str, body: Value) -> (u16, Value) {
+    let resp = s
+        .client
+        .patch(format!("{}/v1/requests/{id}", s.base))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (
+        resp.status().as_u16(),
+        resp.json().await.unwrap_or(Value::Null),
+    )
+}
+
+/// PATCH: the requester changes an open, unapproved request (duration, reason, privileges on its
+/// resources), recorded in its history; nothing else can be changed and nothing else changes it.
+#[tokio::test]
+async fn the_requester_changes_an_open_request_until_someone_approves_it() {
+    let s = TestServer::start().await;
+    let p = people(&s).await;
+    let r = create(&s, &p.alice, leads("8h")).await;
+    let id = r["id"].as_str().unwrap();
+
+    let (status, changed) = patch(
+        &s,
+        &p.alice,
+        id,
+        json!({"duration": "2w", "reason": " month end ’close’ "}),
+    )
+    .await;
+    assert_eq!(status, 200, "{changed}");
+    assert_eq!(changed["duration"], "2w");
+    assert_eq!(changed["reason"], "month end ’close’");
+    assert_eq!(changed["status"], "open");
+    let (_, one) = s.get_as(&p.alice, &format!("/v1/requests/{id}")).await;
+    let history = one["history"].as_array().unwrap();
+    let event = history
+        .iter()
+        .find(|e| e["kind"] == "changed")
+        .expect("a changed event");
+    assert_eq!(event["data"]["before"]["duration"], "8h");
+    assert_eq!(event["data"]["after"]["duration"], "2w");
+
+    // Bad input: named, and nothing changes.
+    for (body, field) in [
+        (json!({}), ""),
+        (json!({"duration": "soon"}), "duration"),
+        (json!({"privileges": ["FLY"]}), "privileges[0]"),
+        (json!({"privileges": []}), "privileges"),
+        (json!({"color": "red"}), "color"),
+    ] {
+        let (status, e) = patch(&s, &p.alice, id, body.clone()).await;
+        assert_eq!(status, 400, "{body}: {e}");
+        if !field.is_empty() {
+            assert!(e["error"].to_string().contains(field), "{body}: {e}");
+        }
+    }
+    // Someone else: a reviewer may see it but not change it.
+    let (status, e) = patch(&s, &p.carol, id, json!({"duration": "1d"})).await;
+    assert_eq!(status, 403, "{e}");
+    let (_, after) = s.get_as(&p.alice, &format!("/v1/requests/{id}")).await;
+    assert_eq!(after["duration"], "2w");
+
+    // Once a reviewer approved it, the requester cannot change what was approved.
+    let (status, _) = s
+        .post_as(&p.carol, &format!("/v1/requests/{id}/approve"), "{}")
+        .await;
+    assert_eq!(status, 200);
+    let (status, e) = patch(&s, &p.alice, id, json!({"duration": "1d"})).await;
+    assert_eq!(status, 409, "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains(id), "{e}");
+}

@@ -161,6 +161,15 @@ pub async fn answer(tb: &mut Toolbox, memory: &mut Value, message: &str) -> Stri
     };
     // "that request": the one drafted here last; with none, the asker's own.
     let intent = match intent {
+        Intent::ChangeRequest {
+            id: None,
+            duration,
+            withdraw,
+        } => Intent::ChangeRequest {
+            id: mem.last_request.clone(),
+            duration,
+            withdraw,
+        },
         Intent::RequestStatus { id: None } => match &mem.last_request {
             Some(id) => Intent::RequestStatus {
                 id: Some(id.clone()),

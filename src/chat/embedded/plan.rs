@@ -11,8 +11,9 @@ use crate::chat::resolver::Resolver;
 use crate::error::Problem;
 use crate::index::Target;
 use crate::tools::{
-    CheckAccess, CreateAccessRequest, GetAccessRequest, GetIdentity, ListAccess,
-    ListAccessRequests, SearchIdentities, SearchResources, Tool, WhoHasAccess,
+    ChangeAccessRequest, CheckAccess, CreateAccessRequest, GetAccessRequest, GetIdentity,
+    ListAccess, ListAccessRequests, SearchIdentities, SearchResources, Tool, WhoHasAccess,
+    WithdrawAccessRequest,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -150,6 +151,11 @@ pub async fn run(tb: &mut Toolbox, intent: &Intent, conn: Option<u32>) -> Outcom
             privilege,
             resource,
         } => how_to_get(tb, intent, privilege, resource, conn).await,
+        Intent::ChangeRequest {
+            id,
+            duration,
+            withdraw,
+        } => change_request(tb, id.as_deref(), duration.as_deref(), *withdraw).await,
         Intent::Requests { status, requester } => {
             requests_listed(tb, status.as_deref(), requester.as_ref()).await
         }
@@ -935,4 +941,43 @@ async fn how_to_get(
         &ways,
         already.as_deref(),
     ))
+}
+
+/// The asker's own request changed or withdrawn, through the tools (which hold the rules: only
+/// its requester, only while open and unapproved).
+async fn change_request(
+    tb: &mut Toolbox,
+    id: Option<&str>,
+    duration: Option<&str>,
+    withdraw: bool,
+) -> Outcome {
+    let Some(id) = id else {
+        return Outcome::text(
+            "Which request? Say its id (req_…); \"show my requests\" lists them.".to_string(),
+        );
+    };
+    if withdraw {
+        return match tb
+            .call_context_typed::<WithdrawAccessRequest>(json!({"id": id}))
+            .await
+        {
+            Ok(r) => Outcome::text(format!(
+                "Withdrawn: {} is now {} and will not be reviewed. Its history is kept.",
+                r.id,
+                r.status()
+            )),
+            Err(e) => Outcome::text(compose::error(&e)),
+        };
+    }
+    let args = json!({"id": id, "duration": duration});
+    match tb.call_context_typed::<ChangeAccessRequest>(args).await {
+        Ok(r) => Outcome::text(format!(
+            "Changed {}: it now asks for {} once granted; it is still {} and waits for a reviewer.",
+            r.id,
+            r.duration
+                .map_or("access until revoked".to_string(), |d| format!("{d}")),
+            r.status()
+        )),
+        Err(e) => Outcome::text(compose::error(&e)),
+    }
 }

@@ -127,3 +127,37 @@ pub(super) fn about_requests(p: &Parsed, infos: &[SpanInfo]) -> Option<Intent> {
     };
     Some(Intent::Requests { status, requester })
 }
+
+/// A change to the request just drafted: "make it two weeks instead" (its duration), "withdraw
+/// it" (taken back). The planner fills in the request: the one this conversation drafted last.
+pub(super) fn changes_request(p: &Parsed, infos: &[SpanInfo]) -> Option<Intent> {
+    let names_a_thing = infos.iter().any(|i| i.found && (i.resource || i.role));
+    if names_a_thing || !p.privileges.is_empty() {
+        return None;
+    }
+    let about_it =
+        p.word("it") || p.word("that") || p.word("this") || NOUNS.iter().any(|w| p.word(w));
+    let withdraw = ["withdraw", "retract", "scrap", "rescind"]
+        .iter()
+        .any(|w| p.word(w));
+    if withdraw && about_it {
+        return Some(Intent::ChangeRequest {
+            id: request_id(p),
+            duration: None,
+            withdraw: true,
+        });
+    }
+    let changing = [
+        "make", "change", "instead", "actually", "shorten", "lengthen",
+    ]
+    .iter()
+    .any(|w| p.word(w));
+    match p.duration {
+        Some(d) if changing && (about_it || p.word("instead")) => Some(Intent::ChangeRequest {
+            id: request_id(p),
+            duration: Some(d.to_string()),
+            withdraw: false,
+        }),
+        _ => None,
+    }
+}

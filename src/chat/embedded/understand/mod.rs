@@ -86,6 +86,13 @@ pub enum Intent {
         status: Option<String>,
         requester: Option<Subject>,
     },
+    /// The asker's own open request changed (its duration) or withdrawn: by id, or (`None`) the
+    /// one this conversation drafted last.
+    ChangeRequest {
+        id: Option<String>,
+        duration: Option<String>,
+        withdraw: bool,
+    },
     /// One request's state: by id, or (`None`) the one this conversation drafted last.
     RequestStatus {
         id: Option<String>,

@@ -4,7 +4,7 @@
 
 use super::super::parse::Parsed;
 use super::super::words::{Class, Cue, Target};
-use super::asked::about_requests;
+use super::asked::{about_requests, changes_request};
 use super::how::how_to_get;
 use super::request::{is_request, request};
 use super::shape::{object, several_people, starts_with_which_people, subject};
@@ -97,6 +97,11 @@ pub struct Rule {
 
 /// The rules, in the order they are tried.
 pub const RULES: &[Rule] = &[
+    Rule {
+        name: "changes_request",
+        yields: &["change_request"],
+        apply: |c| changes_request(c.p, c.infos),
+    },
     Rule {
         name: "about_requests",
         yields: &["requests", "request_status"],
