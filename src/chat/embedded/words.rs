@@ -91,7 +91,22 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         }
         let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
         let before = out.len();
-        push_word(&rest[..end], &mut out);
+        // "read+write", "bob&grace": two words joined by a sign; names keep theirs only when a
+        // side is not a plain word (`c++`, `a+b.tbl`).
+        let word = &rest[..end];
+        match word.split_once(['+', '&']) {
+            Some((a, b))
+                if !a.is_empty()
+                    && !b.is_empty()
+                    && a.chars().all(char::is_alphabetic)
+                    && b.chars()
+                        .all(|c| c.is_alphabetic() || matches!(c, '?' | '!' | ',' | '.')) =>
+            {
+                push_word(a, &mut out);
+                push_word(b, &mut out);
+            }
+            _ => push_word(word, &mut out),
+        }
         for t in &mut out[before..] {
             t.sentence = sentence;
         }

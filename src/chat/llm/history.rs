@@ -33,11 +33,9 @@ pub fn assistant_calls(content: Option<&str>, calls: &[Call]) -> Value {
                    "function": {"name": c.name, "arguments": c.arguments}})
         })
         .collect();
-    let mut m = json!({"role": "assistant", "tool_calls": tool_calls});
-    if let Some(c) = content {
-        m["content"] = Value::String(c.to_string());
-    }
-    m
+    // Always a string: some OpenAI-compatible servers (llama.cpp's) refuse an assistant message
+    // whose content is null or missing; "" is what every one accepts.
+    json!({"role": "assistant", "tool_calls": tool_calls, "content": content.unwrap_or("")})
 }
 
 /// The answer to one call: the result or error document as JSON text.

@@ -258,6 +258,16 @@ pub(super) fn is_request(p: &Parsed, infos: &[SpanInfo]) -> bool {
     if matches!(first, "request" | "requesting" | "need" | "needs" | "want") {
         return true;
     }
+    // "raise a request for …", "file one for me", "put in a request": asking to ask.
+    let files = words.windows(3).any(|w| {
+        matches!(
+            w[0],
+            "raise" | "file" | "submit" | "open" | "put" | "create" | "make" | "lodge"
+        ) && (matches!(w[1], "request" | "req") || matches!(w[2], "request" | "req"))
+    });
+    if files {
+        return true;
+    }
     if !p.tokens.iter().any(|t| t.class == Class::Me) {
         return false;
     }

@@ -53,6 +53,15 @@ pub(super) fn subject<'a>(p: &Parsed, infos: &'a [SpanInfo]) -> Option<&'a SpanI
     if p.me && people.is_empty() {
         return None;
     }
+    // "why can't I read X, my manager says I'm in sales_ops": "I" just before the verb is the
+    // subject, whoever else is named for context.
+    if let Some(v) = p.verb_at
+        && p.tokens[v.saturating_sub(3)..v]
+            .iter()
+            .any(|t| t.class == super::super::words::Class::Me)
+    {
+        return None;
+    }
     // Several people named ("support wants quinn to fix …, can he edit …"): the one named last
     // before the verb (or before "he"/"she") is the one asked about.
     if people.len() > 1 {
