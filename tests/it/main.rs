@@ -27,6 +27,7 @@ mod layers;
 mod lifecycle;
 mod limits;
 mod llm;
+mod llm_real;
 mod mcp;
 mod openapi;
 mod pages;
