@@ -57,7 +57,7 @@ async fn lists_every_registry_tool_with_its_schemas() {
     assert_eq!(server.version, env!("CARGO_PKG_VERSION"));
     let tools = client.list_all_tools().await.unwrap();
     let registry = warden::tools::registry();
-    assert_eq!(registry.len(), 9);
+    assert_eq!(registry.len(), 11);
     let names: Vec<&str> = tools.iter().map(|t| &*t.name).collect();
     let expected: Vec<&str> = registry.iter().map(|t| t.name).collect();
     assert_eq!(names, expected);

@@ -87,6 +87,50 @@ fn check_one(v: &CheckAccessResult) -> String {
     out
 }
 
+/// Who owns each resource: the holders whose path makes them its owner (directly, or as a
+/// member of the owning role).
+pub fn owners(results: &[Result<WhoHasAccessResult, Problem>]) -> String {
+    join(each(results, |v| {
+        let owner_paths: Vec<&str> = v
+            .grantees
+            .iter()
+            .flat_map(|g| g.paths.iter())
+            .map(|p| p.text.as_str())
+            .filter(|t| t.contains("owner of") || t.contains("OWNERSHIP on"))
+            .collect();
+        let direct: Vec<&str> = owner_paths
+            .iter()
+            .filter_map(|t| {
+                let parts: Vec<&str> = t.split(" → ").collect();
+                (parts.len() == 2).then_some(parts[0])
+            })
+            .collect();
+        match direct.as_slice() {
+            [] => format!("No owner of {} ({}) is recorded.", v.resource, v.connection),
+            owners => format!(
+                "{} ({}) is owned by {}. Owners hold every privilege on it{}.",
+                v.resource,
+                v.connection,
+                owners.join(" and "),
+                if owner_paths.len() > owners.len() {
+                    format!(
+                        "; through them: {}",
+                        owner_paths
+                            .iter()
+                            .filter(|t| t.split(" → ").count() > 2)
+                            .take(LIST_MAX)
+                            .copied()
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    )
+                } else {
+                    String::new()
+                }
+            ),
+        }
+    }))
+}
+
 pub fn who_has(results: &[Result<WhoHasAccessResult, Problem>]) -> String {
     join(each(results, |v| {
         let grantees = &v.grantees;

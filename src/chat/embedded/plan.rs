@@ -227,9 +227,17 @@ fn people(
             group.insert((r.conn, r.id));
         }
     }
-    let found: Vec<Vec<Resolved>> = groups
-        .into_values()
-        .filter(|g| !g.is_empty())
+    // One identity reached by two keys (its email, and a display name's first word) is one
+    // person: groups that share an identity are merged.
+    let mut merged: Vec<BTreeSet<(u32, u32)>> = Vec::new();
+    for g in groups.into_values().filter(|g| !g.is_empty()) {
+        match merged.iter_mut().find(|m| !m.is_disjoint(&g)) {
+            Some(m) => m.extend(g),
+            None => merged.push(g),
+        }
+    }
+    let found: Vec<Vec<Resolved>> = merged
+        .into_iter()
         .map(|g| {
             g.into_iter()
                 .map(|(conn, id)| Resolved { conn, id })
@@ -536,11 +544,18 @@ async fn who_has(
         let choices = resource_choices(names, &res);
         return ask_back(intent, Slot::Resource, resource, choices, conn, names);
     }
+    // "Who owns X": OWNERSHIP is Snowflake's privilege; elsewhere the owner is a holder whose
+    // path says "owner of", found among everyone who holds anything on it.
+    let owners = privilege == Some("OWNERSHIP");
     let calls: Vec<Value> = res
         .iter()
         .map(|h| {
             let mut args = json!({"resource": names.resource(*h).name, "connection": names.connection_name(h.conn)});
-            if let Some(p) = privilege {
+            let snowflake = names
+                .connections()
+                .get(h.conn as usize)
+                .is_some_and(|(_, p)| *p == crate::model::Platform::Snowflake);
+            if let Some(p) = privilege.filter(|_| !owners || snowflake) {
                 args["privilege"] = json!(p);
             }
             args
@@ -549,6 +564,9 @@ async fn who_has(
     let mut results = Vec::new();
     for args in calls {
         results.push(tb.call_typed::<WhoHasAccess>(args).await);
+    }
+    if owners {
+        return Outcome::text(compose::owners(&results));
     }
     Outcome::text(compose::who_has(&results))
 }

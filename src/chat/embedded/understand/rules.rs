@@ -143,6 +143,11 @@ pub const RULES: &[Rule] = &[
         apply: roles,
     },
     Rule {
+        name: "superuser",
+        yields: &["roles"],
+        apply: superuser,
+    },
+    Rule {
         name: "several",
         yields: &["check_each"],
         apply: several,
@@ -313,6 +318,23 @@ fn request_of(c: &Cues<'_>) -> Intent {
         }
     }
     intent
+}
+
+/// "is root a superuser?", "is victor an admin on snowflake": what an identity is, which
+/// `get_identity` says (with its roles).
+fn superuser(c: &Cues<'_>) -> Option<Intent> {
+    let p = c.p;
+    let asked = ["superuser", "super-user", "superusers"]
+        .iter()
+        .any(|w| p.word(w))
+        || p.word("super") && p.word("user");
+    if !asked {
+        return None;
+    }
+    let who = c.infos.iter().find(|i| i.identity && i.found)?;
+    Some(Intent::Roles {
+        subject: Subject::Name(who.text.clone()),
+    })
 }
 
 /// Several people joined into a list and one resource: the same check for each ("do judy, kevin
@@ -584,6 +606,17 @@ mod tests {
         ] {
             assert_ne!(fired(m, None).0, "about_requests", "{m}");
         }
+    }
+
+    #[test]
+    fn superuser() {
+        cases(
+            "superuser",
+            &[(
+                "is walter a super user on the warehouse",
+                json!({"kind": "roles", "subject": {"name": "walter"}}),
+            )],
+        );
     }
 
     #[test]
