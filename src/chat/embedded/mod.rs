@@ -336,6 +336,30 @@ fn follow_up(last: &Intent, p: &parse::Parsed, infos: &[understand::SpanInfo]) -
             next = filled;
         }
         [] => {}
+        // "what about sam and dan?": several people, each asked the last check.
+        many if many.iter().all(|i| i.identity && !i.resource) => {
+            let (Intent::Check {
+                privilege,
+                resource,
+                assumed,
+                ..
+            }
+            | Intent::CheckEach {
+                privilege,
+                resource,
+                assumed,
+                ..
+            }) = last
+            else {
+                return None;
+            };
+            return Some(Intent::CheckEach {
+                subjects: many.iter().map(|i| Subject::Name(i.text.clone())).collect(),
+                privilege: p.privileges.first().unwrap_or(privilege).clone(),
+                resource: resource.clone(),
+                assumed: *assumed && p.privileges.is_empty(),
+            });
+        }
         _ => return None,
     }
     if let Some(p2) = p.privileges.first() {

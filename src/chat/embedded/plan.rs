@@ -391,9 +391,13 @@ async fn check(
     };
     let shared = tb.resolver();
     let names = &*shared;
-    let res = names
-        .candidates(Target::Resource, resource, conn, "resource")
-        .unwrap_or_default();
+    let res = untrimmed(
+        names,
+        resource,
+        names
+            .candidates(Target::Resource, resource, conn, "resource")
+            .unwrap_or_default(),
+    );
     let subject_text = match subject {
         Subject::Name(n) => n.clone(),
         Subject::Me => identity_name(tb),
@@ -532,9 +536,13 @@ async fn who_has(
 ) -> Outcome {
     let shared = tb.resolver();
     let names = &*shared;
-    let res = names
-        .candidates(Target::Resource, resource, conn, "resource")
-        .unwrap_or_default();
+    let res = untrimmed(
+        names,
+        resource,
+        names
+            .candidates(Target::Resource, resource, conn, "resource")
+            .unwrap_or_default(),
+    );
     if res.is_empty() {
         let args = json!({"resource": resource, "privilege": privilege, "connection": conn_name(names, conn)});
         return raw_call::<WhoHasAccess>(tb, args, compose::who_has).await;
@@ -569,6 +577,46 @@ async fn who_has(
         return Outcome::text(compose::owners(&results));
     }
     Outcome::text(compose::who_has(&results))
+}
+
+/// Typo-tolerant guesses must spell the name typed, segment by segment from the end, give or
+/// take a typo in each: `crm.leds` is `prod.crm.leads`, but `crm.leads.leads` is not (a segment
+/// would be dropped), and the tool then says it names nothing, with the guess as a suggestion.
+fn untrimmed(names: &dyn Resolver, typed: &str, hits: Vec<Resolved>) -> Vec<Resolved> {
+    let typed = typed.rsplit(':').next().unwrap_or(typed).to_lowercase();
+    let want: Vec<&str> = typed.split('.').filter(|p| !p.is_empty()).collect();
+    if want.len() < 2 {
+        return hits;
+    }
+    hits.into_iter()
+        .filter(|h| {
+            let name = names.resource(*h).name.to_lowercase();
+            let have: Vec<&str> = name.split('.').collect();
+            have.len() >= want.len()
+                && want
+                    .iter()
+                    .rev()
+                    .zip(have.iter().rev())
+                    .all(|(w, h)| edits(w, h) <= (w.chars().count() / 4).max(1))
+        })
+        .collect()
+}
+
+/// Levenshtein distance, by characters.
+fn edits(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            let next = (row[j + 1] + 1).min(row[j] + 1).min(prev + cost);
+            prev = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
 }
 
 fn group(hits: &[Resolved]) -> BTreeMap<u32, Vec<Resolved>> {
@@ -997,5 +1045,39 @@ async fn change_request(
             r.status()
         )),
         Err(e) => Outcome::text(compose::error(&e)),
+    }
+}
+
+#[cfg(test)]
+mod untrimmed_tests {
+    use super::{edits, untrimmed};
+    use crate::index::Target;
+
+    #[test]
+    fn a_guess_keeps_every_segment_typed_give_or_take_a_typo() {
+        assert_eq!(edits("leds", "leads"), 1);
+        assert_eq!(edits("", "abc"), 3);
+        let access = crate::access::Access::build(crate::demo::connections().unwrap()).unwrap();
+        let guess = |typed: &str| {
+            let hits = crate::chat::resolver::Resolver::candidates(
+                &access,
+                Target::Resource,
+                typed,
+                None,
+                "resource",
+            )
+            .unwrap_or_default();
+            untrimmed(&access, typed, hits)
+                .into_iter()
+                .map(|h| {
+                    crate::chat::resolver::Resolver::resource(&access, h)
+                        .name
+                        .clone()
+                })
+                .collect::<Vec<_>>()
+        };
+        assert!(guess("crm.leds").contains(&"prod.crm.leads".to_string()));
+        assert!(guess("crm.leads.leads").is_empty());
+        assert!(guess("warehouse:crm.leads.leads").is_empty());
     }
 }

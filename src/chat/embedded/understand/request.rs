@@ -259,11 +259,14 @@ pub(super) fn is_request(p: &Parsed, infos: &[SpanInfo]) -> bool {
         return true;
     }
     // "raise a request for …", "file one for me", "put in a request": asking to ask.
-    let files = words.windows(3).any(|w| {
+    let files = words.iter().enumerate().any(|(i, w)| {
         matches!(
-            w[0],
+            *w,
             "raise" | "file" | "submit" | "open" | "put" | "create" | "make" | "lodge"
-        ) && (matches!(w[1], "request" | "req") || matches!(w[2], "request" | "req"))
+        ) && words[i + 1..]
+            .iter()
+            .take(3)
+            .any(|n| matches!(*n, "request" | "req"))
     });
     if files {
         return true;

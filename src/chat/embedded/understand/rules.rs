@@ -268,7 +268,12 @@ fn members(c: &Cues<'_>) -> Option<Intent> {
 
 /// The roles someone has: "what roles does maya have", "which groups is tom in".
 fn roles(c: &Cues<'_>) -> Option<Intent> {
+    // "what does the support role have access to": "role" names what the subject is; the
+    // question is about its access (the list rule's).
+    let kind_only = c.subject.is_some_and(|s| s.span.kind_word.is_some())
+        && (c.p.generic_access || !c.p.privileges.is_empty());
     if (c.p.has(Cue::Roles) || c.p.has(Cue::Members))
+        && !kind_only
         && c.object.is_none()
         && let Some(subject) = c.subject_of(c.subject)
     {
