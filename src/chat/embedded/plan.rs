@@ -55,24 +55,14 @@ pub async fn run(tb: &mut Toolbox, intent: &Intent, conn: Option<u32>) -> Outcom
             assumed,
         } if privilege == WRITE => {
             // Writing takes three privileges: each is checked, and each answer says which hold.
-            let mut texts = vec!["Writing to a table takes INSERT, UPDATE and DELETE:".to_string()];
-            for p in ["INSERT", "UPDATE", "DELETE"] {
-                let one = Intent::Check {
-                    subject: subject.clone(),
-                    privilege: p.into(),
-                    resource: resource.clone(),
-                    assumed: *assumed,
-                };
-                let out = check(tb, &one, subject, p, resource, *assumed, conn).await;
-                texts.push(out.text);
-                if out.pending.is_some() {
-                    return Outcome {
-                        text: texts.join("\n"),
-                        pending: out.pending,
-                    };
-                }
-            }
-            Outcome::text(texts.join("\n"))
+            let each = ["INSERT", "UPDATE", "DELETE"].map(|p| Intent::Check {
+                subject: subject.clone(),
+                privilege: p.into(),
+                resource: resource.clone(),
+                assumed: *assumed,
+            });
+            let head = "Writing to a table takes INSERT, UPDATE and DELETE:";
+            in_turn(tb, &each, conn, Some(head), "\n").await
         }
         Intent::Check {
             subject,
@@ -126,26 +116,17 @@ pub async fn run(tb: &mut Toolbox, intent: &Intent, conn: Option<u32>) -> Outcom
             resource,
             assumed,
         } => {
-            // One answer per person, in the order named; a person who must be asked back about
-            // stops the list there (the reply continues that person's check).
-            let mut texts = Vec::new();
-            for subject in subjects {
-                let one = Intent::Check {
+            // One answer per person, in the order named.
+            let each: Vec<Intent> = subjects
+                .iter()
+                .map(|subject| Intent::Check {
                     subject: subject.clone(),
                     privilege: privilege.clone(),
                     resource: resource.clone(),
                     assumed: *assumed,
-                };
-                let out = Box::pin(run(tb, &one, conn)).await;
-                texts.push(out.text);
-                if out.pending.is_some() {
-                    return Outcome {
-                        text: texts.join("\n\n"),
-                        pending: out.pending,
-                    };
-                }
-            }
-            Outcome::text(texts.join("\n\n"))
+                })
+                .collect();
+            in_turn(tb, &each, conn, None, "\n\n").await
         }
         Intent::HowToGet {
             privilege,
@@ -165,6 +146,29 @@ pub async fn run(tb: &mut Toolbox, intent: &Intent, conn: Option<u32>) -> Outcom
         },
         Intent::Unknown => Outcome::text(compose::not_understood()),
     }
+}
+
+/// Several questions answered one after another, their answers joined by `sep` under `head`;
+/// one that must be asked back about stops the list there (the reply continues that one).
+async fn in_turn(
+    tb: &mut Toolbox,
+    intents: &[Intent],
+    conn: Option<u32>,
+    head: Option<&str>,
+    sep: &str,
+) -> Outcome {
+    let mut texts: Vec<String> = head.map(str::to_string).into_iter().collect();
+    for one in intents {
+        let out = Box::pin(run(tb, one, conn)).await;
+        texts.push(out.text);
+        if out.pending.is_some() {
+            return Outcome {
+                text: texts.join(sep),
+                pending: out.pending,
+            };
+        }
+    }
+    Outcome::text(texts.join(sep))
 }
 
 fn conn_name(names: &dyn Resolver, conn: Option<u32>) -> Value {
