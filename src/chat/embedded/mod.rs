@@ -102,7 +102,8 @@ pub async fn answer(tb: &mut Toolbox, memory: &mut Value, message: &str) -> Stri
         .connection
         .map(|c| names.connection_name(c).to_lowercase());
     if let Some(pending) = mem.pending.take()
-        && let Some(choice) = pick(&pending.choices, message, &parsed, said_conn.as_deref())
+        && let Some(choice) = other_choice(&pending, message)
+            .or_else(|| pick(&pending.choices, message, &parsed, said_conn.as_deref()))
     {
         // A person stays one person on every connection; a table is where it was found. A
         // request may name things on several connections: the choice carries its own.
@@ -221,6 +222,30 @@ fn continues(message: &str) -> bool {
     ]
     .iter()
     .any(|p| m.starts_with(p))
+}
+
+/// "no, the other one", "the other alice": of two choices, the one not answered for (the one
+/// whose name is not what was asked).
+fn other_choice(pending: &Pending, message: &str) -> Option<Choice> {
+    let m = message.to_lowercase();
+    if !m
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| w == "other")
+    {
+        return None;
+    }
+    let asked = pending.asked.as_deref()?;
+    match pending.choices.as_slice() {
+        [a, b] if a.name.eq_ignore_ascii_case(asked) != b.name.eq_ignore_ascii_case(asked) => Some(
+            if a.name.eq_ignore_ascii_case(asked) {
+                b
+            } else {
+                a
+            }
+            .clone(),
+        ),
+        _ => None,
+    }
 }
 
 /// The choice a reply to a question back names: a number, a name, a display name or a connection.
@@ -381,3 +406,42 @@ fn follow_up(last: &Intent, p: &parse::Parsed, infos: &[understand::SpanInfo]) -
 
 #[cfg(test)]
 mod props;
+
+#[cfg(test)]
+mod other_tests {
+    use super::{Choice, Intent, Pending, Slot, other_choice};
+
+    fn choice(name: &str) -> Choice {
+        Choice {
+            name: name.into(),
+            connection: "snowflake".into(),
+            kind: "user".into(),
+            detail: None,
+            email: None,
+        }
+    }
+
+    #[test]
+    fn the_other_one_is_the_choice_not_answered_for() {
+        let pending = Pending {
+            intent: Intent::Unknown,
+            slot: Slot::Subject,
+            choices: vec![choice("ACHEN"), choice("ALICE")],
+            connection: None,
+            asked: Some("alice".into()),
+        };
+        assert_eq!(
+            other_choice(&pending, "no, the OTHER one").unwrap().name,
+            "ACHEN"
+        );
+        assert!(other_choice(&pending, "another question").is_none());
+        let three = Pending {
+            choices: vec![choice("A"), choice("B"), choice("ALICE")],
+            ..pending
+        };
+        assert!(
+            other_choice(&three, "the other one").is_none(),
+            "which other, of two?"
+        );
+    }
+}
