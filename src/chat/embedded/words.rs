@@ -267,10 +267,9 @@ fn classify(lower: &str) -> Class {
         }
         "is" | "are" | "does" | "do" | "can" | "could" | "has" | "have" | "may" | "will"
         | "would" | "should" | "did" | "am" => Class::Cue(Yes),
-        "table" | "tables" | "view" | "views" | "schema" | "schemas" | "dataset" | "datasets"
-        | "database" | "databases" | "db" | "project" | "projects" | "relation" | "data" => {
-            Class::Kind(Target::Resource)
-        }
+        "table" | "tables" | "tbl" | "tbls" | "view" | "views" | "schema" | "schemas"
+        | "dataset" | "datasets" | "database" | "databases" | "db" | "project" | "projects"
+        | "relation" | "data" => Class::Kind(Target::Resource),
         "user" | "users" | "person" | "people" | "account" | "accounts" | "identity"
         | "identities" | "team" | "login" | "employee" | "colleague" | "email" | "service" => {
             Class::Kind(Target::Identity)
