@@ -46,13 +46,22 @@ pub async fn step(app: &App, channel: &str) -> Result<bool, Problem> {
     let to = last.seq;
     let now = app.requests.clock().now().timestamp_millis();
     let (mut messages, mut jobs) = (Vec::new(), Vec::new());
+    // A request's events come in runs (created, drafted_by_ai, approved…): read each once.
+    let mut requesters: std::collections::HashMap<&str, Option<String>> = Default::default();
     for event in &events {
         let Some(id) = &event.request_id else {
             continue;
         };
-        let requester = match store.request(id).await? {
-            Some((r, _)) => r.requester,
-            None => continue,
+        let requester = match requesters.get(id.as_str()) {
+            Some(known) => known.clone(),
+            None => {
+                let found = store.request(id).await?.map(|(r, _)| r.requester);
+                requesters.insert(id, found.clone());
+                found
+            }
+        };
+        let Some(requester) = requester else {
+            continue;
         };
         for job in jobs_for(event, id, &requester) {
             if let SlackJob::Announce { request } = &job {

@@ -447,8 +447,9 @@ pub fn who_are_you() -> String {
 }
 
 /// A request drafted: what it asks for, that it waits for a human reviewer, and where it is.
-pub fn request_drafted(v: &AccessRequest) -> String {
-    let id = &v.id;
+/// What a request asks for, in a few words: `SELECT on prod.billing.plans (warehouse) and
+/// membership in reporting (warehouse)`.
+pub fn asked_for(v: &AccessRequest) -> String {
     let mut wants: Vec<String> = Vec::new();
     let resources: Vec<String> = v
         .resources
@@ -470,6 +471,11 @@ pub fn request_drafted(v: &AccessRequest) -> String {
     if !roles.is_empty() {
         wants.push(format!("membership in {}", roles.join(", ")));
     }
+    wants.join(" and ")
+}
+
+pub fn request_drafted(v: &AccessRequest) -> String {
+    let id = &v.id;
     let how_long = match &v.duration {
         Some(d) => format!("for {d} once granted"),
         None => "until revoked".into(),
@@ -477,7 +483,7 @@ pub fn request_drafted(v: &AccessRequest) -> String {
     let mut out = format!(
         "I drafted access request {id} for {}: {}, {how_long}.",
         v.requester,
-        wants.join(" and ")
+        asked_for(v)
     );
     if let Some(r) = &v.reason {
         out.push_str(&format!(" Reason: {r}."));

@@ -395,13 +395,7 @@ async fn check(
     };
     let shared = tb.resolver();
     let names = &*shared;
-    let res = untrimmed(
-        names,
-        resource,
-        names
-            .candidates(Target::Resource, resource, conn, "resource")
-            .unwrap_or_default(),
-    );
+    let res = resources_named(names, resource, conn);
     let subject_text = match subject {
         Subject::Name(n) => n.clone(),
         Subject::Me => identity_name(tb),
@@ -540,13 +534,7 @@ async fn who_has(
 ) -> Outcome {
     let shared = tb.resolver();
     let names = &*shared;
-    let res = untrimmed(
-        names,
-        resource,
-        names
-            .candidates(Target::Resource, resource, conn, "resource")
-            .unwrap_or_default(),
-    );
+    let res = resources_named(names, resource, conn);
     if res.is_empty() {
         let args = json!({"resource": resource, "privilege": privilege, "connection": conn_name(names, conn)});
         return raw_call::<WhoHasAccess>(tb, args, compose::who_has).await;
@@ -581,6 +569,15 @@ async fn who_has(
         return Outcome::text(compose::owners(&results));
     }
     Outcome::text(compose::who_has(&results))
+}
+
+/// The resources `typed` names, as the tools resolve it, without guesses that drop a segment
+/// ([`untrimmed`]).
+fn resources_named(names: &dyn Resolver, typed: &str, conn: Option<u32>) -> Vec<Resolved> {
+    let hits = names
+        .candidates(Target::Resource, typed, conn, "resource")
+        .unwrap_or_default();
+    untrimmed(names, typed, hits)
 }
 
 /// Typo-tolerant guesses must spell the name typed, segment by segment from the end, give or

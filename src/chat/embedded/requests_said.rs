@@ -1,25 +1,8 @@
 //! Requests put into words for chat: a list of them ("You have 2 open requests: …") and one
 //! request's state with what happened to it. Every fact comes from the tool's answer.
 
+use super::compose::asked_for;
 use crate::requests::{AccessRequest, RequestWithHistory, Status};
-
-/// What a request asks for, in a few words: `SELECT on prod.billing.plans (warehouse)`.
-fn asks(r: &AccessRequest) -> String {
-    let mut wants = Vec::new();
-    if !r.resources.is_empty() {
-        let on: Vec<String> = r
-            .resources
-            .iter()
-            .map(|x| format!("{} ({})", x.name, x.connection))
-            .collect();
-        wants.push(format!("{} on {}", r.privilege_list(), on.join(", ")));
-    }
-    if !r.roles.is_empty() {
-        let roles: Vec<String> = r.roles.iter().map(|x| x.name.clone()).collect();
-        wants.push(format!("membership in {}", roles.join(", ")));
-    }
-    wants.join(" and ")
-}
 
 /// Where it stands, with who decided and why.
 fn state(r: &AccessRequest) -> String {
@@ -67,7 +50,7 @@ fn line(r: &AccessRequest, with_requester: bool) -> String {
     format!(
         "- {}{who}: {} — {} (asked {})",
         r.id,
-        asks(r),
+        asked_for(r),
         state(r),
         r.created_at.format("%Y-%m-%d")
     )
@@ -116,7 +99,7 @@ pub fn one(r: &RequestWithHistory) -> String {
     let mut out = format!(
         "{} ({} for {}) is {}.",
         req.id,
-        asks(req),
+        asked_for(req),
         req.requester,
         state(req)
     );
