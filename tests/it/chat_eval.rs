@@ -238,11 +238,32 @@ async fn embedded_engine_scores_on_the_fresh_set_a() {
     score("fresh-a.json", 80).await;
 }
 
+/// Issue 14's replacement blind set (fresh set B was lost with a machine, unseen): written
+/// without sight of the engine or the other sets, used for fixes after its first contact.
+#[tokio::test]
+async fn embedded_engine_scores_on_the_fresh_set_c() {
+    score_at("fresh-c.json", 100, 0.0).await;
+}
+
+/// Issue 14's sealed set, written at the same time as set C by another writer, blind to it. It
+/// stays unread until the work on the issue is done: this prints its score line only, never
+/// its misses, and is run by hand once (`cargo test --test it sealed -- --ignored --nocapture`).
+#[tokio::test]
+#[ignore = "sealed: scored once, when issue 14's work is done"]
+async fn embedded_engine_scores_on_the_sealed_set_d() {
+    score_with("sealed/fresh-d.json", 100, 0.0, false).await;
+}
+
 async fn score(file: &str, at_least: usize) {
     score_at(file, at_least, PASS).await
 }
 
 async fn score_at(file: &str, at_least: usize, pass: f64) {
+    score_with(file, at_least, pass, true).await
+}
+
+/// Scores one set; `show_misses: false` prints only the score line (a sealed set).
+async fn score_with(file: &str, at_least: usize, pass: f64, show_misses: bool) {
     let path = format!("{}/tests/chat/{file}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).expect(&path);
     let set: Value = serde_json::from_str(&text).expect("the set is JSON");
@@ -321,7 +342,7 @@ async fn score_at(file: &str, at_least: usize, pass: f64) {
         questions.len(),
         score * 100.0
     );
-    for m in &misses {
+    for m in misses.iter().filter(|_| show_misses) {
         println!("{m}");
     }
     assert!(
