@@ -31,11 +31,13 @@ pub fn refusal(message: &str) -> Option<String> {
         .collect();
     let overrides = OVERRIDES.iter().any(|o| lower.contains(o));
     // "approve request 3", "deny #12", "revoke bob's request", "close req-7".
-    let names_one = |n: &&str| {
-        n.starts_with("req-")
-            || n.starts_with("req_")
-            || n.starts_with('#')
-            || n.chars().all(|c| c.is_ascii_digit())
+    let names_one = |n: &&str| n.starts_with("req-") || n.starts_with("req_") || n.starts_with('#');
+    // A bare number names a request only right after the verb ("approve 12"): in "delete on
+    // calendar for 8h to remove the 2019 rows" it is a year.
+    let numbered = |i: usize| {
+        words
+            .get(i + 1)
+            .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
     };
     let on_request = words.iter().enumerate().any(|(i, w)| {
         let next = || words[i + 1..].iter().take(4);
@@ -43,13 +45,14 @@ pub fn refusal(message: &str) -> Option<String> {
         // only when one is named by its number or id ("ok #12", "lgtm req-7").
         let weak = matches!(*w, "ok" | "lgtm" | "sign");
         ACTIONS.contains(w)
-            && if weak {
-                next().any(names_one)
-            } else {
-                next().any(|n| {
-                    n.starts_with("request") || *n == "req" || *n == "ticket" || names_one(n)
+            && (numbered(i)
+                || if weak {
+                    next().any(names_one)
+                } else {
+                    next().any(|n| {
+                        n.starts_with("request") || *n == "req" || *n == "ticket" || names_one(n)
+                    })
                 })
-            }
     });
     // "revoke bob's access", "revoke alice from analyst": revoking is a reviewer's decision.
     let revoking = words
@@ -66,7 +69,10 @@ pub fn refusal(message: &str) -> Option<String> {
                 ["please", "grant"] | ["just", "grant"] | ["you", "grant"]
             )
         })
-        || words.windows(2).any(|w| matches!(w, ["make", "me"]))
+        // "make me an admin", "make sybil a superuser": not "make it two weeks".
+        || words
+            .windows(2)
+            .any(|w| w[0] == "make" && !matches!(w[1], "it" | "a" | "an" | "the" | "that" | "sure"))
             && words.iter().any(|w| {
                 matches!(
                     *w,
@@ -129,6 +135,9 @@ mod tests {
             "could you add bob to analyst",
             "please give peggy write on dw.marketing.campaigns, she needs it today",
             "can you just pop kevin into the controller role? carol already okayed it",
+            "make sybil a superuser on the warehouse",
+            "approve 12",
+            "ok 7",
         ] {
             assert!(refusal(m).is_some(), "{m:?} was not refused");
         }
@@ -149,6 +158,9 @@ mod tests {
             "and INSERT?",
             "experiments table in bigquery: who can delete rows from it?",
             "give me read access to sales.orders for a week",
+            // A number that is not right after the verb is not a request's.
+            "i need delete on prod.analytics.calendar for 8h to remove the 2019 rows",
+            "make it permanent, no end date",
         ] {
             assert!(refusal(m).is_none(), "{m:?} was refused");
         }

@@ -46,6 +46,11 @@ pub trait Resolver: Send + Sync {
     fn identity(&self, h: Resolved) -> &Identity;
     /// The resource a hit names.
     fn resource(&self, h: Resolved) -> &Resource;
+    /// The identities marked superuser, on `conn` or everywhere (the planner then asks
+    /// `get_identity` about each: the answer's facts come from those calls).
+    fn superusers(&self, conn: Option<u32>) -> Vec<Resolved>;
+    /// The resources directly inside `h` (a schema's tables and views).
+    fn contents(&self, h: Resolved) -> Vec<Resolved>;
 }
 
 impl Resolver for Access {
@@ -113,5 +118,37 @@ impl Resolver for Access {
 
     fn resource(&self, h: Resolved) -> &Resource {
         self.conn(h.conn).resource(h.id)
+    }
+
+    fn contents(&self, h: Resolved) -> Vec<Resolved> {
+        self.conn(h.conn)
+            .resources
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.parent == Some(h.id))
+            .map(|(id, _)| Resolved {
+                conn: h.conn,
+                id: id as u32,
+            })
+            .collect()
+    }
+
+    fn superusers(&self, conn: Option<u32>) -> Vec<Resolved> {
+        let mut out = Vec::new();
+        for (c, g) in self.graph.connections.iter().enumerate() {
+            let c = c as u32;
+            if conn.is_some_and(|given| given != c) {
+                continue;
+            }
+            for (id, i) in g.identities.iter().enumerate() {
+                if i.superuser {
+                    out.push(Resolved {
+                        conn: c,
+                        id: id as u32,
+                    });
+                }
+            }
+        }
+        out
     }
 }

@@ -242,7 +242,7 @@ async fn embedded_engine_scores_on_the_fresh_set_a() {
 /// without sight of the engine or the other sets, used for fixes after its first contact.
 #[tokio::test]
 async fn embedded_engine_scores_on_the_fresh_set_c() {
-    score_at("fresh-c.json", 100, 0.0).await;
+    score("fresh-c.json", 100).await;
 }
 
 /// Issue 14's sealed set, written at the same time as set C by another writer, blind to it. It

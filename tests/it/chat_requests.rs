@@ -99,6 +99,91 @@ async fn a_request_drafted_in_chat_is_stored_open_for_the_asker() {
     );
 }
 
+/// A draft changed in the same conversation, as people say it: other privileges ("only … not
+/// …"), no end date; a name with a segment that exists nowhere drafts nothing.
+#[tokio::test]
+async fn a_draft_is_changed_in_chat_and_a_name_is_never_trimmed() {
+    let s = TestServer::start().await;
+    let maya = s.token_for("maya", Role::Requester, None).await;
+    let say = |message: &str, conversation: Option<&str>| {
+        let mut body = json!({"message": message});
+        if let Some(c) = conversation {
+            body["conversation_id"] = json!(c);
+        }
+        body.to_string()
+    };
+    let (status, reply) = s
+        .post_as(
+            &maya,
+            "/v1/chat",
+            &say(
+                "i need write on crm.leads for 2 wks bc the dedupe job broke",
+                None,
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    let id = drafted(&reply)["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        drafted(&reply)["privileges"],
+        json!(["INSERT", "UPDATE", "DELETE"])
+    );
+    let conversation = reply["conversation_id"].as_str().unwrap().to_owned();
+
+    for (message, field, want) in [
+        (
+            "oh wait i only need update, not insert or delete",
+            "privileges",
+            json!(["UPDATE"]),
+        ),
+        ("make it permanent, no end date", "duration", Value::Null),
+    ] {
+        let (status, reply) = s
+            .post_as(&maya, "/v1/chat", &say(message, Some(&conversation)))
+            .await;
+        assert_eq!(status, 200, "{reply}");
+        let calls = reply["tool_calls"].as_array().unwrap();
+        assert_eq!(calls.len(), 1, "{message}: {reply}");
+        assert_eq!(calls[0]["tool"], "change_access_request", "{reply}");
+        assert_eq!(calls[0]["arguments"]["id"], id.as_str());
+        let (_, got) = s
+            .post_as(
+                &maya,
+                "/v1/tools/get_access_request",
+                &json!({"id": id}).to_string(),
+            )
+            .await;
+        assert_eq!(got[field], want, "{message}: {got}");
+        assert_eq!(got["status"], "open");
+    }
+
+    let (status, reply) = s
+        .post_as(
+            &maya,
+            "/v1/chat",
+            &say("I need read on crm.leads.leads for a day", None),
+        )
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    let made = reply["tool_calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["tool"] == "create_access_request")
+        .count();
+    assert_eq!(
+        made, 0,
+        "a name that exists nowhere drafts nothing: {reply}"
+    );
+    assert!(
+        reply["answer"]
+            .as_str()
+            .unwrap()
+            .contains("crm.leads.leads"),
+        "{reply}"
+    );
+}
+
 #[test]
 fn ask_as_a_person_drafts_for_them() {
     let dir = demo_dir();

@@ -323,6 +323,53 @@ pub fn members(results: &[Result<GetIdentityResult, Problem>]) -> String {
     }))
 }
 
+/// Schemas asked for with privileges that apply to their tables: what the request asks for
+/// instead.
+pub fn opened(schemas: &[String], privileges: &[String]) -> String {
+    format!(
+        "{} is a schema: {} applies to the tables and views in it, so the request asks for it on each of them.",
+        schemas.join(", "),
+        privileges.join(", ")
+    )
+}
+
+/// The superusers found, from `get_identity`'s answers; `found` how many there are in all, which
+/// may be more than were asked about.
+pub fn superusers(
+    results: &[Result<GetIdentityResult, Problem>],
+    found: usize,
+    place: Option<&str>,
+) -> String {
+    let named: Vec<String> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .flat_map(|v| v.identities.iter())
+        .filter(|i| i.superuser)
+        .map(|i| match &i.display_name {
+            Some(d) => format!("{} ({} on {}, {d})", i.name, i.kind, i.connection),
+            None => format!("{} ({} on {})", i.name, i.kind, i.connection),
+        })
+        .collect();
+    let where_ = place.map_or(String::new(), |p| format!(" on {p}"));
+    if named.is_empty() {
+        return format!(
+            "No identity{where_} is a superuser. (Snowflake and BigQuery have none: their top roles are ACCOUNTADMIN and roles/owner.)"
+        );
+    }
+    let rest = found.saturating_sub(named.len());
+    format!(
+        "{} superuser{}{where_}: {}{}. A superuser passes every privilege check on its connection.",
+        found,
+        if found == 1 { "" } else { "s" },
+        named.join("; "),
+        if rest > 0 {
+            format!(" and {rest} more")
+        } else {
+            String::new()
+        }
+    )
+}
+
 pub fn search_people(query: &str, r: Result<SearchIdentitiesResult, Problem>) -> String {
     match r {
         Err(e) => error(&e),

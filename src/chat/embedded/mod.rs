@@ -165,10 +165,12 @@ pub async fn answer(tb: &mut Toolbox, memory: &mut Value, message: &str) -> Stri
         Intent::ChangeRequest {
             id: None,
             duration,
+            privileges,
             withdraw,
         } => Intent::ChangeRequest {
             id: mem.last_request.clone(),
             duration,
+            privileges,
             withdraw,
         },
         Intent::RequestStatus { id: None } => match &mem.last_request {
@@ -222,6 +224,14 @@ fn continues(message: &str) -> bool {
     ]
     .iter()
     .any(|p| m.starts_with(p))
+        // "wendy too?", "and on redshift as well": the last question, for another name.
+        || {
+            let m = m.trim_end_matches(['?', '!', '.', ' ']);
+            [" too", " as well", " also", " aswell"]
+                .iter()
+                .any(|s| m.ends_with(s))
+                && m.split_whitespace().count() <= 5
+        }
 }
 
 /// "no, the other one", "the other alice": of two choices, the one not answered for (the one
@@ -287,6 +297,10 @@ fn pick(
         words.contains(&name.as_str())
             || m.contains(&format!("{}:{name}", c.connection.to_lowercase()))
             || name.contains('.') && m.contains(&name)
+            // "stripe.customers" for RAW.STRIPE.CUSTOMERS: the name's last parts.
+            || words
+                .iter()
+                .any(|w| w.contains('.') && name.ends_with(&format!(".{w}")))
     };
     // "the one in stripe": a part of a dotted name.
     let part_match = |c: &Choice| {
@@ -419,6 +433,35 @@ mod other_tests {
             detail: None,
             email: None,
         }
+    }
+
+    #[test]
+    fn a_reply_may_name_a_choice_by_its_last_parts() {
+        let choices = vec![
+            choice("ANALYTICS.CORE.CUSTOMERS"),
+            choice("RAW.STRIPE.CUSTOMERS"),
+        ];
+        let parsed = super::parse::Parsed::default();
+        let picked = |m: &str| super::pick(&choices, m, &parsed, None).map(|c| c.name);
+        assert_eq!(
+            picked("stripe.customers").as_deref(),
+            Some("RAW.STRIPE.CUSTOMERS")
+        );
+        assert_eq!(
+            picked("the core.customers one").as_deref(),
+            Some("ANALYTICS.CORE.CUSTOMERS")
+        );
+        // Both end in "customers": not a choice.
+        assert_eq!(picked("customers"), None);
+    }
+
+    #[test]
+    fn a_name_and_too_continues_the_last_question() {
+        assert!(super::continues("wendy too?"));
+        assert!(super::continues("and on redshift as well"));
+        assert!(!super::continues(
+            "who can read crm.leads too, and who owns the orders table?"
+        ));
     }
 
     #[test]

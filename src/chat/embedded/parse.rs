@@ -208,7 +208,14 @@ pub fn parse(names: &dyn Resolver, text: &str) -> Parsed {
         .filter(|(_, t)| matches!(t.class, Class::Privilege(_) | Class::Access))
         .map(|(i, t)| (t.sentence, i))
         .collect();
-    if let Some(&(last, _)) = verbs.last() {
+    // The question's sentence: the last one with a verb that ends with "?", else the last one
+    // with a verb ("can oscar read revenue_daily? trying to see who sees the finance numbers").
+    let asked = verbs
+        .iter()
+        .rev()
+        .find(|(_, i)| tokens[*i].question)
+        .or(verbs.last());
+    if let Some(&(last, _)) = asked {
         p.verb_at = verbs.iter().find(|(s, _)| *s == last).map(|(_, i)| *i);
         // The question's own verb first: its sentence's privileges lead.
         let in_last: Vec<String> = verbs

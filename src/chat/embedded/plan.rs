@@ -135,8 +135,18 @@ pub async fn run(tb: &mut Toolbox, intent: &Intent, conn: Option<u32>) -> Outcom
         Intent::ChangeRequest {
             id,
             duration,
+            privileges,
             withdraw,
-        } => change_request(tb, id.as_deref(), duration.as_deref(), *withdraw).await,
+        } => {
+            change_request(
+                tb,
+                id.as_deref(),
+                duration.as_deref(),
+                privileges,
+                *withdraw,
+            )
+            .await
+        }
         Intent::Requests { status, requester } => {
             requests_listed(tb, status.as_deref(), requester.as_ref()).await
         }
@@ -144,6 +154,7 @@ pub async fn run(tb: &mut Toolbox, intent: &Intent, conn: Option<u32>) -> Outcom
             Some(id) => request_status(tb, id).await,
             None => requests_listed(tb, None, Some(&Subject::Me)).await,
         },
+        Intent::Superusers => superusers(tb, conn).await,
         Intent::Unknown => Outcome::text(compose::not_understood()),
     }
 }
@@ -500,6 +511,9 @@ fn answer_and_ask(
     conn: Option<u32>,
     names: &dyn Resolver,
 ) -> Outcome {
+    // The one answered for is listed first: "2" (or "the second") is then the other one.
+    let mut choices = choices;
+    choices.sort_by_key(|c| !c.name.eq_ignore_ascii_case(said));
     let question = ask_back(intent, Slot::Subject, said, choices, conn, names);
     Outcome {
         text: format!(
@@ -540,7 +554,9 @@ async fn who_has(
         return raw_call::<WhoHasAccess>(tb, args, compose::who_has).await;
     }
     let by_conn = group(&res);
-    if by_conn.values().any(|v| v.len() > 1) {
+    // "who can see subscriptions", with a subscriptions table on two platforms and no person or
+    // platform to narrow it: which one is asked back, as for two in one place.
+    if by_conn.values().any(|v| v.len() > 1) || by_conn.len() > 1 && conn.is_none() {
         let choices = resource_choices(names, &res);
         return ask_back(intent, Slot::Resource, resource, choices, conn, names);
     }
@@ -707,7 +723,14 @@ async fn members(tb: &mut Toolbox, intent: &Intent, role: &str, conn: Option<u32
         let args = json!({"identity": role, "connection": conn_name(names, conn)});
         return raw_call::<GetIdentity>(tb, args, |r| compose::identity(r, true)).await;
     }
-    if group(&hits).values().any(|v| v.len() > 1) {
+    let mut hits = hits;
+    if conn.is_none() {
+        hits.extend(same_group_elsewhere(names, role, &hits));
+    }
+    // Two in one place, or one on each of two platforms ("the analysts group" on Redshift and on
+    // BigQuery) with no platform named: which one.
+    let by_conn = group(&hits);
+    if by_conn.values().any(|v| v.len() > 1) || by_conn.len() > 1 && conn.is_none() {
         let choices = identity_choices(names, &hits);
         return ask_back(intent, Slot::Subject, role, choices, conn, names);
     }
@@ -722,6 +745,48 @@ async fn members(tb: &mut Toolbox, intent: &Intent, role: &str, conn: Option<u32
         results.push(tb.call_typed::<GetIdentity>(args).await);
     }
     Outcome::text(compose::members(&results))
+}
+
+/// The most superusers one answer asks `get_identity` about.
+const MAX_SUPERUSERS: usize = 20;
+
+/// Every identity marked superuser, each confirmed by `get_identity`.
+async fn superusers(tb: &mut Toolbox, conn: Option<u32>) -> Outcome {
+    let shared = tb.resolver();
+    let names = &*shared;
+    let hits = names.superusers(conn);
+    let mut results = Vec::new();
+    for h in hits.iter().take(MAX_SUPERUSERS) {
+        let args = json!({"identity": names.identity(*h).name, "connection": names.connection_name(h.conn)});
+        results.push(tb.call_typed::<GetIdentity>(args).await);
+    }
+    let place = conn.map(|c| names.connection_name(c).to_string());
+    Outcome::text(compose::superusers(&results, hits.len(), place.as_deref()))
+}
+
+/// Groups and roles on other connections than `hits` that `typed` names as well as it names
+/// them: by the group's email before the `@` (BigQuery's `analysts@acme.test` for "analysts") or
+/// by its display name. The tools' own lookup lets an exact name win over those; a person asking
+/// "who is in the analysts group?" may mean either.
+fn same_group_elsewhere(names: &dyn Resolver, typed: &str, hits: &[Resolved]) -> Vec<Resolved> {
+    use crate::model::IdentityKind::*;
+    let have: BTreeSet<u32> = hits.iter().map(|h| h.conn).collect();
+    let mut out: Vec<Resolved> = Vec::new();
+    for h in names.fuzzy(Target::Identity, typed, None, false, 10) {
+        let i = names.identity(h);
+        let local = i.name.split('@').next().unwrap_or(&i.name);
+        if !have.contains(&h.conn)
+            && !out.contains(&h)
+            && matches!(i.kind, Role | Group | DatabaseRole)
+            && (local.eq_ignore_ascii_case(typed)
+                || i.display_name
+                    .as_deref()
+                    .is_some_and(|d| d.eq_ignore_ascii_case(typed)))
+        {
+            out.push(h);
+        }
+    }
+    out
 }
 
 /// Drafts a request for the person asking through `create_access_request`, once every name is
@@ -780,13 +845,24 @@ async fn request(tb: &mut Toolbox, intent: &Intent, conn: Option<u32>) -> Outcom
             Outcome::text(text)
         })
     };
+    let mut opened = Vec::new();
     for text in resources {
         match pin(names, Target::Resource, text, conn, &mine) {
             Ok(one) => {
                 if let Some(why) = unreachable(one) {
                     return why;
                 }
-                resource_names.push(qualified(names, Target::Resource, one))
+                match inside_for(names, one, privileges) {
+                    Some(inside) => {
+                        opened.push(names.resource(one).name.clone());
+                        resource_names.extend(
+                            inside
+                                .into_iter()
+                                .map(|h| qualified(names, Target::Resource, h)),
+                        );
+                    }
+                    None => resource_names.push(qualified(names, Target::Resource, one)),
+                }
             }
             Err(Pinned::Error(e)) => return Outcome::text(compose::error(&e)),
             Err(Pinned::Several(hits)) => {
@@ -825,10 +901,44 @@ async fn request(tb: &mut Toolbox, intent: &Intent, conn: Option<u32>) -> Outcom
         args["reason"] = json!(r);
     }
     let result = tb.call_context_typed::<CreateAccessRequest>(args).await;
-    Outcome::text(match result {
+    let drafted = match result {
         Ok(v) => compose::request_drafted(&v),
         Err(e) => compose::error(&e),
+    };
+    Outcome::text(if opened.is_empty() {
+        drafted
+    } else {
+        format!("{}\n\n{drafted}", compose::opened(&opened, privileges))
     })
+}
+
+/// The most tables one schema is opened into for a request.
+const MAX_INSIDE: usize = 50;
+
+/// "read access on the prod.finance schema": where the privileges asked for do not apply to a
+/// schema (on PostgreSQL, Redshift and Snowflake a schema takes USAGE, not SELECT), the tables
+/// and views inside it that they apply to, which is what reading a schema means. `None`: ask
+/// for the resource as named (the privileges apply to it, or nothing inside it takes them).
+fn inside_for(names: &dyn Resolver, h: Resolved, privileges: &[String]) -> Option<Vec<Resolved>> {
+    use crate::model::{Privilege, vocabulary};
+    let platform = names.connections().get(h.conn as usize)?.1;
+    let applies = |kind| {
+        privileges.iter().all(|p| {
+            Privilege::parse(p)
+                .is_ok_and(|p| vocabulary::check(&p, platform, Some(kind), "", "").is_ok())
+        })
+    };
+    let r = names.resource(h);
+    if privileges.is_empty() || applies(r.kind) || r.kind != crate::model::ResourceKind::Schema {
+        return None;
+    }
+    let inside: Vec<Resolved> = names
+        .contents(h)
+        .into_iter()
+        .filter(|c| applies(names.resource(*c).kind))
+        .take(MAX_INSIDE)
+        .collect();
+    (!inside.is_empty()).then_some(inside)
 }
 
 /// Why a name could not be pinned to one thing.
@@ -852,6 +962,11 @@ fn pin(
     let hits = names
         .candidates(target, text, conn, path)
         .map_err(Pinned::Error)?;
+    // A guess never drops a segment typed (`crm.leads.leads` is not `prod.crm.leads`).
+    let hits = match target {
+        Target::Resource => untrimmed(names, text, hits),
+        Target::Identity => hits,
+    };
     let narrowed: Vec<Resolved> = hits
         .iter()
         .copied()
@@ -1016,6 +1131,7 @@ async fn change_request(
     tb: &mut Toolbox,
     id: Option<&str>,
     duration: Option<&str>,
+    privileges: &[String],
     withdraw: bool,
 ) -> Outcome {
     let Some(id) = id else {
@@ -1036,13 +1152,20 @@ async fn change_request(
             Err(e) => Outcome::text(compose::error(&e)),
         };
     }
-    let args = json!({"id": id, "duration": duration});
+    let mut args = json!({"id": id});
+    if let Some(d) = duration {
+        args["duration"] = json!(d);
+    }
+    if !privileges.is_empty() {
+        args["privileges"] = json!(privileges);
+    }
     match tb.call_context_typed::<ChangeAccessRequest>(args).await {
         Ok(r) => Outcome::text(format!(
-            "Changed {}: it now asks for {} once granted; it is still {} and waits for a reviewer.",
+            "Changed {}: it now asks for {}, {} once granted; it is still {} and waits for a reviewer.",
             r.id,
+            compose::asked_for(&r),
             r.duration
-                .map_or("access until revoked".to_string(), |d| format!("{d}")),
+                .map_or("until revoked".to_string(), |d| format!("for {d}")),
             r.status()
         )),
         Err(e) => Outcome::text(compose::error(&e)),

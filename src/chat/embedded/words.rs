@@ -57,8 +57,26 @@ pub struct Token {
     pub quoted: bool,
     /// Which sentence of the message it is in (a message may give context, then ask).
     pub sentence: usize,
+    /// Its sentence ends with a question mark: the question itself, not context around it.
+    pub question: bool,
     /// Read as the lexicon word it is one letter off (`selct`), not as typed.
     pub corrected: bool,
+}
+
+/// The words one whitespace-free word stands for: "read+write", "bob&grace" and
+/// "grace/niaj/olivia" are lists of plain words; names keep their signs (`c++`, `a+b.tbl`,
+/// BigQuery's `roles/viewer`, a part with a dot or a digit).
+fn joined_words(word: &str) -> Vec<&str> {
+    let plain = |w: &str| !w.is_empty() && w.chars().all(char::is_alphabetic);
+    let body = word.trim_end_matches(['?', '!', ',', '.']);
+    let slashed: Vec<&str> = body.split('/').collect();
+    if slashed.len() > 1 && !word.starts_with("roles/") && slashed.iter().all(|w| plain(w)) {
+        return slashed;
+    }
+    match body.split_once(['+', '&']) {
+        Some((a, b)) if plain(a) && plain(b) => vec![a, b],
+        _ => vec![word],
+    }
 }
 
 /// Splits a question into tokens. Quoted text ("Kevin O'Brien", `pg:admin`) stays one token.
@@ -83,6 +101,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                     possessive: false,
                     quoted: true,
                     sentence,
+                    question: false,
                     corrected: false,
                 });
             }
@@ -91,24 +110,17 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         }
         let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
         let before = out.len();
-        // "read+write", "bob&grace": two words joined by a sign; names keep theirs only when a
-        // side is not a plain word (`c++`, `a+b.tbl`).
         let word = &rest[..end];
-        match word.split_once(['+', '&']) {
-            Some((a, b))
-                if !a.is_empty()
-                    && !b.is_empty()
-                    && a.chars().all(char::is_alphabetic)
-                    && b.chars()
-                        .all(|c| c.is_alphabetic() || matches!(c, '?' | '!' | ',' | '.')) =>
-            {
-                push_word(a, &mut out);
-                push_word(b, &mut out);
-            }
-            _ => push_word(word, &mut out),
+        for part in joined_words(word) {
+            push_word(part, &mut out);
         }
         for t in &mut out[before..] {
             t.sentence = sentence;
+        }
+        if rest[..end].ends_with('?') {
+            for t in out.iter_mut().rev().take_while(|t| t.sentence == sentence) {
+                t.question = true;
+            }
         }
         if rest[..end].ends_with(['.', '?', '!', ':']) {
             sentence += 1;
@@ -125,6 +137,14 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         {
             t.class = Class::Privilege("SELECT".into());
             words.next();
+        }
+        // "the data team", "the data group": a team's name, not the word for tables.
+        if t.class == Class::Kind(Target::Resource)
+            && words
+                .peek()
+                .is_some_and(|n| matches!(n.lower.as_str(), "team" | "group" | "teams" | "groups"))
+        {
+            t.class = Class::Name;
         }
         merged.push(t);
     }
@@ -227,6 +247,7 @@ fn token(text: &str, lower: String, possessive: bool) -> Token {
         possessive,
         quoted: false,
         sentence: 0,
+        question: false,
         corrected: false,
     }
 }
@@ -262,18 +283,16 @@ fn classify(lower: &str) -> Class {
         }
         "need" | "needs" | "want" | "wants" | "request" | "requesting" | "give" | "like"
         | "get" => Class::Cue(Need),
-        "list" | "show" | "everything" | "all" | "enumerate" | "tell" | "describe" | "about" => {
-            Class::Cue(List)
-        }
+        "list" | "show" | "everything" | "anything" | "all" | "enumerate" | "tell" | "describe"
+        | "about" => Class::Cue(List),
         "is" | "are" | "does" | "do" | "can" | "could" | "has" | "have" | "may" | "will"
         | "would" | "should" | "did" | "am" => Class::Cue(Yes),
         "table" | "tables" | "tbl" | "tbls" | "view" | "views" | "schema" | "schemas"
         | "dataset" | "datasets" | "database" | "databases" | "db" | "project" | "projects"
         | "relation" | "data" => Class::Kind(Target::Resource),
         "user" | "users" | "person" | "people" | "account" | "accounts" | "identity"
-        | "identities" | "team" | "login" | "employee" | "colleague" | "email" | "service" => {
-            Class::Kind(Target::Identity)
-        }
+        | "identities" | "team" | "login" | "employee" | "colleague" | "email" | "service"
+        | "folks" | "ppl" | "guys" => Class::Kind(Target::Identity),
         "on" | "to" | "from" | "into" | "in" | "within" | "inside" | "over" => Class::Preposition,
         "i" | "me" | "my" | "myself" | "mine" => Class::Me,
         _ if FUNCTION.contains(&lower) => Class::Function,
@@ -311,6 +330,31 @@ mod tests {
 
     fn texts(q: &str) -> Vec<(String, Class)> {
         tokenize(q).into_iter().map(|t| (t.text, t.class)).collect()
+    }
+
+    #[test]
+    fn words_joined_by_signs_are_a_list_and_names_keep_theirs() {
+        assert_eq!(
+            joined_words("grace/niaj/olivia"),
+            ["grace", "niaj", "olivia"]
+        );
+        assert_eq!(joined_words("read/write?"), ["read", "write"]);
+        assert_eq!(joined_words("read+write"), ["read", "write"]);
+        assert_eq!(joined_words("roles/viewer"), ["roles/viewer"]);
+        assert_eq!(joined_words("a/b.tbl"), ["a/b.tbl"]);
+        assert_eq!(joined_words("24/7"), ["24/7"]);
+        assert_eq!(joined_words("c++"), ["c++"]);
+    }
+
+    #[test]
+    fn a_sentence_that_ends_with_a_question_mark_is_the_question() {
+        let t = tokenize("can oscar read it? trying to see who sees the numbers");
+        let asked: Vec<&str> = t
+            .iter()
+            .filter(|t| t.question)
+            .map(|t| t.text.as_str())
+            .collect();
+        assert_eq!(asked, ["can", "oscar", "read", "it"]);
     }
 
     #[test]

@@ -132,8 +132,20 @@ pub(super) fn about_requests(p: &Parsed, infos: &[SpanInfo]) -> Option<Intent> {
 /// it" (taken back). The planner fills in the request: the one this conversation drafted last.
 pub(super) fn changes_request(p: &Parsed, infos: &[SpanInfo]) -> Option<Intent> {
     let names_a_thing = infos.iter().any(|i| i.found && (i.resource || i.role));
-    if names_a_thing || !p.privileges.is_empty() {
+    if names_a_thing {
         return None;
+    }
+    // "who can only read …", "does maya just have select?" ask; they change nothing.
+    let question = matches!(
+        p.first_word(),
+        "who" | "what" | "which" | "where" | "why" | "how" | "does" | "do" | "is" | "are"
+    ) || infos.iter().any(|i| i.found && i.identity);
+    if p.tokens
+        .iter()
+        .enumerate()
+        .any(|(k, _)| names_privilege(p, k))
+    {
+        return privileges_instead(p).filter(|_| !question);
     }
     let about_it =
         p.word("it") || p.word("that") || p.word("this") || NOUNS.iter().any(|w| p.word(w));
@@ -144,6 +156,7 @@ pub(super) fn changes_request(p: &Parsed, infos: &[SpanInfo]) -> Option<Intent> 
         return Some(Intent::ChangeRequest {
             id: request_id(p),
             duration: None,
+            privileges: Vec::new(),
             withdraw: true,
         });
     }
@@ -152,12 +165,68 @@ pub(super) fn changes_request(p: &Parsed, infos: &[SpanInfo]) -> Option<Intent> 
     ]
     .iter()
     .any(|w| p.word(w));
-    match p.duration {
+    // "make it permanent", "no end date": until revoked.
+    let lower = p.text.to_lowercase();
+    let open_ended = ["permanent", "permanently", "indefinitely", "forever"]
+        .iter()
+        .any(|w| p.word(w))
+        || ["no end date", "no expiry", "no expiration", "until revoked"]
+            .iter()
+            .any(|s| lower.contains(s));
+    let duration = match p.duration {
+        Some(d) => Some(d.to_string()),
+        None if open_ended => Some(String::new()),
+        None => None,
+    };
+    match duration {
         Some(d) if changing && (about_it || p.word("instead")) => Some(Intent::ChangeRequest {
             id: request_id(p),
-            duration: Some(d.to_string()),
+            duration: Some(d),
+            privileges: Vec::new(),
             withdraw: false,
         }),
         _ => None,
     }
+}
+
+/// "oh wait, I only need update, not insert or delete", "actually just read instead": other
+/// privileges for the request just drafted, naming no table (one named is a request of its own).
+/// The privileges after "not", "no", "without" or "except" are the ones dropped.
+fn privileges_instead(p: &Parsed) -> Option<Intent> {
+    let instead = ["only", "just", "instead", "actually", "rather"]
+        .iter()
+        .any(|w| p.word(w));
+    if !instead {
+        return None;
+    }
+    let mut kept: Vec<String> = Vec::new();
+    let mut negated = false;
+    for (k, t) in p.tokens.iter().enumerate() {
+        match t.lower.as_str() {
+            "not" | "no" | "without" | "except" | "minus" => negated = true,
+            "only" | "just" | "but" => negated = false,
+            _ => {}
+        }
+        if !negated && names_privilege(p, k) {
+            super::request::add_asked(t, &mut kept);
+        }
+    }
+    (!kept.is_empty()).then(|| Intent::ChangeRequest {
+        id: request_id(p),
+        duration: p.duration.map(|d| d.to_string()),
+        privileges: kept,
+        withdraw: false,
+    })
+}
+
+/// The token at `k` names a privilege, and is not the verb of a change to the request itself
+/// ("change it to two weeks", "update that one").
+fn names_privilege(p: &Parsed, k: usize) -> bool {
+    matches!(p.tokens[k].class, super::super::words::Class::Privilege(_))
+        && !p.tokens.get(k + 1).is_some_and(|n| {
+            matches!(
+                n.lower.as_str(),
+                "it" | "that" | "this" | "my" | "the" | "mine"
+            )
+        })
 }

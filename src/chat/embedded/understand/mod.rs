@@ -90,9 +90,16 @@ pub enum Intent {
     /// one this conversation drafted last.
     ChangeRequest {
         id: Option<String>,
+        /// How long instead; `""` for until revoked.
         duration: Option<String>,
+        /// The privileges it should ask for instead (empty: as they are).
+        #[serde(default)]
+        privileges: Vec<String>,
         withdraw: bool,
     },
+    /// Every identity marked superuser ("list all superusers", "who are the superusers on
+    /// redshift").
+    Superusers,
     /// One request's state: by id, or (`None`) the one this conversation drafted last.
     RequestStatus {
         id: Option<String>,

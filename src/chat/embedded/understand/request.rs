@@ -87,7 +87,6 @@ pub(super) fn request(p: &Parsed, infos: &[SpanInfo]) -> Intent {
     } else {
         named.iter().map(|i| i.text.clone()).collect()
     };
-    // Writing to a table takes adding, changing and removing rows: "write" asks for all three.
     // A word one letter off a verb ("selct") counts only when no verb is spelled out: "the lead
     // import" does not ask to read.
     let verbs: Vec<&super::super::words::Token> = p
@@ -102,19 +101,7 @@ pub(super) fn request(p: &Parsed, infos: &[SpanInfo]) -> Intent {
     let spelled = verbs.iter().any(|t| !t.corrected);
     let mut privileges: Vec<String> = Vec::new();
     for t in verbs.iter().filter(|t| !spelled || !t.corrected) {
-        let Class::Privilege(pr) = &t.class else {
-            continue;
-        };
-        let wanted: Vec<&str> = if t.lower.starts_with("writ") {
-            vec!["INSERT", "UPDATE", "DELETE"]
-        } else {
-            vec![pr.as_str()]
-        };
-        for w in wanted {
-            if !privileges.iter().any(|q| q == w) {
-                privileges.push(w.to_string());
-            }
-        }
+        add_asked(t, &mut privileges);
     }
     // "access" alone is read access; a request for roles only asks for no privilege.
     if privileges.is_empty() && (!resources.is_empty() || roles.is_empty()) {
@@ -143,6 +130,24 @@ pub(super) fn request(p: &Parsed, infos: &[SpanInfo]) -> Intent {
         duration: p.duration.map(|d| d.to_string()),
         reason,
         other,
+    }
+}
+
+/// Adds the privileges a verb asks for to `out`, once each: writing to a table takes adding,
+/// changing and removing rows, so "write" asks for INSERT, UPDATE and DELETE.
+pub(super) fn add_asked(t: &super::super::words::Token, out: &mut Vec<String>) {
+    let Class::Privilege(pr) = &t.class else {
+        return;
+    };
+    let wanted: &[&str] = if t.lower.starts_with("writ") {
+        &["INSERT", "UPDATE", "DELETE"]
+    } else {
+        &[pr.as_str()]
+    };
+    for w in wanted {
+        if !out.iter().any(|q| q == w) {
+            out.push(w.to_string());
+        }
     }
 }
 
@@ -209,11 +214,25 @@ pub(super) fn is_request(p: &Parsed, infos: &[SpanInfo]) -> bool {
     ]
     .iter()
     .any(|a| phrase(a));
+    // "raise a request for …", "file one for me", "can u put in a request": asking
+    // to ask, however it opens.
+    // Not "do I need to file a request first?": there filing is what is asked about.
+    let files = words.iter().enumerate().any(|(i, w)| {
+        matches!(
+            *w,
+            "raise" | "file" | "submit" | "open" | "put" | "create" | "make" | "lodge" | "draft"
+        ) && words[i + 1..]
+            .iter()
+            .take(3)
+            .any(|n| matches!(*n, "request" | "req"))
+            && (i == 0 || words[i - 1] != "to")
+    });
     // "can I query X, or do I need a request first?" asks whether; "can I get X" asks for.
     if p.tokens
         .first()
         .is_some_and(|t| t.class == Class::Cue(Cue::Yes))
         && !gets
+        && !files
     {
         return false;
     }
@@ -252,23 +271,13 @@ pub(super) fn is_request(p: &Parsed, infos: &[SpanInfo]) -> bool {
             )
         })
         .unwrap_or("");
-    if matches!(first, "give" | "get" | "grant") {
+    if matches!(first, "give" | "get" | "grant" | "draft") {
         return access_follows(first) || role_named && p.me;
     }
     if matches!(first, "request" | "requesting" | "need" | "needs" | "want") {
         return true;
     }
-    // "raise a request for …", "file one for me", "put in a request": asking to ask.
-    let files = words.iter().enumerate().any(|(i, w)| {
-        matches!(
-            *w,
-            "raise" | "file" | "submit" | "open" | "put" | "create" | "make" | "lodge"
-        ) && words[i + 1..]
-            .iter()
-            .take(3)
-            .any(|n| matches!(*n, "request" | "req"))
-    });
-    if files {
+    if files || asks_without_verb(p) {
         return true;
     }
     if !p.tokens.iter().any(|t| t.class == Class::Me) {
@@ -282,4 +291,21 @@ pub(super) fn is_request(p: &Parsed, infos: &[SpanInfo]) -> bool {
         || phrase(&["give", "me"]) && access_follows("give")
         || phrase(&["get", "me"]) && access_follows("get")
         || phrase(&["i", "get"])
+}
+
+/// "read+write on X for 14 days reason: …", "permanent read access to X pls, because …",
+/// "eight hours of update on X so that I can …": what is asked for, said first, with how long,
+/// why or a please, and no verb of asking.
+fn asks_without_verb(p: &Parsed) -> bool {
+    let leads = p
+        .tokens
+        .iter()
+        .find(|t| t.class != Class::Function)
+        .is_some_and(|t| matches!(t.class, Class::Privilege(_) | Class::Access));
+    leads
+        && (p.duration.is_some()
+            || p.reason.is_some()
+            || p.word("please")
+            || p.word("pls")
+            || p.word("permanent"))
 }

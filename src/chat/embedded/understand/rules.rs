@@ -144,7 +144,7 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         name: "superuser",
-        yields: &["roles"],
+        yields: &["roles", "superusers"],
         apply: superuser,
     },
     Rule {
@@ -154,7 +154,7 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         name: "who_is",
-        yields: &["search_people"],
+        yields: &["search_people", "members"],
         apply: who_is,
     },
     Rule {
@@ -213,8 +213,26 @@ fn off_topic(c: &Cues<'_>) -> Option<Intent> {
         || p.tokens.iter().any(|t| matches!(t.class, Class::Kind(_)))
         || p.word("request")
         || p.word("requests");
-    (!c.infos.is_empty() && !c.infos.iter().any(|i| i.found) && !about_access)
+    (!c.infos.is_empty() && !c.infos.iter().any(|i| i.found) && !about_access || composes(p))
         .then_some(Intent::Unknown)
+}
+
+/// "write me a sql query that joins …", "can you generate a script …": asked to write something,
+/// which is not a question about access ("write access to …" is).
+fn composes(p: &Parsed) -> bool {
+    let t = &p.tokens;
+    let Some(at) = t
+        .iter()
+        .position(|t| !matches!(t.class, Class::Function | Class::Cue(Cue::Yes)))
+    else {
+        return false;
+    };
+    matches!(t[at].lower.as_str(), "write" | "generate" | "compose")
+        && t.get(at + 1)
+            .is_some_and(|n| matches!(n.lower.as_str(), "me" | "us" | "a" | "an" | "some"))
+        // "write me a request for …" drafts one.
+        && !p.word("request")
+        && !p.word("req")
 }
 
 /// "who is Maya Patel", "anyone named Lena": looking a person up.
@@ -336,10 +354,14 @@ fn superuser(c: &Cues<'_>) -> Option<Intent> {
     if !asked {
         return None;
     }
-    let who = c.infos.iter().find(|i| i.identity && i.found)?;
-    Some(Intent::Roles {
-        subject: Subject::Name(who.text.clone()),
-    })
+    match c.infos.iter().find(|i| i.identity && i.found) {
+        Some(who) => Some(Intent::Roles {
+            subject: Subject::Name(who.text.clone()),
+        }),
+        // "list all superusers", "who are the superusers": every one.
+        None if c.what_q || c.who_q || p.word("superusers") => Some(Intent::Superusers),
+        None => None,
+    }
 }
 
 /// Several people joined into a list and one resource: the same check for each ("do judy, kevin
@@ -368,28 +390,51 @@ fn several(c: &Cues<'_>) -> Option<Intent> {
     })
 }
 
-/// "who is maya" looks a person up; it does not ask about access.
+/// "who is maya" looks a person up; it does not ask about access. "who holds accountadmin",
+/// "who has sales_team": a role or group, asked who has it, is asked for its members.
 fn who_is(c: &Cues<'_>) -> Option<Intent> {
     let res = c.who_target().filter(|_| c.who_q)?;
-    (res.identity && !res.resource && c.p.privileges.is_empty() && !c.p.generic_access).then(|| {
+    let only_a_name =
+        res.identity && !res.resource && c.p.privileges.is_empty() && !c.p.generic_access;
+    if !only_a_name {
+        return None;
+    }
+    let holds = ["has", "have", "holds", "hold", "got"]
+        .iter()
+        .any(|w| c.p.word(w));
+    Some(if res.role && holds {
+        Intent::Members {
+            role: res.text.clone(),
+        }
+    } else {
         Intent::SearchPeople {
             query: res.text.clone(),
         }
     })
 }
 
-/// "who can read sales.orders", "which users are granted it?".
+/// "who can read sales.orders", "which users are granted it?". Several privileges asked about at
+/// once ("who has access, who can change it vs just read it") ask for every holder and what each
+/// holds.
 fn who_has(c: &Cues<'_>) -> Option<Intent> {
     let res = c.who_target().filter(|_| c.who_q)?;
     Some(Intent::WhoHas {
         resource: res.text.clone(),
-        privilege: c.privilege.clone(),
+        privilege: c.privilege.clone().filter(|_| c.p.privileges.len() < 2),
     })
 }
 
 /// Someone and something: "does maya have SELECT on crm.leads"; "can she update it?", where
 /// "it" is the last question's resource.
 fn check(c: &Cues<'_>) -> Option<Intent> {
+    // "everything heidi can see please, shes moving teams": asked for everything, the words
+    // that name nothing and follow no preposition are an aside, not a table.
+    if c.what_q
+        && c.object
+            .is_some_and(|o| !o.found && !o.span.after_preposition)
+    {
+        return None;
+    }
     let object_text = c.object.map(|o| o.text.clone()).or_else(|| {
         c.p.word("it")
             .then(|| c.earlier.and_then(Intent::resource))
@@ -614,13 +659,58 @@ mod tests {
     }
 
     #[test]
+    fn changes_request() {
+        let change = |duration: Option<&str>, privileges: &[&str], withdraw: bool| json!({"kind": "change_request", "id": null, "duration": duration, "privileges": privileges, "withdraw": withdraw});
+        cases(
+            "changes_request",
+            &[
+                ("make it two weeks instead", change(Some("2w"), &[], false)),
+                ("pls withdraw that request", change(None, &[], true)),
+                // Until revoked, said without a number.
+                (
+                    "make it permanent, no end date",
+                    change(Some(""), &[], false),
+                ),
+                (
+                    "actually change it to no expiry",
+                    change(Some(""), &[], false),
+                ),
+                // Other privileges, the ones after "not" dropped; "write" is three.
+                (
+                    "oh wait i only need update, not insert or delete",
+                    change(None, &["UPDATE"], false),
+                ),
+                (
+                    "actually just write instead, no select",
+                    change(None, &["INSERT", "UPDATE", "DELETE"], false),
+                ),
+            ],
+        );
+        // Questions and new requests change nothing.
+        for m in [
+            "who can only read crm.leads",
+            "does maya just have select?",
+            "i only need read on crm.leads",
+        ] {
+            assert_ne!(fired(m, None).0, "changes_request", "{m}");
+        }
+    }
+
+    #[test]
     fn superuser() {
         cases(
             "superuser",
-            &[(
-                "is walter a super user on the warehouse",
-                json!({"kind": "roles", "subject": {"name": "walter"}}),
-            )],
+            &[
+                ("list all superusers", json!({"kind": "superusers"})),
+                (
+                    "who are the superusers on redshift?",
+                    json!({"kind": "superusers"}),
+                ),
+                (
+                    "is walter a super user on the warehouse",
+                    json!({"kind": "roles", "subject": {"name": "walter"}}),
+                ),
+            ],
         );
     }
 
@@ -710,6 +800,16 @@ mod tests {
                 ("what's the weather like", unknown.clone()),
                 ("asdfghjkl", unknown.clone()),
                 ("tell me a joke", unknown.clone()),
+                // Asked to write something: not about access, whatever tables it names.
+                ("write me a poem about databases", unknown.clone()),
+                (
+                    "write me a sql query that joins crm.leads to sales.orders",
+                    unknown.clone(),
+                ),
+                (
+                    "can you generate a script for dw.sales.orders",
+                    unknown.clone(),
+                ),
             ],
         );
     }
@@ -733,6 +833,33 @@ mod tests {
                     "can I have read access to the acme-prod.marketing dataset for 2 weeks?",
                     json!({"kind": "request", "resources": ["acme-prod.marketing"], "privileges": ["SELECT"],
                            "roles": [], "duration": "2w", "reason": null, "other": null}),
+                ),
+                (
+                    "can u put in a request for select on crm.leads, 1 week",
+                    json!({"kind": "request", "resources": ["crm.leads"], "privileges": ["SELECT"],
+                           "roles": [], "duration": "1w", "reason": null, "other": null}),
+                ),
+                // "draft me …" asks for it.
+                (
+                    "pls draft me update on crm.leads for 3 days",
+                    json!({"kind": "request", "resources": ["crm.leads"], "privileges": ["UPDATE"],
+                           "roles": [], "duration": "3d", "reason": null, "other": null}),
+                ),
+                // What is asked for said first, with how long or why, and no verb of asking.
+                (
+                    "insert on dw.marketing.ad_spend for 2 days reason: reload march",
+                    json!({"kind": "request", "resources": ["dw.marketing.ad_spend"], "privileges": ["INSERT"],
+                           "roles": [], "duration": "2d", "reason": "reload march", "other": null}),
+                ),
+                (
+                    "three days of delete on crm.leads so that I can drop the test rows",
+                    json!({"kind": "request", "resources": ["crm.leads"], "privileges": ["DELETE"],
+                           "roles": [], "duration": "3d", "reason": "I can drop the test rows", "other": null}),
+                ),
+                (
+                    "permanent select on sales.orders please",
+                    json!({"kind": "request", "resources": ["sales.orders"], "privileges": ["SELECT"],
+                           "roles": [], "duration": null, "reason": null, "other": null}),
                 ),
             ],
         );
@@ -826,6 +953,10 @@ mod tests {
                     "what roles does alice@acme.test have in snowflake",
                     json!({"kind": "roles", "subject": {"name": "alice@acme.test"}}),
                 ),
+                (
+                    "what roles and groups does Ivan Petrov belong to?",
+                    json!({"kind": "roles", "subject": {"name": "Ivan Petrov"}}),
+                ),
             ],
         );
     }
@@ -847,6 +978,15 @@ mod tests {
                     "I keep seeing 'Rupert Hale' in the audit log, who is that?",
                     json!({"kind": "search_people", "query": "Rupert Hale"}),
                 ),
+                // A role or group, asked who has it: its members.
+                (
+                    "who holds SYSADMIN",
+                    json!({"kind": "members", "role": "SYSADMIN"}),
+                ),
+                (
+                    "whos got sales_ops?",
+                    json!({"kind": "members", "role": "sales_ops"}),
+                ),
             ],
         );
     }
@@ -867,6 +1007,15 @@ mod tests {
                 (
                     "experiments table in bigquery: who can delete rows from it?",
                     json!({"kind": "who_has", "resource": "experiments", "privilege": "DELETE"}),
+                ),
+                (
+                    "utm_sessions: who has access, who can change the data vs just read it",
+                    json!({"kind": "who_has", "resource": "utm_sessions", "privilege": null}),
+                ),
+                // "which of the … folks": a who-question.
+                (
+                    "which of the sales folks can update quotas",
+                    json!({"kind": "who_has", "resource": "quotas", "privilege": "UPDATE"}),
                 ),
             ],
         );
@@ -929,6 +1078,19 @@ mod tests {
                     "what can tom read?",
                     json!({"kind": "list", "subject": {"name": "tom"}, "privilege": "SELECT"}),
                 ),
+                // An aside that names nothing is not a table.
+                (
+                    "everything frank can see please, hes changing jobs",
+                    json!({"kind": "list", "subject": {"name": "frank"}, "privilege": "SELECT"}),
+                ),
+                (
+                    "do i have anything in bigquery?",
+                    json!({"kind": "list", "subject": "me", "privilege": null}),
+                ),
+                (
+                    "what can uma read? all platforms",
+                    json!({"kind": "list", "subject": {"name": "uma"}, "privilege": "SELECT"}),
+                ),
             ],
         );
     }
@@ -974,11 +1136,7 @@ mod tests {
 
     #[test]
     fn no_rule_leaves_the_question_unknown() {
-        for message in [
-            "and payroll?",
-            "the one in stripe",
-            "write me a poem about databases",
-        ] {
+        for message in ["and payroll?", "the one in stripe"] {
             assert_eq!(
                 fired(message, None),
                 ("none", Intent::Unknown),

@@ -24,15 +24,29 @@ pub(super) fn starts_with_which_people(p: &Parsed) -> bool {
         w[0].class == Class::Cue(Cue::What)
             && people_word(w[1])
             && !(w[1].class == Class::Cue(Cue::Roles)
-                && matches!(
+                && (matches!(
                     w[2].lower.as_str(),
                     "does" | "do" | "did" | "is" | "am" | "was" | "were" | "are"
-                ))
+                ) || w[2].class == Class::Cue(Cue::Roles)))
     }) || content.windows(3).any(|w| {
         people_word(w[0])
             && matches!(w[1].lower.as_str(), "that" | "who" | "which")
             && matches!(w[2].class, Class::Cue(Cue::Yes) | Class::Privilege(_))
     }) || content.len() == 2 && content[0].class == Class::Cue(Cue::What) && people_word(content[1])
+        || which_of_people(p, people_word)
+}
+
+/// "which of the finance folks can read ARR", "which of these users …": "which of" and a word
+/// for people before the verb.
+fn which_of_people(p: &Parsed, people_word: impl Fn(&super::super::words::Token) -> bool) -> bool {
+    let t = &p.tokens;
+    t.len() > 2
+        && matches!(t[0].lower.as_str(), "which" | "what")
+        && t[1].lower == "of"
+        && t[2..]
+            .iter()
+            .take_while(|t| !matches!(t.class, Class::Privilege(_) | Class::Access))
+            .any(people_word)
 }
 
 /// The span a question is about as an identity: a possessive, an email, the first name-like span
@@ -115,9 +129,11 @@ pub(super) fn object<'a>(
     let after_verb = |i: &&&SpanInfo| verb.is_some_and(|v| i.span.at > v);
     let resources: Vec<&&SpanInfo> = others.iter().filter(|i| i.resource).collect();
     let pick = |set: &[&&'a SpanInfo]| -> Option<&'a SpanInfo> {
+        // The nearest after the verb: "query stg_accounts, ANALYST has select on the staging
+        // schema" is about stg_accounts; what follows it is context.
         set.iter()
-            .find(|i| after_verb(i) && i.span.after_preposition)
-            .or_else(|| set.iter().find(|i| after_verb(i)))
+            .filter(|i| after_verb(i))
+            .min_by_key(|i| i.span.at)
             // "can't open core.revenue … does he have select on it": the last one before the verb.
             .or_else(|| {
                 set.iter()
