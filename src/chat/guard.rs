@@ -22,6 +22,11 @@ static LEAD: LazyLock<Vec<&'static str>> =
 static ORDERS: LazyLock<Vec<&'static str>> =
     LazyLock::new(|| wordlist::entries(wordlist::GUARD_ORDERS));
 
+/// Verbs that take a request back: its requester may, of their own.
+const WITHDRAW: &[&str] = &[
+    "withdraw", "cancel", "delete", "remove", "retract", "scrap", "rescind", "drop",
+];
+
 /// A refusal when the message asks for an action chat may not take, or tries to overrule the rules.
 pub fn refusal(message: &str) -> Option<String> {
     let lower = message.to_lowercase();
@@ -39,8 +44,22 @@ pub fn refusal(message: &str) -> Option<String> {
             .get(i + 1)
             .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
     };
+    // "cancel my request", "withdraw it", "delete that request": a requester may take back their
+    // own open request (the service holds that rule: only theirs, only while open).
+    let takes_back = |i: usize| {
+        let next: Vec<&str> = words[i + 1..].iter().take(3).copied().collect();
+        WITHDRAW.contains(&words[i])
+            && match next.first() {
+                Some(&("it" | "that" | "this")) => true,
+                Some(&"my") => next.iter().any(|n| n.starts_with("req")),
+                _ => false,
+            }
+    };
     let on_request = words.iter().enumerate().any(|(i, w)| {
         let next = || words[i + 1..].iter().take(4);
+        if takes_back(i) {
+            return false;
+        }
         // "ok", "lgtm" are also just words ("ok request it for a week"): they act on a request
         // only when one is named by its number or id ("ok #12", "lgtm req-7").
         let weak = matches!(*w, "ok" | "lgtm" | "sign");
@@ -90,7 +109,11 @@ pub fn refusal(message: &str) -> Option<String> {
             .skip_while(|w| **w != "give")
             .nth(1)
             .is_some_and(|w| !matches!(*w, "me" | "us" | "myself"));
-    let mutation = verb.is_some_and(|v| ORDERS.contains(&v));
+    let mutation = verb.is_some_and(|v| ORDERS.contains(&v))
+        && !words
+            .iter()
+            .position(|w| Some(*w) == verb)
+            .is_some_and(takes_back);
     let changing = (gives_other || mutation)
         && words.len() > 2
         && !words
@@ -138,6 +161,9 @@ mod tests {
             "make sybil a superuser on the warehouse",
             "approve 12",
             "ok 7",
+            "delete bob's request",
+            "cancel request 9",
+            "drop my table",
         ] {
             assert!(refusal(m).is_some(), "{m:?} was not refused");
         }
@@ -161,6 +187,11 @@ mod tests {
             // A number that is not right after the verb is not a request's.
             "i need delete on prod.analytics.calendar for 8h to remove the 2019 rows",
             "make it permanent, no end date",
+            // One's own request, taken back: the service checks it is theirs and open.
+            "cancel my request",
+            "pls delete my last request, wrong table",
+            "withdraw that request",
+            "delete my request",
         ] {
             assert!(refusal(m).is_none(), "{m:?} was refused");
         }

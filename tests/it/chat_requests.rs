@@ -156,6 +156,30 @@ async fn a_draft_is_changed_in_chat_and_a_name_is_never_trimmed() {
         assert_eq!(got[field], want, "{message}: {got}");
         assert_eq!(got["status"], "open");
     }
+    // Taken back: the guard lets a requester withdraw their own, through the tool.
+    let (status, reply) = s
+        .post_as(
+            &maya,
+            "/v1/chat",
+            &say(
+                "actually cancel my request, sorted it out",
+                Some(&conversation),
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(
+        reply["tool_calls"][0]["tool"], "withdraw_access_request",
+        "{reply}"
+    );
+    let (_, got) = s
+        .post_as(
+            &maya,
+            "/v1/tools/get_access_request",
+            &json!({"id": id}).to_string(),
+        )
+        .await;
+    assert_eq!(got["status"], "deleted", "{got}");
 
     let (status, reply) = s
         .post_as(

@@ -149,9 +149,11 @@ pub(super) fn changes_request(p: &Parsed, infos: &[SpanInfo]) -> Option<Intent> 
     }
     let about_it =
         p.word("it") || p.word("that") || p.word("this") || NOUNS.iter().any(|w| p.word(w));
-    let withdraw = ["withdraw", "retract", "scrap", "rescind"]
-        .iter()
-        .any(|w| p.word(w));
+    let withdraw = [
+        "withdraw", "retract", "scrap", "rescind", "cancel", "delete", "remove", "drop",
+    ]
+    .iter()
+    .any(|w| p.word(w));
     if withdraw && about_it {
         return Some(Intent::ChangeRequest {
             id: request_id(p),

@@ -666,6 +666,11 @@ mod tests {
             &[
                 ("make it two weeks instead", change(Some("2w"), &[], false)),
                 ("pls withdraw that request", change(None, &[], true)),
+                ("cancel my request", change(None, &[], true)),
+                (
+                    "delete my last request, wrong table",
+                    change(None, &[], true),
+                ),
                 // Until revoked, said without a number.
                 (
                     "make it permanent, no end date",
