@@ -272,8 +272,9 @@ fn engine_alone(
     };
     // One untimed round first (lazy statics, caches, the blocking pool's threads), which also
     // finds the questions that `chat::ask`'s guard answers before any engine sees them (the
-    // guard is private: a question is taken as guarded when `App::chat` answers it differently
-    // from the engine, which is deterministic).
+    // guard is private: a question is taken as guarded when `App::chat` calls no tool and answers
+    // differently from the engine, which is deterministic; a drafted request's answer differs too,
+    // by its new id, but it was drafted through a tool).
     let (calls, guarded) = rt.block_on(async {
         let mut calls = vec![0usize; n];
         let mut guarded = vec![false; n];
@@ -289,7 +290,7 @@ fn engine_alone(
                 )
                 .await
                 .unwrap_or_else(|e| panic!("{}: {e}", q.id));
-            guarded[k] = reply.answer != text;
+            guarded[k] = reply.tool_calls.is_empty() && reply.answer != text;
         }
         (calls, guarded)
     });

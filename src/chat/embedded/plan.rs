@@ -411,6 +411,11 @@ async fn check(
         Subject::Name(n) => n.clone(),
         Subject::Me => identity_name(tb),
     };
+    if let [one] = res.as_slice()
+        && let Some(text) = not_on_container(names, *one, privilege)
+    {
+        return Outcome::text(text);
+    }
     if res.is_empty() || people.is_empty() {
         if matches!(subject, Subject::Me) && res.is_empty() {
             let e = names.not_found(Target::Resource, resource, conn, "resource");
@@ -552,6 +557,11 @@ async fn who_has(
     if res.is_empty() {
         let args = json!({"resource": resource, "privilege": privilege, "connection": conn_name(names, conn)});
         return raw_call::<WhoHasAccess>(tb, args, compose::who_has).await;
+    }
+    if let ([one], Some(p)) = (res.as_slice(), privilege)
+        && let Some(text) = not_on_container(names, *one, p)
+    {
+        return Outcome::text(text);
     }
     let by_conn = group(&res);
     // "who can see subscriptions", with a subscriptions table on two platforms and no person or
@@ -912,6 +922,73 @@ async fn request(tb: &mut Toolbox, intent: &Intent, conn: Option<u32>) -> Outcom
     })
 }
 
+/// Every privilege in `privileges` is one the platform of `conn` knows on `kind`.
+fn applies(
+    names: &dyn Resolver,
+    conn: u32,
+    privileges: &[String],
+    kind: crate::model::ResourceKind,
+) -> bool {
+    use crate::model::{Privilege, vocabulary};
+    let Some((_, platform)) = names.connections().get(conn as usize).copied() else {
+        return false;
+    };
+    privileges.iter().all(|p| {
+        Privilege::parse(p)
+            .is_ok_and(|p| vocabulary::check(&p, platform, Some(kind), "", "").is_ok())
+    })
+}
+
+/// The most tables an answer names as examples of what is inside a database or schema.
+const EXAMPLES: usize = 5;
+
+/// "who has SELECT on prod": a table privilege asked of a database or schema, which cannot hold
+/// it. Says so, with what it does take, and offers tables inside it to ask about instead.
+fn not_on_container(names: &dyn Resolver, h: Resolved, privilege: &str) -> Option<String> {
+    use crate::model::ResourceKind::{Database, Schema};
+    let r = names.resource(h);
+    let wanted = [privilege.to_string()];
+    if !matches!(r.kind, Database | Schema) || applies(names, h.conn, &wanted, r.kind) {
+        return None;
+    }
+    let platform = names.connections().get(h.conn as usize)?.1;
+    let takes = crate::model::vocabulary::words(platform, r.kind).join(", ");
+    // Tables a level or two down: a database holds schemas, a schema tables.
+    let mut tables = Vec::new();
+    let mut level = vec![h];
+    while tables.len() < EXAMPLES && !level.is_empty() {
+        let mut next = Vec::new();
+        for c in level.iter().flat_map(|p| names.contents(*p)) {
+            let kind = names.resource(c).kind;
+            if matches!(kind, Database | Schema) {
+                next.push(c);
+            } else if applies(names, h.conn, &wanted, kind) {
+                tables.push(names.resource(c).name.clone());
+            }
+        }
+        level = next;
+    }
+    tables.truncate(EXAMPLES);
+    let mut text = format!(
+        "{} is a {} on {}: {privilege} is granted on the tables in it, not on the {} itself, which takes {takes}.",
+        r.name,
+        r.kind,
+        names.connection_name(h.conn),
+        r.kind
+    );
+    if !tables.is_empty() {
+        text.push_str(&format!(
+            " Ask about one of its tables ({}), or who has {} on {}.",
+            tables.join(", "),
+            crate::model::vocabulary::words(platform, r.kind)
+                .first()
+                .unwrap_or(&"USAGE"),
+            r.name
+        ));
+    }
+    Some(text)
+}
+
 /// The most tables one schema is opened into for a request.
 const MAX_INSIDE: usize = 50;
 
@@ -920,14 +997,7 @@ const MAX_INSIDE: usize = 50;
 /// and views inside it that they apply to, which is what reading a schema means. `None`: ask
 /// for the resource as named (the privileges apply to it, or nothing inside it takes them).
 fn inside_for(names: &dyn Resolver, h: Resolved, privileges: &[String]) -> Option<Vec<Resolved>> {
-    use crate::model::{Privilege, vocabulary};
-    let platform = names.connections().get(h.conn as usize)?.1;
-    let applies = |kind| {
-        privileges.iter().all(|p| {
-            Privilege::parse(p)
-                .is_ok_and(|p| vocabulary::check(&p, platform, Some(kind), "", "").is_ok())
-        })
-    };
+    let applies = |kind| applies(names, h.conn, privileges, kind);
     let r = names.resource(h);
     if privileges.is_empty() || applies(r.kind) || r.kind != crate::model::ResourceKind::Schema {
         return None;
@@ -1169,6 +1239,27 @@ async fn change_request(
             r.status()
         )),
         Err(e) => Outcome::text(compose::error(&e)),
+    }
+}
+
+#[cfg(test)]
+mod container_tests {
+    use super::{not_on_container, resources_named};
+
+    #[test]
+    fn a_table_privilege_asked_of_a_database_offers_its_tables() {
+        let access = crate::access::Access::build(crate::demo::connections().unwrap()).unwrap();
+        let one = |typed: &str| resources_named(&access, typed, None)[0];
+        let text = not_on_container(&access, one("prod"), "SELECT").unwrap();
+        assert!(text.contains("CONNECT"), "{text}");
+        assert!(text.contains("prod.crm.leads"), "{text}");
+        // Snowflake: tables two levels down, never a schema given as a table.
+        let text = not_on_container(&access, one("ANALYTICS"), "SELECT").unwrap();
+        assert!(text.contains("ANALYTICS.CORE.REVENUE"), "{text}");
+        assert!(!text.contains("(ANALYTICS.CORE,"), "{text}");
+        // What the container does take, and a table, are answered as asked.
+        assert!(not_on_container(&access, one("prod.crm"), "USAGE").is_none());
+        assert!(not_on_container(&access, one("prod.crm.leads"), "SELECT").is_none());
     }
 }
 
