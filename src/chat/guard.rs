@@ -88,14 +88,15 @@ pub fn refusal(message: &str) -> Option<String> {
                 ["please", "grant"] | ["just", "grant"] | ["you", "grant"]
             )
         })
-        // "make me an admin", "make sybil a superuser": not "make it two weeks".
+        // "make me an admin", "make sybil a superuser", "make judy a member of R": not "make it two
+    // weeks".
         || words
             .windows(2)
             .any(|w| w[0] == "make" && !matches!(w[1], "it" | "a" | "an" | "the" | "that" | "sure"))
             && words.iter().any(|w| {
                 matches!(
                     *w,
-                    "admin" | "superuser" | "owner" | "accountadmin" | "reviewer"
+                    "admin" | "superuser" | "owner" | "accountadmin" | "reviewer" | "member"
                 )
             });
     // "add tom to sales_ops", "please drop the crm.leads table", "remove kevin from billing_read":
@@ -109,7 +110,34 @@ pub fn refusal(message: &str) -> Option<String> {
             .skip_while(|w| **w != "give")
             .nth(1)
             .is_some_and(|w| !matches!(*w, "me" | "us" | "myself"));
-    let mutation = verb.is_some_and(|v| ORDERS.contains(&v))
+    // "set up select on payroll for heidi": access set up for someone else ("for me", "for a
+    // week", "for the audit" are the asker's own).
+    let sets_up_other = verb == Some("set")
+        && words.windows(2).any(|w| {
+            w[0] == "for"
+                && w[1].chars().all(char::is_alphabetic)
+                && !matches!(
+                    w[1],
+                    "me" | "us"
+                        | "myself"
+                        | "a"
+                        | "an"
+                        | "the"
+                        | "my"
+                        | "our"
+                        | "this"
+                        | "that"
+                        | "next"
+                        | "one"
+                        | "two"
+                        | "three"
+                        | "few"
+                        | "some"
+                        | "now"
+                        | "today"
+                )
+        });
+    let mutation = (verb.is_some_and(|v| ORDERS.contains(&v)) || sets_up_other)
         && !words
             .iter()
             .position(|w| Some(*w) == verb)
@@ -164,6 +192,8 @@ mod tests {
             "delete bob's request",
             "cancel request 9",
             "drop my table",
+            "make judy a member of FINANCE_READ on snowflake",
+            "pls set up select on payroll for heidi",
         ] {
             assert!(refusal(m).is_some(), "{m:?} was not refused");
         }
@@ -192,6 +222,8 @@ mod tests {
             "pls delete my last request, wrong table",
             "withdraw that request",
             "delete my request",
+            "can bob remove rows from customer_ltv",
+            "pls set up select on payroll for me, for a week",
         ] {
             assert!(refusal(m).is_none(), "{m:?} was refused");
         }

@@ -245,6 +245,13 @@ async fn embedded_engine_scores_on_the_fresh_set_c() {
     score("fresh-c.json", 100).await;
 }
 
+/// A third fresh set for issue 14, written after set C's fixes by a writer blind to the engine
+/// and to the other sets, used for fixes after its first contact.
+#[tokio::test]
+async fn embedded_engine_scores_on_the_fresh_set_e() {
+    score("fresh-e.json", 100).await;
+}
+
 /// Issue 14's sealed set, written at the same time as set C by another writer, blind to it. It
 /// stays unread until the work on the issue is done: this prints its score line only, never
 /// its misses, and is run by hand once (`cargo test --test it sealed -- --ignored --nocapture`).

@@ -166,11 +166,13 @@ pub async fn answer(tb: &mut Toolbox, memory: &mut Value, message: &str) -> Stri
             id: None,
             duration,
             privileges,
+            reason,
             withdraw,
         } => Intent::ChangeRequest {
             id: mem.last_request.clone(),
             duration,
             privileges,
+            reason,
             withdraw,
         },
         Intent::RequestStatus { id: None } => match &mem.last_request {
@@ -297,10 +299,12 @@ fn pick(
         words.contains(&name.as_str())
             || m.contains(&format!("{}:{name}", c.connection.to_lowercase()))
             || name.contains('.') && m.contains(&name)
-            // "stripe.customers" for RAW.STRIPE.CUSTOMERS: the name's last parts.
-            || words
-                .iter()
-                .any(|w| w.contains('.') && name.ends_with(&format!(".{w}")))
+            // "stripe.customers" for RAW.STRIPE.CUSTOMERS: the name's last parts; "the
+            // analytics.core one": its first parts.
+            || words.iter().any(|w| {
+                w.contains('.')
+                    && (name.ends_with(&format!(".{w}")) || name.starts_with(&format!("{w}.")))
+            })
     };
     // "the one in stripe": a part of a dotted name.
     let part_match = |c: &Choice| {
@@ -449,6 +453,10 @@ mod other_tests {
         );
         assert_eq!(
             picked("the core.customers one").as_deref(),
+            Some("ANALYTICS.CORE.CUSTOMERS")
+        );
+        assert_eq!(
+            picked("the ANALYTICS.CORE one").as_deref(),
             Some("ANALYTICS.CORE.CUSTOMERS")
         );
         // Both end in "customers": not a choice.

@@ -172,6 +172,28 @@ pub fn parse(names: &dyn Resolver, text: &str) -> Parsed {
             super::words::correct(t);
         }
     }
+    // "contacts n accounts", "read on accounts", "the accounts table": a word for a kind of
+    // thing that is also a table's name is that table where a name stands (after "and" or a
+    // preposition, or before a word for tables), not in "which accounts can read …".
+    for i in 0..tokens.len() {
+        if !matches!(tokens[i].class, Class::Kind(_)) {
+            continue;
+        }
+        let after = i.checked_sub(1).map(|j| &tokens[j]);
+        let stands_for_a_name = after.is_some_and(|a| {
+            a.class == Class::Preposition
+                || matches!(a.lower.as_str(), "and" | "or" | "n" | "&" | "+" | "plus")
+        }) || tokens
+            .get(i + 1)
+            .is_some_and(|n| n.class == Class::Kind(Target::Resource));
+        if stands_for_a_name
+            && !names
+                .exact(Target::Resource, &tokens[i].text, None)
+                .is_empty()
+        {
+            tokens[i].class = Class::Name;
+        }
+    }
     for (i, t) in tokens.iter().enumerate() {
         if t.class == Class::Me {
             // "show me", "tell me": the person asking is the audience, not the subject.
@@ -310,10 +332,19 @@ pub fn purpose(text: &str) -> Option<String> {
             .as_deref()
             .is_some_and(|w| unit(w.trim_end_matches(['.', ',', '?', '!'])).is_some())
             || matches!(first.as_str(), "a" | "an") && second.as_deref() == Some("couple");
-        if !matches!(
-            first.as_str(),
-            "the" | "my" | "our" | "a" | "an" | "this" | "next"
-        ) || is_duration
+        // ", for commission calc": a clause of its own after a comma says what for, with or
+        // without an article (not "for me", "for him").
+        let own_clause = text[..i].trim_end().ends_with(',')
+            && !matches!(
+                first.as_str(),
+                "me" | "us" | "him" | "her" | "them" | "myself" | "you"
+            );
+        if !(own_clause
+            || matches!(
+                first.as_str(),
+                "the" | "my" | "our" | "a" | "an" | "this" | "next"
+            ))
+            || is_duration
         {
             continue;
         }

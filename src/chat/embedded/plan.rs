@@ -136,16 +136,15 @@ pub async fn run(tb: &mut Toolbox, intent: &Intent, conn: Option<u32>) -> Outcom
             id,
             duration,
             privileges,
+            reason,
             withdraw,
         } => {
-            change_request(
-                tb,
-                id.as_deref(),
-                duration.as_deref(),
+            let change = Change {
+                duration: duration.as_deref(),
                 privileges,
-                *withdraw,
-            )
-            .await
+                reason: reason.as_deref(),
+            };
+            change_request(tb, id.as_deref(), change, *withdraw).await
         }
         Intent::Requests { status, requester } => {
             requests_listed(tb, status.as_deref(), requester.as_ref()).await
@@ -1197,11 +1196,17 @@ async fn how_to_get(
 
 /// The asker's own request changed or withdrawn, through the tools (which hold the rules: only
 /// its requester, only while open and unapproved).
+/// What a change to a request asks for; `None` and empty leave a field as it is.
+struct Change<'a> {
+    duration: Option<&'a str>,
+    privileges: &'a [String],
+    reason: Option<&'a str>,
+}
+
 async fn change_request(
     tb: &mut Toolbox,
     id: Option<&str>,
-    duration: Option<&str>,
-    privileges: &[String],
+    change: Change<'_>,
     withdraw: bool,
 ) -> Outcome {
     let Some(id) = id else {
@@ -1223,11 +1228,14 @@ async fn change_request(
         };
     }
     let mut args = json!({"id": id});
-    if let Some(d) = duration {
+    if let Some(d) = change.duration {
         args["duration"] = json!(d);
     }
-    if !privileges.is_empty() {
-        args["privileges"] = json!(privileges);
+    if !change.privileges.is_empty() {
+        args["privileges"] = json!(change.privileges);
+    }
+    if let Some(r) = change.reason {
+        args["reason"] = json!(r);
     }
     match tb.call_context_typed::<ChangeAccessRequest>(args).await {
         Ok(r) => Outcome::text(format!(

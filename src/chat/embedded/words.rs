@@ -138,6 +138,13 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             t.class = Class::Privilege("SELECT".into());
             words.next();
         }
+        // "what can the marketing group get at": reach, as "access" does.
+        if matches!(t.lower.as_str(), "get" | "getting")
+            && words.peek().is_some_and(|n| n.lower == "at")
+        {
+            t.class = Class::Access;
+            words.next();
+        }
         // "the data team", "the data group": a team's name, not the word for tables.
         if t.class == Class::Kind(Target::Resource)
             && words

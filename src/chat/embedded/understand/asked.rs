@@ -131,6 +131,16 @@ pub(super) fn about_requests(p: &Parsed, infos: &[SpanInfo]) -> Option<Intent> {
 /// A change to the request just drafted: "make it two weeks instead" (its duration), "withdraw
 /// it" (taken back). The planner fills in the request: the one this conversation drafted last.
 pub(super) fn changes_request(p: &Parsed, infos: &[SpanInfo]) -> Option<Intent> {
+    // "change the reason to “quarter close”": what it names is the reason's own words.
+    if let Some(reason) = reason_given(p, infos) {
+        return Some(Intent::ChangeRequest {
+            id: request_id(p),
+            duration: None,
+            privileges: Vec::new(),
+            reason: Some(reason),
+            withdraw: false,
+        });
+    }
     let names_a_thing = infos.iter().any(|i| i.found && (i.resource || i.role));
     if names_a_thing {
         return None;
@@ -159,6 +169,7 @@ pub(super) fn changes_request(p: &Parsed, infos: &[SpanInfo]) -> Option<Intent> 
             id: request_id(p),
             duration: None,
             privileges: Vec::new(),
+            reason: None,
             withdraw: true,
         });
     }
@@ -185,6 +196,7 @@ pub(super) fn changes_request(p: &Parsed, infos: &[SpanInfo]) -> Option<Intent> 
             id: request_id(p),
             duration: Some(d),
             privileges: Vec::new(),
+            reason: None,
             withdraw: false,
         }),
         _ => None,
@@ -195,9 +207,13 @@ pub(super) fn changes_request(p: &Parsed, infos: &[SpanInfo]) -> Option<Intent> 
 /// privileges for the request just drafted, naming no table (one named is a request of its own).
 /// The privileges after "not", "no", "without" or "except" are the ones dropped.
 fn privileges_instead(p: &Parsed) -> Option<Intent> {
-    let instead = ["only", "just", "instead", "actually", "rather"]
-        .iter()
-        .any(|w| p.word(w));
+    // "change the request to select and update": the whole list said again.
+    let restated = ["change", "switch", "make"].iter().any(|w| p.word(w))
+        && (p.word("it") || NOUNS.iter().any(|w| p.word(w)));
+    let instead = restated
+        || ["only", "just", "instead", "actually", "rather"]
+            .iter()
+            .any(|w| p.word(w));
     if !instead {
         return None;
     }
@@ -217,8 +233,47 @@ fn privileges_instead(p: &Parsed) -> Option<Intent> {
         id: request_id(p),
         duration: p.duration.map(|d| d.to_string()),
         privileges: kept,
+        reason: None,
         withdraw: false,
     })
+}
+
+/// "change the reason to “quarter close”", "update the reason: backfill", "make the reason X":
+/// the new reason, as typed (quotes taken off).
+fn reason_given(p: &Parsed, infos: &[SpanInfo]) -> Option<String> {
+    let at = p.tokens.iter().position(|t| t.lower == "reason")?;
+    let changing = p.tokens[..at].iter().any(|t| {
+        matches!(
+            t.lower.as_str(),
+            "change" | "update" | "make" | "set" | "edit" | "new"
+        )
+    });
+    // Not "set me up with read on X, reason: audit": a request, which gives its reason.
+    let asks_for_something = infos
+        .iter()
+        .any(|i| i.found && (i.resource || i.role) && i.span.at < at);
+    if !changing || asks_for_something {
+        return None;
+    }
+    // ASCII lowercasing keeps byte offsets: `at` is an offset in the text as typed.
+    let lower = p.text.to_ascii_lowercase();
+    let at = lower.find("reason")? + "reason".len();
+    let rest = p.text[at..].trim_start();
+    let rest = ["to ", "to:", ":", "is ", "as ", "= "]
+        .iter()
+        .find_map(|m| {
+            rest.get(..m.len())
+                .filter(|h| h.eq_ignore_ascii_case(m))
+                .map(|_| &rest[m.len()..])
+        })
+        .unwrap_or(rest);
+    let quotes = |c: char| matches!(c, '"' | '\'' | '“' | '”' | '‘' | '’' | '`');
+    let reason = rest
+        .trim()
+        .trim_end_matches(['.', '!', '?'])
+        .trim_matches(quotes)
+        .trim();
+    (!reason.is_empty()).then(|| reason.to_string())
 }
 
 /// The token at `k` names a privilege, and is not the verb of a change to the request itself

@@ -95,6 +95,9 @@ pub enum Intent {
         /// The privileges it should ask for instead (empty: as they are).
         #[serde(default)]
         privileges: Vec<String>,
+        /// Why, said again (`None`: as it is).
+        #[serde(default)]
+        reason: Option<String>,
         withdraw: bool,
     },
     /// Every identity marked superuser ("list all superusers", "who are the superusers on

@@ -17,11 +17,19 @@ pub(super) fn request(p: &Parsed, infos: &[SpanInfo]) -> Intent {
         .filter(|i| i.resource || i.role)
         .map(|i| i.span.at)
         .min();
+    // A verb after the resource starts a purpose too when the request spelled its own verb
+    // before it ("delete on calendar for 8h to remove the 2019 rows").
+    let verb_before = |first: usize| {
+        p.tokens[..first]
+            .iter()
+            .any(|t| matches!(t.class, Class::Privilege(_) | Class::Access))
+    };
     let purpose_at = first.and_then(|first| {
         (first + 1..p.tokens.len().saturating_sub(1)).find(|&k| {
             let next = &p.tokens[k + 1];
             p.tokens[k].lower == "to"
-                && matches!(next.class, Class::Name | Class::Function)
+                && (matches!(next.class, Class::Name | Class::Function)
+                    || matches!(next.class, Class::Privilege(_)) && verb_before(first))
                 && !matches!(
                     next.lower.as_str(),
                     "the"
@@ -115,14 +123,33 @@ pub(super) fn request(p: &Parsed, infos: &[SpanInfo]) -> Intent {
             .collect::<Vec<_>>()
             .join(" ")
     });
-    let reason = p.reason.clone().or(purpose).or_else(|| {
-        super::super::parse::purpose(&p.text).filter(|r| {
-            let r = r.to_lowercase();
-            !asked
-                .iter()
-                .any(|i| (i.resource || i.role) && r.contains(&i.span.text.to_lowercase()))
+    // "for the pipeline review": a purpose that names something besides what is asked for is
+    // the reason, and what it names is not asked for; one that names the only thing asked for
+    // ("for the payroll table") is no reason.
+    let mut resources = resources;
+    let stated =
+        super::super::parse::purpose(&p.text).filter(|_| p.reason.is_none() && purpose.is_none());
+    let in_purpose = |r: &str| {
+        stated.as_ref().is_some_and(|s| {
+            s.to_lowercase()
+                .split(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '-')))
+                .any(|w| w == r.to_lowercase())
         })
+    };
+    let outside = resources.iter().filter(|r| !in_purpose(r)).count();
+    if outside > 0 && outside < resources.len() {
+        resources.retain(|r| !in_purpose(r));
+    }
+    let names_what_is_asked = asked.iter().any(|i| {
+        (i.resource || i.role)
+            && (resources.contains(&i.text) || roles.contains(&i.text))
+            && in_purpose(&i.span.text)
     });
+    let reason = p
+        .reason
+        .clone()
+        .or(purpose)
+        .or_else(|| stated.clone().filter(|_| !names_what_is_asked));
     Intent::Request {
         resources,
         privileges,
@@ -274,7 +301,10 @@ pub(super) fn is_request(p: &Parsed, infos: &[SpanInfo]) -> bool {
     if matches!(first, "give" | "get" | "grant" | "draft") {
         return access_follows(first) || role_named && p.me;
     }
-    if matches!(first, "request" | "requesting" | "need" | "needs" | "want") {
+    if matches!(
+        first,
+        "request" | "requesting" | "req" | "need" | "needs" | "want"
+    ) {
         return true;
     }
     if files || asks_without_verb(p) {

@@ -435,6 +435,12 @@ fn check(c: &Cues<'_>) -> Option<Intent> {
     {
         return None;
     }
+    // With no verb and no word about access, only names that name something make a check
+    // ("maya crm.leads?"): "order lunch for the team, thai food pls" is not one.
+    let no_verb = c.privilege.is_none() && !c.p.generic_access;
+    if no_verb && (c.object.is_some_and(|o| !o.found) || c.subject.is_some_and(|s| !s.found)) {
+        return None;
+    }
     let object_text = c.object.map(|o| o.text.clone()).or_else(|| {
         c.p.word("it")
             .then(|| c.earlier.and_then(Intent::resource))
@@ -660,13 +666,21 @@ mod tests {
 
     #[test]
     fn changes_request() {
-        let change = |duration: Option<&str>, privileges: &[&str], withdraw: bool| json!({"kind": "change_request", "id": null, "duration": duration, "privileges": privileges, "withdraw": withdraw});
+        let change = |duration: Option<&str>, privileges: &[&str], withdraw: bool| json!({"kind": "change_request", "id": null, "duration": duration, "privileges": privileges, "reason": null, "withdraw": withdraw});
         cases(
             "changes_request",
             &[
                 ("make it two weeks instead", change(Some("2w"), &[], false)),
                 ("pls withdraw that request", change(None, &[], true)),
                 ("cancel my request", change(None, &[], true)),
+                (
+                    "can you change the reason to \u{201c}year end audit\u{201d}",
+                    json!({"kind": "change_request", "id": null, "duration": null, "privileges": [], "reason": "year end audit", "withdraw": false}),
+                ),
+                (
+                    "switch the request to select and insert",
+                    change(None, &["SELECT", "INSERT"], false),
+                ),
                 (
                     "delete my last request, wrong table",
                     change(None, &[], true),
@@ -696,6 +710,7 @@ mod tests {
             "who can only read crm.leads",
             "does maya just have select?",
             "i only need read on crm.leads",
+            "set me up with read on crm.leads, reason: the audit",
         ] {
             assert_ne!(fired(m, None).0, "changes_request", "{m}");
         }
@@ -1141,7 +1156,13 @@ mod tests {
 
     #[test]
     fn no_rule_leaves_the_question_unknown() {
-        for message in ["and payroll?", "the one in stripe"] {
+        for message in [
+            "and payroll?",
+            "the one in stripe",
+            // No verb, no word about access, and names that name nothing.
+            "order lunch for the team, thai food pls",
+            "how do i make a pivot table in excel",
+        ] {
             assert_eq!(
                 fired(message, None),
                 ("none", Intent::Unknown),

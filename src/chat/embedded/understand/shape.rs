@@ -69,10 +69,15 @@ pub(super) fn subject<'a>(p: &Parsed, infos: &'a [SpanInfo]) -> Option<&'a SpanI
     }
     // "why can't I read X, my manager says I'm in sales_ops": "I" just before the verb is the
     // subject, whoever else is named for context.
+    // Not "tom keeps pinging me, can he read orders": there "he" is nearer the verb.
     if let Some(v) = p.verb_at
         && p.tokens[v.saturating_sub(3)..v]
             .iter()
-            .any(|t| t.class == super::super::words::Class::Me)
+            .rev()
+            .find(|t| {
+                t.class == Class::Me || super::super::lexicon::PRONOUNS.contains(&t.lower.as_str())
+            })
+            .is_some_and(|t| t.class == Class::Me)
     {
         return None;
     }
