@@ -55,28 +55,69 @@ pub fn refusal(message: &str) -> Option<String> {
                 _ => false,
             }
     };
-    let on_request = words.iter().enumerate().any(|(i, w)| {
-        let next = || words[i + 1..].iter().take(4);
-        if takes_back(i) {
-            return false;
-        }
-        // "ok", "lgtm" are also just words ("ok request it for a week"): they act on a request
-        // only when one is named by its number or id ("ok #12", "lgtm req-7").
-        let weak = matches!(*w, "ok" | "lgtm" | "sign");
-        ACTIONS.contains(w)
-            && (numbered(i)
-                || if weak {
-                    next().any(names_one)
-                } else {
-                    next().any(|n| {
-                        n.starts_with("request") || *n == "req" || *n == "ticket" || names_one(n)
-                    })
-                })
+    // "did anyone approve my invoices request yet", "has carol denied it?": asking what happened.
+    let asks = words.first().is_some_and(|w| {
+        matches!(
+            *w,
+            "did"
+                | "has"
+                | "have"
+                | "was"
+                | "were"
+                | "is"
+                | "are"
+                | "who"
+                | "when"
+                | "why"
+                | "whether"
+                | "how"
+                | "what"
+                | "which"
+        )
     });
+    let on_request = !asks
+        && words.iter().enumerate().any(|(i, w)| {
+            let next = || words[i + 1..].iter().take(4);
+            if takes_back(i) {
+                return false;
+            }
+            // "ok", "lgtm" are also just words ("ok request it for a week"): they act on a request
+            // only when one is named by its number or id ("ok #12", "lgtm req-7").
+            let weak = matches!(*w, "ok" | "lgtm" | "sign");
+            ACTIONS.contains(w)
+                && (numbered(i)
+                    || if weak {
+                        next().any(names_one)
+                    } else {
+                        next().any(|n| {
+                            n.starts_with("request")
+                                || *n == "req"
+                                || *n == "ticket"
+                                || names_one(n)
+                        })
+                    })
+        });
     // "revoke bob's access", "revoke alice from analyst": revoking is a reviewer's decision.
-    let revoking = words
-        .first()
-        .is_some_and(|w| matches!(*w, "revoke" | "approve" | "deny" | "reject"))
+    // "ok approve the one from tom": an interjection first is not the verb.
+    let opening = words.iter().find(|w| {
+        !matches!(
+            **w,
+            "ok" | "okay"
+                | "sure"
+                | "yes"
+                | "yeah"
+                | "yep"
+                | "alright"
+                | "then"
+                | "so"
+                | "pls"
+                | "plz"
+                | "just"
+                | "cool"
+                | "great"
+        )
+    });
+    let revoking = opening.is_some_and(|w| matches!(*w, "revoke" | "approve" | "deny" | "reject"))
         || words
             .windows(2)
             .any(|w| matches!(w, ["please", "revoke" | "approve" | "deny"]));
@@ -137,11 +178,17 @@ pub fn refusal(message: &str) -> Option<String> {
                         | "today"
                 )
         });
+    let at_verb = words.iter().position(|w| Some(*w) == verb);
+    // "put in a request for …", "put me in for the people_read role": filing one's own request.
+    let files = at_verb.is_some_and(|i| {
+        let next: Vec<&str> = words[i + 1..].iter().take(3).copied().collect();
+        next.iter().any(|n| n.starts_with("req"))
+            || next.starts_with(&["me", "in", "for"])
+            || next.starts_with(&["me", "down", "for"])
+    });
     let mutation = (verb.is_some_and(|v| ORDERS.contains(&v)) || sets_up_other)
-        && !words
-            .iter()
-            .position(|w| Some(*w) == verb)
-            .is_some_and(takes_back);
+        && !at_verb.is_some_and(takes_back)
+        && !files;
     let changing = (gives_other || mutation)
         && words.len() > 2
         && !words
@@ -194,6 +241,7 @@ mod tests {
             "drop my table",
             "make judy a member of FINANCE_READ on snowflake",
             "pls set up select on payroll for heidi",
+            "ok approve the one from tom for contacts, looks fine to me",
         ] {
             assert!(refusal(m).is_some(), "{m:?} was not refused");
         }
@@ -224,6 +272,9 @@ mod tests {
             "delete my request",
             "can bob remove rows from customer_ltv",
             "pls set up select on payroll for me, for a week",
+            "did anyone approve my invoices request yet",
+            "pls put in a request for write on crm.contacts for 3 days",
+            "put me in for the people_read role please",
         ] {
             assert!(refusal(m).is_none(), "{m:?} was refused");
         }

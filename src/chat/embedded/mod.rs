@@ -156,7 +156,15 @@ pub async fn answer(tb: &mut Toolbox, memory: &mut Value, message: &str) -> Stri
                     ),
                     None => (understood, parsed.connection),
                 },
-                _ => (intent, parsed.connection),
+                // "what can he access there": the last question's connection.
+                _ => (
+                    intent,
+                    parsed.connection.or_else(|| {
+                        (parsed.word("there") && mem.last.is_some())
+                            .then(|| conn_index(&mem.last_connection))
+                            .flatten()
+                    }),
+                ),
             }
         }
     };
@@ -226,6 +234,16 @@ fn continues(message: &str) -> bool {
     ]
     .iter()
     .any(|p| m.starts_with(p))
+        // "does olivia?", "can tom?": the last question's verb, for another name.
+        || {
+            let words: Vec<&str> = m.split_whitespace().collect();
+            m.ends_with('?')
+                && words.len() <= 3
+                && matches!(
+                    words.first(),
+                    Some(&("does" | "do" | "can" | "could" | "is" | "has" | "will"))
+                )
+        }
         // "wendy too?", "and on redshift as well": the last question, for another name.
         || {
             let m = m.trim_end_matches(['?', '!', '.', ' ']);
@@ -467,6 +485,8 @@ mod other_tests {
     fn a_name_and_too_continues_the_last_question() {
         assert!(super::continues("wendy too?"));
         assert!(super::continues("and on redshift as well"));
+        assert!(super::continues("does olivia?"));
+        assert!(!super::continues("does olivia have select on crm.leads?"));
         assert!(!super::continues(
             "who can read crm.leads too, and who owns the orders table?"
         ));

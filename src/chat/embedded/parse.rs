@@ -214,7 +214,15 @@ pub fn parse(names: &dyn Resolver, text: &str) -> Parsed {
             p.me |= !object_of;
             continue;
         }
-        if PRONOUNS.contains(&t.lower.as_str()) {
+        // "that group", "this role", "that team": the last question's subject, as "they".
+        let that_kind = matches!(t.lower.as_str(), "that" | "this" | "those")
+            && tokens.get(i + 1).is_some_and(|n| {
+                matches!(
+                    n.class,
+                    Class::Kind(Target::Identity) | Class::Cue(Cue::Roles)
+                )
+            });
+        if PRONOUNS.contains(&t.lower.as_str()) || that_kind {
             p.pronoun = true;
         }
         match &t.class {
@@ -337,7 +345,20 @@ pub fn purpose(text: &str) -> Option<String> {
         let own_clause = text[..i].trim_end().ends_with(',')
             && !matches!(
                 first.as_str(),
-                "me" | "us" | "him" | "her" | "them" | "myself" | "you"
+                "me" | "us"
+                    | "him"
+                    | "her"
+                    | "them"
+                    | "myself"
+                    | "you"
+                    | "about"
+                    | "around"
+                    | "roughly"
+                    | "approximately"
+                    | "approx"
+                    | "maybe"
+                    | "like"
+                    | "just"
             );
         if !(own_clause
             || matches!(

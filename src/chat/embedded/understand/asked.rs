@@ -77,7 +77,13 @@ pub(super) fn about_requests(p: &Parsed, infos: &[SpanInfo]) -> Option<Intent> {
     if let Some(id) = request_id(p) {
         return Some(Intent::RequestStatus { id: Some(id) });
     }
-    let noun = NOUNS.iter().any(|w| p.word(w));
+    // "what has tom asked for so far", "what did maya request": their requests.
+    let asked_for = p
+        .tokens
+        .windows(2)
+        .any(|w| w[0].lower == "asked" && w[1].lower == "for")
+        || p.word("requested");
+    let noun = NOUNS.iter().any(|w| p.word(w)) || asked_for;
     let queue = asks_for_queue(p);
     if !noun && !queue {
         return None;
@@ -99,7 +105,11 @@ pub(super) fn about_requests(p: &Parsed, infos: &[SpanInfo]) -> Option<Intent> {
                 "it" | "that" | "this" | "them" | "me" | "access"
             )
     });
-    if !p.privileges.is_empty() || names_a_thing || a_request || verb {
+    // "do i have any open requests for churn_scores?": requests, plural, asked about; the table
+    // only says which (the answer lists them all).
+    let about_mine = (p.word("requests") || p.word("reqs"))
+        && ["any", "my", "open", "pending"].iter().any(|w| p.word(w));
+    if !p.privileges.is_empty() || names_a_thing && !about_mine || a_request || verb {
         return None;
     }
     let status = STATUSES
@@ -141,44 +151,69 @@ pub(super) fn changes_request(p: &Parsed, infos: &[SpanInfo]) -> Option<Intent> 
             withdraw: false,
         });
     }
+    // "actually make it permanent, I look at forecasts every month": "make it" says what
+    // changes; a table named after it is context.
+    let makes_it = p
+        .tokens
+        .windows(2)
+        .any(|w| matches!(w[0].lower.as_str(), "make" | "change") && w[1].lower == "it");
     let names_a_thing = infos.iter().any(|i| i.found && (i.resource || i.role));
-    if names_a_thing {
+    if names_a_thing && !makes_it {
         return None;
     }
     // "who can only read …", "does maya just have select?" ask; they change nothing.
     let question = matches!(
         p.first_word(),
         "who" | "what" | "which" | "where" | "why" | "how" | "does" | "do" | "is" | "are"
-    ) || infos.iter().any(|i| i.found && i.identity);
-    if p.tokens
-        .iter()
-        .enumerate()
-        .any(|(k, _)| names_privilege(p, k))
-    {
-        return privileges_instead(p).filter(|_| !question);
-    }
+    ) || infos.iter().any(|i| i.found && i.identity)
+        // "can frank delete from it", "can he delete from it too" (not "can you cancel it").
+        || matches!(p.first_word(), "can" | "could" | "may")
+            && !p
+                .tokens
+                .get(1)
+                .is_some_and(|t| matches!(t.lower.as_str(), "you" | "u" | "ya"));
     let about_it =
         p.word("it") || p.word("that") || p.word("this") || NOUNS.iter().any(|w| p.word(w));
-    let withdraw = [
-        "withdraw", "retract", "scrap", "rescind", "cancel", "delete", "remove", "drop",
-    ]
-    .iter()
-    .any(|w| p.word(w));
-    if withdraw && about_it {
-        return Some(Intent::ChangeRequest {
-            id: request_id(p),
-            duration: None,
-            privileges: Vec::new(),
-            reason: None,
-            withdraw: true,
-        });
-    }
     let changing = [
         "make", "change", "instead", "actually", "shorten", "lengthen",
     ]
     .iter()
     .any(|w| p.word(w));
-    // "make it permanent", "no end date": until revoked.
+    // How long, said again: "make it two weeks instead", "make it permanent" (until revoked).
+    if let Some(d) = duration_said(p).filter(|_| changing && (about_it || p.word("instead"))) {
+        return Some(Intent::ChangeRequest {
+            id: request_id(p),
+            duration: Some(d),
+            privileges: Vec::new(),
+            reason: None,
+            withdraw: false,
+        });
+    }
+    if p.tokens
+        .iter()
+        .enumerate()
+        .any(|(k, _)| names_privilege(p, k))
+        && let Some(change) = privileges_instead(p).filter(|_| !question)
+    {
+        return Some(change);
+    }
+    let withdraw = [
+        "withdraw", "retract", "scrap", "rescind", "cancel", "delete", "remove", "drop",
+    ]
+    .iter()
+    .any(|w| p.word(w));
+    (withdraw && about_it && !question).then(|| Intent::ChangeRequest {
+        id: request_id(p),
+        duration: None,
+        privileges: Vec::new(),
+        reason: None,
+        withdraw: true,
+    })
+}
+
+/// The duration a message says: a number of units, or `""` for until revoked ("permanent",
+/// "no end date").
+fn duration_said(p: &Parsed) -> Option<String> {
     let lower = p.text.to_lowercase();
     let open_ended = ["permanent", "permanently", "indefinitely", "forever"]
         .iter()
@@ -186,20 +221,10 @@ pub(super) fn changes_request(p: &Parsed, infos: &[SpanInfo]) -> Option<Intent> 
         || ["no end date", "no expiry", "no expiration", "until revoked"]
             .iter()
             .any(|s| lower.contains(s));
-    let duration = match p.duration {
+    match p.duration {
         Some(d) => Some(d.to_string()),
         None if open_ended => Some(String::new()),
         None => None,
-    };
-    match duration {
-        Some(d) if changing && (about_it || p.word("instead")) => Some(Intent::ChangeRequest {
-            id: request_id(p),
-            duration: Some(d),
-            privileges: Vec::new(),
-            reason: None,
-            withdraw: false,
-        }),
-        _ => None,
     }
 }
 
@@ -279,11 +304,26 @@ fn reason_given(p: &Parsed, infos: &[SpanInfo]) -> Option<String> {
 /// The token at `k` names a privilege, and is not the verb of a change to the request itself
 /// ("change it to two weeks", "update that one").
 fn names_privilege(p: &Parsed, k: usize) -> bool {
-    matches!(p.tokens[k].class, super::super::words::Class::Privilege(_))
-        && !p.tokens.get(k + 1).is_some_and(|n| {
-            matches!(
-                n.lower.as_str(),
-                "it" | "that" | "this" | "my" | "the" | "mine"
-            )
-        })
+    let t = &p.tokens[k];
+    let acts_on_request = matches!(
+        t.lower.as_str(),
+        "change"
+            | "changing"
+            | "update"
+            | "modify"
+            | "edit"
+            | "alter"
+            | "switch"
+            | "delete"
+            | "remove"
+            | "drop"
+    );
+    matches!(t.class, super::super::words::Class::Privilege(_))
+        && !(acts_on_request
+            && p.tokens.get(k + 1).is_some_and(|n| {
+                matches!(
+                    n.lower.as_str(),
+                    "it" | "that" | "this" | "my" | "the" | "mine"
+                )
+            }))
 }

@@ -52,9 +52,20 @@ pub(super) fn request(p: &Parsed, infos: &[SpanInfo]) -> Intent {
                 && !infos.iter().any(|i| i.span.at == k + 1 && i.found)
         })
     });
+    // "… i already have some of that through controller, but i need read on prod.billing.plans":
+    // names before the verb of asking are context when something is named after it.
+    let asking_at = p.tokens.iter().position(|t| {
+        t.class == Class::Cue(Cue::Need) && !matches!(t.lower.as_str(), "like" | "give")
+            || matches!(t.lower.as_str(), "request" | "req" | "requesting")
+    });
+    let after_asking = |i: &SpanInfo| asking_at.is_none_or(|a| i.span.at > a);
+    let named_after = infos
+        .iter()
+        .any(|i| i.found && (i.resource || i.role) && after_asking(i));
     let asked: Vec<&SpanInfo> = infos
         .iter()
         .filter(|i| purpose_at.is_none_or(|k| i.span.at < k))
+        .filter(|i| !named_after || after_asking(i))
         .collect();
     let roles: Vec<String> = asked
         .iter()
@@ -238,6 +249,9 @@ pub(super) fn is_request(p: &Parsed, infos: &[SpanInfo]) -> bool {
         ["can", "you", "request"],
         ["could", "you", "request"],
         ["request", "for", "me"],
+        ["put", "me", "in"],
+        ["put", "me", "down"],
+        ["sign", "me", "up"],
     ]
     .iter()
     .any(|a| phrase(a));
