@@ -156,18 +156,18 @@ pub async fn answer(tb: &mut Toolbox, memory: &mut Value, message: &str) -> Stri
                     ),
                     None => (understood, parsed.connection),
                 },
-                // "what can he access there": the last question's connection.
-                _ => (
-                    intent,
-                    parsed.connection.or_else(|| {
-                        (parsed.word("there") && mem.last.is_some())
-                            .then(|| conn_index(&mem.last_connection))
-                            .flatten()
-                    }),
-                ),
+                _ => (intent, parsed.connection),
             }
         }
     };
+    // "what can he access there": the last question's connection; and a role or group asked
+    // about last ("what can that group read") is on the connection it was found on.
+    let last_was_group = matches!(mem.last, Some(Intent::Members { .. }));
+    let conn = conn.or_else(|| {
+        (parsed.word("there") || parsed.pronoun && last_was_group)
+            .then(|| conn_index(&mem.last_connection))
+            .flatten()
+    });
     // "that request": the one drafted here last; with none, the asker's own.
     let intent = match intent {
         Intent::ChangeRequest {
@@ -378,6 +378,25 @@ fn fill(intent: &Intent, slot: Slot, name: &str, asked: Option<&str>) -> Intent 
 /// "what about bob?", "and INSERT?", "I mean Alice Chen": the last question with one part changed.
 fn follow_up(last: &Intent, p: &parse::Parsed, infos: &[understand::SpanInfo]) -> Option<Intent> {
     let mut next = last.clone();
+    // "who can read the ledger?" then "does olivia?": the same privilege, checked for her.
+    if let (
+        [one],
+        Intent::WhoHas {
+            resource,
+            privilege,
+        },
+    ) = (infos, last)
+        && one.identity
+        && !one.resource
+    {
+        let privilege = p.privileges.first().or(privilege.as_ref());
+        return Some(Intent::Check {
+            subject: Subject::Name(one.text.clone()),
+            privilege: privilege.cloned().unwrap_or_else(|| "SELECT".into()),
+            resource: resource.clone(),
+            assumed: privilege.is_none(),
+        });
+    }
     match infos {
         [one] => {
             let slot = if one.identity && !one.resource {

@@ -266,6 +266,14 @@ pub fn parse(names: &dyn Resolver, text: &str) -> Parsed {
         );
         p.privileges = ordered;
     }
+    // "what can the crm_write role do", "what does wendy do in bq": what it can reach.
+    if tokens
+        .first()
+        .is_some_and(|t| t.class == Class::Cue(Cue::What))
+        && tokens.last().is_some_and(|t| t.lower == "do")
+    {
+        p.generic_access = true;
+    }
     p.spans = spans(&tokens);
     p.tokens = tokens;
     p

@@ -108,7 +108,8 @@ pub(super) fn about_requests(p: &Parsed, infos: &[SpanInfo]) -> Option<Intent> {
     // "do i have any open requests for churn_scores?": requests, plural, asked about; the table
     // only says which (the answer lists them all).
     let about_mine = (p.word("requests") || p.word("reqs"))
-        && ["any", "my", "open", "pending"].iter().any(|w| p.word(w));
+        && ["any", "my", "open", "pending"].iter().any(|w| p.word(w))
+        || p.word("my") && (p.word("request") || p.word("req"));
     if !p.privileges.is_empty() || names_a_thing && !about_mine || a_request || verb {
         return None;
     }

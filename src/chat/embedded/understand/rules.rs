@@ -288,7 +288,11 @@ fn members(c: &Cues<'_>) -> Option<Intent> {
 fn roles(c: &Cues<'_>) -> Option<Intent> {
     // "what does the support role have access to": "role" names what the subject is; the
     // question is about its access (the list rule's).
-    let kind_only = c.subject.is_some_and(|s| s.span.kind_word.is_some())
+    // "what can that group read": "that group" stands for the last question's group.
+    let that_kind = c.p.tokens.windows(2).any(|w| {
+        matches!(w[0].lower.as_str(), "that" | "this") && w[1].class == Class::Cue(Cue::Roles)
+    });
+    let kind_only = (c.subject.is_some_and(|s| s.span.kind_word.is_some()) || that_kind)
         && (c.p.generic_access || !c.p.privileges.is_empty());
     if (c.p.has(Cue::Roles) || c.p.has(Cue::Members))
         && !kind_only
@@ -1108,10 +1112,29 @@ mod tests {
                     json!({"kind": "list", "subject": "me", "privilege": null}),
                 ),
                 (
+                    "what can the crm_write role do",
+                    json!({"kind": "list", "subject": {"name": "crm_write"}, "privilege": null}),
+                ),
+                (
                     "what can uma read? all platforms",
                     json!({"kind": "list", "subject": {"name": "uma"}, "privilege": "SELECT"}),
                 ),
             ],
+        );
+    }
+
+    #[test]
+    fn that_group_is_the_last_group() {
+        let earlier = Intent::Members {
+            role: "marketing_team".into(),
+        };
+        cases_after(
+            "list",
+            Some(&earlier),
+            &[(
+                "ok what can that group read",
+                json!({"kind": "list", "subject": {"name": "marketing_team"}, "privilege": "SELECT"}),
+            )],
         );
     }
 
