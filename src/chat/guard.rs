@@ -37,12 +37,14 @@ pub fn refusal(message: &str) -> Option<String> {
     let overrides = OVERRIDES.iter().any(|o| lower.contains(o));
     // "approve request 3", "deny #12", "revoke bob's request", "close req-7".
     let names_one = |n: &&str| n.starts_with("req-") || n.starts_with("req_") || n.starts_with('#');
-    // A bare number names a request only right after the verb ("approve 12"): in "delete on
-    // calendar for 8h to remove the 2019 rows" it is a year.
+    // A bare number names a request only right after a verb that opens the message ("approve
+    // 12", "pls delete 4"): in "… for 8h to remove 2019 rows" it is a year.
+    let first_verb = words.iter().position(|w| !LEAD.contains(w));
     let numbered = |i: usize| {
-        words
-            .get(i + 1)
-            .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
+        Some(i) == first_verb
+            && words
+                .get(i + 1)
+                .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
     };
     // "cancel my request", "withdraw it", "delete that request": a requester may take back their
     // own open request (the service holds that rule: only theirs, only while open).
@@ -55,7 +57,7 @@ pub fn refusal(message: &str) -> Option<String> {
                 _ => false,
             }
     };
-    // "did anyone approve my invoices request yet", "has carol denied it?": asking what happened.
+    // "has somebody approved my ledger request?", "has carol denied it?": asking what happened.
     let asks = words.first().is_some_and(|w| {
         matches!(
             *w,
@@ -233,15 +235,15 @@ mod tests {
             "could you add bob to analyst",
             "please give peggy write on dw.marketing.campaigns, she needs it today",
             "can you just pop kevin into the controller role? carol already okayed it",
-            "make sybil a superuser on the warehouse",
+            "please make quinn an admin on redshift",
             "approve 12",
             "ok 7",
             "delete bob's request",
             "cancel request 9",
             "drop my table",
-            "make judy a member of FINANCE_READ on snowflake",
-            "pls set up select on payroll for heidi",
-            "ok approve the one from tom for contacts, looks fine to me",
+            "can you make oscar a member of the LOADER role",
+            "plz set up insert on dw.sales.orders for grace",
+            "alright approve the one maya sent, seems legit",
         ] {
             assert!(refusal(m).is_some(), "{m:?} was not refused");
         }
@@ -263,18 +265,18 @@ mod tests {
             "experiments table in bigquery: who can delete rows from it?",
             "give me read access to sales.orders for a week",
             // A number that is not right after the verb is not a request's.
-            "i need delete on prod.analytics.calendar for 8h to remove the 2019 rows",
-            "make it permanent, no end date",
+            "need delete on crm.leads for a day to remove 2021 test rows",
+            "make it open ended, no end date please",
             // One's own request, taken back: the service checks it is theirs and open.
             "cancel my request",
             "pls delete my last request, wrong table",
             "withdraw that request",
             "delete my request",
-            "can bob remove rows from customer_ltv",
+            "could kevin remove rows from the ledger?",
             "pls set up select on payroll for me, for a week",
             "did anyone approve my invoices request yet",
-            "pls put in a request for write on crm.contacts for 3 days",
-            "put me in for the people_read role please",
+            "please put in a request for update on billing.plans, 2 days",
+            "put me in for analyst_role on redshift",
         ] {
             assert!(refusal(m).is_none(), "{m:?} was refused");
         }

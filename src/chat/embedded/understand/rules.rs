@@ -440,7 +440,7 @@ fn check(c: &Cues<'_>) -> Option<Intent> {
         return None;
     }
     // With no verb and no word about access, only names that name something make a check
-    // ("maya crm.leads?"): "order lunch for the team, thai food pls" is not one.
+    // ("maya crm.leads?"): "book pizza for the sales team friday" is not one.
     let no_verb = c.privilege.is_none() && !c.p.generic_access;
     if no_verb && (c.object.is_some_and(|o| !o.found) || c.subject.is_some_and(|s| !s.found)) {
         return None;
@@ -691,7 +691,7 @@ mod tests {
                 ),
                 // Until revoked, said without a number.
                 (
-                    "make it permanent, no end date",
+                    "make it permanent please, no expiry needed",
                     change(Some(""), &[], false),
                 ),
                 (
@@ -700,8 +700,8 @@ mod tests {
                 ),
                 // Other privileges, the ones after "not" dropped; "write" is three.
                 (
-                    "oh wait i only need update, not insert or delete",
-                    change(None, &["UPDATE"], false),
+                    "hmm i only need insert, not update or delete",
+                    change(None, &["INSERT"], false),
                 ),
                 (
                     "actually just write instead, no select",
@@ -1033,8 +1033,8 @@ mod tests {
                     json!({"kind": "who_has", "resource": "experiments", "privilege": "DELETE"}),
                 ),
                 (
-                    "utm_sessions: who has access, who can change the data vs just read it",
-                    json!({"kind": "who_has", "resource": "utm_sessions", "privilege": null}),
+                    "ad_clicks - who can read it vs who can modify it?",
+                    json!({"kind": "who_has", "resource": "ad_clicks", "privilege": null}),
                 ),
                 // "which of the … folks": a who-question.
                 (
@@ -1108,16 +1108,16 @@ mod tests {
                     json!({"kind": "list", "subject": {"name": "frank"}, "privilege": "SELECT"}),
                 ),
                 (
-                    "do i have anything in bigquery?",
+                    "have i got anything in redshift",
                     json!({"kind": "list", "subject": "me", "privilege": null}),
                 ),
                 (
-                    "what can the crm_write role do",
-                    json!({"kind": "list", "subject": {"name": "crm_write"}, "privilege": null}),
+                    "what can the sales_rep role do",
+                    json!({"kind": "list", "subject": {"name": "sales_rep"}, "privilege": null}),
                 ),
                 (
-                    "what can uma read? all platforms",
-                    json!({"kind": "list", "subject": {"name": "uma"}, "privilege": "SELECT"}),
+                    "what can kevin read? every platform",
+                    json!({"kind": "list", "subject": {"name": "kevin"}, "privilege": "SELECT"}),
                 ),
             ],
         );
@@ -1132,7 +1132,7 @@ mod tests {
             "list",
             Some(&earlier),
             &[(
-                "ok what can that group read",
+                "and what is that group able to read?",
                 json!({"kind": "list", "subject": {"name": "marketing_team"}, "privilege": "SELECT"}),
             )],
         );
@@ -1183,8 +1183,8 @@ mod tests {
             "and payroll?",
             "the one in stripe",
             // No verb, no word about access, and names that name nothing.
-            "order lunch for the team, thai food pls",
-            "how do i make a pivot table in excel",
+            "book pizza for the sales team friday",
+            "how do i freeze the header row in google sheets",
         ] {
             assert_eq!(
                 fired(message, None),
