@@ -6,6 +6,7 @@ pub mod postgres;
 pub mod provisioner;
 pub mod quote;
 pub mod redshift;
+pub mod snowflake;
 
 pub use crate::model::change::Change;
 

@@ -9,7 +9,10 @@ use crate::model::Platform;
 /// PostgreSQL: wrapped in `"`, inner `"` doubled, NUL refused, at most 63 bytes (a longer name
 /// would be cut to another name). Redshift: the same rules and at most 127 bytes; Redshift folds
 /// ASCII capitals to lower case even inside quotes (unless `enable_case_sensitive_identifier`),
-/// so a name with capitals would name another object and is refused.
+/// so a name with capitals would name another object and is refused. Snowflake: wrapped in `"`,
+/// inner `"` doubled, at most 255 characters. A quoted Snowflake name keeps its case, and names
+/// are read from its catalogs as stored (an unquoted `sales_ops` is stored `SALES_OPS`), so
+/// quoting every name names exactly the object read.
 pub fn ident(platform: Platform, name: &str) -> Result<String, ConnectorError> {
     let refuse = |why: String| Err(ConnectorError::new(FailureKind::Config, why));
     if name.is_empty() {
@@ -18,12 +21,18 @@ pub fn ident(platform: Platform, name: &str) -> Result<String, ConnectorError> {
     if name.contains('\0') {
         return refuse(format!("{name:?} holds a NUL character"));
     }
-    let max = match platform {
-        Platform::Redshift => 127,
-        _ => 63,
+    let (max, long) = match platform {
+        Platform::Redshift => (127, name.len()),
+        Platform::Snowflake => (255, name.chars().count()),
+        _ => (63, name.len()),
     };
-    if name.len() > max {
-        return refuse(format!("{name:?} is longer than {max} bytes"));
+    if long > max {
+        let unit = if platform == Platform::Snowflake {
+            "characters"
+        } else {
+            "bytes"
+        };
+        return refuse(format!("{name:?} is longer than {max} {unit}"));
     }
     if platform == Platform::Redshift && name.chars().any(|c| c.is_ascii_uppercase()) {
         return refuse(format!(
@@ -31,7 +40,9 @@ pub fn ident(platform: Platform, name: &str) -> Result<String, ConnectorError> {
         ));
     }
     match platform {
-        Platform::Postgres | Platform::Redshift => Ok(format!("\"{}\"", name.replace('"', "\"\""))),
+        Platform::Postgres | Platform::Redshift | Platform::Snowflake => {
+            Ok(format!("\"{}\"", name.replace('"', "\"\"")))
+        }
         other => refuse(format!("no quoting rules for {other} here")),
     }
 }
@@ -70,5 +81,20 @@ mod tests {
             ident(Platform::Redshift, &"x".repeat(100)).unwrap().len(),
             102
         );
+    }
+
+    #[test]
+    fn snowflake_names_keep_their_case_and_escape_quotes() {
+        let sf = Platform::Snowflake;
+        assert_eq!(ident(sf, "SALES_OPS").unwrap(), "\"SALES_OPS\"");
+        assert_eq!(ident(sf, "sales \"ops\"").unwrap(), "\"sales \"\"ops\"\"\"");
+        assert_eq!(
+            path(sf, &["ANALYTICS".into(), "CORE".into(), "Revenue".into()]).unwrap(),
+            "\"ANALYTICS\".\"CORE\".\"Revenue\""
+        );
+        // 255 characters, not bytes: a name of 200 two-byte letters is fine.
+        assert!(ident(sf, &"é".repeat(200)).is_ok());
+        assert!(ident(sf, &"x".repeat(256)).is_err());
+        assert!(ident(sf, "a\0b").is_err());
     }
 }

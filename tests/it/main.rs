@@ -44,6 +44,7 @@ mod resolve;
 mod scenarios;
 mod server;
 mod slack;
+mod snowflake;
 mod store;
 mod survive;
 mod sync;

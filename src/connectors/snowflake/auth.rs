@@ -1,0 +1,185 @@
+//! How Warden signs in to Snowflake's SQL API: a key-pair JWT (RS256, `iss`
+//! `ACCOUNT.USER.SHA256:<fingerprint>`, `sub` `ACCOUNT.USER`, valid at most an hour), or an OAuth
+//! token given as it is. The private key never leaves this module and is never printed.
+
+use super::super::{ConnectorError, FailureKind};
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{KeyPair, RSA_PKCS1_SHA256, RsaKeyPair};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use sha2::{Digest, Sha256};
+
+/// How long a JWT lives: Snowflake accepts at most an hour; a few minutes less leaves room for
+/// clock skew between here and there.
+pub const JWT_LIFETIME_SECS: i64 = 59 * 60;
+
+/// The credential a request carries.
+pub enum Auth {
+    KeyPair(KeyPairAuth),
+    /// An OAuth access token, sent as it is.
+    Token(String),
+}
+
+impl Auth {
+    /// The `Authorization` header value and the token type Snowflake expects beside it.
+    pub fn header(&self, now: i64) -> Result<(String, &'static str), ConnectorError> {
+        Ok(match self {
+            Auth::KeyPair(k) => (format!("Bearer {}", k.jwt(now)?), "KEYPAIR_JWT"),
+            Auth::Token(t) => (format!("Bearer {t}"), "OAUTH"),
+        })
+    }
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Neither the key nor the token is ever printed.
+        f.write_str(match self {
+            Auth::KeyPair(_) => "Auth::KeyPair(..)",
+            Auth::Token(_) => "Auth::Token(..)",
+        })
+    }
+}
+
+/// A user's RSA key, for signing JWTs as `ACCOUNT.USER`.
+pub struct KeyPairAuth {
+    key: RsaKeyPair,
+    /// `ACCOUNT.USER`, upper case.
+    qualified_user: String,
+    /// `SHA256:` and the base64 of the SHA-256 of the public key's DER (SubjectPublicKeyInfo),
+    /// as `DESC USER` shows it in `RSA_PUBLIC_KEY_FP`.
+    fingerprint: String,
+    rng: SystemRandom,
+}
+
+impl KeyPairAuth {
+    /// Reads an unencrypted PKCS#8 PEM key (`-----BEGIN PRIVATE KEY-----`) for `user` of `account`.
+    pub fn from_pem(account: &str, user: &str, pem: &str) -> Result<KeyPairAuth, ConnectorError> {
+        let config = |m: String| ConnectorError::new(FailureKind::Config, m);
+        if pem.contains("ENCRYPTED PRIVATE KEY") {
+            return Err(config(
+                "the Snowflake private key is encrypted; give it unencrypted (PKCS#8 PEM)".into(),
+            ));
+        }
+        let body: String = pem
+            .lines()
+            .map(str::trim)
+            .skip_while(|l| !l.starts_with("-----BEGIN PRIVATE KEY-----"))
+            .skip(1)
+            .take_while(|l| !l.starts_with("-----END"))
+            .collect();
+        if body.is_empty() {
+            return Err(config(
+                "the Snowflake private key is not a PKCS#8 PEM (-----BEGIN PRIVATE KEY-----)"
+                    .into(),
+            ));
+        }
+        let der = STANDARD
+            .decode(body.as_bytes())
+            .map_err(|_| config("the Snowflake private key's PEM body is not base64".into()))?;
+        let key = RsaKeyPair::from_pkcs8(&der)
+            .map_err(|e| config(format!("the Snowflake private key is not an RSA key: {e}")))?;
+        let spki = key
+            .public_key()
+            .as_der()
+            .map_err(|_| config("the Snowflake public key could not be encoded".into()))?;
+        let fingerprint = format!("SHA256:{}", STANDARD.encode(Sha256::digest(spki.as_ref())));
+        Ok(KeyPairAuth {
+            key,
+            qualified_user: format!("{}.{}", account_for_jwt(account), user.to_uppercase()),
+            fingerprint,
+            rng: SystemRandom::new(),
+        })
+    }
+
+    /// The public key's fingerprint, `SHA256:…` (safe to print: it is public).
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    /// A JWT issued at `now` (Unix seconds), valid for [`JWT_LIFETIME_SECS`].
+    pub fn jwt(&self, now: i64) -> Result<String, ConnectorError> {
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256","typ":"JWT"}"#);
+        let claims = serde_json::json!({
+            "iss": format!("{}.{}", self.qualified_user, self.fingerprint),
+            "sub": self.qualified_user,
+            "iat": now,
+            "exp": now + JWT_LIFETIME_SECS,
+        });
+        let claims = URL_SAFE_NO_PAD.encode(claims.to_string().as_bytes());
+        let signing_input = format!("{header}.{claims}");
+        let mut signature = vec![0; self.key.public_modulus_len()];
+        self.key
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &self.rng,
+                signing_input.as_bytes(),
+                &mut signature,
+            )
+            .map_err(|_| ConnectorError::new(FailureKind::Config, "could not sign the JWT"))?;
+        Ok(format!(
+            "{signing_input}.{}",
+            URL_SAFE_NO_PAD.encode(&signature)
+        ))
+    }
+}
+
+/// The account as a JWT names it: upper case, without a region or cloud after the locator
+/// (`xy12345.eu-west-1` is `XY12345`); an organisation's `myorg.myacct` is `MYORG-MYACCT`.
+pub fn account_for_jwt(account: &str) -> String {
+    let account = account
+        .trim()
+        .trim_end_matches(".snowflakecomputing.com")
+        .to_uppercase();
+    match account.split_once('.') {
+        // A locator is letters then digits; what follows its dot is the region.
+        Some((locator, _))
+            if locator.chars().any(|c| c.is_ascii_digit()) && !locator.contains('-') =>
+        {
+            locator.to_string()
+        }
+        Some(_) => account.replace('.', "-"),
+        None => account,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_account_is_named_as_snowflake_expects_in_a_jwt() {
+        assert_eq!(account_for_jwt("xy12345.eu-west-1"), "XY12345");
+        assert_eq!(account_for_jwt("xy12345"), "XY12345");
+        assert_eq!(account_for_jwt("myorg-myacct"), "MYORG-MYACCT");
+        assert_eq!(
+            account_for_jwt("xy12345.us-east-2.aws.snowflakecomputing.com"),
+            "XY12345"
+        );
+    }
+
+    #[test]
+    fn a_key_that_is_not_a_pkcs8_rsa_pem_is_refused_clearly() {
+        for (pem, says) in [
+            ("not a key", "PKCS#8"),
+            (
+                "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----",
+                "encrypted",
+            ),
+            (
+                "-----BEGIN PRIVATE KEY-----\n!!!\n-----END PRIVATE KEY-----",
+                "base64",
+            ),
+            (
+                "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
+                "not an RSA key",
+            ),
+        ] {
+            let Err(e) = KeyPairAuth::from_pem("xy12345", "warden", pem) else {
+                panic!("{pem:?} was accepted");
+            };
+            assert_eq!(e.kind, FailureKind::Config);
+            assert!(e.message.contains(says), "{}", e.message);
+        }
+    }
+}

@@ -1,0 +1,358 @@
+//! A client of Snowflake's SQL API v2: `POST {api_url}/api/v2/statements` with a key-pair JWT or
+//! an OAuth token; a statement still running answers 202 and is polled at its
+//! `statementStatusUrl`; a large result comes in partitions, fetched one by one; 429 and 5xx are
+//! retried with backoff (the retry carries the same `requestId`, so Snowflake runs the statement
+//! once); every other failure is one of the connector error kinds, with Snowflake's own message.
+
+use super::super::{ConnectorError, FailureKind};
+use super::auth::Auth;
+use reqwest::header::RETRY_AFTER;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// How hard to try: attempts per HTTP call on 429/5xx, the first and the longest wait between
+/// them, how often a running statement is polled, and how long one statement may take.
+#[derive(Debug, Clone)]
+pub struct Patience {
+    pub attempts: u32,
+    pub first_backoff: Duration,
+    pub max_backoff: Duration,
+    pub poll_every: Duration,
+    pub statement_timeout: Duration,
+}
+
+impl Default for Patience {
+    fn default() -> Patience {
+        Patience {
+            attempts: 5,
+            first_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(30),
+            poll_every: Duration::from_millis(500),
+            statement_timeout: Duration::from_secs(600),
+        }
+    }
+}
+
+/// One statement's rows, every partition included, as the SQL API gives them: strings or nulls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rows {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Option<String>>>,
+}
+
+impl Rows {
+    /// Where column `name` is (Snowflake names result columns in upper case unless quoted).
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.columns
+            .iter()
+            .position(|c| c.eq_ignore_ascii_case(name))
+    }
+}
+
+/// The SQL API of one account, as one user (with an optional role and warehouse).
+pub struct SqlApi {
+    http: reqwest::Client,
+    /// Without a trailing slash: `https://xy12345.snowflakecomputing.com`.
+    api_url: String,
+    auth: Auth,
+    role: Option<String>,
+    warehouse: Option<String>,
+    patience: Patience,
+    /// Unix seconds now, for the JWT's `iat` (a parameter so that tests can sign as if elsewhen).
+    clock: fn() -> i64,
+}
+
+impl std::fmt::Debug for SqlApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlApi")
+            .field("api_url", &self.api_url)
+            .field("auth", &self.auth)
+            .finish_non_exhaustive()
+    }
+}
+
+fn system_now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// The default `api_url` of an account: `https://{account}.snowflakecomputing.com`.
+pub fn default_api_url(account: &str) -> String {
+    format!("https://{}.snowflakecomputing.com", account.trim())
+}
+
+impl SqlApi {
+    pub fn new(api_url: &str, auth: Auth) -> Result<SqlApi, ConnectorError> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .connect_timeout(Duration::from_secs(15))
+            .user_agent(concat!("warden/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ConnectorError::new(FailureKind::Config, format!("HTTP client: {e}")))?;
+        Ok(SqlApi {
+            http,
+            api_url: api_url.trim_end_matches('/').to_string(),
+            auth,
+            role: None,
+            warehouse: None,
+            patience: Patience::default(),
+            clock: system_now,
+        })
+    }
+
+    /// The role and warehouse statements run with (the user's defaults when `None`).
+    pub fn with_context(mut self, role: Option<String>, warehouse: Option<String>) -> SqlApi {
+        self.role = role;
+        self.warehouse = warehouse;
+        self
+    }
+
+    pub fn with_patience(mut self, patience: Patience) -> SqlApi {
+        self.patience = patience;
+        self
+    }
+
+    pub fn with_clock(mut self, clock: fn() -> i64) -> SqlApi {
+        self.clock = clock;
+        self
+    }
+
+    /// Runs one statement and returns all its rows.
+    pub async fn query(&self, sql: &str) -> Result<Rows, ConnectorError> {
+        let request_id = request_id();
+        let mut body = json!({
+            "statement": sql,
+            "timeout": self.patience.statement_timeout.as_secs(),
+        });
+        if let Some(r) = &self.role {
+            body["role"] = json!(r);
+        }
+        if let Some(w) = &self.warehouse {
+            body["warehouse"] = json!(w);
+        }
+        let url = format!("{}/api/v2/statements", self.api_url);
+        let mut answer = self
+            .send(|retry| {
+                let mut q = vec![("requestId", request_id.clone())];
+                if retry {
+                    q.push(("retry", "true".into()));
+                }
+                self.http.post(&url).query(&q).json(&body)
+            })
+            .await?;
+        // Still running: poll its status URL until it has a result.
+        let started = std::time::Instant::now();
+        while answer.status == 202 {
+            if started.elapsed() > self.patience.statement_timeout {
+                return Err(ConnectorError::new(
+                    FailureKind::Timeout,
+                    format!(
+                        "snowflake: the statement was still running after {} s",
+                        self.patience.statement_timeout.as_secs()
+                    ),
+                ));
+            }
+            let status_url = answer.body["statementStatusUrl"]
+                .as_str()
+                .map(str::to_owned)
+                .or_else(|| {
+                    answer.body["statementHandle"]
+                        .as_str()
+                        .map(|h| format!("/api/v2/statements/{h}"))
+                })
+                .ok_or_else(|| invalid("a 202 answer without a statementStatusUrl"))?;
+            tokio::time::sleep(self.patience.poll_every).await;
+            let url = format!("{}{status_url}", self.api_url);
+            answer = self.send(|_| self.http.get(&url)).await?;
+        }
+        self.rows(answer.body).await
+    }
+
+    /// The rows of a finished statement: the first partition's, then every other partition's.
+    async fn rows(&self, first: Value) -> Result<Rows, ConnectorError> {
+        let meta = &first["resultSetMetaData"];
+        let columns: Vec<String> = meta["rowType"]
+            .as_array()
+            .ok_or_else(|| invalid("a result without resultSetMetaData.rowType"))?
+            .iter()
+            .map(|c| c["name"].as_str().unwrap_or_default().to_string())
+            .collect();
+        let mut rows = data(&first, columns.len())?;
+        let partitions = meta["partitionInfo"].as_array().map_or(1, Vec::len);
+        if partitions > 1 {
+            let handle = first["statementHandle"]
+                .as_str()
+                .ok_or_else(|| invalid("a partitioned result without a statementHandle"))?;
+            for p in 1..partitions {
+                let url = format!("{}/api/v2/statements/{handle}", self.api_url);
+                let part = self
+                    .send(|_| self.http.get(&url).query(&[("partition", p.to_string())]))
+                    .await?;
+                rows.extend(data(&part.body, columns.len())?);
+            }
+        }
+        if let Some(n) = meta["numRows"].as_u64()
+            && n != rows.len() as u64
+        {
+            return Err(invalid(&format!(
+                "numRows says {n}, the partitions held {}",
+                rows.len()
+            )));
+        }
+        Ok(Rows { columns, rows })
+    }
+
+    /// Sends one request (built afresh for each attempt; `true`: a retry), retrying 429 and 5xx
+    /// with backoff, and sorts the answer: 200 and 202 come back, the rest are errors.
+    async fn send(
+        &self,
+        build: impl Fn(bool) -> reqwest::RequestBuilder,
+    ) -> Result<Answer, ConnectorError> {
+        let mut wait = self.patience.first_backoff;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let (authorization, token_type) = self.auth.header((self.clock)())?;
+            let sent = build(attempt > 1)
+                .header("Authorization", authorization)
+                .header("X-Snowflake-Authorization-Token-Type", token_type)
+                .header("Accept", "application/json")
+                .send()
+                .await;
+            let response = match sent {
+                Ok(r) => r,
+                Err(e)
+                    if attempt < self.patience.attempts && (e.is_connect() || e.is_timeout()) =>
+                {
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(self.patience.max_backoff);
+                    continue;
+                }
+                Err(e) if e.is_timeout() => {
+                    return Err(ConnectorError::new(
+                        FailureKind::Timeout,
+                        "snowflake: no answer in time",
+                    ));
+                }
+                Err(e) => {
+                    return Err(ConnectorError::new(
+                        FailureKind::Unreachable,
+                        format!("snowflake: {}", without_url(&e)),
+                    ));
+                }
+            };
+            let status = response.status().as_u16();
+            let retry_after = response
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            let text = response.text().await.unwrap_or_default();
+            let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+            let retryable = status == 429 || matches!(status, 500 | 502 | 503 | 504);
+            if retryable && attempt < self.patience.attempts {
+                let pause = retry_after.unwrap_or(wait).min(self.patience.max_backoff);
+                tokio::time::sleep(pause).await;
+                wait = (wait * 2).min(self.patience.max_backoff);
+                continue;
+            }
+            return match status {
+                200 | 202 => Ok(Answer { status, body }),
+                _ => Err(refusal(status, &body, attempt)),
+            };
+        }
+    }
+}
+
+/// A 200 or 202 answer's status and JSON body.
+struct Answer {
+    status: u16,
+    body: Value,
+}
+
+/// A `requestId` for one statement: random, in the UUID form the SQL API documents.
+fn request_id() -> String {
+    let b: [u8; 16] = rand::random();
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        u32::from_be_bytes([b[0], b[1], b[2], b[3]]),
+        u16::from_be_bytes([b[4], b[5]]),
+        u16::from_be_bytes([b[6], b[7]]) & 0x0fff,
+        (u16::from_be_bytes([b[8], b[9]]) & 0x3fff) | 0x8000,
+        u64::from_be_bytes([0, 0, b[10], b[11], b[12], b[13], b[14], b[15]]),
+    )
+}
+
+/// The `data` rows of an answer, each as wide as the columns.
+fn data(body: &Value, width: usize) -> Result<Vec<Vec<Option<String>>>, ConnectorError> {
+    let Some(rows) = body["data"].as_array() else {
+        return Ok(Vec::new());
+    };
+    rows.iter()
+        .map(|r| {
+            let cells = r
+                .as_array()
+                .ok_or_else(|| invalid("a row that is not an array"))?;
+            if cells.len() != width {
+                return Err(invalid(&format!(
+                    "a row of {} cells under {width} columns",
+                    cells.len()
+                )));
+            }
+            Ok(cells
+                .iter()
+                .map(|c| match c {
+                    Value::Null => None,
+                    Value::String(s) => Some(s.clone()),
+                    other => Some(other.to_string()),
+                })
+                .collect())
+        })
+        .collect()
+}
+
+/// The error for a status other than 200 and 202, with Snowflake's code and message.
+fn refusal(status: u16, body: &Value, attempts: u32) -> ConnectorError {
+    let code = body["code"].as_str().unwrap_or("");
+    let message = body["message"].as_str().unwrap_or("").trim();
+    let said = if message.is_empty() {
+        format!("HTTP {status}")
+    } else if code.is_empty() {
+        format!("HTTP {status}: {message}")
+    } else {
+        format!("HTTP {status}, code {code}: {message}")
+    };
+    let kind = match status {
+        401 => FailureKind::Authentication,
+        403 => FailureKind::PermissionDenied,
+        // 003001: insufficient privileges, as a SQL error.
+        422 if code == "003001" || message.to_lowercase().contains("insufficient privileges") => {
+            FailureKind::PermissionDenied
+        }
+        408 => FailureKind::Timeout,
+        429 | 500 | 502 | 503 | 504 => FailureKind::Unreachable,
+        _ => FailureKind::Invalid,
+    };
+    let tried = if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
+    };
+    ConnectorError::new(kind, format!("snowflake: {said}{tried}"))
+}
+
+fn invalid(what: &str) -> ConnectorError {
+    ConnectorError::new(
+        FailureKind::Invalid,
+        format!("snowflake: the SQL API answered {what}"),
+    )
+}
+
+/// A reqwest error's text without its URL (which may carry an account name and parameters).
+fn without_url(e: &reqwest::Error) -> String {
+    let mut s = e.to_string();
+    if let Some(url) = e.url() {
+        s = s.replace(url.as_str(), "the SQL API");
+    }
+    s
+}
