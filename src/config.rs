@@ -140,6 +140,54 @@ pub struct ConnectionConfig {
     pub url: Option<Secret>,
     #[serde(default)]
     pub sync_interval: Option<Duration>,
+    /// Snowflake: the account identifier (`xy12345.eu-west-1`, `myorg-myacct`).
+    #[serde(default)]
+    pub account: Option<String>,
+    /// Snowflake: the user Warden signs in as.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// Snowflake: the user's RSA private key, PKCS#8 PEM text (`"${SNOWFLAKE_KEY}"`).
+    #[serde(default)]
+    pub private_key: Option<Secret>,
+    /// Snowflake: a file holding that key instead.
+    #[serde(default)]
+    pub private_key_path: Option<String>,
+    /// Snowflake: an OAuth access token instead of a key.
+    #[serde(default)]
+    pub token: Option<Secret>,
+    /// Snowflake: the role and warehouse statements run with (the user's defaults if unset).
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub warehouse: Option<String>,
+    /// Snowflake: `show` (SHOW commands, current) or `account_usage` (the views, up to two hours
+    /// behind; not read yet).
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Snowflake: the SQL API's address (default `https://{account}.snowflakecomputing.com`).
+    #[serde(default)]
+    pub api_url: Option<String>,
+}
+
+impl ConnectionConfig {
+    /// A connection named `name` on `platform`, with nothing else set.
+    pub fn new(name: &str, platform: Platform) -> ConnectionConfig {
+        ConnectionConfig {
+            name: name.to_string(),
+            platform,
+            url: None,
+            sync_interval: None,
+            account: None,
+            user: None,
+            private_key: None,
+            private_key_path: None,
+            token: None,
+            role: None,
+            warehouse: None,
+            source: None,
+            api_url: None,
+        }
+    }
 }
 
 /// An OpenAI-compatible chat-completions server.

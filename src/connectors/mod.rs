@@ -125,11 +125,11 @@ pub(crate) fn allowed_privilege(
 
 /// Reads one configured connection: those whose platform [`Platform::can_sync`].
 pub async fn read(cfg: &ConnectionConfig) -> Result<Connection, ConnectorError> {
-    let url = url(cfg)?;
     match cfg.platform {
-        Platform::Postgres => postgres::read(url, &cfg.name).await,
-        Platform::Redshift => redshift::read(url, &cfg.name).await,
-        other @ (Platform::Snowflake | Platform::Bigquery) => Err(ConnectorError::new(
+        Platform::Postgres => postgres::read(url(cfg)?, &cfg.name).await,
+        Platform::Redshift => redshift::read(url(cfg)?, &cfg.name).await,
+        Platform::Snowflake => snowflake::read::read(&snowflake::connect(cfg)?, &cfg.name).await,
+        other @ Platform::Bigquery => Err(ConnectorError::new(
             FailureKind::Unsupported,
             format!("no live connector for {other} yet; import its snapshot with `warden import`"),
         )),
@@ -145,10 +145,8 @@ mod tests {
     /// A connection of `platform` to a loopback port nothing listens on.
     fn nowhere(platform: Platform) -> ConnectionConfig {
         ConnectionConfig {
-            name: "x".into(),
-            platform,
             url: Some(Secret::new("postgres://warden@127.0.0.1:1/x")),
-            sync_interval: None,
+            ..ConnectionConfig::new("x", platform)
         }
     }
 

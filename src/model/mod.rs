@@ -64,7 +64,10 @@ impl Platform {
     /// Warden has a live connector for it: `warden sync` reads it (the others are imported as
     /// snapshots). Kept equal to the platforms `connectors::read` dispatches on (a test there).
     pub fn can_sync(self) -> bool {
-        matches!(self, Platform::Postgres | Platform::Redshift)
+        matches!(
+            self,
+            Platform::Postgres | Platform::Redshift | Platform::Snowflake
+        )
     }
 
     /// Warden can grant and revoke on it itself; elsewhere an admin provisions by hand. Kept

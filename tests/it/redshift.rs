@@ -323,12 +323,10 @@ async fn an_unreachable_cluster_is_reported_as_unreachable() {
         .unwrap()
         .port();
     let cfg = ConnectionConfig {
-        name: "dw".into(),
-        platform: warden::model::Platform::Redshift,
         url: Some(Secret::new(format!(
             "postgres://warden:s3cret-pw@127.0.0.1:{port}/dev"
         ))),
-        sync_interval: None,
+        ..ConnectionConfig::new("dw", warden::model::Platform::Redshift)
     };
     let err = connectors::read(&cfg)
         .await
@@ -396,10 +394,8 @@ async fn the_catalog_queries_run_over_the_wire() {
         pool.close().await;
     }
     let cfg = ConnectionConfig {
-        name: "dw".into(),
-        platform: warden::model::Platform::Redshift,
         url: Some(Secret::new(pg.url_for("dev"))),
-        sync_interval: None,
+        ..ConnectionConfig::new("dw", warden::model::Platform::Redshift)
     };
     let conn = connectors::read(&cfg)
         .await

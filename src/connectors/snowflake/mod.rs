@@ -1,6 +1,70 @@
-//! Snowflake, live: the SQL API v2 client ([`client`]) and how it signs in ([`auth`]). The sync
-//! and provisioning that will use it are not built yet; Snowflake connections are read from
-//! snapshot files until then.
+//! Snowflake, live: the SQL API v2 client ([`client`]), how it signs in ([`auth`]), and the
+//! account read into a snapshot ([`read`], with its statements in [`sql`]) for `warden sync`.
+//! No provisioning yet: an approved Snowflake request is granted by an admin.
 
 pub mod auth;
 pub mod client;
+pub mod read;
+pub mod sql;
+
+use super::{ConnectorError, FailureKind};
+use crate::config::ConnectionConfig;
+use auth::{Auth, KeyPairAuth};
+use client::{SqlApi, default_api_url};
+
+/// The SQL API of a configured Snowflake connection: `account` and `user`, with
+/// `private_key` (or `private_key_path`) or `token`; `role`, `warehouse` and `api_url` optional.
+pub fn connect(cfg: &ConnectionConfig) -> Result<SqlApi, ConnectorError> {
+    let config = |m: String| ConnectorError::new(FailureKind::Config, m);
+    let account = cfg
+        .account
+        .as_deref()
+        .filter(|a| !a.trim().is_empty())
+        .ok_or_else(|| {
+            config(format!(
+                "connection {:?}: snowflake needs `account`",
+                cfg.name
+            ))
+        })?;
+    if cfg.source.as_deref().is_some_and(|s| s != "show") {
+        return Err(ConnectorError::new(
+            FailureKind::Unsupported,
+            format!(
+                "connection {:?}: source {:?} is not read yet; use source = \"show\"",
+                cfg.name,
+                cfg.source.as_deref().unwrap_or_default()
+            ),
+        ));
+    }
+    let auth = match (&cfg.token, &cfg.private_key, &cfg.private_key_path) {
+        (Some(token), None, None) => Auth::Token(token.expose().to_string()),
+        (None, key, path) if key.is_some() != path.is_some() => {
+            let user = cfg.user.as_deref().ok_or_else(|| {
+                config(format!("connection {:?}: snowflake needs `user`", cfg.name))
+            })?;
+            let pem = match (key, path) {
+                (Some(k), _) => k.expose().to_string(),
+                (_, Some(p)) => std::fs::read_to_string(p).map_err(|e| {
+                    config(format!(
+                        "connection {:?}: private_key_path {p:?}: {}",
+                        cfg.name,
+                        e.kind()
+                    ))
+                })?,
+                _ => unreachable!("one of the two is set"),
+            };
+            Auth::KeyPair(KeyPairAuth::from_pem(account, user, &pem)?)
+        }
+        _ => {
+            return Err(config(format!(
+                "connection {:?}: snowflake needs one of `private_key`, `private_key_path` or `token`",
+                cfg.name
+            )));
+        }
+    };
+    let api_url = cfg
+        .api_url
+        .clone()
+        .unwrap_or_else(|| default_api_url(account));
+    Ok(SqlApi::new(&api_url, auth)?.with_context(cfg.role.clone(), cfg.warehouse.clone()))
+}

@@ -5,3 +5,4 @@
 pub mod fake;
 
 mod client;
+mod sync;

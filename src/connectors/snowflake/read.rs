@@ -1,0 +1,263 @@
+//! Reads a Snowflake account into a snapshot through the SQL API ([`super::client`]): users,
+//! account roles, warehouses, databases, schemas, tables and views, what each role holds
+//! (`SHOW GRANTS TO ROLE`, OWNERSHIP included), who holds each role (`SHOW GRANTS OF ROLE`) and
+//! each schema's future grants. The statements are in [`super::sql`].
+//!
+//! Not read yet: database roles, privileges granted directly to users, and the
+//! `SNOWFLAKE.ACCOUNT_USAGE` source; grants on kinds of object a snapshot has no kind for
+//! (functions, stages, integrations, the account) are left out.
+
+use super::client::{Rows, SqlApi};
+use super::sql;
+use crate::connectors::{ConnectorError, quote, validated};
+use crate::model::{Connection, Platform};
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Reads the account `api` signs in to as connection `name`.
+pub async fn read(api: &SqlApi, name: &str) -> Result<Connection, ConnectorError> {
+    validated(snapshot(api, name).await?)
+}
+
+/// The snapshot document of the account, before validation.
+pub async fn snapshot(api: &SqlApi, name: &str) -> Result<Value, ConnectorError> {
+    let mut identities = Vec::new();
+    let mut users = BTreeSet::new();
+    let listed = api.query(sql::USERS).await?;
+    for r in &listed.rows {
+        let Some(user) = cell(&listed, r, "name") else {
+            continue;
+        };
+        let mut id = Map::new();
+        id.insert("name".into(), json!(user));
+        id.insert("kind".into(), json!("user"));
+        if let Some(e) = cell(&listed, r, "email") {
+            id.insert("email".into(), json!(e));
+        }
+        if let Some(d) = cell(&listed, r, "display_name") {
+            id.insert("display_name".into(), json!(d));
+        }
+        users.insert(user.to_string());
+        identities.push(Value::Object(id));
+    }
+    // PUBLIC is every user's: grants to it are the snapshot's `PUBLIC` pseudo-grantee.
+    let listed = api.query(sql::ROLES).await?;
+    let roles: Vec<String> = listed
+        .rows
+        .iter()
+        .filter_map(|r| cell(&listed, r, "name"))
+        .filter(|n| *n != "PUBLIC")
+        .map(str::to_string)
+        .collect();
+    for role in &roles {
+        identities.push(json!({"name": role, "kind": "role"}));
+    }
+
+    let mut resources: BTreeMap<String, Value> = BTreeMap::new();
+    let mut add = |kind: &str, parts: Vec<String>| {
+        let name = parts.join(".");
+        let mut r = json!({"kind": kind, "name": name});
+        if parts.iter().any(|p| p.contains('.')) {
+            r["path"] = json!(parts);
+        }
+        resources.entry(name).or_insert(r);
+    };
+    let listed = api.query(sql::WAREHOUSES).await?;
+    for r in &listed.rows {
+        if let Some(n) = cell(&listed, r, "name") {
+            add("warehouse", vec![n.to_string()]);
+        }
+    }
+    let listed = api.query(sql::DATABASES).await?;
+    for r in &listed.rows {
+        if let Some(n) = cell(&listed, r, "name") {
+            add("database", vec![n.to_string()]);
+        }
+    }
+    let listed = api.query(sql::SCHEMAS).await?;
+    let mut schemas = Vec::new();
+    for r in &listed.rows {
+        if let (Some(db), Some(s)) = (cell(&listed, r, "database_name"), cell(&listed, r, "name")) {
+            // INFORMATION_SCHEMA is every database's, and holds no grants of its own.
+            if s != "INFORMATION_SCHEMA" {
+                schemas.push(vec![db.to_string(), s.to_string()]);
+                add("schema", vec![db.to_string(), s.to_string()]);
+            }
+        }
+    }
+    for (statement, kind) in [(sql::TABLES, "table"), (sql::VIEWS, "view")] {
+        let listed = api.query(statement).await?;
+        for r in &listed.rows {
+            let parts = ["database_name", "schema_name", "name"].map(|c| cell(&listed, r, c));
+            if let [Some(db), Some(s), Some(t)] = parts {
+                let materialized = cell(&listed, r, "is_materialized") == Some("true");
+                let kind = if materialized {
+                    "materialized_view"
+                } else {
+                    kind
+                };
+                add(kind, vec![db.into(), s.into(), t.into()]);
+            }
+        }
+    }
+
+    let role_set: BTreeSet<&str> = roles.iter().map(String::as_str).collect();
+    let mut memberships = BTreeSet::new();
+    let mut grants = BTreeSet::new();
+    for role in &roles {
+        let quoted = quote::ident(Platform::Snowflake, role)?;
+        let held = api.query(&sql::grants_to_role(&quoted)).await?;
+        for r in &held.rows {
+            let (Some(privilege), Some(on), Some(object)) = (
+                cell(&held, r, "privilege"),
+                cell(&held, r, "granted_on"),
+                cell(&held, r, "name"),
+            ) else {
+                continue;
+            };
+            // A role granted to this one comes from SHOW GRANTS OF ROLE, with its grantee kind.
+            if on == "ROLE" || kind_of(on).is_none() {
+                continue;
+            }
+            let object = object_name(object);
+            if !resources.contains_key(&object) {
+                continue;
+            }
+            let option = cell(&held, r, "grant_option") == Some("true");
+            grants.insert(grant(role, privilege, &object, option, false));
+        }
+        let holders = api.query(&sql::grants_of_role(&quoted)).await?;
+        for r in &holders.rows {
+            let (Some(to), Some(who)) = (
+                cell(&holders, r, "granted_to"),
+                cell(&holders, r, "grantee_name"),
+            ) else {
+                continue;
+            };
+            let kind = match to {
+                "USER" if users.contains(who) => "user",
+                "ROLE" if role_set.contains(who) => "role",
+                _ => continue,
+            };
+            memberships.insert(
+                json!({"member": who, "member_kind": kind, "role": role, "role_kind": "role"})
+                    .to_string(),
+            );
+        }
+    }
+    for schema in &schemas {
+        let quoted = quote::path(Platform::Snowflake, schema)?;
+        let future = api.query(&sql::future_grants_in_schema(&quoted)).await?;
+        for r in &future.rows {
+            let (Some(privilege), Some(to), Some(who)) = (
+                cell(&future, r, "privilege"),
+                cell(&future, r, "grant_to"),
+                cell(&future, r, "grantee_name"),
+            ) else {
+                continue;
+            };
+            if to != "ROLE" || !role_set.contains(who) {
+                continue;
+            }
+            let option = cell(&future, r, "grant_option") == Some("true");
+            grants.insert(grant(who, privilege, &schema.join("."), option, true));
+        }
+    }
+
+    let parse = |set: BTreeSet<String>| -> Vec<Value> {
+        set.into_iter()
+            .filter_map(|s| serde_json::from_str(&s).ok())
+            .collect()
+    };
+    Ok(json!({
+        "version": 1,
+        "taken_at": chrono::Utc::now().to_rfc3339(),
+        "connections": [{
+            "name": name,
+            "platform": "snowflake",
+            "identities": identities,
+            "memberships": parse(memberships),
+            "resources": resources.into_values().collect::<Vec<_>>(),
+            "grants": parse(grants),
+        }],
+    }))
+}
+
+/// One grant, as a JSON string (for a set: SHOW output may repeat a row).
+fn grant(role: &str, privilege: &str, resource: &str, option: bool, future: bool) -> String {
+    let mut g = json!({
+        "grantee": role,
+        "grantee_kind": "role",
+        "privilege": privilege.to_uppercase(),
+        "resource": resource,
+    });
+    if option {
+        g["grant_option"] = json!(true);
+    }
+    if future {
+        g["future"] = json!(true);
+    }
+    g.to_string()
+}
+
+/// The snapshot kind of a `granted_on` value, for the kinds a snapshot lists.
+fn kind_of(granted_on: &str) -> Option<&'static str> {
+    Some(match granted_on {
+        "DATABASE" => "database",
+        "SCHEMA" => "schema",
+        "TABLE" => "table",
+        "VIEW" => "view",
+        "MATERIALIZED_VIEW" => "materialized_view",
+        "WAREHOUSE" => "warehouse",
+        _ => return None,
+    })
+}
+
+/// A cell of `row` by column name, `None` when null or empty.
+fn cell<'a>(rows: &Rows, row: &'a [Option<String>], column: &str) -> Option<&'a str> {
+    rows.column(column)
+        .and_then(|i| row.get(i))
+        .and_then(|c| c.as_deref())
+        .filter(|c| !c.is_empty())
+}
+
+/// An object's name as `SHOW GRANTS` prints it (`ANALYTICS.CORE."Revenue ""Q1"""`), as the
+/// snapshot names it: the parts unquoted, joined with dots.
+pub fn object_name(shown: &str) -> String {
+    let mut parts = Vec::new();
+    let mut part = String::new();
+    let mut quoted = false;
+    let mut chars = shown.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                part.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            '.' if !quoted => parts.push(std::mem::take(&mut part)),
+            c => part.push(c),
+        }
+    }
+    parts.push(part);
+    parts.join(".")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::object_name;
+
+    #[test]
+    fn names_as_show_grants_prints_them_are_unquoted() {
+        assert_eq!(
+            object_name("ANALYTICS.CORE.REVENUE"),
+            "ANALYTICS.CORE.REVENUE"
+        );
+        assert_eq!(
+            object_name("ANALYTICS.CORE.\"Revenue \"\"Q1\"\"\""),
+            "ANALYTICS.CORE.Revenue \"Q1\""
+        );
+        assert_eq!(object_name("\"a.b\".S.T"), "a.b.S.T");
+        assert_eq!(object_name("WH"), "WH");
+    }
+}

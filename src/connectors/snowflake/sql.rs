@@ -1,0 +1,35 @@
+//! Every statement the Snowflake connector sends to read an account, in one place, so that it
+//! can be reviewed and tried in a worksheet on its own. Names are quoted by
+//! [`crate::connectors::quote`] before they are put in.
+
+/// Users: `name`, `login_name`, `display_name`, `email`, `disabled`.
+pub const USERS: &str = "SHOW USERS";
+/// Account roles: `name`.
+pub const ROLES: &str = "SHOW ROLES";
+/// Warehouses: `name` (their USAGE is granted like an object's).
+pub const WAREHOUSES: &str = "SHOW WAREHOUSES";
+/// Databases: `name`, `kind` (a database shared into the account has `kind` `IMPORTED DATABASE`).
+pub const DATABASES: &str = "SHOW DATABASES";
+/// Schemas: `database_name`, `name`.
+pub const SCHEMAS: &str = "SHOW SCHEMAS IN ACCOUNT";
+/// Tables: `database_name`, `schema_name`, `name`.
+pub const TABLES: &str = "SHOW TABLES IN ACCOUNT";
+/// Views: `database_name`, `schema_name`, `name`, `is_materialized`.
+pub const VIEWS: &str = "SHOW VIEWS IN ACCOUNT";
+
+/// The privileges granted to a role (quoted): `privilege`, `granted_on`, `name`, `grant_option`.
+/// `USAGE` on a `ROLE` is a role granted to it, read from [`grants_of_role`] instead.
+pub fn grants_to_role(role: &str) -> String {
+    format!("SHOW GRANTS TO ROLE {role}")
+}
+
+/// Who holds a role (quoted): `granted_to` (`USER` or `ROLE`), `grantee_name`.
+pub fn grants_of_role(role: &str) -> String {
+    format!("SHOW GRANTS OF ROLE {role}")
+}
+
+/// The future grants of a schema (quoted `DB.SCHEMA`): `privilege`, `grant_on`, `grant_to`,
+/// `grantee_name`, `grant_option`.
+pub fn future_grants_in_schema(schema: &str) -> String {
+    format!("SHOW FUTURE GRANTS IN SCHEMA {schema}")
+}
