@@ -170,6 +170,15 @@ pub struct ConnectionConfig {
 }
 
 impl ConnectionConfig {
+    /// It says where the platform is: a `url` (PostgreSQL, Redshift) or an `account`
+    /// (Snowflake).
+    pub fn located(&self) -> bool {
+        match self.platform {
+            Platform::Snowflake => self.account.is_some(),
+            _ => self.url.is_some(),
+        }
+    }
+
     /// A connection named `name` on `platform`, with nothing else set.
     pub fn new(name: &str, platform: Platform) -> ConnectionConfig {
         ConnectionConfig {

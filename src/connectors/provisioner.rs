@@ -1,27 +1,30 @@
 //! One face over each platform's provisioning primitives, opened from a configured connection,
 //! so that the job runner does not care which platform a grant goes to.
 
-use super::{Applied, Change, ConnectorError, FailureKind, postgres, redshift};
+use super::{Applied, Change, ConnectorError, FailureKind, postgres, redshift, snowflake};
 use crate::config::ConnectionConfig;
 use crate::model::Platform;
 
 pub enum Provisioner {
     Postgres(postgres::Provisioner),
     Redshift(redshift::Provisioner),
+    Snowflake(snowflake::provision::Provisioner),
 }
 
 impl Provisioner {
     /// Connects to the platform `cfg` describes: those that [`Platform::can_provision`].
     pub async fn connect(cfg: &ConnectionConfig) -> Result<Provisioner, ConnectorError> {
-        let url = super::url(cfg)?;
         match cfg.platform {
             Platform::Postgres => Ok(Provisioner::Postgres(
-                postgres::Provisioner::connect(url).await?,
+                postgres::Provisioner::connect(super::url(cfg)?).await?,
             )),
             Platform::Redshift => Ok(Provisioner::Redshift(
-                redshift::Provisioner::connect(url).await?,
+                redshift::Provisioner::connect(super::url(cfg)?).await?,
             )),
-            Platform::Snowflake | Platform::Bigquery => Err(ConnectorError::new(
+            Platform::Snowflake => Ok(Provisioner::Snowflake(
+                snowflake::provision::Provisioner::new(snowflake::connect(cfg)?),
+            )),
+            Platform::Bigquery => Err(ConnectorError::new(
                 FailureKind::Unsupported,
                 format!("Warden cannot provision on {} connections", cfg.platform),
             )),
@@ -32,6 +35,7 @@ impl Provisioner {
         match self {
             Provisioner::Postgres(p) => p.grant(change).await,
             Provisioner::Redshift(p) => p.grant(change).await,
+            Provisioner::Snowflake(p) => p.grant(change).await,
         }
     }
 
@@ -39,6 +43,7 @@ impl Provisioner {
         match self {
             Provisioner::Postgres(p) => p.revoke(change).await,
             Provisioner::Redshift(p) => p.revoke(change).await,
+            Provisioner::Snowflake(p) => p.revoke(change).await,
         }
     }
 
@@ -46,6 +51,7 @@ impl Provisioner {
         match self {
             Provisioner::Postgres(p) => p.holds(change).await,
             Provisioner::Redshift(p) => p.holds(change).await,
+            Provisioner::Snowflake(p) => p.holds(change).await,
         }
     }
 
@@ -53,6 +59,7 @@ impl Provisioner {
         match self {
             Provisioner::Postgres(p) => p.close().await,
             Provisioner::Redshift(p) => p.close().await,
+            Provisioner::Snowflake(p) => p.close().await,
         }
     }
 }

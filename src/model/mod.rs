@@ -73,7 +73,10 @@ impl Platform {
     /// Warden can grant and revoke on it itself; elsewhere an admin provisions by hand. Kept
     /// equal to the platforms `connectors::provisioner` opens (a test there).
     pub fn can_provision(self) -> bool {
-        matches!(self, Platform::Postgres | Platform::Redshift)
+        matches!(
+            self,
+            Platform::Postgres | Platform::Redshift | Platform::Snowflake
+        )
     }
 
     /// Every platform's name, for an error about a word that is none: `postgres, redshift,

@@ -329,7 +329,7 @@ impl Requests {
         self.config
             .connections
             .iter()
-            .any(|c| c.name == connection && c.url.is_some() && c.platform.can_provision())
+            .any(|c| c.name == connection && c.located() && c.platform.can_provision())
     }
 
     /// The identity or role to update on each connection: the reviewer's choice checked against

@@ -1,9 +1,10 @@
 //! Snowflake, live: the SQL API v2 client ([`client`]), how it signs in ([`auth`]), and the
-//! account read into a snapshot ([`read`], with its statements in [`sql`]) for `warden sync`.
-//! No provisioning yet: an approved Snowflake request is granted by an admin.
+//! account read into a snapshot ([`read`], with its statements in [`sql`]) for `warden sync`,
+//! and grants and revokes for approved requests ([`provision`]).
 
 pub mod auth;
 pub mod client;
+pub mod provision;
 pub mod read;
 pub mod sql;
 

@@ -95,6 +95,12 @@ struct Inner {
     request_ids: HashSet<String>,
     seen: Vec<Seen>,
     next: u64,
+    /// Grants in force: (what, granted_to, grantee): `SELECT ON TABLE "A"."B"."C"` or `ROLE "R"`,
+    /// `ROLE` or `USER`, the grantee unquoted. GRANT and REVOKE change it; `SHOW GRANTS ON` and
+    /// `SHOW GRANTS OF ROLE` read it when not scripted.
+    granted: Vec<(String, String, String)>,
+    /// Every GRANT and REVOKE received, as sent.
+    changes: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -118,6 +124,8 @@ impl FakeSnowflake {
             request_ids: HashSet::new(),
             seen: Vec::new(),
             next: 0,
+            granted: Vec::new(),
+            changes: Vec::new(),
         }));
         let app = axum::Router::new()
             .route("/api/v2/statements", axum::routing::post(submit))
@@ -151,6 +159,135 @@ impl FakeSnowflake {
     pub fn seen(&self) -> Vec<Seen> {
         self.inner.lock().unwrap().seen.clone()
     }
+
+    /// A grant already in force (made by someone else).
+    pub fn seed_grant(&self, what: &str, granted_to: &str, grantee: &str) {
+        self.inner
+            .lock()
+            .unwrap()
+            .granted
+            .push((what.into(), granted_to.into(), grantee.into()));
+    }
+
+    /// Every GRANT and REVOKE statement received, in order.
+    pub fn changes(&self) -> Vec<String> {
+        self.inner.lock().unwrap().changes.clone()
+    }
+}
+
+/// The columns of `SHOW GRANTS TO ROLE` and `SHOW GRANTS ON`.
+pub const GRANT_COLUMNS: [&str; 8] = [
+    "created_on",
+    "privilege",
+    "granted_on",
+    "name",
+    "granted_to",
+    "grantee_name",
+    "grant_option",
+    "granted_by",
+];
+
+/// A quoted identifier's name: `"sales ""ops"""` is `sales "ops"`.
+fn unquote(q: &str) -> String {
+    q.strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .map_or(q.to_string(), |inner| inner.replace("\"\"", "\""))
+}
+
+fn rows_of(columns: &[&str], rows: Vec<Vec<String>>) -> Response {
+    axum::Json(json!({
+        "resultSetMetaData": {
+            "numRows": rows.len(),
+            "format": "jsonv2",
+            "partitionInfo": [{"rowCount": rows.len(), "uncompressedSize": 100}],
+            "rowType": columns.iter().map(|c| json!({"name": c, "type": "text", "nullable": true})).collect::<Vec<_>>(),
+        },
+        "data": rows,
+        "code": "090001",
+        "statementHandle": "01b2c3d4-0000-0000-0000-000000000000",
+        "message": "Statement executed successfully.",
+    }))
+    .into_response()
+}
+
+/// GRANT, REVOKE and the SHOW GRANTS that read what they did, on the fake's grant table.
+fn grants_engine(inner: &mut Inner, statement: &str) -> Option<Response> {
+    let change = statement
+        .strip_prefix("GRANT ")
+        .map(|r| (true, r, " TO "))
+        .or_else(|| {
+            statement
+                .strip_prefix("REVOKE ")
+                .map(|r| (false, r, " FROM "))
+        });
+    if let Some((grant, rest, sep)) = change {
+        let (what, to) = rest.rsplit_once(sep)?;
+        let (granted_to, grantee) = to.split_once(' ')?;
+        let entry = (what.to_string(), granted_to.to_string(), unquote(grantee));
+        inner.changes.push(statement.to_string());
+        if grant {
+            if !inner.granted.contains(&entry) {
+                inner.granted.push(entry);
+            }
+        } else {
+            inner.granted.retain(|g| *g != entry);
+        }
+        return Some(rows_of(
+            &["status"],
+            vec![vec!["Statement executed successfully.".into()]],
+        ));
+    }
+    if let Some(object) = statement.strip_prefix("SHOW GRANTS ON ") {
+        let (kind, name) = object.split_once(' ')?;
+        let rows = inner
+            .granted
+            .iter()
+            .filter_map(|(what, to, who)| {
+                let (privilege, on) = what.split_once(" ON ")?;
+                (on == object).then(|| {
+                    vec![
+                        "2024-01-01".into(),
+                        privilege.to_string(),
+                        kind.to_string(),
+                        name.to_string(),
+                        to.clone(),
+                        who.clone(),
+                        "false".into(),
+                        "SECURITYADMIN".into(),
+                    ]
+                })
+            })
+            .collect();
+        return Some(rows_of(&GRANT_COLUMNS, rows));
+    }
+    if let Some(role) = statement.strip_prefix("SHOW GRANTS OF ROLE ") {
+        let what = format!("ROLE {role}");
+        let rows = inner
+            .granted
+            .iter()
+            .filter(|(w, _, _)| *w == what)
+            .map(|(_, to, who)| {
+                vec![
+                    "2024-01-01".into(),
+                    unquote(role),
+                    to.clone(),
+                    who.clone(),
+                    "SECURITYADMIN".into(),
+                ]
+            })
+            .collect();
+        return Some(rows_of(
+            &[
+                "created_on",
+                "role",
+                "granted_to",
+                "grantee_name",
+                "granted_by",
+            ],
+            rows,
+        ));
+    }
+    None
 }
 
 fn error(status: StatusCode, code: &str, message: &str) -> Response {
@@ -278,6 +415,11 @@ async fn submit(
         return error(StatusCode::BAD_REQUEST, "391903", "statement is missing");
     };
     let request_id = query.get("requestId").cloned().unwrap_or_default();
+    if !inner.scripts.contains_key(statement)
+        && let Some(answered) = grants_engine(&mut inner, statement)
+    {
+        return answered;
+    }
     let Some(script) = inner.scripts.get(statement).cloned() else {
         return error(
             StatusCode::UNPROCESSABLE_ENTITY,

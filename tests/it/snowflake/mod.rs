@@ -5,4 +5,5 @@
 pub mod fake;
 
 mod client;
+mod provision;
 mod sync;

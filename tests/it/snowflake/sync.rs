@@ -2,7 +2,7 @@
 //! their hierarchy, OWNERSHIP, a future grant, a role whose name needs quoting, objects the
 //! snapshot has no kind for left out; then the engine answers on it as Snowflake would.
 
-use super::fake::{FakeSnowflake, Script, TestKey};
+use super::fake::{FakeSnowflake, GRANT_COLUMNS, Script, TestKey};
 use serde_json::json;
 use warden::access::Access;
 use warden::connectors::snowflake::auth::{Auth, KeyPairAuth};
@@ -24,17 +24,6 @@ fn rows(columns: Vec<&'static str>, rows: &[&[&str]]) -> Script {
         ],
     }
 }
-
-const GRANT_COLUMNS: [&str; 8] = [
-    "created_on",
-    "privilege",
-    "granted_on",
-    "name",
-    "granted_to",
-    "grantee_name",
-    "grant_option",
-    "granted_by",
-];
 
 fn grants(rows_of: &[(&str, &str, &str, &str)]) -> Script {
     // (privilege, granted_on, name, grant_option)
@@ -79,7 +68,7 @@ fn holders(of: &[(&str, &str)]) -> Script {
 /// A small account: two users, three roles in a chain (one named `sales "ops"`), a warehouse,
 /// a database with one schema, two tables and a view, OWNERSHIP, a grant option, a future grant,
 /// and a grant on a function (a kind a snapshot has no word for).
-fn script_account(fake: &FakeSnowflake) {
+pub(super) fn script_account(fake: &FakeSnowflake) {
     fake.script(
         "SHOW USERS",
         rows(

@@ -1,0 +1,227 @@
+//! Provisioning on Snowflake through the SQL API: a privilege on a table, view, schema, database
+//! or warehouse granted to (or revoked from) a role or a user, and a role granted to a user or a
+//! role. Names are quoted by [`quote`]; a privilege is checked against the object kind's words
+//! ([`crate::model::vocabulary`]) before anything is sent. Whether a grant holds is read back
+//! with `SHOW GRANTS ON <object>` and `SHOW GRANTS OF ROLE` (the receipt), before and after.
+//!
+//! Not provisioned yet: database roles, and OWNERSHIP (which moves an object, and is refused).
+
+use super::client::{Rows, SqlApi};
+use crate::connectors::{Applied, Change, ConnectorError, FailureKind, allowed_privilege, quote};
+use crate::model::vocabulary::words;
+use crate::model::{Platform, ResourceKind};
+
+const SF: Platform = Platform::Snowflake;
+
+pub struct Provisioner {
+    api: SqlApi,
+}
+
+/// A change worked out against the account: the statement's parts, and how to find it.
+struct Plan {
+    /// `SELECT ON TABLE "A"."B"."C"` or `ROLE "R"`.
+    what: String,
+    /// `ROLE "R"` or `USER "U"`.
+    to: String,
+    /// How the receipt is read, and the row that shows the grant.
+    show: String,
+    find: Find,
+}
+
+enum Find {
+    /// A row of `SHOW GRANTS ON …` with this privilege, `granted_to` and `grantee_name`.
+    Privilege {
+        privilege: String,
+        granted_to: &'static str,
+        grantee: String,
+    },
+    /// A row of `SHOW GRANTS OF ROLE …` with this `granted_to` and `grantee_name`.
+    Holder {
+        granted_to: &'static str,
+        grantee: String,
+    },
+}
+
+impl Provisioner {
+    pub fn new(api: SqlApi) -> Provisioner {
+        Provisioner { api }
+    }
+
+    pub async fn close(self) {}
+
+    /// Makes `change` true on the account.
+    pub async fn grant(&mut self, change: &Change) -> Result<Applied, ConnectorError> {
+        self.apply(change, true).await
+    }
+
+    /// Undoes `change` on the account.
+    pub async fn revoke(&mut self, change: &Change) -> Result<Applied, ConnectorError> {
+        self.apply(change, false).await
+    }
+
+    /// Whether `change` holds now as a direct grant.
+    pub async fn holds(&mut self, change: &Change) -> Result<bool, ConnectorError> {
+        let plan = self.plan(change).await?;
+        self.holds_plan(&plan).await
+    }
+
+    async fn apply(&mut self, change: &Change, grant: bool) -> Result<Applied, ConnectorError> {
+        let plan = self.plan(change).await?;
+        let pre_existing = self.holds_plan(&plan).await?;
+        let statement = if grant {
+            format!("GRANT {} TO {}", plan.what, plan.to)
+        } else {
+            format!("REVOKE {} FROM {}", plan.what, plan.to)
+        };
+        self.api.query(&statement).await?;
+        let holds_after = self.holds_plan(&plan).await?;
+        Ok(Applied {
+            pre_existing,
+            statement,
+            holds_after,
+        })
+    }
+
+    async fn holds_plan(&self, plan: &Plan) -> Result<bool, ConnectorError> {
+        let rows = self.api.query(&plan.show).await?;
+        let cell = |r: &[Option<String>], c: &str| {
+            rows.column(c)
+                .and_then(|i| r.get(i))
+                .and_then(|v| v.as_deref())
+                .unwrap_or("")
+                .to_string()
+        };
+        Ok(rows.rows.iter().any(|r| match &plan.find {
+            Find::Privilege {
+                privilege,
+                granted_to,
+                grantee,
+            } => {
+                cell(r, "privilege") == *privilege
+                    && cell(r, "granted_to") == *granted_to
+                    && cell(r, "grantee_name") == *grantee
+            }
+            Find::Holder {
+                granted_to,
+                grantee,
+            } => cell(r, "granted_to") == *granted_to && cell(r, "grantee_name") == *grantee,
+        }))
+    }
+
+    /// What `change` names on the account: each name's kind looked up, the privilege checked.
+    async fn plan(&self, change: &Change) -> Result<Plan, ConnectorError> {
+        match change {
+            Change::Membership { role, member } => {
+                let (to, granted_to) = self.principal(member).await?;
+                if !self.names(super::sql::ROLES).await?.contains(role) {
+                    return Err(not_found(format!("no role {role:?}")));
+                }
+                let role_q = quote::ident(SF, role)?;
+                Ok(Plan {
+                    what: format!("ROLE {role_q}"),
+                    to,
+                    show: super::sql::grants_of_role(&role_q),
+                    find: Find::Holder {
+                        granted_to,
+                        grantee: member.clone(),
+                    },
+                })
+            }
+            Change::Privilege {
+                privilege,
+                resource,
+                grantee,
+            } => {
+                let (to, granted_to) = self.principal(grantee).await?;
+                let kind = self.object_kind(resource).await?;
+                let allowed: Vec<&'static str> = words(SF, kind)
+                    .iter()
+                    .copied()
+                    .filter(|w| *w != "OWNERSHIP")
+                    .collect();
+                let word = kind.as_str().replace('_', " ");
+                let privilege = allowed_privilege(privilege, &allowed, &format!("a {word}"))?;
+                let object = format!("{} {}", word.to_uppercase(), quote::path(SF, resource)?);
+                Ok(Plan {
+                    what: format!("{privilege} ON {object}"),
+                    to,
+                    show: format!("SHOW GRANTS ON {object}"),
+                    find: Find::Privilege {
+                        privilege: privilege.to_string(),
+                        granted_to,
+                        grantee: grantee.clone(),
+                    },
+                })
+            }
+        }
+    }
+
+    /// `ROLE "R"` or `USER "U"` for a grantee, and its `granted_to` word.
+    async fn principal(&self, name: &str) -> Result<(String, &'static str), ConnectorError> {
+        let q = quote::ident(SF, name)?;
+        if self
+            .names(super::sql::ROLES)
+            .await?
+            .iter()
+            .any(|r| r == name)
+        {
+            return Ok((format!("ROLE {q}"), "ROLE"));
+        }
+        if self
+            .names(super::sql::USERS)
+            .await?
+            .iter()
+            .any(|u| u == name)
+        {
+            return Ok((format!("USER {q}"), "USER"));
+        }
+        Err(not_found(format!("no role or user {name:?}")))
+    }
+
+    /// The kind of the object named by `parts`: a warehouse or database, a schema, a table or a
+    /// view (looked up in its schema).
+    async fn object_kind(&self, parts: &[String]) -> Result<ResourceKind, ConnectorError> {
+        match parts {
+            [one] if self.names(super::sql::WAREHOUSES).await?.contains(one) => {
+                Ok(ResourceKind::Warehouse)
+            }
+            [_] => Ok(ResourceKind::Database),
+            [_, _] => Ok(ResourceKind::Schema),
+            [db, schema, name] => {
+                let schema_q = quote::path(SF, &[db.clone(), schema.clone()])?;
+                let views = self
+                    .api
+                    .query(&format!("SHOW VIEWS IN SCHEMA {schema_q}"))
+                    .await?;
+                let is_view = names_in(&views).iter().any(|v| v == name);
+                Ok(if is_view {
+                    ResourceKind::View
+                } else {
+                    ResourceKind::Table
+                })
+            }
+            _ => Err(ConnectorError::new(
+                FailureKind::Config,
+                format!("{:?} is not a Snowflake object name", parts.join(".")),
+            )),
+        }
+    }
+
+    async fn names(&self, statement: &str) -> Result<Vec<String>, ConnectorError> {
+        Ok(names_in(&self.api.query(statement).await?))
+    }
+}
+
+fn names_in(rows: &Rows) -> Vec<String> {
+    let Some(i) = rows.column("name") else {
+        return Vec::new();
+    };
+    rows.rows
+        .iter()
+        .filter_map(|r| r.get(i).cloned().flatten())
+        .collect()
+}
+
+fn not_found(what: String) -> ConnectorError {
+    ConnectorError::new(FailureKind::Config, format!("snowflake: {what}"))
+}

@@ -1,0 +1,231 @@
+//! Grants and revokes on Snowflake through the SQL API fake, opened as the job runner opens any
+//! platform (`Provisioner::connect` on a configured connection): names that need quoting, a
+//! table and a view, a role to a user, a grant someone else made, words refused before anything
+//! is sent, and the receipt read back with SHOW GRANTS.
+
+use super::fake::{FakeSnowflake, Script, TestKey};
+use warden::config::{ConnectionConfig, Secret};
+use warden::connectors::provisioner::Provisioner;
+use warden::connectors::{Change, FailureKind};
+use warden::model::Platform;
+
+fn names(column: &'static str, names: &[&str]) -> Script {
+    Script::Rows {
+        columns: vec![column],
+        partitions: vec![names.iter().map(|n| vec![Some(n.to_string())]).collect()],
+    }
+}
+
+async fn account() -> (FakeSnowflake, Provisioner) {
+    let key = TestKey::generate();
+    let fake = FakeSnowflake::start("xy12345", "warden", &key).await;
+    fake.script(
+        "SHOW ROLES",
+        names("name", &["ANALYST", "sales \"ops\"", "PUBLIC"]),
+    );
+    fake.script("SHOW USERS", names("name", &["MAYA"]));
+    fake.script("SHOW WAREHOUSES", names("name", &["REPORTING_WH"]));
+    fake.script(
+        "SHOW VIEWS IN SCHEMA \"ANALYTICS\".\"CORE\"",
+        names("name", &["REVENUE_BY_MONTH"]),
+    );
+    let cfg = ConnectionConfig {
+        account: Some("xy12345".into()),
+        user: Some("warden".into()),
+        private_key: Some(Secret::new(key.pem.clone())),
+        api_url: Some(fake.url.clone()),
+        ..ConnectionConfig::new("snowflake", Platform::Snowflake)
+    };
+    let p = Provisioner::connect(&cfg).await.unwrap();
+    (fake, p)
+}
+
+fn on(privilege: &str, resource: &[&str], grantee: &str) -> Change {
+    Change::Privilege {
+        privilege: privilege.into(),
+        resource: resource.iter().map(|s| s.to_string()).collect(),
+        grantee: grantee.into(),
+    }
+}
+
+#[tokio::test]
+async fn a_privilege_is_granted_and_revoked_with_names_quoted_and_the_receipt_read_back() {
+    let (fake, mut p) = account().await;
+    let select = on("select", &["ANALYTICS", "CORE", "REVENUE"], "sales \"ops\"");
+    assert!(!p.holds(&select).await.unwrap());
+    let applied = p.grant(&select).await.unwrap();
+    assert_eq!(
+        applied.statement,
+        "GRANT SELECT ON TABLE \"ANALYTICS\".\"CORE\".\"REVENUE\" TO ROLE \"sales \"\"ops\"\"\""
+    );
+    assert!(!applied.pre_existing && applied.holds_after);
+    assert!(p.holds(&select).await.unwrap());
+    let applied = p.revoke(&select).await.unwrap();
+    assert_eq!(
+        applied.statement,
+        "REVOKE SELECT ON TABLE \"ANALYTICS\".\"CORE\".\"REVENUE\" FROM ROLE \"sales \"\"ops\"\"\""
+    );
+    assert!(applied.pre_existing && !applied.holds_after);
+    assert_eq!(fake.changes().len(), 2, "{:?}", fake.changes());
+
+    // A view is granted on as a view; a warehouse as a warehouse; a role to a user.
+    let view = p
+        .grant(&on(
+            "SELECT",
+            &["ANALYTICS", "CORE", "REVENUE_BY_MONTH"],
+            "ANALYST",
+        ))
+        .await
+        .unwrap();
+    assert!(
+        view.statement.starts_with("GRANT SELECT ON VIEW "),
+        "{}",
+        view.statement
+    );
+    let wh = p
+        .grant(&on("USAGE", &["REPORTING_WH"], "ANALYST"))
+        .await
+        .unwrap();
+    assert_eq!(
+        wh.statement,
+        "GRANT USAGE ON WAREHOUSE \"REPORTING_WH\" TO ROLE \"ANALYST\""
+    );
+    let member = Change::Membership {
+        role: "ANALYST".into(),
+        member: "MAYA".into(),
+    };
+    let applied = p.grant(&member).await.unwrap();
+    assert_eq!(applied.statement, "GRANT ROLE \"ANALYST\" TO USER \"MAYA\"");
+    assert!(applied.holds_after);
+}
+
+#[tokio::test]
+async fn a_grant_made_by_someone_else_is_reported_and_bad_words_send_nothing() {
+    let (fake, mut p) = account().await;
+    fake.seed_grant(
+        "SELECT ON TABLE \"ANALYTICS\".\"CORE\".\"ORDERS\"",
+        "USER",
+        "MAYA",
+    );
+    let applied = p
+        .grant(&on("SELECT", &["ANALYTICS", "CORE", "ORDERS"], "MAYA"))
+        .await
+        .unwrap();
+    assert!(applied.pre_existing, "the grant was already there");
+    assert!(
+        applied.statement.ends_with("TO USER \"MAYA\""),
+        "{}",
+        applied.statement
+    );
+
+    for (change, says) in [
+        (
+            on("CONNECT", &["ANALYTICS", "CORE", "ORDERS"], "ANALYST"),
+            "CONNECT",
+        ),
+        (
+            on("OWNERSHIP", &["ANALYTICS", "CORE", "ORDERS"], "ANALYST"),
+            "OWNERSHIP",
+        ),
+        (
+            on("SELECT", &["ANALYTICS", "CORE", "ORDERS"], "NOBODY"),
+            "NOBODY",
+        ),
+    ] {
+        let e = p.grant(&change).await.unwrap_err();
+        assert_eq!(e.kind, FailureKind::Config, "{e}");
+        assert!(e.message.contains(says), "{e}");
+    }
+    assert_eq!(
+        fake.changes().len(),
+        1,
+        "only the first grant was sent: {:?}",
+        fake.changes()
+    );
+}
+
+/// An approved request on a Snowflake connection is granted by the job runner and revoked at
+/// its expiry, as on PostgreSQL: the GRANT and REVOKE reach the SQL API, and the receipt says
+/// what holds.
+#[tokio::test]
+async fn an_approved_request_is_granted_by_the_job_runner_and_revoked_at_expiry() {
+    use std::sync::Arc;
+    use warden::app::App;
+    use warden::config::Config;
+    use warden::people::{Principal, Role};
+    use warden::requests::clock::ManualClock;
+    use warden::requests::{Approval, NewRequest, Status};
+
+    let key = TestKey::generate();
+    let fake = FakeSnowflake::start("xy12345", "warden", &key).await;
+    super::sync::script_account(&fake);
+    fake.script(
+        "SHOW VIEWS IN SCHEMA \"ANALYTICS\".\"CORE\"",
+        names("name", &["REVENUE_BY_MONTH"]),
+    );
+    let text = format!(
+        "[[connections]]\nname = \"snowflake\"\nplatform = \"snowflake\"\naccount = \"xy12345\"\nuser = \"warden\"\nprivate_key = '''\n{}'''\napi_url = \"{}\"\n\n[jobs]\nbackoff = \"1s\"\nmax_attempts = 2\n",
+        key.pem, fake.url
+    );
+    let config = Config::parse(&text, |_| None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    let app = App::open_with(dir.path(), config)
+        .await
+        .unwrap()
+        .with_clock(clock.clone());
+    let synced = warden::sync::sync(&app, None).await.unwrap();
+    assert!(synced.iter().all(|r| r.ok), "the account syncs");
+    let maya = Principal::person(
+        app.people
+            .add_person("maya", Role::Requester, Some("maya@acme.test"))
+            .await
+            .unwrap(),
+    );
+    let carol = Principal::person(
+        app.people
+            .add_person("carol", Role::Reviewer, None)
+            .await
+            .unwrap(),
+    );
+    let access = app.access.load();
+    let input = NewRequest {
+        resources: vec!["snowflake:ANALYTICS.CORE.REVENUE".into()],
+        privileges: vec!["select".into()],
+        duration: Some("1w".into()),
+        ..NewRequest::default()
+    };
+    let req = app
+        .requests
+        .create(&access, &maya, input, None)
+        .await
+        .unwrap();
+    let status = app
+        .requests
+        .approve(&access, &carol, &req.id, Approval::default())
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, Status::Approved, "Warden provisions it itself");
+    assert!(warden::jobs::run_due(&app.requests).await.unwrap() >= 1);
+    let (stored, _) = app.store.request(&req.id).await.unwrap().unwrap();
+    assert_eq!(stored.status(), Status::Active);
+    assert_eq!(
+        stored.grantees[0].identity, "MAYA",
+        "the requester's linked identity"
+    );
+    assert_eq!(stored.changes[0].pre_existing, Some(false));
+    assert_eq!(
+        fake.changes(),
+        ["GRANT SELECT ON TABLE \"ANALYTICS\".\"CORE\".\"REVENUE\" TO USER \"MAYA\""]
+    );
+
+    clock.advance(chrono::Duration::days(7) + chrono::Duration::seconds(1));
+    warden::jobs::run_due(&app.requests).await.unwrap();
+    let (stored, _) = app.store.request(&req.id).await.unwrap().unwrap();
+    assert_eq!(stored.status(), Status::Closed);
+    assert_eq!(
+        fake.changes().last().unwrap(),
+        "REVOKE SELECT ON TABLE \"ANALYTICS\".\"CORE\".\"REVENUE\" FROM USER \"MAYA\""
+    );
+}
