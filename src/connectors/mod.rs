@@ -128,7 +128,10 @@ pub async fn read(cfg: &ConnectionConfig) -> Result<Connection, ConnectorError> 
     match cfg.platform {
         Platform::Postgres => postgres::read(url(cfg)?, &cfg.name).await,
         Platform::Redshift => redshift::read(url(cfg)?, &cfg.name).await,
-        Platform::Snowflake => snowflake::read::read(&snowflake::connect(cfg)?, &cfg.name).await,
+        Platform::Snowflake => {
+            let api = snowflake::connect(cfg)?;
+            snowflake::read::read_from(&api, &cfg.name, snowflake::source(cfg)?).await
+        }
         other @ Platform::Bigquery => Err(ConnectorError::new(
             FailureKind::Unsupported,
             format!("no live connector for {other} yet; import its snapshot with `warden import`"),

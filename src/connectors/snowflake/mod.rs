@@ -13,6 +13,22 @@ use crate::config::ConnectionConfig;
 use auth::{Auth, KeyPairAuth};
 use client::{SqlApi, default_api_url};
 
+/// Where a configured connection's grants are read from: `show` (the default) or
+/// `account_usage`.
+pub fn source(cfg: &ConnectionConfig) -> Result<read::Source, ConnectorError> {
+    match cfg.source.as_deref() {
+        None | Some("show") => Ok(read::Source::Show),
+        Some("account_usage") => Ok(read::Source::AccountUsage),
+        Some(other) => Err(ConnectorError::new(
+            FailureKind::Config,
+            format!(
+                "connection {:?}: source {other:?} is not one of \"show\", \"account_usage\"",
+                cfg.name
+            ),
+        )),
+    }
+}
+
 /// The SQL API of a configured Snowflake connection: `account` and `user`, with
 /// `private_key` (or `private_key_path`) or `token`; `role`, `warehouse` and `api_url` optional.
 pub fn connect(cfg: &ConnectionConfig) -> Result<SqlApi, ConnectorError> {
@@ -27,16 +43,7 @@ pub fn connect(cfg: &ConnectionConfig) -> Result<SqlApi, ConnectorError> {
                 cfg.name
             ))
         })?;
-    if cfg.source.as_deref().is_some_and(|s| s != "show") {
-        return Err(ConnectorError::new(
-            FailureKind::Unsupported,
-            format!(
-                "connection {:?}: source {:?} is not read yet; use source = \"show\"",
-                cfg.name,
-                cfg.source.as_deref().unwrap_or_default()
-            ),
-        ));
-    }
+    source(cfg)?;
     let auth = match (&cfg.token, &cfg.private_key, &cfg.private_key_path) {
         (Some(token), None, None) => Auth::Token(token.expose().to_string()),
         (None, key, path) if key.is_some() != path.is_some() => {

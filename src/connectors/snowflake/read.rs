@@ -3,9 +3,10 @@
 //! (`SHOW GRANTS TO ROLE`, OWNERSHIP included), who holds each role (`SHOW GRANTS OF ROLE`) and
 //! each schema's future grants. The statements are in [`super::sql`].
 //!
-//! Not read yet: database roles, privileges granted directly to users, and the
-//! `SNOWFLAKE.ACCOUNT_USAGE` source; grants on kinds of object a snapshot has no kind for
-//! (functions, stages, integrations, the account) are left out.
+//! With `source = "account_usage"` the grants come from the `SNOWFLAKE.ACCOUNT_USAGE` views in two
+//! statements instead of two a role. Not read yet: database roles and privileges granted
+//! directly to users; grants on kinds of object a snapshot has no kind for (functions, stages,
+//! integrations, the account) are left out.
 
 use super::client::{Rows, SqlApi};
 use super::sql;
@@ -14,13 +15,32 @@ use crate::model::{Connection, Platform};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Reads the account `api` signs in to as connection `name`.
+/// Where grants are read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// SHOW GRANTS, two statements a role: current, and as slow as the roles are many.
+    Show,
+    /// The `SNOWFLAKE.ACCOUNT_USAGE` views: two statements for the account, up to two hours
+    /// behind.
+    AccountUsage,
+}
+
+/// Reads the account `api` signs in to as connection `name`, its grants from SHOW GRANTS.
 pub async fn read(api: &SqlApi, name: &str) -> Result<Connection, ConnectorError> {
-    validated(snapshot(api, name).await?)
+    read_from(api, name, Source::Show).await
+}
+
+/// Reads the account, its grants from `source`.
+pub async fn read_from(
+    api: &SqlApi,
+    name: &str,
+    source: Source,
+) -> Result<Connection, ConnectorError> {
+    validated(snapshot(api, name, source).await?)
 }
 
 /// The snapshot document of the account, before validation.
-pub async fn snapshot(api: &SqlApi, name: &str) -> Result<Value, ConnectorError> {
+pub async fn snapshot(api: &SqlApi, name: &str, source: Source) -> Result<Value, ConnectorError> {
     let mut identities = Vec::new();
     let mut users = BTreeSet::new();
     let listed = api.query(sql::USERS).await?;
@@ -104,45 +124,104 @@ pub async fn snapshot(api: &SqlApi, name: &str) -> Result<Value, ConnectorError>
     let role_set: BTreeSet<&str> = roles.iter().map(String::as_str).collect();
     let mut memberships = BTreeSet::new();
     let mut grants = BTreeSet::new();
-    for role in &roles {
-        let quoted = quote::ident(Platform::Snowflake, role)?;
-        let held = api.query(&sql::grants_to_role(&quoted)).await?;
-        for r in &held.rows {
-            let (Some(privilege), Some(on), Some(object)) = (
-                cell(&held, r, "privilege"),
-                cell(&held, r, "granted_on"),
-                cell(&held, r, "name"),
-            ) else {
-                continue;
-            };
-            // A role granted to this one comes from SHOW GRANTS OF ROLE, with its grantee kind.
-            if on == "ROLE" || kind_of(on).is_none() {
-                continue;
+    let member = |who: &str, kind: &str, role: &str| {
+        json!({"member": who, "member_kind": kind, "role": role, "role_kind": "role"}).to_string()
+    };
+    match source {
+        Source::Show => {
+            // PUBLIC's own privileges too: they are every user's.
+            for role in roles.iter().map(String::as_str).chain(["PUBLIC"]) {
+                let quoted = quote::ident(Platform::Snowflake, role)?;
+                let held = api.query(&sql::grants_to_role(&quoted)).await?;
+                for r in &held.rows {
+                    let (Some(privilege), Some(on), Some(object)) = (
+                        cell(&held, r, "privilege"),
+                        cell(&held, r, "granted_on"),
+                        cell(&held, r, "name"),
+                    ) else {
+                        continue;
+                    };
+                    // A role granted to this one comes from SHOW GRANTS OF ROLE, with its
+                    // grantee's kind.
+                    if on == "ROLE" || kind_of(on).is_none() {
+                        continue;
+                    }
+                    let object = object_name(object);
+                    if resources.contains_key(&object) {
+                        let option = cell(&held, r, "grant_option") == Some("true");
+                        grants.insert(grant(role, privilege, &object, option, false));
+                    }
+                }
+                if role == "PUBLIC" {
+                    continue;
+                }
+                let holders = api.query(&sql::grants_of_role(&quoted)).await?;
+                for r in &holders.rows {
+                    let (Some(to), Some(who)) = (
+                        cell(&holders, r, "granted_to"),
+                        cell(&holders, r, "grantee_name"),
+                    ) else {
+                        continue;
+                    };
+                    match to {
+                        "USER" if users.contains(who) => {
+                            memberships.insert(member(who, "user", role))
+                        }
+                        "ROLE" if role_set.contains(who) => {
+                            memberships.insert(member(who, "role", role))
+                        }
+                        _ => continue,
+                    };
+                }
             }
-            let object = object_name(object);
-            if !resources.contains_key(&object) {
-                continue;
-            }
-            let option = cell(&held, r, "grant_option") == Some("true");
-            grants.insert(grant(role, privilege, &object, option, false));
         }
-        let holders = api.query(&sql::grants_of_role(&quoted)).await?;
-        for r in &holders.rows {
-            let (Some(to), Some(who)) = (
-                cell(&holders, r, "granted_to"),
-                cell(&holders, r, "grantee_name"),
-            ) else {
-                continue;
-            };
-            let kind = match to {
-                "USER" if users.contains(who) => "user",
-                "ROLE" if role_set.contains(who) => "role",
-                _ => continue,
-            };
-            memberships.insert(
-                json!({"member": who, "member_kind": kind, "role": role, "role_kind": "role"})
-                    .to_string(),
-            );
+        Source::AccountUsage => {
+            let held = api.query(sql::ACCOUNT_USAGE_GRANTS_TO_ROLES).await?;
+            for r in &held.rows {
+                let c = |name: &str| cell(&held, r, name);
+                let (Some(privilege), Some(on), Some(name), Some("ROLE"), Some(grantee)) = (
+                    c("privilege"),
+                    c("granted_on"),
+                    c("name"),
+                    c("granted_to"),
+                    c("grantee_name"),
+                ) else {
+                    continue;
+                };
+                let known = |r: &str| r == "PUBLIC" || role_set.contains(r);
+                if on == "ROLE" {
+                    // USAGE on role NAME granted to role GRANTEE: GRANTEE holds NAME.
+                    if privilege == "USAGE" && role_set.contains(grantee) && role_set.contains(name)
+                    {
+                        memberships.insert(member(grantee, "role", name));
+                    }
+                    continue;
+                }
+                let parts: Vec<&str> = match on {
+                    "DATABASE" | "WAREHOUSE" => vec![name],
+                    "SCHEMA" => vec![c("table_catalog").unwrap_or_default(), name],
+                    _ => vec![
+                        c("table_catalog").unwrap_or_default(),
+                        c("table_schema").unwrap_or_default(),
+                        name,
+                    ],
+                };
+                let object = parts.join(".");
+                if kind_of(on).is_some() && known(grantee) && resources.contains_key(&object) {
+                    let option = c("grant_option") == Some("true");
+                    grants.insert(grant(grantee, privilege, &object, option, false));
+                }
+            }
+            let held = api.query(sql::ACCOUNT_USAGE_GRANTS_TO_USERS).await?;
+            for r in &held.rows {
+                if let (Some(role), Some(user)) =
+                    (cell(&held, r, "role"), cell(&held, r, "grantee_name"))
+                    && users.contains(user)
+                    && role_set.contains(role)
+                {
+                    memberships.insert(member(user, "user", role));
+                }
+            }
         }
     }
     for schema in &schemas {
@@ -183,14 +262,17 @@ pub async fn snapshot(api: &SqlApi, name: &str) -> Result<Value, ConnectorError>
     }))
 }
 
-/// One grant, as a JSON string (for a set: SHOW output may repeat a row).
+/// One grant, as a JSON string (for a set: SHOW output may repeat a row). `PUBLIC` is the
+/// snapshot's pseudo-grantee, which has no kind.
 fn grant(role: &str, privilege: &str, resource: &str, option: bool, future: bool) -> String {
     let mut g = json!({
         "grantee": role,
-        "grantee_kind": "role",
         "privilege": privilege.to_uppercase(),
         "resource": resource,
     });
+    if role != "PUBLIC" {
+        g["grantee_kind"] = json!("role");
+    }
     if option {
         g["grant_option"] = json!(true);
     }

@@ -17,6 +17,12 @@ pub const TABLES: &str = "SHOW TABLES IN ACCOUNT";
 /// Views: `database_name`, `schema_name`, `name`, `is_materialized`.
 pub const VIEWS: &str = "SHOW VIEWS IN ACCOUNT";
 
+/// Every live grant to a role, from the account's usage views (up to two hours behind, one
+/// statement for the whole account): role-to-role grants are `USAGE` on a `ROLE`.
+pub const ACCOUNT_USAGE_GRANTS_TO_ROLES: &str = "SELECT PRIVILEGE, GRANTED_ON, NAME, TABLE_CATALOG, TABLE_SCHEMA, GRANTED_TO, GRANTEE_NAME, GRANT_OPTION FROM SNOWFLAKE.ACCOUNT_USAGE.GRANTS_TO_ROLES WHERE DELETED_ON IS NULL";
+/// Every live grant of a role to a user, from the usage views.
+pub const ACCOUNT_USAGE_GRANTS_TO_USERS: &str = "SELECT ROLE, GRANTEE_NAME FROM SNOWFLAKE.ACCOUNT_USAGE.GRANTS_TO_USERS WHERE DELETED_ON IS NULL";
+
 /// The privileges granted to a role (quoted): `privilege`, `granted_on`, `name`, `grant_option`.
 /// `USAGE` on a `ROLE` is a role granted to it, read from [`grants_of_role`] instead.
 pub fn grants_to_role(role: &str) -> String {

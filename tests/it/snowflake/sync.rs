@@ -148,6 +148,11 @@ pub(super) fn script_account(fake: &FakeSnowflake) {
         ]),
     );
     fake.script("SHOW GRANTS TO ROLE \"sales \"\"ops\"\"\"", grants(&[]));
+    // PUBLIC's own privileges are every user's.
+    fake.script(
+        "SHOW GRANTS TO ROLE \"PUBLIC\"",
+        grants(&[("USAGE", "WAREHOUSE", "REPORTING_WH", "false")]),
+    );
     fake.script(
         "SHOW GRANTS OF ROLE \"REPORTER\"",
         holders(&[("ROLE", "ANALYST")]),
@@ -237,6 +242,10 @@ async fn an_account_is_read_into_a_snapshot_the_engine_answers_on() {
         "{path}"
     );
     assert!(check("MAYA", "OWNERSHIP", "ANALYTICS.CORE.REVENUE_BY_MONTH").allowed);
+    assert!(
+        check("MAYA", "USAGE", "REPORTING_WH").allowed,
+        "through PUBLIC, every user's"
+    );
     // The future grant gives nothing on a table that already existed.
     assert!(!check("MAYA", "INSERT", "ANALYTICS.CORE.REVENUE").allowed);
 }
@@ -304,4 +313,77 @@ async fn warden_sync_reads_a_configured_account_and_keeps_it_when_the_key_is_ref
     );
     let (code, out, _) = check(dir.path().to_path_buf()).await.unwrap();
     assert_eq!(code, 0, "the last good snapshot stays: {out}");
+}
+
+/// `source = "account_usage"`: the grants of the whole account in two statements on the usage
+/// views (role-to-role grants as USAGE on a ROLE), with the same answers as SHOW GRANTS gives.
+#[tokio::test]
+async fn the_usage_views_give_the_same_account_in_two_statements() {
+    use warden::connectors::snowflake::read::{Source, read_from};
+    let key = TestKey::generate();
+    let fake = FakeSnowflake::start("xy12345", "warden", &key).await;
+    script_account(&fake);
+    fake.script(
+        "SELECT PRIVILEGE, GRANTED_ON, NAME, TABLE_CATALOG, TABLE_SCHEMA, GRANTED_TO, GRANTEE_NAME, GRANT_OPTION FROM SNOWFLAKE.ACCOUNT_USAGE.GRANTS_TO_ROLES WHERE DELETED_ON IS NULL",
+        rows(
+            vec![
+                "PRIVILEGE",
+                "GRANTED_ON",
+                "NAME",
+                "TABLE_CATALOG",
+                "TABLE_SCHEMA",
+                "GRANTED_TO",
+                "GRANTEE_NAME",
+                "GRANT_OPTION",
+            ],
+            &[
+                &["SELECT", "TABLE", "REVENUE", "ANALYTICS", "CORE", "ROLE", "REPORTER", "false"],
+                &["USAGE", "SCHEMA", "CORE", "ANALYTICS", "", "ROLE", "REPORTER", "false"],
+                &["USAGE", "ROLE", "REPORTER", "", "", "ROLE", "ANALYST", "false"],
+                &["USAGE", "ROLE", "ANALYST", "", "", "ROLE", "sales \"ops\"", "false"],
+                &["USAGE", "WAREHOUSE", "REPORTING_WH", "", "", "ROLE", "PUBLIC", "false"],
+                // A database role's grant: not read yet.
+                &["SELECT", "TABLE", "REVENUE", "ANALYTICS", "CORE", "DATABASE_ROLE", "DR", "false"],
+            ],
+        ),
+    );
+    fake.script(
+        "SELECT ROLE, GRANTEE_NAME FROM SNOWFLAKE.ACCOUNT_USAGE.GRANTS_TO_USERS WHERE DELETED_ON IS NULL",
+        rows(
+            vec!["ROLE", "GRANTEE_NAME"],
+            &[&["sales \"ops\"", "DBT_SVC"], &["ANALYST", "MAYA"]],
+        ),
+    );
+    let auth = KeyPairAuth::from_pem("xy12345", "warden", &key.pem).unwrap();
+    let api = SqlApi::new(&fake.url, Auth::KeyPair(auth)).unwrap();
+    let conn = read_from(&api, "snowflake", Source::AccountUsage)
+        .await
+        .unwrap();
+    assert!(
+        !fake
+            .executed()
+            .iter()
+            .any(|s| s.starts_with("SHOW GRANTS TO ROLE")),
+        "no statement a role"
+    );
+    let access = Access::build(vec![conn]).unwrap();
+    let args = |identity: &str, privilege: &str, resource: &str| -> CheckAccessArgs {
+        serde_json::from_value(json!({
+            "identity": identity, "privilege": privilege, "resource": resource, "connection": "snowflake"
+        }))
+        .unwrap()
+    };
+    let yes =
+        CheckAccess::run(&access, args("DBT_SVC", "SELECT", "ANALYTICS.CORE.REVENUE")).unwrap();
+    assert!(yes.allowed, "DBT_SVC → sales \"ops\" → ANALYST → REPORTER");
+    assert!(
+        CheckAccess::run(&access, args("MAYA", "USAGE", "REPORTING_WH"))
+            .unwrap()
+            .allowed
+    );
+    assert!(
+        !CheckAccess::run(&access, args("MAYA", "SELECT", "ANALYTICS.CORE.Orders Q1"))
+            .unwrap()
+            .allowed
+    );
 }
