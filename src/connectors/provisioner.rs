@@ -8,7 +8,8 @@ use crate::model::Platform;
 pub enum Provisioner {
     Postgres(postgres::Provisioner),
     Redshift(redshift::Provisioner),
-    Snowflake(snowflake::provision::Provisioner),
+    /// Boxed: it holds a key and an HTTP client, much larger than a database connection.
+    Snowflake(Box<snowflake::provision::Provisioner>),
 }
 
 impl Provisioner {
@@ -21,9 +22,9 @@ impl Provisioner {
             Platform::Redshift => Ok(Provisioner::Redshift(
                 redshift::Provisioner::connect(super::url(cfg)?).await?,
             )),
-            Platform::Snowflake => Ok(Provisioner::Snowflake(
+            Platform::Snowflake => Ok(Provisioner::Snowflake(Box::new(
                 snowflake::provision::Provisioner::new(snowflake::connect(cfg)?),
-            )),
+            ))),
             Platform::Bigquery => Err(ConnectorError::new(
                 FailureKind::Unsupported,
                 format!("Warden cannot provision on {} connections", cfg.platform),

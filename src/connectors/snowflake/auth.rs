@@ -14,6 +14,10 @@ use sha2::{Digest, Sha256};
 /// clock skew between here and there.
 pub const JWT_LIFETIME_SECS: i64 = 59 * 60;
 
+/// A JWT is signed anew once it has less than this left: a signature is an RSA operation, and a
+/// sync sends thousands of requests, each carrying the token.
+pub const JWT_RENEW_SECS: i64 = 5 * 60;
+
 /// The credential a request carries.
 pub enum Auth {
     KeyPair(KeyPairAuth),
@@ -25,7 +29,7 @@ impl Auth {
     /// The `Authorization` header value and the token type Snowflake expects beside it.
     pub fn header(&self, now: i64) -> Result<(String, &'static str), ConnectorError> {
         Ok(match self {
-            Auth::KeyPair(k) => (format!("Bearer {}", k.jwt(now)?), "KEYPAIR_JWT"),
+            Auth::KeyPair(k) => (format!("Bearer {}", k.current(now)?), "KEYPAIR_JWT"),
             Auth::Token(t) => (format!("Bearer {t}"), "OAUTH"),
         })
     }
@@ -50,6 +54,8 @@ pub struct KeyPairAuth {
     /// as `DESC USER` shows it in `RSA_PUBLIC_KEY_FP`.
     fingerprint: String,
     rng: SystemRandom,
+    /// The last JWT signed, with its `iat`.
+    signed: std::sync::Mutex<Option<(i64, String)>>,
 }
 
 impl KeyPairAuth {
@@ -89,12 +95,31 @@ impl KeyPairAuth {
             qualified_user: format!("{}.{}", account_for_jwt(account), user.to_uppercase()),
             fingerprint,
             rng: SystemRandom::new(),
+            signed: std::sync::Mutex::new(None),
         })
     }
 
     /// The public key's fingerprint, `SHA256:…` (safe to print: it is public).
     pub fn fingerprint(&self) -> &str {
         &self.fingerprint
+    }
+
+    /// A JWT valid at `now` (Unix seconds): the last one signed while it has more than
+    /// [`JWT_RENEW_SECS`] left, else a new one.
+    pub fn current(&self, now: i64) -> Result<String, ConnectorError> {
+        let mut signed = self
+            .signed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((iat, jwt)) = signed.as_ref()
+            && *iat <= now
+            && now < iat + JWT_LIFETIME_SECS - JWT_RENEW_SECS
+        {
+            return Ok(jwt.clone());
+        }
+        let jwt = self.jwt(now)?;
+        *signed = Some((now, jwt.clone()));
+        Ok(jwt)
     }
 
     /// A JWT issued at `now` (Unix seconds), valid for [`JWT_LIFETIME_SECS`].

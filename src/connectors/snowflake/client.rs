@@ -6,7 +6,7 @@
 
 use super::super::{ConnectorError, FailureKind};
 use super::auth::Auth;
-use reqwest::header::RETRY_AFTER;
+use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -212,8 +212,16 @@ impl SqlApi {
         loop {
             attempt += 1;
             let (authorization, token_type) = self.auth.header((self.clock)())?;
+            // Marked sensitive: a header printed in a debug log shows `Sensitive`, not the token.
+            let mut authorization = HeaderValue::from_str(&authorization).map_err(|_| {
+                ConnectorError::new(
+                    FailureKind::Config,
+                    "snowflake: the token has characters a header cannot carry",
+                )
+            })?;
+            authorization.set_sensitive(true);
             let sent = build(attempt > 1)
-                .header("Authorization", authorization)
+                .header(AUTHORIZATION, authorization)
                 .header("X-Snowflake-Authorization-Token-Type", token_type)
                 .header("Accept", "application/json")
                 .send()

@@ -239,3 +239,35 @@ async fn a_key_snowflake_does_not_know_or_an_expired_jwt_is_refused_clearly() {
     assert_eq!(e.kind, FailureKind::Authentication);
     assert!(!e.message.contains("stolen"), "{e}");
 }
+
+/// One JWT serves every request while it has more than a few minutes left (signing is an RSA
+/// operation; a sync sends thousands of requests), then a new one is signed.
+#[tokio::test]
+async fn a_jwt_is_reused_until_it_nears_its_expiry() {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    static LATER: AtomicI64 = AtomicI64::new(0);
+    fn clock() -> i64 {
+        chrono::Utc::now().timestamp() + LATER.load(Ordering::SeqCst)
+    }
+    let key = TestKey::generate();
+    let fake = FakeSnowflake::start(ACCOUNT, "warden", &key).await;
+    fake.script(
+        "SELECT 1",
+        Script::Rows {
+            columns: vec!["1"],
+            partitions: vec![vec![row(&["1"])]],
+        },
+    );
+    let api = client(&fake, &key).with_clock(clock);
+    let iat = |n: usize| fake.seen()[n].claims["iat"].as_i64().unwrap();
+    api.query("SELECT 1").await.unwrap();
+    // Ten minutes on: the same token.
+    LATER.store(10 * 60, Ordering::SeqCst);
+    api.query("SELECT 1").await.unwrap();
+    assert_eq!(iat(1), iat(0));
+    // Fifty-six minutes on, three before it expires: a new one.
+    LATER.store(56 * 60, Ordering::SeqCst);
+    api.query("SELECT 1").await.unwrap();
+    assert!(iat(2) >= iat(0) + 56 * 60, "{} then {}", iat(0), iat(2));
+    assert!(fake.seen().iter().all(|s| s.accepted));
+}
