@@ -49,8 +49,10 @@ pub trait Resolver: Send + Sync {
     /// The identities marked superuser, on `conn` or everywhere (the planner then asks
     /// `get_identity` about each: the answer's facts come from those calls).
     fn superusers(&self, conn: Option<u32>) -> Vec<Resolved>;
-    /// The resources directly inside `h` (a schema's tables and views).
-    fn contents(&self, h: Resolved) -> Vec<Resolved>;
+    /// The resources directly inside any of `level` (all on one connection): a database's
+    /// schemas, a schema's tables and views; grouped by their parent, in `level`'s order. One pass
+    /// over the connection's resources, however many parents.
+    fn contents(&self, level: &[Resolved]) -> Vec<Resolved>;
 }
 
 impl Resolver for Access {
@@ -120,17 +122,22 @@ impl Resolver for Access {
         self.conn(h.conn).resource(h.id)
     }
 
-    fn contents(&self, h: Resolved) -> Vec<Resolved> {
-        self.conn(h.conn)
-            .resources
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.parent == Some(h.id))
-            .map(|(id, _)| Resolved {
-                conn: h.conn,
-                id: id as u32,
-            })
-            .collect()
+    fn contents(&self, level: &[Resolved]) -> Vec<Resolved> {
+        let Some(conn) = level.first().map(|h| h.conn) else {
+            return Vec::new();
+        };
+        let at: std::collections::HashMap<u32, usize> =
+            level.iter().enumerate().map(|(k, h)| (h.id, k)).collect();
+        let mut groups: Vec<Vec<Resolved>> = vec![Vec::new(); level.len()];
+        for (id, r) in self.conn(conn).resources.iter().enumerate() {
+            if let Some(k) = r.parent.and_then(|p| at.get(&p)) {
+                groups[*k].push(Resolved {
+                    conn,
+                    id: id as u32,
+                });
+            }
+        }
+        groups.concat()
     }
 
     fn superusers(&self, conn: Option<u32>) -> Vec<Resolved> {

@@ -576,10 +576,8 @@ async fn who_has(
         .iter()
         .map(|h| {
             let mut args = json!({"resource": names.resource(*h).name, "connection": names.connection_name(h.conn)});
-            let snowflake = names
-                .connections()
-                .get(h.conn as usize)
-                .is_some_and(|(_, p)| *p == crate::model::Platform::Snowflake);
+            let snowflake =
+                platform_of(names, h.conn) == Some(crate::model::Platform::Snowflake);
             if let Some(p) = privilege.filter(|_| !owners || snowflake) {
                 args["privilege"] = json!(p);
             }
@@ -921,17 +919,18 @@ async fn request(tb: &mut Toolbox, intent: &Intent, conn: Option<u32>) -> Outcom
     })
 }
 
-/// Every privilege in `privileges` is one the platform of `conn` knows on `kind`.
+/// The platform of connection `conn`.
+fn platform_of(names: &dyn Resolver, conn: u32) -> Option<crate::model::Platform> {
+    names.connections().get(conn as usize).map(|(_, p)| *p)
+}
+
+/// Every privilege in `privileges` is one `platform` knows on `kind`.
 fn applies(
-    names: &dyn Resolver,
-    conn: u32,
+    platform: crate::model::Platform,
     privileges: &[String],
     kind: crate::model::ResourceKind,
 ) -> bool {
     use crate::model::{Privilege, vocabulary};
-    let Some((_, platform)) = names.connections().get(conn as usize).copied() else {
-        return false;
-    };
     privileges.iter().all(|p| {
         Privilege::parse(p)
             .is_ok_and(|p| vocabulary::check(&p, platform, Some(kind), "", "").is_ok())
@@ -947,21 +946,21 @@ fn not_on_container(names: &dyn Resolver, h: Resolved, privilege: &str) -> Optio
     use crate::model::ResourceKind::{Database, Schema};
     let r = names.resource(h);
     let wanted = [privilege.to_string()];
-    if !matches!(r.kind, Database | Schema) || applies(names, h.conn, &wanted, r.kind) {
+    let platform = platform_of(names, h.conn)?;
+    if !matches!(r.kind, Database | Schema) || applies(platform, &wanted, r.kind) {
         return None;
     }
-    let platform = names.connections().get(h.conn as usize)?.1;
     let takes = crate::model::vocabulary::words(platform, r.kind).join(", ");
     // Tables a level or two down: a database holds schemas, a schema tables.
     let mut tables = Vec::new();
     let mut level = vec![h];
     while tables.len() < EXAMPLES && !level.is_empty() {
         let mut next = Vec::new();
-        for c in level.iter().flat_map(|p| names.contents(*p)) {
+        for c in names.contents(&level) {
             let kind = names.resource(c).kind;
             if matches!(kind, Database | Schema) {
                 next.push(c);
-            } else if applies(names, h.conn, &wanted, kind) {
+            } else if applies(platform, &wanted, kind) {
                 tables.push(names.resource(c).name.clone());
             }
         }
@@ -996,13 +995,14 @@ const MAX_INSIDE: usize = 50;
 /// and views inside it that they apply to, which is what reading a schema means. `None`: ask
 /// for the resource as named (the privileges apply to it, or nothing inside it takes them).
 fn inside_for(names: &dyn Resolver, h: Resolved, privileges: &[String]) -> Option<Vec<Resolved>> {
-    let applies = |kind| applies(names, h.conn, privileges, kind);
+    let platform = platform_of(names, h.conn)?;
+    let applies = |kind| applies(platform, privileges, kind);
     let r = names.resource(h);
     if privileges.is_empty() || applies(r.kind) || r.kind != crate::model::ResourceKind::Schema {
         return None;
     }
     let inside: Vec<Resolved> = names
-        .contents(h)
+        .contents(&[h])
         .into_iter()
         .filter(|c| applies(names.resource(*c).kind))
         .take(MAX_INSIDE)
