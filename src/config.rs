@@ -161,7 +161,7 @@ pub struct ConnectionConfig {
     #[serde(default)]
     pub warehouse: Option<String>,
     /// Snowflake: `show` (SHOW commands, current) or `account_usage` (the views, up to two hours
-    /// behind; not read yet).
+    /// behind).
     #[serde(default)]
     pub source: Option<String>,
     /// Snowflake: the SQL API's address (default `https://{account}.snowflakecomputing.com`).

@@ -1194,8 +1194,6 @@ async fn how_to_get(
     ))
 }
 
-/// The asker's own request changed or withdrawn, through the tools (which hold the rules: only
-/// its requester, only while open and unapproved).
 /// What a change to a request asks for; `None` and empty leave a field as it is.
 struct Change<'a> {
     duration: Option<&'a str>,
@@ -1203,6 +1201,8 @@ struct Change<'a> {
     reason: Option<&'a str>,
 }
 
+/// The asker's own request changed or withdrawn, through the tools (which hold the rules: only
+/// its requester, only while open and unapproved).
 async fn change_request(
     tb: &mut Toolbox,
     id: Option<&str>,
