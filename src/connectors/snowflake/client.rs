@@ -47,6 +47,24 @@ impl Rows {
             .iter()
             .position(|c| c.eq_ignore_ascii_case(name))
     }
+
+    /// The cell of `row` in column `name`, `None` when the column is missing, or the cell null
+    /// or empty.
+    pub fn get<'a>(&self, row: &'a [Option<String>], name: &str) -> Option<&'a str> {
+        self.column(name)
+            .and_then(|i| row.get(i))
+            .and_then(|c| c.as_deref())
+            .filter(|c| !c.is_empty())
+    }
+
+    /// Every row's cell in column `name` that has a value.
+    pub fn values(&self, name: &str) -> Vec<String> {
+        self.rows
+            .iter()
+            .filter_map(|r| self.get(r, name))
+            .map(str::to_string)
+            .collect()
+    }
 }
 
 /// The SQL API of one account, as one user (with an optional role and warehouse).

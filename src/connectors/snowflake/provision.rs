@@ -6,7 +6,8 @@
 //!
 //! Not provisioned yet: database roles, and OWNERSHIP (which moves an object, and is refused).
 
-use super::client::{Rows, SqlApi};
+use super::client::SqlApi;
+use super::sql;
 use crate::connectors::{Applied, Change, ConnectorError, FailureKind, allowed_privilege, quote};
 use crate::model::vocabulary::words;
 use crate::model::{Platform, ResourceKind};
@@ -84,27 +85,23 @@ impl Provisioner {
 
     async fn holds_plan(&self, plan: &Plan) -> Result<bool, ConnectorError> {
         let rows = self.api.query(&plan.show).await?;
-        let cell = |r: &[Option<String>], c: &str| {
-            rows.column(c)
-                .and_then(|i| r.get(i))
-                .and_then(|v| v.as_deref())
-                .unwrap_or("")
-                .to_string()
-        };
-        Ok(rows.rows.iter().any(|r| match &plan.find {
-            Find::Privilege {
-                privilege,
-                granted_to,
-                grantee,
-            } => {
-                cell(r, "privilege") == *privilege
-                    && cell(r, "granted_to") == *granted_to
-                    && cell(r, "grantee_name") == *grantee
+        Ok(rows.rows.iter().any(|r| {
+            let cell = |c: &str| rows.get(r, c).unwrap_or_default();
+            match &plan.find {
+                Find::Privilege {
+                    privilege,
+                    granted_to,
+                    grantee,
+                } => {
+                    cell("privilege") == privilege
+                        && cell("granted_to") == *granted_to
+                        && cell("grantee_name") == grantee
+                }
+                Find::Holder {
+                    granted_to,
+                    grantee,
+                } => cell("granted_to") == *granted_to && cell("grantee_name") == grantee,
             }
-            Find::Holder {
-                granted_to,
-                grantee,
-            } => cell(r, "granted_to") == *granted_to && cell(r, "grantee_name") == *grantee,
         }))
     }
 
@@ -112,15 +109,16 @@ impl Provisioner {
     async fn plan(&self, change: &Change) -> Result<Plan, ConnectorError> {
         match change {
             Change::Membership { role, member } => {
-                let (to, granted_to) = self.principal(member).await?;
-                if !self.names(super::sql::ROLES).await?.contains(role) {
+                let roles = self.names(sql::ROLES).await?;
+                let (to, granted_to) = self.principal(member, &roles).await?;
+                if !roles.contains(role) {
                     return Err(not_found(format!("no role {role:?}")));
                 }
                 let role_q = quote::ident(SF, role)?;
                 Ok(Plan {
                     what: format!("ROLE {role_q}"),
                     to,
-                    show: super::sql::grants_of_role(&role_q),
+                    show: sql::grants_of_role(&role_q),
                     find: Find::Holder {
                         granted_to,
                         grantee: member.clone(),
@@ -132,7 +130,8 @@ impl Provisioner {
                 resource,
                 grantee,
             } => {
-                let (to, granted_to) = self.principal(grantee).await?;
+                let roles = self.names(sql::ROLES).await?;
+                let (to, granted_to) = self.principal(grantee, &roles).await?;
                 let kind = self.object_kind(resource).await?;
                 let allowed: Vec<&'static str> = words(SF, kind)
                     .iter()
@@ -145,7 +144,7 @@ impl Provisioner {
                 Ok(Plan {
                     what: format!("{privilege} ON {object}"),
                     to,
-                    show: format!("SHOW GRANTS ON {object}"),
+                    show: sql::grants_on(&object),
                     find: Find::Privilege {
                         privilege: privilege.to_string(),
                         granted_to,
@@ -156,23 +155,18 @@ impl Provisioner {
         }
     }
 
-    /// `ROLE "R"` or `USER "U"` for a grantee, and its `granted_to` word.
-    async fn principal(&self, name: &str) -> Result<(String, &'static str), ConnectorError> {
+    /// `ROLE "R"` or `USER "U"` for a grantee (one of the account's `roles`, else a user), and
+    /// its `granted_to` word.
+    async fn principal(
+        &self,
+        name: &str,
+        roles: &[String],
+    ) -> Result<(String, &'static str), ConnectorError> {
         let q = quote::ident(SF, name)?;
-        if self
-            .names(super::sql::ROLES)
-            .await?
-            .iter()
-            .any(|r| r == name)
-        {
+        if roles.iter().any(|r| r == name) {
             return Ok((format!("ROLE {q}"), "ROLE"));
         }
-        if self
-            .names(super::sql::USERS)
-            .await?
-            .iter()
-            .any(|u| u == name)
-        {
+        if self.names(sql::USERS).await?.iter().any(|u| u == name) {
             return Ok((format!("USER {q}"), "USER"));
         }
         Err(not_found(format!("no role or user {name:?}")))
@@ -182,18 +176,17 @@ impl Provisioner {
     /// view (looked up in its schema).
     async fn object_kind(&self, parts: &[String]) -> Result<ResourceKind, ConnectorError> {
         match parts {
-            [one] if self.names(super::sql::WAREHOUSES).await?.contains(one) => {
+            [one] if self.names(sql::WAREHOUSES).await?.contains(one) => {
                 Ok(ResourceKind::Warehouse)
             }
             [_] => Ok(ResourceKind::Database),
             [_, _] => Ok(ResourceKind::Schema),
             [db, schema, name] => {
                 let schema_q = quote::path(SF, &[db.clone(), schema.clone()])?;
-                let views = self
-                    .api
-                    .query(&format!("SHOW VIEWS IN SCHEMA {schema_q}"))
-                    .await?;
-                let is_view = names_in(&views).iter().any(|v| v == name);
+                let is_view = self
+                    .names(&sql::views_in_schema(&schema_q))
+                    .await?
+                    .contains(name);
                 Ok(if is_view {
                     ResourceKind::View
                 } else {
@@ -207,19 +200,10 @@ impl Provisioner {
         }
     }
 
+    /// The `name` column of what `statement` lists.
     async fn names(&self, statement: &str) -> Result<Vec<String>, ConnectorError> {
-        Ok(names_in(&self.api.query(statement).await?))
+        Ok(self.api.query(statement).await?.values("name"))
     }
-}
-
-fn names_in(rows: &Rows) -> Vec<String> {
-    let Some(i) = rows.column("name") else {
-        return Vec::new();
-    };
-    rows.rows
-        .iter()
-        .filter_map(|r| r.get(i).cloned().flatten())
-        .collect()
 }
 
 fn not_found(what: String) -> ConnectorError {

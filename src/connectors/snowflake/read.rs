@@ -8,7 +8,7 @@
 //! directly to users; grants on kinds of object a snapshot has no kind for (functions, stages,
 //! integrations, the account) are left out.
 
-use super::client::{Rows, SqlApi};
+use super::client::SqlApi;
 use super::sql;
 use crate::connectors::{ConnectorError, quote, validated};
 use crate::model::{Connection, Platform};
@@ -45,16 +45,16 @@ pub async fn snapshot(api: &SqlApi, name: &str, source: Source) -> Result<Value,
     let mut users = BTreeSet::new();
     let listed = api.query(sql::USERS).await?;
     for r in &listed.rows {
-        let Some(user) = cell(&listed, r, "name") else {
+        let Some(user) = listed.get(r, "name") else {
             continue;
         };
         let mut id = Map::new();
         id.insert("name".into(), json!(user));
         id.insert("kind".into(), json!("user"));
-        if let Some(e) = cell(&listed, r, "email") {
+        if let Some(e) = listed.get(r, "email") {
             id.insert("email".into(), json!(e));
         }
-        if let Some(d) = cell(&listed, r, "display_name") {
+        if let Some(d) = listed.get(r, "display_name") {
             id.insert("display_name".into(), json!(d));
         }
         users.insert(user.to_string());
@@ -65,7 +65,7 @@ pub async fn snapshot(api: &SqlApi, name: &str, source: Source) -> Result<Value,
     let roles: Vec<String> = listed
         .rows
         .iter()
-        .filter_map(|r| cell(&listed, r, "name"))
+        .filter_map(|r| listed.get(r, "name"))
         .filter(|n| *n != "PUBLIC")
         .map(str::to_string)
         .collect();
@@ -84,20 +84,20 @@ pub async fn snapshot(api: &SqlApi, name: &str, source: Source) -> Result<Value,
     };
     let listed = api.query(sql::WAREHOUSES).await?;
     for r in &listed.rows {
-        if let Some(n) = cell(&listed, r, "name") {
+        if let Some(n) = listed.get(r, "name") {
             add("warehouse", vec![n.to_string()]);
         }
     }
     let listed = api.query(sql::DATABASES).await?;
     for r in &listed.rows {
-        if let Some(n) = cell(&listed, r, "name") {
+        if let Some(n) = listed.get(r, "name") {
             add("database", vec![n.to_string()]);
         }
     }
     let listed = api.query(sql::SCHEMAS).await?;
     let mut schemas = Vec::new();
     for r in &listed.rows {
-        if let (Some(db), Some(s)) = (cell(&listed, r, "database_name"), cell(&listed, r, "name")) {
+        if let (Some(db), Some(s)) = (listed.get(r, "database_name"), listed.get(r, "name")) {
             // INFORMATION_SCHEMA is every database's, and holds no grants of its own.
             if s != "INFORMATION_SCHEMA" {
                 schemas.push(vec![db.to_string(), s.to_string()]);
@@ -108,9 +108,9 @@ pub async fn snapshot(api: &SqlApi, name: &str, source: Source) -> Result<Value,
     for (statement, kind) in [(sql::TABLES, "table"), (sql::VIEWS, "view")] {
         let listed = api.query(statement).await?;
         for r in &listed.rows {
-            let parts = ["database_name", "schema_name", "name"].map(|c| cell(&listed, r, c));
+            let parts = ["database_name", "schema_name", "name"].map(|c| listed.get(r, c));
             if let [Some(db), Some(s), Some(t)] = parts {
-                let materialized = cell(&listed, r, "is_materialized") == Some("true");
+                let materialized = listed.get(r, "is_materialized") == Some("true");
                 let kind = if materialized {
                     "materialized_view"
                 } else {
@@ -135,9 +135,9 @@ pub async fn snapshot(api: &SqlApi, name: &str, source: Source) -> Result<Value,
                 let held = api.query(&sql::grants_to_role(&quoted)).await?;
                 for r in &held.rows {
                     let (Some(privilege), Some(on), Some(object)) = (
-                        cell(&held, r, "privilege"),
-                        cell(&held, r, "granted_on"),
-                        cell(&held, r, "name"),
+                        held.get(r, "privilege"),
+                        held.get(r, "granted_on"),
+                        held.get(r, "name"),
                     ) else {
                         continue;
                     };
@@ -148,7 +148,7 @@ pub async fn snapshot(api: &SqlApi, name: &str, source: Source) -> Result<Value,
                     }
                     let object = object_name(object);
                     if resources.contains_key(&object) {
-                        let option = cell(&held, r, "grant_option") == Some("true");
+                        let option = held.get(r, "grant_option") == Some("true");
                         grants.insert(grant(role, privilege, &object, option, false));
                     }
                 }
@@ -157,10 +157,9 @@ pub async fn snapshot(api: &SqlApi, name: &str, source: Source) -> Result<Value,
                 }
                 let holders = api.query(&sql::grants_of_role(&quoted)).await?;
                 for r in &holders.rows {
-                    let (Some(to), Some(who)) = (
-                        cell(&holders, r, "granted_to"),
-                        cell(&holders, r, "grantee_name"),
-                    ) else {
+                    let (Some(to), Some(who)) =
+                        (holders.get(r, "granted_to"), holders.get(r, "grantee_name"))
+                    else {
                         continue;
                     };
                     match to {
@@ -178,7 +177,7 @@ pub async fn snapshot(api: &SqlApi, name: &str, source: Source) -> Result<Value,
         Source::AccountUsage => {
             let held = api.query(sql::ACCOUNT_USAGE_GRANTS_TO_ROLES).await?;
             for r in &held.rows {
-                let c = |name: &str| cell(&held, r, name);
+                let c = |name: &str| held.get(r, name);
                 let (Some(privilege), Some(on), Some(name), Some("ROLE"), Some(grantee)) = (
                     c("privilege"),
                     c("granted_on"),
@@ -214,8 +213,7 @@ pub async fn snapshot(api: &SqlApi, name: &str, source: Source) -> Result<Value,
             }
             let held = api.query(sql::ACCOUNT_USAGE_GRANTS_TO_USERS).await?;
             for r in &held.rows {
-                if let (Some(role), Some(user)) =
-                    (cell(&held, r, "role"), cell(&held, r, "grantee_name"))
+                if let (Some(role), Some(user)) = (held.get(r, "role"), held.get(r, "grantee_name"))
                     && users.contains(user)
                     && role_set.contains(role)
                 {
@@ -229,16 +227,16 @@ pub async fn snapshot(api: &SqlApi, name: &str, source: Source) -> Result<Value,
         let future = api.query(&sql::future_grants_in_schema(&quoted)).await?;
         for r in &future.rows {
             let (Some(privilege), Some(to), Some(who)) = (
-                cell(&future, r, "privilege"),
-                cell(&future, r, "grant_to"),
-                cell(&future, r, "grantee_name"),
+                future.get(r, "privilege"),
+                future.get(r, "grant_to"),
+                future.get(r, "grantee_name"),
             ) else {
                 continue;
             };
             if to != "ROLE" || !role_set.contains(who) {
                 continue;
             }
-            let option = cell(&future, r, "grant_option") == Some("true");
+            let option = future.get(r, "grant_option") == Some("true");
             grants.insert(grant(who, privilege, &schema.join("."), option, true));
         }
     }
@@ -293,14 +291,6 @@ fn kind_of(granted_on: &str) -> Option<&'static str> {
         "WAREHOUSE" => "warehouse",
         _ => return None,
     })
-}
-
-/// A cell of `row` by column name, `None` when null or empty.
-fn cell<'a>(rows: &Rows, row: &'a [Option<String>], column: &str) -> Option<&'a str> {
-    rows.column(column)
-        .and_then(|i| row.get(i))
-        .and_then(|c| c.as_deref())
-        .filter(|c| !c.is_empty())
 }
 
 /// An object's name as `SHOW GRANTS` prints it (`ANALYTICS.CORE."Revenue ""Q1"""`), as the

@@ -34,6 +34,17 @@ pub fn grants_of_role(role: &str) -> String {
     format!("SHOW GRANTS OF ROLE {role}")
 }
 
+/// The privileges granted on one object (its kind and quoted name: `TABLE "DB"."S"."T"`):
+/// `privilege`, `granted_to`, `grantee_name`.
+pub fn grants_on(object: &str) -> String {
+    format!("SHOW GRANTS ON {object}")
+}
+
+/// The views of a schema (quoted `DB.SCHEMA`): `name`.
+pub fn views_in_schema(schema: &str) -> String {
+    format!("SHOW VIEWS IN SCHEMA {schema}")
+}
+
 /// The future grants of a schema (quoted `DB.SCHEMA`): `privilege`, `grant_on`, `grant_to`,
 /// `grantee_name`, `grant_option`.
 pub fn future_grants_in_schema(schema: &str) -> String {
