@@ -121,131 +121,18 @@ pub async fn snapshot(api: &SqlApi, name: &str, source: Source) -> Result<Value,
         }
     }
 
-    let role_set: BTreeSet<&str> = roles.iter().map(String::as_str).collect();
-    let mut memberships = BTreeSet::new();
-    let mut grants = BTreeSet::new();
-    let member = |who: &str, kind: &str, role: &str| {
-        json!({"member": who, "member_kind": kind, "role": role, "role_kind": "role"}).to_string()
+    let known = Known {
+        users: &users,
+        roles: roles.iter().map(String::as_str).collect(),
+        resources: &resources,
     };
+    let mut found = Found::default();
     match source {
-        Source::Show => {
-            // PUBLIC's own privileges too: they are every user's.
-            for role in roles.iter().map(String::as_str).chain(["PUBLIC"]) {
-                let quoted = quote::ident(Platform::Snowflake, role)?;
-                let held = api.query(&sql::grants_to_role(&quoted)).await?;
-                for r in &held.rows {
-                    let (Some(privilege), Some(on), Some(object)) = (
-                        held.get(r, "privilege"),
-                        held.get(r, "granted_on"),
-                        held.get(r, "name"),
-                    ) else {
-                        continue;
-                    };
-                    // A role granted to this one comes from SHOW GRANTS OF ROLE, with its
-                    // grantee's kind.
-                    if on == "ROLE" || kind_of(on).is_none() {
-                        continue;
-                    }
-                    let object = object_name(object);
-                    if resources.contains_key(&object) {
-                        let option = held.get(r, "grant_option") == Some("true");
-                        grants.insert(grant(role, privilege, &object, option, false));
-                    }
-                }
-                if role == "PUBLIC" {
-                    continue;
-                }
-                let holders = api.query(&sql::grants_of_role(&quoted)).await?;
-                for r in &holders.rows {
-                    let (Some(to), Some(who)) =
-                        (holders.get(r, "granted_to"), holders.get(r, "grantee_name"))
-                    else {
-                        continue;
-                    };
-                    match to {
-                        "USER" if users.contains(who) => {
-                            memberships.insert(member(who, "user", role))
-                        }
-                        "ROLE" if role_set.contains(who) => {
-                            memberships.insert(member(who, "role", role))
-                        }
-                        _ => continue,
-                    };
-                }
-            }
-        }
-        Source::AccountUsage => {
-            let held = api.query(sql::ACCOUNT_USAGE_GRANTS_TO_ROLES).await?;
-            for r in &held.rows {
-                let c = |name: &str| held.get(r, name);
-                let (Some(privilege), Some(on), Some(name), Some("ROLE"), Some(grantee)) = (
-                    c("privilege"),
-                    c("granted_on"),
-                    c("name"),
-                    c("granted_to"),
-                    c("grantee_name"),
-                ) else {
-                    continue;
-                };
-                let known = |r: &str| r == "PUBLIC" || role_set.contains(r);
-                if on == "ROLE" {
-                    // USAGE on role NAME granted to role GRANTEE: GRANTEE holds NAME.
-                    if privilege == "USAGE" && role_set.contains(grantee) && role_set.contains(name)
-                    {
-                        memberships.insert(member(grantee, "role", name));
-                    }
-                    continue;
-                }
-                let parts: Vec<&str> = match on {
-                    "DATABASE" | "WAREHOUSE" => vec![name],
-                    "SCHEMA" => vec![c("table_catalog").unwrap_or_default(), name],
-                    _ => vec![
-                        c("table_catalog").unwrap_or_default(),
-                        c("table_schema").unwrap_or_default(),
-                        name,
-                    ],
-                };
-                let object = parts.join(".");
-                if kind_of(on).is_some() && known(grantee) && resources.contains_key(&object) {
-                    let option = c("grant_option") == Some("true");
-                    grants.insert(grant(grantee, privilege, &object, option, false));
-                }
-            }
-            let held = api.query(sql::ACCOUNT_USAGE_GRANTS_TO_USERS).await?;
-            for r in &held.rows {
-                if let (Some(role), Some(user)) = (held.get(r, "role"), held.get(r, "grantee_name"))
-                    && users.contains(user)
-                    && role_set.contains(role)
-                {
-                    memberships.insert(member(user, "user", role));
-                }
-            }
-        }
+        Source::Show => shown(api, &roles, &known, &mut found).await?,
+        Source::AccountUsage => in_usage_views(api, &known, &mut found).await?,
     }
-    for schema in &schemas {
-        let quoted = quote::path(Platform::Snowflake, schema)?;
-        let future = api.query(&sql::future_grants_in_schema(&quoted)).await?;
-        for r in &future.rows {
-            let (Some(privilege), Some(to), Some(who)) = (
-                future.get(r, "privilege"),
-                future.get(r, "grant_to"),
-                future.get(r, "grantee_name"),
-            ) else {
-                continue;
-            };
-            if to != "ROLE" || !role_set.contains(who) {
-                continue;
-            }
-            let option = future.get(r, "grant_option") == Some("true");
-            grants.insert(grant(who, privilege, &schema.join("."), option, true));
-        }
-    }
-
-    let parse = |set: BTreeSet<String>| -> Vec<Value> {
-        set.into_iter()
-            .filter_map(|s| serde_json::from_str(&s).ok())
-            .collect()
-    };
+    future_grants(api, &schemas, &known, &mut found).await?;
+    let (memberships, grants) = found.into_json();
     Ok(json!({
         "version": 1,
         "taken_at": chrono::Utc::now().to_rfc3339(),
@@ -253,44 +140,214 @@ pub async fn snapshot(api: &SqlApi, name: &str, source: Source) -> Result<Value,
             "name": name,
             "platform": "snowflake",
             "identities": identities,
-            "memberships": parse(memberships),
+            "memberships": memberships,
             "resources": resources.into_values().collect::<Vec<_>>(),
-            "grants": parse(grants),
+            "grants": grants,
         }],
     }))
 }
 
-/// One grant, as a JSON string (for a set: SHOW output may repeat a row). `PUBLIC` is the
-/// snapshot's pseudo-grantee, which has no kind.
-fn grant(role: &str, privilege: &str, resource: &str, option: bool, future: bool) -> String {
-    let mut g = json!({
-        "grantee": role,
-        "privilege": privilege.to_uppercase(),
-        "resource": resource,
-    });
-    if role != "PUBLIC" {
-        g["grantee_kind"] = json!("role");
-    }
-    if option {
-        g["grant_option"] = json!(true);
-    }
-    if future {
-        g["future"] = json!(true);
-    }
-    g.to_string()
+/// What the account lists, that grants and memberships may name.
+struct Known<'a> {
+    users: &'a BTreeSet<String>,
+    /// Account roles (PUBLIC is not among them).
+    roles: BTreeSet<&'a str>,
+    resources: &'a BTreeMap<String, Value>,
 }
 
-/// The snapshot kind of a `granted_on` value, for the kinds a snapshot lists.
-fn kind_of(granted_on: &str) -> Option<&'static str> {
-    Some(match granted_on {
-        "DATABASE" => "database",
-        "SCHEMA" => "schema",
-        "TABLE" => "table",
-        "VIEW" => "view",
-        "MATERIALIZED_VIEW" => "materialized_view",
-        "WAREHOUSE" => "warehouse",
-        _ => return None,
-    })
+/// The memberships and grants read, each once (SHOW output may repeat a row).
+#[derive(Default)]
+struct Found {
+    /// (member, its kind, role).
+    memberships: BTreeSet<(String, &'static str, String)>,
+    /// (grantee role or PUBLIC, privilege, resource, grant option, future).
+    grants: BTreeSet<(String, String, String, bool, bool)>,
+}
+
+impl Found {
+    fn member(&mut self, who: &str, kind: &'static str, role: &str) {
+        self.memberships
+            .insert((who.to_string(), kind, role.to_string()));
+    }
+
+    fn grant(&mut self, role: &str, privilege: &str, resource: &str, option: bool, future: bool) {
+        self.grants.insert((
+            role.to_string(),
+            privilege.to_uppercase(),
+            resource.to_string(),
+            option,
+            future,
+        ));
+    }
+
+    /// As the snapshot writes them. `PUBLIC` is the snapshot's pseudo-grantee, which has no kind.
+    fn into_json(self) -> (Vec<Value>, Vec<Value>) {
+        let memberships = self
+            .memberships
+            .into_iter()
+            .map(|(who, kind, role)| {
+                json!({"member": who, "member_kind": kind, "role": role, "role_kind": "role"})
+            })
+            .collect();
+        let grants = self
+            .grants
+            .into_iter()
+            .map(|(grantee, privilege, resource, option, future)| {
+                let mut g =
+                    json!({"grantee": grantee, "privilege": privilege, "resource": resource});
+                if grantee != "PUBLIC" {
+                    g["grantee_kind"] = json!("role");
+                }
+                if option {
+                    g["grant_option"] = json!(true);
+                }
+                if future {
+                    g["future"] = json!(true);
+                }
+                g
+            })
+            .collect();
+        (memberships, grants)
+    }
+}
+
+/// SHOW GRANTS TO ROLE for each role and PUBLIC (whose own privileges are every user's), and
+/// SHOW GRANTS OF ROLE for who holds each role.
+async fn shown(
+    api: &SqlApi,
+    roles: &[String],
+    known: &Known<'_>,
+    found: &mut Found,
+) -> Result<(), ConnectorError> {
+    for role in roles.iter().map(String::as_str).chain(["PUBLIC"]) {
+        let quoted = quote::ident(Platform::Snowflake, role)?;
+        let held = api.query(&sql::grants_to_role(&quoted)).await?;
+        for r in &held.rows {
+            let (Some(privilege), Some(on), Some(object)) = (
+                held.get(r, "privilege"),
+                held.get(r, "granted_on"),
+                held.get(r, "name"),
+            ) else {
+                continue;
+            };
+            // A role granted to this one comes from SHOW GRANTS OF ROLE, with its grantee's kind.
+            if on == "ROLE" || !listed_kind(on) {
+                continue;
+            }
+            let object = object_name(object);
+            if known.resources.contains_key(&object) {
+                let option = held.get(r, "grant_option") == Some("true");
+                found.grant(role, privilege, &object, option, false);
+            }
+        }
+        if role == "PUBLIC" {
+            continue;
+        }
+        let holders = api.query(&sql::grants_of_role(&quoted)).await?;
+        for r in &holders.rows {
+            match (holders.get(r, "granted_to"), holders.get(r, "grantee_name")) {
+                (Some("USER"), Some(who)) if known.users.contains(who) => {
+                    found.member(who, "user", role)
+                }
+                (Some("ROLE"), Some(who)) if known.roles.contains(who) => {
+                    found.member(who, "role", role)
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// GRANTS_TO_ROLES (a role granted to a role is USAGE on a ROLE) and GRANTS_TO_USERS: the whole
+/// account in two statements.
+async fn in_usage_views(
+    api: &SqlApi,
+    known: &Known<'_>,
+    found: &mut Found,
+) -> Result<(), ConnectorError> {
+    let held = api.query(sql::ACCOUNT_USAGE_GRANTS_TO_ROLES).await?;
+    for r in &held.rows {
+        let c = |name: &str| held.get(r, name);
+        let (Some(privilege), Some(on), Some(name), Some("ROLE"), Some(grantee)) = (
+            c("privilege"),
+            c("granted_on"),
+            c("name"),
+            c("granted_to"),
+            c("grantee_name"),
+        ) else {
+            continue;
+        };
+        if on == "ROLE" {
+            // USAGE on role NAME granted to role GRANTEE: GRANTEE holds NAME.
+            if privilege == "USAGE" && known.roles.contains(grantee) && known.roles.contains(name) {
+                found.member(grantee, "role", name);
+            }
+            continue;
+        }
+        let parts: Vec<&str> = match on {
+            "DATABASE" | "WAREHOUSE" => vec![name],
+            "SCHEMA" => vec![c("table_catalog").unwrap_or_default(), name],
+            _ => vec![
+                c("table_catalog").unwrap_or_default(),
+                c("table_schema").unwrap_or_default(),
+                name,
+            ],
+        };
+        let object = parts.join(".");
+        let grantee_known = grantee == "PUBLIC" || known.roles.contains(grantee);
+        if listed_kind(on) && grantee_known && known.resources.contains_key(&object) {
+            let option = c("grant_option") == Some("true");
+            found.grant(grantee, privilege, &object, option, false);
+        }
+    }
+    let held = api.query(sql::ACCOUNT_USAGE_GRANTS_TO_USERS).await?;
+    for r in &held.rows {
+        if let (Some(role), Some(user)) = (held.get(r, "role"), held.get(r, "grantee_name"))
+            && known.users.contains(user)
+            && known.roles.contains(role)
+        {
+            found.member(user, "user", role);
+        }
+    }
+    Ok(())
+}
+
+/// Each schema's future grants to roles: kept, marked `future` (they give nothing on objects
+/// that exist).
+async fn future_grants(
+    api: &SqlApi,
+    schemas: &[Vec<String>],
+    known: &Known<'_>,
+    found: &mut Found,
+) -> Result<(), ConnectorError> {
+    for schema in schemas {
+        let quoted = quote::path(Platform::Snowflake, schema)?;
+        let future = api.query(&sql::future_grants_in_schema(&quoted)).await?;
+        for r in &future.rows {
+            let (Some(privilege), Some("ROLE"), Some(who)) = (
+                future.get(r, "privilege"),
+                future.get(r, "grant_to"),
+                future.get(r, "grantee_name"),
+            ) else {
+                continue;
+            };
+            if known.roles.contains(who) {
+                let option = future.get(r, "grant_option") == Some("true");
+                found.grant(who, privilege, &schema.join("."), option, true);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether a snapshot lists objects of this `granted_on` kind (functions, stages, integrations
+/// and the account it does not).
+fn listed_kind(granted_on: &str) -> bool {
+    matches!(
+        granted_on,
+        "DATABASE" | "SCHEMA" | "TABLE" | "VIEW" | "MATERIALIZED_VIEW" | "WAREHOUSE"
+    )
 }
 
 /// An object's name as `SHOW GRANTS` prints it (`ANALYTICS.CORE."Revenue ""Q1"""`), as the
