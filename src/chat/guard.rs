@@ -22,8 +22,9 @@ static LEAD: LazyLock<Vec<&'static str>> =
 static ORDERS: LazyLock<Vec<&'static str>> =
     LazyLock::new(|| wordlist::entries(wordlist::GUARD_ORDERS));
 
-/// Verbs that take a request back: its requester may, of their own.
-const WITHDRAW: &[&str] = &[
+/// Verbs that take a request back: its requester may, of their own (the embedded engine reads
+/// the same words as a withdrawal).
+pub(super) const WITHDRAW: &[&str] = &[
     "withdraw", "cancel", "delete", "remove", "retract", "scrap", "rescind", "drop",
 ];
 
@@ -37,11 +38,14 @@ pub fn refusal(message: &str) -> Option<String> {
     let overrides = OVERRIDES.iter().any(|o| lower.contains(o));
     // "approve request 3", "deny #12", "revoke bob's request", "close req-7".
     let names_one = |n: &&str| n.starts_with("req-") || n.starts_with("req_") || n.starts_with('#');
+    // The verb the message opens with, past the words that may lead an order ("please", "can
+    // you", "just").
+    let at_verb = words.iter().position(|w| !LEAD.contains(w));
+    let verb = at_verb.map(|i| words[i]);
     // A bare number names a request only right after a verb that opens the message ("approve
     // 12", "pls delete 4"): in "… for 8h to remove 2019 rows" it is a year.
-    let first_verb = words.iter().position(|w| !LEAD.contains(w));
     let numbered = |i: usize| {
-        Some(i) == first_verb
+        Some(i) == at_verb
             && words
                 .get(i + 1)
                 .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
@@ -131,8 +135,8 @@ pub fn refusal(message: &str) -> Option<String> {
                 ["please", "grant"] | ["just", "grant"] | ["you", "grant"]
             )
         })
-        // "make me an admin", "make sybil a superuser", "make judy a member of R": not "make it two
-    // weeks".
+        // "make me an admin", "make sybil a superuser", "make judy a member of R": not "make it
+        // two weeks".
         || words
             .windows(2)
             .any(|w| w[0] == "make" && !matches!(w[1], "it" | "a" | "an" | "the" | "that" | "sure"))
@@ -144,8 +148,6 @@ pub fn refusal(message: &str) -> Option<String> {
             });
     // "add tom to sales_ops", "please drop the crm.leads table", "remove kevin from billing_read":
     // an order to change a platform, not a question and not a request for oneself.
-    let lead = &*LEAD;
-    let verb = words.iter().find(|w| !lead.contains(w)).copied();
     // "give peggy write on …" grants to someone else; "give me …" asks for oneself.
     let gives_other = verb == Some("give")
         && words
@@ -180,7 +182,6 @@ pub fn refusal(message: &str) -> Option<String> {
                         | "today"
                 )
         });
-    let at_verb = words.iter().position(|w| Some(*w) == verb);
     // "put in a request for …", "put me in for the people_read role": filing one's own request.
     let files = at_verb.is_some_and(|i| {
         let next: Vec<&str> = words[i + 1..].iter().take(3).copied().collect();
@@ -198,7 +199,7 @@ pub fn refusal(message: &str) -> Option<String> {
             .any(|w| *w == "who" || *w == "whether" || *w == "if")
         && words
             .first()
-            .is_some_and(|w| lead.contains(w) || Some(*w) == verb)
+            .is_some_and(|w| LEAD.contains(w) || Some(*w) == verb)
         && !words.starts_with(&["can", "i"])
         && !words.starts_with(&["could", "i"]);
     if !(overrides || on_request || revoking || granting || changing) {

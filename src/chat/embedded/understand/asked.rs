@@ -198,11 +198,7 @@ pub(super) fn changes_request(p: &Parsed, infos: &[SpanInfo]) -> Option<Intent> 
     {
         return Some(change);
     }
-    let withdraw = [
-        "withdraw", "retract", "scrap", "rescind", "cancel", "delete", "remove", "drop",
-    ]
-    .iter()
-    .any(|w| p.word(w));
+    let withdraw = crate::chat::guard::WITHDRAW.iter().any(|w| p.word(w));
     (withdraw && about_it && !question).then(|| Intent::ChangeRequest {
         id: request_id(p),
         duration: None,
