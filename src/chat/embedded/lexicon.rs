@@ -25,6 +25,9 @@ pub static FUNCTION: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
         .collect()
 });
 
+/// Words that join names into a list: "judy, kevin and frank", "maya or tom", "bob & grace".
+pub const JOINERS: &[&str] = &["and", "or", "&", "+", "plus", "nor", "n"];
+
 /// Third-person pronouns: in a follow-up they stand for the last question's subject.
 pub static PRONOUNS: LazyLock<Vec<&'static str>> =
     LazyLock::new(|| wordlist::entries(wordlist::PRONOUNS));

@@ -181,8 +181,7 @@ pub fn parse(names: &dyn Resolver, text: &str) -> Parsed {
         }
         let after = i.checked_sub(1).map(|j| &tokens[j]);
         let stands_for_a_name = after.is_some_and(|a| {
-            a.class == Class::Preposition
-                || matches!(a.lower.as_str(), "and" | "or" | "n" | "&" | "+" | "plus")
+            a.class == Class::Preposition || super::lexicon::JOINERS.contains(&a.lower.as_str())
         }) || tokens
             .get(i + 1)
             .is_some_and(|n| n.class == Class::Kind(Target::Resource));

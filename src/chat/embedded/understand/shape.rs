@@ -1,6 +1,7 @@
 //! The shape of a question: whether it asks who ("which users …"), the span it is about as an
 //! identity (its subject) and the span it is about as a resource (its object).
 
+use super::super::lexicon::JOINERS;
 use super::super::parse::Parsed;
 use super::super::words::{Class, Cue, Target};
 use super::SpanInfo;
@@ -159,9 +160,6 @@ pub(super) fn object<'a>(
         .or_else(|| others.iter().find(|i| i.span.after_preposition).copied())
         .or(others.last().copied())
 }
-
-/// Words that join names into a list: "judy, kevin and frank", "maya or tom", "bob & grace".
-const JOINERS: &[&str] = &["and", "or", "&", "+", "plus", "nor", "n"];
 
 /// The people a question asks about together, when it names two or more joined into a list
 /// ("do judy, kevin and frank have read on …", "maya or tom, who can …", "can tom and I …"), in
