@@ -140,13 +140,15 @@ pub(super) fn request(p: &Parsed, infos: &[SpanInfo]) -> Intent {
     let mut resources = resources;
     let stated =
         super::super::parse::purpose(&p.text).filter(|_| p.reason.is_none() && purpose.is_none());
-    let in_purpose = |r: &str| {
-        stated.as_ref().is_some_and(|s| {
-            s.to_lowercase()
-                .split(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '-')))
-                .any(|w| w == r.to_lowercase())
+    let stated_lower = stated.as_deref().map(str::to_lowercase);
+    let stated_words: Vec<&str> = stated_lower
+        .as_deref()
+        .map(|s| {
+            s.split(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '-')))
+                .collect()
         })
-    };
+        .unwrap_or_default();
+    let in_purpose = |r: &str| stated_words.contains(&r.to_lowercase().as_str());
     let outside = resources.iter().filter(|r| !in_purpose(r)).count();
     if outside > 0 && outside < resources.len() {
         resources.retain(|r| !in_purpose(r));
