@@ -194,20 +194,18 @@ fn unquote(q: &str) -> String {
         .map_or(q.to_string(), |inner| inner.replace("\"\"", "\""))
 }
 
-fn rows_of(columns: &[&str], rows: Vec<Vec<String>>) -> Response {
-    axum::Json(json!({
-        "resultSetMetaData": {
-            "numRows": rows.len(),
-            "format": "jsonv2",
-            "partitionInfo": [{"rowCount": rows.len(), "uncompressedSize": 100}],
-            "rowType": columns.iter().map(|c| json!({"name": c, "type": "text", "nullable": true})).collect::<Vec<_>>(),
-        },
-        "data": rows,
-        "code": "090001",
-        "statementHandle": "01b2c3d4-0000-0000-0000-000000000000",
-        "message": "Statement executed successfully.",
-    }))
-    .into_response()
+/// A finished statement's rows, answered as any scripted result is.
+fn rows_of(inner: &mut Inner, columns: &[&'static str], rows: Vec<Vec<String>>) -> Response {
+    let handle = new_handle(inner);
+    let rows = rows
+        .into_iter()
+        .map(|r| r.into_iter().map(Some).collect())
+        .collect();
+    let script = Script::Rows {
+        columns: columns.to_vec(),
+        partitions: vec![rows],
+    };
+    answer(inner, &handle, script, 0)
 }
 
 /// GRANT, REVOKE and the SHOW GRANTS that read what they did, on the fake's grant table.
@@ -233,6 +231,7 @@ fn grants_engine(inner: &mut Inner, statement: &str) -> Option<Response> {
             inner.granted.retain(|g| *g != entry);
         }
         return Some(rows_of(
+            inner,
             &["status"],
             vec![vec!["Statement executed successfully.".into()]],
         ));
@@ -258,7 +257,7 @@ fn grants_engine(inner: &mut Inner, statement: &str) -> Option<Response> {
                 })
             })
             .collect();
-        return Some(rows_of(&GRANT_COLUMNS, rows));
+        return Some(rows_of(inner, &GRANT_COLUMNS, rows));
     }
     if let Some(role) = statement.strip_prefix("SHOW GRANTS OF ROLE ") {
         let what = format!("ROLE {role}");
@@ -277,6 +276,7 @@ fn grants_engine(inner: &mut Inner, statement: &str) -> Option<Response> {
             })
             .collect();
         return Some(rows_of(
+            inner,
             &[
                 "created_on",
                 "role",
@@ -443,12 +443,17 @@ fn start(inner: &mut Inner, statement: &str, script: Script, request_id: &str) -
     if inner.request_ids.insert(request_id.to_string()) {
         inner.executed.push(statement.to_string());
     }
+    let handle = new_handle(inner);
+    answer(inner, &handle, script, 0)
+}
+
+/// A statement handle, new for each statement.
+fn new_handle(inner: &mut Inner) -> String {
     inner.next += 1;
-    let handle = format!(
+    format!(
         "01b2c3d4-0000-{:04}-0000-0000000{:05}",
         inner.next, inner.next
-    );
-    answer(inner, &handle, script, 0)
+    )
 }
 
 fn answer(inner: &mut Inner, handle: &str, script: Script, partition: usize) -> Response {
