@@ -25,44 +25,31 @@ fn rows(columns: Vec<&'static str>, rows: &[&[&str]]) -> Script {
     }
 }
 
-fn grants(rows_of: &[(&str, &str, &str, &str)]) -> Script {
-    // (privilege, granted_on, name, grant_option)
-    let owned: Vec<Vec<String>> = rows_of
+/// `SHOW GRANTS TO ROLE` rows: (privilege, granted_on, name, grant_option).
+fn grants(of: &[(&str, &str, &str, &str)]) -> Script {
+    let owned: Vec<[&str; 8]> = of
         .iter()
-        .map(|(p, on, name, opt)| {
-            ["2024-01-01", p, on, name, "ROLE", "X", opt, "SYSADMIN"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect()
-        })
+        .map(|(p, on, name, opt)| ["2024-01-01", p, on, name, "ROLE", "X", opt, "SYSADMIN"])
         .collect();
-    Script::Rows {
-        columns: GRANT_COLUMNS.to_vec(),
-        partitions: vec![
-            owned
-                .into_iter()
-                .map(|r| r.into_iter().map(Some).collect())
-                .collect(),
-        ],
-    }
+    let slices: Vec<&[&str]> = owned.iter().map(|r| &r[..]).collect();
+    rows(GRANT_COLUMNS.to_vec(), &slices)
 }
 
+/// `SHOW GRANTS OF ROLE` rows: (granted_to, grantee_name).
 fn holders(of: &[(&str, &str)]) -> Script {
-    rows(
-        vec![
-            "created_on",
-            "role",
-            "granted_to",
-            "grantee_name",
-            "granted_by",
-        ],
-        &of.iter()
-            .map(|(to, who)| vec!["2024-01-01", "R", *to, *who, "SECURITYADMIN"])
-            .collect::<Vec<_>>()
-            .iter()
-            .map(Vec::as_slice)
-            .collect::<Vec<_>>(),
-    )
+    let owned: Vec<[&str; 5]> = of
+        .iter()
+        .map(|(to, who)| ["2024-01-01", "R", to, who, "SECURITYADMIN"])
+        .collect();
+    let slices: Vec<&[&str]> = owned.iter().map(|r| &r[..]).collect();
+    let columns = vec![
+        "created_on",
+        "role",
+        "granted_to",
+        "grantee_name",
+        "granted_by",
+    ];
+    rows(columns, &slices)
 }
 
 /// A small account: two users, three roles in a chain (one named `sales "ops"`), a warehouse,
