@@ -132,6 +132,8 @@ proptest! {
             // Understood twice, with the first as the last question ("he", "it").
             let _ = understand(&p, &infos, Some(&intent));
             let _ = purpose(&t);
+            // The guard reads every message first, raw and normalised.
+            let _ = crate::chat::guard::refusal(&t);
         }
     }
 }

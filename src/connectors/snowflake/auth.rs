@@ -172,6 +172,19 @@ pub fn account_for_jwt(account: &str) -> String {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// Whatever is configured as the account or the key: an answer or a clear error.
+        #[test]
+        fn any_account_or_key_text_is_read_without_a_panic(text in proptest::prelude::any::<String>()) {
+            let _ = account_for_jwt(&text);
+            let pem = format!("-----BEGIN PRIVATE KEY-----\n{text}\n-----END PRIVATE KEY-----");
+            for key in [text.as_str(), pem.as_str()] {
+                let e = KeyPairAuth::from_pem(&text, &text, key).err();
+                proptest::prop_assert!(e.is_some_and(|e| e.kind == FailureKind::Config));
+            }
+        }
+    }
+
     #[test]
     fn the_account_is_named_as_snowflake_expects_in_a_jwt() {
         assert_eq!(account_for_jwt("xy12345.eu-west-1"), "XY12345");

@@ -375,6 +375,18 @@ pub fn object_name(shown: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::object_name;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any text Snowflake prints as a name is read without a panic, and a name of plain
+        /// parts, each quoted as SHOW GRANTS quotes it, comes back as its parts joined.
+        #[test]
+        fn any_shown_name_is_read(shown in any::<String>(), parts in prop::collection::vec("[^.\"]{1,8}", 1..4)) {
+            let _ = object_name(&shown);
+            let quoted: Vec<String> = parts.iter().map(|p| format!("\"{p}\"")).collect();
+            prop_assert_eq!(object_name(&quoted.join(".")), parts.join("."));
+        }
+    }
 
     #[test]
     fn names_as_show_grants_prints_them_are_unquoted() {
