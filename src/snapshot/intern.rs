@@ -42,7 +42,9 @@ thread_local! {
 pub fn with_interner<T>(parse: impl FnOnce() -> T) -> (T, Interner) {
     let previous = CURRENT.with(|c| c.replace(Some(Interner::default())));
     let out = parse();
-    let interner = CURRENT.with(|c| c.replace(previous)).unwrap_or_default();
+    let mut interner = CURRENT.with(|c| c.replace(previous)).unwrap_or_default();
+    // Only lookups by number follow: the second copy of every string goes back now.
+    interner.ids = HashMap::new();
     (out, interner)
 }
 

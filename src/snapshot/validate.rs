@@ -312,7 +312,7 @@ fn connection(
     let mut grants = Vec::with_capacity(c.grants.len());
     // Few distinct privilege words: one shared string each.
     let mut privileges: HashMap<Name, Arc<str>> = HashMap::new();
-    for (j, g) in c.grants.into_iter().enumerate() {
+    consume_releasing(c.grants, |j, g| {
         let gat = format!("{at}.grants[{j}]");
         let privilege = match privileges.get(&g.privilege) {
             Some(p) => p.clone(),
@@ -345,7 +345,8 @@ fn connection(
             future: g.future,
             condition: g.condition,
         });
-    }
+        Ok(())
+    })?;
 
     Ok(Connection {
         name: c.name,
@@ -357,6 +358,27 @@ fn connection(
         resources,
         grants,
     })
+}
+
+/// Hands each of `raw`'s items to `take` in order, with its index, giving back the memory of
+/// those taken as it goes (a block at a time): the raw grants and the validated ones are the two
+/// largest things an import holds, and holding both whole at once was the import's peak.
+fn consume_releasing<T>(
+    mut raw: Vec<T>,
+    mut take: impl FnMut(usize, T) -> Result<()>,
+) -> Result<()> {
+    let block = (raw.len() / 16).max(1 << 14);
+    let mut j = 0;
+    while !raw.is_empty() {
+        for item in raw.drain(..block.min(raw.len())) {
+            take(j, item)?;
+            j += 1;
+        }
+        // The rest moved to the front: the tail's pages go back (a large buffer is its own
+        // mapping, shrunk in place).
+        raw.shrink_to_fit();
+    }
+    Ok(())
 }
 
 /// SQL privilege words compare in upper case; BigQuery roles are kept as written.
