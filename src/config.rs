@@ -152,7 +152,7 @@ pub struct ConnectionConfig {
     /// Snowflake: a file holding that key instead.
     #[serde(default)]
     pub private_key_path: Option<String>,
-    /// Snowflake: an OAuth access token instead of a key.
+    /// Snowflake, BigQuery: an OAuth access token instead of a key.
     #[serde(default)]
     pub token: Option<Secret>,
     /// Snowflake: the role and warehouse statements run with (the user's defaults if unset).
@@ -164,17 +164,32 @@ pub struct ConnectionConfig {
     /// behind).
     #[serde(default)]
     pub source: Option<String>,
-    /// Snowflake: the SQL API's address (default `https://{account}.snowflakecomputing.com`).
+    /// Snowflake: the SQL API's address (default `https://{account}.snowflakecomputing.com`);
+    /// BigQuery: the BigQuery API's (default `https://bigquery.googleapis.com`).
     #[serde(default)]
     pub api_url: Option<String>,
+    /// BigQuery: the project read and provisioned.
+    #[serde(default)]
+    pub project: Option<String>,
+    /// BigQuery: a service-account key file (the JSON Google issues).
+    #[serde(default)]
+    pub credentials: Option<String>,
+    /// BigQuery: the Resource Manager API's address (the project's IAM policy).
+    #[serde(default)]
+    pub resource_manager_url: Option<String>,
+    /// BigQuery: Cloud Identity's address, where group members are read (groups are leaves
+    /// without it).
+    #[serde(default)]
+    pub groups_url: Option<String>,
 }
 
 impl ConnectionConfig {
-    /// It says where the platform is: a `url` (PostgreSQL, Redshift) or an `account`
-    /// (Snowflake).
+    /// It says where the platform is: a `url` (PostgreSQL, Redshift), an `account` (Snowflake)
+    /// or a `project` (BigQuery).
     pub fn located(&self) -> bool {
         match self.platform {
             Platform::Snowflake => self.account.is_some(),
+            Platform::Bigquery => self.project.is_some(),
             _ => self.url.is_some(),
         }
     }
@@ -195,6 +210,10 @@ impl ConnectionConfig {
             warehouse: None,
             source: None,
             api_url: None,
+            project: None,
+            credentials: None,
+            resource_manager_url: None,
+            groups_url: None,
         }
     }
 }

@@ -182,11 +182,20 @@ fn holds(g: &ConnGraph, names: &DirectNames, change: &Change) -> bool {
             privilege,
             resource,
             grantee,
-        } => match (names.identity(grantee), names.resource(resource)) {
-            (Some(i), Some(r)) => g.has_direct_grant(i, privilege, r),
-            // A dropped role or table holds nothing.
-            _ => false,
-        },
+        } => {
+            // BigQuery's provisioner grants a role to an IAM member; the snapshot lists the
+            // member's identity and the role (a dataset's by its legacy name).
+            let (grantee, words) = if g.platform == crate::model::Platform::Bigquery {
+                crate::connectors::bigquery::provision::granted_as(grantee, privilege)
+            } else {
+                (grantee.clone(), vec![privilege.clone()])
+            };
+            match (names.identity(&grantee), names.resource(resource)) {
+                (Some(i), Some(r)) => words.iter().any(|w| g.has_direct_grant(i, w, r)),
+                // A dropped role or table holds nothing.
+                _ => false,
+            }
+        }
         Change::Membership { role, member } => {
             match (names.identity(member), names.identity(role)) {
                 (Some(m), Some(r)) => g.is_direct_member(m, r),

@@ -26,6 +26,10 @@ pub struct SyncResult {
     pub grants: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ConnectorError>,
+    /// What the platform holds that the snapshot could not (a BigQuery authorized view, groups
+    /// whose members are not known).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Drift against what Warden provisioned, compared after a good sync.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub drift: Option<crate::drift::Outcome>,
@@ -70,10 +74,13 @@ pub async fn sync(app: &App, only: Option<&str>) -> Result<Vec<SyncResult>, Prob
     let mut read = Vec::new();
     for cfg in chosen {
         let started = Instant::now();
-        let outcome = connectors::read(cfg).await;
+        let outcome = connectors::read_noted(cfg).await;
         let seconds = started.elapsed().as_secs_f64();
         match outcome {
-            Ok(conn) => {
+            Ok((conn, notes)) => {
+                for note in &notes {
+                    tracing::info!(connection = %cfg.name, note = %note, "sync note");
+                }
                 results.push(SyncResult {
                     connection: cfg.name.clone(),
                     ok: true,
@@ -82,6 +89,7 @@ pub async fn sync(app: &App, only: Option<&str>) -> Result<Vec<SyncResult>, Prob
                     resources: Some(conn.resources.len()),
                     grants: Some(conn.grants.len()),
                     error: None,
+                    notes,
                     drift: None,
                 });
                 read.push(conn);
@@ -96,6 +104,7 @@ pub async fn sync(app: &App, only: Option<&str>) -> Result<Vec<SyncResult>, Prob
                     resources: None,
                     grants: None,
                     error: Some(e),
+                    notes: Vec::new(),
                     drift: None,
                 });
             }

@@ -143,12 +143,16 @@ pub async fn dispatch(cli: Cli) -> Result<Output, Problem> {
                 .iter()
                 .map(|r| match &r.error {
                     None => format!(
-                        "{}: ok in {:.1}s ({} identities, {} resources, {} grants)",
+                        "{}: ok in {:.1}s ({} identities, {} resources, {} grants){}",
                         r.connection,
                         r.seconds,
                         r.identities.unwrap_or(0),
                         r.resources.unwrap_or(0),
-                        r.grants.unwrap_or(0)
+                        r.grants.unwrap_or(0),
+                        r.notes
+                            .iter()
+                            .map(|n| format!("\n  note: {n}"))
+                            .collect::<String>()
                     ),
                     Some(e) => format!(
                         "{}: failed ({}): {}; its last good snapshot stays",

@@ -2,6 +2,9 @@
 //! per platform; the SQL each one sends lives in one file beside it, so that it can be reviewed
 //! and tried against a real system on its own.
 
+pub mod bigquery;
+pub mod http;
+pub mod jwt;
 pub mod postgres;
 pub mod provisioner;
 pub mod quote;
@@ -125,17 +128,29 @@ pub(crate) fn allowed_privilege(
 
 /// Reads one configured connection: those whose platform [`Platform::can_sync`].
 pub async fn read(cfg: &ConnectionConfig) -> Result<Connection, ConnectorError> {
+    read_noted(cfg).await.map(|(c, _)| c)
+}
+
+/// As [`read`], with what the snapshot could not hold, in words (a BigQuery authorized view,
+/// groups whose members are not known).
+pub async fn read_noted(
+    cfg: &ConnectionConfig,
+) -> Result<(Connection, Vec<String>), ConnectorError> {
+    let plain = |c: Connection| (c, Vec::new());
     match cfg.platform {
-        Platform::Postgres => postgres::read(url(cfg)?, &cfg.name).await,
-        Platform::Redshift => redshift::read(url(cfg)?, &cfg.name).await,
+        Platform::Postgres => postgres::read(url(cfg)?, &cfg.name).await.map(plain),
+        Platform::Redshift => redshift::read(url(cfg)?, &cfg.name).await.map(plain),
         Platform::Snowflake => {
             let api = snowflake::connect(cfg)?;
-            snowflake::read::read_from(&api, &cfg.name, snowflake::source(cfg)?).await
+            snowflake::read::read_from(&api, &cfg.name, snowflake::source(cfg)?)
+                .await
+                .map(plain)
         }
-        other @ Platform::Bigquery => Err(ConnectorError::new(
-            FailureKind::Unsupported,
-            format!("no live connector for {other} yet; import its snapshot with `warden import`"),
-        )),
+        Platform::Bigquery => {
+            let api = bigquery::connect(cfg)?;
+            let read = bigquery::read::read(&api, &cfg.name).await?;
+            Ok((read.connection, read.notes))
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! One face over each platform's provisioning primitives, opened from a configured connection,
 //! so that the job runner does not care which platform a grant goes to.
 
-use super::{Applied, Change, ConnectorError, FailureKind, postgres, redshift, snowflake};
+use super::{Applied, Change, ConnectorError, bigquery, postgres, redshift, snowflake};
 use crate::config::ConnectionConfig;
 use crate::model::Platform;
 
@@ -10,6 +10,7 @@ pub enum Provisioner {
     Redshift(redshift::Provisioner),
     /// Boxed: it holds a key and an HTTP client, much larger than a database connection.
     Snowflake(Box<snowflake::provision::Provisioner>),
+    Bigquery(Box<bigquery::provision::Provisioner>),
 }
 
 impl Provisioner {
@@ -25,10 +26,9 @@ impl Provisioner {
             Platform::Snowflake => Ok(Provisioner::Snowflake(Box::new(
                 snowflake::provision::Provisioner::new(snowflake::connect(cfg)?),
             ))),
-            Platform::Bigquery => Err(ConnectorError::new(
-                FailureKind::Unsupported,
-                format!("Warden cannot provision on {} connections", cfg.platform),
-            )),
+            Platform::Bigquery => Ok(Provisioner::Bigquery(Box::new(
+                bigquery::provision::Provisioner::new(bigquery::connect(cfg)?),
+            ))),
         }
     }
 
@@ -37,6 +37,7 @@ impl Provisioner {
             Provisioner::Postgres(p) => p.grant(change).await,
             Provisioner::Redshift(p) => p.grant(change).await,
             Provisioner::Snowflake(p) => p.grant(change).await,
+            Provisioner::Bigquery(p) => p.grant(change).await,
         }
     }
 
@@ -45,6 +46,7 @@ impl Provisioner {
             Provisioner::Postgres(p) => p.revoke(change).await,
             Provisioner::Redshift(p) => p.revoke(change).await,
             Provisioner::Snowflake(p) => p.revoke(change).await,
+            Provisioner::Bigquery(p) => p.revoke(change).await,
         }
     }
 
@@ -53,6 +55,7 @@ impl Provisioner {
             Provisioner::Postgres(p) => p.holds(change).await,
             Provisioner::Redshift(p) => p.holds(change).await,
             Provisioner::Snowflake(p) => p.holds(change).await,
+            Provisioner::Bigquery(p) => p.holds(change).await,
         }
     }
 
@@ -61,6 +64,7 @@ impl Provisioner {
             Provisioner::Postgres(p) => p.close().await,
             Provisioner::Redshift(p) => p.close().await,
             Provisioner::Snowflake(p) => p.close().await,
+            Provisioner::Bigquery(p) => p.close().await,
         }
     }
 }

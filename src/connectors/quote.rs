@@ -12,7 +12,9 @@ use crate::model::Platform;
 /// so a name with capitals would name another object and is refused. Snowflake: wrapped in `"`,
 /// inner `"` doubled, at most 255 characters. A quoted Snowflake name keeps its case, and names
 /// are read from its catalogs as stored (an unquoted `sales_ops` is stored `SALES_OPS`), so
-/// quoting every name names exactly the object read.
+/// quoting every name names exactly the object read. BigQuery: names travel in REST paths, so a
+/// name becomes one percent-encoded URL path segment (a `/` or `?` in it stays inside the
+/// segment), at most 1,024 characters.
 pub fn ident(platform: Platform, name: &str) -> Result<String, ConnectorError> {
     let refuse = |why: String| Err(ConnectorError::new(FailureKind::Config, why));
     if name.is_empty() {
@@ -24,10 +26,11 @@ pub fn ident(platform: Platform, name: &str) -> Result<String, ConnectorError> {
     let (max, long) = match platform {
         Platform::Redshift => (127, name.len()),
         Platform::Snowflake => (255, name.chars().count()),
+        Platform::Bigquery => (1024, name.chars().count()),
         _ => (63, name.len()),
     };
     if long > max {
-        let unit = if platform == Platform::Snowflake {
+        let unit = if matches!(platform, Platform::Snowflake | Platform::Bigquery) {
             "characters"
         } else {
             "bytes"
@@ -43,7 +46,15 @@ pub fn ident(platform: Platform, name: &str) -> Result<String, ConnectorError> {
         Platform::Postgres | Platform::Redshift | Platform::Snowflake => {
             Ok(format!("\"{}\"", name.replace('"', "\"\"")))
         }
-        other => refuse(format!("no quoting rules for {other} here")),
+        Platform::Bigquery => Ok(name
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()),
     }
 }
 
@@ -59,6 +70,26 @@ pub fn path(platform: Platform, parts: &[String]) -> Result<String, ConnectorErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bigquery_names_are_single_url_path_segments() {
+        let bq = Platform::Bigquery;
+        assert_eq!(ident(bq, "sales_2026").unwrap(), "sales_2026");
+        assert_eq!(ident(bq, "example.com:proj").unwrap(), "example.com%3Aproj");
+        assert_eq!(ident(bq, "a/b?c d").unwrap(), "a%2Fb%3Fc%20d");
+        assert_eq!(ident(bq, "é").unwrap(), "%C3%A9");
+        assert!(ident(bq, "").is_err());
+        assert!(ident(bq, &"x".repeat(1025)).is_err());
+    }
+
+    proptest::proptest! {
+        /// Whatever a BigQuery name holds, it stays one path segment: no `/`, `?` or `#`.
+        #[test]
+        fn any_bigquery_name_is_one_segment(name in "\\PC{1,40}") {
+            let q = ident(Platform::Bigquery, &name).unwrap();
+            proptest::prop_assert!(!q.contains(['/', '?', '#', ' ']));
+        }
+    }
 
     #[test]
     fn quotes_by_the_platform_rules() {

@@ -61,22 +61,16 @@ impl Platform {
         matches!(self, Platform::Postgres | Platform::Redshift)
     }
 
-    /// Warden has a live connector for it: `warden sync` reads it (the others are imported as
-    /// snapshots). Kept equal to the platforms `connectors::read` dispatches on (a test there).
+    /// Warden has a live connector for it: `warden sync` reads it. Every platform has one now;
+    /// kept as the one place that says so, equal to what `connectors::read` does (a test there).
     pub fn can_sync(self) -> bool {
-        matches!(
-            self,
-            Platform::Postgres | Platform::Redshift | Platform::Snowflake
-        )
+        true
     }
 
-    /// Warden can grant and revoke on it itself; elsewhere an admin provisions by hand. Kept
-    /// equal to the platforms `connectors::provisioner` opens (a test there).
+    /// Warden can grant and revoke on it itself (else an admin provisions by hand). Every
+    /// platform can now; kept equal to what `connectors::provisioner` opens (a test there).
     pub fn can_provision(self) -> bool {
-        matches!(
-            self,
-            Platform::Postgres | Platform::Redshift | Platform::Snowflake
-        )
+        true
     }
 
     /// Every platform's name, for an error about a word that is none: `postgres, redshift,

@@ -156,7 +156,7 @@ impl Requests {
                 jobs.extend(j);
                 extended = Some(orig);
             } else {
-                let (e, j) = self.approved_parts(&mut req, grantees)?;
+                let (e, j) = self.approved_parts(access, &mut req, grantees)?;
                 events.extend(e);
                 jobs.extend(j);
             }
@@ -251,17 +251,18 @@ impl Requests {
             Some(&req.id),
             json!({"auto_approve_rule": rule + 1, "grantees": &grantees}),
         )];
-        let (e, j) = self.approved_parts(req, grantees)?;
+        let (e, j) = self.approved_parts(access, req, grantees)?;
         events.extend(e);
         Ok((events, j))
     }
 
     fn approved_parts(
         &self,
+        access: &Access,
         req: &mut AccessRequest,
         grantees: Vec<GranteeChoice>,
     ) -> Result<(Vec<NewEvent>, Vec<NewJob>), WrongState> {
-        req.changes = changes(req, &grantees);
+        req.changes = changes(access, req, &grantees);
         req.grantees = grantees;
         let provisioning = if req.connections().iter().any(|c| !self.can_provision(c)) {
             Provisioning::Manual
@@ -467,6 +468,29 @@ impl Requests {
     }
 }
 
+/// The grantee as the platform's provisioner names it: on BigQuery an IAM member
+/// (`group:analysts@example.com`), since an email alone does not say whether it is a user's or
+/// a group's; elsewhere the identity's name.
+fn as_member(access: &Access, conn: &str, identity: &str) -> String {
+    let Some((_, c)) = access.graph.connection(conn) else {
+        return identity.to_string();
+    };
+    if c.platform != crate::model::Platform::Bigquery || identity.contains(':') {
+        return identity.to_string();
+    }
+    let prefix = match c
+        .identities
+        .iter()
+        .find(|i| i.name == identity)
+        .map(|i| i.kind)
+    {
+        Some(crate::model::IdentityKind::Group) => "group",
+        Some(crate::model::IdentityKind::ServiceAccount) => "serviceAccount",
+        _ => "user",
+    };
+    format!("{prefix}:{identity}")
+}
+
 /// The requester's linked identities on `conn`.
 fn own(access: &Access, conn: &str, mine: &[Resolved]) -> Vec<Resolved> {
     mine.iter()
@@ -485,12 +509,12 @@ fn linked(access: &Access, conn: &str, mine: &[Resolved]) -> Vec<String> {
 
 /// What Warden will change on each platform: every privilege on every resource, and every role,
 /// for the chosen grantee of that connection.
-fn changes(req: &AccessRequest, grantees: &[GranteeChoice]) -> Vec<ChangeRecord> {
+fn changes(access: &Access, req: &AccessRequest, grantees: &[GranteeChoice]) -> Vec<ChangeRecord> {
     let grantee = |c: &str| {
         grantees
             .iter()
             .find(|g| g.connection == c)
-            .map(|g| g.identity.clone())
+            .map(|g| as_member(access, c, &g.identity))
             .unwrap_or_default()
     };
     let record = ChangeRecord::new;

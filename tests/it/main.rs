@@ -5,6 +5,7 @@
 
 mod audit;
 mod authz;
+mod bigquery;
 mod binary;
 mod browser;
 mod chat;

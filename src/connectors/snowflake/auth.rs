@@ -2,12 +2,10 @@
 //! `ACCOUNT.USER.SHA256:<fingerprint>`, `sub` `ACCOUNT.USER`, valid at most an hour), or an OAuth
 //! token given as it is. The private key never leaves this module and is never printed.
 
-use super::super::{ConnectorError, FailureKind};
-use aws_lc_rs::encoding::AsDer;
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{KeyPair, RSA_PKCS1_SHA256, RsaKeyPair};
+use super::super::ConnectorError;
+use super::super::jwt::RsaSigner;
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
 
 /// How long a JWT lives: Snowflake accepts at most an hour; a few minutes less leaves room for
@@ -47,13 +45,12 @@ impl std::fmt::Debug for Auth {
 
 /// A user's RSA key, for signing JWTs as `ACCOUNT.USER`.
 pub struct KeyPairAuth {
-    key: RsaKeyPair,
+    signer: RsaSigner,
     /// `ACCOUNT.USER`, upper case.
     qualified_user: String,
     /// `SHA256:` and the base64 of the SHA-256 of the public key's DER (SubjectPublicKeyInfo),
     /// as `DESC USER` shows it in `RSA_PUBLIC_KEY_FP`.
     fingerprint: String,
-    rng: SystemRandom,
     /// The last JWT signed, with its `iat`.
     signed: std::sync::Mutex<Option<(i64, String)>>,
 }
@@ -61,40 +58,13 @@ pub struct KeyPairAuth {
 impl KeyPairAuth {
     /// Reads an unencrypted PKCS#8 PEM key (`-----BEGIN PRIVATE KEY-----`) for `user` of `account`.
     pub fn from_pem(account: &str, user: &str, pem: &str) -> Result<KeyPairAuth, ConnectorError> {
-        let config = |m: String| ConnectorError::new(FailureKind::Config, m);
-        if pem.contains("ENCRYPTED PRIVATE KEY") {
-            return Err(config(
-                "the Snowflake private key is encrypted; give it unencrypted (PKCS#8 PEM)".into(),
-            ));
-        }
-        let body: String = pem
-            .lines()
-            .map(str::trim)
-            .skip_while(|l| !l.starts_with("-----BEGIN PRIVATE KEY-----"))
-            .skip(1)
-            .take_while(|l| !l.starts_with("-----END"))
-            .collect();
-        if body.is_empty() {
-            return Err(config(
-                "the Snowflake private key is not a PKCS#8 PEM (-----BEGIN PRIVATE KEY-----)"
-                    .into(),
-            ));
-        }
-        let der = STANDARD
-            .decode(body.as_bytes())
-            .map_err(|_| config("the Snowflake private key's PEM body is not base64".into()))?;
-        let key = RsaKeyPair::from_pkcs8(&der)
-            .map_err(|e| config(format!("the Snowflake private key is not an RSA key: {e}")))?;
-        let spki = key
-            .public_key()
-            .as_der()
-            .map_err(|_| config("the Snowflake public key could not be encoded".into()))?;
-        let fingerprint = format!("SHA256:{}", STANDARD.encode(Sha256::digest(spki.as_ref())));
+        let signer = RsaSigner::from_pem(pem, "the Snowflake private key")?;
+        let spki = signer.public_key_der()?;
+        let fingerprint = format!("SHA256:{}", STANDARD.encode(Sha256::digest(&spki)));
         Ok(KeyPairAuth {
-            key,
+            signer,
             qualified_user: format!("{}.{}", account_for_jwt(account), user.to_uppercase()),
             fingerprint,
-            rng: SystemRandom::new(),
             signed: std::sync::Mutex::new(None),
         })
     }
@@ -124,28 +94,14 @@ impl KeyPairAuth {
 
     /// A JWT issued at `now` (Unix seconds), valid for [`JWT_LIFETIME_SECS`].
     pub fn jwt(&self, now: i64) -> Result<String, ConnectorError> {
-        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256","typ":"JWT"}"#);
         let claims = serde_json::json!({
             "iss": format!("{}.{}", self.qualified_user, self.fingerprint),
             "sub": self.qualified_user,
             "iat": now,
             "exp": now + JWT_LIFETIME_SECS,
         });
-        let claims = URL_SAFE_NO_PAD.encode(claims.to_string().as_bytes());
-        let signing_input = format!("{header}.{claims}");
-        let mut signature = vec![0; self.key.public_modulus_len()];
-        self.key
-            .sign(
-                &RSA_PKCS1_SHA256,
-                &self.rng,
-                signing_input.as_bytes(),
-                &mut signature,
-            )
-            .map_err(|_| ConnectorError::new(FailureKind::Config, "could not sign the JWT"))?;
-        Ok(format!(
-            "{signing_input}.{}",
-            URL_SAFE_NO_PAD.encode(&signature)
-        ))
+        self.signer
+            .sign(&serde_json::json!({"alg": "RS256", "typ": "JWT"}), &claims)
     }
 }
 
@@ -171,6 +127,7 @@ pub fn account_for_jwt(account: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connectors::FailureKind;
 
     proptest::proptest! {
         /// Whatever is configured as the account or the key: an answer or a clear error.

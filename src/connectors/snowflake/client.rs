@@ -4,34 +4,13 @@
 //! retried with backoff (the retry carries the same `requestId`, so Snowflake runs the statement
 //! once); every other failure is one of the connector error kinds, with Snowflake's own message.
 
+use super::super::http::{self, after, retryable};
 use super::super::{ConnectorError, FailureKind};
 use super::auth::Auth;
-use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 use serde_json::{Value, json};
-use std::time::Duration;
 
-/// How hard to try: attempts per HTTP call on 429/5xx, the first and the longest wait between
-/// them, how often a running statement is polled, and how long one statement may take.
-#[derive(Debug, Clone)]
-pub struct Patience {
-    pub attempts: u32,
-    pub first_backoff: Duration,
-    pub max_backoff: Duration,
-    pub poll_every: Duration,
-    pub statement_timeout: Duration,
-}
-
-impl Default for Patience {
-    fn default() -> Patience {
-        Patience {
-            attempts: 5,
-            first_backoff: Duration::from_millis(500),
-            max_backoff: Duration::from_secs(30),
-            poll_every: Duration::from_millis(500),
-            statement_timeout: Duration::from_secs(600),
-        }
-    }
-}
+pub use crate::connectors::http::Patience;
 
 /// One statement's rows, every partition included, as the SQL API gives them: strings or nulls.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,14 +79,8 @@ pub fn default_api_url(account: &str) -> String {
 
 impl SqlApi {
     pub fn new(api_url: &str, auth: Auth) -> Result<SqlApi, ConnectorError> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(120))
-            .connect_timeout(Duration::from_secs(15))
-            .user_agent(concat!("warden/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ConnectorError::new(FailureKind::Config, format!("HTTP client: {e}")))?;
         Ok(SqlApi {
-            http,
+            http: http::client()?,
             api_url: api_url.trim_end_matches('/').to_string(),
             auth,
             role: None,
@@ -223,12 +196,9 @@ impl SqlApi {
     /// with backoff, and sorts the answer: 200 and 202 come back, the rest are errors.
     async fn send(
         &self,
-        build: impl Fn(bool) -> reqwest::RequestBuilder,
+        build: impl Fn(bool) -> reqwest::RequestBuilder + Sync,
     ) -> Result<Answer, ConnectorError> {
-        let mut wait = self.patience.first_backoff;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
+        let reply = http::send(&self.patience, "snowflake", &|retry: bool| {
             let (authorization, token_type) = self.auth.header((self.clock)())?;
             // Marked sensitive: a header printed in a debug log shows `Sensitive`, not the token.
             let mut authorization = HeaderValue::from_str(&authorization).map_err(|_| {
@@ -238,54 +208,18 @@ impl SqlApi {
                 )
             })?;
             authorization.set_sensitive(true);
-            let sent = build(attempt > 1)
+            Ok(build(retry)
                 .header(AUTHORIZATION, authorization)
                 .header("X-Snowflake-Authorization-Token-Type", token_type)
-                .header("Accept", "application/json")
-                .send()
-                .await;
-            let response = match sent {
-                Ok(r) => r,
-                Err(e)
-                    if attempt < self.patience.attempts && (e.is_connect() || e.is_timeout()) =>
-                {
-                    tokio::time::sleep(wait).await;
-                    wait = (wait * 2).min(self.patience.max_backoff);
-                    continue;
-                }
-                Err(e) if e.is_timeout() => {
-                    return Err(ConnectorError::new(
-                        FailureKind::Timeout,
-                        "snowflake: no answer in time",
-                    ));
-                }
-                Err(e) => {
-                    return Err(ConnectorError::new(
-                        FailureKind::Unreachable,
-                        format!("snowflake: {}", without_url(&e)),
-                    ));
-                }
-            };
-            let status = response.status().as_u16();
-            let retry_after = response
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
-            let text = response.text().await.unwrap_or_default();
-            let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-            let retryable = status == 429 || matches!(status, 500 | 502 | 503 | 504);
-            if retryable && attempt < self.patience.attempts {
-                let pause = retry_after.unwrap_or(wait).min(self.patience.max_backoff);
-                tokio::time::sleep(pause).await;
-                wait = (wait * 2).min(self.patience.max_backoff);
-                continue;
-            }
-            return match status {
-                200 | 202 => Ok(Answer { status, body }),
-                _ => Err(refusal(status, &body, attempt)),
-            };
+                .header("Accept", "application/json"))
+        })
+        .await?;
+        match reply.status {
+            200 | 202 => Ok(Answer {
+                status: reply.status,
+                body: reply.body,
+            }),
+            status => Err(refusal(status, &reply.body, reply.attempts)),
         }
     }
 }
@@ -356,15 +290,10 @@ fn refusal(status: u16, body: &Value, attempts: u32) -> ConnectorError {
             FailureKind::PermissionDenied
         }
         408 => FailureKind::Timeout,
-        429 | 500 | 502 | 503 | 504 => FailureKind::Unreachable,
+        s if retryable(s) => FailureKind::Unreachable,
         _ => FailureKind::Invalid,
     };
-    let tried = if attempts > 1 {
-        format!(" (after {attempts} attempts)")
-    } else {
-        String::new()
-    };
-    ConnectorError::new(kind, format!("snowflake: {said}{tried}"))
+    ConnectorError::new(kind, format!("snowflake: {said}{}", after(attempts)))
 }
 
 fn invalid(what: &str) -> ConnectorError {
@@ -372,13 +301,4 @@ fn invalid(what: &str) -> ConnectorError {
         FailureKind::Invalid,
         format!("snowflake: the SQL API answered {what}"),
     )
-}
-
-/// A reqwest error's text without its URL (which may carry an account name and parameters).
-fn without_url(e: &reqwest::Error) -> String {
-    let mut s = e.to_string();
-    if let Some(url) = e.url() {
-        s = s.replace(url.as_str(), "the SQL API");
-    }
-    s
 }

@@ -1,10 +1,10 @@
 //! Provisioning on Snowflake through the SQL API: a privilege on a table, view, schema, database
-//! or warehouse granted to (or revoked from) a role or a user, and a role granted to a user or a
-//! role. Names are quoted by [`quote`]; a privilege is checked against the object kind's words
+//! or warehouse granted to (or revoked from) a role, a database role (`DB.ROLE`) or a user, and a
+//! role or database role granted to a user or a role. Names are quoted by [`quote`]; a privilege is checked against the object kind's words
 //! ([`crate::model::vocabulary`]) before anything is sent. Whether a grant holds is read back
 //! with `SHOW GRANTS ON <object>` and `SHOW GRANTS OF ROLE` (the receipt), before and after.
 //!
-//! Not provisioned yet: database roles, and OWNERSHIP (which moves an object, and is refused).
+//! Not provisioned: OWNERSHIP (which moves an object, and is refused).
 
 use super::client::SqlApi;
 use super::sql;
@@ -95,12 +95,15 @@ impl Provisioner {
                 } => {
                     cell("privilege") == privilege
                         && cell("granted_to") == *granted_to
-                        && cell("grantee_name") == grantee
+                        && same_grantee(cell("grantee_name"), granted_to, grantee)
                 }
                 Find::Holder {
                     granted_to,
                     grantee,
-                } => cell("granted_to") == *granted_to && cell("grantee_name") == grantee,
+                } => {
+                    cell("granted_to") == *granted_to
+                        && same_grantee(cell("grantee_name"), granted_to, grantee)
+                }
             }
         }))
     }
@@ -111,14 +114,21 @@ impl Provisioner {
             Change::Membership { role, member } => {
                 let roles = self.names(sql::ROLES).await?;
                 let (to, granted_to) = self.principal(member, &roles).await?;
-                if !roles.contains(role) {
-                    return Err(not_found(format!("no role {role:?}")));
-                }
-                let role_q = quote::ident(SF, role)?;
+                let (what, show) = if roles.contains(role) {
+                    let role_q = quote::ident(SF, role)?;
+                    (format!("ROLE {role_q}"), sql::grants_of_role(&role_q))
+                } else if let Some(q) = self.database_role(role).await? {
+                    (
+                        format!("DATABASE ROLE {q}"),
+                        sql::grants_of_database_role(&q),
+                    )
+                } else {
+                    return Err(not_found(format!("no role or database role {role:?}")));
+                };
                 Ok(Plan {
-                    what: format!("ROLE {role_q}"),
+                    what,
                     to,
-                    show: sql::grants_of_role(&role_q),
+                    show,
                     find: Find::Holder {
                         granted_to,
                         grantee: member.clone(),
@@ -166,6 +176,9 @@ impl Provisioner {
         if roles.iter().any(|r| r == name) {
             return Ok((format!("ROLE {q}"), "ROLE"));
         }
+        if let Some(db_role) = self.database_role(name).await? {
+            return Ok((format!("DATABASE ROLE {db_role}"), "DATABASE_ROLE"));
+        }
         if self.names(sql::USERS).await?.iter().any(|u| u == name) {
             return Ok((format!("USER {q}"), "USER"));
         }
@@ -200,10 +213,39 @@ impl Provisioner {
         }
     }
 
+    /// `"DB"."ROLE"` when `name` is `DB.ROLE`, a database role of database DB (each dot tried,
+    /// for names that hold one).
+    async fn database_role(&self, name: &str) -> Result<Option<String>, ConnectorError> {
+        for (i, _) in name.match_indices('.') {
+            let (db, role) = (&name[..i], &name[i + 1..]);
+            if db.is_empty() || role.is_empty() {
+                continue;
+            }
+            let db_q = quote::ident(SF, db)?;
+            let listed = match self.api.query(&sql::database_roles_in(&db_q)).await {
+                Ok(rows) => rows.values("name"),
+                // No such database: not this split.
+                Err(e) if e.kind == FailureKind::Invalid => continue,
+                Err(e) => return Err(e),
+            };
+            if listed.iter().any(|r| r == role) {
+                return Ok(Some(quote::path(SF, &[db.to_string(), role.to_string()])?));
+            }
+        }
+        Ok(None)
+    }
+
     /// The `name` column of what `statement` lists.
     async fn names(&self, statement: &str) -> Result<Vec<String>, ConnectorError> {
         Ok(self.api.query(statement).await?.values("name"))
     }
+}
+
+/// Whether SHOW GRANTS's `grantee_name` is `grantee`: a database role is shown `DB.ROLE`, its
+/// parts quoted where they need it.
+fn same_grantee(shown: &str, granted_to: &str, grantee: &str) -> bool {
+    shown == grantee
+        || (granted_to == "DATABASE_ROLE" && super::read::object_name(shown) == grantee)
 }
 
 fn not_found(what: String) -> ConnectorError {

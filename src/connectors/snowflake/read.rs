@@ -3,12 +3,17 @@
 //! (`SHOW GRANTS TO ROLE`, OWNERSHIP included), who holds each role (`SHOW GRANTS OF ROLE`) and
 //! each schema's future grants. The statements are in [`super::sql`].
 //!
+//! Database roles (`DB.ROLE`, kind `database_role`) are listed per database, with what each
+//! holds and who holds it (account roles, or database roles of the same database); what each
+//! user holds directly is read with SHOW GRANTS TO USER.
+//!
 //! With `source = "account_usage"` the grants come from the `SNOWFLAKE.ACCOUNT_USAGE` views in two
-//! statements instead of two a role. Not read yet: database roles and privileges granted
-//! directly to users; grants on kinds of object a snapshot has no kind for (functions, stages,
-//! integrations, the account) are left out.
+//! statements instead of two a role; database roles are then listed but what they hold is not
+//! read (the views do not say which database a grantee database role is in), nor are privileges
+//! granted directly to users (GRANTS_TO_USERS lists roles only). Grants on kinds of object a
+//! snapshot has no kind for (functions, stages, integrations, the account) are left out.
 
-use super::client::SqlApi;
+use super::client::{Rows, SqlApi};
 use super::sql;
 use crate::connectors::{ConnectorError, quote, validated};
 use crate::model::{Connection, Platform};
@@ -89,9 +94,20 @@ pub async fn snapshot(api: &SqlApi, name: &str, source: Source) -> Result<Value,
         }
     }
     let listed = api.query(sql::DATABASES).await?;
+    let mut db_roles: Vec<(String, String)> = Vec::new();
     for r in &listed.rows {
         if let Some(n) = listed.get(r, "name") {
             add("database", vec![n.to_string()]);
+            // A database shared into the account brings the provider's roles, not its own.
+            if listed.get(r, "kind") == Some("IMPORTED DATABASE") {
+                continue;
+            }
+            let quoted = quote::ident(Platform::Snowflake, n)?;
+            let roles = api.query(&sql::database_roles_in(&quoted)).await?;
+            for role in roles.values("name") {
+                identities.push(json!({"name": format!("{n}.{role}"), "kind": "database_role"}));
+                db_roles.push((n.to_string(), role));
+            }
         }
     }
     let listed = api.query(sql::SCHEMAS).await?;
@@ -124,11 +140,15 @@ pub async fn snapshot(api: &SqlApi, name: &str, source: Source) -> Result<Value,
     let known = Known {
         users: &users,
         roles: roles.iter().map(String::as_str).collect(),
+        db_roles: db_roles.iter().map(|(d, r)| format!("{d}.{r}")).collect(),
         resources: &resources,
     };
     let mut found = Found::default();
     match source {
-        Source::Show => shown(api, &roles, &known, &mut found).await?,
+        Source::Show => {
+            shown(api, &roles, &known, &mut found).await?;
+            shown_database_roles(api, &db_roles, &known, &mut found).await?;
+        }
         Source::AccountUsage => in_usage_views(api, &known, &mut found).await?,
     }
     future_grants(api, &schemas, &known, &mut found).await?;
@@ -152,27 +172,50 @@ struct Known<'a> {
     users: &'a BTreeSet<String>,
     /// Account roles (PUBLIC is not among them).
     roles: BTreeSet<&'a str>,
+    /// Database roles, `DB.ROLE`.
+    db_roles: BTreeSet<String>,
     resources: &'a BTreeMap<String, Value>,
 }
 
 /// The memberships and grants read, each once (SHOW output may repeat a row).
 #[derive(Default)]
 struct Found {
-    /// (member, its kind, role).
-    memberships: BTreeSet<(String, &'static str, String)>,
-    /// (grantee role or PUBLIC, privilege, resource, grant option, future).
-    grants: BTreeSet<(String, String, String, bool, bool)>,
+    /// (member, its kind, role, the role's kind).
+    memberships: BTreeSet<(String, &'static str, String, &'static str)>,
+    /// (grantee role or PUBLIC, its kind, privilege, resource, grant option, future).
+    grants: BTreeSet<(String, &'static str, String, String, bool, bool)>,
+}
+
+/// A grantee role: an account role (or PUBLIC) or a database role.
+#[derive(Clone, Copy)]
+struct Holder<'a> {
+    name: &'a str,
+    kind: &'static str,
+}
+
+impl<'a> Holder<'a> {
+    fn role(name: &'a str) -> Holder<'a> {
+        Holder { name, kind: "role" }
+    }
 }
 
 impl Found {
-    fn member(&mut self, who: &str, kind: &'static str, role: &str) {
+    fn member(&mut self, who: &str, kind: &'static str, role: Holder<'_>) {
         self.memberships
-            .insert((who.to_string(), kind, role.to_string()));
+            .insert((who.to_string(), kind, role.name.to_string(), role.kind));
     }
 
-    fn grant(&mut self, role: &str, privilege: &str, resource: &str, option: bool, future: bool) {
+    fn grant(
+        &mut self,
+        to: Holder<'_>,
+        privilege: &str,
+        resource: &str,
+        option: bool,
+        future: bool,
+    ) {
         self.grants.insert((
-            role.to_string(),
+            to.name.to_string(),
+            to.kind,
             privilege.to_uppercase(),
             resource.to_string(),
             option,
@@ -185,18 +228,18 @@ impl Found {
         let memberships = self
             .memberships
             .into_iter()
-            .map(|(who, kind, role)| {
-                json!({"member": who, "member_kind": kind, "role": role, "role_kind": "role"})
+            .map(|(who, kind, role, role_kind)| {
+                json!({"member": who, "member_kind": kind, "role": role, "role_kind": role_kind})
             })
             .collect();
         let grants = self
             .grants
             .into_iter()
-            .map(|(grantee, privilege, resource, option, future)| {
+            .map(|(grantee, kind, privilege, resource, option, future)| {
                 let mut g =
                     json!({"grantee": grantee, "privilege": privilege, "resource": resource});
                 if grantee != "PUBLIC" {
-                    g["grantee_kind"] = json!("role");
+                    g["grantee_kind"] = json!(kind);
                 }
                 if option {
                     g["grant_option"] = json!(true);
@@ -221,42 +264,105 @@ async fn shown(
 ) -> Result<(), ConnectorError> {
     for role in roles.iter().map(String::as_str).chain(["PUBLIC"]) {
         let quoted = quote::ident(Platform::Snowflake, role)?;
+        let holder = Holder {
+            name: role,
+            kind: "role",
+        };
         let held = api.query(&sql::grants_to_role(&quoted)).await?;
-        for r in &held.rows {
-            let (Some(privilege), Some(on), Some(object)) = (
-                held.get(r, "privilege"),
-                held.get(r, "granted_on"),
-                held.get(r, "name"),
-            ) else {
-                continue;
-            };
-            // A role granted to this one comes from SHOW GRANTS OF ROLE, with its grantee's kind.
-            if on == "ROLE" || !listed_kind(on) {
-                continue;
-            }
-            let object = object_name(object);
-            if known.resources.contains_key(&object) {
-                let option = held.get(r, "grant_option") == Some("true");
-                found.grant(role, privilege, &object, option, false);
-            }
-        }
+        privileges_held(&held, holder, known, found);
         if role == "PUBLIC" {
             continue;
         }
         let holders = api.query(&sql::grants_of_role(&quoted)).await?;
-        for r in &holders.rows {
-            match (holders.get(r, "granted_to"), holders.get(r, "grantee_name")) {
-                (Some("USER"), Some(who)) if known.users.contains(who) => {
-                    found.member(who, "user", role)
-                }
-                (Some("ROLE"), Some(who)) if known.roles.contains(who) => {
-                    found.member(who, "role", role)
-                }
-                _ => {}
-            }
-        }
+        holders_of(&holders, holder, None, known, found);
+    }
+    // Privileges granted to a user directly (as Warden grants to a requester's own user).
+    for user in known.users {
+        let quoted = quote::ident(Platform::Snowflake, user)?;
+        let held = api.query(&sql::grants_to_user(&quoted)).await?;
+        let holder = Holder {
+            name: user,
+            kind: "user",
+        };
+        privileges_held(&held, holder, known, found);
     }
     Ok(())
+}
+
+/// What each database role holds (SHOW GRANTS TO DATABASE ROLE) and who holds it (SHOW GRANTS
+/// OF DATABASE ROLE: account roles, and database roles of the same database).
+async fn shown_database_roles(
+    api: &SqlApi,
+    db_roles: &[(String, String)],
+    known: &Known<'_>,
+    found: &mut Found,
+) -> Result<(), ConnectorError> {
+    for (db, role) in db_roles {
+        let quoted = quote::path(Platform::Snowflake, &[db.clone(), role.clone()])?;
+        let name = format!("{db}.{role}");
+        let holder = Holder {
+            name: &name,
+            kind: "database_role",
+        };
+        let held = api.query(&sql::grants_to_database_role(&quoted)).await?;
+        privileges_held(&held, holder, known, found);
+        let holders = api.query(&sql::grants_of_database_role(&quoted)).await?;
+        holders_of(&holders, holder, Some(db), known, found);
+    }
+    Ok(())
+}
+
+/// The rows of a SHOW GRANTS TO (DATABASE) ROLE: privileges on objects the snapshot lists. A
+/// role granted to this one is read from the other side (SHOW GRANTS OF), with its kind.
+fn privileges_held(held: &Rows, to: Holder<'_>, known: &Known<'_>, found: &mut Found) {
+    for r in &held.rows {
+        let (Some(privilege), Some(on), Some(object)) = (
+            held.get(r, "privilege"),
+            held.get(r, "granted_on"),
+            held.get(r, "name"),
+        ) else {
+            continue;
+        };
+        if !listed_kind(on) {
+            continue;
+        }
+        let object = object_name(object);
+        if known.resources.contains_key(&object) {
+            let option = held.get(r, "grant_option") == Some("true");
+            found.grant(to, privilege, &object, option, false);
+        }
+    }
+}
+
+/// The rows of a SHOW GRANTS OF (DATABASE) ROLE: the users, account roles and database roles
+/// (named `DB.ROLE`; `db` qualifies one shown unqualified) that hold `role`.
+fn holders_of(
+    holders: &Rows,
+    role: Holder<'_>,
+    db: Option<&str>,
+    known: &Known<'_>,
+    found: &mut Found,
+) {
+    for r in &holders.rows {
+        match (holders.get(r, "granted_to"), holders.get(r, "grantee_name")) {
+            (Some("USER"), Some(who)) if known.users.contains(who) => {
+                found.member(who, "user", role)
+            }
+            (Some("ROLE"), Some(who)) if known.roles.contains(who) => {
+                found.member(who, "role", role)
+            }
+            (Some("DATABASE_ROLE"), Some(who)) => {
+                let who = match (who.contains('.'), db) {
+                    (false, Some(db)) => format!("{db}.{who}"),
+                    _ => object_name(who),
+                };
+                if known.db_roles.contains(&who) {
+                    found.member(&who, "database_role", role)
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// GRANTS_TO_ROLES (a role granted to a role is USAGE on a ROLE) and GRANTS_TO_USERS: the whole
@@ -281,7 +387,7 @@ async fn in_usage_views(
         if on == "ROLE" {
             // USAGE on role NAME granted to role GRANTEE: GRANTEE holds NAME.
             if privilege == "USAGE" && known.roles.contains(grantee) && known.roles.contains(name) {
-                found.member(grantee, "role", name);
+                found.member(grantee, "role", Holder::role(name));
             }
             continue;
         }
@@ -298,7 +404,7 @@ async fn in_usage_views(
         let grantee_known = grantee == "PUBLIC" || known.roles.contains(grantee);
         if listed_kind(on) && grantee_known && known.resources.contains_key(&object) {
             let option = c("grant_option") == Some("true");
-            found.grant(grantee, privilege, &object, option, false);
+            found.grant(Holder::role(grantee), privilege, &object, option, false);
         }
     }
     let held = api.query(sql::ACCOUNT_USAGE_GRANTS_TO_USERS).await?;
@@ -307,7 +413,7 @@ async fn in_usage_views(
             && known.users.contains(user)
             && known.roles.contains(role)
         {
-            found.member(user, "user", role);
+            found.member(user, "user", Holder::role(role));
         }
     }
     Ok(())
@@ -325,17 +431,28 @@ async fn future_grants(
         let quoted = quote::path(Platform::Snowflake, schema)?;
         let future = api.query(&sql::future_grants_in_schema(&quoted)).await?;
         for r in &future.rows {
-            let (Some(privilege), Some("ROLE"), Some(who)) = (
+            let (Some(privilege), Some(to), Some(who)) = (
                 future.get(r, "privilege"),
                 future.get(r, "grant_to"),
                 future.get(r, "grantee_name"),
             ) else {
                 continue;
             };
-            if known.roles.contains(who) {
-                let option = future.get(r, "grant_option") == Some("true");
-                found.grant(who, privilege, &schema.join("."), option, true);
-            }
+            // A database role is shown `DB.ROLE`, its parts quoted when they need it.
+            let db_role = object_name(who);
+            let holder = match to {
+                "ROLE" if known.roles.contains(who) => Holder {
+                    name: who,
+                    kind: "role",
+                },
+                "DATABASE_ROLE" if known.db_roles.contains(&db_role) => Holder {
+                    name: &db_role,
+                    kind: "database_role",
+                },
+                _ => continue,
+            };
+            let option = future.get(r, "grant_option") == Some("true");
+            found.grant(holder, privilege, &schema.join("."), option, true);
         }
     }
     Ok(())

@@ -50,3 +50,24 @@ pub fn views_in_schema(schema: &str) -> String {
 pub fn future_grants_in_schema(schema: &str) -> String {
     format!("SHOW FUTURE GRANTS IN SCHEMA {schema}")
 }
+
+/// What a user holds directly (quoted): as [`grants_to_role`], roles granted to it among them.
+pub fn grants_to_user(user: &str) -> String {
+    format!("SHOW GRANTS TO USER {user}")
+}
+
+/// The database roles of a database (quoted): `name`.
+pub fn database_roles_in(database: &str) -> String {
+    format!("SHOW DATABASE ROLES IN DATABASE {database}")
+}
+
+/// The privileges granted to a database role (quoted `DB.ROLE`): as [`grants_to_role`].
+pub fn grants_to_database_role(role: &str) -> String {
+    format!("SHOW GRANTS TO DATABASE ROLE {role}")
+}
+
+/// Who holds a database role (quoted `DB.ROLE`): `granted_to` (`ROLE` or `DATABASE_ROLE`),
+/// `grantee_name` (a database role qualified by its database).
+pub fn grants_of_database_role(role: &str) -> String {
+    format!("SHOW GRANTS OF DATABASE ROLE {role}")
+}

@@ -220,8 +220,18 @@ fn grants_engine(inner: &mut Inner, statement: &str) -> Option<Response> {
         });
     if let Some((grant, rest, sep)) = change {
         let (what, to) = rest.rsplit_once(sep)?;
-        let (granted_to, grantee) = to.split_once(' ')?;
-        let entry = (what.to_string(), granted_to.to_string(), unquote(grantee));
+        let entry = match to.strip_prefix("DATABASE ROLE ") {
+            // Shown as Snowflake shows a database role: `DB.ROLE`.
+            Some(q) => (
+                what.to_string(),
+                "DATABASE_ROLE".to_string(),
+                q.split('.').map(unquote).collect::<Vec<_>>().join("."),
+            ),
+            None => {
+                let (granted_to, grantee) = to.split_once(' ')?;
+                (what.to_string(), granted_to.to_string(), unquote(grantee))
+            }
+        };
         inner.changes.push(statement.to_string());
         if grant {
             if !inner.granted.contains(&entry) {
@@ -259,8 +269,38 @@ fn grants_engine(inner: &mut Inner, statement: &str) -> Option<Response> {
             .collect();
         return Some(rows_of(inner, &GRANT_COLUMNS, rows));
     }
-    if let Some(role) = statement.strip_prefix("SHOW GRANTS OF ROLE ") {
-        let what = format!("ROLE {role}");
+    if let Some(user) = statement.strip_prefix("SHOW GRANTS TO USER ") {
+        let user = unquote(user);
+        let rows = inner
+            .granted
+            .iter()
+            .filter(|(_, to, who)| to == "USER" && *who == user)
+            .filter_map(|(what, _, _)| {
+                let (privilege, on) = what.split_once(" ON ")?;
+                let (kind, name) = on.split_once(' ')?;
+                Some(vec![
+                    "2024-01-01".into(),
+                    privilege.to_string(),
+                    kind.to_string(),
+                    name.to_string(),
+                    "USER".into(),
+                    user.clone(),
+                    "false".into(),
+                    "SECURITYADMIN".into(),
+                ])
+            })
+            .collect();
+        return Some(rows_of(inner, &GRANT_COLUMNS, rows));
+    }
+    let of = statement
+        .strip_prefix("SHOW GRANTS OF ROLE ")
+        .map(|r| (r, format!("ROLE {r}")))
+        .or_else(|| {
+            statement
+                .strip_prefix("SHOW GRANTS OF DATABASE ROLE ")
+                .map(|r| (r, format!("DATABASE ROLE {r}")))
+        });
+    if let Some((role, what)) = of {
         let rows = inner
             .granted
             .iter()

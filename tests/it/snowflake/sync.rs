@@ -86,6 +86,45 @@ pub(super) fn script_account(fake: &FakeSnowflake) {
         "SHOW DATABASES",
         rows(vec!["name", "kind"], &[&["ANALYTICS", "STANDARD"]]),
     );
+    // A privilege granted to a user directly (its role row is read from SHOW GRANTS OF ROLE).
+    fake.script(
+        "SHOW GRANTS TO USER \"DBT_SVC\"",
+        grants(&[
+            ("UPDATE", "TABLE", "ANALYTICS.CORE.REVENUE", "false"),
+            ("USAGE", "ROLE", "sales \"ops\"", "false"),
+        ]),
+    );
+    // Database roles: READER holds SELECT on REVENUE and is held by the sales "ops" account
+    // role and by the WRITER database role, which ANALYST holds.
+    fake.script(
+        "SHOW DATABASE ROLES IN DATABASE \"ANALYTICS\"",
+        rows(
+            vec!["name", "owner"],
+            &[&["READER", "SYSADMIN"], &["WRITER", "SYSADMIN"]],
+        ),
+    );
+    fake.script(
+        "SHOW GRANTS TO DATABASE ROLE \"ANALYTICS\".\"READER\"",
+        grants(&[("SELECT", "TABLE", "ANALYTICS.CORE.REVENUE", "false")]),
+    );
+    fake.script(
+        "SHOW GRANTS OF DATABASE ROLE \"ANALYTICS\".\"READER\"",
+        holders(&[
+            ("ROLE", "sales \"ops\""),
+            ("DATABASE_ROLE", "ANALYTICS.WRITER"),
+        ]),
+    );
+    fake.script(
+        "SHOW GRANTS TO DATABASE ROLE \"ANALYTICS\".\"WRITER\"",
+        grants(&[
+            ("INSERT", "TABLE", "ANALYTICS.CORE.\"Orders Q1\"", "false"),
+            ("USAGE", "DATABASE_ROLE", "ANALYTICS.READER", "false"),
+        ]),
+    );
+    fake.script(
+        "SHOW GRANTS OF DATABASE ROLE \"ANALYTICS\".\"WRITER\"",
+        holders(&[("ROLE", "ANALYST")]),
+    );
     fake.script(
         "SHOW SCHEMAS IN ACCOUNT",
         rows(
@@ -235,6 +274,16 @@ async fn an_account_is_read_into_a_snapshot_the_engine_answers_on() {
     );
     // The future grant gives nothing on a table that already existed.
     assert!(!check("MAYA", "INSERT", "ANALYTICS.CORE.REVENUE").allowed);
+    // Database roles: MAYA → ANALYST → ANALYTICS.WRITER → INSERT, and on to ANALYTICS.READER.
+    let insert = check("MAYA", "INSERT", "ANALYTICS.CORE.Orders Q1");
+    assert!(insert.allowed);
+    let path = serde_json::to_value(&insert.paths).unwrap().to_string();
+    assert!(path.contains("ANALYTICS.WRITER"), "{path}");
+    let update = check("DBT_SVC", "UPDATE", "ANALYTICS.CORE.REVENUE");
+    assert!(update.allowed, "granted to the user itself");
+    let select = check("DBT_SVC", "SELECT", "ANALYTICS.CORE.REVENUE");
+    let paths = serde_json::to_value(&select.paths).unwrap().to_string();
+    assert!(paths.contains("ANALYTICS.READER"), "a second path: {paths}");
 }
 
 /// `warden sync` reads a configured Snowflake connection (key from an environment variable,
