@@ -17,6 +17,7 @@ use super::client::{Rows, SqlApi};
 use super::sql;
 use crate::connectors::{ConnectorError, quote, validated};
 use crate::model::{Connection, Platform};
+use futures_util::future::try_join_all;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -145,10 +146,7 @@ pub async fn snapshot(api: &SqlApi, name: &str, source: Source) -> Result<Value,
     };
     let mut found = Found::default();
     match source {
-        Source::Show => {
-            shown(api, &roles, &known, &mut found).await?;
-            shown_database_roles(api, &db_roles, &known, &mut found).await?;
-        }
+        Source::Show => shown(api, &roles, &db_roles, &known, &mut found).await?,
         Source::AccountUsage => in_usage_views(api, &known, &mut found).await?,
     }
     future_grants(api, &schemas, &known, &mut found).await?;
@@ -254,60 +252,84 @@ impl Found {
     }
 }
 
-/// SHOW GRANTS TO ROLE for each role and PUBLIC (whose own privileges are every user's), and
-/// SHOW GRANTS OF ROLE for who holds each role.
+/// How many SHOW statements are in flight at once: each is a round trip, and an account needs
+/// two a role and one a user.
+const STATEMENTS_AT_ONCE: usize = 8;
+
+/// A SHOW statement and what its rows say.
+struct Question<'a> {
+    statement: String,
+    ask: Ask<'a>,
+}
+
+enum Ask<'a> {
+    /// SHOW GRANTS TO …: what the holder holds.
+    Holds(Holder<'a>),
+    /// SHOW GRANTS OF …: who holds the role (in database `db`, for a database role).
+    HeldBy(Holder<'a>, Option<&'a str>),
+}
+
+/// SHOW GRANTS TO ROLE for each role and PUBLIC (whose own privileges are every user's), SHOW
+/// GRANTS OF ROLE for who holds each role, SHOW GRANTS TO USER for what each user holds directly
+/// (as Warden grants to a requester's own user), and for each database role what it holds and
+/// who holds it (account roles, and database roles of the same database). The statements run a
+/// few at a time.
 async fn shown(
     api: &SqlApi,
     roles: &[String],
-    known: &Known<'_>,
-    found: &mut Found,
-) -> Result<(), ConnectorError> {
-    for role in roles.iter().map(String::as_str).chain(["PUBLIC"]) {
-        let quoted = quote::ident(Platform::Snowflake, role)?;
-        let holder = Holder {
-            name: role,
-            kind: "role",
-        };
-        let held = api.query(&sql::grants_to_role(&quoted)).await?;
-        privileges_held(&held, holder, known, found);
-        if role == "PUBLIC" {
-            continue;
-        }
-        let holders = api.query(&sql::grants_of_role(&quoted)).await?;
-        holders_of(&holders, holder, None, known, found);
-    }
-    // Privileges granted to a user directly (as Warden grants to a requester's own user).
-    for user in known.users {
-        let quoted = quote::ident(Platform::Snowflake, user)?;
-        let held = api.query(&sql::grants_to_user(&quoted)).await?;
-        let holder = Holder {
-            name: user,
-            kind: "user",
-        };
-        privileges_held(&held, holder, known, found);
-    }
-    Ok(())
-}
-
-/// What each database role holds (SHOW GRANTS TO DATABASE ROLE) and who holds it (SHOW GRANTS
-/// OF DATABASE ROLE: account roles, and database roles of the same database).
-async fn shown_database_roles(
-    api: &SqlApi,
     db_roles: &[(String, String)],
     known: &Known<'_>,
     found: &mut Found,
 ) -> Result<(), ConnectorError> {
-    for (db, role) in db_roles {
-        let quoted = quote::path(Platform::Snowflake, &[db.clone(), role.clone()])?;
-        let name = format!("{db}.{role}");
+    let sf = Platform::Snowflake;
+    let db_names: Vec<String> = db_roles.iter().map(|(d, r)| format!("{d}.{r}")).collect();
+    let mut questions = Vec::new();
+    for role in roles.iter().map(String::as_str).chain(["PUBLIC"]) {
+        let quoted = quote::ident(sf, role)?;
+        let holder = Holder::role(role);
+        questions.push(Question {
+            statement: sql::grants_to_role(&quoted),
+            ask: Ask::Holds(holder),
+        });
+        if role != "PUBLIC" {
+            questions.push(Question {
+                statement: sql::grants_of_role(&quoted),
+                ask: Ask::HeldBy(holder, None),
+            });
+        }
+    }
+    for user in known.users {
+        questions.push(Question {
+            statement: sql::grants_to_user(&quote::ident(sf, user)?),
+            ask: Ask::Holds(Holder {
+                name: user,
+                kind: "user",
+            }),
+        });
+    }
+    for ((db, role), name) in db_roles.iter().zip(&db_names) {
+        let quoted = quote::path(sf, &[db.clone(), role.clone()])?;
         let holder = Holder {
-            name: &name,
+            name,
             kind: "database_role",
         };
-        let held = api.query(&sql::grants_to_database_role(&quoted)).await?;
-        privileges_held(&held, holder, known, found);
-        let holders = api.query(&sql::grants_of_database_role(&quoted)).await?;
-        holders_of(&holders, holder, Some(db), known, found);
+        questions.push(Question {
+            statement: sql::grants_to_database_role(&quoted),
+            ask: Ask::Holds(holder),
+        });
+        questions.push(Question {
+            statement: sql::grants_of_database_role(&quoted),
+            ask: Ask::HeldBy(holder, Some(db)),
+        });
+    }
+    for group in questions.chunks(STATEMENTS_AT_ONCE) {
+        let answers = try_join_all(group.iter().map(|q| api.query(&q.statement))).await?;
+        for (q, rows) in group.iter().zip(answers) {
+            match q.ask {
+                Ask::Holds(h) => privileges_held(&rows, h, known, found),
+                Ask::HeldBy(h, db) => holders_of(&rows, h, db, known, found),
+            }
+        }
     }
     Ok(())
 }
