@@ -39,6 +39,7 @@ impl ConnGraph {
         let mut privilege_ids: HashMap<String, u16> = HashMap::new();
         let mut domains: Vec<String> = Vec::new();
         let mut domain_ids: HashMap<String, u32> = HashMap::new();
+        let mut authorized: Vec<String> = Vec::new();
         let mut conditions = HashMap::new();
 
         let mut grants = c.grants;
@@ -60,6 +61,10 @@ impl ConnGraph {
                 Grantee::AllUsers => GranteeRef::AllUsers,
                 Grantee::AllAuthenticatedUsers => GranteeRef::AllAuthenticatedUsers,
                 Grantee::SpecialGroup(s) => GranteeRef::Special(s),
+                Grantee::Authorized(what) => {
+                    authorized.push(what);
+                    GranteeRef::Authorized((authorized.len() - 1) as u32)
+                }
                 Grantee::Domain(d) => {
                     GranteeRef::Domain(*domain_ids.entry(d.clone()).or_insert_with(|| {
                         domains.push(d);
@@ -145,6 +150,7 @@ impl ConnGraph {
             privileges,
             privilege_ids,
             domains,
+            authorized,
             conditions,
             read_all,
             write_all,

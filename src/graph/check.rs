@@ -276,6 +276,22 @@ impl ConnGraph {
                 ));
             }
         }
+        for gi in &h.authorized {
+            let grant = &self.grants[*gi as usize];
+            let (kind, name) = self
+                .pseudo_text(grant.grantee)
+                .split_once(':')
+                .map(|(k, n)| (k.to_string(), n.to_string()))
+                .unwrap_or_default();
+            out.push(caveat(
+                "authorized_view",
+                format!(
+                    "{name} is an authorized {kind} of {}: whoever can query it reads the data of {} through it, whatever this answer says",
+                    self.resource(grant.resource).name,
+                    self.resource(r).name
+                ),
+            ));
+        }
         for (g, gi) in &h.unknown_roles {
             if self.reaches(i, *g) {
                 let grant = &self.grants[*gi as usize];

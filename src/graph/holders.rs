@@ -38,13 +38,16 @@ pub(crate) struct Holders {
     pub unknown_roles: Vec<(GranteeRef, u32)>,
     /// Snowflake future grants of the privilege on the resource's schema or database.
     pub future: Vec<(GranteeRef, u32)>,
+    /// BigQuery authorized views, routines and datasets on the resource's dataset: they read
+    /// its data for whoever can query them (grant indices).
+    pub authorized: Vec<u32>,
 }
 
 impl Holders {
     fn add(&mut self, grantee: GranteeRef, t: Terminal) {
         match grantee {
             GranteeRef::Identity(i) => self.identities.entry(i).or_default().push(t),
-            GranteeRef::Special(_) => {}
+            GranteeRef::Special(_) | GranteeRef::Authorized(_) => {}
             other => self.pseudo.push((other, t)),
         }
     }
@@ -130,6 +133,10 @@ impl ConnGraph {
                 if g.future {
                     continue;
                 }
+                if let GranteeRef::Authorized(_) = g.grantee {
+                    h.authorized.push(gi);
+                    continue;
+                }
                 let role = self.privilege_name(g.privilege);
                 if !is_known_role(role) && role != privilege {
                     h.unknown_roles.push((g.grantee, gi));
@@ -178,7 +185,7 @@ impl ConnGraph {
                 .email_domain(i)
                 .is_some_and(|dom| dom.eq_ignore_ascii_case(&self.domains[d as usize])),
             GranteeRef::Identity(g) => g == i,
-            GranteeRef::Special(_) => false,
+            GranteeRef::Special(_) | GranteeRef::Authorized(_) => false,
         }
     }
 
@@ -200,6 +207,7 @@ impl ConnGraph {
             GranteeRef::AllAuthenticatedUsers => "allAuthenticatedUsers".into(),
             GranteeRef::Domain(d) => format!("domain:{}", self.domains[d as usize]),
             GranteeRef::Special(s) => format!("specialGroup:{}", s.as_str()),
+            GranteeRef::Authorized(a) => self.authorized[a as usize].clone(),
             GranteeRef::Identity(i) => self.identity(i).name.clone(),
         }
     }

@@ -39,6 +39,8 @@ pub(crate) enum GranteeRef {
     AllAuthenticatedUsers,
     AllUsers,
     Special(SpecialGroup),
+    /// An authorized view, routine or dataset: an index into `ConnGraph::authorized`.
+    Authorized(u32),
 }
 
 /// A grant as the graph keeps it (20 bytes: a tier-M snapshot holds two million).
@@ -78,6 +80,8 @@ pub struct ConnGraph {
     privileges: Vec<String>,
     privilege_ids: HashMap<String, u16>,
     domains: Vec<String>,
+    /// BigQuery authorized views, routines and datasets, as the snapshot names them.
+    authorized: Vec<String>,
     conditions: HashMap<u32, Condition>,
     read_all: Option<u32>,
     write_all: Option<u32>,

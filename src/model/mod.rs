@@ -210,6 +210,10 @@ pub enum Grantee {
     AllUsers,
     /// BigQuery `specialGroup:projectReaders|projectWriters|projectOwners`.
     SpecialGroup(SpecialGroup),
+    /// A BigQuery dataset's authorized view, routine or dataset (`view:p.d.v`,
+    /// `routine:p.d.r`, `dataset:p.d`): it reads the dataset's data for whoever can query it,
+    /// so it gives no identity anything here; answers about the dataset name it.
+    Authorized(String),
 }
 
 /// The BigQuery dataset ACL groups standing for holders of a basic role on the project.
@@ -258,6 +262,9 @@ impl Grantee {
             _ => match s.split_once(':')? {
                 ("domain", d) => Grantee::Domain(d.to_owned()),
                 ("specialGroup", g) => Grantee::SpecialGroup(SpecialGroup::parse(g)?),
+                ("view" | "routine" | "dataset", what) if !what.is_empty() => {
+                    Grantee::Authorized(s.to_owned())
+                }
                 _ => return None,
             },
         })
@@ -272,6 +279,7 @@ impl Grantee {
             Grantee::AllAuthenticatedUsers => Some("allAuthenticatedUsers".into()),
             Grantee::AllUsers => Some("allUsers".into()),
             Grantee::SpecialGroup(g) => Some(format!("specialGroup:{}", g.as_str())),
+            Grantee::Authorized(text) => Some(text.clone()),
         }
     }
 }

@@ -418,6 +418,9 @@ fn grantee(
                 "domain" if !rest.is_empty() => {
                     return Ok(Grantee::Domain(rest.to_ascii_lowercase()));
                 }
+                "view" | "routine" | "dataset" if !rest.is_empty() => {
+                    return Ok(Grantee::Authorized(text.to_string()));
+                }
                 "specialGroup" => {
                     return SpecialGroup::parse(rest).map(Grantee::SpecialGroup).ok_or_else(|| {
                         SnapshotError::at(

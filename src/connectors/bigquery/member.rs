@@ -58,7 +58,7 @@ pub fn parse(text: &str) -> Member {
 }
 
 /// The member a dataset `access` entry grants to; `None` for an authorized view, routine or
-/// dataset (which grant to no member).
+/// dataset (which grant to no member: see [`authorized_grantee`]).
 pub fn of_access_entry(entry: &Value) -> Option<Member> {
     let s = |k: &str| entry[k].as_str().map(str::trim);
     if let Some(email) = s("userByEmail") {
@@ -94,33 +94,35 @@ pub fn of_access_entry(entry: &Value) -> Option<Member> {
     None
 }
 
-/// `authorized view p.d.v` (or routine, or dataset) for a note.
-pub fn describe_authorized(entry: &Value) -> String {
+/// The snapshot grantee of an authorized entry: `view:p.d.v`, `routine:p.d.r`, `dataset:p.d`;
+/// `None` for an entry that is none of these or names nothing.
+pub fn authorized_grantee(entry: &Value) -> Option<String> {
     let dotted = |v: &Value, last: &str| {
-        [
+        let parts: Vec<&str> = [
             v["projectId"].as_str(),
             v["datasetId"].as_str(),
             v[last].as_str(),
         ]
         .into_iter()
         .flatten()
-        .collect::<Vec<_>>()
-        .join(".")
+        .filter(|p| !p.is_empty())
+        .collect();
+        (parts.len() >= 2).then(|| parts.join("."))
     };
     if entry["view"].is_object() {
-        format!("authorized view {}", dotted(&entry["view"], "tableId"))
+        Some(format!("view:{}", dotted(&entry["view"], "tableId")?))
     } else if entry["routine"].is_object() {
-        format!(
-            "authorized routine {}",
-            dotted(&entry["routine"], "routineId")
-        )
+        Some(format!(
+            "routine:{}",
+            dotted(&entry["routine"], "routineId")?
+        ))
     } else if entry["dataset"].is_object() {
-        format!(
-            "authorized dataset {}",
-            dotted(&entry["dataset"]["dataset"], "")
-        )
+        Some(format!(
+            "dataset:{}",
+            dotted(&entry["dataset"]["dataset"], "")?
+        ))
     } else {
-        format!("an access entry Warden does not read ({entry})")
+        None
     }
 }
 
@@ -210,10 +212,11 @@ mod tests {
             of_access_entry(&json!({"role": "READER", "specialGroup": "projectReaders"})),
             Some(Member::Everyone("specialGroup:projectReaders".into()))
         );
-        assert_eq!(
-            of_access_entry(&json!({"view": {"projectId": "p", "datasetId": "d", "tableId": "v"}})),
-            None
-        );
+        let view = json!({"view": {"projectId": "p", "datasetId": "d", "tableId": "v"}});
+        assert_eq!(of_access_entry(&view), None);
+        assert_eq!(authorized_grantee(&view).as_deref(), Some("view:p.d.v"));
+        let mangled = json!({"dataset": {"projectId": "", "datasetId": ""}});
+        assert_eq!(authorized_grantee(&mangled), None, "names nothing");
         assert!(matches!(
             parse("deleted:user:bob@example.com?uid=1"),
             Member::Skipped { .. }

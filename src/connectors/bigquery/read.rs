@@ -1,7 +1,8 @@
 //! A BigQuery project read into a snapshot: the project's IAM policy (conditions kept), every
 //! dataset's `access` entries, every table's and view's IAM policy (`requestedPolicyVersion` 3),
 //! and, when Cloud Identity is configured, who belongs to each group met on the way (nested
-//! groups followed). What a snapshot cannot hold (authorized views, deleted principals, groups
+//! groups followed). A dataset's authorized views, routines and datasets are grants to
+//! `view:…`, `routine:…`, `dataset:…`. What a snapshot cannot hold (deleted principals, groups
 //! whose members could not be read) comes back as notes.
 
 use super::client::{Api, segment};
@@ -275,10 +276,16 @@ impl Found {
                     let role = entry["role"].as_str().unwrap_or_default();
                     self.grant(m, role, path, &entry["condition"], &place);
                 }
-                None => self.notes.push(format!(
-                    "{place}: {} (an authorized entry: whoever can read it reads this dataset's data through it)",
-                    member::describe_authorized(entry)
-                )),
+                // An authorized view, routine or dataset: a grantee of its own, which answers
+                // about the dataset name.
+                None => match member::authorized_grantee(entry) {
+                    Some(grantee) => self.grants.push(
+                        json!({"grantee": grantee, "privilege": "READER", "resource": path.join(".")}),
+                    ),
+                    None => self
+                        .notes
+                        .push(format!("{place}: an access entry Warden does not read: {entry}")),
+                },
             }
         }
     }
