@@ -264,3 +264,38 @@ async fn an_approved_request_is_granted_by_the_job_runner_and_revoked_at_expiry(
         "the conditional binding outlives the request"
     );
 }
+
+/// The project's own policy (Resource Manager) and a view whose name needs encoding in a URL:
+/// granted, read back and revoked like a table's.
+#[tokio::test]
+async fn a_project_role_and_a_view_with_a_space_in_its_name_are_granted_and_revoked() {
+    let (fake, mut p) = project().await;
+    for change in [
+        on(
+            "roles/bigquery.dataViewer",
+            &["p1"],
+            "group:analysts@acme.test",
+        ),
+        on(
+            "SELECT",
+            &["p1", "sales", "q1 revenue"],
+            "user:maya@acme.test",
+        ),
+    ] {
+        let granted = p.grant(&change).await.unwrap();
+        assert!(!granted.pre_existing && granted.holds_after, "{granted:?}");
+        let revoked = p.revoke(&change).await.unwrap();
+        assert!(revoked.pre_existing && !revoked.holds_after, "{revoked:?}");
+    }
+    let writes = fake.writes();
+    assert_eq!(writes.len(), 4, "{writes:?}");
+    assert!(writes[0].starts_with("setIamPolicy project"), "{writes:?}");
+    assert!(
+        writes[2].starts_with("setIamPolicy table sales.q1 revenue"),
+        "{writes:?}"
+    );
+    assert!(
+        !fake.writes()[3].contains("maya"),
+        "the revoke wrote the policy without her: {writes:?}"
+    );
+}
