@@ -7,10 +7,15 @@ use super::{Store, StoreError};
 pub use super::rows::agent_calls::AgentCall;
 
 impl Store {
-    /// Logs a call, made now by the store's clock.
+    /// Logs a call, made now by the store's clock, with no audit event (the tools log both
+    /// together through [`Store::append_grouped`]).
     pub async fn log_agent_call(&self, call: &AgentCall) -> Result<(), StoreError> {
-        let at = self.written_at();
-        with_pool!(self, pool, sql => sql::agent_calls::log(pool, call, &at).await)
+        self.append_grouped(super::group_commit::Appended {
+            at: self.written_at(),
+            events: Vec::new(),
+            call: Some((self.written_at(), call.clone())),
+        })
+        .await
     }
 
     /// Every logged agent call, oldest first.

@@ -16,6 +16,7 @@ mod agent_calls;
 pub mod audit;
 mod conversations;
 pub mod drift;
+pub mod group_commit;
 pub mod jobs;
 mod links;
 mod people;
@@ -84,6 +85,8 @@ pub enum Store {
 pub struct Backend<Db: sqlx::Database> {
     pool: sqlx::Pool<Db>,
     clock: Arc<dyn Clock>,
+    /// The audit chain's group commit, shared by every clone.
+    group_commit: Arc<group_commit::GroupCommit>,
 }
 
 // By hand: a derive would ask the database type itself to be `Clone`.
@@ -92,6 +95,7 @@ impl<Db: sqlx::Database> Clone for Backend<Db> {
         Backend {
             pool: self.pool.clone(),
             clock: self.clock.clone(),
+            group_commit: self.group_commit.clone(),
         }
     }
 }
@@ -105,6 +109,7 @@ impl<Db: sqlx::Database> Backend<Db> {
         Backend {
             pool,
             clock: Arc::new(SystemClock),
+            group_commit: Arc::default(),
         }
     }
 
@@ -163,6 +168,13 @@ impl Store {
     /// chrono prints it), so that rows written before and after sort together.
     fn written_at(&self) -> String {
         self.clock().now().to_rfc3339()
+    }
+
+    fn group_commit(&self) -> &Arc<group_commit::GroupCommit> {
+        match self {
+            Store::Sqlite(s) => &s.group_commit,
+            Store::Postgres(s) => &s.group_commit,
+        }
     }
 
     /// On PostgreSQL, a listener told of every import by any server; `None` on SQLite (whose

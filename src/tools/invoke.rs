@@ -9,6 +9,7 @@ use crate::people::Principal;
 use crate::requests::Requests;
 use crate::requests::clock::stamp;
 use crate::store::AgentCall;
+use crate::store::group_commit::Appended;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -191,18 +192,23 @@ pub async fn log_agent_call<T>(
         }),
     );
     let store = requests.store();
+    let call = AgentCall {
+        person_id: person.id.clone(),
+        agent: agent.clone(),
+        token_id: who.token_id.clone(),
+        tool: tool.to_string(),
+        arguments,
+        outcome,
+    };
+    // The requests' clock, so that these events sit in time order with the requests' own; the
+    // agent log keeps the store's. Both in one transaction, batched with other calls.
+    let now = stamp(requests.clock().now());
     store
-        .log_agent_call(&AgentCall {
-            person_id: person.id.clone(),
-            agent: agent.clone(),
-            token_id: who.token_id.clone(),
-            tool: tool.to_string(),
-            arguments,
-            outcome,
+        .append_grouped(Appended {
+            at: now,
+            events: vec![event],
+            call: Some((store.clock().now().to_rfc3339(), call)),
         })
         .await?;
-    // The requests' clock, so that these events sit in time order with the requests' own.
-    let at = stamp(requests.clock().now());
-    store.append_audit(&at, &[event]).await?;
     Ok(())
 }

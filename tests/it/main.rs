@@ -21,6 +21,7 @@ mod directory_http;
 mod drift;
 mod export;
 mod files;
+mod group_commit;
 mod hostile;
 mod http;
 mod import;

@@ -3,10 +3,14 @@
 use super::Db;
 use crate::store::StoreError;
 use crate::store::rows::agent_calls::AgentCall;
-use sqlx::{Pool, Row};
+use sqlx::{Pool, Row, Transaction};
 
-/// Appends `call`, made `at`.
-pub(crate) async fn log(pool: &Pool<Db>, call: &AgentCall, at: &str) -> Result<(), StoreError> {
+/// Appends `call`, made `at`, inside `tx` (beside the audit event that records it).
+pub(crate) async fn insert(
+    tx: &mut Transaction<'static, Db>,
+    call: &AgentCall,
+    at: &str,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO agent_calls (at, person_id, agent, token_id, tool, arguments, outcome)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -18,7 +22,7 @@ pub(crate) async fn log(pool: &Pool<Db>, call: &AgentCall, at: &str) -> Result<(
     .bind(&call.tool)
     .bind(call.arguments.to_string())
     .bind(&call.outcome)
-    .execute(pool)
+    .execute(&mut **tx)
     .await?;
     Ok(())
 }

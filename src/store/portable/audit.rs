@@ -131,7 +131,25 @@ pub(crate) async fn head(pool: &Pool<Db>) -> Result<(i64, String), StoreError> {
     Ok((head.try_get("seq")?, head.try_get("hash")?))
 }
 
-/// Appends outside any other change (sync results, agent tool calls).
+/// Appends each entry's events (and writes its agent call) in one transaction, chained in
+/// order: the group commit's write.
+pub(crate) async fn append_batch(
+    pool: &Pool<Db>,
+    entries: &[&crate::store::rows::appended::Appended],
+) -> Result<(), StoreError> {
+    use crate::store::portable::WriteTx;
+    let mut tx = pool.write_tx().await?;
+    for e in entries {
+        if let Some((at, call)) = &e.call {
+            super::agent_calls::insert(&mut tx, call, at).await?;
+        }
+        append(&mut tx, &e.at, &e.events).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Appends outside any other change (sync results).
 pub(crate) async fn append_alone(
     pool: &Pool<Db>,
     at: &str,

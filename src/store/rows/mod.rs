@@ -2,6 +2,7 @@
 //! and the filters that list them. Below both the SQL (`portable/`) and the store's faces.
 
 pub mod agent_calls;
+pub mod appended;
 pub mod drift;
 pub mod jobs;
 pub mod requests;
