@@ -12,4 +12,3 @@ pub struct Appended {
     pub events: Vec<NewEvent>,
     pub call: Option<(String, AgentCall)>,
 }
-
