@@ -5,25 +5,27 @@ use crate::store::StoreError;
 use crate::store::rows::agent_calls::AgentCall;
 use sqlx::{Pool, Row, Transaction};
 
-/// Appends `call`, made `at`, inside `tx` (beside the audit event that records it).
-pub(crate) async fn insert(
+/// Appends each `(at, call)` inside `tx` (beside the audit events that record them), in one
+/// INSERT a few hundred at a time.
+pub(crate) async fn insert_all(
     tx: &mut Transaction<'static, Db>,
-    call: &AgentCall,
-    at: &str,
+    calls: &[(&str, &AgentCall)],
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO agent_calls (at, person_id, agent, token_id, tool, arguments, outcome)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(at)
-    .bind(&call.person_id)
-    .bind(&call.agent)
-    .bind(&call.token_id)
-    .bind(&call.tool)
-    .bind(call.arguments.to_string())
-    .bind(&call.outcome)
-    .execute(&mut **tx)
-    .await?;
+    for chunk in calls.chunks(1000) {
+        let mut insert = sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO agent_calls (at, person_id, agent, token_id, tool, arguments, outcome) ",
+        );
+        insert.push_values(chunk, |mut b, (at, call)| {
+            b.push_bind(at.to_string())
+                .push_bind(call.person_id.clone())
+                .push_bind(call.agent.clone())
+                .push_bind(call.token_id.clone())
+                .push_bind(call.tool.clone())
+                .push_bind(call.arguments.to_string())
+                .push_bind(call.outcome.clone());
+        });
+        insert.build().execute(&mut **tx).await?;
+    }
     Ok(())
 }
 

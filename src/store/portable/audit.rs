@@ -12,7 +12,16 @@ pub(crate) async fn append(
     at: &str,
     events: &[NewEvent],
 ) -> Result<(), StoreError> {
-    if events.is_empty() {
+    append_groups(tx, &[(at, events)]).await
+}
+
+/// Appends each group's events, stamped with its time, in order: one read and one update of the
+/// head row, and the rows in one INSERT.
+async fn append_groups(
+    tx: &mut Transaction<'static, Db>,
+    groups: &[(&str, &[NewEvent])],
+) -> Result<(), StoreError> {
+    if groups.iter().all(|(_, events)| events.is_empty()) {
         return Ok(());
     }
     let head = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
@@ -20,33 +29,40 @@ pub(crate) async fn append(
         .await?;
     let mut seq: i64 = head.try_get("seq")?;
     let mut prev: String = head.try_get("hash")?;
-    for e in events {
-        seq += 1;
-        let data = e.data.to_string();
-        let hash = chain_hash(
-            seq,
-            at,
-            &e.actor,
-            &e.kind,
-            e.request_id.as_deref(),
-            &data,
-            &prev,
+    let mut rows = Vec::new();
+    for (at, events) in groups {
+        for e in *events {
+            seq += 1;
+            let data = e.data.to_string();
+            let hash = chain_hash(
+                seq,
+                at,
+                &e.actor,
+                &e.kind,
+                e.request_id.as_deref(),
+                &data,
+                &prev,
+            );
+            rows.push((seq, *at, e, data, std::mem::replace(&mut prev, hash.clone()), hash));
+        }
+    }
+    // At most 8 parameters a row: well under either database's limit per statement, a
+    // thousand rows at a time.
+    for chunk in rows.chunks(1000) {
+        let mut insert = sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO audit (seq, at, actor, kind, request_id, data, prev_hash, hash) ",
         );
-        sqlx::query(
-            "INSERT INTO audit (seq, at, actor, kind, request_id, data, prev_hash, hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(seq)
-        .bind(at)
-        .bind(&e.actor)
-        .bind(&e.kind)
-        .bind(&e.request_id)
-        .bind(&data)
-        .bind(&prev)
-        .bind(&hash)
-        .execute(&mut **tx)
-        .await?;
-        prev = hash;
+        insert.push_values(chunk, |mut b, (seq, at, e, data, prev, hash)| {
+            b.push_bind(*seq)
+                .push_bind(at.to_string())
+                .push_bind(e.actor.clone())
+                .push_bind(e.kind.clone())
+                .push_bind(e.request_id.clone())
+                .push_bind(data.clone())
+                .push_bind(prev.clone())
+                .push_bind(hash.clone());
+        });
+        insert.build().execute(&mut **tx).await?;
     }
     sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
         .bind(seq)
@@ -139,12 +155,16 @@ pub(crate) async fn append_batch(
 ) -> Result<(), StoreError> {
     use crate::store::portable::WriteTx;
     let mut tx = pool.write_tx().await?;
-    for e in entries {
-        if let Some((at, call)) = &e.call {
-            super::agent_calls::insert(&mut tx, call, at).await?;
-        }
-        append(&mut tx, &e.at, &e.events).await?;
-    }
+    let calls: Vec<(&str, &crate::store::AgentCall)> = entries
+        .iter()
+        .filter_map(|e| e.call.as_ref().map(|(at, c)| (at.as_str(), c)))
+        .collect();
+    super::agent_calls::insert_all(&mut tx, &calls).await?;
+    let groups: Vec<(&str, &[NewEvent])> = entries
+        .iter()
+        .map(|e| (e.at.as_str(), e.events.as_slice()))
+        .collect();
+    append_groups(&mut tx, &groups).await?;
     tx.commit().await?;
     Ok(())
 }
