@@ -53,6 +53,22 @@ pub fn client() -> Result<reqwest::Client, ConnectorError> {
         .map_err(|e| ConnectorError::new(FailureKind::Config, format!("HTTP client: {e}")))
 }
 
+/// An `Authorization` header value (`Bearer …`), marked sensitive so that a header printed in a
+/// debug log shows `Sensitive`, not the token; `api` names the platform in the error.
+pub fn authorization(
+    value: &str,
+    api: &str,
+) -> Result<reqwest::header::HeaderValue, ConnectorError> {
+    let mut header = reqwest::header::HeaderValue::from_str(value).map_err(|_| {
+        ConnectorError::new(
+            FailureKind::Config,
+            format!("{api}: the token has characters a header cannot carry"),
+        )
+    })?;
+    header.set_sensitive(true);
+    Ok(header)
+}
+
 /// Sends the request `build` makes (afresh for each attempt; `true` on a retry), retrying what
 /// [`retryable`] says and connections that failed. `api` names the platform in errors.
 pub async fn send(

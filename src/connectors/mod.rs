@@ -87,6 +87,16 @@ pub(crate) fn validated(doc: serde_json::Value) -> Result<Connection, ConnectorE
         .ok_or_else(|| ConnectorError::new(FailureKind::Invalid, "no connection was read"))
 }
 
+/// A snapshot resource of `kind` named by `parts` (dot-joined), with its `path` when a part
+/// holds a dot (a BigQuery `example.com:proj`, a quoted Snowflake name).
+pub(crate) fn resource_doc(kind: &str, parts: &[String]) -> serde_json::Value {
+    let mut r = serde_json::json!({"kind": kind, "name": parts.join(".")});
+    if parts.iter().any(|p| p.contains('.')) {
+        r["path"] = serde_json::json!(parts);
+    }
+    r
+}
+
 /// The url of a configured connection, which every live connector needs.
 pub(crate) fn url(cfg: &ConnectionConfig) -> Result<&str, ConnectorError> {
     cfg.url

@@ -9,7 +9,7 @@ use super::super::{ConnectorError, FailureKind, quote};
 use super::auth::Auth;
 use crate::model::Platform;
 use reqwest::Method;
-use reqwest::header::{AUTHORIZATION, HeaderValue, IF_MATCH};
+use reqwest::header::{AUTHORIZATION, IF_MATCH};
 use serde_json::Value;
 
 /// The default addresses of the APIs.
@@ -196,15 +196,7 @@ impl Api {
                 sa.token(&self.http, &self.patience, (self.clock)()).await?
             }
         };
-        // Marked sensitive: a header printed in a debug log shows `Sensitive`, not the token.
-        let mut authorization =
-            HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
-                ConnectorError::new(
-                    FailureKind::Config,
-                    "bigquery: the token has characters a header cannot carry",
-                )
-            })?;
-        authorization.set_sensitive(true);
+        let authorization = http::authorization(&format!("Bearer {token}"), "bigquery")?;
         http::send(&self.patience, "bigquery", &|_: bool| {
             let mut r = self
                 .http

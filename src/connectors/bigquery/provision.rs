@@ -66,16 +66,16 @@ impl Provisioner {
 
     async fn apply(&mut self, change: &Change, grant: bool) -> Result<Applied, ConnectorError> {
         let plan = self.plan(change)?;
+        let (verb, to) = if grant {
+            ("add", "for")
+        } else {
+            ("remove", "from")
+        };
         let statement = format!(
-            "{} {} {} {}",
-            if grant { "add" } else { "remove" },
+            "{verb} {} {to} {} on {}",
             plan.role,
-            if grant { "for" } else { "from" },
-            format_args!(
-                "{} on {}",
-                member::text(&plan.member),
-                plan.place(&self.api.project)
-            ),
+            member::text(&plan.member),
+            plan.place(&self.api.project)
         );
         let mut pre_existing = None;
         let mut attempts = 0;
@@ -273,10 +273,11 @@ pub fn role_for(privilege: &str) -> Result<String, ConnectorError> {
     if p.starts_with("roles/") || p.starts_with("projects/") || p.starts_with("organizations/") {
         return Ok(p.to_string());
     }
-    Ok(match p.to_ascii_uppercase().as_str() {
-        "SELECT" | "READER" => "roles/bigquery.dataViewer",
-        "INSERT" | "UPDATE" | "DELETE" | "WRITER" => "roles/bigquery.dataEditor",
-        "OWNER" => "roles/bigquery.dataOwner",
+    let upper = p.to_ascii_uppercase();
+    Ok(match upper.as_str() {
+        "SELECT" => "roles/bigquery.dataViewer",
+        "INSERT" | "UPDATE" | "DELETE" => "roles/bigquery.dataEditor",
+        legacy if predefined(legacy) != legacy => predefined(legacy),
         _ => {
             return Err(ConnectorError::new(
                 FailureKind::Config,
@@ -298,23 +299,33 @@ pub fn granted_as(grantee: &str, privilege: &str) -> (String, Vec<String>) {
         _ => grantee.to_string(),
     };
     let role = role_for(privilege).unwrap_or_else(|_| privilege.to_string());
-    let legacy = ["READER", "WRITER", "OWNER"]
-        .into_iter()
-        .find(|l| same_role(l, &role) && *l != role);
+    let legacy = LEGACY
+        .iter()
+        .find(|(_, p)| *p == role)
+        .map(|(l, _)| l.to_string());
     let mut spellings = vec![role];
-    spellings.extend(legacy.map(str::to_string));
+    spellings.extend(legacy);
     (identity, spellings)
+}
+
+/// A dataset's legacy roles and the predefined roles they are.
+const LEGACY: [(&str, &str); 3] = [
+    ("READER", "roles/bigquery.dataViewer"),
+    ("WRITER", "roles/bigquery.dataEditor"),
+    ("OWNER", "roles/bigquery.dataOwner"),
+];
+
+/// The predefined role a legacy one is; any other role as it is.
+fn predefined(role: &str) -> &str {
+    LEGACY
+        .iter()
+        .find(|(legacy, _)| *legacy == role)
+        .map_or(role, |(_, p)| p)
 }
 
 /// A role compared as BigQuery applies it: a dataset's legacy role is its predefined role.
 fn same_role(a: &str, b: &str) -> bool {
-    let canonical = |r: &str| match r {
-        "READER" => "roles/bigquery.dataViewer".to_string(),
-        "WRITER" => "roles/bigquery.dataEditor".to_string(),
-        "OWNER" => "roles/bigquery.dataOwner".to_string(),
-        other => other.to_string(),
-    };
-    canonical(a) == canonical(b)
+    predefined(a) == predefined(b)
 }
 
 /// An access entry that grants the plan's role to its member with no condition.

@@ -7,7 +7,7 @@
 
 use super::client::{Api, segment};
 use super::member::{self, Member};
-use crate::connectors::{ConnectorError, validated};
+use crate::connectors::{ConnectorError, resource_doc, validated};
 use crate::model::Connection;
 use futures_util::future::try_join_all;
 use serde_json::{Value, json};
@@ -181,10 +181,10 @@ async fn read_groups(api: &Api, found: &mut Found) -> Result<(), ConnectorError>
         .map(|(e, _)| e.clone())
         .collect();
     let mut seen: BTreeSet<String> = queue.iter().cloned().collect();
+    let Some(lookup) = api.groups_url("groups:lookup") else {
+        return Ok(());
+    };
     while let Some(group) = queue.pop_front() {
-        let Some(lookup) = api.groups_url("groups:lookup") else {
-            return Ok(());
-        };
         let Some(looked_up) = api
             .get_found(&lookup, &[("groupKey.id", group.clone())])
             .await?
@@ -247,11 +247,7 @@ impl Found {
     }
 
     fn resource(&mut self, kind: &str, path: &[String]) {
-        let mut r = json!({"kind": kind, "name": path.join(".")});
-        if path.iter().any(|p| p.contains('.')) {
-            r["path"] = json!(path);
-        }
-        self.resources.push(r);
+        self.resources.push(resource_doc(kind, path));
     }
 
     /// An IAM policy's bindings on the resource at `path`.

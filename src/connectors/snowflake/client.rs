@@ -7,7 +7,7 @@
 use super::super::http::{self, after, retryable};
 use super::super::{ConnectorError, FailureKind};
 use super::auth::Auth;
-use reqwest::header::{AUTHORIZATION, HeaderValue};
+use reqwest::header::AUTHORIZATION;
 use serde_json::{Value, json};
 
 pub use crate::connectors::http::Patience;
@@ -200,16 +200,11 @@ impl SqlApi {
     ) -> Result<Answer, ConnectorError> {
         let reply = http::send(&self.patience, "snowflake", &|retry: bool| {
             let (authorization, token_type) = self.auth.header((self.clock)())?;
-            // Marked sensitive: a header printed in a debug log shows `Sensitive`, not the token.
-            let mut authorization = HeaderValue::from_str(&authorization).map_err(|_| {
-                ConnectorError::new(
-                    FailureKind::Config,
-                    "snowflake: the token has characters a header cannot carry",
-                )
-            })?;
-            authorization.set_sensitive(true);
             Ok(build(retry)
-                .header(AUTHORIZATION, authorization)
+                .header(
+                    AUTHORIZATION,
+                    http::authorization(&authorization, "snowflake")?,
+                )
                 .header("X-Snowflake-Authorization-Token-Type", token_type)
                 .header("Accept", "application/json"))
         })

@@ -15,7 +15,7 @@
 
 use super::client::{Rows, SqlApi};
 use super::sql;
-use crate::connectors::{ConnectorError, quote, validated};
+use crate::connectors::{ConnectorError, quote, resource_doc, validated};
 use crate::model::{Connection, Platform};
 use futures_util::future::try_join_all;
 use serde_json::{Map, Value, json};
@@ -81,12 +81,9 @@ pub async fn snapshot(api: &SqlApi, name: &str, source: Source) -> Result<Value,
 
     let mut resources: BTreeMap<String, Value> = BTreeMap::new();
     let mut add = |kind: &str, parts: Vec<String>| {
-        let name = parts.join(".");
-        let mut r = json!({"kind": kind, "name": name});
-        if parts.iter().any(|p| p.contains('.')) {
-            r["path"] = json!(parts);
-        }
-        resources.entry(name).or_insert(r);
+        resources
+            .entry(parts.join("."))
+            .or_insert_with(|| resource_doc(kind, &parts));
     };
     let listed = api.query(sql::WAREHOUSES).await?;
     for r in &listed.rows {
