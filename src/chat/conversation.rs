@@ -111,7 +111,7 @@ impl Conversation {
         let Some(id) = id.map(str::trim).filter(|s| !s.is_empty()) else {
             let mut bytes = [0u8; 12];
             rand::rng().fill_bytes(&mut bytes);
-            let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            let id = crate::model::hex(&bytes);
             return Ok((format!("c_{id}"), Conversation::default()));
         };
         let found = store.conversation(id, &owner(who)).await?;

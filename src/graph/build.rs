@@ -2,7 +2,7 @@
 
 use super::{ConnGraph, Csr, Edge, GrantEntry, GranteeRef};
 use crate::model::{Connection, Grantee, IdentityKind};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 impl ConnGraph {
     pub fn build(c: Connection) -> ConnGraph {
@@ -36,11 +36,11 @@ impl ConnGraph {
         let (up, down) = (edges(true), edges(false));
 
         let mut privileges: Vec<String> = Vec::new();
-        let mut privilege_ids: HashMap<String, u16> = HashMap::new();
+        let mut privilege_ids: HashMap<String, u16> = HashMap::default();
         let mut domains: Vec<String> = Vec::new();
-        let mut domain_ids: HashMap<String, u32> = HashMap::new();
+        let mut domain_ids: HashMap<String, u32> = HashMap::default();
         let mut authorized: Vec<String> = Vec::new();
-        let mut conditions = HashMap::new();
+        let mut conditions = HashMap::default();
 
         let mut grants = c.grants;
         grants.sort_by_key(|g| g.resource);

@@ -66,7 +66,18 @@ impl ConnGraph {
 
     /// Yes or no only: the cheap form used for USAGE and CONNECT caveats.
     pub(crate) fn holds(&self, i: u32, privilege: &str, r: u32) -> bool {
-        self.is_superuser(i) || !self.raw_paths(i, &self.holders(privilege, r), 1).is_empty()
+        self.is_superuser(i) || self.reaches_holder(i, &self.holders(privilege, r))
+    }
+
+    /// Whether [`Self::raw_paths`] would find any path, without listing one: a pseudo-grantee
+    /// that applies, or a chain up to a holder.
+    fn reaches_holder(&self, i: u32, holders: &Holders) -> bool {
+        holders
+            .pseudo
+            .iter()
+            .any(|(g, _)| self.pseudo_applies(*g, i))
+            || (!holders.identities.is_empty()
+                && self.reaches_up(i, &|n| holders.identities.contains_key(&n)))
     }
 
     pub(crate) fn is_superuser(&self, i: u32) -> bool {
@@ -123,7 +134,7 @@ impl ConnGraph {
         if let Some(o) = self.resource(r).owner {
             h.identities.entry(o).or_default().push(Terminal::Owner(r));
         }
-        !self.raw_paths(i, &h, 1).is_empty()
+        self.reaches_holder(i, &h)
     }
 
     fn ancestor_of_kind(&self, r: u32, kind: ResourceKind) -> Option<u32> {
@@ -222,7 +233,7 @@ impl ConnGraph {
     /// Does a grant to `grantee` reach identity `i` (directly, as a pseudo-grantee, or by inheritance)?
     fn reaches(&self, i: u32, grantee: GranteeRef) -> bool {
         match grantee {
-            GranteeRef::Identity(g) => !self.chains_up(i, false, &|n| n == g, 1).is_empty(),
+            GranteeRef::Identity(g) => self.reaches_up(i, &|n| n == g),
             other => self.pseudo_applies(other, i),
         }
     }

@@ -4,7 +4,7 @@
 use super::bigquery::{is_known_role, permission_for, role_holds};
 use super::{ConnGraph, GranteeRef};
 use crate::model::{Platform, ResourceKind};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// How a holder has the privilege, at the end of a path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,9 +5,9 @@ use super::check::{EVERY, RawPath};
 use super::holders::Terminal;
 use super::{ConnGraph, GranteeRef, MAX_PATHS, Path};
 use crate::model::{IdentityId, Platform, SpecialGroup};
+use rustc_hash::FxHashMap as HashMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 /// Most chains followed up from one identity.
@@ -188,7 +188,7 @@ impl ConnGraph {
     fn collect_access(&self, i: u32, superuser: bool) -> Listing<'_> {
         let mut l = Listing {
             chains: self.chains_up(i, false, &|_| true, MAX_CHAINS),
-            found: HashMap::new(),
+            found: HashMap::default(),
             alone: None,
         };
         if superuser {
@@ -279,7 +279,7 @@ impl ConnGraph {
     /// privileges on every table below, as a check would answer: those are listed too, each with
     /// the binding as its path.
     fn bigquery_tables<'g>(&'g self, l: &mut Listing<'g>) {
-        let mut bound: HashMap<u32, Vec<(&'g str, Vec<Found>)>> = HashMap::new();
+        let mut bound: HashMap<u32, Vec<(&'g str, Vec<Found>)>> = HashMap::default();
         for (&(r, role), paths) in &l.found {
             if r != EVERY && is_known_role(role) {
                 bound

@@ -25,7 +25,7 @@ use crate::model::{
     Condition, Connection, Identity, IdentityIndex, Platform, Resource, ResourceIndex, SpecialGroup,
 };
 use csr::Csr;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Most paths reported for one answer; past it the answer says the list was cut.
 pub const MAX_PATHS: usize = 64;

@@ -2,7 +2,7 @@
 //! holder down to every member that inherits from it.
 
 use super::{ConnGraph, Csr, Edge};
-use std::collections::HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 impl ConnGraph {
     /// Every chain `start → … → t` up through memberships where `is_target(t)`, at most `limit`.
@@ -25,6 +25,25 @@ impl ConnGraph {
         chains(&self.up, start, limit, take, ends_at_target)
     }
 
+    /// Is there a chain from `start` (itself included) up to a target, along edges that pass
+    /// privileges? Yes or no only: stops at the first target, lists nothing.
+    pub(crate) fn reaches_up(&self, start: u32, is_target: &dyn Fn(u32) -> bool) -> bool {
+        let mut seen: HashSet<u32> = HashSet::default();
+        let mut stack = vec![start];
+        seen.insert(start);
+        while let Some(node) = stack.pop() {
+            if is_target(node) {
+                return true;
+            }
+            for e in self.up.get(node) {
+                if e.flows && seen.insert(e.to) {
+                    stack.push(e.to);
+                }
+            }
+        }
+        false
+    }
+
     /// For every identity above `start`: can it reach a target?
     fn reachability(
         &self,
@@ -32,7 +51,8 @@ impl ConnGraph {
         any_edge: bool,
         is_target: &dyn Fn(u32) -> bool,
     ) -> HashMap<u32, bool> {
-        let mut memo: HashMap<u32, bool> = HashMap::new();
+        let mut memo: HashMap<u32, bool> =
+            HashMap::with_capacity_and_hasher(32, Default::default());
         let mut stack = vec![(start, 0usize)];
         memo.insert(start, false);
         while let Some((node, k)) = stack.last_mut() {

@@ -5,7 +5,8 @@
 use super::{Hit, Target, Tier};
 use crate::graph::Graph;
 use crate::model::{Identity, Resource};
-use std::hash::{DefaultHasher, Hasher};
+use rustc_hash::FxHasher;
+use std::hash::Hasher;
 
 /// Hashed keys of one target and tier, sorted by hash.
 #[derive(Default)]
@@ -38,7 +39,7 @@ pub struct ExactKeys {
 
 /// A key's hash, case folded as [`same_key`] compares.
 fn hash(key: &str) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = FxHasher::default();
     for c in key.chars().flat_map(char::to_lowercase) {
         h.write_u32(c as u32);
     }

@@ -95,7 +95,7 @@ pub fn chain_hash(
         h.update(b":");
         h.update(field.as_bytes());
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    super::hex(&h.finalize())
 }
 
 /// A place where the chain does not hold.

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod change;
 pub mod clock;
 mod duration;
+mod hex;
 mod ids;
 pub mod people;
 mod privilege;
@@ -18,6 +19,7 @@ pub mod time;
 pub mod vocabulary;
 
 pub use duration::Duration;
+pub use hex::hex;
 pub use ids::{IdentityId, IdentityIndex, ResourceId, ResourceIndex};
 pub use privilege::{Privilege, table_privileges};
 pub use size::ByteSize;

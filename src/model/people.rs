@@ -145,8 +145,5 @@ pub struct ManualLink {
 pub fn new_id(prefix: &str) -> String {
     let mut bytes = [0u8; 8];
     rand::rng().fill_bytes(&mut bytes);
-    format!(
-        "{prefix}_{}",
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    )
+    format!("{prefix}_{}", super::hex(&bytes))
 }

@@ -1,6 +1,7 @@
 //! Bearer tokens: 256 random bits, shown once, stored only as a SHA-256 hash. A slow password
 //! hash buys nothing here: the secret is random, not chosen by a person.
 
+use crate::model::hex;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -31,10 +32,6 @@ pub fn new_token() -> NewToken {
 /// The stored form of a token.
 pub fn hash_token(secret: &str) -> String {
     hex(&Sha256::digest(secret.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

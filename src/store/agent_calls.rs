@@ -14,6 +14,7 @@ impl Store {
             at: self.written_at(),
             events: Vec::new(),
             call: Some((self.written_at(), call.clone())),
+            ..Default::default()
         })
         .await
     }

@@ -1,6 +1,8 @@
 //! The store's face for chat conversations (the queries are in `portable/conversations.rs`).
 
+use super::group_commit::Appended;
 use super::portable::with_pool;
+use super::rows::appended::SavedConversation;
 use super::{Store, StoreError};
 
 impl Store {
@@ -9,7 +11,8 @@ impl Store {
         with_pool!(self, pool, sql => sql::conversations::get(pool, id, owner).await)
     }
 
-    /// Saves a conversation's state; a conversation of another owner is left untouched.
+    /// Saves a conversation's state; a conversation of another owner is left untouched. Through
+    /// the group commit: a chat turn's one write, batched with other turns' and agents' calls.
     pub async fn save_conversation(
         &self,
         id: &str,
@@ -17,6 +20,15 @@ impl Store {
         state: &str,
     ) -> Result<(), StoreError> {
         let at = self.written_at();
-        with_pool!(self, pool, sql => sql::conversations::save(pool, id, owner, state, &at).await)
+        self.append_grouped(Appended {
+            conversation: Some(SavedConversation {
+                id: id.to_string(),
+                owner: owner.to_string(),
+                state: state.to_string(),
+                at,
+            }),
+            ..Default::default()
+        })
+        .await
     }
 }

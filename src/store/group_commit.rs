@@ -3,12 +3,18 @@
 //! audited, ran at a sixteenth of a person's rate. Here a caller queues its entry and the
 //! first caller to find the writer free writes every entry waiting, in one transaction, chained
 //! in queue order; each caller is answered once its entry is durable (or with the error that
-//! kept it out). The write runs in a task of its own, so a caller that goes away (a client
-//! hanging up) cannot cut a batch in half; two servers on one database still serialise on the
-//! head row, so the chain stays one.
+//! kept it out), and a caller whose entry was written by another stops waiting for the turn.
+//!
+//! On SQLite the batch is written by the store's own connection from the calling task
+//! (`sqlite_writer`), after the database's write lock is taken and before anything else is
+//! awaited, so no batch is ever cut in half; on PostgreSQL through sqlx, in a task of its own
+//! for the same reason. Two servers on one database still serialise on the head row, so the
+//! chain stays one.
 
 use super::portable::with_pool;
+use super::sqlite_writer::{Attempt, SqliteWriter};
 use super::{Store, StoreError};
+use std::time::Duration;
 use tokio::sync::oneshot;
 
 pub use super::rows::appended::Appended;
@@ -23,41 +29,77 @@ struct Pending {
 pub struct GroupCommit {
     queue: std::sync::Mutex<Vec<Pending>>,
     writer: tokio::sync::Mutex<()>,
+    /// SQLite's own writer; `None` on PostgreSQL.
+    sqlite: Option<SqliteWriter>,
+}
+
+impl GroupCommit {
+    /// For the SQLite store in `file`.
+    pub(super) fn sqlite(file: std::path::PathBuf) -> Self {
+        GroupCommit {
+            sqlite: Some(SqliteWriter::new(file)),
+            ..GroupCommit::default()
+        }
+    }
+
+    /// Up to [`MAX_BATCH`] entries, oldest first.
+    fn take(&self) -> Vec<Pending> {
+        let mut queue = lock(&self.queue);
+        let take = queue.len().min(MAX_BATCH);
+        queue.drain(..take).collect()
+    }
 }
 
 /// How many entries one transaction takes at most (the rest wait for the next).
 const MAX_BATCH: usize = 512;
 
+/// How long to wait before trying SQLite's write lock again, at most: another connection (a
+/// request's transition, another server) holds it for about a millisecond.
+const BUSY_WAIT_MAX: Duration = Duration::from_millis(8);
+
+/// How long a batch waits for SQLite's write lock before its callers are told it is busy, as
+/// sqlx's own connections do.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
 impl Store {
     /// Appends `entry` to the audit chain (and its agent call to the agent log), batched with
     /// whatever else is waiting; returns once it is committed.
     pub async fn append_grouped(&self, entry: Appended) -> Result<(), StoreError> {
-        let group = self.group_commit();
+        let group = self.group_commit().clone();
         let (done, mut answer) = oneshot::channel();
         lock(&group.queue).push(Pending { entry, done });
-        let turn = group.writer.lock().await;
-        // Written by the writer before us while we waited for the turn.
-        if let Ok(result) = answer.try_recv() {
-            return result;
+        loop {
+            tokio::select! {
+                biased;
+                written = &mut answer => return written.unwrap_or_else(|_| Err(interrupted())),
+                turn = group.writer.lock() => {
+                    // Ours may have been written by the writer before us.
+                    match answer.try_recv() {
+                        Ok(written) => return written,
+                        Err(oneshot::error::TryRecvError::Closed) => return Err(interrupted()),
+                        Err(oneshot::error::TryRecvError::Empty) => {}
+                    }
+                    self.write_waiting(&group).await;
+                    drop(turn);
+                    // Ours was in that batch, or (past MAX_BATCH) waits for the next turn.
+                }
+            }
         }
-        let batch: Vec<Pending> = {
-            let mut queue = lock(&group.queue);
-            let take = queue.len().min(MAX_BATCH);
-            queue.drain(..take).collect()
-        };
-        if !batch.is_empty() {
-            let store = self.clone();
-            // A task of its own: the batch is written and answered even if this caller is
-            // dropped meanwhile. Awaited, so the next writer starts after it.
-            let _ = tokio::spawn(async move { store.write_batch(batch).await }).await;
+    }
+
+    /// One batch of what is waiting, written and answered.
+    async fn write_waiting(&self, group: &std::sync::Arc<GroupCommit>) {
+        if let Some(sqlite) = &group.sqlite {
+            return write_sqlite(group, sqlite).await;
         }
-        drop(turn);
-        // Ours was in that batch, in an earlier one, or (past MAX_BATCH) is the next writer's.
-        answer.await.unwrap_or_else(|_| {
-            Err(StoreError::Busy(
-                "the audit write was interrupted; it may not have been stored".into(),
-            ))
-        })
+        let batch = group.take();
+        if batch.is_empty() {
+            return;
+        }
+        let store = self.clone();
+        // A task of its own: the batch is written and answered even if this caller is
+        // dropped meanwhile. Awaited, so the next writer starts after it.
+        let _ = tokio::spawn(async move { store.write_batch(batch).await }).await;
     }
 
     /// One transaction for the batch; if it fails, each entry alone, so that one bad entry
@@ -67,15 +109,10 @@ impl Store {
         let together =
             with_pool!(self, pool, sql => sql::audit::append_batch(pool, &entries).await);
         match together {
-            Ok(()) => {
-                for p in batch {
-                    let _ = p.done.send(Ok(()));
-                }
-            }
+            Ok(()) => answer(batch, || Ok(())),
             Err(e) if batch.len() == 1 => {
-                if let Some(p) = batch.into_iter().next() {
-                    let _ = p.done.send(Err(e));
-                }
+                let mut e = Some(e);
+                answer(batch, || Err(e.take().unwrap_or_else(interrupted)));
             }
             Err(_) => {
                 for p in batch {
@@ -87,6 +124,56 @@ impl Store {
             }
         }
     }
+}
+
+/// SQLite: the write lock tried until it is free (waiting off the thread between tries), then
+/// the batch written and answered without an await in between.
+async fn write_sqlite(group: &GroupCommit, sqlite: &SqliteWriter) {
+    let started = tokio::time::Instant::now();
+    let mut wait = Duration::from_micros(250);
+    loop {
+        match sqlite.try_write(|| group.take(), |p: &Pending| &p.entry) {
+            Attempt::Done(batch, Ok(())) => return answer(batch, || Ok(())),
+            Attempt::Done(batch, Err(e)) if batch.len() <= 1 => {
+                let mut e = Some(e);
+                return answer(batch, || Err(e.take().unwrap_or_else(interrupted)));
+            }
+            Attempt::Done(batch, Err(_)) => {
+                // Each alone, so that one bad entry fails only its own caller.
+                for p in batch {
+                    let result = match sqlite.try_write(|| vec![p], |p: &Pending| &p.entry) {
+                        Attempt::Done(mut one, result) => one.pop().map(|p| (p, result)),
+                        Attempt::Busy => None,
+                    };
+                    if let Some((p, result)) = result {
+                        let _ = p.done.send(result);
+                    }
+                }
+                return;
+            }
+            Attempt::Busy if started.elapsed() >= BUSY_TIMEOUT => {
+                let batch = group.take();
+                return answer(batch, || {
+                    Err(StoreError::Busy("the audit log is busy".into()))
+                });
+            }
+            Attempt::Busy => {
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(BUSY_WAIT_MAX);
+            }
+        }
+    }
+}
+
+/// Each caller of `batch` told `result()`.
+fn answer(batch: Vec<Pending>, mut result: impl FnMut() -> Result<(), StoreError>) {
+    for p in batch {
+        let _ = p.done.send(result());
+    }
+}
+
+fn interrupted() -> StoreError {
+    StoreError::Busy("the audit write was interrupted; it may not have been stored".into())
 }
 
 fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {

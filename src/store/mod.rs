@@ -28,6 +28,9 @@ mod sessions;
 mod slack;
 mod snapshots;
 mod sqlite;
+mod sqlite_checkpoint;
+mod sqlite_conn;
+mod sqlite_writer;
 mod sync;
 
 pub use agent_calls::AgentCall;
@@ -42,6 +45,9 @@ use std::sync::Arc;
 pub enum StoreError {
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// From the SQLite group commit's own connection (`sqlite_writer`).
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("cannot use data dir {path}: {source}")]
@@ -63,7 +69,9 @@ impl StoreError {
     /// A short, safe description (no SQL, no file contents).
     pub fn summary(&self) -> String {
         match self {
-            StoreError::Database(_) => "database error (see server log)".into(),
+            StoreError::Database(_) | StoreError::Sqlite(_) => {
+                "database error (see server log)".into()
+            }
             StoreError::Migrate(_) => "migration failed (see server log)".into(),
             StoreError::DataDir { path, source } => format!("cannot use data dir {path}: {source}"),
             StoreError::Corrupt(m) => format!("stored data is corrupt: {m}"),

@@ -1,6 +1,7 @@
 //! The SQLite backend: one file, `warden.db`, in the data dir, opened and migrated here (its
 //! queries are in `portable/`).
 
+use super::group_commit::GroupCommit;
 use super::{Backend, SqliteStore, StoreError};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::path::Path;
@@ -50,6 +51,8 @@ impl Backend<sqlx::Sqlite> {
             .connect_with(options)
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        Ok(Backend::new(pool))
+        let mut store = Backend::new(pool);
+        store.group_commit = std::sync::Arc::new(GroupCommit::sqlite(file));
+        Ok(store)
     }
 }

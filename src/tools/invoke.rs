@@ -208,6 +208,7 @@ pub async fn log_agent_call<T>(
             at: now,
             events: vec![event],
             call: Some((store.clock().now().to_rfc3339(), call)),
+            ..Default::default()
         })
         .await?;
     Ok(())

@@ -1,7 +1,8 @@
 //! Appending to the hash-chained audit log, and reading it back.
 
 use super::Db;
-use crate::model::audit::{AuditEvent, AuditFilter, NewEvent, chain_hash};
+use crate::model::audit::{AuditEvent, AuditFilter, NewEvent};
+use crate::store::rows::chained::chain;
 use crate::store::StoreError;
 use sqlx::{Pool, Row, Transaction};
 
@@ -27,40 +28,26 @@ async fn append_groups(
     let head = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
         .fetch_one(&mut **tx)
         .await?;
-    let mut seq: i64 = head.try_get("seq")?;
-    let mut prev: String = head.try_get("hash")?;
-    let mut rows = Vec::new();
-    for (at, events) in groups {
-        for e in *events {
-            seq += 1;
-            let data = e.data.to_string();
-            let hash = chain_hash(
-                seq,
-                at,
-                &e.actor,
-                &e.kind,
-                e.request_id.as_deref(),
-                &data,
-                &prev,
-            );
-            rows.push((seq, *at, e, data, std::mem::replace(&mut prev, hash.clone()), hash));
-        }
-    }
+    let rows = chain((head.try_get("seq")?, head.try_get("hash")?), groups);
+    let Some(last) = rows.last() else {
+        return Ok(());
+    };
+    let (seq, prev) = (last.seq, last.hash.clone());
     // At most 8 parameters a row: well under either database's limit per statement, a
     // thousand rows at a time.
     for chunk in rows.chunks(1000) {
         let mut insert = sqlx::QueryBuilder::<Db>::new(
             "INSERT INTO audit (seq, at, actor, kind, request_id, data, prev_hash, hash) ",
         );
-        insert.push_values(chunk, |mut b, (seq, at, e, data, prev, hash)| {
-            b.push_bind(*seq)
-                .push_bind(at.to_string())
-                .push_bind(e.actor.clone())
-                .push_bind(e.kind.clone())
-                .push_bind(e.request_id.clone())
-                .push_bind(data.clone())
-                .push_bind(prev.clone())
-                .push_bind(hash.clone());
+        insert.push_values(chunk, |mut b, row| {
+            b.push_bind(row.seq)
+                .push_bind(row.at.to_string())
+                .push_bind(row.event.actor.clone())
+                .push_bind(row.event.kind.clone())
+                .push_bind(row.event.request_id.clone())
+                .push_bind(row.data.clone())
+                .push_bind(row.prev_hash.clone())
+                .push_bind(row.hash.clone());
         });
         insert.build().execute(&mut **tx).await?;
     }
@@ -160,6 +147,9 @@ pub(crate) async fn append_batch(
         .filter_map(|e| e.call.as_ref().map(|(at, c)| (at.as_str(), c)))
         .collect();
     super::agent_calls::insert_all(&mut tx, &calls).await?;
+    for c in entries.iter().filter_map(|e| e.conversation.as_ref()) {
+        super::conversations::save(&mut tx, c).await?;
+    }
     let groups: Vec<(&str, &[NewEvent])> = entries
         .iter()
         .map(|e| (e.at.as_str(), e.events.as_slice()))

@@ -2,7 +2,8 @@
 
 use super::Db;
 use crate::store::StoreError;
-use sqlx::Pool;
+use crate::store::rows::appended::SavedConversation;
+use sqlx::{Pool, Transaction};
 
 /// A conversation's saved state, if `owner` owns it.
 pub(crate) async fn get(
@@ -19,24 +20,24 @@ pub(crate) async fn get(
     )
 }
 
-/// Saves a conversation's state as of `at`; a conversation of another owner is left untouched.
+/// Saves a conversation's state as of its time; one of another owner is left untouched. The
+/// same text for SQLite's own writer (`store/sqlite_writer.rs`), whose `$n` bind in order.
+pub(crate) const SAVE: &str = "INSERT INTO conversations (id, owner, state, updated_at)
+     VALUES ($1, $2, $3, $4)
+     ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
+     WHERE conversations.owner = excluded.owner";
+
+/// Saves `c` inside `tx` (the group commit's batch).
 pub(crate) async fn save(
-    pool: &Pool<Db>,
-    id: &str,
-    owner: &str,
-    state: &str,
-    at: &str,
+    tx: &mut Transaction<'static, Db>,
+    c: &SavedConversation,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO conversations (id, owner, state, updated_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
-         WHERE conversations.owner = excluded.owner",
-    )
-    .bind(id)
-    .bind(owner)
-    .bind(state)
-    .bind(at)
-    .execute(pool)
-    .await?;
+    sqlx::query(SAVE)
+        .bind(&c.id)
+        .bind(&c.owner)
+        .bind(&c.state)
+        .bind(&c.at)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }

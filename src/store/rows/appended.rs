@@ -1,14 +1,25 @@
-//! An entry for the audit chain's group commit (`store::group_commit`): events and the agent
-//! call they record.
+//! An entry for the group commit (`store::group_commit`): audit events, the agent call they
+//! record, a chat conversation's saved state; whatever one caller must have stored before it
+//! answers, written in one transaction with whatever other callers are waiting.
 
 use super::agent_calls::AgentCall;
 use crate::model::audit::NewEvent;
 
 /// One caller's entry: audit events stamped `at`, and the agent call they record, if any
-/// (written in the same transaction, stamped with the first of the pair).
-#[derive(Debug, Clone)]
+/// (written in the same transaction, stamped with the first of the pair); or a conversation.
+#[derive(Debug, Clone, Default)]
 pub struct Appended {
     pub at: String,
     pub events: Vec<NewEvent>,
     pub call: Option<(String, AgentCall)>,
+    pub conversation: Option<SavedConversation>,
+}
+
+/// A chat conversation's state as of `at`; a conversation of another owner is left untouched.
+#[derive(Debug, Clone)]
+pub struct SavedConversation {
+    pub id: String,
+    pub owner: String,
+    pub state: String,
+    pub at: String,
 }

@@ -3,6 +3,7 @@
 
 pub mod agent_calls;
 pub mod appended;
+pub mod chained;
 pub mod drift;
 pub mod jobs;
 pub mod requests;

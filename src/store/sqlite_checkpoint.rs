@@ -1,0 +1,83 @@
+//! Checkpoints for the SQLite group commit's connection, off the async workers. SQLite's own
+//! automatic checkpoint runs inside the commit that crosses its threshold and waits for the
+//! disk twice (the log, then the database), on the thread that committed: here a tokio worker,
+//! which would stop answering anyone meanwhile. So the writer counts its commits and, past the
+//! same threshold, a connection of its own checkpoints on the blocking pool: first PASSIVE
+//! (copies what is in the log without holding writers up), then RESTART (the few pages written
+//! since, holding writers for that long, so that the next commit starts the log from its
+//! beginning; without it a log written to without pause is never reset and grows by every
+//! commit). Writers held up by it wait asynchronously (`group_commit`), workers stay free.
+//! Durability is unchanged: a commit is in the write-ahead log before it is answered, and the
+//! log is synced when it is checkpointed, as before.
+
+use super::sqlite_conn::OwnConnection;
+use rusqlite::Connection;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+/// Commits between checkpoints: a batch writes about five pages, and SQLite's default
+/// threshold is a thousand.
+const EVERY: u32 = 200;
+
+pub struct Checkpoint {
+    commits: AtomicU32,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    running: AtomicBool,
+    conn: OwnConnection,
+}
+
+impl Checkpoint {
+    pub fn new(file: PathBuf) -> Self {
+        Checkpoint {
+            commits: AtomicU32::new(0),
+            shared: Arc::new(Shared {
+                running: AtomicBool::new(false),
+                conn: OwnConnection::new(file),
+            }),
+        }
+    }
+
+    /// Counts a commit; starts a checkpoint when one is due and none is running.
+    pub fn committed(&self) {
+        if self.commits.fetch_add(1, Ordering::Relaxed) % EVERY != EVERY - 1 {
+            return;
+        }
+        if self.shared.running.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let shared = self.shared.clone();
+        let run = move || {
+            if let Err(e) = shared.checkpoint() {
+                // Not fatal: the next one (or any sqlx connection's own) catches up.
+                tracing::warn!(error = %e, "audit log checkpoint failed");
+            }
+            shared.running.store(false, Ordering::Release);
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn_blocking(run)),
+            Err(_) => run(),
+        }
+    }
+}
+
+impl Shared {
+    fn checkpoint(&self) -> rusqlite::Result<()> {
+        let open = |file: &std::path::Path| {
+            let conn = Connection::open(file)?;
+            conn.busy_timeout(std::time::Duration::from_secs(5))?;
+            Ok(conn)
+        };
+        self.conn.with(open, |conn| {
+            let result = conn.and_then(|conn| {
+                conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+                conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()))
+            });
+            let good = result.is_ok();
+            (result, good)
+        })
+    }
+}

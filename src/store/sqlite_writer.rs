@@ -1,0 +1,151 @@
+//! The SQLite audit chain's own writer, for the group commit: a connection of its own on the
+//! store's file, written from the calling task. Through sqlx every statement of a batch was a
+//! hop to its worker thread and back (six a batch), and on two cores those hops, not SQLite,
+//! were most of an audited agent call's time; here a batch is a few tens of microseconds of
+//! plain function calls. The write lock is only tried, never waited for on the thread: when
+//! another connection holds it the caller waits asynchronously and tries again.
+
+use super::StoreError;
+use super::rows::appended::Appended;
+use super::rows::chained::chain;
+use super::sqlite_checkpoint::Checkpoint;
+use super::sqlite_conn::OwnConnection;
+use crate::model::audit::NewEvent;
+use rusqlite::{Connection, ErrorCode, params};
+use std::path::PathBuf;
+
+/// The writer's connection, and the checkpoints it leaves to a helper.
+pub struct SqliteWriter {
+    conn: OwnConnection,
+    checkpoint: Checkpoint,
+}
+
+/// What one try did.
+pub enum Attempt<T> {
+    /// Another connection holds the write lock; `take` was not called.
+    Busy,
+    /// The batch `take` gave, and whether it was committed.
+    Done(Vec<T>, Result<(), StoreError>),
+}
+
+impl SqliteWriter {
+    pub fn new(file: PathBuf) -> Self {
+        SqliteWriter {
+            checkpoint: Checkpoint::new(file.clone()),
+            conn: OwnConnection::new(file),
+        }
+    }
+
+    /// Takes the write lock if it is free, then the entries `take` gives, and commits them in
+    /// one transaction, chained after the head. `take` is called only once the lock is held, so
+    /// that entries never leave the queue for a write that cannot happen yet.
+    pub fn try_write<T>(
+        &self,
+        take: impl FnOnce() -> Vec<T>,
+        entry: impl Fn(&T) -> &Appended,
+    ) -> Attempt<T> {
+        self.conn.with(open, |conn| {
+            let conn = match conn {
+                Ok(conn) => conn,
+                Err(e) => return (Attempt::Done(take(), Err(e)), false),
+            };
+            // BEGIN and COMMIT prepared once (rusqlite's `Transaction` parses them every time).
+            let (batch, result) = match run(conn, "BEGIN IMMEDIATE") {
+                Err(e) if busy(&e) => return (Attempt::Busy, true),
+                Err(e) => (take(), Err(e.into())),
+                Ok(()) => {
+                    let batch = take();
+                    let entries: Vec<&Appended> = batch.iter().map(&entry).collect();
+                    let result = write(conn, &entries).and_then(|()| Ok(run(conn, "COMMIT")?));
+                    drop(entries);
+                    (batch, result)
+                }
+            };
+            // Whatever went wrong, the next write starts from a fresh connection.
+            let good = result.is_ok();
+            if good {
+                self.checkpoint.committed();
+            }
+            (Attempt::Done(batch, result), good)
+        })
+    }
+}
+
+fn open(file: &std::path::Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(file)?;
+    // The store's own settings (store/sqlite.rs): WAL is kept in the file; synchronous is per
+    // connection. No busy timeout: a held lock is waited for off the thread.
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.busy_timeout(std::time::Duration::ZERO)?;
+    // Checkpoints (which wait for the disk) are run off the callers' path by `Checkpoint`.
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+    Ok(conn)
+}
+
+/// One statement without parameters, prepared once per connection.
+fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
+}
+
+/// The entries' events chained after the head, their agent calls, the new head (inside the
+/// transaction the caller began).
+fn write(tx: &Connection, entries: &[&Appended]) -> Result<(), StoreError> {
+    let head = tx
+        .prepare_cached("SELECT seq, hash FROM audit_head WHERE id = 1")?
+        .query_row([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+    let groups: Vec<(&str, &[NewEvent])> = entries
+        .iter()
+        .map(|e| (e.at.as_str(), e.events.as_slice()))
+        .collect();
+    let rows = chain(head, &groups);
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO audit (seq, at, actor, kind, request_id, data, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        for row in &rows {
+            insert.execute(params![
+                row.seq,
+                row.at,
+                row.event.actor,
+                row.event.kind,
+                row.event.request_id,
+                row.data,
+                row.prev_hash,
+                row.hash
+            ])?;
+        }
+        let mut call = tx.prepare_cached(
+            "INSERT INTO agent_calls (at, person_id, agent, token_id, tool, arguments, outcome)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for (at, c) in entries.iter().filter_map(|e| e.call.as_ref()) {
+            call.execute(params![
+                at,
+                c.person_id,
+                c.agent,
+                c.token_id,
+                c.tool,
+                c.arguments.to_string(),
+                c.outcome
+            ])?;
+        }
+        let mut save = tx.prepare_cached(super::portable::sqlite::conversations::SAVE)?;
+        for c in entries.iter().filter_map(|e| e.conversation.as_ref()) {
+            save.execute(params![c.id, c.owner, c.state, c.at])?;
+        }
+    }
+    if let Some(last) = rows.last() {
+        tx.prepare_cached("UPDATE audit_head SET seq = ?1, hash = ?2 WHERE id = 1")?
+            .execute(params![last.seq, last.hash])?;
+    }
+    Ok(())
+}
+
+fn busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
+}
