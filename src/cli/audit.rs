@@ -14,8 +14,12 @@ use std::path::Path;
 #[derive(Subcommand, Debug)]
 pub enum AuditAction {
     /// Check the hash chain: exit 0 when intact, 1 with one line per break when not.
+    #[command(after_help = "Example: warden audit verify")]
     Verify,
     /// Write the log to standard output.
+    #[command(
+        after_help = "Example: warden audit export --request req_5c2e9a01d4f37b86 > req.jsonl"
+    )]
     Export {
         /// `jsonl` (one JSON object per line) or `csv`.
         #[arg(long, default_value = "jsonl")]

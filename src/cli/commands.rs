@@ -106,17 +106,11 @@ pub async fn dispatch(cli: Cli) -> Result<Output, Problem> {
                     .iter()
                     .map(|t| json!({"name": t.name, "description": t.description}))
                     .collect();
-                let text = tools::registry()
+                let described: Vec<(&str, &str)> = tools::registry()
                     .iter()
-                    .map(|t| {
-                        format!(
-                            "{:<22} {}",
-                            t.name,
-                            t.description.lines().next().unwrap_or("")
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n");
+                    .map(|t| (t.name, t.description.as_str()))
+                    .collect();
+                let text = super::render::tools(&described, 100);
                 Ok(Output::ok(json!({"tools": list}), text))
             }
             (Some(_), Some(_)) => Err(Problem::invalid(
@@ -169,12 +163,13 @@ pub async fn dispatch(cli: Cli) -> Result<Output, Problem> {
         }
         // People and tokens need no connection settings: an unset ${VAR} there is no reason
         // to refuse them.
+        // Nor do they need the grants: only the identities people are linked to.
         Command::User { action } => {
-            let app = App::open_with(&dir(), with_database(Config::default(), db)?).await?;
+            let app = App::open_for_people(&dir(), with_database(Config::default(), db)?).await?;
             super::people::user(&app, action).await
         }
         Command::Token { action } => {
-            let app = App::open_with(&dir(), with_database(Config::default(), db)?).await?;
+            let app = App::open_for_people(&dir(), with_database(Config::default(), db)?).await?;
             super::people::token(&app, action).await
         }
         Command::Audit { action } => super::audit::run(&dir(), db, action).await,

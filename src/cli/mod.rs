@@ -44,7 +44,9 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Load the built-in demo organisation into a fresh data dir (default ./warden-demo) and serve it.
+    #[command(after_help = "Example: warden demo --listen 127.0.0.1:9000 --reset")]
     Demo {
+        /// The address to serve on (HOST:PORT; port 0 takes a free one).
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
         /// Empty a non-empty data dir first.
@@ -52,28 +54,43 @@ pub enum Command {
         reset: bool,
     },
     /// Run the server on the configured store.
+    #[command(
+        after_help = "Example: warden --data-dir /var/lib/warden serve --listen 0.0.0.0:8080"
+    )]
     Serve {
+        /// The address to serve on (HOST:PORT; port 0 takes a free one).
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
     },
     /// Load snapshot files (SNAPSHOT.md); `-` reads standard input. All or nothing.
+    #[command(after_help = "Example: warden import warehouse.json snowflake.json")]
     Import {
+        /// Snapshot files (JSON), or `-` for standard input.
         #[arg(required = true)]
         files: Vec<String>,
     },
     /// Does IDENTITY hold PRIVILEGE on RESOURCE? Exit 0 yes, 1 no.
+    #[command(after_help = "Example: warden check maya SELECT sales.orders --connection warehouse")]
     Check {
+        /// A user, role, group or service account: name, email or display name.
         identity: String,
+        /// SELECT, INSERT, UPDATE, DELETE, USAGE, ... (BigQuery: a role too).
         privilege: String,
+        /// A full or partial dotted name (`sales.orders`), or `CONNECTION:NAME`.
         resource: String,
+        /// Ask one connection only (as named in the snapshot or warden.toml).
         #[arg(long)]
         connection: Option<String>,
     },
     /// Who holds privileges on RESOURCE.
+    #[command(after_help = "Example: warden who-has crm.leads --privilege SELECT --limit 20")]
     WhoHas {
+        /// A full or partial dotted name (`crm.leads`), or `CONNECTION:NAME`.
         resource: String,
+        /// Only this privilege (default: every privilege).
         #[arg(long)]
         privilege: Option<String>,
+        /// Ask one connection only.
         #[arg(long)]
         connection: Option<String>,
         /// Grantees per page (default 100, at most 1000).
@@ -84,6 +101,7 @@ pub enum Command {
         cursor: Option<String>,
     },
     /// List the tools; `tools call NAME 'JSON'` calls one; `--export DIR` writes their schemas.
+    #[command(after_help = "Example: warden tools --export ./schemas")]
     Tools {
         /// Write one JSON schema per tool and an OpenAI-style tools.json into DIR.
         #[arg(long, value_name = "DIR")]
@@ -92,9 +110,15 @@ pub enum Command {
         action: Option<ToolsAction>,
     },
     /// Read the live connections in warden.toml (or one) and import them. Exit 3 if any failed.
-    Sync { connection: Option<String> },
+    #[command(after_help = "Example: warden sync warehouse")]
+    Sync {
+        /// Only this connection (a `[[connections]]` name in warden.toml).
+        connection: Option<String>,
+    },
     /// Ask a question in plain language (one chat turn).
+    #[command(after_help = "Example: warden ask \"can I read crm.leads?\" --as maya")]
     Ask {
+        /// The question, in quotes.
         question: String,
         /// The person asking (name or email); needed for "I", "me" and requests.
         #[arg(long = "as", value_name = "PERSON")]
@@ -107,31 +131,42 @@ pub enum Command {
         conversation: Option<String>,
     },
     /// People: `user add NAME --role ROLE [--email E]`, `user list`.
+    #[command(
+        after_help = "Example: warden user add carol --role reviewer --email carol@acme.test"
+    )]
     User {
         #[command(subcommand)]
         action: UserAction,
     },
     /// Bearer tokens: `token create NAME [--agent AGENT]`, `token list`, `token revoke ID`.
+    #[command(after_help = "Example: warden token create maya --agent reporting-bot")]
     Token {
         #[command(subcommand)]
         action: TokenAction,
     },
     /// The audit log: `audit verify` checks its hash chain (exit 1 if broken), `audit export
     /// [--format jsonl|csv] [--request ID]` writes it to standard output.
+    #[command(
+        after_help = "Example: warden audit export --format csv --kind approved > approved.csv"
+    )]
     Audit {
         #[command(subcommand)]
         action: audit::AuditAction,
     },
     /// Open drift: grants Warden made that a sync no longer saw, or revoked ones it saw again.
+    #[command(after_help = "Example: warden --json drift --all")]
     Drift {
         /// Resolved records too.
         #[arg(long)]
         all: bool,
     },
     /// Write a seeded synthetic snapshot (tier S or M) for benchmarks.
+    #[command(after_help = "Example: warden gen --tier M --seed 7 --out tier-m.json")]
     Gen {
+        /// S (5,000 users, 200,000 grants) or M (two million grants).
         #[arg(long, default_value = "S")]
         tier: String,
+        /// The random seed: the same seed writes the same snapshot.
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Output file (`-` for standard output).
@@ -143,27 +178,39 @@ pub enum Command {
 #[derive(Subcommand, Debug)]
 pub enum UserAction {
     /// Add a person.
+    #[command(after_help = "Example: warden user add maya --role requester --email maya@acme.test")]
     Add {
+        /// The person's name in Warden (unique).
         name: String,
         /// requester, reviewer or admin.
         #[arg(long)]
         role: String,
+        /// Their email: links them to platform identities with the same email or name.
         #[arg(long)]
         email: Option<String>,
     },
     /// List people with their role and linked platform identities.
+    #[command(after_help = "Example: warden --json user list")]
     List,
     /// Link a person and a platform identity by hand (kept across re-imports).
+    #[command(after_help = "Example: warden user link maya snowflake MAYA_SVC")]
     Link {
+        /// The person (name or email).
         person: String,
+        /// The connection the identity is on.
         connection: String,
+        /// The identity's exact name there.
         identity: String,
     },
     /// Unlink a person and a platform identity, automatic links included (kept across
     /// re-imports).
+    #[command(after_help = "Example: warden user unlink maya redshift_dw maya")]
     Unlink {
+        /// The person (name or email).
         person: String,
+        /// The connection the identity is on.
         connection: String,
+        /// The identity's exact name there.
         identity: String,
     },
 }
@@ -171,22 +218,36 @@ pub enum UserAction {
 #[derive(Subcommand, Debug)]
 pub enum TokenAction {
     /// Make a token for a person, or for an agent acting for them (printed once).
+    #[command(after_help = "Example: warden token create maya --agent reporting-bot")]
     Create {
+        /// The person the token stands for (name or email).
         person: String,
+        /// The agent's name: the token is an agent's, with requester rights at most and every
+        /// call logged.
         #[arg(long)]
         agent: Option<String>,
     },
     /// List tokens (never their secrets).
+    #[command(after_help = "Example: warden --json token list")]
     List,
     /// Revoke a token by id.
-    Revoke { id: String },
+    #[command(after_help = "Example: warden token revoke tok_3f9a0c1d2e4b5a68")]
+    Revoke {
+        /// The token's id, as `token list` shows it (`tok_…`).
+        id: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
 pub enum ToolsAction {
     /// Call tool NAME with JSON arguments.
+    #[command(
+        after_help = "Example: warden tools call check_access '{\"identity\":\"maya\",\"privilege\":\"SELECT\",\"resource\":\"crm.leads\"}'"
+    )]
     Call {
+        /// The tool's name (`warden tools` lists them).
         name: String,
+        /// Its arguments, one JSON object (the tool's schema: `warden tools --export DIR`).
         arguments: String,
         /// Call it as this person (name or email): their rights, and the person a
         /// `create_access_request` is for. Default: the local operator.

@@ -68,3 +68,58 @@ pub fn who_has(r: &Value) -> String {
     }
     out
 }
+
+/// The tools as `warden tools` lists them: each name, then its whole description, paragraph by
+/// paragraph, wrapped at `width` columns and indented.
+pub fn tools(list: &[(&str, &str)], width: usize) -> String {
+    let mut out = Vec::new();
+    for (name, description) in list {
+        let mut block = vec![name.to_string()];
+        for paragraph in description.split("\n\n") {
+            block.extend(wrap(paragraph, "  ", width));
+        }
+        out.push(block.join("\n"));
+    }
+    out.join("\n\n")
+}
+
+/// `text`'s words in lines of at most `width` columns (a longer word alone on its line), each
+/// line starting with `indent`.
+fn wrap(text: &str, indent: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let used = indent.chars().count() + line.chars().count();
+        if !line.is_empty() && used + 1 + word.chars().count() > width {
+            lines.push(format!("{indent}{line}"));
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(format!("{indent}{line}"));
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Wrapping keeps every word, in order, and no line is longer than the width unless it
+        /// holds one word alone.
+        #[test]
+        fn wrap_keeps_words_within_width(text in "[a-zé→ ]{0,300}", width in 10usize..100) {
+            let lines = super::wrap(&text, "  ", width);
+            let words: Vec<&str> = lines.iter().flat_map(|l| l.split_whitespace()).collect();
+            prop_assert_eq!(words, text.split_whitespace().collect::<Vec<_>>());
+            for l in &lines {
+                prop_assert!(l.chars().count() <= width || l.split_whitespace().count() == 1, "{:?}", l);
+            }
+        }
+    }
+}

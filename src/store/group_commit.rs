@@ -131,6 +131,9 @@ impl Store {
 async fn write_sqlite(group: &GroupCommit, sqlite: &SqliteWriter) {
     let started = tokio::time::Instant::now();
     let mut wait = Duration::from_micros(250);
+    while sqlite.behind() && started.elapsed() < BUSY_TIMEOUT {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
     loop {
         match sqlite.try_write(|| group.take(), |p: &Pending| &p.entry) {
             Attempt::Done(batch, Ok(())) => return answer(batch, || Ok(())),

@@ -14,7 +14,12 @@ impl Store {
 
     /// Every stored connection.
     pub async fn load(&self) -> Result<Vec<Connection>, StoreError> {
-        with_pool!(self, pool, sql => sql::snapshots::load(pool).await)
+        with_pool!(self, pool, sql => sql::snapshots::load(pool, true).await)
+    }
+
+    /// Every connection with its identities only (no memberships, resources or grants).
+    pub async fn load_identities(&self) -> Result<Vec<Connection>, StoreError> {
+        with_pool!(self, pool, sql => sql::snapshots::load(pool, false).await)
     }
 
     /// A number that changes with every import: cheap to poll.

@@ -6,7 +6,9 @@
 //! (copies what is in the log without holding writers up), then RESTART (the few pages written
 //! since, holding writers for that long, so that the next commit starts the log from its
 //! beginning; without it a log written to without pause is never reset and grows by every
-//! commit). Writers held up by it wait asynchronously (`group_commit`), workers stay free.
+//! commit). Writers held up by it wait asynchronously (`group_commit`), workers stay free; and
+//! when the disk is slower than the writers, the writer waits for the running checkpoint once
+//! the log holds twice the usual number of commits, so the log stays bounded.
 //! Durability is unchanged: a commit is in the write-ahead log before it is answered, and the
 //! log is synced when it is checkpointed, as before.
 
@@ -14,28 +16,35 @@ use super::sqlite_conn::OwnConnection;
 use rusqlite::Connection;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Commits between checkpoints: a batch writes about five pages, and SQLite's default
 /// threshold is a thousand.
-const EVERY: u32 = 200;
+const EVERY: u64 = 200;
+
+/// Commits past the last finished checkpoint's start after which the writer waits for the
+/// running one: the log's length stays bounded however slow the disk is.
+const AT_MOST: u64 = 2 * EVERY;
 
 pub struct Checkpoint {
-    commits: AtomicU32,
+    commits: AtomicU64,
     shared: Arc<Shared>,
 }
 
 struct Shared {
     running: AtomicBool,
+    /// The commit count when the last finished checkpoint started: what it covered.
+    covered: AtomicU64,
     conn: OwnConnection,
 }
 
 impl Checkpoint {
     pub fn new(file: PathBuf) -> Self {
         Checkpoint {
-            commits: AtomicU32::new(0),
+            commits: AtomicU64::new(0),
             shared: Arc::new(Shared {
                 running: AtomicBool::new(false),
+                covered: AtomicU64::new(0),
                 conn: OwnConnection::new(file),
             }),
         }
@@ -43,18 +52,40 @@ impl Checkpoint {
 
     /// Counts a commit; starts a checkpoint when one is due and none is running.
     pub fn committed(&self) {
-        if self.commits.fetch_add(1, Ordering::Relaxed) % EVERY != EVERY - 1 {
-            return;
+        self.commits.fetch_add(1, Ordering::Relaxed);
+        if self.uncovered() >= EVERY {
+            self.start();
         }
+    }
+
+    /// Too many commits since the last checkpoint: the writer waits (asynchronously) until
+    /// this is false. Starts one if none is running.
+    pub fn behind(&self) -> bool {
+        let behind = self.uncovered() > AT_MOST;
+        if behind {
+            self.start();
+        }
+        behind
+    }
+
+    fn uncovered(&self) -> u64 {
+        let covered = self.shared.covered.load(Ordering::Acquire);
+        self.commits.load(Ordering::Relaxed).saturating_sub(covered)
+    }
+
+    fn start(&self) {
         if self.shared.running.swap(true, Ordering::AcqRel) {
             return;
         }
         let shared = self.shared.clone();
+        let now = self.commits.load(Ordering::Relaxed);
         let run = move || {
             if let Err(e) = shared.checkpoint() {
-                // Not fatal: the next one (or any sqlx connection's own) catches up.
+                // Not fatal: the next one (or any sqlx connection's own) catches up. Counted
+                // as covered all the same, so that a failing disk does not stop every write.
                 tracing::warn!(error = %e, "audit log checkpoint failed");
             }
+            shared.covered.store(now, Ordering::Release);
             shared.running.store(false, Ordering::Release);
         };
         match tokio::runtime::Handle::try_current() {

@@ -36,6 +36,12 @@ impl SqliteWriter {
         }
     }
 
+    /// Whether the log has grown past what its checkpoints allow (the caller waits before
+    /// writing more).
+    pub fn behind(&self) -> bool {
+        self.checkpoint.behind()
+    }
+
     /// Takes the write lock if it is free, then the entries `take` gives, and commits them in
     /// one transaction, chained after the head. `take` is called only once the lock is held, so
     /// that entries never leave the queue for a write that cannot happen yet.

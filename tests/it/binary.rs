@@ -79,6 +79,40 @@ pub fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
     output(command().arg("--data-dir").arg(dir).args(args), None)
 }
 
+/// `warden --json user add maya --role requester --email maya@acme.test` in `dir`, which must
+/// succeed; the identities maya is linked to, as `CONNECTION:IDENTITY`, sorted.
+pub fn add_maya(dir: &Path) -> Vec<String> {
+    let (code, out, err) = run(
+        dir,
+        &[
+            "--json",
+            "user",
+            "add",
+            "maya",
+            "--role",
+            "requester",
+            "--email",
+            "maya@acme.test",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mut links: Vec<String> = doc["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            format!(
+                "{}:{}",
+                l["connection"].as_str().unwrap(),
+                l["identity"].as_str().unwrap()
+            )
+        })
+        .collect();
+    links.sort();
+    links
+}
+
 /// A data dir with the demo organisation imported through the command line.
 pub fn demo_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -70,35 +70,7 @@ fn ask_answers_with_its_path_offline() {
 #[test]
 fn people_and_tokens_on_the_command_line() {
     let dir = demo_dir();
-    let (code, out, err) = run(
-        dir.path(),
-        &[
-            "--json",
-            "user",
-            "add",
-            "maya",
-            "--role",
-            "requester",
-            "--email",
-            "maya@acme.test",
-        ],
-    );
-    assert_eq!(code, 0, "{err}");
-    let links: Vec<String> = doc(&out)["links"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| {
-            format!(
-                "{}:{}",
-                l["connection"].as_str().unwrap(),
-                l["identity"].as_str().unwrap()
-            )
-        })
-        .collect();
-    // maya@acme.test is maya on the warehouse and on Redshift and MAYA on Snowflake.
-    let mut links = links;
-    links.sort();
+    let links = crate::binary::add_maya(dir.path());
     assert_eq!(
         links,
         ["redshift_dw:maya", "snowflake:MAYA", "warehouse:maya"]

@@ -193,3 +193,85 @@ fn who_has_pages_on_the_command_line() {
     seen.dedup();
     assert_eq!(seen.len() as u64, total, "each grantee once");
 }
+
+/// `user add` and `token create` read the identities people are linked to, never the grants:
+/// with the grants table gone (so that nothing that reads the whole graph can work), they still
+/// answer, with the same links, while a check fails.
+#[test]
+fn people_and_tokens_do_not_read_the_grants() {
+    let dir = demo_dir();
+    let db = dir.path().join("warden.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("ALTER TABLE grants RENAME TO grants_elsewhere")
+        .unwrap();
+    drop(conn);
+    let (code, _, err) = run(dir.path(), &["check", "maya", "SELECT", "crm.leads"]);
+    assert_ne!(code, 0, "the whole graph cannot be read now: {err}");
+
+    let links = crate::binary::add_maya(dir.path());
+    assert_eq!(
+        links,
+        ["redshift_dw:maya", "snowflake:MAYA", "warehouse:maya"]
+    );
+    let (code, out, err) = run(dir.path(), &["--json", "token", "create", "maya"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("wdn_"), "{out}");
+    let (code, _, err) = run(dir.path(), &["user", "list"]);
+    assert_eq!(code, 0, "{err}");
+}
+
+/// Every subcommand says what it does and shows an example; every argument says what it is.
+#[test]
+fn every_command_and_argument_has_help_with_an_example() {
+    use clap::CommandFactory;
+    fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        for sub in cmd.get_subcommands() {
+            let here = format!("{path} {}", sub.get_name());
+            if sub.get_about().is_none() {
+                missing.push(format!("{here}: no description"));
+            }
+            let example = sub
+                .get_after_help()
+                .is_some_and(|h| h.to_string().contains("Example: warden"));
+            if !example {
+                missing.push(format!("{here}: no example"));
+            }
+            for arg in sub.get_arguments() {
+                let id = arg.get_id().as_str();
+                if !matches!(id, "help" | "version") && arg.get_help().is_none() {
+                    missing.push(format!("{here} {id}: no help"));
+                }
+            }
+            walk(sub, &here, missing);
+        }
+    }
+    let mut missing = Vec::new();
+    walk(&warden::cli::Cli::command(), "warden", &mut missing);
+    assert!(missing.is_empty(), "{missing:#?}");
+}
+
+/// `warden tools` prints each tool's whole description, not its first line.
+#[test]
+fn tools_are_listed_with_their_whole_descriptions() {
+    let dir = demo_dir();
+    let (code, json, err) = run(dir.path(), &["--json", "tools"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, text, err) = run(dir.path(), &["tools"]);
+    assert_eq!(code, 0, "{err}");
+    let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let listed = words(&text);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for tool in doc["tools"].as_array().unwrap() {
+        let whole = format!(
+            "{} {}",
+            tool["name"].as_str().unwrap(),
+            words(tool["description"].as_str().unwrap())
+        );
+        assert!(listed.contains(&whole), "not whole: {whole}");
+    }
+    assert!(
+        text.lines()
+            .all(|l| l.chars().count() <= 100 || !l.trim().contains(' ')),
+        "{text}"
+    );
+}

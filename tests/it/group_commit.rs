@@ -273,10 +273,12 @@ async fn agent_calls_to_two_servers_on_one_postgres_store_form_one_chain() {
 #[tokio::test]
 async fn the_sqlite_log_is_checkpointed_while_agents_write() {
     // The group commit's connection leaves checkpoints to a helper off the callers' path; without
-    // them the write-ahead log would grow by every commit (about 20 kB each here).
+    // them the write-ahead log would grow by every commit (about 19 kB each here: 56 MB for
+    // these 3,000). With them it holds at most a few hundred commits' pages, however slow the
+    // disk: the writer waits for a checkpoint that falls behind.
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), None).await.unwrap();
-    for n in 0..1000 {
+    for n in 0..3000 {
         append(&store, json!({"n": n, "pad": "x".repeat(500)}))
             .await
             .unwrap();
@@ -284,7 +286,8 @@ async fn the_sqlite_log_is_checkpointed_while_agents_write() {
     let wal = std::fs::metadata(dir.path().join("warden.db-wal"))
         .unwrap()
         .len();
-    assert!(wal < 10 << 20, "the log grew to {wal} bytes");
-    assert_eq!(all_events(&store, "grouped").await.len(), 1000);
+    println!("write-ahead log after 3,000 commits: {wal} bytes");
+    assert!(wal < 30 << 20, "the log grew to {wal} bytes");
+    assert_eq!(all_events(&store, "grouped").await.len(), 3000);
     assert!(warden::audit::verify(&store).await.unwrap().ok);
 }

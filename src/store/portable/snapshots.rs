@@ -76,7 +76,9 @@ pub(crate) async fn replace(
 }
 
 /// Every stored connection, by name (byte order), read from one state of the database.
-pub(crate) async fn load(pool: &Pool<Db>) -> Result<Vec<Connection>, StoreError> {
+/// Every connection; with its memberships, resources and grants when `whole`, else with its
+/// identities only.
+pub(crate) async fn load(pool: &Pool<Db>, whole: bool) -> Result<Vec<Connection>, StoreError> {
     let mut tx = pool.begin_with(READ_SNAPSHOT).await?;
     let rows = sqlx::query(
         "SELECT name, platform, server_version, taken_at FROM connections ORDER BY name",
@@ -99,9 +101,18 @@ pub(crate) async fn load(pool: &Pool<Db>) -> Result<Vec<Connection>, StoreError>
                 .transpose()
                 .map_err(|e| StoreError::Corrupt(format!("taken_at: {e}")))?,
             identities: rows_of(&mut tx, IDENTITIES.into(), &name, identity).await?,
-            memberships: rows_of(&mut tx, memberships_sql(), &name, membership).await?,
-            resources: rows_of(&mut tx, RESOURCES.into(), &name, resource).await?,
-            grants: rows_of(&mut tx, grants_sql(), &name, |r| grant(r, &mut words)).await?,
+            memberships: match whole {
+                true => rows_of(&mut tx, memberships_sql(), &name, membership).await?,
+                false => Vec::new(),
+            },
+            resources: match whole {
+                true => rows_of(&mut tx, RESOURCES.into(), &name, resource).await?,
+                false => Vec::new(),
+            },
+            grants: match whole {
+                true => rows_of(&mut tx, grants_sql(), &name, |r| grant(r, &mut words)).await?,
+                false => Vec::new(),
+            },
             name,
         });
     }
