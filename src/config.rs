@@ -7,6 +7,24 @@ use serde::Deserialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+/// `[log]`: `format = "text"` (for people, the default) or `"json"` (one object a line, for
+/// machines); `--log-format` and `WARDEN_LOG_FORMAT` win over it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    #[serde(default)]
+    pub format: LogFormat,
+}
+
+/// How logs are written.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
 /// The whole configuration file. A missing file is an empty configuration.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,6 +52,9 @@ pub struct Config {
     /// Absent: no Slack (INTERFACE.md "Slack").
     #[serde(default)]
     pub slack: Option<SlackConfig>,
+    /// `[log]`: how the server and commands write their logs.
+    #[serde(default)]
+    pub log: LogConfig,
     /// Where the store is when it is PostgreSQL (`--database-url`); not read from the file, so
     /// the file never needs the password. `None`: SQLite in the data dir.
     #[serde(skip)]

@@ -1,6 +1,19 @@
 //! The `warden` binary: parse the command line, set up logging, run.
 
 use clap::Parser;
+use warden::config::{Config, LogFormat};
+
+/// The flag (or its variable), else `[log] format` in the config when it can be read (a broken
+/// config is the command's to report, in the format chosen so far), else text.
+fn log_format(cli: &warden::cli::Cli) -> LogFormat {
+    if let Some(f) = cli.log_format {
+        return f;
+    }
+    let dir = cli.data_dir.clone().unwrap_or_else(|| ".".into());
+    Config::load(&dir, cli.config.as_deref())
+        .map(|c| c.log.format)
+        .unwrap_or_default()
+}
 
 fn main() {
     let cli = match warden::cli::Cli::try_parse() {
@@ -15,15 +28,23 @@ fn main() {
         }
     };
     install_panic_hook(cli.serves());
-    tracing_subscriber::fmt()
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WARDEN_LOG")
+        .unwrap_or_else(|_| "warn,warden=info".into());
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_env_filter(filter);
+    match log_format(&cli) {
+        // One object a line; the request's span (its id, method and path) on every event.
+        LogFormat::Json => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
         // Colour codes only for a terminal, never in a log file.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("WARDEN_LOG")
-                .unwrap_or_else(|_| "warn,warden=info".into()),
-        )
-        .init();
+        LogFormat::Text => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {

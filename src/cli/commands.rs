@@ -5,6 +5,7 @@ use crate::app::App;
 use crate::config::{Config, Secret};
 use crate::error::{ErrorCode, Problem};
 use crate::model::Connection;
+use crate::model::words::count;
 use crate::tools;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -137,12 +138,12 @@ pub async fn dispatch(cli: Cli) -> Result<Output, Problem> {
                 .iter()
                 .map(|r| match &r.error {
                     None => format!(
-                        "{}: ok in {:.1}s ({} identities, {} resources, {} grants){}",
+                        "{}: ok in {:.1}s ({}, {}, {}){}",
                         r.connection,
                         r.seconds,
-                        r.identities.unwrap_or(0),
-                        r.resources.unwrap_or(0),
-                        r.grants.unwrap_or(0),
+                        count(r.identities.unwrap_or(0), "identity", "identities"),
+                        count(r.resources.unwrap_or(0), "resource", "resources"),
+                        count(r.grants.unwrap_or(0), "grant", "grants"),
                         r.notes
                             .iter()
                             .map(|n| format!("\n  note: {n}"))
@@ -296,13 +297,13 @@ async fn import(dir: &Path, db: Option<&Secret>, files: &[String]) -> Result<Out
         .iter()
         .map(|s| {
             format!(
-                "imported {} ({}): {} identities, {} memberships, {} resources, {} grants",
+                "imported {} ({}): {}, {}, {}, {}",
                 s.connection,
                 s.platform.as_str(),
-                s.identities,
-                s.memberships,
-                s.resources,
-                s.grants
+                count(s.identities, "identity", "identities"),
+                count(s.memberships, "membership", "memberships"),
+                count(s.resources, "resource", "resources"),
+                count(s.grants, "grant", "grants")
             )
         })
         .collect::<Vec<_>>()

@@ -37,6 +37,10 @@ pub struct Cli {
     /// Print exactly one JSON document on stdout (the error document on failure).
     #[arg(long, global = true)]
     pub json: bool,
+    /// Logs on stderr as `text` (for people) or `json` (one object a line, each with the
+    /// request's id and span fields); default: `[log] format` in warden.toml, else text.
+    #[arg(long, global = true, env = "WARDEN_LOG_FORMAT", value_name = "FORMAT")]
+    pub log_format: Option<crate::config::LogFormat>,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -166,8 +166,9 @@ impl ChainCheck {
             self.breaks.push(Break {
                 seq: e.seq,
                 problem: format!(
-                    "its content does not match its hash (edited: a {} event by {})",
-                    e.kind, e.actor
+                    "its content does not match its hash (edited: {} event by {})",
+                    super::words::a(&e.kind),
+                    e.actor
                 ),
             });
         }

@@ -17,6 +17,7 @@ pub mod request;
 mod size;
 pub mod time;
 pub mod vocabulary;
+pub mod words;
 
 pub use duration::Duration;
 pub use hex::hex;

@@ -123,7 +123,11 @@ impl Principal {
         let why = if self.agent.is_some() {
             "agent tokens have requester rights only".to_string()
         } else {
-            format!("{} is a {}", self.describe(), self.role())
+            format!(
+                "{} is {}",
+                self.describe(),
+                super::words::a(&self.role().to_string())
+            )
         };
         Err(Problem::new(
             ErrorCode::Forbidden,

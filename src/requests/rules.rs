@@ -64,8 +64,8 @@ pub fn check_state(request: &AccessRequest, action: Action) -> Result<(), Proble
             format!("{} requests take no action", request.status())
         } else {
             format!(
-                "a {} request can only be: {}",
-                request.status(),
+                "{} request can only be: {}",
+                crate::model::words::a(&request.status().to_string()),
                 allowed.join(", ")
             )
         };

@@ -275,3 +275,56 @@ fn tools_are_listed_with_their_whole_descriptions() {
         "{text}"
     );
 }
+
+/// `--log-format json` (here through its variable) or `[log] format = "json"`: every log line is
+/// one JSON object, and what a request logs carries that request's id.
+#[tokio::test]
+async fn json_logs_carry_the_request_id() {
+    let dir = demo_dir();
+    crate::binary::add_maya(dir.path());
+    let (code, out, err) = run(
+        dir.path(),
+        &["--json", "token", "create", "maya", "--agent", "bot"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let token: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let token = token["token"].as_str().unwrap().to_string();
+    let by_env = || crate::binary::Launch::serve(dir.path()).env("WARDEN_LOG_FORMAT", "json");
+    let by_config = || {
+        std::fs::write(dir.path().join("warden.toml"), "[log]\nformat = \"json\"\n").unwrap();
+        crate::binary::Launch::serve(dir.path())
+    };
+    for (how, launch) in [("env", &by_env as &dyn Fn() -> _), ("config", &by_config)] {
+        let server = launch().start();
+        let id = format!("trace-{how}");
+        let r = reqwest::Client::new()
+            .post(format!("{}/v1/tools/check_access", server.base))
+            .bearer_auth(&token)
+            .header("x-request-id", &id)
+            .json(&serde_json::json!({"identity": "maya", "privilege": "SELECT", "resource": "crm.leads"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{how}");
+        // The agent's call is logged inside the request's span.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let logged = loop {
+            let lines: Vec<serde_json::Value> = server
+                .stderr()
+                .lines()
+                .filter(|l| !l.starts_with("warden listening on"))
+                .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{how}: {e}: {l}")))
+                .collect();
+            if let Some(l) = lines
+                .iter()
+                .find(|l| l["fields"]["message"] == "agent tool call")
+            {
+                break l.clone();
+            }
+            assert!(std::time::Instant::now() < deadline, "{how}: {lines:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
+        assert_eq!(logged["span"]["id"], id.as_str(), "{how}: {logged}");
+        assert_eq!(logged["fields"]["tool"], "check_access", "{how}: {logged}");
+    }
+}

@@ -343,3 +343,14 @@ fn a_tier_m_snapshot_imports_without_several_copies_in_memory() {
     assert_eq!(doc["resource"], "db.s0.t1");
     assert!(!doc["grantees"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn the_import_summary_counts_in_english() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = warden(dir.path(), &["import", "-"], Some(&doc(|_| {})));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("3 identities, 2 memberships, 1 resource, 1 grant"),
+        "{out}"
+    );
+}

@@ -968,9 +968,9 @@ fn not_on_container(names: &dyn Resolver, h: Resolved, privilege: &str) -> Optio
     }
     tables.truncate(EXAMPLES);
     let mut text = format!(
-        "{} is a {} on {}: {privilege} is granted on the tables in it, not on the {} itself, which takes {takes}.",
+        "{} is {} on {}: {privilege} is granted on the tables in it, not on the {} itself, which takes {takes}.",
         r.name,
-        r.kind,
+        crate::model::words::a(r.kind.as_str()),
         names.connection_name(h.conn),
         r.kind
     );
