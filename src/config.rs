@@ -314,9 +314,23 @@ impl Config {
     /// Parses config text, taking `${VAR}` values from `env`.
     pub fn parse(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
         let mut value: toml::Value = toml::from_str(text).map_err(|e| toml_error(&e, text))?;
-        substitute(&mut value, &env, &mut String::new())?;
+        let mut unset = Vec::new();
+        substitute(&mut value, &env, &mut String::new(), &mut unset);
+        if !unset.is_empty() {
+            return Err(format!(
+                "environment variables not set: {}",
+                unset.join(", ")
+            ));
+        }
         check_platforms(&value)?;
-        let config = Config::deserialize(value).map_err(|e| toml_error(&e, ""))?;
+        let config = Config::deserialize(value).map_err(|e| {
+            // The substituted values have no place in the file; the text read as written (no
+            // `${VAR}` replaced) gives the same error with its line, if it gives that one.
+            match toml::from_str::<Config>(text) {
+                Err(raw) if raw.message() == e.message() => toml_error(&raw, text),
+                _ => toml_error(&e, ""),
+            }
+        })?;
         if let Some(slack) = &config.slack {
             check_slack(slack)?;
         }
@@ -423,22 +437,24 @@ fn mask_quoted(message: &str) -> String {
     out
 }
 
-/// Replaces `${VAR}` in every string, naming the key of an unset variable.
+/// Replaces `${VAR}` in every string; each unset variable is named in `unset` with its key
+/// (`VAR (at connections[0].url)`), so that one run names them all.
 fn substitute(
     v: &mut toml::Value,
     env: &impl Fn(&str) -> Option<String>,
     at: &mut String,
-) -> Result<(), String> {
+    unset: &mut Vec<String>,
+) {
     match v {
-        toml::Value::String(s) => {
-            *s = expand(s, env)
-                .map_err(|var| format!("{at}: environment variable {var} is not set"))?
-        }
+        toml::Value::String(s) => match expand(s, env) {
+            Ok(expanded) => *s = expanded,
+            Err(var) => unset.push(format!("{var} (at {at})")),
+        },
         toml::Value::Array(items) => {
             for (i, item) in items.iter_mut().enumerate() {
                 let len = at.len();
                 at.push_str(&format!("[{i}]"));
-                substitute(item, env, at)?;
+                substitute(item, env, at, unset);
                 at.truncate(len);
             }
         }
@@ -449,13 +465,12 @@ fn substitute(
                     at.push('.');
                 }
                 at.push_str(k);
-                substitute(item, env, at)?;
+                substitute(item, env, at, unset);
                 at.truncate(len);
             }
         }
         _ => {}
     }
-    Ok(())
 }
 
 fn expand(s: &str, env: &impl Fn(&str) -> Option<String>) -> Result<String, String> {

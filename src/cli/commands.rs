@@ -37,6 +37,10 @@ pub async fn dispatch(cli: Cli) -> Result<Output, Problem> {
             .await
         }
         Command::Serve { listen } => serve(&dir(), config.as_deref(), db, &listen).await,
+        Command::Init { force } => super::init::init(&dir(), config.as_deref(), force),
+        Command::Config {
+            action: super::ConfigAction::Check,
+        } => super::init::check(&dir(), config.as_deref()),
         Command::Import { files } => import(&dir(), db, &files).await,
         Command::Check {
             identity,

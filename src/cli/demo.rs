@@ -35,6 +35,11 @@ pub async fn run(dir: PathBuf, listen: &str, reset: bool) -> Result<Output, Prob
         .local_addr()
         .map_err(|e| Problem::internal(e.to_string()))?;
     let app = App::open(&dir).await?;
+    // Its own config, every setting commented, to explore and change.
+    let config = crate::config::Config::path(&dir, None);
+    if !config.exists() {
+        super::init::write(&config)?;
+    }
     let connections = crate::demo::connections()?;
     let summary = crate::app::import_summary(&connections);
     app.import(connections).await?;

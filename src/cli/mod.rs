@@ -6,6 +6,7 @@ mod audit;
 mod commands;
 mod demo;
 mod drift;
+mod init;
 mod people;
 mod render;
 
@@ -164,6 +165,20 @@ pub enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// Write a commented warden.toml into the data dir: every section, each line explained.
+    #[command(after_help = "Example: warden --data-dir /var/lib/warden init")]
+    Init {
+        /// Replace an existing warden.toml.
+        #[arg(long)]
+        force: bool,
+    },
+    /// The configuration: `config check` reads warden.toml as a start would and says what is
+    /// wrong (with its line, or every unset variable), without starting anything.
+    #[command(after_help = "Example: warden --config /etc/warden/warden.toml config check")]
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
     /// Write a seeded synthetic snapshot (tier S or M) for benchmarks.
     #[command(after_help = "Example: warden gen --tier M --seed 7 --out tier-m.json")]
     Gen {
@@ -217,6 +232,13 @@ pub enum UserAction {
         /// The identity's exact name there.
         identity: String,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigAction {
+    /// Read the config and report what it sets, or the first thing wrong.
+    #[command(after_help = "Example: warden config check")]
+    Check,
 }
 
 #[derive(Subcommand, Debug)]

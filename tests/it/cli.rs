@@ -328,3 +328,46 @@ async fn json_logs_carry_the_request_id() {
         assert_eq!(logged["fields"]["tool"], "check_access", "{how}: {logged}");
     }
 }
+
+/// `warden init` writes the commented config (not over one that exists), `config check` reads
+/// it back; a wrong key is named with its line, and every unset variable by name.
+#[test]
+fn init_writes_a_config_that_config_check_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(dir.path(), &["init"]);
+    assert_eq!(code, 0, "{err}");
+    let written = std::fs::read_to_string(dir.path().join("warden.toml")).unwrap();
+    assert!(written.contains("[[connections]]") && written.contains("[slack]"));
+    let (code, _, err) = run(dir.path(), &["init"]);
+    assert_eq!((code, err.trim().lines().count()), (2, 1), "{err}");
+    assert!(err.contains("--force"), "{err}");
+    let (code, out, err) = run(dir.path(), &["config", "check"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ok; connections: none"), "{out}");
+
+    std::fs::write(
+        dir.path().join("warden.toml"),
+        "[server]\nmax_body_size = \"1MiB\"\nmax_bodysize = \"2MiB\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(dir.path(), &["config", "check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("line 3") && err.contains("max_bodysize"),
+        "{err}"
+    );
+
+    std::fs::write(
+        dir.path().join("warden.toml"),
+        "[[connections]]\nname = \"wh\"\nplatform = \"postgres\"\nurl = \"${WARDEN_T_UNSET_A}\"\n\
+         [llm]\nbase_url = \"http://127.0.0.1:1/v1\"\nmodel = \"m\"\napi_key = \"${WARDEN_T_UNSET_B}\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(dir.path(), &["config", "check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("WARDEN_T_UNSET_A (at connections[0].url)")
+            && err.contains("WARDEN_T_UNSET_B (at llm.api_key)"),
+        "{err}"
+    );
+}

@@ -14,6 +14,9 @@ struct Demo {
 
 fn start_demo(dir: &std::path::Path) -> Demo {
     let server = Launch::demo(dir).start();
+    // Its own config, every setting commented, which reads back as the defaults.
+    let config = std::fs::read_to_string(dir.join("warden.toml")).unwrap();
+    assert!(config.contains("# [[connections]]"), "{config}");
     let mut tokens = std::collections::BTreeMap::new();
     for line in &server.banner {
         if let Some(rest) = line.trim().strip_prefix("token ")
