@@ -155,3 +155,11 @@ impl Provisioned {
         stored
     }
 }
+
+/// Whether any job waiting in `store` matches `which`.
+pub async fn job_waiting(
+    store: &warden::store::Store,
+    which: impl Fn(&warden::store::jobs::Job) -> bool,
+) -> bool {
+    store.pending_jobs().await.unwrap().iter().any(which)
+}

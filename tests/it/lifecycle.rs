@@ -848,14 +848,8 @@ async fn two_servers_hand_a_shared_grant_over_until_the_last_request_ends() {
                 warden::jobs::run_due(&other.requests),
             );
             let now = w.app.requests.clock().now().timestamp_millis();
-            let due_soon = w
-                .app
-                .store
-                .pending_jobs()
-                .await
-                .unwrap()
-                .iter()
-                .any(|j| j.run_at <= now + 60_000);
+            let due_soon =
+                crate::common::job_waiting(&w.app.store, |j| j.run_at <= now + 60_000).await;
             if a.unwrap() + b.unwrap() == 0 && !due_soon {
                 return;
             }

@@ -199,6 +199,26 @@ impl Rig {
         }
     }
 
+    /// Until no Slack job is waiting, twice in a row a notifier poll apart: every event so far
+    /// has been queued and sent (a request's redraws are separate jobs and may finish in either
+    /// order, so the message showing the last state does not mean the earlier one is done).
+    pub async fn settled(&self) {
+        let start = Instant::now();
+        let mut quiet = 0;
+        while quiet < 2 {
+            let waiting = crate::common::job_waiting(&self.app.store, |j| {
+                j.kind == warden::store::jobs::JobKind::Slack
+            })
+            .await;
+            quiet = if waiting { 0 } else { quiet + 1 };
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "Slack jobs kept coming"
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
     /// The channel message of the request `id` (its text names the id's button value).
     pub fn message_of(&self, id: &str) -> Option<super::fake::Message> {
         self.slack
@@ -356,6 +376,7 @@ async fn a_reviewers_check_mark_grants_it_and_nothing_else_changes_anything() {
         .await;
 
     // The same event again (Slack's retry) and the ✅ taken away: nothing changes.
+    rig.settled().await;
     let (approvals, calls) = (
         rig.app
             .store
