@@ -185,3 +185,104 @@ async fn concurrent_grants_on_one_table_take_turns() {
         assert!(has(&admin, r, "busy", "SELECT").await, "{r}");
     }
 }
+
+/// The README's least-privilege role ("Connecting a real PostgreSQL"), exactly as written there
+/// (only its name differs: the test cluster's superuser is already called `warden`): it syncs,
+/// grants and revokes what it holds with the grant option or administers, and a grant beyond
+/// that is seen not to hold.
+#[tokio::test]
+async fn the_readmes_least_privilege_role_syncs_and_provisions() {
+    let Ok(pg) = PgCluster::try_start() else {
+        panic!("PostgreSQL is needed (Debian's postgresql package; .ci/run installs it)");
+    };
+    let admin = PgPool::connect(&pg.url).await.unwrap();
+    let readme = include_str!("../../README.md");
+    let start = readme.find("CREATE ROLE warden LOGIN").unwrap();
+    let end = start + readme[start..].find("```").unwrap();
+    let mut grants: Vec<String> = readme[start..end]
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--") && !l.trim().is_empty())
+        .map(|l| {
+            l.replace("warden", "warden_app")
+                .replace("PASSWORD '…'", "")
+        })
+        .collect();
+    let more = start + readme[start..].find("-- Privileges on tables").unwrap();
+    let more_end = more + readme[more..].find("```").unwrap();
+    grants.extend(
+        readme[more..more_end]
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("--") && !l.trim().is_empty())
+            .map(|l| l.replace("warden", "warden_app")),
+    );
+    assert!(grants.len() >= 5, "{grants:?}");
+    for sql in [
+        "CREATE SCHEMA sales",
+        "CREATE TABLE sales.orders (id int)",
+        "CREATE ROLE analyst",
+        "CREATE ROLE maya LOGIN",
+    ] {
+        sqlx::query(AssertSqlSafe(sql))
+            .execute(&admin)
+            .await
+            .unwrap();
+    }
+    for sql in &grants {
+        let sql = sql.replace("DATABASE prod", "DATABASE postgres");
+        sqlx::query(AssertSqlSafe(sql.trim_end_matches(';').to_string()))
+            .execute(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    // A table made after the default privileges were set is covered too.
+    sqlx::query("CREATE TABLE sales.refunds (id int)")
+        .execute(&admin)
+        .await
+        .unwrap();
+    let url = pg
+        .url
+        .replace("postgres://warden@", "postgres://warden_app@");
+
+    let read = warden::connectors::postgres::read(&url, "warehouse")
+        .await
+        .unwrap();
+    assert!(read.identities.iter().any(|i| i.name == "maya"));
+    assert!(
+        read.resources
+            .iter()
+            .any(|r| r.name == "postgres.sales.refunds")
+    );
+
+    let mut p = Provisioner::connect(&url).await.unwrap();
+    let select = |table: &str| Change::Privilege {
+        privilege: "SELECT".into(),
+        resource: vec!["postgres".into(), "sales".into(), table.into()],
+        grantee: "maya".into(),
+    };
+    for table in ["orders", "refunds"] {
+        p.grant(&select(table)).await.unwrap();
+        assert!(has(&admin, "maya", &format!("sales.{table}"), "SELECT").await);
+        p.revoke(&select(table)).await.unwrap();
+        assert!(!has(&admin, "maya", &format!("sales.{table}"), "SELECT").await);
+    }
+    let member = Change::Membership {
+        role: "analyst".into(),
+        member: "maya".into(),
+    };
+    p.grant(&member).await.unwrap();
+    let is_member: bool = sqlx::query_scalar("SELECT pg_has_role('maya', 'analyst', 'MEMBER')")
+        .fetch_one(&admin)
+        .await
+        .unwrap();
+    assert!(is_member);
+    p.revoke(&member).await.unwrap();
+    // Not held with the grant option: PostgreSQL only warns; the catalog read back says it.
+    let insert = Change::Privilege {
+        privilege: "INSERT".into(),
+        resource: vec!["postgres".into(), "sales".into(), "orders".into()],
+        grantee: "maya".into(),
+    };
+    let refused = p.grant(&insert).await.unwrap();
+    assert!(!refused.holds_after, "{refused:?}");
+    assert!(!has(&admin, "maya", "sales.orders", "INSERT").await);
+}
