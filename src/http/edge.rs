@@ -76,6 +76,7 @@ pub async fn outer(State(limits): State<Arc<ServerConfig>>, req: Request, next: 
         }
     }
     .instrument(span.clone());
+    let inner = crate::model::audit::HTTP_REQUEST_ID.scope(id.clone(), inner);
     let mut resp = inner.await;
     // A page's error is a page (web::page); everything else answers with the error document.
     let is_page = resp

@@ -6,6 +6,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+tokio::task_local! {
+    /// The id of the HTTP request being answered (`http::edge` sets it for the request's
+    /// task), so that what a request changes names it in the audit log as in the logs.
+    pub static HTTP_REQUEST_ID: String;
+}
+
 /// An event to append; the store gives it its number, time and hashes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEvent {
@@ -24,6 +30,12 @@ impl NewEvent {
         request_id: Option<&str>,
         data: Value,
     ) -> NewEvent {
+        let mut data = data;
+        // Made while an HTTP request is answered: its id, beside what the event says.
+        if let (Ok(id), Value::Object(fields)) = (HTTP_REQUEST_ID.try_with(Clone::clone), &mut data)
+        {
+            fields.insert("http_request_id".into(), Value::String(id));
+        }
         NewEvent {
             actor: actor.into(),
             kind: kind.to_string(),

@@ -277,7 +277,7 @@ fn tools_are_listed_with_their_whole_descriptions() {
 }
 
 /// `--log-format json` (here through its variable) or `[log] format = "json"`: every log line is
-/// one JSON object, and what a request logs carries that request's id.
+/// one JSON object, and what a request logs carries that request's id, as does its audit event.
 #[tokio::test]
 async fn json_logs_carry_the_request_id() {
     let dir = demo_dir();
@@ -326,6 +326,22 @@ async fn json_logs_carry_the_request_id() {
         };
         assert_eq!(logged["span"]["id"], id.as_str(), "{how}: {logged}");
         assert_eq!(logged["fields"]["tool"], "check_access", "{how}: {logged}");
+        // And the audit log's record of the call names the same request.
+        let store = warden::store::Store::open(dir.path(), None).await.unwrap();
+        let filter = warden::model::audit::AuditFilter {
+            kind: Some("agent_tool_call".into()),
+            limit: 1000,
+            ..Default::default()
+        };
+        let audited = store.audit(&filter).await.unwrap();
+        assert!(
+            audited
+                .iter()
+                .any(|e| e.data["http_request_id"] == id.as_str()),
+            "{how}: {audited:?}"
+        );
+        assert!(warden::audit::verify(&store).await.unwrap().ok);
+        store.close().await;
     }
 }
 
