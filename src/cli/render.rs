@@ -113,7 +113,10 @@ mod tests {
         /// Wrapping keeps every word, in order, and no line is longer than the width unless it
         /// holds one word alone.
         #[test]
-        fn wrap_keeps_words_within_width(text in "[a-zé→ ]{0,300}", width in 10usize..100) {
+        fn wrap_keeps_words_within_width(
+            text in "[a-zé→ \u{2019}\u{201c}\u{0301}\u{1F600}\u{130}\t\n]{0,300}",
+            width in 10usize..100,
+        ) {
             let lines = super::wrap(&text, "  ", width);
             let words: Vec<&str> = lines.iter().flat_map(|l| l.split_whitespace()).collect();
             prop_assert_eq!(words, text.split_whitespace().collect::<Vec<_>>());
