@@ -177,6 +177,13 @@ pub async fn dispatch(cli: Cli) -> Result<Output, Problem> {
             let app = App::open_for_people(&dir(), with_database(Config::default(), db)?).await?;
             super::people::token(&app, action).await
         }
+        Command::Request { action } => {
+            let config = with_database(Config::load(&dir(), config.as_deref())?, db)?;
+            let app = open_existing(&dir(), config).await?;
+            let out = super::request::run(&app, action).await;
+            app.store.close().await;
+            out
+        }
         Command::Audit { action } => super::audit::run(&dir(), db, action).await,
         Command::Drift { all } => super::drift::run(&dir(), db, all).await,
     }

@@ -9,6 +9,7 @@ mod drift;
 mod init;
 mod people;
 mod render;
+mod request;
 
 use crate::config::Secret;
 use crate::error::{ErrorCode, Problem};
@@ -148,6 +149,13 @@ pub enum Command {
     Token {
         #[command(subcommand)]
         action: TokenAction,
+    },
+    /// The request workflow as a person (`--as`, with exactly their rights over REST):
+    /// `request list|show|approve|deny|revoke|extend|delete`.
+    #[command(after_help = "Example: warden request approve req_3f9a0c1d2e4b5a68 --as carol")]
+    Request {
+        #[command(subcommand)]
+        action: request::RequestAction,
     },
     /// The audit log: `audit verify` checks its hash chain (exit 1 if broken), `audit export
     /// [--format jsonl|csv] [--request ID]` writes it to standard output.

@@ -40,6 +40,7 @@ mod props;
 mod provision;
 mod redshift;
 mod request_checks;
+mod request_cli;
 mod request_filter;
 mod requests_http;
 mod resolve;
