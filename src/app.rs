@@ -4,6 +4,7 @@ use crate::access::{Access, AccessHandle};
 use crate::chat::{ChatContext, EngineKind, Reply};
 use crate::config::Config;
 use crate::error::Problem;
+use crate::metrics::Metrics;
 use crate::model::{Connection, ImportedConnection};
 use crate::people::{People, Principal, Role};
 use crate::requests::Requests;
@@ -37,6 +38,8 @@ pub struct AppParts {
     pub requests: Requests,
     /// People, their tokens and links (REST, CLI and the demo share it).
     pub people: People,
+    /// What the edges and workers count, for `GET /metrics`.
+    pub metrics: Metrics,
     /// The store generation the current graph was built from.
     generation: Arc<AtomicI64>,
 }
@@ -82,8 +85,15 @@ impl App {
         let config = Arc::new(config);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let access = Arc::new(AccessHandle::new(access));
+        let metrics = Metrics::new();
         Ok(App(Arc::new(AppParts {
-            requests: Requests::new(store.clone(), config.clone(), clock.clone()),
+            requests: Requests::new(
+                store.clone(),
+                config.clone(),
+                clock.clone(),
+                metrics.clone(),
+            ),
+            metrics,
             people: People::new(store.clone(), access.clone()),
             store,
             access,
@@ -204,7 +214,8 @@ impl App {
         conversation_id: Option<&str>,
         engine: Option<EngineKind>,
     ) -> Result<Reply, Problem> {
-        crate::chat::ask(self.chat_context(), who, message, conversation_id, engine).await
+        let turn = crate::chat::ask(self.chat_context(), who, message, conversation_id, engine);
+        self.counted(engine, turn).await
     }
 
     /// One chat turn as `who` in the conversation the caller names by `key` (a Slack thread),
@@ -215,7 +226,32 @@ impl App {
         message: &str,
         key: &str,
     ) -> Result<Reply, Problem> {
-        crate::chat::ask_in(self.chat_context(), who, message, key, None).await
+        let turn = crate::chat::ask_in(self.chat_context(), who, message, key, None);
+        self.counted(None, turn).await
+    }
+
+    /// A chat turn, counted for metrics by the engine that answered (or, when it failed, the
+    /// one that was asked for or would have been).
+    async fn counted(
+        &self,
+        engine: Option<EngineKind>,
+        turn: impl std::future::Future<Output = Result<Reply, Problem>>,
+    ) -> Result<Reply, Problem> {
+        let started = std::time::Instant::now();
+        let result = turn.await;
+        let (engine, outcome) = match &result {
+            Ok(reply) => (reply.engine, "ok"),
+            Err(e) => {
+                let default = match self.config.llm {
+                    Some(_) => EngineKind::Llm,
+                    None => EngineKind::Embedded,
+                };
+                (engine.unwrap_or(default), e.code.as_str())
+            }
+        };
+        let seconds = started.elapsed().as_secs_f64();
+        self.metrics.chat_turn(engine.as_str(), outcome, seconds);
+        result
     }
 
     fn chat_context(&self) -> ChatContext<'_> {
@@ -231,7 +267,12 @@ impl App {
     pub fn with_clock(self, clock: Arc<dyn Clock>) -> App {
         let mut parts = Arc::unwrap_or_clone(self.0);
         parts.store = parts.store.with_clock(clock.clone());
-        parts.requests = Requests::new(parts.store.clone(), parts.config.clone(), clock);
+        parts.requests = Requests::new(
+            parts.store.clone(),
+            parts.config.clone(),
+            clock,
+            parts.metrics.clone(),
+        );
         parts.people = parts.people.with_store(parts.store.clone());
         App(Arc::new(parts))
     }

@@ -19,6 +19,7 @@
 //! - [`requests`]: the request workflow, its rules and its service.
 //! - [`demo`], [`synth`]: the built-in demo organisation and the seeded generator.
 //! - [`people`]: people, tokens and their links to platform identities.
+//! - [`metrics`]: the Prometheus metrics each edge and worker counts into.
 //! - [`access`]: graph and index as one swappable, read-optimised snapshot.
 //! - [`connectors`]: live platforms read into snapshots and changed by grants.
 //! - [`index`], [`graph`]: the tantivy index that resolves names people type; the
@@ -46,6 +47,7 @@ pub mod graph;
 pub mod http;
 pub mod index;
 pub mod jobs;
+pub mod metrics;
 pub mod model;
 pub mod people;
 pub mod policy;

@@ -119,7 +119,9 @@ pub async fn sync(app: &App, only: Option<&str>) -> Result<Vec<SyncResult>, Prob
             (Some(k), Some(e)) => Some((k.as_str(), e.message.as_str())),
             _ => None,
         };
-        app.store.record_sync(&r.connection, error).await?;
+        let millis = (r.seconds * 1000.0).round() as i64;
+        app.store.record_sync(&r.connection, error, millis).await?;
+        app.metrics.sync_ran(&r.connection, r.ok);
     }
     audit(app, &results).await?;
     for r in results.iter_mut().filter(|r| r.ok) {

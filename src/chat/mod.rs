@@ -135,6 +135,7 @@ impl Toolbox {
             self.access.clone(),
             &self.requests,
             &self.who,
+            Some(self.engine.as_str()),
             arguments.clone(),
         )
         .await;

@@ -6,8 +6,9 @@
 use super::HttpError;
 use crate::config::ServerConfig;
 use crate::error::{ErrorCode, Problem};
+use crate::metrics::Metrics;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -40,14 +41,41 @@ fn request_id(req: &Request) -> String {
         })
 }
 
-/// The outermost layer: names the request, runs the rest inside its log span, and makes every
-/// error answer the error document with that name in it.
-pub async fn outer(State(limits): State<Arc<ServerConfig>>, req: Request, next: Next) -> Response {
+/// What the outermost layer needs: the server's limits, and the metrics it counts requests in.
+#[derive(Clone)]
+pub struct Edge {
+    pub limits: Arc<ServerConfig>,
+    pub metrics: Metrics,
+}
+
+/// The route template a request matched (`/v1/requests/{id}`), carried out on its response to
+/// the outermost layer, which runs before routing and so cannot see it on the request.
+#[derive(Clone)]
+struct Route(String);
+
+/// Inside routing: marks the response with the template of the route that answered it.
+pub async fn mark_route(req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| Route(m.as_str().to_string()));
+    let mut resp = next.run(req).await;
+    if let Some(route) = route {
+        resp.extensions_mut().insert(route);
+    }
+    resp
+}
+
+/// The outermost layer: names the request, runs the rest inside its log span, makes every
+/// error answer the error document with that name in it, and counts it for metrics.
+pub async fn outer(State(edge): State<Edge>, req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let limits = &edge.limits;
     let id = request_id(&req);
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let span = tracing::info_span!("request", id = %id, %method, path = %path);
-    let limit = time_limit(&limits, &path);
+    let limit = time_limit(limits, &path);
     let streaming = path == "/mcp" || path.starts_with("/mcp/");
     let inner = async move {
         let caught = AssertUnwindSafe(next.run(req)).catch_unwind();
@@ -84,11 +112,22 @@ pub async fn outer(State(limits): State<Arc<ServerConfig>>, req: Request, next: 
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
     if !streaming && !is_page && resp.status().as_u16() >= 400 {
-        resp = as_error_document(resp, &id, &limits).instrument(span).await;
+        resp = as_error_document(resp, &id, limits).instrument(span).await;
     }
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert(REQUEST_ID, v);
     }
+    // A path no route matched is counted under one name: paths are the caller's text.
+    let route = resp
+        .extensions()
+        .get::<Route>()
+        .map_or("unmatched", |r| r.0.as_str());
+    edge.metrics.http_answered(
+        route,
+        method.as_str(),
+        resp.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
     resp
 }
 

@@ -10,6 +10,7 @@ mod edge;
 mod error;
 mod json_body;
 mod mcp;
+mod metrics;
 mod openapi;
 mod query;
 mod requests;
@@ -106,14 +107,20 @@ pub fn router(app: App, pages: Router<App>) -> Router {
         .finish_api_with(&mut api, openapi::finish);
     let _ = document.set(openapi::document(&api));
     let limits = Arc::new(app.config.server.clone());
+    let edge = edge::Edge {
+        limits: limits.clone(),
+        metrics: app.metrics.clone(),
+    };
     router
         .merge(pages)
+        .route("/metrics", axum::routing::get(metrics::scrape))
+        .route_layer(middleware::from_fn(edge::mark_route))
         .fallback(|| async { HttpError(Problem::new(ErrorCode::NotFound, "no such route")) })
         .with_state(app)
         .layer(axum::extract::DefaultBodyLimit::max(
             limits.max_body_size.as_usize(),
         ))
-        .layer(middleware::from_fn_with_state(limits, edge::outer))
+        .layer(middleware::from_fn_with_state(edge, edge::outer))
 }
 
 /// `GET /healthz`'s answer.

@@ -212,9 +212,17 @@ async fn run_one(
     tracing::info!(job = %job.id, request = %job.request_id, kind = job.kind.as_str(), attempt = job.attempts, "job");
     let result = run_step(requests, handlers, job).await;
     let store = requests.store();
+    let kind = job.kind.as_str();
+    let metrics = requests.metrics();
     match result {
-        Ok(Outcome::Done) => store.finish_job(&job.id).await?,
-        Ok(Outcome::Later(at)) => store.retry_job(&job.id, at, "").await?,
+        Ok(Outcome::Done) => {
+            store.finish_job(&job.id).await?;
+            metrics.job_step(kind, "done");
+        }
+        Ok(Outcome::Later(at)) => {
+            store.retry_job(&job.id, at, "").await?;
+            metrics.job_step(kind, "later");
+        }
         Err(e) => {
             let cfg = &requests.config().jobs;
             let out_of_attempts =
@@ -222,6 +230,7 @@ async fn run_one(
             tracing::warn!(job = %job.id, request = %job.request_id, error = %e.message, out_of_attempts, "job failed");
             if out_of_attempts && steps::give_up(requests, job, &e.message).await? {
                 store.finish_job(&job.id).await?;
+                metrics.job_step(kind, "failed");
             } else {
                 let exp = (job.attempts.clamp(1, 20) - 1) as u32;
                 let backoff = cfg
@@ -235,6 +244,7 @@ async fn run_one(
                     .map_or(backoff, |d| d.as_millis().min(u64::MAX as u128) as u64);
                 let at = requests.clock().now().timestamp_millis() + wait as i64;
                 store.retry_job(&job.id, at, &e.message).await?;
+                metrics.job_step(kind, "retried");
             }
         }
     }

@@ -8,6 +8,7 @@ use crate::access::Access;
 use crate::config::Config;
 use crate::error::{ErrorCode, Problem};
 use crate::index::Target;
+use crate::metrics::Metrics;
 use crate::model::audit::{AuditEvent, AuditFilter, NewEvent};
 use crate::model::{Duration, Privilege};
 use crate::people::{Person, Principal, new_id};
@@ -70,16 +71,28 @@ pub struct Requests {
     pub(super) clock: Arc<dyn Clock>,
     /// Woken when a job is added, so that the runner starts it without waiting for its tick.
     pub(super) wake: Arc<tokio::sync::Notify>,
+    /// What the tools and the job runner count (the app's, shared).
+    metrics: Metrics,
 }
 
 impl Requests {
-    pub fn new(store: Store, config: Arc<Config>, clock: Arc<dyn Clock>) -> Requests {
+    pub fn new(
+        store: Store,
+        config: Arc<Config>,
+        clock: Arc<dyn Clock>,
+        metrics: Metrics,
+    ) -> Requests {
         Requests {
             store,
             config,
             clock,
             wake: Arc::default(),
+            metrics,
         }
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {

@@ -16,6 +16,7 @@ mod agent_calls;
 pub mod audit;
 mod conversations;
 pub mod drift;
+pub mod gauges;
 pub mod group_commit;
 pub mod jobs;
 mod links;

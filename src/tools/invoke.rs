@@ -4,6 +4,7 @@
 use super::{ContextTool, Tool, ToolContext, ToolInfo, find, parse_args, unknown_tool};
 use crate::access::Access;
 use crate::error::Problem;
+use crate::metrics::caller_of;
 use crate::model::audit::NewEvent;
 use crate::people::Principal;
 use crate::requests::Requests;
@@ -30,7 +31,8 @@ pub async fn invoke(
     name: &str,
     args: Value,
 ) -> Result<Value, Problem> {
-    let tool = authorize(who, name)?;
+    let chat = engine.is_some();
+    let tool = authorize_counted(requests, who, name, chat)?;
     let logged = agent_arguments(who, &args);
     let result = if tool.slow {
         blocking(tool, move || tool.call(&access, args)).await
@@ -43,7 +45,7 @@ pub async fn invoke(
         };
         tool.call_in(&cx, args).await
     };
-    logged_if_agent(requests, who, name, logged, result).await
+    finished(requests, who, chat, tool.name, logged, result).await
 }
 
 /// [`invoke`] for a graph tool named by its type, the output typed: for a chat engine, which
@@ -53,12 +55,14 @@ pub async fn invoke_typed<T: Tool>(
     access: Arc<Access>,
     requests: &Requests,
     who: &Principal,
+    engine: Option<&str>,
     args: Value,
 ) -> Result<T::Output, Problem>
 where
     T::Output: Send + 'static,
 {
-    let tool = authorize(who, T::NAME)?;
+    let chat = engine.is_some();
+    let tool = authorize_counted(requests, who, T::NAME, chat)?;
     let logged = agent_arguments(who, &args);
     let run = move || {
         tool.within_limits(&args)?;
@@ -69,7 +73,7 @@ where
     } else {
         run()
     };
-    logged_if_agent(requests, who, T::NAME, logged, result).await
+    finished(requests, who, chat, T::NAME, logged, result).await
 }
 
 /// [`invoke_typed`] for a tool that reads or writes the request store.
@@ -80,7 +84,8 @@ pub async fn invoke_context_typed<T: ContextTool>(
     engine: Option<&str>,
     args: Value,
 ) -> Result<T::Output, Problem> {
-    let tool = authorize(who, T::NAME)?;
+    let chat = engine.is_some();
+    let tool = authorize_counted(requests, who, T::NAME, chat)?;
     let logged = agent_arguments(who, &args);
     let cx = ToolContext {
         requests,
@@ -93,7 +98,7 @@ pub async fn invoke_context_typed<T: ContextTool>(
         T::run(&cx, parse_args(T::NAME, args)?).await
     }
     .await;
-    logged_if_agent(requests, who, T::NAME, logged, result).await
+    finished(requests, who, chat, T::NAME, logged, result).await
 }
 
 /// An agent's call is logged with its arguments, bounded; another caller's is not logged.
@@ -101,18 +106,45 @@ fn agent_arguments(who: &Principal, args: &Value) -> Option<Value> {
     who.agent.is_some().then(|| super::logged::bounded(args, 0))
 }
 
-/// The result of a call, once an agent's call (`logged`: its arguments) is in the agent log.
-async fn logged_if_agent<T>(
+/// The result of a call, once an agent's call (`logged`: its arguments) is in the agent log,
+/// and counted for metrics (`chat`: a chat engine made it).
+async fn finished<T>(
     requests: &Requests,
     who: &Principal,
-    name: &str,
+    chat: bool,
+    name: &'static str,
     logged: Option<Value>,
     result: Result<T, Problem>,
 ) -> Result<T, Problem> {
-    if let Some(arguments) = logged {
-        log_agent_call(requests, who, name, arguments, &result).await?;
-    }
+    let result = match logged {
+        Some(arguments) => match log_agent_call(requests, who, name, arguments, &result).await {
+            Ok(()) => result,
+            Err(e) => Err(e),
+        },
+        None => result,
+    };
+    let outcome = result.as_ref().map_or_else(|e| e.code.as_str(), |_| "ok");
+    requests
+        .metrics()
+        .tool_called(name, caller_of(who, chat), outcome);
     result
+}
+
+/// [`authorize`], with a refusal counted for metrics; a tool that does not exist is not (its
+/// name is the caller's text, not a label value).
+fn authorize_counted(
+    requests: &Requests,
+    who: &Principal,
+    name: &str,
+    chat: bool,
+) -> Result<&'static ToolInfo, Problem> {
+    authorize(who, name).inspect_err(|e| {
+        if let Some(tool) = find(name) {
+            requests
+                .metrics()
+                .tool_called(tool.name, caller_of(who, chat), e.code.as_str());
+        }
+    })
 }
 
 /// The same from JSON text to JSON text: the HTTP path. A graph tool reads the bytes directly
@@ -127,7 +159,7 @@ pub async fn invoke_bytes<B>(
 where
     B: AsRef<[u8]> + Send + 'static,
 {
-    let tool = authorize(who, name)?;
+    let tool = authorize_counted(requests, who, name, false)?;
     // Agent calls are logged with their arguments, parsed and bounded.
     let logged = who
         .agent
@@ -146,7 +178,7 @@ where
         };
         tool.call_bytes_in(&cx, body.as_ref()).await
     };
-    logged_if_agent(requests, who, name, logged, result).await
+    finished(requests, who, false, tool.name, logged, result).await
 }
 
 /// `run` on the blocking pool, for a tool whose walks can take milliseconds; a panic in it is

@@ -133,9 +133,14 @@ pub async fn page(
     let name = c.identity(found.id).name.clone();
     let connection = c.name.clone();
     let args = json!({"identity": name, "connection": connection});
-    let mut about =
-        invoke_typed::<GetIdentity>(access.clone(), &app.requests, &viewer.who, args.clone())
-            .await?;
+    let mut about = invoke_typed::<GetIdentity>(
+        access.clone(),
+        &app.requests,
+        &viewer.who,
+        None,
+        args.clone(),
+    )
+    .await?;
     let info = about
         .identities
         .pop()
@@ -166,7 +171,7 @@ pub async fn page(
     let slice = |from: usize| {
         let args =
             json!({"identity": name, "connection": connection, "offset": from, "limit": PAGE});
-        invoke_typed::<ListAccess>(access.clone(), &app.requests, &viewer.who, args)
+        invoke_typed::<ListAccess>(access.clone(), &app.requests, &viewer.who, None, args)
     };
     let mut held = slice(a_from).await?;
     if held.access.is_empty() && held.total > 0 {

@@ -97,8 +97,8 @@ pub async fn page(
         "resource": name, "connection": connection, "privilege": privilege,
         "limit": PAGE, "cursor": cursor,
     });
-    let who =
-        invoke_typed::<WhoHasAccess>(access.clone(), &app.requests, &viewer.who, args).await?;
+    let who = invoke_typed::<WhoHasAccess>(access.clone(), &app.requests, &viewer.who, None, args)
+        .await?;
     let here = hrefs::resource(&connection, &name);
     let privilege = privilege.unwrap_or_default().to_string();
     let at =

@@ -30,6 +30,7 @@ const LAYERS: &[&str] = &[
     "demo",
     "synth",
     "people",
+    "metrics",
     "access",
     "connectors",
     "index",

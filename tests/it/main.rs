@@ -31,6 +31,7 @@ mod limits;
 mod llm;
 mod llm_real;
 mod mcp;
+mod metrics;
 mod openapi;
 mod pages;
 mod pg;

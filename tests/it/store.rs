@@ -562,17 +562,43 @@ async fn store_agent_calls_are_logged_in_order() {
 async fn store_records_sync_outcomes() {
     let dir = tempfile::tempdir().unwrap();
     for Backend { name, store, .. } in backends(dir.path()).await {
-        // Nothing reads these back yet: each write, first or over another, must simply work.
-        store.record_sync("warehouse", None).await.unwrap();
+        // Each write, first or over another, works, and the metrics read them back: the last
+        // success and how long it took stay through later failures, which are counted in a
+        // row until the next success.
+        store.record_sync("warehouse", None, 1200).await.unwrap();
         store
-            .record_sync("warehouse", Some(("unreachable", "connection refused")))
+            .record_sync("warehouse", Some(("unreachable", "connection refused")), 5)
             .await
             .unwrap();
-        store.record_sync("warehouse", None).await.unwrap();
-        store
-            .record_sync("snowflake", Some(("auth", "bad key")))
-            .await
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let g = store.gauges(0).await.unwrap();
+        assert_eq!(g.syncs.len(), 1, "{name}");
+        assert_eq!(g.syncs[0].success_ms, Some(1200), "{name}");
+        assert_eq!(g.syncs[0].failures, 1, "{name}");
+        assert!(g.syncs[0].last_success.is_some(), "{name}");
+        store.record_sync("warehouse", None, 900).await.unwrap();
+        for _ in 0..3 {
+            store
+                .record_sync("snowflake", Some(("auth", "bad key")), 30)
+                .await
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+        let g = store.gauges(0).await.unwrap();
+        let by_name: Vec<(&str, Option<i64>, i64, bool)> = g
+            .syncs
+            .iter()
+            .map(|s| {
+                let succeeded = s.last_success.is_some();
+                (s.connection.as_str(), s.success_ms, s.failures, succeeded)
+            })
+            .collect();
+        assert_eq!(
+            by_name,
+            [
+                ("snowflake", None, 3, false),
+                ("warehouse", Some(900), 0, true)
+            ],
+            "{name}"
+        );
         store.close().await;
     }
 }
@@ -695,12 +721,12 @@ async fn store_stamps_its_own_writes_by_its_clock() {
             })
             .await
             .unwrap();
-        store.record_sync("w", None).await.unwrap();
+        store.record_sync("w", None, 10).await.unwrap();
         store.replace_connections(&[unusual()]).await.unwrap();
         clock.advance(chrono::Duration::hours(1));
         store.revoke_token("tok_a").await.unwrap();
         store
-            .record_sync("w", Some(("auth", "bad key")))
+            .record_sync("w", Some(("auth", "bad key")), 10)
             .await
             .unwrap();
 

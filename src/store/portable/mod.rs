@@ -25,6 +25,9 @@ macro_rules! query_modules {
         #[path = "drift.rs"]
         pub(crate) mod drift;
         #[allow(clippy::duplicate_mod)]
+        #[path = "gauges.rs"]
+        pub(crate) mod gauges;
+        #[allow(clippy::duplicate_mod)]
         #[path = "jobs.rs"]
         pub(crate) mod jobs;
         #[allow(clippy::duplicate_mod)]

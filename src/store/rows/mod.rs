@@ -5,6 +5,7 @@ pub mod agent_calls;
 pub mod appended;
 pub mod chained;
 pub mod drift;
+pub mod gauges;
 pub mod jobs;
 pub mod requests;
 pub mod sessions;
