@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::error::Problem;
 use crate::metrics::Metrics;
 use crate::model::{Connection, ImportedConnection};
+use crate::people::oidc::Oidc;
 use crate::people::{People, Principal, Role};
 use crate::requests::Requests;
 use crate::requests::clock::{Clock, SystemClock, stamp};
@@ -40,6 +41,8 @@ pub struct AppParts {
     pub people: People,
     /// What the edges and workers count, for `GET /metrics`.
     pub metrics: Metrics,
+    /// Single sign-on for the pages, when `[oidc]` is configured.
+    pub oidc: Option<Arc<Oidc>>,
     /// The store generation the current graph was built from.
     generation: Arc<AtomicI64>,
 }
@@ -86,7 +89,12 @@ impl App {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let access = Arc::new(AccessHandle::new(access));
         let metrics = Metrics::new();
+        let oidc = match &config.oidc {
+            Some(cfg) => Some(Arc::new(Oidc::new(cfg.clone())?)),
+            None => None,
+        };
         Ok(App(Arc::new(AppParts {
+            oidc,
             requests: Requests::new(
                 store.clone(),
                 config.clone(),

@@ -55,10 +55,83 @@ pub struct Config {
     /// `[log]`: how the server and commands write their logs.
     #[serde(default)]
     pub log: LogConfig,
+    /// `[oidc]`: single sign-on for the pages. Absent: tokens and sign-in links only.
+    #[serde(default)]
+    pub oidc: Option<OidcConfig>,
     /// Where the store is when it is PostgreSQL (`--database-url`); not read from the file, so
     /// the file never needs the password. `None`: SQLite in the data dir.
     #[serde(skip)]
     pub database_url: Option<Secret>,
+}
+
+/// Single sign-on with an OpenID provider (the authorization-code flow with PKCE and a nonce).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcConfig {
+    /// The provider's issuer URL, exactly as its discovery document names it.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// `https://warden.example.com/login/oidc/callback`, as registered with the provider.
+    pub redirect_url: String,
+    /// A signed-in email that is no person in Warden: create them as a requester (else refused).
+    #[serde(default)]
+    pub auto_create: bool,
+    /// The claim that lists a person's groups (in the ID token or from userinfo).
+    #[serde(default = "default_groups_claim")]
+    pub groups_claim: String,
+    /// Members of any of these groups are reviewers. With both lists empty, each person keeps
+    /// the role set in Warden; with either set, every sign-in sets the role from the groups.
+    #[serde(default)]
+    pub reviewer_groups: Vec<String>,
+    /// Members of any of these groups are admins.
+    #[serde(default)]
+    pub admin_groups: Vec<String>,
+    /// Scopes asked for beside `openid`.
+    #[serde(default = "default_oidc_scopes")]
+    pub scopes: Vec<String>,
+}
+
+fn default_groups_claim() -> String {
+    "groups".into()
+}
+
+fn default_oidc_scopes() -> Vec<String> {
+    vec!["email".into(), "profile".into()]
+}
+
+/// What an `[oidc]` section must hold to work at all, named by key.
+fn check_oidc(oidc: &OidcConfig) -> Result<(), String> {
+    filled(&[
+        ("oidc.issuer", oidc.issuer.as_str()),
+        ("oidc.client_id", oidc.client_id.as_str()),
+        ("oidc.client_secret", oidc.client_secret.expose()),
+        ("oidc.redirect_url", oidc.redirect_url.as_str()),
+    ])?;
+    web_addresses(&[
+        ("oidc.issuer", Some(&oidc.issuer)),
+        ("oidc.redirect_url", Some(&oidc.redirect_url)),
+    ])
+}
+
+/// The first of `values` that is empty, named by its key.
+fn filled(values: &[(&str, &str)]) -> Result<(), String> {
+    match values.iter().find(|(_, v)| v.trim().is_empty()) {
+        Some((key, _)) => Err(format!("{key}: empty")),
+        None => Ok(()),
+    }
+}
+
+/// The first of the `urls` given that is not an http(s) address, named by its key.
+fn web_addresses(urls: &[(&str, Option<&String>)]) -> Result<(), String> {
+    for (key, url) in urls {
+        if let Some(url) = url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(format!("{key}: not an http(s) address"));
+        }
+    }
+    Ok(())
 }
 
 /// The MCP endpoint.
@@ -334,6 +407,9 @@ impl Config {
         if let Some(slack) = &config.slack {
             check_slack(slack)?;
         }
+        if let Some(oidc) = &config.oidc {
+            check_oidc(oidc)?;
+        }
         let mut seen = std::collections::BTreeSet::new();
         for (i, c) in config.connections.iter().enumerate() {
             if c.name.trim().is_empty() {
@@ -349,26 +425,15 @@ impl Config {
 
 /// What a `[slack]` section must hold to work at all, named by key.
 fn check_slack(slack: &SlackConfig) -> Result<(), String> {
-    for (key, value) in [
+    filled(&[
         ("slack.bot_token", slack.bot_token.expose()),
         ("slack.signing_secret", slack.signing_secret.expose()),
         ("slack.channel", slack.channel.as_str()),
-    ] {
-        if value.trim().is_empty() {
-            return Err(format!("{key}: empty"));
-        }
-    }
-    for (key, url) in [
+    ])?;
+    web_addresses(&[
         ("slack.api_url", Some(&slack.api_url)),
         ("slack.dashboard_url", slack.dashboard_url.as_ref()),
-    ] {
-        if let Some(url) = url
-            && !(url.starts_with("https://") || url.starts_with("http://"))
-        {
-            return Err(format!("{key}: not an http(s) address"));
-        }
-    }
-    Ok(())
+    ])
 }
 
 /// A connection's `platform` that names no platform, as an error naming the connection and the

@@ -79,13 +79,17 @@ pub fn check(dir: &Path, explicit: Option<&Path>) -> Result<Output, Problem> {
         .map(|c| format!("{} ({})", c.name, c.platform.as_str()))
         .collect();
     let text = format!(
-        "{}: ok; connections: {}; slack: {}; chat engine: {}",
+        "{}: ok; connections: {}; slack: {}; single sign-on: {}; chat engine: {}",
         path.display(),
         match connections.is_empty() {
             true => "none".to_string(),
             false => connections.join(", "),
         },
         if config.slack.is_some() { "on" } else { "off" },
+        match &config.oidc {
+            Some(o) => o.issuer.as_str(),
+            None => "off",
+        },
         if config.llm.is_some() {
             "llm"
         } else {
@@ -98,6 +102,7 @@ pub fn check(dir: &Path, explicit: Option<&Path>) -> Result<Output, Problem> {
             "ok": true,
             "connections": connections,
             "slack": config.slack.is_some(),
+            "oidc": config.oidc.is_some(),
             "llm": config.llm.is_some(),
         }),
         text,
@@ -149,6 +154,7 @@ mod tests {
         for section in [
             "connections",
             "slack",
+            "oidc",
             "llm",
             "mcp",
             "approval_rules",

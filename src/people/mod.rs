@@ -3,8 +3,10 @@
 
 pub mod cache;
 pub mod links;
+pub mod oidc;
 mod service;
 pub mod sessions;
+pub mod sso;
 mod tokens;
 
 pub use crate::model::people::{ManualLink, Person, Principal, Role, TokenInfo, new_id};

@@ -88,7 +88,7 @@ impl People {
         Ok(self.store.remove_web_session(&hash_token(secret)).await?)
     }
 
-    async fn start_session(&self, person: &Person) -> Result<StartedSession, Problem> {
+    pub(super) async fn start_session(&self, person: &Person) -> Result<StartedSession, Problem> {
         let secret = random_secret();
         self.store_secret(&secret, "session", person, SESSION_TTL)
             .await?;

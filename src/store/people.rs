@@ -2,7 +2,7 @@
 
 use super::portable::with_pool;
 use super::{Store, StoreError};
-use crate::model::people::{Person, Principal, TokenInfo};
+use crate::model::people::{Person, Principal, Role, TokenInfo};
 
 impl Store {
     /// Adds a person; false when the name or email is taken.
@@ -18,6 +18,12 @@ impl Store {
     /// A person by name or email, any case.
     pub async fn find_person(&self, key: &str) -> Result<Option<Person>, StoreError> {
         with_pool!(self, pool, sql => sql::people::find(pool, key).await)
+    }
+
+    /// Sets a person's role (single sign-on, from the provider's groups); false when no person
+    /// has that id.
+    pub async fn set_person_role(&self, id: &str, role: Role) -> Result<bool, StoreError> {
+        with_pool!(self, pool, sql => sql::people::set_role(pool, id, role).await)
     }
 
     /// Stores a token's hash (never its secret), made now by the store's clock.

@@ -25,6 +25,8 @@ struct LoginPage {
     layout: Layout,
     next: String,
     error: Option<String>,
+    /// `/login/oidc?next=…` when single sign-on is configured.
+    sso: Option<String>,
 }
 
 /// `GET /`: the requests when signed in, else the sign-in page.
@@ -37,6 +39,7 @@ pub async fn home(MaybeViewer(viewer): MaybeViewer) -> Redirect {
 
 /// `GET /login`.
 pub async fn form(
+    State(app): State<App>,
     MaybeViewer(viewer): MaybeViewer,
     Query(q): Query<SignInQuery>,
     headers: HeaderMap,
@@ -45,10 +48,11 @@ pub async fn form(
     if viewer.is_some() {
         return Ok(Redirect::to(&next).into_response());
     }
-    login_page(&headers, next, None, StatusCode::OK)
+    login_page(&app, &headers, next, None, StatusCode::OK)
 }
 
 fn login_page(
+    app: &App,
     headers: &HeaderMap,
     next: String,
     error: Option<String>,
@@ -57,10 +61,15 @@ fn login_page(
     let token = cookie(headers, LOGIN_COOKIE).unwrap_or_else(random_secret);
     let mut layout = Layout::anonymous("Sign in");
     layout.csrf = token.clone();
+    let sso = app
+        .oidc
+        .is_some()
+        .then(|| format!("/login/oidc?next={}", super::page::url_encode(&next)));
     let mut resp = render(&LoginPage {
         layout,
         next,
         error,
+        sso,
     })?;
     *resp.status_mut() = status;
     resp.headers_mut().append(
@@ -78,6 +87,7 @@ pub async fn submit(State(app): State<App>, req: Request) -> Result<Response, Pa
     let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
     if expected.is_empty() || !same_secret(form.get(CSRF_FIELD).unwrap_or_default(), &expected) {
         return login_page(
+            &app,
             &headers,
             next,
             Some("the sign-in form expired: try again".into()),
@@ -86,6 +96,7 @@ pub async fn submit(State(app): State<App>, req: Request) -> Result<Response, Pa
     }
     let Some(token) = form.get("token") else {
         return login_page(
+            &app,
             &headers,
             next,
             Some("paste your token".into()),
@@ -95,6 +106,7 @@ pub async fn submit(State(app): State<App>, req: Request) -> Result<Response, Pa
     match app.people.sign_in_with_token(token).await? {
         Some(started) => Ok(signed_in(started, &next, &headers)),
         None => login_page(
+            &app,
             &headers,
             next,
             Some("that token is unknown, revoked or an agent's: ask an admin for yours".into()),
@@ -129,7 +141,7 @@ pub async fn logout(State(app): State<App>, posted: Posted) -> Result<Response, 
     Ok(resp)
 }
 
-fn signed_in(started: StartedSession, next: &str, headers: &HeaderMap) -> Response {
+pub fn signed_in(started: StartedSession, next: &str, headers: &HeaderMap) -> Response {
     let mut resp = Redirect::to(next).into_response();
     let h = resp.headers_mut();
     h.append(

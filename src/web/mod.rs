@@ -13,6 +13,7 @@ mod identity;
 mod login;
 mod manual;
 mod new_request;
+mod oidc;
 pub mod page;
 mod people;
 mod request_actions;
@@ -46,6 +47,8 @@ pub fn routes() -> Router<App> {
         .route("/", get(login::home))
         .route("/login", get(login::form).post(login::submit))
         .route("/login/link/{secret}", get(login::link))
+        .route("/login/oidc", get(oidc::start))
+        .route("/login/oidc/callback", get(oidc::callback))
         .route("/logout", post(login::logout))
         .route("/requests", get(requests_list::page))
         .route("/audit", get(audit::page))

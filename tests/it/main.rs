@@ -32,6 +32,7 @@ mod llm;
 mod llm_real;
 mod mcp;
 mod metrics;
+mod oidc;
 mod openapi;
 mod pages;
 mod pg;

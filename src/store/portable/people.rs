@@ -67,6 +67,16 @@ pub(crate) async fn find(pool: &Pool<Db>, key: &str) -> Result<Option<Person>, S
     row.as_ref().map(person).transpose()
 }
 
+/// Sets a person's role; false when no person has that id.
+pub(crate) async fn set_role(pool: &Pool<Db>, id: &str, role: Role) -> Result<bool, StoreError> {
+    let r = sqlx::query("UPDATE people SET role = $1 WHERE id = $2")
+        .bind(role.as_str())
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
 /// Stores a token's hash (never its secret), made `at`.
 pub(crate) async fn add_token(
     pool: &Pool<Db>,

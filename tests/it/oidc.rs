@@ -1,0 +1,535 @@
+//! Single sign-on against a real OpenID provider on loopback: npm's `oidc-provider`
+//! (tests/oidc/provider.mjs) with its development sign-in pages. A browser signs in through it
+//! and lands on `/requests` with the role the provider's groups give, then signs out; a client
+//! that keeps its own cookies shows what is refused: a forged state, an ID token whose nonce is
+//! not the browser's, an expired code, a code issued to another client, an email no person has.
+
+use crate::browser::Browser;
+use base64::Engine;
+use serde_json::{Value, json};
+use sha2::Digest;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use warden::app::App;
+use warden::people::Role;
+
+/// The directory whose `node_modules` holds `oidc-provider`, as .ci/run installs it.
+fn provider_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("WARDEN_OIDC_PROVIDER_DIR") {
+        return dir.into();
+    }
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    if root {
+        "/var/cache/warden-oidc".into()
+    } else {
+        let cache = std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache"));
+        cache.join("warden-oidc")
+    }
+}
+
+/// `oidc-provider`'s directory, or `None` after saying how to install it; on CI it fails.
+fn provider_or_skip() -> Option<PathBuf> {
+    let dir = provider_dir();
+    if dir
+        .join("node_modules/oidc-provider/package.json")
+        .is_file()
+    {
+        return Some(dir);
+    }
+    let install = format!(
+        "npm install --prefix {} oidc-provider@9.13.3",
+        dir.display()
+    );
+    if std::env::var_os("CI").is_some() {
+        panic!(
+            "CI: no oidc-provider in {}; .ci/run installs it: {install}",
+            dir.display()
+        );
+    }
+    eprintln!("skipping an OpenID test: no oidc-provider ({install})");
+    None
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The provider's accounts: login -> claims.
+fn accounts() -> Value {
+    json!({
+        "carol": {"email": "carol@acme.test", "email_verified": true, "preferred_username": "carol", "groups": ["staff"]},
+        "ann": {"email": "ann@acme.test", "email_verified": true, "preferred_username": "ann", "groups": ["staff", "data-stewards"]},
+        "stranger": {"email": "stranger@elsewhere.test", "email_verified": true, "groups": []},
+        "unverified": {"email": "carol@acme.test", "email_verified": false, "groups": []},
+    })
+}
+
+/// A running `oidc-provider`, killed when dropped.
+struct Provider {
+    child: Child,
+    issuer: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Provider {
+    fn start(modules: &std::path::Path, clients: Value, code_ttl: u32) -> Provider {
+        // The script runs from a directory whose node_modules is the installed one (an ES
+        // module resolves its imports from where it is, not from the working directory).
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(
+            modules.join("node_modules"),
+            dir.path().join("node_modules"),
+        )
+        .unwrap();
+        let script = dir.path().join("provider.mjs");
+        std::fs::copy(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oidc/provider.mjs"),
+            &script,
+        )
+        .unwrap();
+        let port = free_port();
+        let mut child = Command::new("node")
+            .arg(&script)
+            .env("PORT", port.to_string())
+            .env("CLIENTS", clients.to_string())
+            .env("ACCOUNTS", accounts().to_string())
+            .env("CODE_TTL", code_ttl.to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("node");
+        let out = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(out).lines();
+        loop {
+            match lines.next() {
+                Some(Ok(l)) if l.contains("listening") => break,
+                Some(Ok(_)) => continue,
+                _ => panic!("oidc-provider ended before listening"),
+            }
+        }
+        // Keep reading: the provider writes notices later, and a closed pipe would end it.
+        std::thread::spawn(move || lines.for_each(drop));
+        Provider {
+            child,
+            issuer: format!("http://127.0.0.1:{port}"),
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for Provider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A Warden server in this process over the demo organisation, with `oidc` as its `[oidc]`
+/// section (the issuer and redirect URL filled in) and carol a reviewer in it.
+struct Warden {
+    base: String,
+    app: App,
+    _dir: tempfile::TempDir,
+}
+
+impl Warden {
+    async fn start(issuer: &str, listener: tokio::net::TcpListener, oidc: &str) -> Warden {
+        let dir = tempfile::tempdir().unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        std::fs::write(
+            dir.path().join("warden.toml"),
+            format!(
+                "[oidc]\nissuer = \"{issuer}\"\nclient_id = \"warden\"\n\
+                 client_secret = \"warden-secret\"\nredirect_url = \"{base}/login/oidc/callback\"\n\
+                 scopes = [\"email\", \"profile\", \"groups\"]\n{oidc}"
+            ),
+        )
+        .unwrap();
+        let app = App::open(dir.path()).await.unwrap();
+        app.import(warden::demo::connections().unwrap())
+            .await
+            .unwrap();
+        app.people
+            .add_person("carol", Role::Reviewer, Some("carol@acme.test"))
+            .await
+            .unwrap();
+        tokio::spawn(warden::server::serve(app.clone(), listener));
+        Warden {
+            base,
+            app,
+            _dir: dir,
+        }
+    }
+}
+
+/// The clients the provider knows: Warden (at each of its servers' callbacks) and another one.
+fn clients(wardens: &[&str]) -> Value {
+    let uris: Vec<String> = wardens
+        .iter()
+        .map(|b| format!("{b}/login/oidc/callback"))
+        .collect();
+    json!([
+        {"client_id": "warden", "client_secret": "warden-secret", "redirect_uris": uris},
+        {"client_id": "other", "client_secret": "other-secret", "redirect_uris": ["http://127.0.0.1:9/cb"]},
+    ])
+}
+
+/// An HTTP client that keeps cookies as a browser would for 127.0.0.1 (whatever the port) and
+/// follows no redirect by itself.
+struct Agent {
+    http: reqwest::Client,
+    jar: BTreeMap<String, String>,
+}
+
+/// Where a redirect or a response leads.
+enum Step {
+    Redirect(String),
+    Page(u16, String),
+}
+
+impl Agent {
+    fn new() -> Agent {
+        Agent {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            jar: BTreeMap::new(),
+        }
+    }
+
+    async fn send(
+        &mut self,
+        url: &str,
+        form: Option<Vec<(String, String)>>,
+    ) -> (Step, Vec<String>) {
+        let cookies: Vec<String> = self.jar.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let req = match form {
+            Some(f) => self.http.post(url).form(&f),
+            None => self.http.get(url),
+        };
+        let resp = req
+            .header("cookie", cookies.join("; "))
+            .send()
+            .await
+            .unwrap();
+        let set: Vec<String> = resp
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect();
+        for c in &set {
+            let pair = c.split(';').next().unwrap();
+            let (k, v) = pair.split_once('=').unwrap();
+            if v.is_empty() || c.contains("Max-Age=0") || c.contains("expires=Thu, 01 Jan 1970") {
+                self.jar.remove(k);
+            } else {
+                self.jar.insert(k.to_string(), v.to_string());
+            }
+        }
+        let status = resp.status().as_u16();
+        let step = match resp.headers().get("location") {
+            Some(loc) if (300..400).contains(&status) => {
+                let loc = loc.to_str().unwrap();
+                Step::Redirect(resp.url().join(loc).unwrap().to_string())
+            }
+            _ => Step::Page(status, resp.text().await.unwrap()),
+        };
+        (step, set)
+    }
+
+    /// From Warden's `/login/oidc` through the provider's pages as `login`, up to the redirect
+    /// back to `callback` (returned, not followed, so that a test can change it).
+    async fn through_provider(&mut self, start: &str, login: &str, callback: &str) -> String {
+        let mut url = start.to_string();
+        let mut form = None;
+        for _ in 0..20 {
+            match self.send(&url, form.take()).await.0 {
+                Step::Redirect(to) if to.starts_with(callback) => return to,
+                Step::Redirect(to) => url = to,
+                Step::Page(status, html) => {
+                    assert_eq!(status, 200, "{url}: {html}");
+                    let (action, fields) = the_form(&html, login);
+                    url = action;
+                    form = Some(fields);
+                }
+            }
+        }
+        panic!("no way back to {callback}");
+    }
+
+    /// Follows `url` (Warden's callback) one step: its status and whether it set a session.
+    async fn land(&mut self, url: &str) -> (u16, String, bool) {
+        let (step, set) = self.send(url, None).await;
+        let session = set
+            .iter()
+            .any(|c| c.starts_with("warden_session=") && !c.starts_with("warden_session=;"));
+        match step {
+            Step::Redirect(to) => (303, to, session),
+            Step::Page(status, html) => (status, html, session),
+        }
+    }
+}
+
+/// The one form on a development page of the provider: where it posts and what it sends.
+fn the_form(html: &str, login: &str) -> (String, Vec<(String, String)>) {
+    let action = html
+        .split("action=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_else(|| panic!("no form: {html}"))
+        .replace("&amp;", "&");
+    let prompt = html
+        .split("name=\"prompt\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_else(|| panic!("no prompt: {html}"))
+        .to_string();
+    let mut fields = vec![("prompt".to_string(), prompt.clone())];
+    if prompt == "login" {
+        fields.push(("login".into(), login.into()));
+        fields.push(("password".into(), "any".into()));
+    }
+    (action, fields)
+}
+
+/// The query parameter `name` of `url`.
+fn param(url: &str, name: &str) -> String {
+    reqwest::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.to_string())
+        .unwrap_or_default()
+}
+
+/// `url` with its parameter `name` set to `value`.
+fn with_param(url: &str, name: &str, value: &str) -> String {
+    let mut u = reqwest::Url::parse(url).unwrap();
+    let pairs: Vec<(String, String)> = u
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == name {
+                value.to_string()
+            } else {
+                v.to_string()
+            };
+            (k.to_string(), v)
+        })
+        .collect();
+    u.query_pairs_mut().clear().extend_pairs(pairs);
+    u.to_string()
+}
+
+/// The sign-in in progress, as the browser's `warden_oidc` cookie holds it.
+fn pending(agent: &Agent) -> Value {
+    let raw = &agent.jar["warden_oidc"];
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(raw)
+        .unwrap();
+    serde_json::from_slice(&json).unwrap()
+}
+
+fn set_pending(agent: &mut Agent, doc: &Value) {
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(doc.to_string());
+    agent.jar.insert("warden_oidc".into(), raw);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_browser_signs_in_with_the_role_its_groups_give_and_signs_out() {
+    let Some(modules) = provider_or_skip() else {
+        return;
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let provider = Provider::start(&modules, clients(&[&base]), 60);
+    let w = Warden::start(
+        &provider.issuer,
+        listener,
+        "auto_create = true\nreviewer_groups = [\"data-stewards\"]\nadmin_groups = [\"platform\"]\n",
+    )
+    .await;
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    browser.goto(&format!("{}/login", w.base)).await;
+    browser.click_link("Sign in with single sign-on").await;
+    browser.wait_for("input[name=login]").await;
+    browser.fill("input[name=login]", "ann").await;
+    browser.fill("input[name=password]", "any").await;
+    browser.click("button[type=submit]").await;
+    browser.wait_for_text("Continue").await;
+    browser.click("button[type=submit]").await;
+    browser.wait_for_url(&format!("{}/requests", w.base)).await;
+    // ann was no one in Warden: created on her first sign-in, a reviewer by her groups.
+    browser.wait_for_text("ann").await;
+    let header = browser.text().await;
+    assert!(
+        header.contains("reviewer") && header.contains("Audit"),
+        "{header}"
+    );
+    let ann = w
+        .app
+        .store
+        .find_person("ann@acme.test")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ann.role, Role::Reviewer);
+    let created = w
+        .app
+        .store
+        .audit(&warden::model::audit::AuditFilter {
+            kind: Some("person_created".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(created.len(), 1, "{created:?}");
+    assert_eq!(created[0].data["email"], "ann@acme.test");
+    assert!(
+        browser.cookie("warden_oidc").await.is_none(),
+        "the sign-in's cookie is spent"
+    );
+
+    browser.click_button("Sign out").await;
+    browser.wait_for_url(&format!("{}/login", w.base)).await;
+    browser.goto(&format!("{}/requests", w.base)).await;
+    browser.wait_for_url("/login").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn what_the_provider_did_not_vouch_for_is_refused() {
+    let Some(modules) = provider_or_skip() else {
+        return;
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let provider = Provider::start(&modules, clients(&[&base]), 60);
+    // No auto_create, no groups mapped: only people Warden knows, with the roles it gave them.
+    let w = Warden::start(&provider.issuer, listener, "").await;
+    let start = format!("{}/login/oidc?next=/audit", w.base);
+    let callback = format!("{}/login/oidc/callback", w.base);
+
+    // The way it should go: carol, a reviewer in Warden (her provider groups map to nothing).
+    let mut a = Agent::new();
+    let back = a.through_provider(&start, "carol", &callback).await;
+    assert_eq!(param(&back, "iss"), provider.issuer);
+    let (status, to, session) = a.land(&back).await;
+    assert_eq!(
+        (status, to.as_str(), session),
+        (303, format!("{}/audit", w.base).as_str(), true)
+    );
+    let carol = w.app.store.find_person("carol").await.unwrap().unwrap();
+    assert_eq!(carol.role, Role::Reviewer, "kept as set in Warden");
+    let (step, _) = a.send(&format!("{}/audit", w.base), None).await;
+    assert!(matches!(step, Step::Page(200, ref html) if html.contains("carol")));
+
+    // A forged state: the answer is not this browser's sign-in.
+    let mut a = Agent::new();
+    let back = a.through_provider(&start, "carol", &callback).await;
+    let (status, page, session) = a.land(&with_param(&back, "state", "forged")).await;
+    assert_eq!((status, session), (400, false), "{page}");
+    assert!(page.contains("state does not match"), "{page}");
+    // And the sign-in it interrupted cannot be finished afterwards: its cookie is spent.
+    let (status, _, session) = a.land(&back).await;
+    assert_eq!((status, session), (400, false));
+
+    // An ID token whose nonce is not the one this browser sent.
+    let mut a = Agent::new();
+    let back = a.through_provider(&start, "carol", &callback).await;
+    let mut p = pending(&a);
+    p["nonce"] = json!("not-the-nonce-that-was-sent");
+    set_pending(&mut a, &p);
+    let (status, page, session) = a.land(&back).await;
+    assert_eq!((status, session), (401, false), "{page}");
+    assert!(page.contains("nonce"), "{page}");
+
+    // A code issued to another client (with this browser's own state and PKCE challenge).
+    let mut a = Agent::new();
+    a.send(&start, None).await;
+    let p = pending(&a);
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(
+        p["verifier"].as_str().unwrap().as_bytes(),
+    ));
+    let other = format!(
+        "{}/auth?client_id=other&response_type=code&scope=openid%20email&redirect_uri={}\
+         &state={}&nonce={}&code_challenge={challenge}&code_challenge_method=S256",
+        provider.issuer,
+        "http%3A%2F%2F127.0.0.1%3A9%2Fcb",
+        p["state"].as_str().unwrap(),
+        p["nonce"].as_str().unwrap(),
+    );
+    let theirs = a
+        .through_provider(&other, "carol", "http://127.0.0.1:9/cb")
+        .await;
+    let code = param(&theirs, "code");
+    assert!(!code.is_empty(), "{theirs}");
+    let forwarded = format!(
+        "{callback}?code={code}&state={}",
+        p["state"].as_str().unwrap()
+    );
+    let (status, page, session) = a.land(&forwarded).await;
+    assert_eq!((status, session), (401, false), "{page}");
+    assert!(page.contains("refused"), "{page}");
+
+    // An email no person in Warden has, and an email the provider has not verified.
+    for (login, status, says) in [
+        ("stranger", 403, "no person in Warden has the email"),
+        ("unverified", 401, "not verified"),
+    ] {
+        let mut a = Agent::new();
+        let back = a.through_provider(&start, login, &callback).await;
+        let (got, page, session) = a.land(&back).await;
+        assert_eq!((got, session), (status, false), "{login}: {page}");
+        assert!(page.contains(says), "{login}: {page}");
+    }
+    assert!(
+        w.app
+            .store
+            .find_person("stranger@elsewhere.test")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(warden::audit::verify(&w.app.store).await.unwrap().ok);
+}
+
+/// A code past its lifetime (one second here) is refused by the provider, and so the sign-in.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expired_code_is_refused() {
+    let Some(modules) = provider_or_skip() else {
+        return;
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let provider = Provider::start(&modules, clients(&[&base]), 1);
+    let w = Warden::start(&provider.issuer, listener, "").await;
+    let mut a = Agent::new();
+    let back = a
+        .through_provider(
+            &format!("{}/login/oidc", w.base),
+            "carol",
+            &format!("{}/login/oidc/callback", w.base),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let (status, page, session) = a.land(&back).await;
+    assert_eq!((status, session), (401, false), "{page}");
+    assert!(page.contains("refused"), "{page}");
+}
