@@ -237,9 +237,108 @@ fn command(program: &Path, run_as: Option<(u32, u32)>, cwd: &Path) -> Command {
     c
 }
 
-/// The directory holding `initdb` and `postgres`: `pg_config --bindir`, else the newest
-/// `/usr/lib/postgresql/*/bin` (Debian keeps the server binaries out of PATH).
+/// The directory holding `initdb` and `postgres`: `$WARDEN_PG_BINDIR`, `pg_config --bindir`,
+/// else the newest `/usr/lib/postgresql/*/bin` (Debian keeps the server binaries out of PATH);
+/// with none of them, PostgreSQL 16 from PyPI, fetched into a cache the first time
+/// ([`pg16_bindir`]).
 pub fn find_bindir() -> Result<PathBuf, String> {
+    installed_bindir().or_else(|none| {
+        pg16_bindir().map_err(|e| format!("{none}; and PostgreSQL 16 from PyPI failed: {e}"))
+    })
+}
+
+/// The PyPI wheel whose `pginstall/` is a relocatable PostgreSQL 16.2 (bin, lib, share).
+const PG16_PACKAGE: &str = "pgserver==0.1.4";
+
+/// A PostgreSQL 16+ `bin/`: `$WARDEN_PG16_BINDIR`, else [`PG16_PACKAGE`] in the cache
+/// (`$WARDEN_PG16_CACHE`; as root `/var/cache/warden-pg16`, which the unprivileged user the
+/// server runs as can read; else `$XDG_CACHE_HOME/warden-pg16` or `~/.cache/warden-pg16`),
+/// installed there with pip the first time, which is said once on stderr.
+pub fn pg16_bindir() -> Result<PathBuf, String> {
+    static ONCE: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    ONCE.get_or_init(|| {
+        if let Some(d) = std::env::var_os("WARDEN_PG16_BINDIR").map(PathBuf::from) {
+            return Ok(d);
+        }
+        let cache = pg16_cache()?;
+        let bin = cache.join("pgserver/pginstall/bin");
+        if !(bin.join("initdb").is_file() && bin.join("postgres").is_file()) {
+            provision_pg16(&cache)?;
+        }
+        Ok(bin)
+    })
+    .clone()
+}
+
+fn pg16_cache() -> Result<PathBuf, String> {
+    if let Some(d) = std::env::var_os("WARDEN_PG16_CACHE") {
+        return Ok(d.into());
+    }
+    if current_euid()? == 0 {
+        // Not under /root: the server runs as `postgres` (or `nobody`), which cannot enter it.
+        return Ok("/var/cache/warden-pg16".into());
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .ok_or("neither XDG_CACHE_HOME nor HOME is set")?;
+    Ok(base.join("warden-pg16"))
+}
+
+/// `pip install --target` into a directory of this process's own, then renamed into place: two
+/// test processes fetching at once both end with a whole copy.
+fn provision_pg16(cache: &Path) -> Result<(), String> {
+    let how = format!(
+        "python3 -m pip install --no-deps --target {} {PG16_PACKAGE}",
+        cache.display()
+    );
+    eprintln!(
+        "warden tests: fetching PostgreSQL 16 ({PG16_PACKAGE} from PyPI) into {} (once)",
+        cache.display()
+    );
+    let partial = cache.with_extension(format!("partial-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&partial);
+    if let Some(parent) = cache.parent() {
+        fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    let out = Command::new("python3")
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "--no-deps",
+        ])
+        .arg("--target")
+        .arg(&partial)
+        .arg(PG16_PACKAGE)
+        .env("PIP_ROOT_USER_ACTION", "ignore")
+        .output()
+        .map_err(|e| format!("cannot run python3 -m pip ({e}); install it, then: {how}"))?;
+    if !out.status.success() {
+        let _ = fs::remove_dir_all(&partial);
+        return Err(format!(
+            "pip failed ({}); by hand: {how}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    // The unprivileged user the server runs as (under root) must read and run all of it.
+    let _ = Command::new("chmod")
+        .arg("-R")
+        .arg("a+rX")
+        .arg(&partial)
+        .status();
+    if fs::rename(&partial, cache).is_err() {
+        // Another process put its copy there first.
+        let _ = fs::remove_dir_all(&partial);
+    }
+    Ok(())
+}
+
+/// The server binaries of an installed PostgreSQL (see [`find_bindir`]).
+fn installed_bindir() -> Result<PathBuf, String> {
     let has_server = |d: &Path| d.join("initdb").is_file() && d.join("postgres").is_file();
     if let Some(d) = std::env::var_os("WARDEN_PG_BINDIR").map(PathBuf::from)
         && has_server(&d)

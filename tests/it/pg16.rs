@@ -8,16 +8,13 @@ use crate::pg::PgCluster;
 use serde_json::json;
 use sqlx::{AssertSqlSafe, PgPool};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use warden::connectors::Change;
 use warden::connectors::postgres::Provisioner;
 
 /// How to get the binaries, for the failure message.
-const HOW: &str = "set WARDEN_PG16_BINDIR to the bin/ directory of a PostgreSQL 16+ server. \
-    PyPI's `pgserver` wheel carries one (PostgreSQL 16.2): \
-    `pip install --no-deps --target DIR pgserver==0.1.4`, then \
-    WARDEN_PG16_BINDIR=DIR/pgserver/pginstall/bin; as root, DIR must be readable by the \
-    `postgres` user (not under /root). `.ci/run` does all of this.";
+const HOW: &str = "the harness fetches PyPI's `pgserver` wheel (PostgreSQL 16.2) into a cache \
+    by itself (tests/it/pg.rs, `pg16_bindir`); or set WARDEN_PG16_BINDIR to the bin/ directory \
+    of a PostgreSQL 16+ server (as root, one the `postgres` user can read, not under /root).";
 
 /// Every membership flavour 16 has, in one cluster.
 const WORLD: &[&str] = &[
@@ -77,12 +74,11 @@ const PRIVILEGES: &[&str] = &["SELECT", "INSERT", "UPDATE", "DELETE"];
 type Answers = BTreeMap<(String, String, String), (bool, bool, bool)>;
 
 async fn start() -> (PgCluster, PgPool) {
-    let bindir = std::env::var_os("WARDEN_PG16_BINDIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| panic!("WARDEN_PG16_BINDIR is not set: {HOW}"));
+    let bindir =
+        crate::pg::pg16_bindir().unwrap_or_else(|e| panic!("no PostgreSQL 16: {e}\n({HOW})"));
     let pg = PgCluster::try_start_in(&bindir).unwrap_or_else(|e| {
         panic!(
-            "cannot start PostgreSQL from WARDEN_PG16_BINDIR={}: {e}\n({HOW})",
+            "cannot start PostgreSQL from {}: {e}\n({HOW})",
             bindir.display()
         )
     });
@@ -93,7 +89,7 @@ async fn start() -> (PgCluster, PgPool) {
         .unwrap();
     assert!(
         version >= 160_000,
-        "WARDEN_PG16_BINDIR={} runs PostgreSQL {version}, not 16+: {HOW}",
+        "{} runs PostgreSQL {version}, not 16+: {HOW}",
         bindir.display()
     );
     for sql in WORLD {

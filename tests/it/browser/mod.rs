@@ -1,8 +1,8 @@
 //! A real headless Chromium driven over chromedriver (fantoccini), with the few verbs the flow
 //! tests speak: go, fill, type, click a button or link by its words, read the page, wait for text.
 //!
-//! [`Browser::start`] skips (prints why, returns `None`) when chromium or chromedriver is missing
-//! on a developer's machine, and fails when `CI` is set: CI installs both (.ci/run).
+//! [`Browser::start`] fails with the one command that installs chromium and chromedriver when
+//! either is missing (.ci/run installs both then).
 
 // Verbs the flow tests may not all use yet.
 #![allow(dead_code)]
@@ -66,25 +66,13 @@ pub struct Browser {
 }
 
 impl Browser {
-    /// A fresh browser, or `None` (after printing why) when chromium or chromedriver is missing
-    /// outside CI. In CI a missing program fails the test.
+    /// A fresh browser. A missing chromium or chromedriver fails the test with the one command
+    /// that installs both (as .ci/run does when they are missing). Always `Some`: the callers'
+    /// `let … else` stays for a browser that cannot be had at all.
     pub async fn start() -> Option<Browser> {
-        let (chromium, chromedriver) = match programs() {
-            Ok(found) => found,
-            Err(why) => {
-                if in_ci() {
-                    panic!(
-                        "CI: {why}; .ci/run installs Debian's chromium and chromium-driver \
-                         when they are missing"
-                    );
-                }
-                eprintln!(
-                    "skipping a browser test: {why} (install Debian's chromium and \
-                     chromium-driver, as .ci/run does, to run it)"
-                );
-                return None;
-            }
-        };
+        let (chromium, chromedriver) = programs().unwrap_or_else(|why| {
+            panic!("{why}: install them with `apt-get install -y chromium chromium-driver`")
+        });
         Some(Browser::launch(&chromium, &chromedriver).await)
     }
 
@@ -597,10 +585,6 @@ pub fn screenshots_dir() -> Option<PathBuf> {
 }
 
 /// `CI` is set to something other than empty, `0` or `false`.
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"))
-}
-
 /// Chromium (`WARDEN_CHROMIUM`, else /usr/bin/chromium) and chromedriver (`WARDEN_CHROMEDRIVER`,
 /// else `chromedriver` on PATH, else /usr/bin/chromedriver), or why not.
 fn programs() -> Result<(PathBuf, PathBuf), String> {
