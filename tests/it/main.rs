@@ -16,6 +16,7 @@ mod cli;
 mod common;
 mod crash;
 mod demo;
+mod deploy;
 mod differential;
 mod directory_http;
 mod drift;
