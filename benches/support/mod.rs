@@ -13,3 +13,8 @@ pub mod questions;
 pub mod report;
 pub mod runtime;
 pub mod server;
+
+/// The allocator the `warden` binary runs with (src/main.rs), so that what a bench measures in
+/// process is what the binary does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -291,3 +291,80 @@ async fn the_sqlite_log_is_checkpointed_while_agents_write() {
     assert_eq!(all_events(&store, "grouped").await.len(), 3000);
     assert!(warden::audit::verify(&store).await.unwrap().ok);
 }
+
+/// A SQLite store written before migration 0013 (`audit.seq` a `BIGINT PRIMARY KEY` beside the
+/// rowid, `agent_calls` AUTOINCREMENT) keeps every event, its chain and every agent-log row
+/// when the migration rebuilds the two tables, and appends after them.
+#[tokio::test]
+async fn the_rowid_migration_keeps_the_chain_and_the_agent_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), None).await.unwrap();
+    for i in 0..40 {
+        append(&store, json!({"i": i})).await.unwrap();
+    }
+    let call = warden::store::AgentCall {
+        person_id: "p_1".into(),
+        agent: "bot".into(),
+        token_id: Some("tok_1".into()),
+        tool: "check_access".into(),
+        arguments: json!({"identity": "maya"}),
+        outcome: "ok".into(),
+    };
+    for _ in 0..3 {
+        store.log_agent_call(&call).await.unwrap();
+    }
+    let events = all_events(&store, "grouped").await;
+    let calls = store.agent_calls().await.unwrap();
+    store.close().await;
+
+    // Back to the shape before 0013, rows and all, and 0013 forgotten.
+    let db = rusqlite::Connection::open(dir.path().join("warden.db")).unwrap();
+    db.execute_batch(
+        "BEGIN;
+         CREATE TABLE audit_old (seq BIGINT PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL,
+             kind TEXT NOT NULL, request_id TEXT, data TEXT NOT NULL, prev_hash TEXT NOT NULL,
+             hash TEXT NOT NULL);
+         INSERT INTO audit_old SELECT * FROM audit;
+         DROP TABLE audit;
+         ALTER TABLE audit_old RENAME TO audit;
+         CREATE INDEX audit_by_request ON audit (request_id, seq);
+         CREATE TABLE agent_calls_old (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL,
+             person_id TEXT NOT NULL, agent TEXT NOT NULL, token_id TEXT, tool TEXT NOT NULL,
+             arguments TEXT NOT NULL, outcome TEXT NOT NULL);
+         INSERT INTO agent_calls_old SELECT * FROM agent_calls;
+         DROP TABLE agent_calls;
+         ALTER TABLE agent_calls_old RENAME TO agent_calls;
+         DELETE FROM _sqlx_migrations WHERE version = 13;
+         COMMIT;",
+    )
+    .unwrap();
+    let autoindexes: i64 = db
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_autoindex_audit_1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(autoindexes, 1, "the old shape has seq's own index");
+    drop(db);
+
+    let store = Store::open(dir.path(), None).await.unwrap();
+    assert_eq!(all_events(&store, "grouped").await, events);
+    assert_eq!(store.agent_calls().await.unwrap(), calls);
+    append(&store, json!({"i": "after"})).await.unwrap();
+    store.log_agent_call(&call).await.unwrap();
+    assert_eq!(store.agent_calls().await.unwrap().len(), calls.len() + 1);
+    let check = warden::audit::verify(&store).await.unwrap();
+    assert!(check.ok, "{check:?}");
+    store.close().await;
+    let db = rusqlite::Connection::open(dir.path().join("warden.db")).unwrap();
+    let (autoindexes, sequences): (i64, i64) = db
+        .query_row(
+            "SELECT (SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_autoindex_audit_1'),
+                    (SELECT count(*) FROM sqlite_master WHERE sql LIKE '%AUTOINCREMENT%')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((autoindexes, sequences), (0, 0), "seq is the rowid now");
+}
