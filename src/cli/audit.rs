@@ -5,6 +5,7 @@ use super::Output;
 use crate::audit::{Export, Format};
 use crate::config::Secret;
 use crate::error::Problem;
+use crate::model::words::count;
 use crate::store::Store;
 use clap::Subcommand;
 use serde_json::Value;
@@ -65,13 +66,13 @@ pub(super) async fn open(dir: &Path, db: Option<&Secret>) -> Result<Store, Probl
 async fn verify(store: &Store) -> Result<Output, Problem> {
     let v = crate::audit::verify(store).await?;
     let text = if v.ok {
-        format!("audit log intact: {} events", v.events)
+        format!("audit log intact: {}", count(v.events, "event", "events"))
     } else {
         // The breaks are the answer (stdout); the verdict goes with the logs.
         eprintln!(
-            "the audit log's hash chain is broken: {} problem(s) in {} events",
-            v.breaks.len(),
-            v.events
+            "the audit log's hash chain is broken: {} in {}",
+            count(v.breaks.len(), "problem", "problems"),
+            count(v.events, "event", "events")
         );
         v.breaks
             .iter()
