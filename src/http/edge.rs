@@ -124,11 +124,32 @@ pub async fn outer(State(edge): State<Edge>, req: Request, next: Next) -> Respon
         .map_or("unmatched", |r| r.0.as_str());
     edge.metrics.http_answered(
         route,
-        method.as_str(),
+        method_label(&method),
         resp.status().as_u16(),
         started.elapsed().as_secs_f64(),
     );
     resp
+}
+
+/// A method as a metric label: the standard ones by name, any other as `other` (a method is a
+/// token the caller chooses, and every label value is a series kept for the life of the server).
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    const KNOWN: [(Method, &str); 9] = [
+        (Method::GET, "GET"),
+        (Method::POST, "POST"),
+        (Method::PUT, "PUT"),
+        (Method::PATCH, "PATCH"),
+        (Method::DELETE, "DELETE"),
+        (Method::HEAD, "HEAD"),
+        (Method::OPTIONS, "OPTIONS"),
+        (Method::CONNECT, "CONNECT"),
+        (Method::TRACE, "TRACE"),
+    ];
+    KNOWN
+        .iter()
+        .find(|(m, _)| m == method)
+        .map_or("other", |(_, name)| name)
 }
 
 /// How long a request to `path` may take: none for MCP's event streams.

@@ -113,5 +113,10 @@ async fn finish(app: &App, answer: Answer, headers: &HeaderMap) -> Result<Respon
     let verified = oidc.finish(&pending, code).await?;
     let started = app.people.sign_in_oidc(oidc.config(), &verified).await?;
     tracing::info!(email = %verified.email, "signed in with single sign-on");
-    Ok(signed_in(started, &pending.next, headers))
+    // The cookie is the browser's to change: its page is checked again as the start did.
+    Ok(signed_in(
+        started,
+        &local_path(Some(&pending.next)),
+        headers,
+    ))
 }

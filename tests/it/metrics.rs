@@ -295,3 +295,41 @@ async fn prometheus_reads_what_warden_did() {
     );
     assert!(classic.contains("warden_tool_calls_total{"), "{classic}");
 }
+
+/// A method is the caller's word: any but the standard ones is counted as `other`, so that
+/// made-up methods cannot grow the scrape (each label value is a series kept for good).
+#[tokio::test]
+async fn made_up_methods_and_paths_do_not_become_label_values() {
+    let s = crate::server::TestServer::start().await;
+    for i in 0..5 {
+        let method = reqwest::Method::from_bytes(format!("FOO{i}").as_bytes()).unwrap();
+        let r = s
+            .client
+            .request(method, format!("{}/no/such/path/{i}", s.base))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_client_error());
+    }
+    let text = s
+        .client
+        .get(format!("{}/metrics", s.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !text.contains("FOO") && !text.contains("/no/such"),
+        "{text}"
+    );
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("warden_http_requests_total{") && l.contains("method=\"other\""))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        line.contains("route=\"unmatched\"") && line.ends_with(" 5"),
+        "{line}"
+    );
+}

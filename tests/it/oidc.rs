@@ -459,6 +459,16 @@ async fn what_the_provider_did_not_vouch_for_is_refused() {
     let (step, _) = a.send(&format!("{}/audit", w.base), None).await;
     assert!(matches!(step, Step::Page(200, ref html) if html.contains("carol")));
 
+    // A `next` changed in the cookie to another site: the landing stays on Warden.
+    let mut a = Agent::new();
+    let back = a.through_provider(&start, "carol", &callback).await;
+    let mut p = pending(&a);
+    p["next"] = json!("//evil.example/x");
+    set_pending(&mut a, &p);
+    let (status, to, session) = a.land(&back).await;
+    let home = format!("{}/requests", w.base);
+    assert_eq!((status, to.as_str(), session), (303, home.as_str(), true));
+
     // A forged state: the answer is not this browser's sign-in.
     let mut a = Agent::new();
     let back = a.through_provider(&start, "carol", &callback).await;
