@@ -74,9 +74,17 @@ pub struct OidcConfig {
     pub client_secret: Secret,
     /// `https://warden.example.com/login/oidc/callback`, as registered with the provider.
     pub redirect_url: String,
-    /// A signed-in email that is no person in Warden: create them as a requester (else refused).
+    /// A signed-in email that is no person in Warden: create them as a requester (else refused);
+    /// only for emails in `allowed_domains`, which must then be set.
     #[serde(default)]
     pub auto_create: bool,
+    /// The email domains `auto_create` admits (`acme.com`): a provider may sign in anyone.
+    #[serde(default)]
+    pub allowed_domains: Vec<String>,
+    /// Accept an email the provider does not mark `email_verified: true` (some, like Entra ID,
+    /// never send the claim). Off: such a sign-in is refused.
+    #[serde(default)]
+    pub trust_unverified_email: bool,
     /// The claim that lists a person's groups (in the ID token or from userinfo).
     #[serde(default = "default_groups_claim")]
     pub groups_claim: String,
@@ -108,6 +116,13 @@ fn check_oidc(oidc: &OidcConfig) -> Result<(), String> {
         ("oidc.client_secret", oidc.client_secret.expose()),
         ("oidc.redirect_url", oidc.redirect_url.as_str()),
     ])?;
+    if oidc.auto_create && oidc.allowed_domains.iter().all(|d| d.trim().is_empty()) {
+        return Err(
+            "oidc.allowed_domains: empty, and auto_create would admit anyone the \
+                    provider signs in (list the email domains it may create people for)"
+                .into(),
+        );
+    }
     web_addresses(&[
         ("oidc.issuer", Some(&oidc.issuer)),
         ("oidc.redirect_url", Some(&oidc.redirect_url)),

@@ -34,6 +34,9 @@ type Client = CoreClient<
 /// a provider's new signing key is followed without a restart.
 const REFRESH: Duration = Duration::from_secs(300);
 
+/// A token that does not verify re-reads the keys (a rotation just happened?) at most this often.
+const REREAD: Duration = Duration::from_secs(30);
+
 /// How long one call to the provider may take.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -56,8 +59,9 @@ pub struct Verified {
     pub email: String,
     /// `preferred_username`, else `name`.
     pub name: Option<String>,
-    /// The configured groups claim; empty when absent.
-    pub groups: Vec<String>,
+    /// The configured groups claim; `None` when the provider sent none (not the same as an
+    /// empty list: a role is never taken away for a claim that did not arrive).
+    pub groups: Option<Vec<String>>,
 }
 
 /// The provider's endpoints and keys, read by discovery.
@@ -144,14 +148,31 @@ impl Oidc {
         &self.cfg
     }
 
-    /// The provider's endpoints and keys: read once, again after [`REFRESH`].
-    async fn discovered(&self) -> Result<Arc<Discovered>, Problem> {
+    /// The provider's endpoints and keys: read once, again after [`REFRESH`] (or `older_than`
+    /// when given). A failed re-read keeps the copy there is.
+    async fn discovered(&self, older_than: Option<Duration>) -> Result<Arc<Discovered>, Problem> {
         let mut cached = self.discovered.lock().await;
         if let Some((at, d)) = cached.as_ref()
-            && at.elapsed() < REFRESH
+            && at.elapsed() < older_than.unwrap_or(REFRESH)
         {
             return Ok(d.clone());
         }
+        match self.discover().await {
+            Ok(d) => {
+                *cached = Some((Instant::now(), d.clone()));
+                Ok(d)
+            }
+            Err(e) => match cached.as_ref() {
+                Some((_, stale)) => {
+                    tracing::warn!(error = %e.line(), "OpenID discovery failed; keeping the last copy");
+                    Ok(stale.clone())
+                }
+                None => Err(e),
+            },
+        }
+    }
+
+    async fn discover(&self) -> Result<Arc<Discovered>, Problem> {
         let issuer = IssuerUrl::new(self.cfg.issuer.clone())
             .map_err(|e| Problem::invalid("oidc.issuer", e.to_string()))?;
         let redirect = RedirectUrl::new(self.cfg.redirect_url.clone())
@@ -173,14 +194,12 @@ impl Oidc {
             )),
         )
         .set_redirect_uri(redirect);
-        let d = Arc::new(Discovered { client, userinfo });
-        *cached = Some((Instant::now(), d.clone()));
-        Ok(d)
+        Ok(Arc::new(Discovered { client, userinfo }))
     }
 
     /// Where to send the browser, and what it must bring back.
     pub async fn begin(&self, next: String) -> Result<(String, Pending), Problem> {
-        let d = self.discovered().await?;
+        let d = self.discovered(None).await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let mut request = d.client.authorize_url(
             CoreAuthenticationFlow::AuthorizationCode,
@@ -203,7 +222,7 @@ impl Oidc {
     /// The person behind `code`, once the provider exchanged it (with this browser's PKCE
     /// verifier) for an ID token that verifies and carries this browser's nonce.
     pub async fn finish(&self, pending: &Pending, code: &str) -> Result<Verified, Problem> {
-        let d = self.discovered().await?;
+        let d = self.discovered(None).await?;
         let token = d
             .client
             .exchange_code(AuthorizationCode::new(code.to_string()))
@@ -215,13 +234,19 @@ impl Oidc {
         let id_token = token
             .id_token()
             .ok_or_else(|| refused("the OpenID provider sent no ID token"))?;
-        let claims = id_token
-            .claims(
-                &d.client.id_token_verifier(),
-                &Nonce::new(pending.nonce.clone()),
-            )
-            .map_err(|e| refused(format!("the ID token does not verify: {e}")))?;
-        let subject = claims.subject().to_string();
+        let nonce = Nonce::new(pending.nonce.clone());
+        let subject = match id_token.claims(&d.client.id_token_verifier(), &nonce) {
+            Ok(claims) => claims.subject().to_string(),
+            Err(first) => {
+                // Signed with a key published since the keys were read? Read them again (not
+                // more often than REREAD) and try once more.
+                let again = self.discovered(Some(REREAD)).await?;
+                id_token
+                    .claims(&again.client.id_token_verifier(), &nonce)
+                    .map(|c| c.subject().to_string())
+                    .map_err(|_| refused(format!("the ID token does not verify: {first}")))?
+            }
+        };
         // Verified above: its claims, all of them, read as JSON (the groups claim is named by
         // the config, so it has no field of its own).
         let mut all = payload(&id_token.to_string())?;
@@ -277,9 +302,12 @@ impl Oidc {
             .ok_or_else(|| {
                 refused("the OpenID provider gave no email for this person (scope `email`)")
             })?;
-        if all.get("email_verified") == Some(&Value::Bool(false)) {
+        // `true`, or the string some providers send; absent or anything else is not verified.
+        let verified = matches!(all.get("email_verified"), Some(Value::Bool(true)))
+            || all.get("email_verified").and_then(Value::as_str) == Some("true");
+        if !verified && !self.cfg.trust_unverified_email {
             return Err(refused(format!(
-                "the provider has not verified the email {email}"
+                "the provider has not verified the email {email} (email_verified)"
             )));
         }
         let name = ["preferred_username", "name"]
@@ -287,13 +315,15 @@ impl Oidc {
             .find_map(|k| all.get(*k).and_then(Value::as_str))
             .map(str::to_string);
         let groups = match all.get(&self.cfg.groups_claim) {
-            Some(Value::Array(items)) => items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect(),
-            Some(Value::String(one)) => vec![one.clone()],
-            _ => Vec::new(),
+            Some(Value::Array(items)) => Some(
+                items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect(),
+            ),
+            Some(Value::String(one)) => Some(vec![one.clone()]),
+            _ => None,
         };
         Ok(Verified {
             subject,

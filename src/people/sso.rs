@@ -32,6 +32,16 @@ pub fn role_from_groups(cfg: &OidcConfig, groups: &[String]) -> Option<Role> {
     })
 }
 
+/// Whether `email` is in one of the domains `auto_create` admits (any case).
+fn admitted(cfg: &OidcConfig, email: &str) -> bool {
+    let domain = email.rsplit_once('@').map_or("", |(_, d)| d);
+    cfg.allowed_domains.iter().any(|d| {
+        d.trim()
+            .trim_start_matches('@')
+            .eq_ignore_ascii_case(domain)
+    })
+}
+
 impl People {
     /// A session for the person `v` describes. An email no person in Warden has is refused,
     /// unless `auto_create`.
@@ -40,22 +50,35 @@ impl People {
         cfg: &OidcConfig,
         v: &Verified,
     ) -> Result<StartedSession, Problem> {
-        let from_groups = role_from_groups(cfg, &v.groups);
-        let found = self
-            .store
-            .find_person(&v.email)
-            .await?
-            // Found by email, never by a name that happens to read like one.
-            .filter(|p| {
-                p.email
-                    .as_deref()
-                    .is_some_and(|e| e.eq_ignore_ascii_case(&v.email))
-            });
+        // No groups claim at all (a provider that left it out, or too many groups to list) takes
+        // no role away: only a claim that arrived decides.
+        let from_groups = match &v.groups {
+            Some(groups) => role_from_groups(cfg, groups),
+            None => {
+                if role_from_groups(cfg, &[]).is_some() {
+                    tracing::warn!(email = %v.email, claim = %cfg.groups_claim,
+                        "single sign-on: no groups claim; the role stays as it is");
+                }
+                None
+            }
+        };
+        // Found by email, never by a name that happens to read like one.
+        let found = self.store.find_person_by_email(&v.email).await?;
         let person = match found {
             Some(p) => p,
-            None if cfg.auto_create => {
+            None if cfg.auto_create && admitted(cfg, &v.email) => {
                 self.create_for(v, from_groups.unwrap_or(Role::Requester))
                     .await?
+            }
+            None if cfg.auto_create => {
+                return Err(Problem::new(
+                    ErrorCode::Forbidden,
+                    format!(
+                        "{} is not in a domain Warden admits on its own (oidc.allowed_domains): \
+                         ask an admin to add you",
+                        v.email
+                    ),
+                ));
             }
             None => {
                 return Err(Problem::new(
@@ -75,18 +98,17 @@ impl People {
     }
 
     /// A new person for a first sign-in, named after the provider's username (or the email's
-    /// local part), with a number added when that name is taken.
+    /// local part), with a number added when that name is taken. Never with an `@`: a name
+    /// must not read like someone's email (people are found by either).
     async fn create_for(&self, v: &Verified, role: Role) -> Result<Person, Problem> {
         let local = v.email.split('@').next().unwrap_or_default();
-        let base = v
+        let chosen = v
             .name
             .as_deref()
+            .map(|n| n.split('@').next().unwrap_or_default())
             .filter(|n| !n.trim().is_empty() && !n.chars().any(char::is_control))
-            .unwrap_or(local)
-            .trim()
-            .chars()
-            .take(64)
-            .collect::<String>();
+            .unwrap_or(local);
+        let base = chosen.trim().chars().take(64).collect::<String>();
         for n in 1..=20 {
             let name = if n == 1 {
                 base.clone()
@@ -100,7 +122,7 @@ impl People {
             self.audit(
                 "person_created",
                 json!({"person": person.name, "email": v.email, "role": role.as_str(),
-                       "subject": v.subject, "groups": v.groups}),
+                       "subject": v.subject, "groups": v.groups.clone().unwrap_or_default()}),
             )
             .await?;
             return Ok(person);
@@ -124,7 +146,7 @@ impl People {
         self.audit(
             "role_changed",
             json!({"person": person.name, "from": person.role.as_str(), "to": role.as_str(),
-                   "groups": v.groups}),
+                   "groups": v.groups.clone().unwrap_or_default()}),
         )
         .await?;
         person.role = role;
@@ -181,5 +203,22 @@ mod tests {
             role_from_groups(&cfg(&[], &[]), &groups(&["platform"])),
             None
         );
+    }
+
+    #[test]
+    fn auto_create_needs_the_domains_it_admits() {
+        let text = "[oidc]\nissuer = \"https://id.example\"\nclient_id = \"w\"\n\
+                    client_secret = \"s\"\nredirect_url = \"https://w.example/cb\"\n\
+                    auto_create = true\n";
+        let e = crate::config::Config::parse(text, |_| None).unwrap_err();
+        assert!(e.contains("oidc.allowed_domains"), "{e}");
+        let with = format!("{text}allowed_domains = [\"acme.test\"]\n");
+        let cfg = crate::config::Config::parse(&with, |_| None)
+            .unwrap()
+            .oidc
+            .unwrap();
+        assert!(admitted(&cfg, "ann@ACME.test"));
+        assert!(!admitted(&cfg, "ann@acme.test.evil"));
+        assert!(!admitted(&cfg, "acme.test"));
     }
 }

@@ -20,6 +20,11 @@ impl Store {
         with_pool!(self, pool, sql => sql::people::find(pool, key).await)
     }
 
+    /// A person by email alone, any case (single sign-on: never a name that reads like one).
+    pub async fn find_person_by_email(&self, email: &str) -> Result<Option<Person>, StoreError> {
+        with_pool!(self, pool, sql => sql::people::find_by_email(pool, email).await)
+    }
+
     /// Sets a person's role (single sign-on, from the provider's groups); false when no person
     /// has that id.
     pub async fn set_person_role(&self, id: &str, role: Role) -> Result<bool, StoreError> {

@@ -96,7 +96,11 @@ async fn finish(app: &App, answer: Answer, headers: &HeaderMap) -> Result<Respon
             bad("this sign-in was not started in this browser, or took too long: sign in again")
         })?;
     if let Some(error) = &answer.error {
-        let why = answer.error_description.as_deref().unwrap_or(error);
+        // The caller's text: shown and logged short and on one line.
+        let tidy =
+            |s: &str| -> String { s.chars().filter(|c| !c.is_control()).take(200).collect() };
+        let error = tidy(error);
+        let why = tidy(answer.error_description.as_deref().unwrap_or(&error));
         return Err(PageError::new(
             StatusCode::UNAUTHORIZED,
             format!("the provider did not sign you in ({error}): {why}"),

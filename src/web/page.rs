@@ -156,11 +156,23 @@ pub fn url_encode(s: &str) -> String {
     out
 }
 
+/// The longest `next` followed (it travels in a cookie during single sign-on).
+const MAX_NEXT: usize = 1024;
+
 /// Where to go after signing in: only a path on this server (`/requests/…`), never another site
-/// (`//evil.example`, `https://…`); anything else goes to the requests list.
+/// (`//evil.example`, `https://…`, nor `/\t/evil.example`, which a browser reads as
+/// `//evil.example` once it drops the tab); anything else goes to the requests list.
 pub fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_string(),
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.contains('\\')
+                && p.len() <= MAX_NEXT
+                && !p.chars().any(|c| c.is_control() || c.is_whitespace()) =>
+        {
+            p.to_string()
+        }
         _ => "/requests".to_string(),
     }
 }
@@ -175,6 +187,12 @@ mod tests {
         assert_eq!(local_path(Some("//evil.example/x")), "/requests");
         assert_eq!(local_path(Some("https://evil.example")), "/requests");
         assert_eq!(local_path(Some("/\\evil.example")), "/requests");
+        assert_eq!(local_path(Some("/\t/evil.example")), "/requests");
+        assert_eq!(local_path(Some("/\n")), "/requests");
+        assert_eq!(
+            local_path(Some(&format!("/{}", "a".repeat(2000)))),
+            "/requests"
+        );
         assert_eq!(local_path(None), "/requests");
     }
 
@@ -184,6 +202,9 @@ mod tests {
         fn any_next_lands_on_a_local_path(next in "\\PC{0,64}") {
             let p = local_path(Some(&next));
             proptest::prop_assert!(p.starts_with('/') && !p.starts_with("//") && !p.contains('\\'));
+            // What a browser makes of it once it drops tabs and newlines is still local.
+            let seen: String = p.chars().filter(|c| !c.is_control()).collect();
+            proptest::prop_assert!(!seen.starts_with("//"));
         }
 
         /// Any text (curly quotes, combining marks, emoji) encodes to unreserved ASCII and `%XX`.

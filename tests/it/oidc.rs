@@ -96,6 +96,9 @@ fn accounts() -> Value {
         "ann": {"email": "ann@acme.test", "email_verified": true, "preferred_username": "ann", "groups": ["staff", "data-stewards"]},
         "stranger": {"email": "stranger@elsewhere.test", "email_verified": true, "groups": []},
         "unverified": {"email": "carol@acme.test", "email_verified": false, "groups": []},
+        "unsaid": {"email": "carol@acme.test", "groups": []},
+        "nogroups": {"email": "victor@acme.test", "email_verified": true, "preferred_username": "victor"},
+        "mallory": {"email": "mallory@acme.test", "email_verified": true, "preferred_username": "carol@acme.test", "groups": []},
     })
 }
 
@@ -208,6 +211,22 @@ fn clients(wardens: &[&str]) -> Value {
         {"client_id": "warden", "client_secret": "warden-secret", "redirect_uris": uris},
         {"client_id": "other", "client_secret": "other-secret", "redirect_uris": ["http://127.0.0.1:9/cb"]},
     ])
+}
+
+/// `[oidc]` beside the issuer and client: people made on first sign-in for acme.test, and roles
+/// from the groups.
+const AUTO: &str = "auto_create = true\nallowed_domains = [\"acme.test\"]\n\
+                    reviewer_groups = [\"data-stewards\"]\nadmin_groups = [\"platform\"]\n";
+
+/// A provider whose codes live `code_ttl` seconds, and a Warden signing in through it with
+/// `oidc` in its `[oidc]` section.
+async fn provider_and_warden(oidc: &str, code_ttl: u32) -> (Provider, Warden) {
+    let modules = provider_dir_or_fetch();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let provider = Provider::start(&modules, clients(&[&base]), code_ttl);
+    let w = Warden::start(&provider.issuer, listener, oidc).await;
+    (provider, w)
 }
 
 /// An HTTP client that keeps cookies as a browser would for 127.0.0.1 (whatever the port) and
@@ -374,16 +393,7 @@ fn set_pending(agent: &mut Agent, doc: &Value) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_browser_signs_in_with_the_role_its_groups_give_and_signs_out() {
-    let modules = provider_dir_or_fetch();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let provider = Provider::start(&modules, clients(&[&base]), 60);
-    let w = Warden::start(
-        &provider.issuer,
-        listener,
-        "auto_create = true\nreviewer_groups = [\"data-stewards\"]\nadmin_groups = [\"platform\"]\n",
-    )
-    .await;
+    let (_provider, w) = provider_and_warden(AUTO, 60).await;
     let Some(browser) = Browser::start().await else {
         return;
     };
@@ -436,12 +446,8 @@ async fn a_browser_signs_in_with_the_role_its_groups_give_and_signs_out() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn what_the_provider_did_not_vouch_for_is_refused() {
-    let modules = provider_dir_or_fetch();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let provider = Provider::start(&modules, clients(&[&base]), 60);
     // No auto_create, no groups mapped: only people Warden knows, with the roles it gave them.
-    let w = Warden::start(&provider.issuer, listener, "").await;
+    let (provider, w) = provider_and_warden("", 60).await;
     let start = format!("{}/login/oidc?next=/audit", w.base);
     let callback = format!("{}/login/oidc/callback", w.base);
 
@@ -521,6 +527,7 @@ async fn what_the_provider_did_not_vouch_for_is_refused() {
     for (login, status, says) in [
         ("stranger", 403, "no person in Warden has the email"),
         ("unverified", 401, "not verified"),
+        ("unsaid", 401, "not verified"),
     ] {
         let mut a = Agent::new();
         let back = a.through_provider(&start, login, &callback).await;
@@ -542,11 +549,7 @@ async fn what_the_provider_did_not_vouch_for_is_refused() {
 /// A code past its lifetime (one second here) is refused by the provider, and so the sign-in.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_expired_code_is_refused() {
-    let modules = provider_dir_or_fetch();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let provider = Provider::start(&modules, clients(&[&base]), 1);
-    let w = Warden::start(&provider.issuer, listener, "").await;
+    let (_provider, w) = provider_and_warden("", 1).await;
     let mut a = Agent::new();
     let back = a
         .through_provider(
@@ -559,4 +562,77 @@ async fn an_expired_code_is_refused() {
     let (status, page, session) = a.land(&back).await;
     assert_eq!((status, session), (401, false), "{page}");
     assert!(page.contains("refused"), "{page}");
+}
+
+/// With `auto_create`: only the listed domains are admitted; a name from the provider never
+/// reads like someone's email; a sign-in without a groups claim keeps the role Warden has.
+#[tokio::test(flavor = "multi_thread")]
+async fn auto_create_admits_listed_domains_and_a_missing_groups_claim_takes_nothing_away() {
+    let (_provider, w) = provider_and_warden(AUTO, 60).await;
+    w.app
+        .people
+        .add_person("victor", Role::Admin, Some("victor@acme.test"))
+        .await
+        .unwrap();
+    let start = format!("{}/login/oidc", w.base);
+    let callback = format!("{}/login/oidc/callback", w.base);
+    let sign_in = |login: &'static str| {
+        let (start, callback) = (start.clone(), callback.clone());
+        async move {
+            let mut a = Agent::new();
+            let back = a.through_provider(&start, login, &callback).await;
+            a.land(&back).await
+        }
+    };
+
+    let (status, page, session) = sign_in("stranger").await;
+    assert_eq!((status, session), (403, false), "{page}");
+    assert!(page.contains("allowed_domains"), "{page}");
+    let people = w.app.store.people().await.unwrap();
+    assert_eq!(people.len(), 2, "nobody created: {people:?}");
+
+    // mallory calls herself "carol@acme.test" at the provider: created, but not by that name,
+    // and carol still signs in as herself.
+    let (status, _, session) = sign_in("mallory").await;
+    assert_eq!((status, session), (303, true));
+    let mallory = w
+        .app
+        .store
+        .find_person_by_email("mallory@acme.test")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!mallory.name.contains('@'), "{}", mallory.name);
+    assert_eq!(
+        w.app
+            .store
+            .find_person("carol@acme.test")
+            .await
+            .unwrap()
+            .unwrap()
+            .name,
+        "carol"
+    );
+    assert_eq!(sign_in("carol").await.0, 303);
+
+    // victor's provider account sends no groups claim: he stays an admin.
+    let (status, _, session) = sign_in("nogroups").await;
+    assert_eq!((status, session), (303, true));
+    let victor = w.app.store.find_person("victor").await.unwrap().unwrap();
+    assert_eq!(victor.role, Role::Admin);
+    // carol's claim arrived and names no mapped group: she is a requester now, and it is audited.
+    let carol = w.app.store.find_person("carol").await.unwrap().unwrap();
+    assert_eq!(carol.role, Role::Requester);
+    let changed = w
+        .app
+        .store
+        .audit(&warden::model::audit::AuditFilter {
+            kind: Some("role_changed".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert_eq!(changed[0].data["person"], "carol");
 }

@@ -54,14 +54,30 @@ pub(crate) async fn list(pool: &Pool<Db>) -> Result<Vec<Person>, StoreError> {
     rows.iter().map(person).collect()
 }
 
-/// A person by name or email, any case.
+/// A person by name or email, any case; an email match first (a name may read like someone
+/// else's email).
 pub(crate) async fn find(pool: &Pool<Db>, key: &str) -> Result<Option<Person>, StoreError> {
     let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {PERSON_COLUMNS} FROM people p
           WHERE lower(p.name) = lower($1 {BYTEWISE}) OR lower(p.email) = lower($1 {BYTEWISE})
+          ORDER BY CASE WHEN lower(p.email) = lower($1 {BYTEWISE}) THEN 0 ELSE 1 END
           LIMIT 1"
     )))
     .bind(key.trim())
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(person).transpose()
+}
+
+/// A person by email alone, any case.
+pub(crate) async fn find_by_email(
+    pool: &Pool<Db>,
+    email: &str,
+) -> Result<Option<Person>, StoreError> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {PERSON_COLUMNS} FROM people p WHERE lower(p.email) = lower($1 {BYTEWISE})"
+    )))
+    .bind(email.trim())
     .fetch_optional(pool)
     .await?;
     row.as_ref().map(person).transpose()
