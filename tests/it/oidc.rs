@@ -1,8 +1,9 @@
 //! Single sign-on against a real OpenID provider on loopback: npm's `oidc-provider`
 //! (tests/oidc/provider.mjs) with its development sign-in pages. A browser signs in through it
-//! and lands on `/requests` with the role the provider's groups give, then signs out; a client
-//! that keeps its own cookies shows what is refused: a forged state, an ID token whose nonce is
-//! not the browser's, an expired code, a code issued to another client, an email no person has.
+//! and lands on `/requests` with the role the provider's groups give, then signs out; a browser
+//! is refused a forged state, a nonce that is not its own and another client's code; a client
+//! that keeps its own cookies goes through the same and more: an expired code, an email no
+//! person has, an unverified one, a domain `auto_create` does not admit.
 
 use crate::browser::Browser;
 use base64::Engine;
@@ -635,4 +636,87 @@ async fn auto_create_admits_listed_domains_and_a_missing_groups_claim_takes_noth
         .unwrap();
     assert_eq!(changed.len(), 1, "{changed:?}");
     assert_eq!(changed[0].data["person"], "carol");
+}
+
+/// The refusals a person could meet, in the browser: an answer whose state is not this
+/// browser's, a nonce that is not the one the browser sent, and a code issued to another client.
+/// Each is a page saying why, and no session.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_browser_is_refused_a_forged_state_a_wrong_nonce_and_another_clients_code() {
+    let (provider, w) = provider_and_warden("", 60).await;
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let callback = format!("{}/login/oidc/callback", w.base);
+    // The browser's sign-in cookie is the host's, whichever port: it can be read and replaced
+    // from the provider's pages as from Warden's.
+    let pending = async || -> Value {
+        let raw = browser
+            .cookie("warden_oidc")
+            .await
+            .expect("a sign-in in progress");
+        serde_json::from_slice(&b64.decode(raw).unwrap()).unwrap()
+    };
+    let replace = async |doc: &Value| {
+        browser.client().delete_cookie("warden_oidc").await.unwrap();
+        // Set by the page's script: WebDriver will not set a cookie for an IP address host.
+        let value = format!("warden_oidc={}; path=/", b64.encode(doc.to_string()));
+        browser
+            .client()
+            .execute("document.cookie = arguments[0];", vec![json!(value)])
+            .await
+            .unwrap();
+    };
+
+    // A forged state: the browser is at the provider's sign-in page, and an answer arrives
+    // that was not for its sign-in.
+    browser.goto(&format!("{}/login/oidc", w.base)).await;
+    browser.wait_for("input[name=login]").await;
+    browser
+        .goto(&format!("{callback}?code=stolen&state=forged"))
+        .await;
+    browser.wait_for_text("state does not match").await;
+    assert!(browser.cookie("warden_session").await.is_none());
+
+    // A wrong nonce: changed in the cookie while the browser is at the provider.
+    browser.goto(&format!("{}/login/oidc", w.base)).await;
+    browser.wait_for("input[name=login]").await;
+    let mut p = pending().await;
+    p["nonce"] = json!("not-the-nonce-that-was-sent");
+    replace(&p).await;
+    browser.fill("input[name=login]", "carol").await;
+    browser.fill("input[name=password]", "any").await;
+    browser.click("button[type=submit]").await;
+    browser.wait_for_text("Continue").await;
+    browser.click("button[type=submit]").await;
+    browser.wait_for_text("does not verify").await;
+    assert!(browser.cookie("warden_session").await.is_none());
+
+    // Another client's code: the browser's own state, nonce and PKCE challenge, but asked for
+    // by the client `other`, whose page (nothing listens there) gets the code.
+    let verifier = "a-verifier-of-this-browser-0123456789-abcdefghijkl";
+    let doc = json!({"state": "s-browser", "nonce": "n-browser", "verifier": verifier,
+                     "next": "/requests"});
+    replace(&doc).await;
+    let challenge = b64.encode(sha2::Sha256::digest(verifier.as_bytes()));
+    browser
+        .goto(&format!(
+            "{}/auth?client_id=other&response_type=code&scope=openid%20email\
+             &redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb&state=s-browser&nonce=n-browser\
+             &code_challenge={challenge}&code_challenge_method=S256",
+            provider.issuer
+        ))
+        .await;
+    browser.wait_for_text("Continue").await;
+    browser.click("button[type=submit]").await;
+    browser.wait_for_url("127.0.0.1:9/cb").await;
+    let theirs = browser.current_url().await;
+    let code = param(&theirs, "code");
+    assert!(!code.is_empty(), "{theirs}");
+    browser
+        .goto(&format!("{callback}?code={code}&state=s-browser"))
+        .await;
+    browser.wait_for_text("refused").await;
+    assert!(browser.cookie("warden_session").await.is_none());
 }
