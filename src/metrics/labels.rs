@@ -40,18 +40,21 @@ pub fn caller_of(who: &Principal, chat: bool) -> Caller {
     }
 }
 
+// Fixed words are `&'static str`: counting a request or a call allocates nothing but the
+// route template's copy.
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 pub struct HttpLabels {
     route: String,
-    method: String,
+    method: &'static str,
     status: u16,
 }
 
 impl HttpLabels {
-    pub fn new(route: &str, method: &str, status: u16) -> HttpLabels {
+    pub fn new(route: &str, method: &'static str, status: u16) -> HttpLabels {
         HttpLabels {
             route: route.into(),
-            method: method.into(),
+            method,
             status,
         }
     }
@@ -60,47 +63,44 @@ impl HttpLabels {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 pub struct RouteLabels {
     route: String,
-    method: String,
+    method: &'static str,
 }
 
 impl RouteLabels {
-    pub fn new(route: &str, method: &str) -> RouteLabels {
+    pub fn new(route: &str, method: &'static str) -> RouteLabels {
         RouteLabels {
             route: route.into(),
-            method: method.into(),
+            method,
         }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 pub struct ToolLabels {
-    tool: String,
+    tool: &'static str,
     caller: &'static str,
-    outcome: String,
+    outcome: &'static str,
 }
 
 impl ToolLabels {
-    pub fn new(tool: &str, caller: Caller, outcome: &str) -> ToolLabels {
+    pub fn new(tool: &'static str, caller: Caller, outcome: &'static str) -> ToolLabels {
         ToolLabels {
-            tool: tool.into(),
+            tool,
             caller: caller.as_str(),
-            outcome: outcome.into(),
+            outcome,
         }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 pub struct ChatLabels {
-    engine: String,
-    outcome: String,
+    engine: &'static str,
+    outcome: &'static str,
 }
 
 impl ChatLabels {
-    pub fn new(engine: &str, outcome: &str) -> ChatLabels {
-        ChatLabels {
-            engine: engine.into(),
-            outcome: outcome.into(),
-        }
+    pub fn new(engine: &'static str, outcome: &'static str) -> ChatLabels {
+        ChatLabels { engine, outcome }
     }
 }
 

@@ -183,7 +183,7 @@ impl Metrics {
 
     /// An HTTP request answered: `route` is its template (`/v1/requests/{id}`), never the path
     /// itself, so that ids do not become label values.
-    pub fn http_answered(&self, route: &str, method: &str, status: u16, seconds: f64) {
+    pub fn http_answered(&self, route: &str, method: &'static str, status: u16, seconds: f64) {
         let p = &self.0;
         p.http_requests
             .get_or_create(&HttpLabels::new(route, method, status))
@@ -194,7 +194,7 @@ impl Metrics {
     }
 
     /// A tool call ended: `outcome` is `ok` or the error's code.
-    pub fn tool_called(&self, tool: &str, caller: Caller, outcome: &str) {
+    pub fn tool_called(&self, tool: &'static str, caller: Caller, outcome: &'static str) {
         self.0
             .tool_calls
             .get_or_create(&ToolLabels::new(tool, caller, outcome))
@@ -202,7 +202,7 @@ impl Metrics {
     }
 
     /// A chat turn ended (`ok`, or the error's code).
-    pub fn chat_turn(&self, engine: &str, outcome: &str, seconds: f64) {
+    pub fn chat_turn(&self, engine: &'static str, outcome: &'static str, seconds: f64) {
         let labels = ChatLabels::new(engine, outcome);
         self.0.chat_turns.get_or_create(&labels).inc();
         self.0.chat_seconds.get_or_create(&labels).observe(seconds);
