@@ -249,13 +249,10 @@ impl App {
         let result = turn.await;
         let (engine, outcome) = match &result {
             Ok(reply) => (reply.engine, "ok"),
-            Err(e) => {
-                let default = match self.config.llm {
-                    Some(_) => EngineKind::Llm,
-                    None => EngineKind::Embedded,
-                };
-                (engine.unwrap_or(default), e.code.as_str())
-            }
+            Err(e) => (
+                engine.unwrap_or(EngineKind::default_for(self.config.llm.as_ref())),
+                e.code.as_str(),
+            ),
         };
         let seconds = started.elapsed().as_secs_f64();
         self.metrics.chat_turn(engine.as_str(), outcome, seconds);

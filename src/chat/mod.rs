@@ -62,6 +62,14 @@ impl EngineKind {
         }
     }
 
+    /// The engine that answers when none is asked for: the LLM when one is configured.
+    pub fn default_for(llm: Option<&LlmConfig>) -> EngineKind {
+        match llm {
+            Some(_) => EngineKind::Llm,
+            None => EngineKind::Embedded,
+        }
+    }
+
     pub fn parse(s: &str) -> Result<EngineKind, Problem> {
         match s.trim().to_ascii_lowercase().as_str() {
             "embedded" => Ok(EngineKind::Embedded),
@@ -274,8 +282,7 @@ async fn turn(
             .at("engine"));
         }
         (Some(e), _) => e,
-        (None, Some(_)) => EngineKind::Llm,
-        (None, None) => EngineKind::Embedded,
+        (None, llm) => EngineKind::default_for(llm),
     };
     let (id, mut conversation) =
         Conversation::open(cx.store, who, conversation_id, start_if_new).await?;

@@ -391,11 +391,7 @@ async fn reviewers_read_the_log_over_http() {
 fn a_failed_sync_is_audited_without_its_url() {
     let dir = tempfile::tempdir().unwrap();
     // A port nothing listens on: bind one, then let it go.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::common::free_port();
     let url = format!("postgres://warden:s3cret-pw@127.0.0.1:{port}/shop");
     std::fs::write(
         dir.path().join("warden.toml"),

@@ -163,3 +163,13 @@ pub async fn job_waiting(
 ) -> bool {
     store.pending_jobs().await.unwrap().iter().any(which)
 }
+
+/// A loopback port free a moment ago: bound, then let go (for a server the test starts, or
+/// as a port nothing listens on).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

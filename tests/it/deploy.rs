@@ -137,26 +137,14 @@ fn compose_runs_two_servers_on_one_postgresql_store() {
 /// `docker-compose config` prints YAML; PyYAML (which docker-compose itself uses) turns it into
 /// JSON.
 fn serde_yaml_value(yaml: &str) -> Result<Value, String> {
-    let mut child = Command::new("python3")
-        .args([
+    let (_, out, err) = crate::binary::output(
+        Command::new("python3").args([
             "-c",
             "import json, sys, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(yaml.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().map_err(|e| e.to_string())?;
-    serde_json::from_slice(&out.stdout)
-        .map_err(|e| format!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+        ]),
+        Some(yaml.as_bytes()),
+    );
+    serde_json::from_str(&out).map_err(|e| format!("{e}: {err}"))
 }
 
 #[test]
@@ -201,11 +189,7 @@ fn the_systemd_unit_verifies_and_is_locked_down() {
 /// unprivileged user, with the root read-only and a tmpfs as its data dir.
 #[tokio::test(flavor = "multi_thread")]
 async fn it_serves_as_a_user_on_a_read_only_root() {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
-    if !root {
+    if crate::pg::current_euid() != Ok(0) {
         eprintln!("skipping the read-only root test: it needs root (for a mount namespace)");
         return;
     }
@@ -224,11 +208,7 @@ async fn it_serves_as_a_user_on_a_read_only_root() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::common::free_port();
     let script = r#"
         set -e
         mount -t tmpfs -o size=256m,mode=0700,uid=65534,gid=65534 tmpfs "$DATA"

@@ -68,11 +68,7 @@ impl Drop for ModelServer {
 }
 
 async fn start_model(python: &PathBuf) -> ModelServer {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::common::free_port();
     let child = Command::new(python)
         .args(["-m", "llama_cpp.server", "--model"])
         .arg(model(python))

@@ -52,11 +52,7 @@ impl Prometheus {
             ),
         )
         .unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = crate::common::free_port();
         let child = Command::new(binary)
             .arg(format!("--config.file={}", config.display()))
             .arg(format!(
@@ -273,26 +269,11 @@ async fn prometheus_reads_what_warden_did() {
         .text()
         .await
         .unwrap();
-    let mut lint = Command::new(promtool)
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    lint.stdin
-        .take()
-        .unwrap()
-        .write_all(classic.as_bytes())
-        .unwrap();
-    let out = lint.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}{}\n{classic}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let (code, out, err) = crate::binary::output(
+        Command::new(promtool).args(["check", "metrics"]),
+        Some(classic.as_bytes()),
     );
+    assert_eq!(code, 0, "{out}{err}\n{classic}");
     assert!(classic.contains("warden_tool_calls_total{"), "{classic}");
 }
 

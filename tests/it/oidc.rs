@@ -19,20 +19,9 @@ use warden::people::Role;
 
 /// The directory whose `node_modules` holds `oidc-provider`, as .ci/run installs it.
 fn provider_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("WARDEN_OIDC_PROVIDER_DIR") {
-        return dir.into();
-    }
-    let root = std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
-    if root {
-        "/var/cache/warden-oidc".into()
-    } else {
-        let cache = std::env::var_os("XDG_CACHE_HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache"));
-        cache.join("warden-oidc")
+    match std::env::var_os("WARDEN_OIDC_PROVIDER_DIR") {
+        Some(dir) => dir.into(),
+        None => crate::pg::cache_dir("warden-oidc").unwrap_or_else(|e| panic!("{e}")),
     }
 }
 
@@ -82,14 +71,6 @@ fn provider_dir_or_fetch() -> PathBuf {
     found.clone().unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// The provider's accounts: login -> claims.
 fn accounts() -> Value {
     json!({
@@ -126,7 +107,7 @@ impl Provider {
             &script,
         )
         .unwrap();
-        let port = free_port();
+        let port = crate::common::free_port();
         let mut child = Command::new("node")
             .arg(&script)
             .env("PORT", port.to_string())

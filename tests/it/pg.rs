@@ -271,18 +271,24 @@ pub fn pg16_bindir() -> Result<PathBuf, String> {
 }
 
 fn pg16_cache() -> Result<PathBuf, String> {
-    if let Some(d) = std::env::var_os("WARDEN_PG16_CACHE") {
-        return Ok(d.into());
+    match std::env::var_os("WARDEN_PG16_CACHE") {
+        Some(d) => Ok(d.into()),
+        None => cache_dir("warden-pg16"),
     }
+}
+
+/// Where the tests keep what they fetch, `name` under the cache: as root `/var/cache` (not
+/// under /root, which the unprivileged users servers run as cannot enter), else
+/// `$XDG_CACHE_HOME` or `~/.cache`.
+pub fn cache_dir(name: &str) -> Result<PathBuf, String> {
     if current_euid()? == 0 {
-        // Not under /root: the server runs as `postgres` (or `nobody`), which cannot enter it.
-        return Ok("/var/cache/warden-pg16".into());
+        return Ok(Path::new("/var/cache").join(name));
     }
     let base = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
         .ok_or("neither XDG_CACHE_HOME nor HOME is set")?;
-    Ok(base.join("warden-pg16"))
+    Ok(base.join(name))
 }
 
 /// `pip install --target` into a directory of this process's own, then renamed into place: two
@@ -370,7 +376,8 @@ fn installed_bindir() -> Result<PathBuf, String> {
     })
 }
 
-fn current_euid() -> Result<u32, String> {
+/// This process's effective user id.
+pub fn current_euid() -> Result<u32, String> {
     id(&["-u"])
 }
 

@@ -317,11 +317,7 @@ fn an_identity_only_a_grant_names_is_added_with_its_kind() {
 #[tokio::test]
 async fn an_unreachable_cluster_is_reported_as_unreachable() {
     // A port nothing listens on: bind one, then let it go.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::common::free_port();
     let cfg = ConnectionConfig {
         url: Some(Secret::new(format!(
             "postgres://warden:s3cret-pw@127.0.0.1:{port}/dev"

@@ -41,16 +41,8 @@ impl Drop for Emulator {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 async fn start(cache: &std::path::Path) -> Emulator {
-    let (rest, grpc) = (free_port(), free_port());
+    let (rest, grpc) = (crate::common::free_port(), crate::common::free_port());
     let child = Command::new(cache.join("venv/bin/bqemulator"))
         .args([
             "start",
