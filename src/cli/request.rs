@@ -343,3 +343,43 @@ fn details(r: &AccessRequest) -> String {
     }
     out.join("\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever is typed after `--grantee` (curly quotes, emoji, combining marks, `=`s),
+        /// it is a grantee map of trimmed, non-empty names or an error naming the flag.
+        #[test]
+        fn any_grantee_text_parses_or_names_the_flag(
+            given in proptest::collection::vec("\\PC{0,24}(=\\PC{0,24})?", 1..4)
+        ) {
+            match grantees(&given) {
+                Ok(Some(map)) => {
+                    prop_assert_eq!(map.len(), given.len());
+                    for (conn, name) in &map {
+                        prop_assert!(!conn.is_empty() && !name.is_empty());
+                        prop_assert_eq!(conn.trim(), conn.as_str());
+                        prop_assert_eq!(name.trim(), name.as_str());
+                    }
+                }
+                Ok(None) => prop_assert!(false, "a flag was given"),
+                Err(e) => prop_assert_eq!(e.path.as_deref(), Some("--grantee")),
+            }
+        }
+    }
+
+    #[test]
+    fn grantees_are_connection_equals_name() {
+        let map = grantees(&["warehouse = analysts".into(), "sf=R\u{2019}s".into()])
+            .unwrap()
+            .unwrap();
+        assert_eq!(map["warehouse"], "analysts");
+        assert_eq!(map["sf"], "R\u{2019}s");
+        assert!(grantees(&["warehouse".into()]).is_err());
+        assert!(grantees(&["a=b".into(), "a=c".into()]).is_err());
+        assert_eq!(grantees(&[]).unwrap(), None);
+    }
+}

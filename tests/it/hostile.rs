@@ -40,7 +40,7 @@ async fn send(s: &TestServer, path: &str, body: Vec<u8>, what: &str) -> (u16, Va
 }
 
 /// Messages people and attackers send.
-fn messages() -> Vec<(&'static str, String)> {
+pub fn messages() -> Vec<(&'static str, String)> {
     let words: Vec<String> = (0..2_000)
         .map(|i| ((b'a' + (i % 26) as u8) as char).to_string())
         .collect();

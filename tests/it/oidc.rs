@@ -701,3 +701,31 @@ async fn a_browser_is_refused_a_forged_state_a_wrong_nonce_and_another_clients_c
     browser.wait_for_text("refused").await;
     assert!(browser.cookie("warden_session").await.is_none());
 }
+
+/// What comes back from the provider is text anyone can put in an address: hostile values of
+/// `code`, `state`, `error` and `error_description` each get a page saying why (4xx), never a
+/// session, and the server answers afterwards.
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_answers_at_the_callback_get_a_page_and_no_session() {
+    let (_provider, w) = provider_and_warden("", 60).await;
+    let callback = format!("{}/login/oidc/callback", w.base);
+    for (what, text) in crate::hostile::messages() {
+        for keys in [["code", "state"], ["error", "error_description"]] {
+            let mut a = Agent::new();
+            a.send(&format!("{}/login/oidc", w.base), None).await;
+            let mut url = reqwest::Url::parse(&callback).unwrap();
+            url.query_pairs_mut()
+                .append_pair(keys[0], &text)
+                .append_pair(keys[1], &text);
+            let (status, page, session) = a.land(url.as_str()).await;
+            assert!(
+                (400..500).contains(&status),
+                "{what} as {keys:?}: {status} {page}"
+            );
+            assert!(!session, "{what} as {keys:?}");
+            assert!(!page.contains('\0'), "{what} as {keys:?}");
+        }
+    }
+    let r = reqwest::get(format!("{}/healthz", w.base)).await.unwrap();
+    assert_eq!(r.status(), 200);
+}
