@@ -13,7 +13,7 @@ tokio::task_local! {
 }
 
 /// An event to append; the store gives it its number, time and hashes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewEvent {
     /// Who did it: a person's name, `agent "bot" for alice`, `warden` for jobs and rules.
     pub actor: String,

@@ -21,6 +21,7 @@ impl Store {
 
     /// Every logged agent call, oldest first.
     pub async fn agent_calls(&self) -> Result<Vec<AgentCall>, StoreError> {
+        self.settle_appends().await?;
         with_pool!(self, pool, sql => sql::agent_calls::list(pool).await)
     }
 }

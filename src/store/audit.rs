@@ -10,7 +10,10 @@ impl Store {
         with_pool!(self, pool, sql => sql::audit::append_alone(pool, at, events).await)
     }
 
+    /// Events matching `filter` (this process's own appends folded first, as for every read
+    /// of the chain below).
     pub async fn audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>, StoreError> {
+        self.settle_appends().await?;
         with_pool!(self, pool, sql => sql::audit::list(pool, filter).await)
     }
 
@@ -22,11 +25,13 @@ impl Store {
         upto: i64,
         limit: i64,
     ) -> Result<Vec<AuditEvent>, StoreError> {
+        self.settle_appends().await?;
         with_pool!(self, pool, sql => sql::audit::raw_page(pool, after, upto, limit).await)
     }
 
     /// The last sequence number written and its hash.
     pub async fn audit_head(&self) -> Result<(i64, String), StoreError> {
+        self.settle_appends().await?;
         with_pool!(self, pool, sql => sql::audit::head(pool).await)
     }
 }

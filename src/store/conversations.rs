@@ -8,6 +8,7 @@ use super::{Store, StoreError};
 impl Store {
     /// A conversation's saved state, if `owner` owns it.
     pub async fn conversation(&self, id: &str, owner: &str) -> Result<Option<String>, StoreError> {
+        self.settle_appends().await?;
         with_pool!(self, pool, sql => sql::conversations::get(pool, id, owner).await)
     }
 

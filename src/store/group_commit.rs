@@ -5,16 +5,15 @@
 //! in queue order; each caller is answered once its entry is durable (or with the error that
 //! kept it out), and a caller whose entry was written by another stops waiting for the turn.
 //!
-//! On SQLite the batch is written by the store's own connection from the calling task
-//! (`sqlite_writer`), after the database's write lock is taken and before anything else is
-//! awaited, so no batch is ever cut in half; on PostgreSQL through sqlx, in a task of its own
-//! for the same reason. Two servers on one database still serialise on the head row, so the
-//! chain stays one.
+//! On PostgreSQL the batch is written through sqlx in a task of its own, so that a dropped
+//! caller never cuts it in half. Two servers on one database still serialise on the head row,
+//! so the chain stays one. On SQLite (one machine) an entry goes to this process's journal
+//! instead, and is folded into the chain in larger batches (`audit_journal`).
 
+use super::audit_journal::Journal;
 use super::portable::with_pool;
-use super::sqlite_writer::{Attempt, SqliteWriter};
+use super::sqlite_writer::SqliteWriter;
 use super::{Store, StoreError};
-use std::time::Duration;
 use tokio::sync::oneshot;
 
 pub use super::rows::appended::Appended;
@@ -29,15 +28,15 @@ struct Pending {
 pub struct GroupCommit {
     queue: std::sync::Mutex<Vec<Pending>>,
     writer: tokio::sync::Mutex<()>,
-    /// SQLite's own writer; `None` on PostgreSQL.
-    sqlite: Option<SqliteWriter>,
+    /// SQLite's journal; `None` on PostgreSQL.
+    journal: Option<Journal>,
 }
 
 impl GroupCommit {
-    /// For the SQLite store in `file`.
-    pub(super) fn sqlite(file: std::path::PathBuf) -> Self {
+    /// For the SQLite store in `data_dir` that `writer` writes.
+    pub(super) fn sqlite(writer: SqliteWriter, data_dir: &std::path::Path) -> Self {
         GroupCommit {
-            sqlite: Some(SqliteWriter::new(file)),
+            journal: Some(Journal::new(writer, data_dir)),
             ..GroupCommit::default()
         }
     }
@@ -53,18 +52,14 @@ impl GroupCommit {
 /// How many entries one transaction takes at most (the rest wait for the next).
 const MAX_BATCH: usize = 512;
 
-/// How long to wait before trying SQLite's write lock again, at most: another connection (a
-/// request's transition, another server) holds it for about a millisecond.
-const BUSY_WAIT_MAX: Duration = Duration::from_millis(8);
-
-/// How long a batch waits for SQLite's write lock before its callers are told it is busy, as
-/// sqlx's own connections do.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
-
 impl Store {
     /// Appends `entry` to the audit chain (and its agent call to the agent log), batched with
-    /// whatever else is waiting; returns once it is committed.
+    /// whatever else is waiting; returns once it is committed (on SQLite: once it is in the
+    /// journal, which survives the process as a commit does).
     pub async fn append_grouped(&self, entry: Appended) -> Result<(), StoreError> {
+        if let Some(journal) = &self.group_commit().journal {
+            return journal.append(entry);
+        }
         let group = self.group_commit().clone();
         let (done, mut answer) = oneshot::channel();
         lock(&group.queue).push(Pending { entry, done });
@@ -87,11 +82,18 @@ impl Store {
         }
     }
 
+    /// Returns once everything this process appended is in the chain (on SQLite, folded from
+    /// the journal): a read of the chain, the agent log or a conversation first calls this, so
+    /// that a caller reads what it wrote.
+    pub(crate) async fn settle_appends(&self) -> Result<(), StoreError> {
+        match &self.group_commit().journal {
+            Some(journal) => journal.settle().await,
+            None => Ok(()),
+        }
+    }
+
     /// One batch of what is waiting, written and answered.
     async fn write_waiting(&self, group: &std::sync::Arc<GroupCommit>) {
-        if let Some(sqlite) = &group.sqlite {
-            return write_sqlite(group, sqlite).await;
-        }
         let batch = group.take();
         if batch.is_empty() {
             return;
@@ -121,48 +123,6 @@ impl Store {
                         with_pool!(self, pool, sql => sql::audit::append_batch(pool, &alone).await);
                     let _ = p.done.send(result);
                 }
-            }
-        }
-    }
-}
-
-/// SQLite: the write lock tried until it is free (waiting off the thread between tries), then
-/// the batch written and answered without an await in between.
-async fn write_sqlite(group: &GroupCommit, sqlite: &SqliteWriter) {
-    let started = tokio::time::Instant::now();
-    let mut wait = Duration::from_micros(250);
-    while sqlite.behind() && started.elapsed() < BUSY_TIMEOUT {
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
-    loop {
-        match sqlite.try_write(|| group.take(), |p: &Pending| &p.entry) {
-            Attempt::Done(batch, Ok(())) => return answer(batch, || Ok(())),
-            Attempt::Done(batch, Err(e)) if batch.len() <= 1 => {
-                let mut e = Some(e);
-                return answer(batch, || Err(e.take().unwrap_or_else(interrupted)));
-            }
-            Attempt::Done(batch, Err(_)) => {
-                // Each alone, so that one bad entry fails only its own caller.
-                for p in batch {
-                    let result = match sqlite.try_write(|| vec![p], |p: &Pending| &p.entry) {
-                        Attempt::Done(mut one, result) => one.pop().map(|p| (p, result)),
-                        Attempt::Busy => None,
-                    };
-                    if let Some((p, result)) = result {
-                        let _ = p.done.send(result);
-                    }
-                }
-                return;
-            }
-            Attempt::Busy if started.elapsed() >= BUSY_TIMEOUT => {
-                let batch = group.take();
-                return answer(batch, || {
-                    Err(StoreError::Busy("the audit log is busy".into()))
-                });
-            }
-            Attempt::Busy => {
-                tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(BUSY_WAIT_MAX);
             }
         }
     }

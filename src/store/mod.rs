@@ -14,11 +14,13 @@
 
 mod agent_calls;
 pub mod audit;
+mod audit_journal;
 mod conversations;
 pub mod drift;
 pub mod gauges;
 pub mod group_commit;
 pub mod jobs;
+mod journal_record;
 mod links;
 mod people;
 mod portable;

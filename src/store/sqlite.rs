@@ -1,7 +1,9 @@
 //! The SQLite backend: one file, `warden.db`, in the data dir, opened and migrated here (its
 //! queries are in `portable/`).
 
+use super::audit_journal;
 use super::group_commit::GroupCommit;
+use super::sqlite_writer::SqliteWriter;
 use super::{Backend, SqliteStore, StoreError};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::path::Path;
@@ -51,8 +53,16 @@ impl Backend<sqlx::Sqlite> {
             .connect_with(options)
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+        // A journal left by a killed server is folded into the chain before anything else.
+        let writer = SqliteWriter::new(file);
+        let dir = data_dir.to_path_buf();
+        let writer = tokio::task::spawn_blocking(move || {
+            audit_journal::recover(&dir, &writer).map(|_| writer)
+        })
+        .await
+        .map_err(|e| StoreError::Busy(format!("recovering the audit journal failed: {e}")))??;
         let mut store = Backend::new(pool);
-        store.group_commit = std::sync::Arc::new(GroupCommit::sqlite(file));
+        store.group_commit = std::sync::Arc::new(GroupCommit::sqlite(writer, data_dir));
         Ok(store)
     }
 }

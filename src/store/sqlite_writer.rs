@@ -43,12 +43,15 @@ impl SqliteWriter {
     }
 
     /// Takes the write lock if it is free, then the entries `take` gives, and commits them in
-    /// one transaction, chained after the head. `take` is called only once the lock is held, so
-    /// that entries never leave the queue for a write that cannot happen yet.
+    /// one transaction, chained after the head, with the journal's mark that `mark` gives for
+    /// them (`audit_journal`: that journal is folded up to that record). `take` is called only
+    /// once the lock is held, so that entries never leave the queue for a write that cannot
+    /// happen yet.
     pub fn try_write<T>(
         &self,
         take: impl FnOnce() -> Vec<T>,
         entry: impl Fn(&T) -> &Appended,
+        mark: impl FnOnce(&[T]) -> Option<(String, u64)>,
     ) -> Attempt<T> {
         self.conn.with(open, |conn| {
             let conn = match conn {
@@ -62,7 +65,9 @@ impl SqliteWriter {
                 Ok(()) => {
                     let batch = take();
                     let entries: Vec<&Appended> = batch.iter().map(&entry).collect();
-                    let result = write(conn, &entries).and_then(|()| Ok(run(conn, "COMMIT")?));
+                    let result = write(conn, &entries)
+                        .and_then(|()| Ok(mark_folded(conn, mark(&batch))?))
+                        .and_then(|()| Ok(run(conn, "COMMIT")?));
                     drop(entries);
                     (batch, result)
                 }
@@ -75,6 +80,37 @@ impl SqliteWriter {
             (Attempt::Done(batch, result), good)
         })
     }
+
+    /// How far the journal `name` was folded into the chain (0 if not at all).
+    pub fn folded(&self, name: &str) -> Result<u64, StoreError> {
+        self.conn.with(open, |conn| {
+            let result = conn.and_then(|conn| {
+                let folded = conn
+                    .prepare_cached("SELECT folded FROM audit_journal WHERE name = ?1")?
+                    .query_row([name], |r| r.get::<_, i64>(0))
+                    .or_else(|e| match e {
+                        rusqlite::Error::QueryReturnedNoRows => Ok(0),
+                        e => Err(e),
+                    })?;
+                Ok(u64::try_from(folded).unwrap_or(0))
+            });
+            let good = result.is_ok();
+            (result, good)
+        })
+    }
+}
+
+/// Records that the journal `name` is folded up to `seq`, in the batch's transaction.
+fn mark_folded(conn: &Connection, mark: Option<(String, u64)>) -> rusqlite::Result<()> {
+    let Some((name, seq)) = mark else {
+        return Ok(());
+    };
+    conn.prepare_cached(
+        "INSERT INTO audit_journal (name, folded) VALUES (?1, ?2)
+         ON CONFLICT (name) DO UPDATE SET folded = excluded.folded",
+    )?
+    .execute(params![name, i64::try_from(seq).unwrap_or(i64::MAX)])?;
+    Ok(())
 }
 
 fn open(file: &std::path::Path) -> Result<Connection, StoreError> {

@@ -1,7 +1,7 @@
 //! The log of tool calls agent tokens made.
 
 /// A tool call an agent token made: who, on whose behalf, what, and how it ended.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AgentCall {
     pub person_id: String,
     pub agent: String,

@@ -7,7 +7,7 @@ use crate::model::audit::NewEvent;
 
 /// One caller's entry: audit events stamped `at`, and the agent call they record, if any
 /// (written in the same transaction, stamped with the first of the pair); or a conversation.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Appended {
     pub at: String,
     pub events: Vec<NewEvent>,
@@ -16,7 +16,7 @@ pub struct Appended {
 }
 
 /// A chat conversation's state as of `at`; a conversation of another owner is left untouched.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SavedConversation {
     pub id: String,
     pub owner: String,

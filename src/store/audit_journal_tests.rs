@@ -1,0 +1,143 @@
+//! The audit journal against real SQLite files: a journal left by a killed process folded once
+//! (and its torn tail dropped), a live process's journal left alone, a long one started again.
+
+use super::*;
+use crate::model::audit::{AuditFilter, NewEvent};
+use crate::store::Store;
+use serde_json::json;
+
+fn entry(n: usize, padding: usize) -> Appended {
+    Appended {
+        at: "2026-12-07T10:00:00Z".into(),
+        events: vec![NewEvent::new(
+            "agent \"bot\" for maya",
+            "agent_tool_call",
+            None,
+            json!({"n": n, "padding": "x".repeat(padding)}),
+        )],
+        ..Appended::default()
+    }
+}
+
+/// The `n` of every event in the chain, in chain order; and whether the chain verifies.
+async fn chain(store: &Store) -> (Vec<u64>, bool) {
+    let filter = AuditFilter {
+        kind: Some("agent_tool_call".into()),
+        limit: i64::MAX,
+        ..AuditFilter::default()
+    };
+    let mut events = store.audit(&filter).await.unwrap();
+    events.sort_by_key(|e| e.seq);
+    let ns = events
+        .iter()
+        .map(|e| e.data["n"].as_u64().unwrap())
+        .collect();
+    let (head_seq, head_hash) = store.audit_head().await.unwrap();
+    let all = store.audit_raw_page(0, head_seq, i64::MAX).await.unwrap();
+    let breaks = crate::model::audit::verify(&all, head_seq, &head_hash);
+    (ns, breaks.is_empty())
+}
+
+fn journal_files(data_dir: &Path) -> Vec<PathBuf> {
+    match std::fs::read_dir(data_dir.join(DIR)) {
+        Ok(listing) => listing.map(|e| e.unwrap().path()).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_journal_left_by_a_killed_process_is_folded_once_without_its_torn_tail() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Store::open_data_dir(dir.path()).await.unwrap());
+    let name = "4242-00000000deadbeef.log";
+    // Records 1-5 written, 1-2 folded (their rows and the mark in one transaction) before the
+    // kill, record 6 cut short by it.
+    let writer = SqliteWriter::new(dir.path().join("warden.db"));
+    let folded = writer.try_write(
+        || vec![(1, entry(1, 0)), (2, entry(2, 0))],
+        |p: &(u64, Appended)| &p.1,
+        |_| Some((name.to_string(), 2)),
+    );
+    assert!(matches!(folded, Attempt::Done(_, Ok(()))));
+    drop(writer);
+    let mut bytes = Vec::new();
+    for n in 1..=6 {
+        journal_record::encode(
+            &mut bytes,
+            n,
+            &serde_json::to_vec(&entry(n as usize, 0)).unwrap(),
+        );
+    }
+    bytes.truncate(bytes.len() - 7);
+    private_dir(&dir.path().join(DIR)).unwrap();
+    std::fs::write(dir.path().join(DIR).join(name), &bytes).unwrap();
+
+    let store = Store::open_data_dir(dir.path()).await.unwrap();
+    assert_eq!(chain(&store).await, (vec![1, 2, 3, 4, 5], true));
+    assert!(
+        journal_files(dir.path()).is_empty(),
+        "the folded journal is removed"
+    );
+    drop(store);
+
+    let store = Store::open_data_dir(dir.path()).await.unwrap();
+    assert_eq!(chain(&store).await, (vec![1, 2, 3, 4, 5], true));
+}
+
+#[tokio::test]
+async fn a_live_journal_is_left_to_its_process_and_read_back_once_folded() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = Store::open_data_dir(dir.path()).await.unwrap();
+    for n in 1..=3 {
+        first.append_grouped(entry(n, 0)).await.unwrap();
+    }
+    // A second process opening the store meanwhile (another handle here: the lock is per open
+    // file) must not fold the first one's journal.
+    let second = Store::open_data_dir(dir.path()).await.unwrap();
+    assert_eq!(journal_files(dir.path()).len(), 1);
+    // The writer reads what it wrote.
+    assert_eq!(chain(&first).await, (vec![1, 2, 3], true));
+    first.append_grouped(entry(4, 0)).await.unwrap();
+    drop(first);
+    assert!(
+        journal_files(dir.path()).is_empty(),
+        "the last handle folds what is left and removes its journal"
+    );
+    assert_eq!(chain(&second).await, (vec![1, 2, 3, 4], true));
+}
+
+#[tokio::test]
+async fn a_long_journal_starts_again_once_folded_and_numbering_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_data_dir(dir.path()).await.unwrap();
+    // About 5 MiB, past the restart length.
+    let count = 80;
+    for n in 1..=count {
+        store.append_grouped(entry(n, 64 << 10)).await.unwrap();
+    }
+    store.audit_head().await.unwrap();
+    let files = journal_files(dir.path());
+    assert_eq!(files.len(), 1);
+    let len = std::fs::metadata(&files[0]).unwrap().len();
+    assert!(
+        len < RESTART_PAST,
+        "a folded journal of {len} bytes started again"
+    );
+    store.append_grouped(entry(count + 1, 0)).await.unwrap();
+    let expected: Vec<u64> = (1..=count as u64 + 1).collect();
+    assert_eq!(chain(&store).await, (expected.clone(), true));
+    // The record after the restart is numbered on from the old ones.
+    let bytes = std::fs::read(&files[0]).unwrap();
+    let (records, _) = journal_record::decode(&bytes);
+    assert_eq!(
+        records.iter().map(|r| r.0).collect::<Vec<_>>(),
+        [count as u64 + 1]
+    );
+    // Put back as a killed process would have left it (the last handle removed it): its one
+    // record is already folded, and the mark says so.
+    drop(store);
+    std::fs::write(&files[0], &bytes).unwrap();
+    let store = Store::open_data_dir(dir.path()).await.unwrap();
+    assert!(journal_files(dir.path()).is_empty());
+    assert_eq!(chain(&store).await, (expected, true));
+}
