@@ -41,6 +41,11 @@ const RESTART_PAST: u64 = 4 << 20;
 /// the log is busy, as sqlx's own connections do.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Entries written and not yet folded past which an append is refused as busy: folding has
+/// stopped (the database refuses writes, or another process holds its lock), and memory is not
+/// spent without bound on entries that wait.
+const PENDING_AT_MOST: usize = 200_000;
+
 /// The journal's folder name in the data dir.
 pub const DIR: &str = "audit-journal";
 
@@ -68,6 +73,8 @@ struct Inner {
     urgent: Arc<Notify>,
     /// A folder task is running.
     folding: AtomicBool,
+    /// One fold at a time, so that marks and the folded count only go forward.
+    fold: Mutex<()>,
 }
 
 struct Open {
@@ -95,6 +102,7 @@ impl Journal {
                 wake: Arc::new(Notify::new()),
                 urgent: Arc::new(Notify::new()),
                 folding: AtomicBool::new(false),
+                fold: Mutex::new(()),
             }),
         }
     }
@@ -104,6 +112,15 @@ impl Journal {
         let inner = &self.inner;
         let payload = serde_json::to_vec(&entry)
             .map_err(|e| StoreError::Corrupt(format!("an audit entry cannot be written: {e}")))?;
+        if u32::try_from(payload.len()).is_err() {
+            return Err(StoreError::Corrupt("an audit entry is over 4 GiB".into()));
+        }
+        if lock(&inner.pending).len() >= PENDING_AT_MOST {
+            self.start_folder();
+            return Err(StoreError::Busy(
+                "the audit log is busy: entries are waiting to be folded into it".into(),
+            ));
+        }
         let mut record = Vec::with_capacity(payload.len() + 16);
         {
             let mut file = lock(&inner.file);
@@ -164,7 +181,10 @@ impl Journal {
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
                 let (wake, urgent) = (self.inner.wake.clone(), self.inner.urgent.clone());
-                drop(runtime.spawn(fold_loop(Arc::downgrade(&self.inner), wake, urgent)));
+                // Made here, not in the task: a task dropped before it first runs (its runtime
+                // shutting down) still marks the folder stopped.
+                let running = Running(Arc::downgrade(&self.inner));
+                drop(runtime.spawn(fold_loop(running, wake, urgent)));
             }
             Err(_) => {
                 self.inner.folding.store(false, Ordering::Release);
@@ -176,10 +196,9 @@ impl Journal {
 
 /// Folds while the journal lives; idle, it waits to be woken (and looks every so often whether
 /// the journal is gone). Holds the journal only while folding, so that dropping the store ends it.
-async fn fold_loop(journal: Weak<Inner>, wake: Arc<Notify>, urgent: Arc<Notify>) {
-    let _running = Running(journal.clone());
+async fn fold_loop(running: Running, wake: Arc<Notify>, urgent: Arc<Notify>) {
     loop {
-        let Some(inner) = journal.upgrade() else {
+        let Some(inner) = running.0.upgrade() else {
             return;
         };
         if lock(&inner.pending).is_empty() {
@@ -218,15 +237,19 @@ impl Inner {
     /// A new file, locked for this process's life (so that no other process recovers it).
     fn create(&self) -> Result<Open, StoreError> {
         private_dir(&self.dir).map_err(|e| self.io_error(e))?;
-        let name = format!("{}-{:016x}.log", std::process::id(), rand::random::<u64>());
+        let stem = format!("{}-{:016x}", std::process::id(), rand::random::<u64>());
+        let name = format!("{stem}.log");
         let mut options = OpenOptions::new();
         options.create_new(true).append(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let file = options
-            .open(self.dir.join(&name))
-            .map_err(|e| self.io_error(e))?;
+        // Made and locked under a name recovery skips, then named: another process's recovery
+        // must never find it unlocked (it would remove it, and this process would write to a
+        // file that no longer has a name).
+        let made = self.dir.join(format!("{stem}.new"));
+        let file = options.open(&made).map_err(|e| self.io_error(e))?;
         file.try_lock().map_err(|e| self.io_error(e.into()))?;
+        std::fs::rename(&made, self.dir.join(&name)).map_err(|e| self.io_error(e))?;
         let _ = self.name.set(name);
         Ok(Open {
             file,
@@ -277,50 +300,80 @@ impl Inner {
         }
     }
 
-    /// One transaction of the oldest pending entries, if SQLite's write lock is free.
+    /// One transaction of the oldest pending entries, if SQLite's write lock is free. A long
+    /// journal is folded with appends held back (one fold, about a millisecond), so that the
+    /// fold takes everything written and the file can start again: under steady load there is
+    /// otherwise always something written during the fold, and the file would only grow.
     fn fold_once(&self) -> Folded {
+        let _one = lock(&self.fold);
         let Some(name) = self.name.get() else {
             return Folded::Done;
         };
-        let mark = |batch: &[(u64, Appended)]| batch.last().map(|(seq, _)| (name.clone(), *seq));
-        match self.writer.try_write(|| self.take(), |p| &p.1, mark) {
-            Attempt::Busy => Folded::Busy,
-            Attempt::Done(batch, Ok(())) => {
-                if let Some((last, _)) = batch.last() {
-                    self.restart_if_long(*last);
-                    self.folded.send_replace(*last);
-                }
-                Folded::Done
-            }
-            Attempt::Done(batch, Err(e)) => {
-                let mut pending = lock(&self.pending);
-                for p in batch.into_iter().rev() {
-                    pending.push_front(p);
-                }
-                Folded::Failed(e)
-            }
-        }
-    }
-
-    fn take(&self) -> Vec<(u64, Appended)> {
-        let mut pending = lock(&self.pending);
-        let n = pending.len().min(FOLD_AT_MOST);
-        pending.drain(..n).collect()
-    }
-
-    /// A long journal with nothing left to fold after record `folded` is emptied; numbering
-    /// goes on (the mark in the store says where).
-    fn restart_if_long(&self, folded: u64) {
-        let mut file = lock(&self.file);
-        if let Some(open) = &mut *file
-            && open.len > RESTART_PAST
-            && folded + 1 == open.next
+        let file = lock(&self.file);
+        let long = file.as_ref().is_some_and(|open| open.len > RESTART_PAST);
+        // Held through the fold only when long.
+        let mut held = if long {
+            Some(file)
+        } else {
+            drop(file);
+            None
+        };
+        let (folded, last) = self.fold_taken(name);
+        if let (Some(file), Some(last)) = (held.as_mut(), last)
+            && let Some(open) = file.as_mut()
+            && last + 1 == open.next
         {
             match open.file.set_len(0) {
                 Ok(()) => open.len = 0,
                 Err(e) => tracing::warn!(error = %e, "the audit journal cannot be emptied"),
             }
         }
+        // Readers waiting for these entries are let go only now, the file emptied or not.
+        if let Some(last) = last {
+            self.advance(last);
+        }
+        folded
+    }
+
+    /// Folds the oldest pending entries of the journal `name`; and the last one folded (not
+    /// yet counted: the caller does that).
+    fn fold_taken(&self, name: &str) -> (Folded, Option<u64>) {
+        let mark =
+            |batch: &[(u64, Appended)]| batch.last().map(|(seq, _)| (name.to_string(), *seq));
+        match self.writer.try_write(|| self.take(), |p| &p.1, mark) {
+            Attempt::Busy => (Folded::Busy, None),
+            Attempt::Done(batch, Ok(())) => (Folded::Done, batch.last().map(|(seq, _)| *seq)),
+            Attempt::Done(batch, Err(e)) => {
+                // A commit that failed may still have landed (an error reported after the log
+                // was written): what the mark covers is not folded again.
+                let mark = self.writer.folded(name).unwrap_or(0);
+                if mark > 0 {
+                    self.advance(mark);
+                }
+                let mut pending = lock(&self.pending);
+                for p in batch.into_iter().rev().filter(|(seq, _)| *seq > mark) {
+                    pending.push_front(p);
+                }
+                (Folded::Failed(e), None)
+            }
+        }
+    }
+
+    /// Records `seq` folded; the count only goes forward.
+    fn advance(&self, seq: u64) {
+        self.folded.send_if_modified(|folded| {
+            let forward = seq > *folded;
+            if forward {
+                *folded = seq;
+            }
+            forward
+        });
+    }
+
+    fn take(&self) -> Vec<(u64, Appended)> {
+        let mut pending = lock(&self.pending);
+        let n = pending.len().min(FOLD_AT_MOST);
+        pending.drain(..n).collect()
     }
 
     fn io_error(&self, source: std::io::Error) -> StoreError {
@@ -379,14 +432,27 @@ pub fn recover(data_dir: &Path, writer: &SqliteWriter) -> Result<usize, StoreErr
         }
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(io)?;
-        folded += fold_file(name, &bytes, writer)?;
-        std::fs::remove_file(&path).map_err(io)?;
+        let (count, whole) = fold_file(name, &bytes, writer)?;
+        folded += count;
+        let gone = if whole {
+            std::fs::remove_file(&path)
+        } else {
+            // Kept for an operator (the log says which records): never removed unread.
+            std::fs::rename(&path, path.with_extension("unreadable"))
+        };
+        match gone {
+            // Another process's recovery got there first (it took the lock after ours ended).
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            other => other.map_err(io)?,
+        }
     }
     Ok(folded)
 }
 
-/// The records of the journal `name` past its mark, folded.
-fn fold_file(name: &str, bytes: &[u8], writer: &SqliteWriter) -> Result<usize, StoreError> {
+/// The records of the journal `name` past its mark, folded; how many, and whether every one
+/// could be read (a record whose checksum holds but whose entry does not parse is left out and
+/// logged, and the file kept).
+fn fold_file(name: &str, bytes: &[u8], writer: &SqliteWriter) -> Result<(usize, bool), StoreError> {
     let (records, whole) = journal_record::decode(bytes);
     if whole < bytes.len() {
         tracing::warn!(
@@ -397,10 +463,15 @@ fn fold_file(name: &str, bytes: &[u8], writer: &SqliteWriter) -> Result<usize, S
     }
     let mark = writer.folded(name)?;
     let mut entries = Vec::new();
+    let mut whole = true;
     for (seq, payload) in records.into_iter().filter(|(seq, _)| *seq > mark) {
-        let entry: Appended = serde_json::from_slice(payload)
-            .map_err(|e| StoreError::Corrupt(format!("audit journal {name}, record {seq}: {e}")))?;
-        entries.push((seq, entry));
+        match serde_json::from_slice::<Appended>(payload) {
+            Ok(entry) => entries.push((seq, entry)),
+            Err(e) => {
+                tracing::error!(journal = name, record = seq, error = %e, "an audit journal record cannot be read; the file is kept as .unreadable");
+                whole = false;
+            }
+        }
     }
     let count = entries.len();
     let mut rest = entries.into_iter().peekable();
@@ -434,7 +505,7 @@ fn fold_file(name: &str, bytes: &[u8], writer: &SqliteWriter) -> Result<usize, S
             "folded an audit journal left by a stopped process"
         );
     }
-    Ok(count)
+    Ok((count, whole))
 }
 
 /// The journal's folder, private like the data dir.
@@ -443,7 +514,11 @@ fn private_dir(dir: &Path) -> std::io::Result<()> {
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
+    builder.create(dir)?;
+    // One made by hand (or restored from a backup) is tightened too.
+    #[cfg(unix)]
+    std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+    Ok(())
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -1,5 +1,7 @@
 //! The audit journal against real SQLite files: a journal left by a killed process folded once
-//! (and its torn tail dropped), a live process's journal left alone, a long one started again.
+//! (and its torn tail dropped), a live process's journal left alone, a long one started again
+//! under steady appends, an unreadable record kept for an operator, the folder back after its
+//! runtime ended. On two worker threads, so that folds run between appends.
 
 use super::*;
 use crate::model::audit::{AuditFilter, NewEvent};
@@ -45,7 +47,7 @@ fn journal_files(data_dir: &Path) -> Vec<PathBuf> {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_journal_left_by_a_killed_process_is_folded_once_without_its_torn_tail() {
     let dir = tempfile::tempdir().unwrap();
     drop(Store::open_data_dir(dir.path()).await.unwrap());
@@ -84,7 +86,7 @@ async fn a_journal_left_by_a_killed_process_is_folded_once_without_its_torn_tail
     assert_eq!(chain(&store).await, (vec![1, 2, 3, 4, 5], true));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_live_journal_is_left_to_its_process_and_read_back_once_folded() {
     let dir = tempfile::tempdir().unwrap();
     let first = Store::open_data_dir(dir.path()).await.unwrap();
@@ -106,7 +108,7 @@ async fn a_live_journal_is_left_to_its_process_and_read_back_once_folded() {
     assert_eq!(chain(&second).await, (vec![1, 2, 3, 4], true));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_long_journal_starts_again_once_folded_and_numbering_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open_data_dir(dir.path()).await.unwrap();
@@ -126,18 +128,106 @@ async fn a_long_journal_starts_again_once_folded_and_numbering_goes_on() {
     store.append_grouped(entry(count + 1, 0)).await.unwrap();
     let expected: Vec<u64> = (1..=count as u64 + 1).collect();
     assert_eq!(chain(&store).await, (expected.clone(), true));
-    // The record after the restart is numbered on from the old ones.
+    // The records since the last restart are numbered on from the ones before it.
     let bytes = std::fs::read(&files[0]).unwrap();
     let (records, _) = journal_record::decode(&bytes);
-    assert_eq!(
-        records.iter().map(|r| r.0).collect::<Vec<_>>(),
-        [count as u64 + 1]
-    );
-    // Put back as a killed process would have left it (the last handle removed it): its one
-    // record is already folded, and the mark says so.
+    let seqs: Vec<u64> = records.iter().map(|r| r.0).collect();
+    assert!(seqs[0] > 1, "started again: {seqs:?}");
+    assert_eq!(seqs, (seqs[0]..=count as u64 + 1).collect::<Vec<_>>());
+    // Put back as a killed process would have left it (the last handle removed it): its
+    // records are already folded, and the mark says so.
     drop(store);
     std::fs::write(&files[0], &bytes).unwrap();
     let store = Store::open_data_dir(dir.path()).await.unwrap();
     assert!(journal_files(dir.path()).is_empty());
     assert_eq!(chain(&store).await, (expected, true));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_under_steady_appends_is_emptied_as_it_is_folded() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_data_dir(dir.path()).await.unwrap();
+    // About 7 MB from four writers that never pause: there is always something written
+    // during a fold, and still the file must start again.
+    let (writers, each) = (4, 1500);
+    let tasks: Vec<_> = (0..writers)
+        .map(|w| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for i in 0..each {
+                    store
+                        .append_grouped(entry(w * each + i, 1 << 10))
+                        .await
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    store.audit_head().await.unwrap();
+    let files = journal_files(dir.path());
+    let len = std::fs::metadata(&files[0]).unwrap().len();
+    assert!(
+        len < RESTART_PAST + (1 << 20),
+        "the journal grew to {len} bytes"
+    );
+    let (mut ns, verified) = chain(&store).await;
+    assert!(verified);
+    ns.sort_unstable();
+    assert_eq!(ns, (0..(writers * each) as u64).collect::<Vec<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_record_keeps_its_journal_for_an_operator() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Store::open_data_dir(dir.path()).await.unwrap());
+    let journal = dir.path().join(DIR);
+    private_dir(&journal).unwrap();
+    let mut bytes = Vec::new();
+    journal_record::encode(&mut bytes, 1, &serde_json::to_vec(&entry(1, 0)).unwrap());
+    journal_record::encode(&mut bytes, 2, b"{\"events\": 7}");
+    journal_record::encode(&mut bytes, 3, &serde_json::to_vec(&entry(3, 0)).unwrap());
+    std::fs::write(journal.join("7-0000000000000007.log"), &bytes).unwrap();
+    // A journal being made by a live process (locked, not yet named) is not touched.
+    std::fs::write(journal.join("8-0000000000000008.new"), b"").unwrap();
+
+    let store = Store::open_data_dir(dir.path()).await.unwrap();
+    assert_eq!(chain(&store).await, (vec![1, 3], true));
+    let mut left: Vec<String> = journal_files(dir.path())
+        .iter()
+        .map(|p| p.file_name().unwrap().to_str().unwrap().to_string())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["7-0000000000000007.unreadable", "8-0000000000000008.new"]
+    );
+}
+
+#[test]
+fn the_folder_comes_back_after_its_runtime_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    // The first folder is spawned on a runtime that ends before it ever runs.
+    let first = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = first.block_on(async {
+        let store = Store::open_data_dir(dir.path()).await.unwrap();
+        store.append_grouped(entry(1, 0)).await.unwrap();
+        store
+    });
+    drop(first);
+    let second = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    second.block_on(async {
+        store.append_grouped(entry(2, 0)).await.unwrap();
+        let settled = tokio::time::timeout(Duration::from_secs(10), chain(&store)).await;
+        assert_eq!(settled.unwrap(), (vec![1, 2], true));
+    });
 }

@@ -1,9 +1,9 @@
-//! The SQLite audit chain's own writer, for the group commit: a connection of its own on the
-//! store's file, written from the calling task. Through sqlx every statement of a batch was a
-//! hop to its worker thread and back (six a batch), and on two cores those hops, not SQLite,
-//! were most of an audited agent call's time; here a batch is a few tens of microseconds of
-//! plain function calls. The write lock is only tried, never waited for on the thread: when
-//! another connection holds it the caller waits asynchronously and tries again.
+//! The SQLite audit chain's own writer, for the audit journal's folds (`audit_journal`): a
+//! connection of its own on the store's file, written from the folding task (or, at open, from
+//! recovery). Through sqlx every statement of a batch was a hop to its worker thread and back
+//! (six a batch); here a batch is plain function calls. The write lock is only tried, never
+//! waited for on the thread: when another connection holds it the folder waits asynchronously
+//! and tries again.
 
 use super::StoreError;
 use super::rows::appended::Appended;

@@ -232,8 +232,10 @@ pub async fn log_agent_call<T>(
         arguments,
         outcome,
     };
-    // The requests' clock, so that these events sit in time order with the requests' own; the
-    // agent log keeps the store's. Both in one transaction, batched with other calls.
+    // The requests' clock, so that these events are stamped on the requests' own clock (on
+    // SQLite they join the chain when the journal is folded, a millisecond or so after events
+    // appended directly: the chain's order is its numbers, the stamps say when); the agent log
+    // keeps the store's. Both in one transaction, batched with other calls.
     let now = stamp(requests.clock().now());
     store
         .append_grouped(Appended {

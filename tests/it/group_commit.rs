@@ -154,6 +154,19 @@ async fn agent_calls_answered_before_a_sigkill_are_each_logged_once() {
         started.elapsed()
     );
     println!("{} of 1,000 calls answered before the kill", answered.len());
+    // What the killed server's audit journal held (folded or not) for the next start to fold.
+    let left: u64 = std::fs::read_dir(dir.path().join("audit-journal"))
+        .map(|files| files.map(|f| f.unwrap().metadata().unwrap().len()).sum())
+        .unwrap_or(0);
+    let chained: i64 = rusqlite::Connection::open(dir.path().join("warden.db"))
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM audit WHERE kind = 'agent_tool_call'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    println!("the killed server's audit journal: {left} bytes; {chained} calls in the chain");
 
     // Started again, then the log read from the store.
     let again = Launch::serve(dir.path()).start();

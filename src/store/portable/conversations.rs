@@ -20,12 +20,15 @@ pub(crate) async fn get(
     )
 }
 
-/// Saves a conversation's state as of its time; one of another owner is left untouched. The
-/// same text for SQLite's own writer (`store/sqlite_writer.rs`), whose `$n` bind in order.
+/// Saves a conversation's state as of its time; one of another owner is left untouched, and so
+/// is a state saved as of a later time (a turn answered by one server may reach the store after
+/// the next turn, answered by another, on SQLite through the first's audit journal). The same
+/// text for SQLite's own writer (`store/sqlite_writer.rs`), whose `$n` bind in order.
 pub(crate) const SAVE: &str = "INSERT INTO conversations (id, owner, state, updated_at)
      VALUES ($1, $2, $3, $4)
      ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
-     WHERE conversations.owner = excluded.owner";
+     WHERE conversations.owner = excluded.owner
+       AND conversations.updated_at <= excluded.updated_at";
 
 /// Saves `c` inside `tx` (the group commit's batch).
 pub(crate) async fn save(

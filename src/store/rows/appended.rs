@@ -7,7 +7,10 @@ use crate::model::audit::NewEvent;
 
 /// One caller's entry: audit events stamped `at`, and the agent call they record, if any
 /// (written in the same transaction, stamped with the first of the pair); or a conversation.
+/// Also the audit journal's record (`store/audit_journal.rs`): a field added later must have a
+/// default, so that a journal written before it is still read.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Appended {
     pub at: String,
     pub events: Vec<NewEvent>,
