@@ -17,7 +17,7 @@
 use super::StoreError;
 use super::journal_record;
 use super::rows::appended::Appended;
-use super::sqlite_writer::{Attempt, SqliteWriter};
+use super::sqlite_writer::{Attempt, Record, SqliteWriter};
 use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
@@ -62,7 +62,7 @@ struct Inner {
     /// Its name, once made.
     name: OnceLock<String>,
     /// Written, not yet folded, oldest first.
-    pending: Mutex<VecDeque<(u64, Appended)>>,
+    pending: Mutex<VecDeque<Record>>,
     /// The last record written (0: none).
     written: AtomicU64,
     /// The last record folded.
@@ -236,7 +236,7 @@ enum Folded {
 impl Inner {
     /// A new file, locked for this process's life (so that no other process recovers it).
     fn create(&self) -> Result<Open, StoreError> {
-        private_dir(&self.dir).map_err(|e| self.io_error(e))?;
+        private_journal_dir(&self.dir).map_err(|e| self.io_error(e))?;
         let stem = format!("{}-{:016x}", std::process::id(), rand::random::<u64>());
         let name = format!("{stem}.log");
         let mut options = OpenOptions::new();
@@ -338,9 +338,7 @@ impl Inner {
     /// Folds the oldest pending entries of the journal `name`; and the last one folded (not
     /// yet counted: the caller does that).
     fn fold_taken(&self, name: &str) -> (Folded, Option<u64>) {
-        let mark =
-            |batch: &[(u64, Appended)]| batch.last().map(|(seq, _)| (name.to_string(), *seq));
-        match self.writer.try_write(|| self.take(), |p| &p.1, mark) {
+        match self.writer.try_write(name, || self.take()) {
             Attempt::Busy => (Folded::Busy, None),
             Attempt::Done(batch, Ok(())) => (Folded::Done, batch.last().map(|(seq, _)| *seq)),
             Attempt::Done(batch, Err(e)) => {
@@ -370,7 +368,7 @@ impl Inner {
         });
     }
 
-    fn take(&self) -> Vec<(u64, Appended)> {
+    fn take(&self) -> Vec<Record> {
         let mut pending = lock(&self.pending);
         let n = pending.len().min(FOLD_AT_MOST);
         pending.drain(..n).collect()
@@ -479,12 +477,7 @@ fn fold_file(name: &str, bytes: &[u8], writer: &SqliteWriter) -> Result<(usize, 
     while rest.peek().is_some() {
         let mut chunk = Some(rest.by_ref().take(FOLD_AT_MOST).collect::<Vec<_>>());
         loop {
-            let attempt = writer.try_write(
-                || chunk.take().unwrap_or_default(),
-                |p: &(u64, Appended)| &p.1,
-                |batch| batch.last().map(|(seq, _)| (name.to_string(), *seq)),
-            );
-            match attempt {
+            match writer.try_write(name, || chunk.take().unwrap_or_default()) {
                 Attempt::Done(_, Ok(())) => break,
                 Attempt::Done(_, Err(e)) => return Err(e),
                 Attempt::Busy if started.elapsed() < BUSY_TIMEOUT => {
@@ -508,14 +501,10 @@ fn fold_file(name: &str, bytes: &[u8], writer: &SqliteWriter) -> Result<(usize, 
     Ok((count, whole))
 }
 
-/// The journal's folder, private like the data dir.
-fn private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)?;
-    // One made by hand (or restored from a backup) is tightened too.
+/// The journal's folder, private like the data dir; one made by hand (or restored from a
+/// backup) is tightened too.
+fn private_journal_dir(dir: &Path) -> std::io::Result<()> {
+    super::private_dir::private_dir(dir)?;
     #[cfg(unix)]
     std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
     Ok(())

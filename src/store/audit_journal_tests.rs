@@ -55,11 +55,7 @@ async fn a_journal_left_by_a_killed_process_is_folded_once_without_its_torn_tail
     // Records 1-5 written, 1-2 folded (their rows and the mark in one transaction) before the
     // kill, record 6 cut short by it.
     let writer = SqliteWriter::new(dir.path().join("warden.db"));
-    let folded = writer.try_write(
-        || vec![(1, entry(1, 0)), (2, entry(2, 0))],
-        |p: &(u64, Appended)| &p.1,
-        |_| Some((name.to_string(), 2)),
-    );
+    let folded = writer.try_write(name, || vec![(1, entry(1, 0)), (2, entry(2, 0))]);
     assert!(matches!(folded, Attempt::Done(_, Ok(()))));
     drop(writer);
     let mut bytes = Vec::new();
@@ -71,7 +67,7 @@ async fn a_journal_left_by_a_killed_process_is_folded_once_without_its_torn_tail
         );
     }
     bytes.truncate(bytes.len() - 7);
-    private_dir(&dir.path().join(DIR)).unwrap();
+    private_journal_dir(&dir.path().join(DIR)).unwrap();
     std::fs::write(dir.path().join(DIR).join(name), &bytes).unwrap();
 
     let store = Store::open_data_dir(dir.path()).await.unwrap();
@@ -184,7 +180,7 @@ async fn an_unreadable_record_keeps_its_journal_for_an_operator() {
     let dir = tempfile::tempdir().unwrap();
     drop(Store::open_data_dir(dir.path()).await.unwrap());
     let journal = dir.path().join(DIR);
-    private_dir(&journal).unwrap();
+    private_journal_dir(&journal).unwrap();
     let mut bytes = Vec::new();
     journal_record::encode(&mut bytes, 1, &serde_json::to_vec(&entry(1, 0)).unwrap());
     journal_record::encode(&mut bytes, 2, b"{\"events\": 7}");

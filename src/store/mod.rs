@@ -25,6 +25,7 @@ mod links;
 mod people;
 mod portable;
 mod postgres;
+mod private_dir;
 pub mod requests;
 mod rows;
 mod sessions;

@@ -3,6 +3,7 @@
 
 use super::audit_journal;
 use super::group_commit::GroupCommit;
+use super::private_dir::private_dir;
 use super::sqlite_writer::SqliteWriter;
 use super::{Backend, SqliteStore, StoreError};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -13,13 +14,10 @@ use std::str::FromStr;
 /// hold secrets): a new dir is made 0700 and the database file 0600, before SQLite opens it, so
 /// that its journal files (which SQLite creates with the database's mode) are private too.
 fn private_files(dir: &Path, file: &Path) -> std::io::Result<()> {
+    private_dir(dir)?;
     #[cfg(unix)]
     {
-        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)?;
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
         std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -27,10 +25,6 @@ fn private_files(dir: &Path, file: &Path) -> std::io::Result<()> {
             .open(file)?;
         // A file made by an older Warden (or by hand) is tightened too.
         std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))?;
-    }
-    #[cfg(not(unix))]
-    {
-        std::fs::create_dir_all(dir)?;
     }
     Ok(())
 }

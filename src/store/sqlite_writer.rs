@@ -20,12 +20,15 @@ pub struct SqliteWriter {
     checkpoint: Checkpoint,
 }
 
+/// A journal's record: its number there, and the entry.
+pub type Record = (u64, Appended);
+
 /// What one try did.
-pub enum Attempt<T> {
+pub enum Attempt {
     /// Another connection holds the write lock; `take` was not called.
     Busy,
     /// The batch `take` gave, and whether it was committed.
-    Done(Vec<T>, Result<(), StoreError>),
+    Done(Vec<Record>, Result<(), StoreError>),
 }
 
 impl SqliteWriter {
@@ -42,17 +45,12 @@ impl SqliteWriter {
         self.checkpoint.behind()
     }
 
-    /// Takes the write lock if it is free, then the entries `take` gives, and commits them in
-    /// one transaction, chained after the head, with the journal's mark that `mark` gives for
-    /// them (`audit_journal`: that journal is folded up to that record). `take` is called only
-    /// once the lock is held, so that entries never leave the queue for a write that cannot
+    /// Takes the write lock if it is free, then the records of the journal `journal` that
+    /// `take` gives, and commits them in one transaction, chained after the head, with the
+    /// journal's mark (`audit_journal`: folded up to the last of them). `take` is called only
+    /// once the lock is held, so that records never leave the queue for a write that cannot
     /// happen yet.
-    pub fn try_write<T>(
-        &self,
-        take: impl FnOnce() -> Vec<T>,
-        entry: impl Fn(&T) -> &Appended,
-        mark: impl FnOnce(&[T]) -> Option<(String, u64)>,
-    ) -> Attempt<T> {
+    pub fn try_write(&self, journal: &str, take: impl FnOnce() -> Vec<Record>) -> Attempt {
         self.conn.with(open, |conn| {
             let conn = match conn {
                 Ok(conn) => conn,
@@ -64,9 +62,10 @@ impl SqliteWriter {
                 Err(e) => (take(), Err(e.into())),
                 Ok(()) => {
                     let batch = take();
-                    let entries: Vec<&Appended> = batch.iter().map(&entry).collect();
+                    let entries: Vec<&Appended> = batch.iter().map(|(_, e)| e).collect();
+                    let last = batch.last().map(|(seq, _)| *seq);
                     let result = write(conn, &entries)
-                        .and_then(|()| Ok(mark_folded(conn, mark(&batch))?))
+                        .and_then(|()| Ok(mark_folded(conn, journal, last)?))
                         .and_then(|()| Ok(run(conn, "COMMIT")?));
                     drop(entries);
                     (batch, result)
@@ -100,9 +99,9 @@ impl SqliteWriter {
     }
 }
 
-/// Records that the journal `name` is folded up to `seq`, in the batch's transaction.
-fn mark_folded(conn: &Connection, mark: Option<(String, u64)>) -> rusqlite::Result<()> {
-    let Some((name, seq)) = mark else {
+/// Records that the journal `name` is folded up to `seq` (if any), in the batch's transaction.
+fn mark_folded(conn: &Connection, name: &str, seq: Option<u64>) -> rusqlite::Result<()> {
+    let Some(seq) = seq else {
         return Ok(());
     };
     conn.prepare_cached(
