@@ -114,11 +114,7 @@ fn main() {
         );
     }
     let (audited, ok) = server.block_on(async {
-        let filter = AuditFilter {
-            kind: Some("agent_tool_call".into()),
-            limit: i64::MAX,
-            ..AuditFilter::default()
-        };
+        let filter = AuditFilter::every("agent_tool_call");
         let audited = app.store.audit(&filter).await.unwrap().len();
         (audited, warden::audit::verify(&app.store).await.unwrap().ok)
     });

@@ -81,6 +81,17 @@ pub struct AuditFilter {
     pub limit: i64,
 }
 
+impl AuditFilter {
+    /// Every event of one kind, oldest first.
+    pub fn every(kind: &str) -> Self {
+        AuditFilter {
+            kind: Some(kind.into()),
+            limit: i64::MAX,
+            ..AuditFilter::default()
+        }
+    }
+}
+
 /// The hash of an event: SHA-256 over its fields, each length-prefixed so that no text can
 /// move from one field into the next, and the previous event's hash.
 pub fn chain_hash(

@@ -23,11 +23,7 @@ fn entry(n: usize, padding: usize) -> Appended {
 
 /// The `n` of every event in the chain, in chain order; and whether the chain verifies.
 async fn chain(store: &Store) -> (Vec<u64>, bool) {
-    let filter = AuditFilter {
-        kind: Some("agent_tool_call".into()),
-        limit: i64::MAX,
-        ..AuditFilter::default()
-    };
+    let filter = AuditFilter::every("agent_tool_call");
     let mut events = store.audit(&filter).await.unwrap();
     events.sort_by_key(|e| e.seq);
     let ns = events

@@ -409,11 +409,7 @@ async fn agent_tokens_draft_for_their_person_and_every_call_is_audited() {
     let audit = s
         .app
         .store
-        .audit(&AuditFilter {
-            kind: Some("agent_tool_call".into()),
-            limit: 100,
-            ..AuditFilter::default()
-        })
+        .audit(&AuditFilter::every("agent_tool_call"))
         .await
         .unwrap();
     assert_eq!(audit.len(), 4, "{audit:?}");
@@ -438,11 +434,7 @@ async fn agent_tokens_draft_for_their_person_and_every_call_is_audited() {
     let audit = s
         .app
         .store
-        .audit(&AuditFilter {
-            kind: Some("agent_tool_call".into()),
-            limit: 100,
-            ..AuditFilter::default()
-        })
+        .audit(&AuditFilter::every("agent_tool_call"))
         .await
         .unwrap();
     assert_eq!(audit.last().unwrap().data["outcome"], "not_found");

@@ -328,11 +328,7 @@ async fn json_logs_carry_the_request_id() {
         assert_eq!(logged["fields"]["tool"], "check_access", "{how}: {logged}");
         // And the audit log's record of the call names the same request.
         let store = warden::store::Store::open(dir.path(), None).await.unwrap();
-        let filter = warden::model::audit::AuditFilter {
-            kind: Some("agent_tool_call".into()),
-            limit: 1000,
-            ..Default::default()
-        };
+        let filter = warden::model::audit::AuditFilter::every("agent_tool_call");
         let audited = store.audit(&filter).await.unwrap();
         assert!(
             audited

@@ -26,11 +26,7 @@ async fn append(store: &Store, data: Value) -> Result<(), warden::store::StoreEr
 }
 
 async fn all_events(store: &Store, kind: &str) -> Vec<Value> {
-    let filter = AuditFilter {
-        kind: Some(kind.into()),
-        limit: 1_000_000,
-        ..AuditFilter::default()
-    };
+    let filter = AuditFilter::every(kind);
     store
         .audit(&filter)
         .await

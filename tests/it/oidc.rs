@@ -406,11 +406,7 @@ async fn a_browser_signs_in_with_the_role_its_groups_give_and_signs_out() {
     let created = w
         .app
         .store
-        .audit(&warden::model::audit::AuditFilter {
-            kind: Some("person_created".into()),
-            limit: 10,
-            ..Default::default()
-        })
+        .audit(&warden::model::audit::AuditFilter::every("person_created"))
         .await
         .unwrap();
     assert_eq!(created.len(), 1, "{created:?}");
@@ -608,11 +604,7 @@ async fn auto_create_admits_listed_domains_and_a_missing_groups_claim_takes_noth
     let changed = w
         .app
         .store
-        .audit(&warden::model::audit::AuditFilter {
-            kind: Some("role_changed".into()),
-            limit: 10,
-            ..Default::default()
-        })
+        .audit(&warden::model::audit::AuditFilter::every("role_changed"))
         .await
         .unwrap();
     assert_eq!(changed.len(), 1, "{changed:?}");
