@@ -223,3 +223,24 @@ fn the_folder_comes_back_after_its_runtime_ends() {
         assert_eq!(settled.unwrap(), (vec![1, 2], true));
     });
 }
+
+proptest::proptest! {
+    /// Any text people or agents send (any Unicode, control characters included) comes back
+    /// from a journal record exactly as it went in.
+    #[test]
+    fn any_text_survives_a_journal_record(actor in ".*", text in ".*", seq in 1u64..u64::MAX) {
+        let entry = Appended {
+            at: "2026-12-07T10:00:00Z".into(),
+            events: vec![NewEvent::new(actor, "agent_tool_call", None, json!({"arguments": {"identity": text}}))],
+            ..Appended::default()
+        };
+        let mut bytes = Vec::new();
+        journal_record::encode(&mut bytes, seq, &serde_json::to_vec(&entry).unwrap());
+        let (records, used) = journal_record::decode(&bytes);
+        proptest::prop_assert_eq!(used, bytes.len());
+        let back: Appended = serde_json::from_slice(records[0].1).unwrap();
+        proptest::prop_assert_eq!(records[0].0, seq);
+        proptest::prop_assert_eq!(&back.events, &entry.events);
+        proptest::prop_assert_eq!(back.at, entry.at);
+    }
+}

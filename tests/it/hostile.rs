@@ -201,3 +201,38 @@ async fn the_server_survives_hostile_input_then_answers() {
     assert_eq!(status, 200, "{doc}");
     assert!(doc["answer"].as_str().unwrap().contains("Yes"), "{doc}");
 }
+
+/// An agent's calls carrying the corpus in their arguments: each answered (never a dropped
+/// connection), each in the audit log once, through the server's audit journal, with its text
+/// exactly as sent where the log keeps it whole (256 characters); and the chain verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agents_hostile_arguments_reach_the_audit_log_exactly() {
+    let s = TestServer::start().await;
+    let agent = s
+        .token_for("maya", warden::people::Role::Requester, Some("bot"))
+        .await;
+    let corpus = messages();
+    for (what, text) in &corpus {
+        let body = json!({"identity": text, "privilege": "SELECT", "resource": text}).to_string();
+        let (status, doc) = s.post_as(&agent, "/v1/tools/check_access", &body).await;
+        assert!(
+            status == 200 || (400..500).contains(&status),
+            "{what}: {status} {doc}"
+        );
+    }
+    let audited = s
+        .app
+        .store
+        .audit(&warden::model::audit::AuditFilter::every("agent_tool_call"))
+        .await
+        .unwrap();
+    assert_eq!(audited.len(), corpus.len());
+    for (what, text) in corpus.iter().filter(|(_, t)| t.chars().count() <= 256) {
+        let logged = audited
+            .iter()
+            .filter(|e| e.data["arguments"]["identity"] == text.as_str())
+            .count();
+        assert_eq!(logged, 1, "{what}: logged {logged} times");
+    }
+    assert!(warden::audit::verify(&s.app.store).await.unwrap().ok);
+}
