@@ -20,7 +20,8 @@ use super::rows::appended::Appended;
 use super::sqlite_writer::{Attempt, Record, SqliteWriter};
 use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::Read;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
@@ -34,7 +35,10 @@ const FOLD_AT_MOST: usize = 2048;
 /// a fold does not wait for it).
 const FOLD_GAP: Duration = Duration::from_millis(1);
 
-/// A journal wholly folded and longer than this starts again from empty.
+/// A journal wholly folded and longer than this starts again from its beginning, writing over
+/// what it wrote before (`journal_record`: the older records past the newer ones are not read).
+/// Not emptied: a page freed and made again costs far more than one written over (measured
+/// here: the kernel zeroing each new page took more time than the write itself).
 const RESTART_PAST: u64 = 4 << 20;
 
 /// How long a fold waits for SQLite's write lock (or a checkpoint) before its readers are told
@@ -81,10 +85,9 @@ struct Open {
     file: File,
     /// The next record's number.
     next: u64,
-    /// The file's length: whole records only.
+    /// Where the next record is written: the end of the records written since the journal last
+    /// started again (the file may be longer, with older records past it).
     len: u64,
-    /// A failed write could not be cut off: nothing more may be written after it.
-    broken: bool,
 }
 
 impl Journal {
@@ -128,20 +131,12 @@ impl Journal {
                 Some(open) => open,
                 none => none.insert(inner.create()?),
             };
-            if open.broken {
-                return Err(StoreError::Busy(
-                    "the audit journal cannot be written (see the server log)".into(),
-                ));
-            }
             let seq = open.next;
             journal_record::encode(&mut record, seq, &payload);
-            if let Err(source) = open.file.write_all(&record) {
-                // Cut a partial record off: recovery stops at the first damaged record, and
-                // would not see the ones written after it.
-                if let Err(e) = open.file.set_len(open.len) {
-                    tracing::error!(error = %e, "the audit journal cannot be cut back after a failed write; audited calls will fail until restart");
-                    open.broken = true;
-                }
+            // At the end of the records written since the journal last started again. A write
+            // that fails leaves `len` and the number as they were: the next record is written
+            // over whatever part of this one reached the file.
+            if let Err(source) = open.file.write_all_at(&record, open.len) {
                 return Err(inner.io_error(source));
             }
             open.next += 1;
@@ -240,7 +235,7 @@ impl Inner {
         let stem = format!("{}-{:016x}", std::process::id(), rand::random::<u64>());
         let name = format!("{stem}.log");
         let mut options = OpenOptions::new();
-        options.create_new(true).append(true);
+        options.create_new(true).write(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         // Made and locked under a name recovery skips, then named: another process's recovery
@@ -255,7 +250,6 @@ impl Inner {
             file,
             next: 1,
             len: 0,
-            broken: false,
         })
     }
 
@@ -318,17 +312,21 @@ impl Inner {
             drop(file);
             None
         };
-        let (folded, last) = self.fold_taken(name);
+        let (mut folded, mut last) = self.fold_taken(name);
+        // Held: everything waiting is folded (more than one batch, when many are), so that
+        // the file can start again now.
+        while held.is_some() && matches!(folded, Folded::Done) && !lock(&self.pending).is_empty() {
+            let (more, more_last) = self.fold_taken(name);
+            folded = more;
+            last = more_last.or(last);
+        }
         if let (Some(file), Some(last)) = (held.as_mut(), last)
             && let Some(open) = file.as_mut()
             && last + 1 == open.next
         {
-            match open.file.set_len(0) {
-                Ok(()) => open.len = 0,
-                Err(e) => tracing::warn!(error = %e, "the audit journal cannot be emptied"),
-            }
+            open.len = 0;
         }
-        // Readers waiting for these entries are let go only now, the file emptied or not.
+        // Readers waiting for these entries are let go only now.
         if let Some(last) = last {
             self.advance(last);
         }
@@ -453,10 +451,10 @@ pub fn recover(data_dir: &Path, writer: &SqliteWriter) -> Result<usize, StoreErr
 fn fold_file(name: &str, bytes: &[u8], writer: &SqliteWriter) -> Result<(usize, bool), StoreError> {
     let (records, whole) = journal_record::decode(bytes);
     if whole < bytes.len() {
-        tracing::warn!(
+        tracing::info!(
             journal = name,
             bytes = bytes.len() - whole,
-            "the audit journal ends in a record cut short (never answered): dropped"
+            "the rest of the audit journal is a record cut short (never answered) or older records written over: not read"
         );
     }
     let mark = writer.folded(name)?;

@@ -1,5 +1,6 @@
 //! The audit journal against real SQLite files: a journal left by a killed process folded once
-//! (and its torn tail dropped), a live process's journal left alone, a long one started again
+//! (and its torn tail dropped; started again, only its newer records), a live process's journal
+//! left alone, a long one started again
 //! under steady appends, an unreadable record kept for an operator, the folder back after its
 //! runtime ended. On two worker threads, so that folds run between appends.
 
@@ -79,6 +80,37 @@ async fn a_journal_left_by_a_killed_process_is_folded_once_without_its_torn_tail
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_process_journal_started_again_gives_only_its_newer_records() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Store::open_data_dir(dir.path()).await.unwrap());
+    let name = "4242-00000000feedface.log";
+    // Records 1-5 (large) written and folded, the journal started again: records 6-7 (small)
+    // written over the start of record 1, not yet folded at the kill.
+    let writer = SqliteWriter::new(dir.path().join("warden.db"));
+    let folded = writer.try_write(name, || {
+        (1..=5).map(|n| (n, entry(n as usize, 300))).collect()
+    });
+    assert!(matches!(folded, Attempt::Done(_, Ok(()))));
+    drop(writer);
+    let record = |n: u64, padding| {
+        let mut bytes = Vec::new();
+        let payload = serde_json::to_vec(&entry(n as usize, padding)).unwrap();
+        journal_record::encode(&mut bytes, n, &payload);
+        bytes
+    };
+    let mut bytes: Vec<u8> = (1..=5).flat_map(|n| record(n, 300)).collect();
+    let newer: Vec<u8> = (6..=7).flat_map(|n| record(n, 0)).collect();
+    assert!(newer.len() < bytes.len());
+    bytes[..newer.len()].copy_from_slice(&newer);
+    private_journal_dir(&dir.path().join(DIR)).unwrap();
+    std::fs::write(dir.path().join(DIR).join(name), &bytes).unwrap();
+
+    let store = Store::open_data_dir(dir.path()).await.unwrap();
+    assert_eq!(chain(&store).await, (vec![1, 2, 3, 4, 5, 6, 7], true));
+    assert!(journal_files(dir.path()).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_live_journal_is_left_to_its_process_and_read_back_once_folded() {
     let dir = tempfile::tempdir().unwrap();
     let first = Store::open_data_dir(dir.path()).await.unwrap();
@@ -112,19 +144,20 @@ async fn a_long_journal_starts_again_once_folded_and_numbering_goes_on() {
     store.audit_head().await.unwrap();
     let files = journal_files(dir.path());
     assert_eq!(files.len(), 1);
-    let len = std::fs::metadata(&files[0]).unwrap().len();
-    assert!(
-        len < RESTART_PAST,
-        "a folded journal of {len} bytes started again"
-    );
+    let before = std::fs::metadata(&files[0]).unwrap().len();
+    assert!(before > RESTART_PAST, "{before} bytes");
     store.append_grouped(entry(count + 1, 0)).await.unwrap();
+    // Written over its start, not grown.
+    assert_eq!(std::fs::metadata(&files[0]).unwrap().len(), before);
     let expected: Vec<u64> = (1..=count as u64 + 1).collect();
     assert_eq!(chain(&store).await, (expected.clone(), true));
-    // The records since the last restart are numbered on from the ones before it.
+    // The records since the last restart are numbered on from the ones before it; the older
+    // ones past them are not read.
     let bytes = std::fs::read(&files[0]).unwrap();
     let (records, _) = journal_record::decode(&bytes);
     let seqs: Vec<u64> = records.iter().map(|r| r.0).collect();
     assert!(seqs[0] > 1, "started again: {seqs:?}");
+    assert_eq!(*seqs.last().unwrap(), count as u64 + 1);
     assert_eq!(seqs, (seqs[0]..=count as u64 + 1).collect::<Vec<_>>());
     // Put back as a killed process would have left it (the last handle removed it): its
     // records are already folded, and the mark says so.
@@ -136,12 +169,13 @@ async fn a_long_journal_starts_again_once_folded_and_numbering_goes_on() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_journal_under_steady_appends_is_emptied_as_it_is_folded() {
+async fn a_journal_under_steady_appends_starts_again_as_it_is_folded() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open_data_dir(dir.path()).await.unwrap();
-    // About 7 MB from four writers that never pause: there is always something written
-    // during a fold, and still the file must start again.
-    let (writers, each) = (4, 1500);
+    // About 18 MB from four writers that never pause: there is always something written
+    // during a fold, and still the file must start again (it grows to the furthest point
+    // written before a restart: past 4 MiB by what was written while a fold waited).
+    let (writers, each) = (4, 4000);
     let tasks: Vec<_> = (0..writers)
         .map(|w| {
             let store = store.clone();
@@ -160,11 +194,18 @@ async fn a_journal_under_steady_appends_is_emptied_as_it_is_folded() {
     }
     store.audit_head().await.unwrap();
     let files = journal_files(dir.path());
-    let len = std::fs::metadata(&files[0]).unwrap().len();
+    let bytes = std::fs::read(&files[0]).unwrap();
+    let written = (writers * each) as u64;
     assert!(
-        len < RESTART_PAST + (1 << 20),
-        "the journal grew to {len} bytes"
+        (bytes.len() as u64) < written * (1 << 10),
+        "the journal grew to {} bytes",
+        bytes.len()
     );
+    // What is read back from it is the records since it last started again, numbered on.
+    let (records, _) = journal_record::decode(&bytes);
+    let first = records.first().map_or(written + 1, |r| r.0);
+    assert!(first > 1, "never started again");
+    assert_eq!(first + records.len() as u64 - 1, written);
     let (mut ns, verified) = chain(&store).await;
     assert!(verified);
     ns.sort_unstable();

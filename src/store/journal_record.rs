@@ -3,6 +3,11 @@
 //! A process killed in the middle of a write leaves a record cut short at the end of the file:
 //! reading stops at the first record that is short or whose checksum fails, and what came
 //! before it is whole (its writer was answered only after the whole write returned).
+//!
+//! A journal starts again by writing from its beginning over what it wrote before (its pages
+//! stay in the operating system's cache, instead of being freed and made again): records are
+//! numbered one after another across restarts, so reading also stops at a record whose number
+//! does not follow the one before it, an older record left past the newer ones.
 
 /// Bytes before a record's payload.
 const HEADER: usize = 4 + 8 + 4;
@@ -16,12 +21,18 @@ pub fn encode(out: &mut Vec<u8>, seq: u64, payload: &[u8]) {
     out.extend_from_slice(payload);
 }
 
-/// The whole records at the start of `bytes`, in order, and how many bytes they take (the rest
-/// is a torn or damaged tail).
+/// The whole records at the start of `bytes`, numbered one after another, in order, and how
+/// many bytes they take (the rest is a torn or damaged tail, or older records).
 pub fn decode(bytes: &[u8]) -> (Vec<(u64, &[u8])>, usize) {
-    let mut records = Vec::new();
+    let mut records: Vec<(u64, &[u8])> = Vec::new();
     let mut at = 0;
     while let Some((seq, payload, next)) = record_at(bytes, at) {
+        if records
+            .last()
+            .is_some_and(|(last, _)| last.checked_add(1) != Some(seq))
+        {
+            break;
+        }
         records.push((seq, payload));
         at = next;
     }
@@ -62,7 +73,7 @@ mod tests {
 
     #[test]
     fn records_read_back_in_order() {
-        let records = vec![(1, b"{}".to_vec()), (2, Vec::new()), (7, b"x".repeat(300))];
+        let records = vec![(5, b"{}".to_vec()), (6, Vec::new()), (7, b"x".repeat(300))];
         let bytes = file(&records);
         let (read, used) = decode(&bytes);
         assert_eq!(used, bytes.len());
@@ -92,6 +103,35 @@ mod tests {
                 .count();
             prop_assert_eq!(read.len(), whole);
             prop_assert!(used <= cut);
+        }
+
+        /// A journal started again over its older records: only the newer ones are read, however
+        /// the two line up.
+        #[test]
+        fn records_written_over_older_ones_end_where_the_newer_end(
+            old in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..64), 1..10),
+            new in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..64), 0..10),
+            gap in 0u64..3,
+        ) {
+            let old: Vec<(u64, Vec<u8>)> =
+                old.into_iter().enumerate().map(|(i, p)| (i as u64 + 1, p)).collect();
+            let first = old.len() as u64 + 1 + gap;
+            let new: Vec<(u64, Vec<u8>)> =
+                new.into_iter().enumerate().map(|(i, p)| (first + i as u64, p)).collect();
+            let mut bytes = file(&old);
+            let over = file(&new);
+            if over.len() > bytes.len() {
+                bytes.resize(over.len(), 0);
+            }
+            bytes[..over.len()].copy_from_slice(&over);
+            let (read, used) = decode(&bytes);
+            let read: Vec<(u64, Vec<u8>)> = read.into_iter().map(|(s, p)| (s, p.to_vec())).collect();
+            if new.is_empty() {
+                prop_assert_eq!(read, old);
+            } else {
+                prop_assert_eq!(read, new);
+                prop_assert_eq!(used, over.len());
+            }
         }
 
         /// Any bytes at all: no panic, and what is read back is a prefix of the input.
