@@ -41,6 +41,10 @@ const FOLD_GAP: Duration = Duration::from_millis(1);
 /// here: the kernel zeroing each new page took more time than the write itself).
 const RESTART_PAST: u64 = 4 << 20;
 
+/// Folds at most in a row while appends are held back for a long journal to start again (each
+/// a few milliseconds at most): past them, the workers are let go and the next fold tries again.
+const HELD_FOLDS_AT_MOST: usize = 8;
+
 /// How long a fold waits for SQLite's write lock (or a checkpoint) before its readers are told
 /// the log is busy, as sqlx's own connections do.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -295,9 +299,10 @@ impl Inner {
     }
 
     /// One transaction of the oldest pending entries, if SQLite's write lock is free. A long
-    /// journal is folded with appends held back (one fold, about a millisecond), so that the
-    /// fold takes everything written and the file can start again: under steady load there is
-    /// otherwise always something written during the fold, and the file would only grow.
+    /// journal is folded with appends held back (usually one fold, about a millisecond; a few
+    /// when many entries wait, [`HELD_FOLDS_AT_MOST`] at most), so that the folds take
+    /// everything written and the file can start again: under steady load there is otherwise
+    /// always something written during a fold, and the file would only grow.
     fn fold_once(&self) -> Folded {
         let _one = lock(&self.fold);
         let Some(name) = self.name.get() else {
@@ -313,9 +318,15 @@ impl Inner {
             None
         };
         let (mut folded, mut last) = self.fold_taken(name);
+        let mut folds = 1;
         // Held: everything waiting is folded (more than one batch, when many are), so that
-        // the file can start again now.
-        while held.is_some() && matches!(folded, Folded::Done) && !lock(&self.pending).is_empty() {
+        // the file can start again now; appending workers wait meanwhile, so not for long.
+        while held.is_some()
+            && folds < HELD_FOLDS_AT_MOST
+            && matches!(folded, Folded::Done)
+            && !lock(&self.pending).is_empty()
+        {
+            folds += 1;
             let (more, more_last) = self.fold_taken(name);
             folded = more;
             last = more_last.or(last);
