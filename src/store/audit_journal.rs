@@ -317,19 +317,20 @@ impl Inner {
             drop(file);
             None
         };
-        let (mut folded, mut last) = self.fold_taken(name);
-        let mut folds = 1;
         // Held: everything waiting is folded (more than one batch, when many are), so that
         // the file can start again now; appending workers wait meanwhile, so not for long.
-        while held.is_some()
-            && folds < HELD_FOLDS_AT_MOST
-            && matches!(folded, Folded::Done)
-            && !lock(&self.pending).is_empty()
-        {
-            folds += 1;
-            let (more, more_last) = self.fold_taken(name);
-            folded = more;
-            last = more_last.or(last);
+        let rounds = if held.is_some() {
+            HELD_FOLDS_AT_MOST
+        } else {
+            1
+        };
+        let (mut folded, mut last) = (Folded::Done, None);
+        for _ in 0..rounds {
+            let (this, this_last) = self.fold_taken(name);
+            (folded, last) = (this, this_last.or(last));
+            if !matches!(folded, Folded::Done) || lock(&self.pending).is_empty() {
+                break;
+            }
         }
         if let (Some(file), Some(last)) = (held.as_mut(), last)
             && let Some(open) = file.as_mut()
