@@ -37,6 +37,26 @@ async fn chain(store: &Store) -> (Vec<u64>, bool) {
     (ns, breaks.is_empty())
 }
 
+/// Entry `n` as journal record number `n`.
+fn record(n: u64, padding: usize) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let payload = serde_json::to_vec(&entry(n as usize, padding)).unwrap();
+    journal_record::encode(&mut bytes, n, &payload);
+    bytes
+}
+
+/// A store in `data_dir` whose journal `name`, holding `bytes`, was left by a killed process
+/// after it had folded `folded` (their rows and the mark in one transaction).
+async fn left_by_a_killed_process(data_dir: &Path, name: &str, folded: Vec<Record>, bytes: &[u8]) {
+    drop(Store::open_data_dir(data_dir).await.unwrap());
+    let writer = SqliteWriter::new(data_dir.join("warden.db"));
+    let done = writer.try_write(name, || folded);
+    assert!(matches!(done, Attempt::Done(_, Ok(()))));
+    drop(writer);
+    private_journal_dir(&data_dir.join(DIR)).unwrap();
+    std::fs::write(data_dir.join(DIR).join(name), bytes).unwrap();
+}
+
 fn journal_files(data_dir: &Path) -> Vec<PathBuf> {
     match std::fs::read_dir(data_dir.join(DIR)) {
         Ok(listing) => listing.map(|e| e.unwrap().path()).collect(),
@@ -47,25 +67,11 @@ fn journal_files(data_dir: &Path) -> Vec<PathBuf> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_journal_left_by_a_killed_process_is_folded_once_without_its_torn_tail() {
     let dir = tempfile::tempdir().unwrap();
-    drop(Store::open_data_dir(dir.path()).await.unwrap());
-    let name = "4242-00000000deadbeef.log";
-    // Records 1-5 written, 1-2 folded (their rows and the mark in one transaction) before the
-    // kill, record 6 cut short by it.
-    let writer = SqliteWriter::new(dir.path().join("warden.db"));
-    let folded = writer.try_write(name, || vec![(1, entry(1, 0)), (2, entry(2, 0))]);
-    assert!(matches!(folded, Attempt::Done(_, Ok(()))));
-    drop(writer);
-    let mut bytes = Vec::new();
-    for n in 1..=6 {
-        journal_record::encode(
-            &mut bytes,
-            n,
-            &serde_json::to_vec(&entry(n as usize, 0)).unwrap(),
-        );
-    }
+    // Records 1-5 written, 1-2 folded before the kill, record 6 cut short by it.
+    let mut bytes: Vec<u8> = (1..=6).flat_map(|n| record(n, 0)).collect();
     bytes.truncate(bytes.len() - 7);
-    private_journal_dir(&dir.path().join(DIR)).unwrap();
-    std::fs::write(dir.path().join(DIR).join(name), &bytes).unwrap();
+    let folded = vec![(1, entry(1, 0)), (2, entry(2, 0))];
+    left_by_a_killed_process(dir.path(), "4242-00000000deadbeef.log", folded, &bytes).await;
 
     let store = Store::open_data_dir(dir.path()).await.unwrap();
     assert_eq!(chain(&store).await, (vec![1, 2, 3, 4, 5], true));
@@ -82,28 +88,14 @@ async fn a_journal_left_by_a_killed_process_is_folded_once_without_its_torn_tail
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_process_journal_started_again_gives_only_its_newer_records() {
     let dir = tempfile::tempdir().unwrap();
-    drop(Store::open_data_dir(dir.path()).await.unwrap());
-    let name = "4242-00000000feedface.log";
     // Records 1-5 (large) written and folded, the journal started again: records 6-7 (small)
     // written over the start of record 1, not yet folded at the kill.
-    let writer = SqliteWriter::new(dir.path().join("warden.db"));
-    let folded = writer.try_write(name, || {
-        (1..=5).map(|n| (n, entry(n as usize, 300))).collect()
-    });
-    assert!(matches!(folded, Attempt::Done(_, Ok(()))));
-    drop(writer);
-    let record = |n: u64, padding| {
-        let mut bytes = Vec::new();
-        let payload = serde_json::to_vec(&entry(n as usize, padding)).unwrap();
-        journal_record::encode(&mut bytes, n, &payload);
-        bytes
-    };
     let mut bytes: Vec<u8> = (1..=5).flat_map(|n| record(n, 300)).collect();
     let newer: Vec<u8> = (6..=7).flat_map(|n| record(n, 0)).collect();
     assert!(newer.len() < bytes.len());
     bytes[..newer.len()].copy_from_slice(&newer);
-    private_journal_dir(&dir.path().join(DIR)).unwrap();
-    std::fs::write(dir.path().join(DIR).join(name), &bytes).unwrap();
+    let folded = (1..=5).map(|n| (n, entry(n as usize, 300))).collect();
+    left_by_a_killed_process(dir.path(), "4242-00000000feedface.log", folded, &bytes).await;
 
     let store = Store::open_data_dir(dir.path()).await.unwrap();
     assert_eq!(chain(&store).await, (vec![1, 2, 3, 4, 5, 6, 7], true));
@@ -224,10 +216,9 @@ async fn an_unreadable_record_keeps_its_journal_for_an_operator() {
     drop(Store::open_data_dir(dir.path()).await.unwrap());
     let journal = dir.path().join(DIR);
     private_journal_dir(&journal).unwrap();
-    let mut bytes = Vec::new();
-    journal_record::encode(&mut bytes, 1, &serde_json::to_vec(&entry(1, 0)).unwrap());
+    let mut bytes = record(1, 0);
     journal_record::encode(&mut bytes, 2, b"{\"events\": 7}");
-    journal_record::encode(&mut bytes, 3, &serde_json::to_vec(&entry(3, 0)).unwrap());
+    bytes.extend(record(3, 0));
     std::fs::write(journal.join("7-0000000000000007.log"), &bytes).unwrap();
     // A journal being made by a live process (locked, not yet named) is not touched.
     std::fs::write(journal.join("8-0000000000000008.new"), b"").unwrap();
