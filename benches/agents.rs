@@ -9,7 +9,9 @@
 //! The real server (`warden::server::serve`) over a SQLite store holding a tier-S snapshot
 //! (`synth`, seed 7), on one runtime of two workers; the clients (closed loop, keep-alive) on
 //! another; 2 cores shared. After the runs the log is read back: the agent calls audited must
-//! equal the agent calls answered, and the chain must verify.
+//! equal the agent calls answered, and the chain must verify. Beside the rates, the CPU time an
+//! answer took: the server's threads, and the whole machine's (clients and kernel included),
+//! since with two cores shared what an agent call costs beyond a person's is what slows it.
 // A benchmark stops at the first thing it cannot measure: unwrap is its error handling.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -20,11 +22,47 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use support::knobs::{env_usize, env_usizes};
+use support::machine::{cpu_system, cpu_threads};
 use support::percentiles::percentiles;
 use support::report::ms;
 use support::runtime::{CLIENT_THREADS, SERVER_THREADS, runtime};
 use warden::app::App;
 use warden::model::audit::AuditFilter;
+
+/// What one measurement gave: answers, their latencies, and CPU time spent meanwhile (the
+/// server's threads, the whole machine's).
+struct Measured {
+    answers: usize,
+    times: Vec<Duration>,
+    server_cpu: Duration,
+    machine_cpu: Duration,
+}
+
+impl Measured {
+    /// CPU microseconds an answer took: the server's, the machine's.
+    fn cpu_per_answer(&self) -> (f64, f64) {
+        let per = |d: Duration| d.as_secs_f64() * 1e6 / self.answers.max(1) as f64;
+        (per(self.server_cpu), per(self.machine_cpu))
+    }
+}
+
+/// [`load`], with the CPU time it took.
+fn measure(
+    rt: &tokio::runtime::Runtime,
+    url: &str,
+    token: &str,
+    clients: usize,
+    seconds: u64,
+) -> Measured {
+    let (server, machine) = (cpu_threads(SERVER_THREADS), cpu_system());
+    let (answers, times) = rt.block_on(load(url, token, clients, seconds));
+    Measured {
+        answers,
+        times,
+        server_cpu: cpu_threads(SERVER_THREADS).saturating_sub(server),
+        machine_cpu: cpu_system().saturating_sub(machine),
+    }
+}
 
 /// Runs `clients` closed-loop clients for `seconds`, each asking a different question in turn;
 /// the answers counted and their latencies.
@@ -88,25 +126,29 @@ fn main() {
     });
     let clients_rt = runtime(CLIENT_THREADS);
     println!("## Agent tokens\n");
-    println!("| clients | token | answers/s | p50 | p99 | agent / person |");
-    println!("|---|---|---|---|---|---|");
+    println!(
+        "| clients | token | answers/s | p50 | p99 | agent / person | CPU µs an answer: server | machine |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
     let mut agent_answers = 0;
     for &c in &client_counts {
         // Warm-up, not counted.
         clients_rt.block_on(load(&url, &person, c, 1));
-        let (pn, pt) = clients_rt.block_on(load(&url, &person, c, seconds));
-        let (an, at) = clients_rt.block_on(load(&url, &agent, c, seconds));
-        agent_answers += an;
-        let (pp, ap) = (percentiles(pt), percentiles(at));
+        let p = measure(&clients_rt, &url, &person, c, seconds);
+        let a = measure(&clients_rt, &url, &agent, c, seconds);
+        agent_answers += a.answers;
+        let ((ps, pm), (as_, am)) = (p.cpu_per_answer(), a.cpu_per_answer());
+        let (pn, an) = (p.answers, a.answers);
+        let (pp, ap) = (percentiles(p.times), percentiles(a.times));
         let rate = |n: usize| n as f64 / seconds as f64;
         println!(
-            "| {c} | person | {:.0} | {} | {} | |",
+            "| {c} | person | {:.0} | {} | {} | | {ps:.0} | {pm:.0} |",
             rate(pn),
             ms(pp.p50),
             ms(pp.p99)
         );
         println!(
-            "| {c} | agent | {:.0} | {} | {} | {:.0}% |",
+            "| {c} | agent | {:.0} | {} | {} | {:.0}% | {as_:.0} | {am:.0} |",
             rate(an),
             ms(ap.p50),
             ms(ap.p99),

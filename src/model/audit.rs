@@ -23,6 +23,11 @@ pub struct NewEvent {
     pub data: Value,
 }
 
+/// The id of the HTTP request being answered, if this runs for one.
+pub fn http_request_id() -> Option<String> {
+    HTTP_REQUEST_ID.try_with(Clone::clone).ok()
+}
+
 impl NewEvent {
     pub fn new(
         actor: impl Into<String>,
@@ -32,8 +37,7 @@ impl NewEvent {
     ) -> NewEvent {
         let mut data = data;
         // Made while an HTTP request is answered: its id, beside what the event says.
-        if let (Ok(id), Value::Object(fields)) = (HTTP_REQUEST_ID.try_with(Clone::clone), &mut data)
-        {
+        if let (Some(id), Value::Object(fields)) = (http_request_id(), &mut data) {
             fields.insert("http_request_id".into(), Value::String(id));
         }
         NewEvent {

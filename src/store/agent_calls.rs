@@ -4,7 +4,7 @@
 use super::portable::with_pool;
 use super::{Store, StoreError};
 
-pub use super::rows::agent_calls::AgentCall;
+pub use super::rows::agent_calls::{AgentCall, AgentCallRecord};
 
 impl Store {
     /// Logs a call, made now by the store's clock, with no audit event (the tools log both

@@ -145,7 +145,7 @@ impl Journal {
             }
             open.next += 1;
             open.len += record.len() as u64;
-            lock(&inner.pending).push_back((seq, entry));
+            lock(&inner.pending).push_back((seq, Box::new(entry)));
             inner.written.store(seq, Ordering::Release);
         }
         self.start_folder();
@@ -474,7 +474,7 @@ fn fold_file(name: &str, bytes: &[u8], writer: &SqliteWriter) -> Result<(usize, 
     let mut whole = true;
     for (seq, payload) in records.into_iter().filter(|(seq, _)| *seq > mark) {
         match serde_json::from_slice::<Appended>(payload) {
-            Ok(entry) => entries.push((seq, entry)),
+            Ok(entry) => entries.push((seq, Box::new(entry))),
             Err(e) => {
                 tracing::error!(journal = name, record = seq, error = %e, "an audit journal record cannot be read; the file is kept as .unreadable");
                 whole = false;

@@ -47,9 +47,15 @@ fn record(n: u64, padding: usize) -> Vec<u8> {
 
 /// A store in `data_dir` whose journal `name`, holding `bytes`, was left by a killed process
 /// after it had folded `folded` (their rows and the mark in one transaction).
-async fn left_by_a_killed_process(data_dir: &Path, name: &str, folded: Vec<Record>, bytes: &[u8]) {
+async fn left_by_a_killed_process(
+    data_dir: &Path,
+    name: &str,
+    folded: Vec<(u64, Appended)>,
+    bytes: &[u8],
+) {
     drop(Store::open_data_dir(data_dir).await.unwrap());
     let writer = SqliteWriter::new(data_dir.join("warden.db"));
+    let folded: Vec<Record> = folded.into_iter().map(|(n, e)| (n, Box::new(e))).collect();
     let done = writer.try_write(name, || folded);
     assert!(matches!(done, Attempt::Done(_, Ok(()))));
     drop(writer);

@@ -37,7 +37,7 @@ mod sqlite_conn;
 mod sqlite_writer;
 mod sync;
 
-pub use agent_calls::AgentCall;
+pub use agent_calls::{AgentCall, AgentCallRecord};
 pub use sessions::NewSession;
 
 use crate::model::clock::{Clock, SystemClock};

@@ -10,7 +10,6 @@ use super::rows::appended::Appended;
 use super::rows::chained::chain;
 use super::sqlite_checkpoint::Checkpoint;
 use super::sqlite_conn::OwnConnection;
-use crate::model::audit::NewEvent;
 use rusqlite::{Connection, ErrorCode, params};
 use std::path::PathBuf;
 
@@ -20,8 +19,9 @@ pub struct SqliteWriter {
     checkpoint: Checkpoint,
 }
 
-/// A journal's record: its number there, and the entry.
-pub type Record = (u64, Appended);
+/// A journal's record: its number there, and the entry (boxed: an entry is several hundred
+/// bytes, and batches of them moved by value made large allocations, each fold new pages).
+pub type Record = (u64, Box<Appended>);
 
 /// What one try did.
 pub enum Attempt {
@@ -62,7 +62,7 @@ impl SqliteWriter {
                 Err(e) => (take(), Err(e.into())),
                 Ok(()) => {
                     let batch = take();
-                    let entries: Vec<&Appended> = batch.iter().map(|(_, e)| e).collect();
+                    let entries: Vec<&Appended> = batch.iter().map(|(_, e)| &**e).collect();
                     let last = batch.last().map(|(seq, _)| *seq);
                     let result = write(conn, &entries)
                         .and_then(|()| Ok(mark_folded(conn, journal, last)?))
@@ -135,24 +135,21 @@ fn write(tx: &Connection, entries: &[&Appended]) -> Result<(), StoreError> {
     let head = tx
         .prepare_cached("SELECT seq, hash FROM audit_head WHERE id = 1")?
         .query_row([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
-    let groups: Vec<(&str, &[NewEvent])> = entries
-        .iter()
-        .map(|e| (e.at.as_str(), e.events.as_slice()))
-        .collect();
-    let rows = chain(head, &groups);
+    let rows = chain(head, entries.iter().flat_map(|e| e.event_rows()));
     {
         let mut insert = tx.prepare_cached(
             "INSERT INTO audit (seq, at, actor, kind, request_id, data, prev_hash, hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?;
         for row in &rows {
+            let event = &row.event;
             insert.execute(params![
                 row.seq,
-                row.at,
-                row.event.actor,
-                row.event.kind,
-                row.event.request_id,
-                row.data,
+                event.at,
+                event.actor,
+                event.kind,
+                event.request_id,
+                event.data,
                 row.prev_hash,
                 row.hash
             ])?;
@@ -161,14 +158,14 @@ fn write(tx: &Connection, entries: &[&Appended]) -> Result<(), StoreError> {
             "INSERT INTO agent_calls (at, person_id, agent, token_id, tool, arguments, outcome)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
-        for (at, c) in entries.iter().filter_map(|e| e.call.as_ref()) {
+        for c in entries.iter().flat_map(|e| e.call_rows()) {
             call.execute(params![
-                at,
+                c.at,
                 c.person_id,
                 c.agent,
                 c.token_id,
                 c.tool,
-                c.arguments.to_string(),
+                c.arguments,
                 c.outcome
             ])?;
         }

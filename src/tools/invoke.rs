@@ -5,13 +5,14 @@ use super::{ContextTool, Tool, ToolContext, ToolInfo, find, parse_args, unknown_
 use crate::access::Access;
 use crate::error::Problem;
 use crate::metrics::caller_of;
-use crate::model::audit::NewEvent;
+use crate::model::audit::http_request_id;
 use crate::people::Principal;
 use crate::requests::Requests;
 use crate::requests::clock::stamp;
-use crate::store::AgentCall;
+use crate::store::AgentCallRecord;
 use crate::store::group_commit::Appended;
-use serde_json::{Value, json};
+use serde_json::Value;
+use serde_json::value::RawValue;
 use std::sync::Arc;
 
 /// Finds `name` and checks that `who` may call it.
@@ -102,8 +103,8 @@ pub async fn invoke_context_typed<T: ContextTool>(
 }
 
 /// An agent's call is logged with its arguments, bounded; another caller's is not logged.
-fn agent_arguments(who: &Principal, args: &Value) -> Option<Value> {
-    who.agent.is_some().then(|| super::logged::bounded(args, 0))
+fn agent_arguments(who: &Principal, args: &Value) -> Option<Box<RawValue>> {
+    who.agent.is_some().then(|| super::logged::text(args))
 }
 
 /// The result of a call, once an agent's call (`logged`: its arguments) is in the agent log,
@@ -113,7 +114,7 @@ async fn finished<T>(
     who: &Principal,
     chat: bool,
     name: &'static str,
-    logged: Option<Value>,
+    logged: Option<Box<RawValue>>,
     result: Result<T, Problem>,
 ) -> Result<T, Problem> {
     let result = match logged {
@@ -200,48 +201,40 @@ pub async fn log_agent_call<T>(
     requests: &Requests,
     who: &Principal,
     tool: &str,
-    arguments: Value,
+    arguments: Box<RawValue>,
     result: &Result<T, Problem>,
 ) -> Result<(), Problem> {
     let (Some(agent), Some(person)) = (&who.agent, &who.person) else {
         return Ok(());
     };
     let outcome = match result {
-        Ok(_) => "ok".to_string(),
-        Err(e) => e.code.as_str().to_string(),
+        Ok(_) => "ok",
+        Err(e) => e.code.as_str(),
     };
     tracing::info!(agent, person = %person.name, tool, %outcome, "agent tool call");
-    let event = NewEvent::new(
-        who.describe(),
-        "agent_tool_call",
-        None,
-        json!({
-            "agent": agent,
-            "person": person.name,
-            "tool": tool,
-            "arguments": &arguments,
-            "outcome": &outcome,
-        }),
-    );
     let store = requests.store();
-    let call = AgentCall {
-        person_id: person.id.clone(),
+    // One record makes both the audit event and the agent log row when the batch is written,
+    // so the arguments are carried (and encoded for the journal) once.
+    let record = AgentCallRecord {
+        actor: who.describe(),
         agent: agent.clone(),
+        person: person.name.clone(),
+        person_id: person.id.clone(),
         token_id: who.token_id.clone(),
         tool: tool.to_string(),
         arguments,
-        outcome,
+        outcome: outcome.to_string(),
+        http_request_id: http_request_id(),
+        logged_at: store.clock().now().to_rfc3339(),
     };
     // The requests' clock, so that these events are stamped on the requests' own clock (on
     // SQLite they join the chain when the journal is folded, a millisecond or so after events
     // appended directly: the chain's order is its numbers, the stamps say when); the agent log
     // keeps the store's. Both in one transaction, batched with other calls.
-    let now = stamp(requests.clock().now());
     store
         .append_grouped(Appended {
-            at: now,
-            events: vec![event],
-            call: Some((store.clock().now().to_rfc3339(), call)),
+            at: stamp(requests.clock().now()),
+            agent_call: Some(record),
             ..Default::default()
         })
         .await?;

@@ -1,7 +1,9 @@
-//! The arguments of an agent's tool call as the logs keep them: parsed, and bounded. A call is
+//! The arguments of an agent's tool call as the logs keep them: parsed, bounded, and written
+//! out as JSON text once (the audit event and the agent log both carry that text). A call is
 //! logged whatever it carried, so a 1 MB string or a 10,000-item list must not become a 1 MB
 //! audit event: long strings and lists are cut, with their size recorded.
 
+use serde_json::value::{RawValue, to_raw_value};
 use serde_json::{Map, Value, json};
 
 /// Characters kept of one string.
@@ -13,15 +15,50 @@ const MAX_DEPTH: usize = 8;
 
 /// The arguments to log for a request body: the JSON, bounded; text that is not JSON is
 /// recorded by its size only.
-pub fn from_bytes(body: &[u8]) -> Value {
+pub fn from_bytes(body: &[u8]) -> Box<RawValue> {
     match serde_json::from_slice::<Value>(body) {
-        Ok(v) => bounded(&v, 0),
-        Err(e) => json!({"unparsed": {"bytes": body.len(), "error": e.to_string()}}),
+        Ok(v) => text(&v),
+        Err(e) => raw(&json!({"unparsed": {"bytes": body.len(), "error": e.to_string()}})),
+    }
+}
+
+/// The arguments to log for parsed arguments: bounded, as JSON text.
+pub fn text(args: &Value) -> Box<RawValue> {
+    if within_bounds(args, 0) {
+        raw(args)
+    } else {
+        raw(&bounded(args, 0))
+    }
+}
+
+/// `value` as JSON text (a `Value` always has one).
+fn raw(value: &Value) -> Box<RawValue> {
+    to_raw_value(value).unwrap_or_else(|_| RawValue::NULL.to_owned())
+}
+
+/// Whether [`bounded`] would keep `value` as it is (so that it need not be copied).
+fn within_bounds(value: &Value, depth: usize) -> bool {
+    match value {
+        Value::String(s) => s.len() <= MAX_STRING || s.chars().count() <= MAX_STRING,
+        Value::Array(items) => {
+            depth < MAX_DEPTH
+                && items.len() <= MAX_ITEMS
+                && items.iter().all(|v| within_bounds(v, depth + 1))
+        }
+        Value::Object(map) => {
+            depth < MAX_DEPTH
+                && map.len() <= MAX_ITEMS
+                && map.iter().all(|(k, v)| {
+                    (k.len() <= MAX_STRING || k.chars().count() <= MAX_STRING)
+                        && within_bounds(v, depth + 1)
+                })
+        }
+        _ => true,
     }
 }
 
 /// `value`, with strings, lists and objects past their limits cut.
-pub fn bounded(value: &Value, depth: usize) -> Value {
+fn bounded(value: &Value, depth: usize) -> Value {
     match value {
         Value::String(s) if s.chars().count() > MAX_STRING => {
             let kept: String = s.chars().take(MAX_STRING).collect();
@@ -67,24 +104,75 @@ fn cut(s: &str) -> String {
 mod tests {
     use super::*;
 
+    use proptest::prelude::*;
+
+    fn parsed(raw: &RawValue) -> Value {
+        serde_json::from_str(raw.get()).expect("logged arguments are JSON")
+    }
+
     #[test]
     fn big_arguments_are_cut_with_their_size() {
         let body = json!({"identity": "x".repeat(2_000_000), "resources": vec!["t"; 10_000]});
         let logged = from_bytes(body.to_string().as_bytes());
-        let text = logged.to_string();
+        let text = logged.get();
         assert!(text.len() < 10_000, "{} bytes", text.len());
         assert!(text.contains("2000000 characters"), "{text}");
         assert!(text.contains("\"more\":9950"), "{text}");
-        let logged = from_bytes(b"\xff\xfe not json");
+        let logged = parsed(&from_bytes(b"\xff\xfe not json"));
         assert_eq!(logged["unparsed"]["bytes"], 11);
         // Small arguments are kept as they were.
         let small = json!({"identity": "maya", "privilege": "SELECT"});
-        assert_eq!(from_bytes(small.to_string().as_bytes()), small);
+        assert_eq!(parsed(&from_bytes(small.to_string().as_bytes())), small);
         // Deep nesting is cut too (serde_json itself refuses past 128 levels).
         let mut deep = json!("leaf");
         for _ in 0..100 {
             deep = json!([deep]);
         }
-        assert!(from_bytes(deep.to_string().as_bytes()).to_string().len() < 100);
+        assert!(from_bytes(deep.to_string().as_bytes()).get().len() < 100);
+    }
+
+    /// Any JSON value, past every limit at times: strings and keys longer than kept, lists and
+    /// objects with more items, nesting deeper.
+    fn value() -> impl Strategy<Value = Value> {
+        let text = prop_oneof![
+            3 => "[a-z\u{130}\u{2019}é😀 ]{0,8}",
+            1 => (0usize..300, "[xé😀]").prop_map(|(n, c)| c.repeat(n)),
+        ];
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            text.clone().prop_map(Value::from),
+        ];
+        let wide = leaf.prop_recursive(4, 400, 60, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..60).prop_map(Value::from),
+                prop::collection::btree_map(text.clone(), inner, 0..60)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        });
+        // Wide values wrapped in up to 12 levels of lists and objects, around the depth limit.
+        (wide, prop::collection::vec(any::<bool>(), 0..12)).prop_map(|(mut v, levels)| {
+            for list in levels {
+                v = if list { json!([v]) } else { json!({ "k": v }) };
+            }
+            v
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        /// The text logged is the bounded value, whether or not it had to be cut (the check
+        /// that skips the copy agrees with the cutting), and arguments within every limit are
+        /// logged as they were.
+        #[test]
+        fn the_text_logged_is_the_bounded_arguments(v in value()) {
+            let logged = parsed(&text(&v));
+            prop_assert_eq!(&logged, &bounded(&v, 0));
+            if within_bounds(&v, 0) {
+                prop_assert_eq!(&logged, &v);
+            }
+            prop_assert_eq!(parsed(&from_bytes(v.to_string().as_bytes())), logged);
+        }
     }
 }

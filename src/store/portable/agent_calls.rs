@@ -2,27 +2,27 @@
 
 use super::Db;
 use crate::store::StoreError;
-use crate::store::rows::agent_calls::AgentCall;
+use crate::store::rows::agent_calls::{AgentCall, CallRow};
 use sqlx::{Pool, Row, Transaction};
 
-/// Appends each `(at, call)` inside `tx` (beside the audit events that record them), in one
-/// INSERT a few hundred at a time.
+/// Appends each row inside `tx` (beside the audit events that record them), in one INSERT a
+/// few hundred at a time.
 pub(crate) async fn insert_all(
     tx: &mut Transaction<'static, Db>,
-    calls: &[(&str, &AgentCall)],
+    calls: &[CallRow<'_>],
 ) -> Result<(), StoreError> {
     for chunk in calls.chunks(1000) {
         let mut insert = sqlx::QueryBuilder::<Db>::new(
             "INSERT INTO agent_calls (at, person_id, agent, token_id, tool, arguments, outcome) ",
         );
-        insert.push_values(chunk, |mut b, (at, call)| {
-            b.push_bind(at.to_string())
-                .push_bind(call.person_id.clone())
-                .push_bind(call.agent.clone())
-                .push_bind(call.token_id.clone())
-                .push_bind(call.tool.clone())
+        insert.push_values(chunk, |mut b, call| {
+            b.push_bind(call.at.to_string())
+                .push_bind(call.person_id.to_string())
+                .push_bind(call.agent.to_string())
+                .push_bind(call.token_id.map(str::to_string))
+                .push_bind(call.tool.to_string())
                 .push_bind(call.arguments.to_string())
-                .push_bind(call.outcome.clone());
+                .push_bind(call.outcome.to_string());
         });
         insert.build().execute(&mut **tx).await?;
     }

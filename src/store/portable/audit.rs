@@ -2,7 +2,7 @@
 
 use super::Db;
 use crate::model::audit::{AuditEvent, AuditFilter, NewEvent};
-use crate::store::rows::chained::chain;
+use crate::store::rows::chained::{EventRow, chain};
 use crate::store::StoreError;
 use sqlx::{Pool, Row, Transaction};
 
@@ -13,22 +13,22 @@ pub(crate) async fn append(
     at: &str,
     events: &[NewEvent],
 ) -> Result<(), StoreError> {
-    append_groups(tx, &[(at, events)]).await
+    append_rows(tx, events.iter().map(|e| EventRow::of(at, e)).collect()).await
 }
 
-/// Appends each group's events, stamped with its time, in order: one read and one update of the
-/// head row, and the rows in one INSERT.
-async fn append_groups(
+/// Appends the events in order: one read and one update of the head row, and the rows in one
+/// INSERT.
+async fn append_rows(
     tx: &mut Transaction<'static, Db>,
-    groups: &[(&str, &[NewEvent])],
+    events: Vec<EventRow<'_>>,
 ) -> Result<(), StoreError> {
-    if groups.iter().all(|(_, events)| events.is_empty()) {
+    if events.is_empty() {
         return Ok(());
     }
     let head = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
         .fetch_one(&mut **tx)
         .await?;
-    let rows = chain((head.try_get("seq")?, head.try_get("hash")?), groups);
+    let rows = chain((head.try_get("seq")?, head.try_get("hash")?), events);
     let Some(last) = rows.last() else {
         return Ok(());
     };
@@ -40,12 +40,13 @@ async fn append_groups(
             "INSERT INTO audit (seq, at, actor, kind, request_id, data, prev_hash, hash) ",
         );
         insert.push_values(chunk, |mut b, row| {
+            let event = &row.event;
             b.push_bind(row.seq)
-                .push_bind(row.at.to_string())
-                .push_bind(row.event.actor.clone())
-                .push_bind(row.event.kind.clone())
-                .push_bind(row.event.request_id.clone())
-                .push_bind(row.data.clone())
+                .push_bind(event.at.to_string())
+                .push_bind(event.actor.to_string())
+                .push_bind(event.kind.to_string())
+                .push_bind(event.request_id.map(str::to_string))
+                .push_bind(event.data.clone())
                 .push_bind(row.prev_hash.clone())
                 .push_bind(row.hash.clone());
         });
@@ -142,19 +143,12 @@ pub(crate) async fn append_batch(
 ) -> Result<(), StoreError> {
     use crate::store::portable::WriteTx;
     let mut tx = pool.write_tx().await?;
-    let calls: Vec<(&str, &crate::store::AgentCall)> = entries
-        .iter()
-        .filter_map(|e| e.call.as_ref().map(|(at, c)| (at.as_str(), c)))
-        .collect();
+    let calls: Vec<_> = entries.iter().flat_map(|e| e.call_rows()).collect();
     super::agent_calls::insert_all(&mut tx, &calls).await?;
     for c in entries.iter().filter_map(|e| e.conversation.as_ref()) {
         super::conversations::save(&mut tx, c).await?;
     }
-    let groups: Vec<(&str, &[NewEvent])> = entries
-        .iter()
-        .map(|e| (e.at.as_str(), e.events.as_slice()))
-        .collect();
-    append_groups(&mut tx, &groups).await?;
+    append_rows(&mut tx, entries.iter().flat_map(|e| e.event_rows()).collect()).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -1,4 +1,8 @@
-//! The log of tool calls agent tokens made.
+//! The log of tool calls agent tokens made, and an agent's call as it waits to be written.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use std::borrow::Cow;
 
 /// A tool call an agent token made: who, on whose behalf, what, and how it ended.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -10,4 +14,142 @@ pub struct AgentCall {
     pub arguments: serde_json::Value,
     /// `ok`, or the error code.
     pub outcome: String,
+}
+
+/// The audit event kind of an agent's tool call.
+pub const AGENT_TOOL_CALL: &str = "agent_tool_call";
+
+/// An agent's tool call as the group commit and the audit journal carry it: everything its
+/// audit event and its agent log row say, once. Its arguments are JSON text already (bounded),
+/// so that they are encoded once, when the call is recorded, and written as they are; the
+/// event's data is made from it when the batch is written.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AgentCallRecord {
+    /// Who made the call, as the audit log names them (`agent "bot" for maya`).
+    pub actor: String,
+    pub agent: String,
+    /// The person's name (the event says it) and id (the agent log's row).
+    pub person: String,
+    pub person_id: String,
+    pub token_id: Option<String>,
+    pub tool: String,
+    pub arguments: Box<RawValue>,
+    /// `ok`, or the error code.
+    pub outcome: String,
+    /// The HTTP request that made the call, if one did.
+    pub http_request_id: Option<String>,
+    /// The agent log's stamp (the store's clock; the event is stamped with the entry's).
+    pub logged_at: String,
+}
+
+/// An audit event's data for an agent's call: the fields in the order a `serde_json` map
+/// keeps them (by name), so that the text is what the event built as a `Value` had.
+#[derive(Serialize)]
+struct EventData<'a> {
+    agent: &'a str,
+    arguments: &'a RawValue,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    http_request_id: Option<&'a str>,
+    outcome: &'a str,
+    person: &'a str,
+    tool: &'a str,
+}
+
+impl AgentCallRecord {
+    /// The audit event's data, as JSON text.
+    pub fn event_data(&self) -> String {
+        let data = EventData {
+            agent: &self.agent,
+            arguments: &self.arguments,
+            http_request_id: self.http_request_id.as_deref(),
+            outcome: &self.outcome,
+            person: &self.person,
+            tool: &self.tool,
+        };
+        // Strings and JSON text only: serialising them cannot fail.
+        serde_json::to_string(&data).unwrap_or_default()
+    }
+
+    /// The agent log's row.
+    pub fn row(&self) -> CallRow<'_> {
+        CallRow {
+            at: &self.logged_at,
+            person_id: &self.person_id,
+            agent: &self.agent,
+            token_id: self.token_id.as_deref(),
+            tool: &self.tool,
+            arguments: Cow::Borrowed(self.arguments.get()),
+            outcome: &self.outcome,
+        }
+    }
+}
+
+/// An agent log row to insert, its arguments as JSON text.
+pub struct CallRow<'a> {
+    pub at: &'a str,
+    pub person_id: &'a str,
+    pub agent: &'a str,
+    pub token_id: Option<&'a str>,
+    pub tool: &'a str,
+    pub arguments: Cow<'a, str>,
+    pub outcome: &'a str,
+}
+
+impl<'a> CallRow<'a> {
+    /// The row of `call`, logged `at`.
+    pub fn of(at: &'a str, call: &'a AgentCall) -> Self {
+        CallRow {
+            at,
+            person_id: &call.person_id,
+            agent: &call.agent,
+            token_id: call.token_id.as_deref(),
+            tool: &call.tool,
+            arguments: Cow::Owned(call.arguments.to_string()),
+            outcome: &call.outcome,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    fn text() -> impl Strategy<Value = String> {
+        "[a-z\"\\\\\u{130}\u{2019}é😀\u{0} ]{0,12}"
+    }
+
+    proptest! {
+        /// An agent call's event data is, to the byte, what the event built as a `Value` (the
+        /// way every other event is, and agent calls were) writes: the chain hashes this text.
+        #[test]
+        fn the_event_data_is_the_text_of_the_value_it_stands_for(
+            agent in text(), person in text(), tool in text(), outcome in text(),
+            request in proptest::option::of(text()),
+            args in prop::collection::btree_map(text(), text(), 0..4),
+        ) {
+            let arguments = serde_json::value::to_raw_value(&args).unwrap();
+            let record = AgentCallRecord {
+                actor: format!("agent {agent:?} for {person}"),
+                agent: agent.clone(),
+                person: person.clone(),
+                person_id: "p1".into(),
+                token_id: None,
+                tool: tool.clone(),
+                arguments,
+                outcome: outcome.clone(),
+                http_request_id: request.clone(),
+                logged_at: "2026-12-07T00:00:00+00:00".into(),
+            };
+            let mut value = json!({
+                "agent": agent, "person": person, "tool": tool, "arguments": args,
+                "outcome": outcome,
+            });
+            if let (Some(id), Value::Object(fields)) = (request, &mut value) {
+                fields.insert("http_request_id".into(), Value::String(id));
+            }
+            prop_assert_eq!(record.event_data(), value.to_string());
+        }
+    }
 }

@@ -3,44 +3,63 @@
 
 use crate::model::audit::{NewEvent, chain_hash};
 
+/// An event to chain: its fields as stored, its data as JSON text.
+pub struct EventRow<'a> {
+    pub at: &'a str,
+    pub actor: &'a str,
+    pub kind: &'a str,
+    pub request_id: Option<&'a str>,
+    pub data: String,
+}
+
+impl<'a> EventRow<'a> {
+    /// `event`, stamped `at`.
+    pub fn of(at: &'a str, event: &'a NewEvent) -> Self {
+        EventRow {
+            at,
+            actor: &event.actor,
+            kind: &event.kind,
+            request_id: event.request_id.as_deref(),
+            data: event.data.to_string(),
+        }
+    }
+}
+
 /// One `audit` row, ready to insert.
 pub struct ChainedRow<'a> {
     pub seq: i64,
-    pub at: &'a str,
-    pub event: &'a NewEvent,
-    pub data: String,
+    pub event: EventRow<'a>,
     pub prev_hash: String,
     pub hash: String,
 }
 
-/// Each group's events, stamped with its time, chained in order after `head` (the last sequence
-/// number and hash written); the new head is the last row's.
-pub fn chain<'a>(head: (i64, String), groups: &[(&'a str, &'a [NewEvent])]) -> Vec<ChainedRow<'a>> {
+/// The events, chained in order after `head` (the last sequence number and hash written); the
+/// new head is the last row's.
+pub fn chain<'a>(
+    head: (i64, String),
+    events: impl IntoIterator<Item = EventRow<'a>>,
+) -> Vec<ChainedRow<'a>> {
     let (mut seq, mut prev) = head;
-    let mut rows = Vec::with_capacity(groups.iter().map(|(_, e)| e.len()).sum());
-    for (at, events) in groups {
-        for event in *events {
-            seq += 1;
-            let data = event.data.to_string();
-            let hash = chain_hash(
-                seq,
-                at,
-                &event.actor,
-                &event.kind,
-                event.request_id.as_deref(),
-                &data,
-                &prev,
-            );
-            let prev_hash = std::mem::replace(&mut prev, hash.clone());
-            rows.push(ChainedRow {
-                seq,
-                at,
-                event,
-                data,
-                prev_hash,
-                hash,
-            });
-        }
+    let events = events.into_iter();
+    let mut rows = Vec::with_capacity(events.size_hint().0);
+    for event in events {
+        seq += 1;
+        let hash = chain_hash(
+            seq,
+            event.at,
+            event.actor,
+            event.kind,
+            event.request_id,
+            &event.data,
+            &prev,
+        );
+        let prev_hash = std::mem::replace(&mut prev, hash.clone());
+        rows.push(ChainedRow {
+            seq,
+            event,
+            prev_hash,
+            hash,
+        });
     }
     rows
 }
