@@ -15,6 +15,8 @@
 mod agent_calls;
 pub mod audit;
 mod audit_journal;
+#[cfg(test)]
+mod audit_plan_tests;
 mod conversations;
 pub mod drift;
 pub mod gauges;

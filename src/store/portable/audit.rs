@@ -78,16 +78,7 @@ fn event(row: &<Db as sqlx::Database>::Row) -> Result<AuditEvent, StoreError> {
 /// Events after `filter.after` (and before `filter.before`) matching its other fields, at most
 /// `filter.limit`, in order of `seq` (newest first when asked).
 pub(crate) async fn list(pool: &Pool<Db>, f: &AuditFilter) -> Result<Vec<AuditEvent>, StoreError> {
-    let order = if f.newest_first { "DESC" } else { "ASC" };
-    let sql = format!(
-        "SELECT seq, at, actor, kind, request_id, data, prev_hash, hash FROM audit
-          WHERE seq > $1 AND ($2 IS NULL OR seq < $2)
-            AND ($3 IS NULL OR request_id = $3) AND ($4 IS NULL OR kind = $4)
-            AND ($5 IS NULL OR actor = $5) AND ($6 IS NULL OR at >= $6)
-            AND ($7 IS NULL OR at < $7)
-          ORDER BY seq {order} LIMIT $8"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows = sqlx::query(sqlx::AssertSqlSafe(list_sql(f)))
         .bind(f.after)
         .bind(f.before)
         .bind(&f.request_id)
@@ -99,6 +90,26 @@ pub(crate) async fn list(pool: &Pool<Db>, f: &AuditFilter) -> Result<Vec<AuditEv
         .fetch_all(pool)
         .await?;
     rows.iter().map(event).collect()
+}
+
+/// [`list`]'s query for `f`'s shape (its values are bound). A request's events are asked for
+/// as `request_id = $3`, the form the partial index `audit_by_request` serves (`$3 IS NULL OR
+/// …` is served by none: a request's history was a scan of the whole log).
+pub(crate) fn list_sql(f: &AuditFilter) -> String {
+    let order = if f.newest_first { "DESC" } else { "ASC" };
+    let request = if f.request_id.is_some() {
+        "request_id = $3"
+    } else {
+        "$3 IS NULL"
+    };
+    format!(
+        "SELECT seq, at, actor, kind, request_id, data, prev_hash, hash FROM audit
+          WHERE seq > $1 AND ($2 IS NULL OR seq < $2)
+            AND {request} AND ($4 IS NULL OR kind = $4)
+            AND ($5 IS NULL OR actor = $5) AND ($6 IS NULL OR at >= $6)
+            AND ($7 IS NULL OR at < $7)
+          ORDER BY seq {order} LIMIT $8"
+    )
 }
 
 /// Up to `limit` events after `after` and up to `upto`, each with its stored text exactly as
