@@ -22,6 +22,7 @@ pub mod drift;
 pub mod gauges;
 pub mod group_commit;
 pub mod jobs;
+mod journal_file;
 mod journal_record;
 mod links;
 mod people;

@@ -1,14 +1,15 @@
 //! Checkpoints for the SQLite group commit's connection, off the async workers. SQLite's own
 //! automatic checkpoint runs inside the commit that crosses its threshold and waits for the
 //! disk twice (the log, then the database), on the thread that committed: here a tokio worker,
-//! which would stop answering anyone meanwhile. So the writer counts its commits and, past the
-//! same threshold, a connection of its own checkpoints on the blocking pool: first PASSIVE
+//! which would stop answering anyone meanwhile. So the writer counts the pages its commits write
+//! to the log (estimated from what they hold) and, past SQLite's own threshold, a connection of its own checkpoints on the blocking pool: first PASSIVE
 //! (copies what is in the log without holding writers up), then RESTART (the few pages written
 //! since, holding writers for that long, so that the next commit starts the log from its
 //! beginning; without it a log written to without pause is never reset and grows by every
 //! commit). Writers held up by it wait asynchronously (`group_commit`), workers stay free; and
 //! when the disk is slower than the writers, the writer waits for the running checkpoint once
-//! the log holds twice the usual number of commits, so the log stays bounded.
+//! the log holds twice the usual number of pages, so the log stays bounded. Pages, not commits:
+//! a fold's commit holds from one entry to thousands.
 //! Durability is unchanged: a commit is in the write-ahead log before it is answered, and the
 //! log is synced when it is checkpointed, as before.
 
@@ -18,22 +19,22 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-/// Commits between checkpoints: a batch writes about five pages, and SQLite's default
-/// threshold is a thousand.
-const EVERY: u64 = 200;
+/// Pages written to the log between checkpoints: SQLite's default threshold.
+const EVERY: u64 = 1000;
 
-/// Commits past the last finished checkpoint's start after which the writer waits for the
+/// Pages past the last finished checkpoint's start after which the writer waits for the
 /// running one: the log's length stays bounded however slow the disk is.
 const AT_MOST: u64 = 2 * EVERY;
 
 pub struct Checkpoint {
-    commits: AtomicU64,
+    /// Pages written to the log, estimated.
+    pages: AtomicU64,
     shared: Arc<Shared>,
 }
 
 struct Shared {
     running: AtomicBool,
-    /// The commit count when the last finished checkpoint started: what it covered.
+    /// The page count when the last finished checkpoint started: what it covered.
     covered: AtomicU64,
     conn: OwnConnection,
 }
@@ -41,7 +42,7 @@ struct Shared {
 impl Checkpoint {
     pub fn new(file: PathBuf) -> Self {
         Checkpoint {
-            commits: AtomicU64::new(0),
+            pages: AtomicU64::new(0),
             shared: Arc::new(Shared {
                 running: AtomicBool::new(false),
                 covered: AtomicU64::new(0),
@@ -50,15 +51,16 @@ impl Checkpoint {
         }
     }
 
-    /// Counts a commit; starts a checkpoint when one is due and none is running.
-    pub fn committed(&self) {
-        self.commits.fetch_add(1, Ordering::Relaxed);
+    /// Counts a commit of about `pages` pages; starts a checkpoint when one is due and none is
+    /// running.
+    pub fn committed(&self, pages: u64) {
+        self.pages.fetch_add(pages.max(1), Ordering::Relaxed);
         if self.uncovered() >= EVERY {
             self.start();
         }
     }
 
-    /// Too many commits since the last checkpoint: the writer waits (asynchronously) until
+    /// Too many pages since the last checkpoint: the writer waits (asynchronously) until
     /// this is false. Starts one if none is running.
     pub fn behind(&self) -> bool {
         let behind = self.uncovered() > AT_MOST;
@@ -70,7 +72,7 @@ impl Checkpoint {
 
     fn uncovered(&self) -> u64 {
         let covered = self.shared.covered.load(Ordering::Acquire);
-        self.commits.load(Ordering::Relaxed).saturating_sub(covered)
+        self.pages.load(Ordering::Relaxed).saturating_sub(covered)
     }
 
     fn start(&self) {
@@ -78,7 +80,7 @@ impl Checkpoint {
             return;
         }
         let shared = self.shared.clone();
-        let now = self.commits.load(Ordering::Relaxed);
+        let now = self.pages.load(Ordering::Relaxed);
         let run = move || {
             if let Err(e) = shared.checkpoint() {
                 // Not fatal: the next one (or any sqlx connection's own) catches up. Counted

@@ -65,18 +65,18 @@ impl SqliteWriter {
                     let entries: Vec<&Appended> = batch.iter().map(|(_, e)| &**e).collect();
                     let last = batch.last().map(|(seq, _)| *seq);
                     let result = write(conn, &entries)
-                        .and_then(|()| Ok(mark_folded(conn, journal, last)?))
-                        .and_then(|()| Ok(run(conn, "COMMIT")?));
+                        .and_then(|bytes| Ok(mark_folded(conn, journal, last).map(|()| bytes)?))
+                        .and_then(|bytes| Ok(run(conn, "COMMIT").map(|()| bytes)?));
                     drop(entries);
                     (batch, result)
                 }
             };
             // Whatever went wrong, the next write starts from a fresh connection.
             let good = result.is_ok();
-            if good {
-                self.checkpoint.committed();
+            if let Ok(bytes) = result {
+                self.checkpoint.committed(pages_written(bytes));
             }
-            (Attempt::Done(batch, result), good)
+            (Attempt::Done(batch, result.map(|_| ())), good)
         })
     }
 
@@ -129,13 +129,23 @@ fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Pages a commit of rows holding about `bytes` writes to the log: the rows' leaf pages, and
+/// the few every commit writes (the head, the journal's mark, the b-trees' inner pages).
+fn pages_written(bytes: usize) -> u64 {
+    4 + bytes.div_ceil(4096) as u64
+}
+
+/// Bytes a row takes beside its text: its number, stamps, names and (for an event) two hashes.
+const ROW_BYTES: usize = 240;
+
 /// The entries' events chained after the head, their agent calls, the new head (inside the
-/// transaction the caller began).
-fn write(tx: &Connection, entries: &[&Appended]) -> Result<(), StoreError> {
+/// transaction the caller began); about how many bytes the rows hold.
+fn write(tx: &Connection, entries: &[&Appended]) -> Result<usize, StoreError> {
     let head = tx
         .prepare_cached("SELECT seq, hash FROM audit_head WHERE id = 1")?
         .query_row([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
     let rows = chain(head, entries.iter().flat_map(|e| e.event_rows()));
+    let mut bytes = 0;
     {
         let mut insert = tx.prepare_cached(
             "INSERT INTO audit (seq, at, actor, kind, request_id, data, prev_hash, hash)
@@ -143,6 +153,7 @@ fn write(tx: &Connection, entries: &[&Appended]) -> Result<(), StoreError> {
         )?;
         for row in &rows {
             let event = &row.event;
+            bytes += ROW_BYTES + event.data.len();
             insert.execute(params![
                 row.seq,
                 event.at,
@@ -159,6 +170,7 @@ fn write(tx: &Connection, entries: &[&Appended]) -> Result<(), StoreError> {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         for c in entries.iter().flat_map(|e| e.call_rows()) {
+            bytes += ROW_BYTES + c.arguments.len();
             call.execute(params![
                 c.at,
                 c.person_id,
@@ -171,6 +183,7 @@ fn write(tx: &Connection, entries: &[&Appended]) -> Result<(), StoreError> {
         }
         let mut save = tx.prepare_cached(super::portable::sqlite::conversations::SAVE)?;
         for c in entries.iter().filter_map(|e| e.conversation.as_ref()) {
+            bytes += ROW_BYTES + c.state.len();
             save.execute(params![c.id, c.owner, c.state, c.at])?;
         }
     }
@@ -178,7 +191,7 @@ fn write(tx: &Connection, entries: &[&Appended]) -> Result<(), StoreError> {
         tx.prepare_cached("UPDATE audit_head SET seq = ?1, hash = ?2 WHERE id = 1")?
             .execute(params![last.seq, last.hash])?;
     }
-    Ok(())
+    Ok(bytes)
 }
 
 fn busy(e: &rusqlite::Error) -> bool {

@@ -14,8 +14,14 @@ const MAX_ITEMS: usize = 50;
 const MAX_DEPTH: usize = 8;
 
 /// The arguments to log for a request body: the JSON, bounded; text that is not JSON is
-/// recorded by its size only.
+/// recorded by its size only. A short body that cannot pass any limit is kept as it was sent,
+/// checked as JSON without being taken apart (most agent calls: a few names).
 pub fn from_bytes(body: &[u8]) -> Box<RawValue> {
+    if within_bounds_as_text(body)
+        && let Ok(raw) = serde_json::from_slice::<Box<RawValue>>(body)
+    {
+        return raw;
+    }
     match serde_json::from_slice::<Value>(body) {
         Ok(v) => text(&v),
         Err(e) => raw(&json!({"unparsed": {"bytes": body.len(), "error": e.to_string()}})),
@@ -34,6 +40,16 @@ pub fn text(args: &Value) -> Box<RawValue> {
 /// `value` as JSON text (a `Value` always has one).
 fn raw(value: &Value) -> Box<RawValue> {
     to_raw_value(value).unwrap_or_else(|_| RawValue::NULL.to_owned())
+}
+
+/// Whether JSON text this long, with these few separators and brackets, is within every limit
+/// whatever it holds: no string in it can be longer than the text, no list or object can have
+/// more items than the text has commas (plus one), nor nest deeper than its opening brackets.
+/// Brackets and commas inside strings are counted too, which only makes this stricter.
+fn within_bounds_as_text(body: &[u8]) -> bool {
+    body.len() <= MAX_STRING
+        && body.iter().filter(|&&b| b == b',').count() < MAX_ITEMS
+        && body.iter().filter(|&&b| b == b'[' || b == b'{').count() <= MAX_DEPTH
 }
 
 /// Whether [`bounded`] would keep `value` as it is (so that it need not be copied).
@@ -123,6 +139,9 @@ mod tests {
         // Small arguments are kept as they were.
         let small = json!({"identity": "maya", "privilege": "SELECT"});
         assert_eq!(parsed(&from_bytes(small.to_string().as_bytes())), small);
+        // A short body is kept as it was sent (its keys in its own order).
+        let sent = br#"{"privilege": "SELECT", "identity": "maya\u2019s"}"#;
+        assert_eq!(from_bytes(sent).get().as_bytes(), sent);
         // Deep nesting is cut too (serde_json itself refuses past 128 levels).
         let mut deep = json!("leaf");
         for _ in 0..100 {
@@ -160,8 +179,48 @@ mod tests {
         })
     }
 
+    /// Short values around every limit a short text can reach (50 items, 8 levels), with
+    /// commas and brackets inside strings too.
+    fn short() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(json!(0)),
+            Just(json!("é,[{ ’")),
+            Just(Value::Null),
+            (252usize..262).prop_map(|n| json!("x".repeat(n))),
+        ];
+        let wide = prop_oneof![
+            2 => (leaf.clone(), 44usize..56).prop_map(|(l, n)| Value::from(vec![l; n])),
+            1 => prop::collection::vec(leaf.clone(), 0..56).prop_map(Value::from),
+            1 => prop::collection::btree_map("[a-z]", leaf.clone(), 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            2 => leaf,
+        ];
+        let levels = prop_oneof![
+            Just(Vec::new()),
+            prop::collection::vec(any::<bool>(), 0..11),
+        ];
+        (wide, levels).prop_map(|(mut v, levels)| {
+            for list in levels {
+                v = if list { json!([v]) } else { json!({ "k": v }) };
+            }
+            v
+        })
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(200))]
+        /// A short body, sent compact or spread over lines, is logged as the bounded value
+        /// (the check that keeps it as sent agrees with the cutting).
+        #[test]
+        fn short_bodies_are_logged_as_the_bounded_arguments(v in short(), pretty in any::<bool>()) {
+            let body = if pretty {
+                serde_json::to_string_pretty(&v).unwrap()
+            } else {
+                v.to_string()
+            };
+            prop_assert_eq!(parsed(&from_bytes(body.as_bytes())), bounded(&v, 0));
+        }
+
         /// The text logged is the bounded value, whether or not it had to be cut (the check
         /// that skips the copy agrees with the cutting), and arguments within every limit are
         /// logged as they were.
