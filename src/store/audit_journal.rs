@@ -148,12 +148,14 @@ impl Journal {
                 return Err(inner.io_error(source));
             }
             open.next += 1;
+            let was = open.len;
             open.len += record.len() as u64;
             let mut pending = lock(&inner.pending);
             pending.push_back((seq, Box::new(entry)));
-            // A whole batch waits: folded now, not after the pause (appends faster than the
-            // pause allows would otherwise grow the file and the queue without bound).
-            if pending.len() == FOLD_AT_MOST {
+            // A whole batch waits, or the file is long enough to start again: folded now, not
+            // after the pause (appends faster than the pause allows would otherwise grow the
+            // file past its mapping, and the queue, without bound).
+            if pending.len() == FOLD_AT_MOST || (was <= RESTART_PAST && open.len > RESTART_PAST) {
                 inner.urgent.notify_one();
             }
             drop(pending);

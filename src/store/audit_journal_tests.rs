@@ -176,9 +176,12 @@ async fn a_long_journal_starts_again_once_folded_and_numbering_goes_on() {
 async fn a_journal_under_steady_appends_starts_again_as_it_is_folded() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open_data_dir(dir.path()).await.unwrap();
-    // About 18 MB from four writers that never pause: there is always something written
-    // during a fold, and still the file must start again (it grows to the furthest point
-    // written before a restart: past 4 MiB by what was written while a fold waited).
+    // About 18 MB from four writers that pause for a millisecond every 16 entries (a steady
+    // load the database absorbs; appends copied into the mapped file outrun any folding, and
+    // past what the checkpoints allow the folds wait: then the file can only grow): there is
+    // always something written during a fold, and still the file must start again (it grows
+    // to the furthest point written before a restart: past 4 MiB by what was written while a
+    // fold waited).
     let (writers, each) = (4, 4000);
     let tasks: Vec<_> = (0..writers)
         .map(|w| {
@@ -189,6 +192,9 @@ async fn a_journal_under_steady_appends_starts_again_as_it_is_folded() {
                         .append_grouped(entry(w * each + i, 1 << 10))
                         .await
                         .unwrap();
+                    if i % 16 == 15 {
+                        tokio::time::sleep(Duration::from_millis(1)).await;
+                    }
                 }
             })
         })

@@ -213,8 +213,8 @@ pub async fn log_agent_call<T>(
     };
     tracing::info!(agent, person = %person.name, tool, %outcome, "agent tool call");
     let store = requests.store();
-    // One record makes both the audit event and the agent log row when the batch is written,
-    // so the arguments are carried (and encoded for the journal) once.
+    // One record makes the audit event (which the agent log is read from) when the batch is
+    // written, so the arguments are carried (and encoded for the journal) once.
     let record = AgentCallRecord {
         actor: who.describe(),
         agent: agent.clone(),
@@ -225,12 +225,11 @@ pub async fn log_agent_call<T>(
         arguments,
         outcome: outcome.to_string(),
         http_request_id: http_request_id(),
-        logged_at: store.clock().now().to_rfc3339(),
     };
     // The requests' clock, so that these events are stamped on the requests' own clock (on
-    // SQLite they join the chain when the journal is folded, a millisecond or so after events
-    // appended directly: the chain's order is its numbers, the stamps say when); the agent log
-    // keeps the store's. Both in one transaction, batched with other calls.
+    // SQLite they join the chain when the journal is folded, milliseconds after events
+    // appended directly: the chain's order is its numbers, the stamps say when); batched with
+    // other calls.
     store
         .append_grouped(Appended {
             at: stamp(requests.clock().now()),

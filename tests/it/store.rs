@@ -558,6 +558,50 @@ async fn store_agent_calls_are_logged_in_order() {
     }
 }
 
+/// A store written before the agent log was read from the chain: a call was an `agent_calls`
+/// row beside an audit event that had no `person_id`. The log lists such a call once, from its
+/// row, before the calls logged since.
+#[tokio::test]
+async fn store_agent_calls_logged_as_rows_before_are_listed_once_and_first() {
+    use warden::model::audit::NewEvent;
+    use warden::store::group_commit::Appended;
+    let dir = tempfile::tempdir().unwrap();
+    for Backend { name, store, .. } in backends(dir.path()).await {
+        let call = |person: &str, n: i64| AgentCall {
+            person_id: format!("p_{person}"),
+            agent: "bot".into(),
+            token_id: Some("tok_1".into()),
+            tool: "check_access".into(),
+            arguments: serde_json::json!({"identity": person, "n": n}),
+            outcome: "ok".into(),
+        };
+        let old = call("maya", 1);
+        // As the earlier versions wrote it: the event without ids, the row beside it.
+        let event = NewEvent::new(
+            "agent \"bot\" for maya",
+            "agent_tool_call",
+            None,
+            serde_json::json!({"agent": "bot", "person": "maya", "tool": "check_access",
+                "arguments": old.arguments, "outcome": "ok"}),
+        );
+        store
+            .append_grouped(Appended {
+                at: "2026-12-01T00:00:00+00:00".into(),
+                events: vec![event],
+                call: Some(("2026-12-01T00:00:00+00:00".into(), old.clone())),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let new = call("ali", 2);
+        store.log_agent_call(&new).await.unwrap();
+        assert_eq!(store.agent_calls().await.unwrap(), [old, new], "{name}");
+        let verified = warden::audit::verify(&store).await.unwrap();
+        assert!(verified.ok && verified.events == 2, "{name}: {verified:?}");
+        store.close().await;
+    }
+}
+
 #[tokio::test]
 async fn store_records_sync_outcomes() {
     let dir = tempfile::tempdir().unwrap();
@@ -735,7 +779,7 @@ async fn store_stamps_its_own_writes_by_its_clock() {
         assert_eq!(tokens[0].revoked_at.as_ref(), Some(&t1), "{name}: revoked");
         for (sql, want) in [
             ("SELECT updated_at FROM conversations", &t0),
-            ("SELECT at FROM agent_calls", &t0),
+            ("SELECT at FROM audit WHERE kind = 'agent_tool_call'", &t0),
             ("SELECT imported_at FROM connections", &t0),
             ("SELECT attempted_at FROM sync_status", &t1),
             ("SELECT last_success FROM sync_status", &t0),

@@ -6,9 +6,9 @@ use super::agent_calls::{AGENT_TOOL_CALL, AgentCall, AgentCallRecord, CallRow};
 use super::chained::EventRow;
 use crate::model::audit::NewEvent;
 
-/// One caller's entry: audit events stamped `at`, and the agent call they record, if any
-/// (written in the same transaction, stamped with the first of the pair); or an agent's tool
-/// call, its event and its agent log row both made from one record; or a conversation.
+/// One caller's entry: audit events stamped `at`; or an agent's tool call, its event made from
+/// one record; or a conversation. (`call`, an agent log row beside its events, is only read
+/// from journals written before the log was read from the chain.)
 /// Also the audit journal's record (`store/audit_journal.rs`): a field added later must have a
 /// default, so that a journal written before it is still read.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -35,10 +35,10 @@ impl Appended {
         events.chain(call)
     }
 
-    /// Its agent log rows.
+    /// Its agent log rows (only a journal written before the log was read from the chain has
+    /// any).
     pub fn call_rows(&self) -> impl Iterator<Item = CallRow<'_>> {
-        let call = self.call.iter().map(|(at, c)| CallRow::of(at, c));
-        call.chain(self.agent_call.iter().map(AgentCallRecord::row))
+        self.call.iter().map(|(at, c)| CallRow::of(at, c))
     }
 }
 
