@@ -1,6 +1,6 @@
 //! The audit journal (SQLite): what an agent call or a chat turn must have stored before it is
 //! answered is written to a file of this process's own (copied into its mapped pages,
-//! `journal_file`), and folded into the hash chain (with the agent log and the conversations)
+//! `journal_file`), and folded into the hash chain (with the conversations)
 //! in batches soon after: at once when the server is idle, every 10 milliseconds under load.
 //! A written entry is as durable
 //! as SQLite's own commit with `synchronous = NORMAL`: in the operating system's cache, so it
