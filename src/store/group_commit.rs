@@ -53,7 +53,7 @@ impl GroupCommit {
 const MAX_BATCH: usize = 512;
 
 impl Store {
-    /// Appends `entry` to the audit chain (and its conversation to theirs), batched with
+    /// Appends `entry` to the audit chain (with its conversation, if any), batched with
     /// whatever else is waiting; returns once it is committed (on SQLite: once it is in the
     /// journal, which survives the process as a commit does).
     pub async fn append_grouped(&self, entry: Appended) -> Result<(), StoreError> {
