@@ -75,6 +75,11 @@ pub struct Principal {
     pub token_id: Option<String>,
 }
 
+/// How logs and answers name an agent acting for someone: `agent "helpdesk-bot" for alice`.
+pub fn agent_for(agent: &str, who: &str) -> String {
+    format!("agent {agent:?} for {who}")
+}
+
 impl Principal {
     /// The command line without `--as`: whoever can open the data dir.
     pub fn operator() -> Principal {
@@ -110,7 +115,7 @@ impl Principal {
             .map(|p| p.name.clone())
             .unwrap_or_else(|| "the local operator".into());
         match &self.agent {
-            Some(a) => format!("agent {a:?} for {who}"),
+            Some(a) => agent_for(a, &who),
             None => who,
         }
     }

@@ -3,6 +3,7 @@
 
 use super::portable::with_pool;
 use super::{Store, StoreError};
+use crate::model::people::agent_for;
 
 pub use super::rows::agent_calls::{AgentCall, AgentCallRecord};
 
@@ -16,7 +17,7 @@ impl Store {
         self.append_grouped(super::group_commit::Appended {
             at: self.written_at(),
             agent_call: Some(AgentCallRecord {
-                actor: format!("agent {:?} for {}", call.agent, call.person_id),
+                actor: agent_for(&call.agent, &call.person_id),
                 agent: call.agent.clone(),
                 person: call.person_id.clone(),
                 person_id: call.person_id.clone(),

@@ -1,10 +1,9 @@
 //! The audit journal (SQLite): what an agent call or a chat turn must have stored before it is
 //! answered is written to a file of this process's own (copied into its mapped pages,
-//! `journal_file`), and folded into the hash chain (with the conversations)
-//! in batches soon after: at once when the server is idle, every 10 milliseconds under load.
-//! A written entry is as durable
-//! as SQLite's own commit with `synchronous = NORMAL`: in the operating system's cache, so it
-//! survives a killed process, and on disk after the kernel's write-back.
+//! `journal_file`), and folded into the hash chain (with the conversations) in batches soon
+//! after: at once when the server is idle, every 10 milliseconds under load. A written entry
+//! is as durable as SQLite's own commit with `synchronous = NORMAL`: in the operating system's
+//! cache, so it survives a killed process, and on disk after the kernel's write-back.
 //!
 //! Why: a SQLite commit for every one or two calls (its pages written twice, to the log and at
 //! the checkpoint: about 15 KB a call) held audited agent calls to a third of a person's rate.

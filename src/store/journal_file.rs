@@ -97,7 +97,7 @@ mod tests {
             }
             let read = std::fs::read(&path).unwrap();
             prop_assert!(read.len() >= model.len());
-            prop_assert!(read[..model.len()] == model[..], "the file differs from what was written");
+            prop_assert!(read[..model.len()] == model[..], "the file differs from what was sent");
             prop_assert!(read[model.len()..].iter().all(|&b| b == 0));
         }
     }

@@ -2,11 +2,11 @@
 //! automatic checkpoint runs inside the commit that crosses its threshold and waits for the
 //! disk twice (the log, then the database), on the thread that committed: here a tokio worker,
 //! which would stop answering anyone meanwhile. So the writer counts the pages its commits write
-//! to the log (estimated from what they hold) and, past SQLite's own threshold, a connection of its own checkpoints on the blocking pool: first PASSIVE
-//! (copies what is in the log without holding writers up), then RESTART (the few pages written
-//! since, holding writers for that long, so that the next commit starts the log from its
-//! beginning; without it a log written to without pause is never reset and grows by every
-//! commit). Writers held up by it wait asynchronously (`group_commit`), workers stay free; and
+//! to the log (estimated from what they hold) and, past SQLite's own threshold, a connection of
+//! its own checkpoints on the blocking pool: first PASSIVE (copies what is in the log without
+//! holding writers up), then RESTART (the few pages written since, holding writers for that
+//! long, so that the next commit starts the log from its beginning; without it a log written
+//! to without pause is never reset and grows by every commit). Writers held up by it wait asynchronously (`group_commit`), workers stay free; and
 //! when the disk is slower than the writers, the writer waits for the running checkpoint once
 //! the log holds twice the usual number of pages, so the log stays bounded. Pages, not commits:
 //! a fold's commit holds from one entry to thousands.

@@ -62,12 +62,7 @@ impl SqliteWriter {
                 Err(e) => (take(), Err(e.into())),
                 Ok(()) => {
                     let batch = take();
-                    let entries: Vec<&Appended> = batch.iter().map(|(_, e)| &**e).collect();
-                    let last = batch.last().map(|(seq, _)| *seq);
-                    let result = write(conn, &entries)
-                        .and_then(|bytes| Ok(mark_folded(conn, journal, last).map(|()| bytes)?))
-                        .and_then(|bytes| Ok(run(conn, "COMMIT").map(|()| bytes)?));
-                    drop(entries);
+                    let result = commit(conn, journal, &batch);
                     (batch, result)
                 }
             };
@@ -97,6 +92,16 @@ impl SqliteWriter {
             (result, good)
         })
     }
+}
+
+/// The batch's rows, the journal's mark, the commit (inside the transaction the caller began);
+/// about how many bytes the rows hold.
+fn commit(conn: &Connection, journal: &str, batch: &[Record]) -> Result<usize, StoreError> {
+    let entries: Vec<&Appended> = batch.iter().map(|(_, e)| &**e).collect();
+    let bytes = write(conn, &entries)?;
+    mark_folded(conn, journal, batch.last().map(|(seq, _)| *seq))?;
+    run(conn, "COMMIT")?;
+    Ok(bytes)
 }
 
 /// Records that the journal `name` is folded up to `seq` (if any), in the batch's transaction.
